@@ -1,0 +1,172 @@
+"""DEA envelopment models on arrays: radial (Farrell), super-efficiency and SBM.
+
+These functions take plain arrays and return plain arrays; :func:`healthalloc.efficiency.dea`
+wraps them for tables. ``Xe, Ye`` are the evaluated units (k × m inputs, k × s outputs),
+``Xr, Yr`` the reference technology (n × m, n × s).
+
+References: Charnes, Cooper & Rhodes (1978); Banker, Charnes & Cooper (1984);
+Andersen & Petersen (1993); Tone (2001), EJOR 130:498–509.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from healthalloc.efficiency._envelopment import (
+    ORIENTATIONS,
+    RTS,
+    BlockSpec,
+    rts_bounds,
+    solve_family,
+)
+
+
+@dataclass(frozen=True)
+class EnvelopmentSolution:
+    """Scores, intensities and slacks (original units) of k evaluated units.
+
+    ``score`` is θ ≤ 1 for input orientation and Farrell's φ ≥ 1 for output orientation
+    (radial models), or ρ ∈ (0, 1] for SBM. NaN marks an infeasible super-efficiency LP.
+    """
+
+    score: np.ndarray
+    lambdas: sp.csr_matrix
+    slack_x: np.ndarray
+    slack_y: np.ndarray
+
+
+def _check(rts: str, orientation: str) -> None:
+    if rts not in RTS:
+        raise ValueError(f"rts must be one of {RTS}, got {rts!r}")
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
+
+
+def _rescale(Xe, Ye, Xr, Yr):
+    sx = np.where(Xr.mean(axis=0) > 0, Xr.mean(axis=0), 1.0)
+    sy = np.where(Yr.mean(axis=0) > 0, Yr.mean(axis=0), 1.0)
+    return Xe / sx, Ye / sy, Xr / sx, Yr / sy, sx, sy
+
+
+def _rows(k: int, m: int, s: int, rts: str, extra: int = 0):
+    """Row layout shared by every model: inputs, outputs, optional Σλ row, extras."""
+    bounds = rts_bounds(rts)
+    rts_row = None if bounds is None else m + s
+    R = m + s + (bounds is not None) + extra
+    lo = np.full((k, R), -np.inf)
+    hi = np.full((k, R), np.inf)
+    if bounds is not None:
+        lo[:, rts_row], hi[:, rts_row] = bounds
+    return R, rts_row, lo, hi
+
+
+def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slacks=True):
+    """Radial DEA scores, with two-phase slacks (max Σ slacks at the radial optimum).
+
+    ``exclude[i]`` (index into the reference set, or -1) removes unit i's own column:
+    the Andersen–Petersen super-efficiency model. Such LPs can be infeasible under
+    non-constant returns; their score is NaN and a warning names their positions.
+    """
+    _check(rts, orientation)
+    Xe, Ye, Xr, Yr, sx, sy = _rescale(*(np.asarray(a, dtype=float) for a in (Xe, Ye, Xr, Yr)))
+    k, m = Xe.shape
+    s = Ye.shape[1]
+    R, rts_row, lo, hi = _rows(k, m, s, rts)
+    inp = orientation == "input"
+    # phase 1: θ (input) or φ (output); the rows without the radial variable may be
+    # infeasible on a restricted candidate set, so they get elastic columns
+    A = np.zeros((k, R, 1))
+    elastic = np.zeros(R)
+    if inp:
+        A[:, :m, 0] = -Xe
+        hi[:, :m] = 0.0
+        lo[:, m : m + s] = Ye
+        elastic[m : m + s] = 1.0
+    else:
+        A[:, m : m + s, 0] = -Ye
+        hi[:, :m] = Xe
+        lo[:, m : m + s] = 0.0
+        elastic[:m] = -1.0
+    spec = BlockSpec(A, np.full((k, 1), 1.0 if inp else -1.0), np.full((k, 1), -np.inf),
+                     np.full((k, 1), np.inf), lo, hi, rts_row, elastic)
+    sol, cand = solve_family(Xr, Yr, spec, exclude=exclude, rts=rts)
+    score = sol.own[:, 0].copy()
+    lambdas = sol.lambdas
+    if np.isnan(score).any():
+        warnings.warn(
+            "super-efficiency LP infeasible (score set to NaN) for units at positions "
+            f"{np.nonzero(np.isnan(score))[0].tolist()}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    slack_x = np.zeros((k, m))
+    slack_y = np.zeros((k, s))
+    if slacks and exclude is None:
+        lambdas, slack_x, slack_y = _phase2(Xe, Ye, Xr, Yr, score, rts, inp, cand, sx, sy)
+    return EnvelopmentSolution(score, lambdas, slack_x * sx, slack_y * sy)
+
+
+def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, cand, sx, sy):
+    """Maximize the sum of slacks (in original units) with the radial score fixed."""
+    k, m = Xe.shape
+    s = Ye.shape[1]
+    R, rts_row, lo, hi = _rows(k, m, s, rts)
+    A = np.zeros((k, R, m + s))
+    A[:, np.arange(m), np.arange(m)] = 1.0
+    A[:, m + np.arange(s), m + np.arange(s)] = -1.0
+    rhs_x = Xe * score[:, None] if inp else Xe
+    rhs_y = Ye if inp else Ye * score[:, None]
+    lo[:, :m] = hi[:, :m] = rhs_x
+    lo[:, m : m + s] = hi[:, m : m + s] = rhs_y
+    c = -np.r_[sx, sy]
+    spec = BlockSpec(A, np.tile(c, (k, 1)), np.zeros((k, m + s)),
+                     np.full((k, m + s), np.inf), lo, hi, rts_row)
+    sol, _ = solve_family(Xr, Yr, spec, candidates=cand, rts=rts)
+    return sol.lambdas, sol.own[:, :m], sol.own[:, m:]
+
+
+def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
+    """Non-oriented slacks-based measure (Tone 2001), via the Charnes–Cooper transform.
+
+    ρ = (1 − Σ sᵢ⁻/xᵢₒ / m) / (1 + Σ sᵣ⁺/yᵣₒ / s); outputs equal to zero for the unit
+    are left out of the output average, as Tone (2001) suggests.
+    """
+    _check(rts, "input")
+    Xe, Ye, Xr, Yr, sx, sy = _rescale(*(np.asarray(a, dtype=float) for a in (Xe, Ye, Xr, Yr)))
+    k, m = Xe.shape
+    s = Ye.shape[1]
+    R, rts_row, lo, hi = _rows(k, m, s, rts, extra=1)
+    norm_row = R - 1
+    # own columns: t, S⁻ (m), S⁺ (s)
+    A = np.zeros((k, R, 1 + m + s))
+    A[:, :m, 0] = -Xe
+    A[:, m : m + s, 0] = -Ye
+    A[:, np.arange(m), 1 + np.arange(m)] = 1.0
+    A[:, m + np.arange(s), 1 + m + np.arange(s)] = -1.0
+    pos_y = Ye > 0
+    inv_y = np.where(pos_y, 1.0 / np.where(pos_y, Ye, 1.0), 0.0) / np.maximum(pos_y.sum(1), 1)[:, None]
+    A[:, norm_row, 0] = 1.0
+    A[:, norm_row, 1 + m :] = inv_y
+    lo[:, : m + s] = hi[:, : m + s] = 0.0
+    lo[:, norm_row] = hi[:, norm_row] = 1.0
+    if rts_row is not None:  # Σλ = t (not 1) after the transform
+        A[:, rts_row, 0] = -1.0
+        lo[:, rts_row] = 0.0 if rts in ("vrs", "ndrs") else -np.inf
+        hi[:, rts_row] = 0.0 if rts in ("vrs", "nirs") else np.inf
+    c = np.zeros((k, 1 + m + s))
+    c[:, 0] = 1.0
+    c[:, 1 : 1 + m] = -1.0 / (m * Xe)
+    own_lo = np.zeros((k, 1 + m + s))
+    elastic = np.zeros(R)
+    elastic[m : m + s] = 1.0
+    spec = BlockSpec(A, c, own_lo, np.full((k, 1 + m + s), np.inf), lo, hi, rts_row, elastic)
+    sol, _ = solve_family(Xr, Yr, spec, rts=rts)
+    t = sol.own[:, 0]
+    lambdas = sp.diags(1.0 / t) @ sol.lambdas
+    slack_x = sol.own[:, 1 : 1 + m] / t[:, None] * sx
+    slack_y = sol.own[:, 1 + m :] / t[:, None] * sy
+    return EnvelopmentSolution(sol.objective, sp.csr_matrix(lambdas), slack_x, slack_y)
