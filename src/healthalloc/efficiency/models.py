@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from healthalloc.efficiency._envelopment import (
+    LAMBDA_TOL,
     ORIENTATIONS,
     RTS,
     BlockSpec,
@@ -107,7 +108,12 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
     slack_y = np.zeros((k, s))
     if slacks and exclude is None:
         lambdas, slack_x, slack_y = _phase2(Xe, Ye, Xr, Yr, score, rts, inp, cand, sx, sy)
-    return EnvelopmentSolution(score, lambdas, slack_x * sx, slack_y * sy)
+    return EnvelopmentSolution(score, lambdas, _clean(slack_x) * sx, _clean(slack_y) * sy)
+
+
+def _clean(slack: np.ndarray) -> np.ndarray:
+    """Solver noise (|s| below the λ tolerance, on data rescaled to mean 1) becomes 0."""
+    return np.where(slack > LAMBDA_TOL, slack, 0.0)
 
 
 def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, cand, sx, sy):
@@ -167,6 +173,6 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     sol, _ = solve_family(Xr, Yr, spec, rts=rts)
     t = sol.own[:, 0]
     lambdas = sp.diags(1.0 / t) @ sol.lambdas
-    slack_x = sol.own[:, 1 : 1 + m] / t[:, None] * sx
-    slack_y = sol.own[:, 1 + m :] / t[:, None] * sy
+    slack_x = _clean(sol.own[:, 1 : 1 + m] / t[:, None]) * sx
+    slack_y = _clean(sol.own[:, 1 + m :] / t[:, None]) * sy
     return EnvelopmentSolution(sol.objective, sp.csr_matrix(lambdas), slack_x, slack_y)

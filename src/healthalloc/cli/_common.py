@@ -1,0 +1,45 @@
+"""Helpers shared by the subcommands: list arguments, reading and writing tables."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from healthalloc.data.io import read_table
+
+
+def column_list(text: str) -> list[str]:
+    """``"a,b, c"`` → ``["a", "b", "c"]`` (for --inputs, --outputs, --conditions)."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected one or more comma-separated column names")
+    return items
+
+
+def add_input_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="data table: .csv (UTF-8 or GBK), .xlsx or .parquet")
+    parser.add_argument("--sheet", help="sheet name of an .xlsx file (default: the first)")
+
+
+def load(args: argparse.Namespace) -> pd.DataFrame:
+    return read_table(args.file, sheet=args.sheet)
+
+
+def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3) -> None:
+    """Write ``frame`` to ``out`` (.csv or .xlsx, full precision) or print it rounded."""
+    if out is None:
+        with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
+                               "display.width", 200):
+            print(frame.round(digits).to_string(index=False))
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(out, index=False, encoding="utf-8")
+    elif suffix == ".xlsx":
+        frame.to_excel(out, index=False)
+    else:
+        raise ValueError(f"output file must end in .csv or .xlsx, got {out.name!r}")
+    print(f"wrote {out}")

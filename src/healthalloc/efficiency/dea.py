@@ -1,0 +1,252 @@
+"""Data envelopment analysis on tables: :func:`dea` and its result, :class:`DEAResult`.
+
+References: Charnes, Cooper & Rhodes (1978) (CRS); Banker, Charnes & Cooper (1984) (VRS);
+Andersen & Petersen (1993) (super-efficiency); Tone (2001) (SBM); Coelli (1996), DEAP 2.1
+(returns-to-scale rule, scale efficiency).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from healthalloc.data.validate import check_dea_data
+from healthalloc.efficiency import models
+
+MODELS = ("radial", "super", "sbm")
+#: Scores within this distance of 1 count as efficient.
+EFFICIENT_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class DEAResult:
+    """Efficiency of every unit (per period with ``by``) and what it would take to improve.
+
+    Attributes
+    ----------
+    efficiency : pandas.Series
+        Technical efficiency ≤ 1 (> 1 possible for ``model="super"``): θ for input
+        orientation, 1/φ for output orientation (DEAP's convention), ρ for SBM.
+    phi : pandas.Series or None
+        Farrell output efficiency φ ≥ 1 (output orientation only; R ``Benchmarking``'s
+        and DEA.jl's convention).
+    slacks : pandas.DataFrame
+        Input excesses and output shortfalls left after the radial projection (original
+        units; two-phase: maximum sum of slacks at the radial optimum).
+    targets : pandas.DataFrame
+        Projections onto the frontier: inputs ``θx − s⁻`` and outputs ``y + s⁺`` (input
+        orientation) or ``x − s⁻`` and ``φy + s⁺`` (output orientation).
+    peers : pandas.DataFrame
+        Long table ``unit, peer, weight`` (λ > 0), plus the ``by`` column for panels.
+    scale : pandas.DataFrame or None
+        For ``rts="vrs"`` radial models: ``crs_efficiency``, ``scale_efficiency``
+        (CRS/VRS) and ``rts`` (irs / crs / drs by DEAP's rule).
+    """
+
+    efficiency: pd.Series
+    phi: pd.Series | None
+    slacks: pd.DataFrame
+    targets: pd.DataFrame
+    peers: pd.DataFrame
+    scale: pd.DataFrame | None
+    data: pd.DataFrame = field(repr=False)
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    rts: str
+    orientation: str
+    model: str
+    by: str | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per unit (and period): the table ``healthalloc dea`` writes.
+
+        Columns: ``unit``, the ``by`` column, ``efficiency`` (and ``phi``), ``slack_*``,
+        ``target_*``, ``redundancy_*`` (input excess as a share of the input),
+        ``shortfall_*`` (output shortfall as a share of the output), ``peers``,
+        ``peer_weights``, and for VRS ``crs_efficiency``, ``scale_efficiency``, ``rts``.
+        """
+        out = pd.DataFrame({"efficiency": self.efficiency})
+        if self.phi is not None:
+            out["phi"] = self.phi
+        out = out.join(self.slacks.add_prefix("slack_")).join(self.targets.add_prefix("target_"))
+        x, y = self.data[list(self.inputs)], self.data[list(self.outputs)]
+        for v in self.inputs:
+            out[f"redundancy_{v}"] = (x[v] - self.targets[v]) / x[v]
+        for v in self.outputs:
+            out[f"shortfall_{v}"] = np.where(y[v] > 0, (self.targets[v] - y[v]) / y[v].where(y[v] > 0), 0.0)
+        keys = list(out.index.names)
+        grouped = self.peers.groupby(keys, sort=False)
+        out["peers"] = grouped["peer"].agg(lambda p: ";".join(map(str, p)))
+        out["peer_weights"] = grouped["weight"].agg(lambda w: ";".join(f"{v:.6g}" for v in w))
+        if self.scale is not None:
+            out = out.join(self.scale)
+        return out.reset_index()
+
+    def summary(self, group: str | pd.Series | None = None) -> pd.DataFrame:
+        """Counts of efficient units and mean scores, per period and optionally per group.
+
+        ``group`` is a column of the input data (e.g. ``"region"``) or a Series mapping
+        units to groups.
+        """
+        frame = pd.DataFrame({"efficiency": self.efficiency})
+        if self.scale is not None:
+            frame = frame.join(self.scale)
+        keys: list = [self.by] if self.by else []
+        if group is not None:
+            g = self.data[group] if isinstance(group, str) else group.reindex(
+                frame.index.get_level_values(-1)).set_axis(frame.index)
+            frame["group"] = g.to_numpy()
+            keys.append("group")
+        frame["efficient"] = frame["efficiency"] >= 1 - EFFICIENT_TOL
+        agg = {"units": ("efficiency", "size"), "efficient": ("efficient", "sum"),
+               "mean_efficiency": ("efficiency", "mean"), "min_efficiency": ("efficiency", "min")}
+        if self.scale is not None:
+            agg |= {"mean_crs_efficiency": ("crs_efficiency", "mean"),
+                    "mean_scale_efficiency": ("scale_efficiency", "mean")}
+            for c in ("irs", "crs", "drs"):
+                frame[c] = frame["rts"] == c
+                agg[c] = (c, "sum")
+        if not keys:
+            frame["all"] = "all"
+            keys = ["all"]
+        return frame.groupby(keys, sort=True).agg(**agg)
+
+    def __str__(self) -> str:
+        head = (f"DEA ({self.model}, rts={self.rts}, orientation={self.orientation}): "
+                f"{len(self.efficiency)} evaluations, inputs {', '.join(self.inputs)}; "
+                f"outputs {', '.join(self.outputs)}")
+        return head + "\n" + self.summary().round(3).to_string()
+
+
+def dea(
+    data: pd.DataFrame,
+    inputs: list[str],
+    outputs: list[str],
+    *,
+    unit: str | None = None,
+    by: str | None = None,
+    rts: str = "crs",
+    orientation: str = "input",
+    model: str = "radial",
+    slacks: bool = True,
+) -> DEAResult:
+    """Evaluate every unit's efficiency against the frontier of its period.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit (per period with ``by``).
+    inputs, outputs : list of str
+        Column names; inputs must be > 0, outputs ≥ 0 and not all zero for a unit.
+    unit : str, optional
+        Column naming the units; the index is used when omitted.
+    by : str, optional
+        Period column: each period is evaluated against its own frontier.
+    rts : {"crs", "vrs", "nirs", "ndrs"}
+        Returns to scale: Σλ free, = 1, ≤ 1, ≥ 1. (``Benchmarking``'s "drs" is "nirs",
+        its "irs" is "ndrs".)
+    orientation : {"input", "output"}
+        Radial contraction of inputs or expansion of outputs (ignored by SBM, which is
+        non-oriented).
+    model : {"radial", "super", "sbm"}
+        Farrell radial model; Andersen–Petersen super-efficiency (a unit is left out of
+        its own reference set; infeasible LPs give NaN with a warning); Tone's
+        slacks-based measure.
+    slacks : bool
+        Compute two-phase slacks, targets and peers (radial model). ``False`` gives only
+        scores, peers from the radial phase, and zero slacks.
+
+    Examples
+    --------
+    >>> from healthalloc.data import load_cst_hospitals
+    >>> res = dea(load_cst_hospitals(), ["doctors", "nurses"], ["outpatients", "inpatients"],
+    ...           unit="hospital", rts="vrs")
+    >>> round(float(res.efficiency["C"]), 4)
+    0.8958
+    """
+    inputs, outputs = list(inputs), list(outputs)
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    check_dea_data(data, inputs, outputs, unit=unit, by=by)
+    frame = data.set_axis(_unit_index(data, unit, by))
+    groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
+    parts = [_evaluate(f, inputs, outputs, rts, orientation, model, slacks) for f in groups]
+    eff, phi, sl, tg, peers, scale = ([p[i] for p in parts] for i in range(6))
+    order = frame.index
+    return DEAResult(
+        efficiency=pd.concat(eff).reindex(order).rename("efficiency"),
+        phi=pd.concat(phi).reindex(order).rename("phi") if phi[0] is not None else None,
+        slacks=pd.concat(sl).reindex(order),
+        targets=pd.concat(tg).reindex(order),
+        peers=pd.concat(peers, ignore_index=True),
+        scale=pd.concat(scale).reindex(order) if scale[0] is not None else None,
+        data=frame,
+        inputs=tuple(inputs),
+        outputs=tuple(outputs),
+        rts=rts,
+        orientation="non-oriented" if model == "sbm" else orientation,
+        model=model,
+        by=by,
+    )
+
+
+def _unit_index(data: pd.DataFrame, unit: str | None, by: str | None) -> pd.Index:
+    """Index named ``unit`` (the unit column, or the data's index), with the period."""
+    labels = pd.Index(data[unit] if unit else data.index, name="unit")
+    if by is None:
+        return labels
+    return pd.MultiIndex.from_arrays([labels, data[by]], names=["unit", by])
+
+
+def _evaluate(frame, inputs, outputs, rts, orientation, model, slacks):
+    """Evaluate the units of one period against their own frontier."""
+    X = frame[inputs].to_numpy(float)
+    Y = frame[outputs].to_numpy(float)
+    idx = frame.index
+    if model == "sbm":
+        sol = models.sbm(X, Y, X, Y, rts=rts)
+        eff, phi = sol.score, None
+    else:
+        exclude = np.arange(len(X)) if model == "super" else None
+        sol = models.radial(X, Y, X, Y, rts=rts, orientation=orientation, exclude=exclude,
+                            slacks=slacks)
+        eff = sol.score if orientation == "input" else 1.0 / sol.score
+        phi = pd.Series(sol.score, index=idx) if orientation == "output" else None
+    sx = pd.DataFrame(sol.slack_x, index=idx, columns=inputs)
+    sy = pd.DataFrame(sol.slack_y, index=idx, columns=outputs)
+    radial_x = X * eff[:, None] if model != "sbm" and orientation == "input" else X
+    radial_y = Y * sol.score[:, None] if model != "sbm" and orientation == "output" else Y
+    targets = pd.concat([
+        pd.DataFrame(radial_x - sol.slack_x, index=idx, columns=inputs),
+        pd.DataFrame(radial_y + sol.slack_y, index=idx, columns=outputs)], axis=1)
+    lam = sol.lambdas.tocoo()
+    peers = pd.DataFrame({"peer": idx.get_level_values("unit")[lam.col], "weight": lam.data})
+    for level in range(idx.nlevels):
+        peers.insert(level, idx.names[level], idx.get_level_values(level)[lam.row])
+    peers = peers.iloc[np.lexsort((lam.col, lam.row))].reset_index(drop=True)
+    scale = None
+    if rts == "vrs" and model == "radial":
+        scale = scale_efficiency(X, Y, eff, orientation, idx)
+    return pd.Series(eff, index=idx), phi, pd.concat([sx, sy], axis=1), targets, peers, scale
+
+
+def _te(X, Y, rts, orientation):
+    """Technical efficiency ≤ 1 (θ, or 1/φ for output orientation)."""
+    score = models.radial(X, Y, X, Y, rts=rts, orientation=orientation, slacks=False).score
+    return score if orientation == "input" else 1.0 / score
+
+
+def scale_efficiency(X, Y, vrs_te, orientation, index) -> pd.DataFrame:
+    """CRS efficiency, scale efficiency (CRS/VRS) and returns-to-scale class.
+
+    DEAP's rule: CRS score = VRS score → "crs"; otherwise NIRS score = VRS score → "drs";
+    otherwise "irs". Input and output orientation can classify a unit differently.
+    """
+    crs = _te(X, Y, "crs", orientation)
+    nirs = _te(X, Y, "nirs", orientation)
+    cls = np.where(np.abs(crs - vrs_te) <= EFFICIENT_TOL, "crs",
+                   np.where(np.abs(nirs - vrs_te) <= EFFICIENT_TOL, "drs", "irs"))
+    return pd.DataFrame({"crs_efficiency": crs, "scale_efficiency": crs / vrs_te, "rts": cls},
+                        index=index)
