@@ -1,0 +1,157 @@
+"""read_table: CSV (UTF-8, BOM, GBK), XLSX and Parquet round trips, and its errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from healthalloc.data import DataError, read_table
+
+FRAME = pd.DataFrame({
+    "省份": ["北京市", "广西壮族自治区", "内蒙古自治区"],
+    "年份": [2022, 2022, 2023],
+    "卫生技术人员": [1.5, 2.25, 3.0],
+    "beds": [109800, 5, 7],
+})
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_round_trip_keeps_chinese(tmp_path, encoding):
+    path = tmp_path / "t.csv"
+    FRAME.to_csv(path, index=False, encoding=encoding)
+    _same(read_table(path), FRAME)
+
+
+def test_gbk_file_is_not_utf8_so_the_fallback_is_exercised(tmp_path):
+    path = tmp_path / "gbk.csv"
+    FRAME.to_csv(path, index=False, encoding="gbk")
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    assert list(read_table(path).columns) == ["省份", "年份", "卫生技术人员", "beds"]
+
+
+def test_bom_is_not_part_of_the_first_column_name(tmp_path):
+    path = tmp_path / "bom.csv"
+    FRAME.to_csv(path, index=False, encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert read_table(path).columns[0] == "省份"
+
+
+def test_encoding_overrides_the_guess(tmp_path):
+    path = tmp_path / "big5.csv"
+    frame = pd.DataFrame({"地區": ["臺灣", "廣東"], "床位": [1, 2]})
+    frame.to_csv(path, index=False, encoding="big5")
+    _same(read_table(path, encoding="big5"), frame)
+
+
+def test_wrong_encoding_names_the_file_and_encoding(tmp_path):
+    path = tmp_path / "cn.csv"
+    FRAME.to_csv(path, index=False, encoding="utf-8")
+    with pytest.raises(DataError, match=r"cn\.csv: cannot decode as ascii"):
+        read_table(path, encoding="ascii")
+
+
+def test_undecodable_bytes_name_the_file(tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(b"a,b\n\x81\x20,1\n")  # invalid in UTF-8 and in GB18030
+    with pytest.raises(DataError, match=r"junk\.csv: cannot decode as utf-8-sig or gb18030"):
+        read_table(path)
+
+
+def test_column_names_are_stripped_and_values_kept(tmp_path):
+    path = tmp_path / "spaces.csv"
+    path.write_text(" 省份 ,\tbeds \n 北京 ,3\n", encoding="utf-8")
+    df = read_table(path)
+    assert list(df.columns) == ["省份", "beds"]
+    assert df["省份"].tolist() == [" 北京 "]
+
+
+def test_names_that_collide_once_stripped_are_refused(tmp_path):
+    path = tmp_path / "clash.csv"
+    path.write_text("beds, beds\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"clash\.csv: column names 'beds' repeat"):
+        read_table(path)
+
+
+def test_xlsx_round_trip_by_sheet_name_and_index(tmp_path):
+    path = tmp_path / "book.xlsx"
+    other = FRAME.assign(beds=[1, 2, 3])
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        FRAME.to_excel(writer, sheet_name="2022年", index=False)
+        other.to_excel(writer, sheet_name="其他", index=False)
+    _same(read_table(path), FRAME)
+    _same(read_table(path, sheet="其他"), other)
+    _same(read_table(path, sheet=1), other)
+    _same(read_table(path, sheet=-1), other)
+
+
+def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path):
+    path = tmp_path / "book.xlsx"
+    FRAME.to_excel(path, sheet_name="数据", index=False)
+    with pytest.raises(DataError, match=r"book\.xlsx: no sheet 'Sheet1'; the workbook has '数据'"):
+        read_table(path, sheet="Sheet1")
+    with pytest.raises(DataError, match="no sheet 3"):
+        read_table(path, sheet=3)
+
+
+def test_parquet_round_trip(tmp_path):
+    path = tmp_path / "t.parquet"
+    FRAME.to_parquet(path, engine="pyarrow", index=False)
+    _same(read_table(path), FRAME)
+
+
+def test_extension_is_case_insensitive(tmp_path):
+    path = tmp_path / "UPPER.CSV"
+    FRAME.to_csv(path, index=False)
+    _same(read_table(str(path)), FRAME)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("data.txt", r"data\.txt: unknown file type '\.txt'; expected \.csv"),
+        ("data", r"unknown file type '\(no extension\)'"),
+        ("data.xls", r"data\.xls: legacy \.xls files are not read; save the sheet as \.xlsx"),
+    ],
+)
+def test_unknown_extensions_are_refused(tmp_path, name, message):
+    path = tmp_path / name
+    path.write_text("a\n1\n")
+    with pytest.raises(DataError, match=message):
+        read_table(path)
+
+
+def test_options_that_do_not_apply_are_refused(tmp_path):
+    csv = tmp_path / "t.csv"
+    FRAME.to_csv(csv, index=False)
+    with pytest.raises(DataError, match=r"t\.csv: sheet= applies to Excel files only"):
+        read_table(csv, sheet=0)
+    pq = tmp_path / "t.parquet"
+    FRAME.to_parquet(pq)
+    with pytest.raises(DataError, match=r"t\.parquet: encoding= applies to CSV files only"):
+        read_table(pq, encoding="gbk")
+
+
+HANZI = (
+    "北京天津河北山西内蒙古辽宁吉林黑龙江上海江苏浙江安徽福建江西山东"
+    "河南湖北湖南广东广西海南重庆四川贵州云南西藏陕西甘肃青海宁夏新疆医院床位护士"
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    names=st.lists(st.text(HANZI, min_size=1, max_size=8), min_size=1, max_size=6),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk"]),
+    data=st.data(),
+)
+def test_any_chinese_text_survives_a_csv_round_trip(tmp_path_factory, names, encoding, data):
+    numbers = data.draw(st.lists(st.integers(-10**9, 10**9), min_size=len(names), max_size=len(names)))
+    frame = pd.DataFrame({"名称": names, "数量": np.array(numbers, dtype=np.int64)})
+    path = tmp_path_factory.mktemp("hyp") / "t.csv"
+    frame.to_csv(path, index=False, encoding=encoding)
+    _same(read_table(path), frame)
