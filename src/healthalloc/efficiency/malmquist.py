@@ -1,0 +1,288 @@
+"""Malmquist productivity index with the FGNZ decomposition, as DEAP 2.1 computes it.
+
+For adjacent periods t → t+1 and technical efficiency TE ≤ 1 (θ for input orientation,
+1/φ for output orientation, so that every index above 1 means improvement), with
+``TE^a(b)`` the efficiency of period-b data against the period-a frontier:
+
+* effch  = TE^{t+1}(t+1) / TE^t(t)                                   (CRS)
+* techch = sqrt( TE^t(t+1) / TE^{t+1}(t+1) × TE^t(t) / TE^{t+1}(t) )  (CRS)
+* pech   = TE^{t+1}(t+1) / TE^t(t)                                   (VRS)
+* sech   = effch / pech
+* tfpch  = effch × techch
+
+Cross-period distances are computed under CRS only and VRS only within a period, as in
+DEAP (R ``Benchmarking::malmq`` instead solves cross-period VRS LPs, which can be
+infeasible). Means are geometric, as DEAP's "mean" rows.
+
+References: Färe, Grosskopf, Norris & Zhang (1994), AER 84(1):66–83; Coelli (1996),
+DEAP 2.1, CEPA Working Paper 96/08.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from healthalloc.data._messages import named
+from healthalloc.data.validate import check_columns, check_dea_data
+from healthalloc.efficiency import models
+from healthalloc.efficiency._envelopment import ORIENTATIONS
+from healthalloc.efficiency.dea import _unit_index
+
+#: The indices, in DEAP's column order.
+INDICES = ("effch", "techch", "pech", "sech", "tfpch")
+#: Columns of the distance table: CRS TE against the previous, own and next period's
+#: frontier, and VRS TE against the own frontier.
+DISTANCES = ("crs_te_prev", "crs_te", "crs_te_next", "vrs_te")
+
+
+@dataclass(frozen=True)
+class MalmquistResult:
+    """Malmquist indices of every unit for every pair of adjacent periods.
+
+    Attributes
+    ----------
+    indices : pandas.DataFrame
+        One row per transition and unit: ``unit, period_from, period_to, effch, techch,
+        pech, sech, tfpch`` (ratios; > 1 means improvement).
+    distances : pandas.DataFrame
+        DEAP's distance table, one row per period and unit: ``unit, period``, CRS
+        technical efficiency against the previous (``crs_te_prev``; NaN in the first
+        period), own (``crs_te``) and next (``crs_te_next``; NaN in the last period)
+        period's frontier, and VRS technical efficiency ``vrs_te``. TE is θ (input) or
+        1/φ (output); cross-period values can exceed 1.
+    periods : tuple
+        The periods, sorted.
+    """
+
+    indices: pd.DataFrame
+    distances: pd.DataFrame
+    periods: tuple
+    data: pd.DataFrame = field(repr=False)
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    orientation: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The indices table (what ``healthalloc malmquist`` writes)."""
+        return self.indices
+
+    def period_means(self) -> pd.DataFrame:
+        """Geometric means over units per transition (DEAP's "annual means").
+
+        Indexed by ``transition`` ("2014→2015"); columns ``period_from, period_to`` and
+        the indices.
+        """
+        means = _gmean(self._labelled(), ["transition", "period_from", "period_to"])
+        return means.reset_index(["period_from", "period_to"])
+
+    def unit_means(self) -> pd.DataFrame:
+        """Geometric means over transitions per unit (DEAP's "firm means")."""
+        return _gmean(self.indices, ["unit"])
+
+    def overall(self) -> pd.Series:
+        """DEAP's overall mean: the geometric mean of the period means."""
+        return _gmean_rows(self.period_means())
+
+    def summary(self) -> pd.DataFrame:
+        """DEAP's summary of annual means: one row per transition, then ``overall``."""
+        return _with_overall(self.period_means())
+
+    def group_means(self, group: str | pd.Series) -> pd.DataFrame:
+        """Geometric means per group per transition, and each group's ``overall`` row.
+
+        ``group`` is a column of the data (e.g. ``"region"``; constant within a unit) or
+        a Series mapping units to groups. Indexed by ``(group, transition)``.
+        """
+        table = self._labelled()
+        table["group"] = table["unit"].map(self._unit_groups(group))
+        means = _gmean(table, ["group", "transition"])
+        parts = {g: _with_overall(m.droplevel("group")) for g, m in means.groupby(level="group")}
+        return pd.concat(parts, names=["group", "transition"])
+
+    def cumulative(self) -> pd.DataFrame:
+        """Chained indices per unit and period: running products from the first period.
+
+        Columns ``unit, period`` and the indices; 1.0 in the first period.
+        """
+        ind = self.indices
+        chained = ind[list(INDICES)].groupby(ind["unit"], sort=False).cumprod()
+        chained.insert(0, "unit", ind["unit"])
+        chained.insert(1, "period", ind["period_to"])
+        base = pd.DataFrame({"unit": ind.loc[ind["period_from"] == self.periods[0], "unit"],
+                             "period": self.periods[0]})
+        base[list(INDICES)] = 1.0
+        return pd.concat([base, chained], ignore_index=True)
+
+    def __str__(self) -> str:
+        head = (f"Malmquist index (FGNZ 1994, DEAP convention; orientation={self.orientation}): "
+                f"{self.indices['unit'].nunique()} units, {len(self.periods)} periods, "
+                f"inputs {', '.join(self.inputs)}; outputs {', '.join(self.outputs)}")
+        return head + "\n" + self.summary().round(3).to_string()
+
+    def _labelled(self) -> pd.DataFrame:
+        """The indices with a ``transition`` label such as "2014→2015"."""
+        ind = self.indices
+        label = ind["period_from"].astype(str) + "→" + ind["period_to"].astype(str)
+        return ind.assign(transition=label)
+
+    def _unit_groups(self, group: str | pd.Series) -> pd.Series:
+        """Map every unit to its group, naming the units at fault when that fails."""
+        units = self.indices["unit"].unique()
+        if isinstance(group, str):
+            check_columns(self.data, group)
+            per_unit = self.data[group].groupby(level="unit", sort=False)
+            varying = per_unit.nunique()
+            if (varying > 1).any():
+                raise ValueError(f"group column {group!r} changes over time for "
+                                 f"{named('unit', varying.index[varying > 1].tolist())}")
+            group = per_unit.first()
+        missing = [u for u in units if pd.isna(group.get(u))]
+        if missing:
+            raise ValueError(f"no group for {named('unit', missing)}")
+        return group
+
+
+def malmquist(
+    data: pd.DataFrame,
+    inputs: list[str],
+    outputs: list[str],
+    *,
+    unit: str,
+    period: str,
+    orientation: str = "input",
+) -> MalmquistResult:
+    """Adjacent-period Malmquist index and its decomposition (Färe et al. 1994; DEAP 2.1).
+
+    Parameters
+    ----------
+    data : DataFrame
+        A balanced panel: one row per unit per period.
+    inputs, outputs : list of str
+        Column names; inputs must be > 0, outputs ≥ 0 and not all zero for a unit.
+    unit : str
+        Column naming the units.
+    period : str
+        Column naming the periods (numbers or strings; sorted).
+    orientation : {"input", "output"}
+        Orientation of the distance functions. Under CRS both give the same effch,
+        techch and tfpch; pech and sech differ.
+
+    Returns
+    -------
+    MalmquistResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"hospital": ["A", "B", "A", "B"], "year": [2014, 2014, 2015, 2015],
+    ...                    "beds": [20, 40, 20, 40], "visits": [10, 10, 20, 10]})
+    >>> res = malmquist(df, ["beds"], ["visits"], unit="hospital", period="year")
+    >>> res.indices.round(3)
+      unit  period_from  period_to  effch  techch  pech  sech  tfpch
+    0    A         2014       2015    1.0     2.0   1.0   1.0    2.0
+    1    B         2014       2015    0.5     2.0   1.0   0.5    1.0
+    """
+    inputs, outputs = list(inputs), list(outputs)
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
+    check_dea_data(data, inputs, outputs, unit=unit, by=period)
+    frame = data.set_axis(_unit_index(data, unit, period))
+    units, periods = _balanced(frame.index, period)
+    cube = frame.reorder_levels([period, "unit"]).reindex(
+        pd.MultiIndex.from_product([periods, units]))
+    T, n = len(periods), len(units)
+    X = cube[inputs].to_numpy(float).reshape(T, n, len(inputs))
+    Y = cube[outputs].to_numpy(float).reshape(T, n, len(outputs))
+    _check_produced(Y, periods, outputs)
+    prev, own, nxt, vrs = _distances(X, Y, orientation)
+    effch = own[1:] / own[:-1]
+    techch = np.sqrt(prev[1:] / own[1:] * own[:-1] / nxt[:-1])
+    pech = vrs[1:] / vrs[:-1]
+    values = dict(effch=effch, techch=techch, pech=pech, sech=effch / pech, tfpch=effch * techch)
+    indices = pd.DataFrame({
+        "unit": np.tile(units, T - 1),
+        "period_from": np.repeat(periods[:-1], n),
+        "period_to": np.repeat(periods[1:], n),
+        **{k: v.ravel() for k, v in values.items()},
+    })
+    distances = pd.DataFrame({
+        "unit": np.tile(units, T),
+        "period": np.repeat(periods, n),
+        **{k: v.ravel() for k, v in zip(DISTANCES, (prev, own, nxt, vrs))},
+    })
+    return MalmquistResult(indices, distances, tuple(periods), frame, tuple(inputs),
+                           tuple(outputs), orientation)
+
+
+def _balanced(index: pd.MultiIndex, period: str) -> tuple[pd.Index, pd.Index]:
+    """Units (in order of appearance) and sorted periods of a balanced panel."""
+    units = index.get_level_values("unit").unique()
+    periods = index.get_level_values(period).unique().sort_values()
+    if len(periods) < 2:
+        raise ValueError(f"the Malmquist index needs at least two periods in {period!r}, "
+                         f"got {len(periods)}")
+    full = pd.MultiIndex.from_product([units, periods])
+    missing = full[~full.isin(index)]
+    if len(missing):
+        raise ValueError("the Malmquist index needs a balanced panel (every unit in every "
+                         f"period); no row for {named('unit', [f'{u} ({p})' for u, p in missing])}")
+    return units, periods
+
+
+def _check_produced(Y: np.ndarray, periods: pd.Index, outputs: list[str]) -> None:
+    """Every output produced in a period must be produced by someone in the adjacent
+    periods: otherwise the cross-period distances are undefined (infeasible LPs)."""
+    produced = (Y > 0).any(axis=1)  # (T, s)
+    problems = []
+    for t, r in zip(*np.nonzero(produced[:-1] != produced[1:])):
+        zero, some = (t, t + 1) if produced[t + 1, r] else (t + 1, t)
+        problems.append(f"output {outputs[r]!r} is zero for every unit in {periods[zero]} "
+                        f"but not in {periods[some]}")
+    if problems:
+        raise ValueError("the Malmquist index needs every output produced by some unit in "
+                         "both periods of each transition: " + "; ".join(problems))
+
+
+def _distances(X: np.ndarray, Y: np.ndarray, orientation: str):
+    """DEAP's distance table as (T, n) arrays: CRS TE against the previous, own and next
+    period's frontier, and VRS TE against the own frontier.
+
+    One CRS call per frontier period evaluates the adjacent periods' data together.
+    """
+    T, n = X.shape[:2]
+    crs = np.full((T, 3, n), np.nan)  # [data period, frontier period − data period + 1]
+    vrs = np.empty((T, n))
+    for t in range(T):
+        lo, hi = max(t - 1, 0), min(t + 2, T)
+        te = _te(X[lo:hi], Y[lo:hi], X[t], Y[t], "crs", orientation).reshape(hi - lo, n)
+        crs[np.arange(lo, hi), t - np.arange(lo, hi) + 1] = te
+        vrs[t] = _te(X[t], Y[t], X[t], Y[t], "vrs", orientation)
+    return crs[:, 0], crs[:, 1], crs[:, 2], vrs
+
+
+def _te(Xe, Ye, Xr, Yr, rts, orientation):
+    """Technical efficiency (θ, or 1/φ) of the rows of ``Xe, Ye`` (any leading shape)
+    against the technology of ``Xr, Yr``."""
+    Xe = Xe.reshape(-1, Xr.shape[1])
+    Ye = Ye.reshape(-1, Yr.shape[1])
+    score = models.radial(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, slacks=False).score
+    return score if orientation == "input" else 1.0 / score
+
+
+def _gmean(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Geometric means of the indices within groups of ``keys`` (in order of appearance)."""
+    return np.exp(np.log(table[list(INDICES)]).groupby([table[k] for k in keys], sort=False).mean())
+
+
+def _gmean_rows(means: pd.DataFrame) -> pd.Series:
+    """Geometric mean of the rows of a means table (DEAP's overall "mean" row)."""
+    return np.exp(np.log(means[list(INDICES)]).mean()).rename("overall")
+
+
+def _with_overall(means: pd.DataFrame) -> pd.DataFrame:
+    """A means table restricted to the indices, with the ``overall`` row appended."""
+    rows = pd.concat([means[list(INDICES)], _gmean_rows(means).to_frame().T])
+    return rows.rename_axis("transition")
