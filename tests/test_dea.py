@@ -301,3 +301,9 @@ def test_bad_data_is_reported_by_name():
         dea(bad, ["x1", "x2"], ["y"], unit="dmu")
     with pytest.raises(DataError, match="x3"):
         dea(FLS, ["x1", "x3"], ["y"], unit="dmu")
+
+
+def test_duplicated_index_without_unit_column():
+    twice = pd.concat([FLS, FLS])
+    with pytest.raises(DataError, match="more than once"):
+        dea(twice, ["x1", "x2"], ["y"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 from io import StringIO
 
 import numpy as np
@@ -14,8 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from healthalloc.data.validate import DataError
-from healthalloc.efficiency import malmquist as malmquist_module
 from healthalloc.efficiency.malmquist import DISTANCES, INDICES, malmquist
+
+malmquist_module = importlib.import_module("healthalloc.efficiency.malmquist")
 
 COLUMNS = ["unit", "period_from", "period_to", *INDICES]
 

@@ -13,9 +13,10 @@ import warnings
 
 from healthalloc import __version__
 from healthalloc.cli import dea as _dea
+from healthalloc.cli import demo as _demo
 from healthalloc.cli import malmquist as _malmquist
 
-SUBCOMMANDS = (_dea, _malmquist)
+SUBCOMMANDS = (_dea, _malmquist, _demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return args.func(args) or 0
         except (ValueError, KeyError, FileNotFoundError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            where = f"{args.file}: " if getattr(args, "file", None) else ""
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            print(f"error: {where}{message}", file=sys.stderr)
             return 2
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from healthalloc.data.validate import check_dea_data
+from healthalloc.data.validate import DataError, check_dea_data
 from healthalloc.efficiency import models
 
 MODELS = ("radial", "super", "sbm")
@@ -195,6 +195,10 @@ def dea(
 def _unit_index(data: pd.DataFrame, unit: str | None, by: str | None) -> pd.Index:
     """Index named ``unit`` (the unit column, or the data's index), with the period."""
     labels = pd.Index(data[unit] if unit else data.index, name="unit")
+    if unit is None and by is None and labels.has_duplicates:
+        dup = labels[labels.duplicated()].unique().tolist()[:5]
+        raise DataError(f"the index names units more than once ({dup}); pass unit= a column "
+                        "of unique unit names")
     if by is None:
         return labels
     return pd.MultiIndex.from_arrays([labels, data[by]], names=["unit", by])
@@ -232,20 +236,14 @@ def _evaluate(frame, inputs, outputs, rts, orientation, model, slacks):
     return pd.Series(eff, index=idx), phi, pd.concat([sx, sy], axis=1), targets, peers, scale
 
 
-def _te(X, Y, rts, orientation):
-    """Technical efficiency ≤ 1 (θ, or 1/φ for output orientation)."""
-    score = models.radial(X, Y, X, Y, rts=rts, orientation=orientation, slacks=False).score
-    return score if orientation == "input" else 1.0 / score
-
-
 def scale_efficiency(X, Y, vrs_te, orientation, index) -> pd.DataFrame:
     """CRS efficiency, scale efficiency (CRS/VRS) and returns-to-scale class.
 
     DEAP's rule: CRS score = VRS score → "crs"; otherwise NIRS score = VRS score → "drs";
     otherwise "irs". Input and output orientation can classify a unit differently.
     """
-    crs = _te(X, Y, "crs", orientation)
-    nirs = _te(X, Y, "nirs", orientation)
+    crs = models.technical_efficiency(X, Y, X, Y, rts="crs", orientation=orientation)
+    nirs = models.technical_efficiency(X, Y, X, Y, rts="nirs", orientation=orientation)
     cls = np.where(np.abs(crs - vrs_te) <= EFFICIENT_TOL, "crs",
                    np.where(np.abs(nirs - vrs_te) <= EFFICIENT_TOL, "drs", "irs"))
     return pd.DataFrame({"crs_efficiency": crs, "scale_efficiency": crs / vrs_te, "rts": cls},

@@ -257,19 +257,12 @@ def _distances(X: np.ndarray, Y: np.ndarray, orientation: str):
     vrs = np.empty((T, n))
     for t in range(T):
         lo, hi = max(t - 1, 0), min(t + 2, T)
-        te = _te(X[lo:hi], Y[lo:hi], X[t], Y[t], "crs", orientation).reshape(hi - lo, n)
+        te = models.technical_efficiency(X[lo:hi], Y[lo:hi], X[t], Y[t], orientation=orientation)
+        te = te.reshape(hi - lo, n)
         crs[np.arange(lo, hi), t - np.arange(lo, hi) + 1] = te
-        vrs[t] = _te(X[t], Y[t], X[t], Y[t], "vrs", orientation)
+        vrs[t] = models.technical_efficiency(X[t], Y[t], X[t], Y[t], rts="vrs",
+                                             orientation=orientation)
     return crs[:, 0], crs[:, 1], crs[:, 2], vrs
-
-
-def _te(Xe, Ye, Xr, Yr, rts, orientation):
-    """Technical efficiency (θ, or 1/φ) of the rows of ``Xe, Ye`` (any leading shape)
-    against the technology of ``Xr, Yr``."""
-    Xe = Xe.reshape(-1, Xr.shape[1])
-    Ye = Ye.reshape(-1, Yr.shape[1])
-    score = models.radial(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, slacks=False).score
-    return score if orientation == "input" else 1.0 / score
 
 
 def _gmean(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

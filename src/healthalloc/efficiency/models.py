@@ -111,6 +111,15 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
     return EnvelopmentSolution(score, lambdas, _clean(slack_x) * sx, _clean(slack_y) * sy)
 
 
+def technical_efficiency(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input"):
+    """Radial technical efficiency ≤ 1 (θ, or 1/φ: DEAP's convention) of the rows of
+    ``Xe, Ye`` (any leading shape) against the technology of ``Xr, Yr``; no slacks."""
+    Xe = np.asarray(Xe, dtype=float).reshape(-1, np.shape(Xr)[1])
+    Ye = np.asarray(Ye, dtype=float).reshape(-1, np.shape(Yr)[1])
+    score = radial(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, slacks=False).score
+    return score if orientation == "input" else 1.0 / score
+
+
 def _clean(slack: np.ndarray) -> np.ndarray:
     """Solver noise (|s| below the λ tolerance, on data rescaled to mean 1) becomes 0."""
     return np.where(slack > LAMBDA_TOL, slack, 0.0)
