@@ -6,10 +6,10 @@ intensity column λ_j per reference unit, whose coefficients (x_j, y_j, 1) are t
 for every unit. Two facts make the family cheap:
 
 * only units on the frontier can carry weight, so each LP is solved on a small
-  candidate set of reference columns, and an exact pricing step (reduced costs of all
-  n columns from the LP's duals, one matrix product) proves optimality or names the
-  columns to add (column generation: the answer is the full LP's optimum, not an
-  approximation);
+  candidate set of reference columns (shared by all units, or a unit's own: the face of
+  a known optimal dual), and an exact pricing step (reduced costs of all n columns from
+  the LP's duals, one matrix product) proves optimality or names the columns to add
+  (column generation: the answer is the full LP's optimum, not an approximation);
 * a HiGHS call has a fixed cost (~70 µs) larger than solving one small LP, so a chunk
   of units is solved as one block-diagonal LP.
 
@@ -34,8 +34,10 @@ PRICING_TOL = 1e-9
 LAMBDA_TOL = 1e-9
 #: Random weight vectors used to screen frontier candidates.
 N_SCREEN = 256
-#: Most violated columns each unit brings into the candidate set per round.
-TOP = 2
+#: Most violated columns each unit brings into its candidate list per round
+#: (shared lists grow by the union over units, so fewer each).
+TOP_SHARED = 2
+TOP_OWN = 6
 #: Cost of the elastic columns that keep every restricted LP feasible.
 BIG_M = 1e6
 #: Elastic values above this after convergence mean the unit's LP may be infeasible.
@@ -80,11 +82,11 @@ class BlockSpec:
             self.row_lo, self.row_hi, self.rts_row,
         )
 
-    def unit(self, i: int) -> BlockSpec:
-        """Unit i alone, without elastic columns."""
-        sl = slice(i, i + 1)
-        return BlockSpec(self.own_A[sl], self.own_c[sl], self.own_lo[sl], self.own_hi[sl],
-                         self.row_lo[sl], self.row_hi[sl], self.rts_row)
+    def subset(self, idx, *, elastic: bool = True) -> BlockSpec:
+        """The units ``idx`` only (with or without the elastic columns)."""
+        return BlockSpec(self.own_A[idx], self.own_c[idx], self.own_lo[idx], self.own_hi[idx],
+                         self.row_lo[idx], self.row_hi[idx], self.rts_row,
+                         self.elastic if elastic else None)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class FamilySolution:
     own: np.ndarray  # (k, p) values of the unit-specific columns; NaN where infeasible
     lambdas: sp.csr_matrix  # (k, n) intensities
     objective: np.ndarray  # (k,); NaN where the unit's LP is infeasible
+    duals: np.ndarray  # (k, R) optimal row duals (HiGHS signs); NaN where infeasible
 
 
 def _ref_matrix(Xr: np.ndarray, Yr: np.ndarray, R: int, rts_row: int | None) -> np.ndarray:
@@ -124,120 +127,148 @@ def screen(Xr: np.ndarray, Yr: np.ndarray, rts: str, seed: int = 0) -> np.ndarra
     return np.unique(np.concatenate(picks))
 
 
-def _solve_block(spec: BlockSpec, idx: np.ndarray, Aref_C: np.ndarray, cand: np.ndarray,
+def _solve_block(spec: BlockSpec, idx: np.ndarray, cols: np.ndarray, Aref: np.ndarray,
                  exclude: np.ndarray | None):
-    """Solve the units ``idx`` on candidate columns ``cand`` as one block-diagonal LP."""
-    b = len(idx)
+    """Solve units ``idx`` as one block-diagonal LP; unit i may use the reference columns
+    ``cols[i]`` (padded with -1)."""
+    b, K = cols.shape
     R, p = spec.own_A.shape[1:]
-    K = len(cand)
     w = p + K
-    # unit-specific columns
     oa = spec.own_A[idx]  # (b, R, p)
     blk, row, col = np.nonzero(oa)
-    rows = [blk * R + row]
-    cols = [blk * w + col]
-    vals = [oa[blk, row, col]]
-    # shared λ columns, one copy per block
-    r_nz, c_nz = np.nonzero(Aref_C)
-    v_nz = Aref_C[r_nz, c_nz]
-    base = np.arange(b)[:, None]
-    rows.append((base * R + r_nz[None, :]).ravel())
-    cols.append((base * w + p + c_nz[None, :]).ravel())
-    vals.append(np.broadcast_to(v_nz, (b, len(v_nz))).ravel())
-    A = sp.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(b * R, b * w)
-    )
+    rows, cidx, vals = [blk * R + row], [blk * w + col], [oa[blk, row, col]]
+    valid = cols >= 0
+    lam = np.where(valid[None], Aref[:, np.where(valid, cols, 0)], 0.0)  # (R, b, K)
+    r_nz, b_nz, k_nz = np.nonzero(lam)
+    rows.append(b_nz * R + r_nz)
+    cidx.append(b_nz * w + p + k_nz)
+    vals.append(lam[r_nz, b_nz, k_nz])
+    A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cidx))),
+                      shape=(b * R, b * w))
     c = np.zeros((b, w))
     c[:, :p] = spec.own_c[idx]
     lo = np.zeros((b, w))
-    hi = np.full((b, w), np.inf)
+    hi = np.where(np.c_[np.ones((b, p), bool), valid], np.inf, 0.0)
     lo[:, :p], hi[:, :p] = spec.own_lo[idx], spec.own_hi[idx]
     if exclude is not None:
-        pos = np.searchsorted(cand, exclude[idx])
-        hit = (pos < K) & (cand[np.minimum(pos, K - 1)] == exclude[idx])
-        hi[np.nonzero(hit)[0], p + pos[hit]] = 0.0
+        hi[:, p:][cols == exclude[idx][:, None]] = 0.0
     sol = solve_lp(c.ravel(), A, spec.row_lo[idx].ravel(), spec.row_hi[idx].ravel(),
                    lo.ravel(), hi.ravel(), presolve=False)
     x = sol.x.reshape(b, w)
-    obj = (c * x).sum(axis=1)
-    return x[:, :p], x[:, p:], sol.row_dual.reshape(b, R), obj
+    return x[:, :p], x[:, p:], sol.row_dual.reshape(b, R), (c * x).sum(axis=1)
+
+
+def reduced_costs(duals: np.ndarray, Aref: np.ndarray) -> np.ndarray:
+    """Reduced cost of every reference column (cost 0) for each unit's duals: (k, n)."""
+    return -(duals @ Aref)
+
+
+def faces(Xr, Yr, duals: np.ndarray, rts_row: int | None) -> list[np.ndarray]:
+    """For each unit, the reference columns on the face of its optimal dual (reduced
+    cost ≈ 0): the only columns any optimal solution of that LP can use."""
+    Aref = _ref_matrix(Xr, Yr, duals.shape[1], rts_row)
+    out = []
+    for start in range(0, len(duals), CHUNK):
+        d = duals[start : start + CHUNK]
+        rc = reduced_costs(d, Aref)
+        tol = PRICING_TOL * 1e3 * (1.0 + np.abs(d).max(axis=1, keepdims=True))
+        on = rc <= tol
+        out.extend(np.nonzero(row)[0] for row in on)
+    return out
 
 
 def solve_family(Xr: np.ndarray, Yr: np.ndarray, spec: BlockSpec, *,
-                 exclude: np.ndarray | None = None, candidates: np.ndarray | None = None,
-                 rts: str = "crs") -> tuple[FamilySolution, np.ndarray]:
+                 exclude: np.ndarray | None = None, candidates=None,
+                 rts: str = "crs") -> FamilySolution:
     """Solve every unit's LP exactly against all n reference columns.
 
-    Returns the solution and the final candidate set (reusable by a second phase).
-    ``exclude[i]`` is a reference column unit i may not use (super-efficiency), or -1.
-    A unit whose elastic columns stay positive is re-solved alone on every column
-    without them; if that LP is infeasible its values are NaN.
+    ``candidates`` is where column generation starts: None (a frontier screen, shared by
+    every unit), an index array (shared), or a list with one index array per unit (each
+    unit then grows its own list). ``exclude[i]`` is a reference column unit i may not
+    use (super-efficiency), or -1. A unit whose elastic columns stay positive is
+    re-solved alone on every column without them; if that LP is infeasible its values
+    are NaN.
     """
     p = spec.own_A.shape[2]
-    sol, cand = _column_generation(Xr, Yr, spec.with_elastic(), exclude, candidates, rts)
-    own, obj, lambdas = sol.own[:, :p], sol.objective, sol.lambdas.tolil()
+    sol = _column_generation(Xr, Yr, spec.with_elastic(), exclude, candidates, rts)
+    own, obj, duals, lambdas = sol.own[:, :p], sol.objective, sol.duals, sol.lambdas.tolil()
     for i in np.nonzero(sol.own[:, p:].max(axis=1, initial=0.0) > ELASTIC_TOL)[0]:
         try:
-            one, _ = _column_generation(Xr, Yr, spec.unit(i), None if exclude is None else
-                                        exclude[i : i + 1], np.arange(len(Xr)), rts)
+            one = _column_generation(Xr, Yr, spec.subset([i], elastic=False), None if exclude is None else
+                                     exclude[i : i + 1], np.arange(len(Xr)), rts)
         except SolverError:
-            own[i], obj[i] = np.nan, np.nan
+            own[i], obj[i], duals[i] = np.nan, np.nan, np.nan
             lambdas[i] = 0.0
             continue
-        own[i], obj[i], lambdas[i] = one.own[0], one.objective[0], one.lambdas[0]
-    return FamilySolution(own, lambdas.tocsr(), obj), cand
+        own[i], obj[i], duals[i], lambdas[i] = one.own[0], one.objective[0], one.duals[0], one.lambdas[0]
+    return FamilySolution(own, lambdas.tocsr(), obj, duals)
 
 
-def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts):
+def _pad(lists: list[np.ndarray]) -> np.ndarray:
+    K = max(len(c) for c in lists)
+    out = np.full((len(lists), K), -1, dtype=np.int64)
+    for i, c in enumerate(lists):
+        out[i, : len(c)] = c
+    return out
+
+
+def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> FamilySolution:
     k = spec.own_A.shape[0]
     R, p = spec.own_A.shape[1:]
     n = Xr.shape[0]
     Aref = _ref_matrix(Xr, Yr, R, spec.rts_row)
-    cand = np.unique(screen(Xr, Yr, rts) if candidates is None else candidates)
-    own = np.zeros((k, p))
-    obj = np.zeros(k)
-    lam_rows: list[np.ndarray] = []
-    lam_cols: list[np.ndarray] = []
-    lam_vals: list[np.ndarray] = []
+    shared = not isinstance(candidates, list)
+    if shared:
+        start = np.unique(screen(Xr, Yr, rts) if candidates is None else candidates)
+        lists = [start] * k
+    else:
+        lists = [np.unique(c) for c in candidates]
+    own, obj, duals = np.zeros((k, p)), np.zeros(k), np.zeros((k, R))
+    lam_rows, lam_cols, lam_vals = [], [], []
     pending = np.arange(k)
     while len(pending):
-        Aref_C = Aref[:, cand]
-        again: list[np.ndarray] = []
-        new_cols: list[np.ndarray] = []
-        for start in range(0, len(pending), CHUNK):
-            idx = pending[start : start + CHUNK]
-            x_own, lam, duals, ob = _solve_block(spec, idx, Aref_C, cand, exclude)
-            # pricing: reduced cost of every reference column for every unit
-            rc = -(duals @ Aref)
-            rc[:, cand] = np.inf  # HiGHS has priced these already
+        again, new_cols = [], []
+        for first in range(0, len(pending), CHUNK):
+            idx = pending[first : first + CHUNK]
+            cols = _pad([lists[i] for i in idx])
+            x_own, lam, du, ob = _solve_block(spec, idx, cols, Aref, exclude)
+            rc = reduced_costs(du, Aref)
+            rows = np.arange(len(idx))[:, None]
+            rc[rows, np.where(cols >= 0, cols, 0)] = np.inf  # HiGHS has priced these
             if exclude is not None:
                 ok = exclude[idx] >= 0
                 rc[np.nonzero(ok)[0], exclude[idx][ok]] = np.inf
-            scale = 1.0 + np.abs(duals).max(axis=1, keepdims=True)
-            bad = rc < -PRICING_TOL * scale
+            bad = rc < -PRICING_TOL * (1.0 + np.abs(du).max(axis=1, keepdims=True))
             bad_units = np.nonzero(bad.any(axis=1))[0]
             if len(bad_units):
+                # each unit's most violated columns enter its candidate list
+                top = min(TOP_SHARED if shared else TOP_OWN, n - 1)
+                worst = np.argpartition(rc[bad_units], top, axis=1)[:, :top]
+                keep = np.take_along_axis(bad[bad_units], worst, axis=1)
                 again.append(idx[bad_units])
-                # the most violated columns of each unit enter the candidate set
-                worst = np.argsort(rc[bad_units], axis=1)[:, :TOP]
-                worst = worst[np.take_along_axis(bad[bad_units], worst, axis=1)]
-                new_cols.append(np.unique(worst))
+                new_cols.extend(w[kk] for w, kk in zip(worst, keep))
             good = np.setdiff1d(np.arange(len(idx)), bad_units)
-            own[idx[good]] = x_own[good]
-            obj[idx[good]] = ob[good]
+            g = idx[good]
+            own[g], obj[g], duals[g] = x_own[good], ob[good], du[good]
             r, cc = np.nonzero(lam[good] > LAMBDA_TOL)
-            lam_rows.append(idx[good][r])
-            lam_cols.append(cand[cc])
+            lam_rows.append(g[r])
+            lam_cols.append(cols[good][r, cc])
             lam_vals.append(lam[good][r, cc])
         if not again:
             break
         pending = np.concatenate(again)
-        cand = np.union1d(cand, np.concatenate(new_cols))
+        if shared:
+            grown = np.union1d(lists[pending[0]], np.concatenate(new_cols))
+            for i in pending:
+                lists[i] = grown
+        else:
+            for i, extra in zip(pending, new_cols):
+                lists[i] = np.union1d(lists[i], extra)
     lambdas = sp.csr_matrix(
         (np.concatenate(lam_vals), (np.concatenate(lam_rows), np.concatenate(lam_cols))),
         shape=(k, n),
     )
-    return FamilySolution(own=own, lambdas=lambdas, objective=obj), cand
+    return FamilySolution(own=own, lambdas=lambdas, objective=obj, duals=duals)
 
 
 def rts_bounds(rts: str) -> tuple[float, float] | None:

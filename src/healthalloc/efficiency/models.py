@@ -21,9 +21,13 @@ from healthalloc.efficiency._envelopment import (
     ORIENTATIONS,
     RTS,
     BlockSpec,
+    faces,
     rts_bounds,
     solve_family,
 )
+
+#: Units solved first, whose optimal duals suggest where every other unit starts.
+N_PILOT = 128
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,8 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
         elastic[:m] = -1.0
     spec = BlockSpec(A, np.full((k, 1), 1.0 if inp else -1.0), np.full((k, 1), -np.inf),
                      np.full((k, 1), np.inf), lo, hi, rts_row, elastic)
-    sol, cand = solve_family(Xr, Yr, spec, exclude=exclude, rts=rts)
+    start = _dual_guided_start(spec, Xe, Ye, Xr, Yr, exclude, rts, inp) if k > 2 * N_PILOT else None
+    sol = solve_family(Xr, Yr, spec, exclude=exclude, candidates=start, rts=rts)
     score = sol.own[:, 0].copy()
     lambdas = sol.lambdas
     if np.isnan(score).any():
@@ -107,7 +112,8 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
     slack_x = np.zeros((k, m))
     slack_y = np.zeros((k, s))
     if slacks and exclude is None:
-        lambdas, slack_x, slack_y = _phase2(Xe, Ye, Xr, Yr, score, rts, inp, cand, sx, sy)
+        face = faces(Xr, Yr, sol.duals, rts_row)
+        lambdas, slack_x, slack_y = _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy)
     return EnvelopmentSolution(score, lambdas, _clean(slack_x) * sx, _clean(slack_y) * sy)
 
 
@@ -125,8 +131,38 @@ def _clean(slack: np.ndarray) -> np.ndarray:
     return np.where(slack > LAMBDA_TOL, slack, 0.0)
 
 
-def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, cand, sx, sy):
-    """Maximize the sum of slacks (in original units) with the radial score fixed."""
+def _dual_guided_start(spec, Xe, Ye, Xr, Yr, exclude, rts, inp) -> list[np.ndarray]:
+    """Each unit's starting columns: the face of the known optimal dual (from a pilot of
+    N_PILOT units) that gives it the tightest bound on its score.
+
+    A dual of one unit's LP, rescaled to satisfy another unit's θ (or φ) column, is
+    feasible for it, so ``(π_out·y + π_Σ) / (−π_in·x)`` bounds θ from below (input) and
+    ``−(π_in·x + π_Σ) / (π_out·y)`` bounds φ from above (output). Only a start: column
+    generation still prices every column.
+    """
+    k, m = Xe.shape
+    s = Ye.shape[1]
+    pilot = np.random.default_rng(0).choice(k, N_PILOT, replace=False)
+    first = solve_family(Xr, Yr, spec.subset(pilot), rts=rts,
+                         exclude=None if exclude is None else exclude[pilot])
+    D = first.duals[~np.isnan(first.duals).any(axis=1)]
+    pi_in, pi_out = D[:, :m], D[:, m : m + s]
+    pi_sum = D[:, spec.rts_row] if spec.rts_row is not None else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if inp:
+            bound = (Ye @ pi_out.T + pi_sum) / -(Xe @ pi_in.T)
+        else:
+            bound = (Xe @ pi_in.T + pi_sum) / (Ye @ pi_out.T)
+    best = np.argmax(np.nan_to_num(bound, nan=-np.inf, posinf=-np.inf), axis=1)
+    face = faces(Xr, Yr, D, spec.rts_row)
+    return [face[b] for b in best]
+
+
+def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy):
+    """Maximize the sum of slacks (in original units) with the radial score fixed.
+
+    Every optimal solution lies on the face of the phase-1 dual, so each unit starts
+    from its own face's columns."""
     k, m = Xe.shape
     s = Ye.shape[1]
     R, rts_row, lo, hi = _rows(k, m, s, rts)
@@ -140,7 +176,7 @@ def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, cand, sx, sy):
     c = -np.r_[sx, sy]
     spec = BlockSpec(A, np.tile(c, (k, 1)), np.zeros((k, m + s)),
                      np.full((k, m + s), np.inf), lo, hi, rts_row)
-    sol, _ = solve_family(Xr, Yr, spec, candidates=cand, rts=rts)
+    sol = solve_family(Xr, Yr, spec, candidates=face, rts=rts)
     return sol.lambdas, sol.own[:, :m], sol.own[:, m:]
 
 
@@ -179,7 +215,7 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     elastic = np.zeros(R)
     elastic[m : m + s] = 1.0
     spec = BlockSpec(A, c, own_lo, np.full((k, 1 + m + s), np.inf), lo, hi, rts_row, elastic)
-    sol, _ = solve_family(Xr, Yr, spec, rts=rts)
+    sol = solve_family(Xr, Yr, spec, rts=rts)
     t = sol.own[:, 0]
     lambdas = sp.diags(1.0 / t) @ sol.lambdas
     slack_x = _clean(sol.own[:, 1 : 1 + m] / t[:, None]) * sx
