@@ -80,3 +80,17 @@ def test_demo_runs_as_a_console_script(tmp_path):
     assert len(vrs) == 12 and set(vrs["rts"]) <= {"irs", "crs", "drs"}
     means = pd.read_csv(tmp_path / "malmquist_deap_eg4_means.csv")
     assert means.iloc[-1]["tfpch"] == pytest.approx(1.061, abs=1e-3)
+
+
+def test_dea_bootstrap_columns(hospitals_csv, tmp_path):
+    out = tmp_path / "boot.csv"
+    args = ["dea", str(hospitals_csv), *HOSP, "--rts", "vrs", "--bootstrap", "50", "--seed", "7",
+            "-o", str(out)]
+    assert main(args) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns[-4:]) == ["bias", "bias_corrected", "ci_low", "ci_high"]
+    assert (table["bias_corrected"] <= table["efficiency"] + 1e-12).all()
+    assert (table["ci_low"] <= table["ci_high"]).all()
+    again = tmp_path / "again.csv"
+    assert main([*args[:-1], str(again)]) == 0
+    pd.testing.assert_frame_equal(table, pd.read_csv(again))
