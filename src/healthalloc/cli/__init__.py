@@ -15,8 +15,9 @@ from healthalloc import __version__
 from healthalloc.cli import dea as _dea
 from healthalloc.cli import demo as _demo
 from healthalloc.cli import malmquist as _malmquist
+from healthalloc.cli import qca as _qca
 
-SUBCOMMANDS = (_dea, _malmquist, _demo)
+SUBCOMMANDS = (_dea, _malmquist, _qca, _demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,175 @@
+"""The whole fsQCA in one call: calibration → necessity → truth table → solutions → chart.
+
+References: Ragin (2008), *Redesigning Social Inquiry*; Dusa (2019), *QCA with R*.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from healthalloc.data.validate import DataError, check_columns
+from healthalloc.qca.calibrate import Calibration, calibrate_percentiles, calibrate_table
+from healthalloc.qca.chart import Chart, configuration_chart
+from healthalloc.qca.necessity import NecessityResult, necessity
+from healthalloc.qca.solutions import Solutions, solve
+from healthalloc.qca.truthtable import INCL_CUT, N_CUT, PRI_CUT, TruthTable, truth_table
+
+
+@dataclass(frozen=True, eq=False)
+class QCAResult:
+    """Every table of an fsQCA of one outcome (or its negation).
+
+    Attributes
+    ----------
+    calibration : Calibration
+        Memberships of the conditions and the outcome, and the anchors used.
+    necessity : NecessityResult
+        Consistency, coverage and RoN of every condition and negation, for Y and ~Y.
+    truth_table : TruthTable
+    solutions : Solutions
+        Complex, parsimonious and intermediate models (all tied minimal models).
+    chart : Chart
+        Configuration chart of the first intermediate model (core / peripheral).
+    """
+
+    calibration: Calibration
+    necessity: NecessityResult
+    truth_table: TruthTable
+    solutions: Solutions
+    chart: Chart
+
+    def to_frame(self) -> pd.DataFrame:
+        """The solutions as a tidy table: one row per model term."""
+        rows = []
+        for kind, models in self.solutions.to_dict().items():
+            for number, model in enumerate(models, start=1):
+                for term in model["terms"]:
+                    rows.append({"solution": kind, "model": f"M{number}",
+                                 "expression": model["expression"],
+                                 "solution_consistency": model["consistency"],
+                                 "solution_coverage": model["coverage"],
+                                 **{k: v for k, v in term.items() if k != "cases"},
+                                 "cases": ";".join(term["cases"])})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        return "\n\n".join([self.necessity.summary(), str(self.solutions.summary()),
+                            self.chart.to_markdown()])
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Write ``calibrated.csv``, ``anchors.csv``, ``necessity.csv``, ``truth_table.csv``,
+        ``solutions.json``, ``chart.md`` and ``chart.csv`` into ``folder``."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        files = {name: out / name for name in (
+            "calibrated.csv", "anchors.csv", "necessity.csv", "truth_table.csv",
+            "solutions.json", "chart.md", "chart.csv")}
+        self.calibration.memberships.to_csv(files["calibrated.csv"], index_label="case")
+        self.calibration.anchors.to_csv(files["anchors.csv"], index=False)
+        self.necessity.to_frame().to_csv(files["necessity.csv"], index=False)
+        table = self.truth_table.to_frame()
+        table.to_csv(files["truth_table.csv"], index=table.index.name is not None)
+        files["solutions.json"].write_text(
+            json.dumps(self.solutions.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        files["chart.md"].write_text(self.chart.to_markdown() + "\n", encoding="utf-8")
+        self.chart.to_csv(files["chart.csv"])
+        return list(files.values())
+
+
+def fsqca(
+    data: pd.DataFrame,
+    outcome: str | pd.Series,
+    conditions: Sequence[str],
+    *,
+    anchors: pd.DataFrame | Mapping | None = None,
+    percentiles: Sequence[float] | None = None,
+    unit: str | None = None,
+    negate_outcome: bool = False,
+    incl_cut: float = INCL_CUT,
+    pri_cut: float = PRI_CUT,
+    n_cut: int = N_CUT,
+    dir_exp: Mapping[str, int | str] | None = None,
+    adjust_crossover: bool = False,
+    legend: str = "ragin-fiss",
+) -> QCAResult:
+    """Fuzzy-set QCA of ``outcome`` (or ``~outcome``) on ``conditions``, from raw data.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw (uncalibrated) data, one row per case.
+    outcome : str or Series
+        Outcome column, or a Series aligned on the case names — e.g. the ``efficiency``
+        of a :func:`healthalloc.efficiency.dea` result, so DEA → fsQCA is one script.
+    conditions : sequence of str
+        Condition columns.
+    anchors : DataFrame or mapping, optional
+        Direct calibration anchors per variable (``variable, full_membership, crossover,
+        full_nonmembership``), including the outcome's.
+    percentiles : (float, float, float), optional
+        Percentile anchors instead (seed 000: 0.85, 0.5, 0.1). Give exactly one of
+        ``anchors`` and ``percentiles``.
+    unit : str, optional
+        Column of case names (default: the index).
+    negate_outcome : bool
+        Explain the outcome's absence (~Y), as seed 000's Table 7 does.
+    incl_cut, pri_cut, n_cut
+        Truth-table thresholds (R ``incl.cut``, ``pri.cut``, ``n.cut``; R's own defaults
+        are 1, 0 and 1, fsQCA 3.0 users mostly set 0.8 / 0.7 / 1 as here).
+    dir_exp : mapping, optional
+        Directional expectations ``{condition: 1 | 0 | "-"}`` for the intermediate
+        solution; default ``"-"`` for every condition (fsQCA 3.0's "present or absent").
+    adjust_crossover : bool
+        Move memberships of exactly 0.5 to 0.501 (reported, never silent).
+    legend : {"ragin-fiss", "seed"}
+        Symbols of the configuration chart.
+    """
+    conditions = list(conditions)
+    if (anchors is None) == (percentiles is None):
+        raise DataError("give exactly one of anchors= (a table of anchors) and percentiles=")
+    frame = data.set_index(unit) if unit else data
+    if unit:
+        check_columns(data, [unit])
+    name = outcome if isinstance(outcome, str) else (outcome.name or "outcome")
+    if not isinstance(outcome, str):
+        missing = frame.index.difference(outcome.index)
+        if len(missing):
+            raise DataError(f"the outcome has no value for cases {list(missing[:5])}")
+        frame = frame.assign(**{name: outcome.reindex(frame.index).to_numpy()})
+    if name in conditions:
+        raise DataError(f"{name!r} is both the outcome and a condition")
+    variables = conditions + [name]
+    check_columns(frame, variables)
+    if anchors is not None:
+        cal = calibrate_table(frame, _restrict(anchors, variables), adjust_crossover=adjust_crossover)
+    else:
+        cal = calibrate_percentiles(frame, variables, percentiles, adjust_crossover=adjust_crossover)
+    memberships = cal.memberships
+    y = memberships[name]
+    nec = necessity(memberships[conditions], y)
+    tt = truth_table(memberships[conditions], y, incl_cut=incl_cut, pri_cut=pri_cut, n_cut=n_cut,
+                     negate_outcome=negate_outcome)
+    expectations = {c: "-" for c in conditions} | dict(dir_exp or {})
+    sol = solve(tt, dir_exp=expectations)
+    chart = configuration_chart(sol, legend=legend, prefix="NH" if negate_outcome else "H")
+    return QCAResult(cal, nec, tt, sol, chart)
+
+
+def _restrict(anchors, variables: list[str]):
+    """Only the anchors of the variables in the analysis; all of them must be there."""
+    table = anchors if isinstance(anchors, pd.DataFrame) else None
+    names = list(table["variable"]) if table is not None else list(anchors)
+    missing = [v for v in variables if v not in names]
+    if missing:
+        raise DataError(f"the anchors table has no row for {missing}")
+    if table is not None:
+        return table[table["variable"].isin(variables)]
+    return {v: anchors[v] for v in variables}
