@@ -29,7 +29,7 @@ from healthalloc.qca.calibrate import (
     calibrate_table,
 )
 
-QCA = "qca_guangxi"
+QCA = "qca"
 # Expected warnings are asserted with pytest.warns where they are the point of a test.
 pytestmark = pytest.mark.filterwarnings("ignore::healthalloc.qca.calibrate.CalibrationWarning")
 

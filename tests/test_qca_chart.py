@@ -74,7 +74,7 @@ def _table6_solutions() -> Solutions:
 
 
 def _lipset_solutions() -> Solutions:
-    lf = pd.read_csv(reference("qca_guangxi/lipset_LF.csv"), index_col="case")
+    lf = pd.read_csv(reference("qca/lipset_LF.csv"), index_col="case")
     tt = truth_table(lf.drop(columns="SURV"), lf["SURV"], incl_cut=0.8)
     return solve(tt, dir_exp=["DEV", "URB", "LIT", "IND", "STB"])
 

@@ -21,7 +21,7 @@ def cvf() -> pd.DataFrame:
 
 
 def _expected(name: str, columns: int) -> pd.DataFrame:
-    """The leading columns of an expected-values file (its unquoted source notes hold commas)."""
+    """The leading columns of an expected-values file ."""
     return pd.read_csv(reference(name), usecols=range(columns), index_col=False)
 
 

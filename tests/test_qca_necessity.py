@@ -21,7 +21,7 @@ from healthalloc.qca import fit
 from healthalloc.qca.calibrate import CalibrationWarning, calibrate_table
 from healthalloc.qca.necessity import CUT_TOLERANCE, SkewnessWarning, necessity
 
-QCA = "qca_guangxi"
+QCA = "qca"
 pytestmark = pytest.mark.filterwarnings("ignore::healthalloc.qca.necessity.SkewnessWarning")
 
 
