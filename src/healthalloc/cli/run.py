@@ -1,0 +1,47 @@
+"""``healthalloc run``: run a study file and write its output folder and report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from healthalloc.study import run_study
+
+EXAMPLE = """\
+example:
+  healthalloc run examples/seed001.toml -o results/seed001
+
+A study file (TOML) names the data (embedded data sets or files), the variables' roles
+(unit, period, group, inputs, outputs, conditions, population, area, coordinates, ...)
+and the analyses to run, e.g.
+
+  [data]
+  source = "cst_hospitals"
+  [roles]
+  unit = "hospital"
+  inputs = ["doctors", "nurses"]
+  outputs = ["outpatients", "inpatients"]
+  [[analyses]]
+  type = "dea"
+  rts = "vrs"
+
+The output folder gets tables/*.csv, results.xlsx, figures/*.svg|png, report.html and
+study.resolved.toml (every default filled in, with package versions).
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a study file: all its analyses, one report",
+                       description="Validate a study file, run its analyses in order and write one "
+                       "output folder with tables, figures and a self-contained HTML report.",
+                       epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("study", type=Path, help="study file (.toml)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="output folder (default: healthalloc-output/<study file name>)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = run_study(args.study, args.output)
+    print(f"Report: {result.report.resolve()}")
+    return 0

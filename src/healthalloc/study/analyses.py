@@ -1,0 +1,150 @@
+"""Registrations of the efficiency and fsQCA analyses for study files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from healthalloc.data.datasets import DATASETS
+from healthalloc.data.io import read_table
+from healthalloc.efficiency import dea, dea_bootstrap, malmquist
+from healthalloc.qca import fsqca
+from healthalloc.study import figures
+from healthalloc.study.registry import Context, Option, Section, register
+
+RTS = Option("crs", ("crs", "vrs", "nirs", "ndrs"))
+ORIENTATION = Option("input", ("input", "output"))
+
+
+def _eff_reading(eff: pd.Series, period: str | None) -> str:
+    if period:
+        last = eff.index.get_level_values(period).max()
+        eff = eff.xs(last, level=period)
+        when = f" in {last}"
+    else:
+        when = ""
+    efficient = int((eff >= 1 - 1e-6).sum())
+    low = eff.idxmin()
+    return (f"Mean efficiency{when} is {eff.mean():.3f}; {efficient} of {len(eff)} units are on the "
+            f"frontier; the lowest is {low} ({eff.min():.3f}).")
+
+
+@register("dea", title="DEA efficiency", roles=("unit", "inputs", "outputs"),
+          optional_roles=("period", "group"),
+          options={"rts": RTS, "orientation": ORIENTATION,
+                   "model": Option("radial", ("radial", "super", "sbm")), "slacks": Option(True)},
+          exports=("efficiency", "scale_efficiency"))
+def _dea(ctx: Context) -> Section:
+    r, o = ctx.roles, ctx.options
+    res = dea(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], by=r.get("period"), rts=o["rts"],
+              orientation=o["orientation"], model=o["model"], slacks=o["slacks"])
+    sec = Section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
+                  _eff_reading(res.efficiency, r.get("period")))
+    sec.tables["scores"] = res.to_frame()
+    sec.captions["scores"] = "Efficiency, slacks, targets and peers of every unit."
+    group = r.get("group")
+    sec.tables["summary"] = res.summary(group).reset_index() if group else res.summary().reset_index()
+    sec.captions["summary"] = "Efficient units and mean scores" + (f" by {group}." if group else ".")
+    sec.exports["efficiency"] = res.efficiency
+    if res.scale is not None:
+        sec.exports["scale_efficiency"] = res.scale["scale_efficiency"]
+    figures.efficiency_figures(sec, res.to_frame(), "efficiency", r.get("period"), group, ctx.data, r["unit"])
+    return sec
+
+
+@register("malmquist", title="Malmquist productivity index", roles=("unit", "period", "inputs", "outputs"),
+          optional_roles=("group",), options={"orientation": ORIENTATION})
+def _malmquist(ctx: Context) -> Section:
+    r = ctx.roles
+    res = malmquist(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], period=r["period"],
+                    orientation=ctx.options["orientation"])
+    overall = res.overall()
+    reading = (f"Mean total factor productivity change is {overall['tfpch']:.3f} per period "
+               f"(efficiency change {overall['effch']:.3f} × technical change {overall['techch']:.3f}); "
+               + ("productivity grew." if overall["tfpch"] > 1 else "productivity declined."))
+    sec = Section(ctx.name, "Malmquist productivity index", reading)
+    sec.tables["indices"] = res.to_frame()
+    sec.captions["indices"] = "effch, techch, pech, sech and tfpch of every unit per transition."
+    sec.tables["means"] = res.summary().reset_index()
+    sec.captions["means"] = "Geometric means per transition and overall (DEAP's mean rows)."
+    if r.get("group"):
+        sec.tables["group_means"] = res.group_means(r["group"]).reset_index()
+        sec.captions["group_means"] = f"Geometric means by {r['group']}."
+    figures.malmquist_figure(sec, res.period_means())
+    return sec
+
+
+@register("dea_bootstrap", title="Bootstrapped DEA efficiency", roles=("unit", "inputs", "outputs"),
+          optional_roles=("period",),
+          options={"rts": RTS, "orientation": ORIENTATION, "n_boot": Option(2000, kind=int),
+                   "seed": Option(1, kind=int), "alpha": Option(0.05, kind=float),
+                   "at": Option(None, kind=(int, str))},
+          exports=("bias_corrected",))
+def _bootstrap(ctx: Context) -> Section:
+    """One period of a panel (``at``, default the last) or the whole cross-section."""
+    r, o = ctx.roles, ctx.options
+    data = ctx.data
+    if r.get("period"):
+        at = o["at"] if o["at"] is not None else data[r["period"]].max()
+        data = data[data[r["period"]] == at]
+        if data.empty:
+            raise ValueError(f"{ctx.name}: no rows with {r['period']} = {at!r}")
+    res = dea_bootstrap(data, r["inputs"], r["outputs"], unit=r["unit"], rts=o["rts"],
+                        orientation=o["orientation"], n_boot=o["n_boot"], seed=o["seed"],
+                        alpha=o["alpha"], progress=False)
+    bias = (res.efficiency - res.bias_corrected).mean()
+    reading = (f"With {o['n_boot']} Simar–Wilson replications the mean bias-corrected efficiency is "
+               f"{res.bias_corrected.mean():.3f}, {bias:.3f} below the DEA estimate.")
+    sec = Section(ctx.name, "Bootstrapped DEA efficiency (Simar & Wilson 1998)", reading)
+    sec.tables["scores"] = res.to_frame()
+    sec.captions["scores"] = f"Bias-corrected scores and {1 - o['alpha']:.0%} confidence intervals."
+    sec.exports["bias_corrected"] = res.bias_corrected
+    return sec
+
+
+@register("qca", title="Fuzzy-set QCA", roles=("unit", "conditions", "outcome"),
+          options={"anchors": Option(None, kind=(str, dict)), "percentiles": Option(None, kind=list),
+                   "negate_outcome": Option(False), "incl_cut": Option(0.8, kind=float),
+                   "pri_cut": Option(0.7, kind=float), "n_cut": Option(1, kind=int),
+                   "dir_exp": Option(None, kind=dict), "adjust_crossover": Option(False),
+                   "legend": Option("ragin-fiss", ("ragin-fiss", "seed"))})
+def _qca(ctx: Context) -> Section:
+    r, o = ctx.roles, ctx.options
+    anchors = _anchors(o["anchors"], ctx.study_dir)
+    res = fsqca(ctx.data, r["outcome"], r["conditions"], unit=r["unit"], anchors=anchors,
+                percentiles=o["percentiles"], negate_outcome=o["negate_outcome"],
+                incl_cut=o["incl_cut"], pri_cut=o["pri_cut"], n_cut=o["n_cut"], dir_exp=o["dir_exp"],
+                adjust_crossover=o["adjust_crossover"], legend=o["legend"])
+    outcome = res.truth_table.outcome
+    models = res.solutions.intermediate
+    first = models[0]
+    reading = (f"{len(first.terms)} configuration(s) lead to {outcome} (intermediate solution "
+               f"consistency {first.consistency:.3f}, coverage {first.coverage:.3f}"
+               + (f"; {len(models)} tied models" if len(models) > 1 else "") + ").")
+    sec = Section(ctx.name, f"Fuzzy-set QCA of {outcome}", reading)
+    tables = {"necessity": res.necessity.to_frame(), "truth_table": res.truth_table.to_frame().reset_index(),
+              "solutions": res.to_frame(), "chart": res.chart.to_frame().reset_index(),
+              "calibrated": res.calibration.memberships.reset_index(), "anchors": res.calibration.anchors}
+    sec.tables.update(tables)
+    sec.captions.update({
+        "necessity": "Necessity of each condition and negation (0.9 threshold).",
+        "truth_table": f"Truth table (incl.cut {o['incl_cut']}, PRI cut {o['pri_cut']}, n.cut {o['n_cut']}).",
+        "solutions": "Complex, parsimonious and intermediate models with each term's fit.",
+        "chart": "Configuration chart: " + " ".join(res.chart.legend_lines()),
+        "calibrated": "Calibrated set memberships.", "anchors": "Calibration anchors used."})
+    sec.figures["chart"] = res.chart.plot()
+    sec.captions["chart_figure"] = "Configuration chart (core and peripheral conditions)."
+    return sec
+
+
+def _anchors(value, study_dir):
+    """Anchors from an embedded data set name, a file (relative to the study) or a table."""
+    if value is None or isinstance(value, dict):
+        return value
+    if value in DATASETS:
+        return DATASETS[value].load()
+    path = Path(value)
+    if study_dir is not None and not path.is_absolute():
+        path = Path(study_dir) / path
+    return read_table(path)

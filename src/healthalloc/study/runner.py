@@ -1,0 +1,247 @@
+"""Run a study: validate everything first, run the analyses in order, write one folder.
+
+The output folder holds every table as CSV (``tables/``) and in ``results.xlsx`` (a sheet
+per table), figures as SVG and PNG (``figures/``), ``report.html``, and
+``study.resolved.toml`` (the study with every default filled in, plus package versions).
+It is written to a temporary folder and moved into place at the end, so a failed run
+never leaves a folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.metadata
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import tomli_w
+
+import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
+from healthalloc.data import data_dictionary
+from healthalloc.report.html import render_report
+from healthalloc.study.registry import REGISTRY, AnalysisType, Context, Section
+from healthalloc.study.spec import LIST_ROLES, AnalysisSpec, Study, data_specs, load_data, load_study
+
+PROVENANCE = ("healthalloc", "numpy", "scipy", "pandas", "highspy", "statsmodels", "libpysal",
+              "esda", "giddy", "matplotlib", "dask", "distributed")
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """The sections of a finished study and where its outputs are."""
+
+    title: str
+    sections: list[Section]
+    output: Path
+    simulated: list[str]
+
+    @property
+    def report(self) -> Path:
+        return self.output / "report.html"
+
+
+@dataclass(frozen=True)
+class _Planned:
+    kind: AnalysisType
+    spec: AnalysisSpec
+    roles: dict
+    options: dict
+
+
+def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
+    """Check every analysis, option, role and reference before any work starts."""
+    done: dict[str, AnalysisType] = {}
+    out = []
+    single = "source" in study.raw["data"]
+    for spec in study.analyses:
+        where = ("analyses", spec.index)
+        data = tables[spec.data]
+        set_roles = data_specs(study.raw)[spec.data].get("roles", {})
+        layers = [(spec.roles, None), (set_roles, ("data",) if single else ("data", spec.data)),
+                  (study.raw.get("roles", {}), ())]
+        kind = REGISTRY.get(spec.type)
+        if kind is None:
+            hint = difflib.get_close_matches(spec.type, list(REGISTRY), n=1)
+            more = f"; did you mean {hint[0]!r}?" if hint else f" (known: {', '.join(sorted(REGISTRY))})"
+            raise study.error((*where, "type"), f"unknown analysis {spec.type!r}{more}")
+        options = {}
+        for key, value in spec.options.items():
+            if key not in kind.options:
+                hint = difflib.get_close_matches(key, list(kind.options), n=1)
+                more = f"; did you mean {hint[0]!r}?" if hint else (
+                    f" (options of {kind.name}: {', '.join(kind.options) or 'none'})")
+                raise study.error((*where, key), f"unknown option {key!r} for {kind.name}{more}")
+            problem = kind.options[key].check(value)
+            if problem:
+                raise study.error((*where, key), problem)
+            options[key] = value
+        options = {k: o.default for k, o in kind.options.items()} | options
+        roles = {}
+        for role in kind.roles + kind.optional_roles:
+            found = next(((layer[role], at) for layer, at in layers if role in layer), None)
+            if found is None:
+                if role in kind.roles:
+                    raise study.error(where, f"{kind.name} needs the role {role!r}: set it in [roles], "
+                                             "in its data set's roles or in this analysis")
+                continue
+            value, at = found
+            at = (*where, role) if at is None else (*at, "roles", role) if at else ("roles", role)
+            roles[role] = _check_role(study, data, role, value, at, done)
+        _check_twice(study, roles, where)
+        done[spec.name] = kind
+        out.append(_Planned(kind, spec, roles, options))
+    return out
+
+
+def _check_role(study, data, role, value, at, done):
+    if role in LIST_ROLES:
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            raise study.error(at, f"{role} must be a list of column names")
+        names = value
+    elif isinstance(value, str):
+        names = [value]
+    else:
+        raise study.error(at, f"{role} must be a column name")
+    for name in names:
+        if name in data.columns:
+            continue
+        prefix, _, column = name.partition(".")
+        if column and prefix in done:
+            if column not in done[prefix].exports:
+                raise study.error(at, f"analysis {prefix!r} exports {list(done[prefix].exports)}, "
+                                      f"not {column!r}")
+            continue
+        if column and prefix in [a.name for a in study.analyses]:
+            raise study.error(at, f"{name!r} refers to analysis {prefix!r}, which runs later")
+        hint = difflib.get_close_matches(name, list(map(str, data.columns)), n=1)
+        more = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise study.error(at, f"no column {name!r} in the data{more}")
+    return value
+
+
+def _check_twice(study, roles, where):
+    """A column may play one role per analysis (an input is not also an output)."""
+    seen: dict[str, str] = {}
+    for role, value in roles.items():
+        for name in value if isinstance(value, list) else [value]:
+            if name in seen:
+                raise study.error(where, f"column {name!r} is used as both {seen[name]} and {role}")
+            seen[name] = role
+
+
+def _resolve(roles: dict, sections: dict[str, Section]) -> dict:
+    """Replace ``analysis.column`` references by the Series that analysis exported."""
+    out = {}
+    for role, value in roles.items():
+        if isinstance(value, str) and "." in value and value.split(".", 1)[0] in sections:
+            prefix, column = value.split(".", 1)
+            out[role] = sections[prefix].exports[column].rename(column)
+        else:
+            out[role] = value
+    return out
+
+
+def run_study(source: str | Path | dict, output: str | Path | None = None, *,
+              progress: bool | None = None) -> StudyResult:
+    """Validate and run a study; write its folder (default ``healthalloc-output/<file stem>``)."""
+    study = load_study(source)
+    loaded = load_data(study)
+    tables = {name: frame for name, (frame, _, _) in loaded.items()}
+    used = sorted({d for _, u, _ in loaded.values() for d in u})
+    simulated = [c for _, _, sim in loaded.values() for c in sim]
+    steps = plan(study, tables)
+    show = sys.stderr.isatty() if progress is None else progress
+    sections: dict[str, Section] = {}
+    for i, step in enumerate(steps, start=1):
+        start = time.perf_counter()
+        if show:
+            print(f"[{i}/{len(steps)}] {step.spec.name}: {step.kind.title} ...", end="", file=sys.stderr,
+                  flush=True)
+        ctx = Context(step.spec.name, tables[step.spec.data], _resolve(step.roles, sections), step.options,
+                      study.path.parent if study.path else None)
+        sections[step.spec.name] = step.kind.run(ctx)
+        if show:
+            print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    stem = study.path.stem if study.path else "study"
+    folder = Path(output) if output else Path("healthalloc-output") / stem
+    notes = [f"Columns {', '.join(simulated)} are SIMULATED by healthalloc.data.simulate_outputs "
+             "(seeded, for demonstration): they are not data."] if simulated else []
+    dictionary = data_dictionary()
+    dictionary = dictionary[dictionary["dataset"].isin(used)]
+    resolved = _resolved(study, steps)
+    _write(folder, study.title, list(sections.values()), notes, dictionary, resolved)
+    return StudyResult(study.title, list(sections.values()), folder, simulated)
+
+
+def _resolved(study: Study, steps: list[_Planned]) -> dict:
+    resolved = {k: v for k, v in study.raw.items() if k != "analyses"}
+    resolved["analyses"] = [{"type": s.kind.name, "name": s.spec.name, "data": s.spec.data, **s.roles,
+                             **{k: v for k, v in s.options.items() if v is not None}} for s in steps]
+    versions = {}
+    for package in PROVENANCE:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    resolved["provenance"] = {"python": platform.python_version(), "platform": platform.platform(),
+                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "packages": versions}
+    return resolved
+
+
+def _write(folder: Path, title, sections, notes, dictionary, resolved) -> None:
+    """Write every output into a temporary sibling folder, then move it into place."""
+    folder = folder.resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        (tmp / "tables").mkdir(parents=True)
+        (tmp / "figures").mkdir()
+        sheets: dict[str, pd.DataFrame] = {}
+        for sec in sections:
+            for name, table in sec.tables.items():
+                table.to_csv(tmp / "tables" / f"{sec.name}_{name}.csv", index=False, encoding="utf-8")
+                sheets[_sheet_name(f"{sec.name}_{name}", sheets)] = table
+            for name, fig in sec.figures.items():
+                for fmt in ("svg", "png"):
+                    fig.savefig(tmp / "figures" / f"{sec.name}_{name}.{fmt}", dpi=200, bbox_inches="tight")
+        with pd.ExcelWriter(tmp / "results.xlsx") as xlsx:
+            for sheet, table in sheets.items():
+                table.to_excel(xlsx, sheet_name=sheet, index=False)
+        (tmp / "report.html").write_text(render_report(title, sections, notes=notes, dictionary=dictionary),
+                                         encoding="utf-8")
+        (tmp / "study.resolved.toml").write_text(tomli_w.dumps(_plain(resolved)), encoding="utf-8")
+        old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sheet_name(name: str, taken: dict) -> str:
+    """Excel sheet names: at most 31 characters, unique."""
+    base = name[:31]
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base[:28]}~{n}"
+    return candidate
+
+
+def _plain(value):
+    """TOML-serializable copy (numpy scalars → Python, None dropped)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
