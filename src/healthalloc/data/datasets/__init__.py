@@ -1,7 +1,9 @@
 """Embedded example data sets, their loaders and their data dictionary.
 
-Each data set is one CSV file shipped inside the package and read with
-:mod:`importlib.resources`, so the loaders work from an installed wheel. Its entry in
+Each data set is one file shipped inside the package and read with
+:mod:`importlib.resources`, so the loaders work from an installed wheel: a CSV table, or
+a GeoJSON boundary file whose loader returns the parsed FeatureCollection (a dict) and
+whose registry ``load()`` gives its features' properties, one row per feature. Its entry in
 :data:`DATASETS` (kept in ``dictionary.json``) says what it is, where it came from, under
 which licence, what to beware of, and for every column its meaning, unit and status:
 
@@ -28,6 +30,7 @@ import json
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from types import MappingProxyType
 
@@ -49,8 +52,10 @@ __all__ = [
     "load_deap_eg1",
     "load_deap_eg4",
     "load_guangxi_2022",
+    "load_guangxi_boundaries",
     "load_guangxi_calibration",
     "load_province_adjacency",
+    "load_province_boundaries",
     "load_province_geography",
 ]
 
@@ -89,6 +94,18 @@ def _read(name: str) -> pd.DataFrame:
     """The CSV file of data set ``name``, as shipped."""
     with resources.files(__name__).joinpath(_ENTRIES[name]["file"]).open("rb") as fh:
         return pd.read_csv(fh, encoding="utf-8")
+
+
+def _read_geojson(name: str) -> dict:
+    """The GeoJSON file of data set ``name``, parsed."""
+    with resources.files(__name__).joinpath(_ENTRIES[name]["file"]).open("rb") as fh:
+        return json.load(fh)
+
+
+def _feature_table(name: str) -> pd.DataFrame:
+    """The properties of the features of GeoJSON data set ``name``, one row each, ``adcode`` as int."""
+    table = pd.DataFrame([feature["properties"] for feature in _read_geojson(name)["features"]])
+    return table.astype({"adcode": int})
 
 
 def load_china_provinces() -> pd.DataFrame:
@@ -148,6 +165,35 @@ def load_province_adjacency(*, mainland_only: bool = True) -> pd.DataFrame:
     return df[inside].reset_index(drop=True)
 
 
+def load_province_boundaries() -> dict:
+    """Boundaries of the 34 province-level divisions, as a GeoJSON FeatureCollection.
+
+    Returns
+    -------
+    dict
+        Parsed GeoJSON (WGS84 longitude/latitude degrees), a new object at each call: 34
+        ``Polygon``/``MultiPolygon`` features, the 31 mainland provinces in GB/T 2260 order
+        then Taiwan, Hong Kong and Macao. Properties ``adcode`` (text, ``"110000"``),
+        ``name``, ``name_en``, ``region`` and ``in_31_mainland``. Simplified at 0.02°, for
+        drawing; Hainan includes the South China Sea islands. See
+        ``describe("province_boundaries")``.
+    """
+    return _read_geojson("province_boundaries")
+
+
+def load_guangxi_boundaries() -> dict:
+    """Boundaries of Guangxi's 14 prefecture-level cities, as a GeoJSON FeatureCollection.
+
+    Returns
+    -------
+    dict
+        Parsed GeoJSON (WGS84 degrees), a new object at each call: 14 features by adcode
+        (450100 Nanning to 451400 Chongzuo) with properties ``adcode`` (text) and ``name``
+        (Chinese). Simplified at 0.005°. See ``describe("guangxi_boundaries")``.
+    """
+    return _read_geojson("guangxi_boundaries")
+
+
 def load_cst_hospitals() -> pd.DataFrame:
     """Cooper, Seiford & Tone's 12 hospitals A–L: 12 rows × 7 columns.
 
@@ -200,11 +246,13 @@ _LOADERS: dict[str, Callable[[], pd.DataFrame]] = {
     "china_provinces": load_china_provinces,
     "province_geography": load_province_geography,
     "province_adjacency": load_province_adjacency,
+    "province_boundaries": partial(_feature_table, "province_boundaries"),
     "cst_hospitals": load_cst_hospitals,
     "deap_eg1": load_deap_eg1,
     "deap_eg4": load_deap_eg4,
     "guangxi_2022": load_guangxi_2022,
     "guangxi_calibration": load_guangxi_calibration,
+    "guangxi_boundaries": partial(_feature_table, "guangxi_boundaries"),
 }
 
 DATASETS: MappingProxyType[str, Dataset] = MappingProxyType({

@@ -1,0 +1,1 @@
+"""Show the results: publication tables, figures and maps (:mod:`healthalloc.report.figures`), HTML report."""

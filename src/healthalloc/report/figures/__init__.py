@@ -1,0 +1,37 @@
+"""Publication figures from plain tables: maps, Lorenz curves, density ridges, trend lines.
+
+Every function takes pandas Series or DataFrames (e.g. a result's ``to_frame()``
+columns) and returns a :class:`matplotlib.figure.Figure` with a title and labelled axes;
+none calls ``pyplot.show``. :func:`save` writes SVG and PNG in one call. Chinese text is
+drawn with a CJK font when one is installed (see :data:`CJK_FONTS`), else with the
+default font.
+
+==========================  ====================================================
+:func:`choropleth`          one value per province or Guangxi city
+:func:`choropleth_panel`    one map per period on a shared colour scale
+:func:`lisa_map`            LISA cluster categories (HH, LL, LH, HL, ns)
+:func:`lorenz_curves`       Lorenz curves with the line of equality and Gini
+:func:`density_ridges`      kernel densities per period, offset vertically
+:func:`trend_lines`         indices or means over periods, per group
+:func:`save`                SVG and PNG (200 dpi) side by side
+==========================  ====================================================
+"""
+
+from healthalloc.report.figures.base import CJK_FONTS, DPI, cjk_font, save
+from healthalloc.report.figures.curves import lorenz_curves, trend_lines
+from healthalloc.report.figures.density import density_ridges
+from healthalloc.report.figures.maps import LISA_COLOURS, choropleth, choropleth_panel, lisa_map
+
+__all__ = [
+    "CJK_FONTS",
+    "DPI",
+    "LISA_COLOURS",
+    "choropleth",
+    "choropleth_panel",
+    "cjk_font",
+    "density_ridges",
+    "lisa_map",
+    "lorenz_curves",
+    "save",
+    "trend_lines",
+]

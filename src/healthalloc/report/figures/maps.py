@@ -1,0 +1,423 @@
+"""Maps: choropleths (continuous or classed), one map per period, and LISA cluster maps.
+
+Every map takes a plain Series indexed by unit: provinces by GB/T 2260 code (int or text),
+ISO code, Chinese or English name (resolved with :mod:`healthalloc.data.regions`), or
+Guangxi cities by adcode, Chinese or English name. Boundaries are the embedded ones,
+projected with an Albers equal-area conic (see :mod:`healthalloc.report.geo`); on the
+province map the South China Sea islands go to an inset at the lower right. Units of the
+analysis without a value are hatched grey, with a legend entry; Taiwan, Hong Kong and
+Macao, outside the 31-province analysis, are drawn as outlines unless given a value (or
+left out with ``outside="omit"``).
+
+The boundaries follow the PRC official view but carry no maritime lines: maps for
+publication in China need an approved base map (审图号).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import PathCollection
+from matplotlib.colors import Colormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from healthalloc.data._messages import listing, show
+from healthalloc.data.validate import DataError, check_columns
+from healthalloc.report.figures.base import check_unique, numeric, styled
+from healthalloc.report.geo import Shapes, shapes, unit_codes
+
+__all__ = ["LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "choropleth", "choropleth_panel", "lisa_map"]
+
+MISSING_COLOUR = "#e0e0e0"
+"""Fill of units without a value (hatched)."""
+
+_EDGE_COLOUR = "#4d4d4d"
+_OUTLINE_COLOUR = "#9e9e9e"
+_HATCH = "////"
+
+LISA_COLOURS = MappingProxyType({
+    "HH": "#ff0000", "LL": "#0000ff", "LH": "#a7adf9", "HL": "#f4ada8", "not significant": "#eeeeee",
+})
+"""GeoDa's colours of the LISA cluster categories."""
+
+LISA_NAMES = MappingProxyType({
+    "HH": "High–High", "LL": "Low–Low", "LH": "Low–High", "HL": "High–Low",
+    "not significant": "Not significant",
+})
+"""Legend names of the LISA categories."""
+
+_FIGSIZE = {"provinces": (7.5, 5.6), "guangxi": (7.0, 5.4)}
+_OUTSIDE = ("outline", "omit")
+_MARGIN = 0.015  # of the extent, on every side
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """Colours for values: continuous over ``norm``, or else classes between ``edges``."""
+
+    cmap: Colormap
+    norm: Normalize | None = None
+    edges: np.ndarray | None = None
+
+    @property
+    def class_colours(self) -> np.ndarray:
+        """RGBA rows, one per class, from the middles of equal slices of the colour map."""
+        k = len(self.edges) - 1
+        return self.cmap((np.arange(k) + 0.5) / k)
+
+    def colours(self, values: np.ndarray) -> np.ndarray:
+        """RGBA rows for ``values``; classes are (e_i, e_i+1], the first closed."""
+        if self.edges is None:
+            return self.cmap(self.norm(values))
+        k = len(self.edges) - 1
+        return self.class_colours[np.clip(np.searchsorted(self.edges, values) - 1, 0, k - 1)]
+
+    def class_labels(self) -> list[str]:
+        """``"4.43 – 5.31"`` per class: two significant digits of the narrowest class width."""
+        widths = np.diff(self.edges)
+        narrowest = widths[widths > 0].min() if (widths > 0).any() else abs(self.edges[0]) or 1.0
+        d = max(0, 1 - math.floor(math.log10(narrowest)))
+        return [f"{lo:,.{d}f} – {hi:,.{d}f}" for lo, hi in zip(self.edges[:-1], self.edges[1:])]
+
+
+def _scale(values: np.ndarray, cmap: str | Colormap, classes: int | Sequence[float] | None) -> _Scale:
+    """The colour scale of ``values`` (finite, non-empty)."""
+    cmap = mpl.colormaps[cmap] if isinstance(cmap, str) else cmap
+    if classes is None:
+        return _Scale(cmap, norm=Normalize(values.min(), values.max()))
+    if isinstance(classes, numbers.Integral):
+        if classes < 1:
+            raise ValueError(f"classes must be a positive number of quantile classes, not {classes}")
+        edges = np.unique(np.quantile(values, np.linspace(0, 1, classes + 1)))
+        edges = edges if len(edges) > 1 else np.repeat(edges, 2)
+    else:
+        edges = np.asarray(classes, dtype=float)
+        if edges.ndim != 1 or len(edges) < 2 or not np.all(np.diff(edges) > 0):
+            raise ValueError(f"classes must be increasing bin edges (at least two), not {list(classes)}")
+        outside = values[(values < edges[0]) | (values > edges[-1])]
+        if outside.size:
+            raise DataError(
+                f"values {listing([show(v) for v in np.sort(outside)])} lie outside the classes "
+                f"[{show(edges[0])}, {show(edges[-1])}]; widen the first or last edge"
+            )
+    return _Scale(cmap, edges=edges)
+
+
+def _values_by_code(values: pd.Series, geography: str) -> pd.Series:
+    """``values`` as floats indexed by adcode, missing values dropped."""
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"values must be a pandas Series indexed by unit, not {type(values).__name__}")
+    floats = numeric(values, "values")
+    return pd.Series(floats.to_numpy(), index=unit_codes(values.index, geography)).dropna()
+
+
+def _check_outside(outside: str) -> None:
+    if outside not in _OUTSIDE:
+        raise ValueError(f"outside must be one of {_OUTSIDE}, not {outside!r}")
+
+
+def _draw(ax: Axes, table: pd.DataFrame, paths: tuple, colours: dict, extent: tuple[float, ...],
+          outside: str) -> int:
+    """Fill the ``paths`` of the features in ``colours`` (adcode → colour) on ``ax``, set its view.
+
+    Returns the number of units of the analysis without a colour (hatched).
+    """
+    has = table["adcode"].isin(colours).to_numpy()
+    missing = ~has & table["in_analysis"].to_numpy()
+    others = ~has & ~missing & (outside == "outline")
+    fills = [colours[code] for code in table["adcode"][has]]
+    layers = (
+        ("values", has, {"facecolors": fills, "edgecolors": _EDGE_COLOUR}),
+        ("missing", missing, {"facecolors": MISSING_COLOUR, "edgecolors": _EDGE_COLOUR, "hatch": _HATCH}),
+        ("outside", others, {"facecolors": "none", "edgecolors": _OUTLINE_COLOUR}),
+    )
+    for gid, mask, style in layers:
+        if mask.any():
+            collection = PathCollection([p for p, keep in zip(paths, mask) if keep], linewidths=0.3, **style)
+            collection.set_gid(gid)
+            ax.add_collection(collection, autolim=False)
+    xmin, xmax, ymin, ymax = extent
+    pad = _MARGIN * max(xmax - xmin, ymax - ymin)
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_ylim(ymin - pad, ymax + pad)
+    ax.set_aspect("equal")
+    return int(missing.sum())
+
+
+def _map(ax: Axes, geo: Shapes, colours: dict, *, outside: str, inset: bool) -> int:
+    """The map of ``colours`` on ``ax``, with the South China Sea inset where it applies; units hatched."""
+    n_missing = _draw(ax, geo.table, geo.paths, colours, geo.extent, outside)
+    ax.set_axis_off()
+    if inset and geo.inset is not None:
+        xmin, xmax, ymin, ymax = geo.inset_frame
+        box = ax.inset_axes([xmin, ymin, xmax - xmin, ymax - ymin], transform=ax.transData)
+        _draw(box, geo.table, geo.inset_paths, colours, geo.inset, outside)
+        box.set_anchor("SE")
+        box.set_xticks([])
+        box.set_yticks([])
+        for spine in box.spines.values():
+            spine.set_visible(True)
+            spine.set_linewidth(0.6)
+    return n_missing
+
+
+def _missing_patch(label: str) -> Patch:
+    return Patch(facecolor=MISSING_COLOUR, edgecolor=_EDGE_COLOUR, hatch=_HATCH, linewidth=0.3, label=label)
+
+
+def _scale_legend(fig: Figure, axes: list[Axes], scale: _Scale, label: str | None,
+                  missing: str | None, *, panel: bool) -> None:
+    """A colour bar (continuous scale) or class legend, plus a ``missing`` entry when given."""
+    handles = [] if missing is None else [_missing_patch(missing)]
+    title = None
+    if scale.edges is None:
+        place = {"location": "bottom", "shrink": 0.4, "aspect": 40} if panel else {"shrink": 0.6, "aspect": 25}
+        fig.colorbar(ScalarMappable(scale.norm, scale.cmap), ax=axes, label=label, **place)
+    else:
+        handles = [Patch(facecolor=c, edgecolor=_EDGE_COLOUR, linewidth=0.3, label=text)
+                   for c, text in zip(scale.class_colours, scale.class_labels())] + handles
+        title = label
+    _legend(fig, axes, handles, title, panel=panel)
+
+
+def _legend(fig: Figure, axes: list[Axes], handles: list[Patch], title: str | None, *, panel: bool) -> None:
+    """Map legend: inside a single map's lower left corner, or in a row below a panel."""
+    if not handles:
+        return
+    if panel:
+        fig.legend(handles=handles, title=title, loc="outside lower center", ncols=len(handles),
+                   frameon=False)
+    else:
+        axes[0].legend(handles=handles, title=title, loc="lower left", frameon=False)
+
+
+def _figure(geography: str, figsize: tuple[float, float] | None) -> Figure:
+    return Figure(figsize=figsize or _FIGSIZE[geography], layout="constrained")
+
+
+@styled
+def choropleth(
+    values: pd.Series,
+    *,
+    geography: str = "provinces",
+    title: str | None = None,
+    label: str | None = None,
+    cmap: str | Colormap = "YlOrRd",
+    classes: int | Sequence[float] | None = None,
+    outside: str = "outline",
+    inset: bool = True,
+    missing_label: str = "No data",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """A choropleth map of one value per unit.
+
+    Parameters
+    ----------
+    values : Series
+        One number per unit, indexed by province (code, ISO code, Chinese or English name)
+        or, with ``geography="guangxi"``, by city (adcode, Chinese or English name).
+        Missing values count as no data.
+    geography : {"provinces", "guangxi"}
+        Which embedded boundaries to draw.
+    title : str, optional
+        Figure title; defaults to ``label`` or the Series' name.
+    label : str, optional
+        What the colours mean, with its unit (``"beds per 1,000 people"``): the colour
+        bar's label or the legend's title.
+    cmap : str or Colormap
+        Sequential colour map, low to high.
+    classes : int or sequence of float, optional
+        None: a continuous colour bar. An int k: k quantile classes (fewer when ties merge
+        edges). A sequence: class edges (increasing, covering every value). Classes are
+        (e_i, e_i+1], the first closed.
+    outside : {"outline", "omit"}
+        How to draw units outside the analysis (Taiwan, Hong Kong, Macao) that have no value.
+    inset : bool
+        Draw the South China Sea islands in an inset (province map only).
+    missing_label : str
+        Legend entry of hatched units: units of the analysis without a value.
+    figsize : (float, float), optional
+        Figure size in inches.
+
+    Returns
+    -------
+    Figure
+        One map axes; the filled, hatched and outlined units are PathCollections with gids
+        ``"values"``, ``"missing"`` and ``"outside"``, one path per unit.
+
+    Raises
+    ------
+    UnknownNameError
+        Index labels that name no unit (all listed, with suggestions).
+    DataError
+        Non-numeric values, two labels for one unit, values outside explicit ``classes``.
+    """
+    _check_outside(outside)
+    by_code = _values_by_code(values, geography)
+    if by_code.empty:
+        raise DataError("values has no numbers to map")
+    scale = _scale(by_code.to_numpy(), cmap, classes)
+    colours = dict(zip(by_code.index, scale.colours(by_code.to_numpy())))
+    fig = _figure(geography, figsize)
+    ax = fig.add_subplot()
+    n_missing = _map(ax, shapes(geography), colours, outside=outside, inset=inset)
+    ax.set_title(title or label or str(values.name or "values"))
+    _scale_legend(fig, [ax], scale, label, missing_label if n_missing else None, panel=False)
+    return fig
+
+
+@styled
+def choropleth_panel(
+    frame: pd.DataFrame,
+    value: str,
+    unit: str,
+    by: str,
+    *,
+    geography: str = "provinces",
+    title: str | None = None,
+    label: str | None = None,
+    cmap: str | Colormap = "YlOrRd",
+    classes: int | Sequence[float] | None = None,
+    ncols: int | None = None,
+    outside: str = "outline",
+    inset: bool = True,
+    missing_label: str = "No data",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Small multiples: one choropleth per period on a shared colour scale.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long table, one row per unit and period.
+    value, unit, by : str
+        Columns holding the number, the unit (named as for :func:`choropleth`) and the
+        period (one map each, in sorted order).
+    ncols : int, optional
+        Maps per row (default: at most 5, rows filled evenly).
+    title, label, cmap, classes, geography, outside, inset, missing_label, figsize
+        As for :func:`choropleth`; quantile classes and the colour bar span every period.
+
+    Returns
+    -------
+    Figure
+        One map axes per period, titled by period, and one shared colour bar or legend.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown columns or unit names.
+    DataError
+        Repeated unit–period rows, non-numeric values.
+    """
+    _check_outside(outside)
+    check_columns(frame, [value, unit, by])
+    check_unique(frame, [unit, by], "give one value per unit and period")
+    codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geography)))
+    rows = frame[unit].astype(str) + "/" + frame[by].astype(str)
+    table = pd.DataFrame({
+        "code": frame[unit].map(codes).to_numpy(),
+        "period": frame[by].to_numpy(),
+        "value": numeric(pd.Series(frame[value].to_numpy(), index=rows), f"column {value!r}").to_numpy(),
+    }).dropna(subset=["value"])
+    if table.empty:
+        raise DataError(f"column {value!r} has no numbers to map")
+    scale = _scale(table["value"].to_numpy(), cmap, classes)
+    table["colour"] = list(scale.colours(table["value"].to_numpy()))
+    periods = sorted(frame[by].dropna().unique())
+    ncols = ncols or math.ceil(len(periods) / math.ceil(len(periods) / 5))
+    nrows = math.ceil(len(periods) / ncols)
+    geo = shapes(geography)
+    xmin, xmax, ymin, ymax = geo.extent
+    cell = 3.0  # inches per map, plus its title
+    size = (cell * ncols + 0.3, (cell * (ymax - ymin) / (xmax - xmin) + 0.35) * nrows + 1.2)
+    fig = Figure(figsize=figsize or size, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    n_missing = 0
+    for ax, period in zip(axes, periods):
+        rows_of = table[table["period"] == period]
+        colours = dict(zip(rows_of["code"], rows_of["colour"]))
+        n_missing += _map(ax, geo, colours, outside=outside, inset=inset)
+        ax.set_title(str(period))
+    for ax in axes[len(periods):]:
+        ax.remove()
+    fig.suptitle(title or label or value)
+    used = list(axes[: len(periods)])
+    _scale_legend(fig, used, scale, label, missing_label if n_missing else None, panel=True)
+    return fig
+
+
+def _lisa_categories(labels: pd.Series) -> pd.Series:
+    """``labels`` as LISA categories (case and spaces ignored; ``"ns"`` = not significant), NaN kept."""
+    forms = {k.casefold(): k for k in LISA_COLOURS} | {"ns": "not significant"}
+    keys = labels.map(lambda v: " ".join(v.split()).casefold() if isinstance(v, str) else v)
+    categories = keys.map(forms)
+    bad = labels.notna() & categories.isna()
+    if bad.any():
+        cells = [f"{show(label)} ({show(value)})" for label, value in labels[bad].items()]
+        raise DataError(
+            f"LISA labels must be HH, LL, LH, HL or 'not significant'; not so at {listing(cells)}"
+        )
+    return categories
+
+
+@styled
+def lisa_map(
+    labels: pd.Series,
+    *,
+    geography: str = "provinces",
+    title: str = "LISA cluster map",
+    outside: str = "outline",
+    inset: bool = True,
+    missing_label: str = "No data",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """A LISA cluster map: High–High red, Low–Low blue, Low–High light blue, High–Low pink.
+
+    Parameters
+    ----------
+    labels : Series
+        ``"HH"``, ``"LL"``, ``"LH"``, ``"HL"`` or ``"not significant"`` (``"ns"``) per
+        unit, indexed as for :func:`choropleth`; missing labels count as no data.
+    title, geography, outside, inset, missing_label, figsize
+        As for :func:`choropleth`.
+
+    Returns
+    -------
+    Figure
+        One map axes with :data:`LISA_COLOURS` fills and a legend of the five categories
+        with their counts.
+
+    Raises
+    ------
+    UnknownNameError
+        Index labels that name no unit.
+    DataError
+        Labels that are not LISA categories.
+    """
+    _check_outside(outside)
+    if not isinstance(labels, pd.Series):
+        raise TypeError(f"labels must be a pandas Series indexed by unit, not {type(labels).__name__}")
+    codes = unit_codes(labels.index, geography)
+    categories = pd.Series(_lisa_categories(labels).to_numpy(), index=codes).dropna()
+    fig = _figure(geography, figsize)
+    ax = fig.add_subplot()
+    colours = {code: LISA_COLOURS[category] for code, category in categories.items()}
+    n_missing = _map(ax, shapes(geography), colours, outside=outside, inset=inset)
+    ax.set_title(title)
+    counts = categories.value_counts()
+    handles = [Patch(facecolor=colour, edgecolor=_EDGE_COLOUR, linewidth=0.3,
+                     label=f"{LISA_NAMES[category]} ({counts.get(category, 0)})")
+               for category, colour in LISA_COLOURS.items()]
+    _legend(fig, [ax], handles + ([_missing_patch(missing_label)] if n_missing else []), None, panel=False)
+    return fig
