@@ -73,13 +73,11 @@ def test_help_teaches_with_an_example(capsys):
 
 def test_demo_runs_as_a_console_script(tmp_path):
     exe = Path(sys.executable).with_name("healthalloc")
-    done = subprocess.run([str(exe), "demo", "-o", str(tmp_path)], capture_output=True, text=True,
-                          check=True)
-    assert str(tmp_path.resolve()) in done.stdout
-    vrs = pd.read_csv(tmp_path / "dea_hospitals_vrs.csv")
-    assert len(vrs) == 12 and set(vrs["rts"]) <= {"irs", "crs", "drs"}
-    means = pd.read_csv(tmp_path / "malmquist_deap_eg4_means.csv")
-    assert means.iloc[-1]["tfpch"] == pytest.approx(1.061, abs=1e-3)
+    done = subprocess.run([str(exe), "demo", "-o", str(tmp_path / "demo")], capture_output=True,
+                          text=True, check=True)
+    assert str((tmp_path / "demo" / "report.html").resolve()) in done.stdout
+    scores = pd.read_csv(tmp_path / "demo" / "tables" / "bcc_scores.csv")
+    assert len(scores) == 310 and set(scores["rts"]) <= {"irs", "crs", "drs"}
 
 
 def test_dea_bootstrap_columns(hospitals_csv, tmp_path):

@@ -40,13 +40,13 @@ def write(tmp_path: Path, text: str, name: str = "study.toml") -> Path:
 
 
 @pytest.mark.parametrize("edit,line,message", [
-    (lambda s: s.replace('type = "dea"', 'type = "dae"'), 14, "did you mean 'dea'"),
-    (lambda s: s + 'orientaton = "input"\n', 16, "did you mean 'orientation'"),
-    (lambda s: s.replace('rts = "vrs"', 'rts = "variable"'), 15, "is not one of"),
-    (lambda s: s.replace('"nurses"]', '"nurse"]'), 9, "no column 'nurse'; did you mean 'nurses'"),
-    (lambda s: s.replace('outputs = ["outpatients"', 'outputs = ["doctors"'), 13, "both inputs and outputs"),
+    (lambda s: s.replace('type = "dea"', 'type = "dae"'), 13, "did you mean 'dea'"),
+    (lambda s: s + 'orientaton = "input"\n', 15, "did you mean 'orientation'"),
+    (lambda s: s.replace('rts = "vrs"', 'rts = "variable"'), 14, "is not one of"),
+    (lambda s: s.replace('"nurses"]', '"nurse"]'), 9, "no column 'nurse' in the data; did you mean 'nurses'"),
+    (lambda s: s.replace('outputs = ["outpatients"', 'outputs = ["doctors"'), 10, "both inputs and outputs"),
     (lambda s: s.replace('source = "cst_hospitals"', 'source = "cst_hospital"'), 5, "cst_hospitals"),
-    (lambda s: s + 'model = 3\n', 16, "is not one of"),
+    (lambda s: s + 'model = 3\n', 15, "is not one of"),
     (lambda s: s.replace("[roles]", "[role]"), 7, "did you mean 'roles'"),
 ])
 def test_errors_point_at_the_line_and_key(tmp_path, edit, line, message):
@@ -94,7 +94,7 @@ def test_outputs_and_provenance(tmp_path):
     assert resolved["analyses"][1]["n_boot"] == 30
     assert "numpy" in resolved["provenance"]["packages"]
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count("<section") == 2 and "Data dictionary" in html
+    assert html.count("<section") == 3 and "Data dictionary" in html  # 2 analyses + dictionary
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
@@ -124,7 +124,7 @@ def test_user_text_is_escaped(tmp_path):
 
 
 def test_dea_efficiency_feeds_qca(tmp_path):
-    text = HOSPITALS + ('\n[[analyses]]\ntype = "qca"\noutcome = "dea.efficiency"\n'
+    text = HOSPITALS.replace('rts = "vrs"', 'rts = "crs"') + ('\n[[analyses]]\ntype = "qca"\noutcome = "dea.efficiency"\n'
                         'conditions = ["doctors", "nurses", "outpatients"]\npercentiles = [0.85, 0.5, 0.1]\n'
                         'incl_cut = 0.7\npri_cut = 0.5\nadjust_crossover = true\n')
     result = run_study(write(tmp_path, text), tmp_path / "out")

@@ -9,10 +9,13 @@ from healthalloc.data.datasets import (
     load_deap_eg1,
     load_deap_eg4,
     load_guangxi_2022,
+    load_guangxi_boundaries,
     load_guangxi_calibration,
     load_province_adjacency,
+    load_province_boundaries,
     load_province_geography,
 )
+from healthalloc.data.simulate import simulate_outputs
 from healthalloc.data.io import read_table
 from healthalloc.data.regions import PROVINCES, REGIONS, Province, add_region, province, region_of
 from healthalloc.data.validate import (
@@ -40,11 +43,14 @@ __all__ = [
     "load_deap_eg1",
     "load_deap_eg4",
     "load_guangxi_2022",
+    "load_guangxi_boundaries",
     "load_guangxi_calibration",
     "load_province_adjacency",
+    "load_province_boundaries",
     "load_province_geography",
     "numeric_matrix",
     "province",
     "read_table",
     "region_of",
+    "simulate_outputs",
 ]

@@ -24,6 +24,7 @@ import tomli_w
 
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 from healthalloc.data import data_dictionary
+from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context, Section
 from healthalloc.study.spec import LIST_ROLES, AnalysisSpec, Study, data_specs, load_data, load_study
@@ -82,7 +83,7 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
                 raise study.error((*where, key), problem)
             options[key] = value
         options = {k: o.default for k, o in kind.options.items()} | options
-        roles = {}
+        roles, places = {}, {}
         for role in kind.roles + kind.optional_roles:
             found = next(((layer[role], at) for layer, at in layers if role in layer), None)
             if found is None:
@@ -93,7 +94,8 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
             value, at = found
             at = (*where, role) if at is None else (*at, "roles", role) if at else ("roles", role)
             roles[role] = _check_role(study, data, role, value, at, done)
-        _check_twice(study, roles, where)
+            places[role] = at
+        _check_twice(study, roles, places)
         done[spec.name] = kind
         out.append(_Planned(kind, spec, roles, options))
     return out
@@ -125,13 +127,13 @@ def _check_role(study, data, role, value, at, done):
     return value
 
 
-def _check_twice(study, roles, where):
+def _check_twice(study, roles, places):
     """A column may play one role per analysis (an input is not also an output)."""
     seen: dict[str, str] = {}
     for role, value in roles.items():
         for name in value if isinstance(value, list) else [value]:
             if name in seen:
-                raise study.error(where, f"column {name!r} is used as both {seen[name]} and {role}")
+                raise study.error(places[role], f"column {name!r} is used as both {seen[name]} and {role}")
             seen[name] = role
 
 
@@ -209,8 +211,7 @@ def _write(folder: Path, title, sections, notes, dictionary, resolved) -> None:
                 table.to_csv(tmp / "tables" / f"{sec.name}_{name}.csv", index=False, encoding="utf-8")
                 sheets[_sheet_name(f"{sec.name}_{name}", sheets)] = table
             for name, fig in sec.figures.items():
-                for fmt in ("svg", "png"):
-                    fig.savefig(tmp / "figures" / f"{sec.name}_{name}.{fmt}", dpi=200, bbox_inches="tight")
+                save(fig, tmp / "figures" / f"{sec.name}_{name}")
         with pd.ExcelWriter(tmp / "results.xlsx") as xlsx:
             for sheet, table in sheets.items():
                 table.to_excel(xlsx, sheet_name=sheet, index=False)
