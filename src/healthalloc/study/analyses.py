@@ -9,7 +9,7 @@ import pandas as pd
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.io import read_table
 from healthalloc.efficiency import dea, dea_bootstrap, malmquist
-from healthalloc.qca import fsqca
+from healthalloc.qca import fsqca, robustness
 from healthalloc.study import figures
 from healthalloc.study.registry import Context, Option, Section, register
 
@@ -135,6 +135,35 @@ def _qca(ctx: Context) -> Section:
         "calibrated": "Calibrated set memberships.", "anchors": "Calibration anchors used."})
     sec.figures["chart"] = res.chart.plot()
     sec.captions["chart_figure"] = "Configuration chart (core and peripheral conditions)."
+    return sec
+
+
+@register("qca_robustness", title="fsQCA robustness", roles=("unit", "conditions", "outcome"),
+          options={"anchors": Option(None, kind=(str, dict)),
+                   "percentiles": Option([[0.85, 0.5, 0.1], [0.8, 0.5, 0.15], [0.9, 0.5, 0.05]], kind=list),
+                   "incl_cuts": Option([0.75, 0.8, 0.85, 0.9], kind=list), "pri_cuts": Option([0.7], kind=list),
+                   "n_cuts": Option([1], kind=list), "negate_outcome": Option(False),
+                   "dir_exp": Option(None, kind=dict),
+                   "solution": Option("intermediate", ("complex", "parsimonious", "intermediate"))})
+def _qca_robustness(ctx: Context) -> Section:
+    """Solutions over a grid of thresholds and calibrations (anchors and percentile sets)."""
+    r, o = ctx.roles, ctx.options
+    calibrations = {"/".join(f"{100 * v:g}" for v in p): tuple(p) for p in o["percentiles"]}
+    if o["anchors"] is not None:
+        calibrations = {"anchors": _anchors(o["anchors"], ctx.study_dir)} | calibrations
+    res = robustness(ctx.data, r["outcome"], r["conditions"], calibrations, unit=r["unit"],
+                     incl_cuts=o["incl_cuts"], pri_cuts=o["pri_cuts"], n_cuts=o["n_cuts"],
+                     negate_outcome=o["negate_outcome"], dir_exp=o["dir_exp"], solution=o["solution"])
+    v = res.variants
+    core = ", ".join(res.robust_core) or "no term"
+    reading = (f"Across {len(v)} variants the {o['solution']} solution's consistency ranges "
+               f"{v['consistency'].min():.3f}–{v['consistency'].max():.3f} and coverage "
+               f"{v['coverage'].min():.3f}–{v['coverage'].max():.3f}; {core} appear(s) in every variant.")
+    sec = Section(ctx.name, "Robustness of the fsQCA solutions", reading)
+    sec.tables["variants"] = v
+    sec.captions["variants"] = "Solution per threshold and calibration variant (first of tied models)."
+    sec.tables["terms"] = res.terms
+    sec.captions["terms"] = "How many variants contain each term (share 1: the robust core)."
     return sec
 
 
