@@ -14,10 +14,11 @@ import warnings
 from healthalloc import __version__
 from healthalloc.cli import dea as _dea
 from healthalloc.cli import demo as _demo
+from healthalloc.cli import equity as _equity
 from healthalloc.cli import malmquist as _malmquist
 from healthalloc.cli import qca as _qca
 
-SUBCOMMANDS = (_dea, _malmquist, _qca, _demo)
+SUBCOMMANDS = (_dea, _malmquist, _qca, _equity, _demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

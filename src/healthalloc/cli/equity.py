@@ -1,0 +1,80 @@
+"""``healthalloc equity``: Gini, Theil (decomposed by group) and agglomeration of one resource."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from healthalloc.cli._common import add_input_file, load, write_table
+from healthalloc.equity import POPULATION_UNIT, equity
+
+EXAMPLE = """\
+example (beds of the 31 provinces by year, decomposed into east/central/west):
+  healthalloc equity provinces.csv --resource medical_health_beds \\
+      --population permanent_population --area polygon_area_km2 \\
+      --group region --by year --unit province_en -o equity.xlsx
+(provinces.csv: the embedded panel, healthalloc.data.load_china_provinces(), with
+polygon_area_km2 from load_province_geography() joined on province_code = adcode.)
+
+OUT has one row per period: the --by column, gini_population (Gini by population),
+gini_area (by area, with --area), theil_l (population-weighted Theil GE(0), the mean log
+deviation most health-resource papers call "the Theil index"), theil_t (Theil's T, GE(1)),
+and with --group theil_l_between, theil_l_within, theil_t_between, theil_t_within
+(between + within = total); with --ranking also concentration_index.
+
+With --group, each group's contribution goes next to OUT, in OUT's stem + _contributions
+(equity_contributions.xlsx above): per period and group the number of units,
+population_share, resource_share, the within-group theil_l and theil_t, and
+theil_l_contribution / theil_t_contribution (share of the total index).
+With --units, per-unit densities go to OUT's stem + _units: per_population (per 1,000
+people), and with --area per_km2, hrdi (health resource density index), hrad, pad and
+hrad_pad (agglomeration degrees of resource and population; HRAD/PAD > 1: more
+resource than population).
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "equity",
+        help="equity of a resource: Gini (population, area), Theil with decomposition, HRDI",
+        description="How fairly a health resource is spread over units: Gini coefficients by "
+        "population and by area, population-weighted Theil indices decomposed into between- "
+        "and within-group inequality, and per-unit density and agglomeration degrees.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input_file(p)
+    p.add_argument("--resource", required=True,
+                   help="resource column: beds, physicians, nurses… (≥ 0)")
+    p.add_argument("--population", required=True, help="population column (persons, > 0)")
+    p.add_argument("--area", help="area column (km², > 0): adds gini_area and HRDI/HRAD/PAD")
+    p.add_argument("--group", help="group column (e.g. region) for the between/within decomposition")
+    p.add_argument("--ranking",
+                   help="living-standard column (e.g. GDP per capita): adds concentration_index")
+    p.add_argument("--by", help="period column (e.g. year): one row per period")
+    p.add_argument("--unit", help="column naming the units (default: row number)")
+    p.add_argument("--population-unit", type=float, default=POPULATION_UNIT, metavar="N",
+                   help="people per population unit in per_population and hrdi "
+                   f"(default {POPULATION_UNIT:,})")
+    p.add_argument("--units", action="store_true",
+                   help="also write the per-unit table (OUT stem + _units; printed without -o)")
+    p.add_argument("-o", "--output", type=Path, metavar="OUT",
+                   help="write .csv or .xlsx (plus _contributions with --group) instead of printing")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = equity(load(args), args.resource, args.population, area=args.area, group=args.group,
+                    ranking=args.ranking, by=args.by, unit=args.unit,
+                    population_unit=args.population_unit)
+    write_table(result.to_frame(), args.output, digits=4)
+    if result.contributions is not None:
+        write_table(result.contributions, _beside(args.output, "contributions"), digits=4)
+    if args.units:
+        write_table(result.units, _beside(args.output, "units"), digits=4)
+    return 0
+
+
+def _beside(out: Path | None, what: str) -> Path | None:
+    """``equity.xlsx`` → ``equity_contributions.xlsx`` (None stays None: print)."""
+    return None if out is None else out.with_name(f"{out.stem}_{what}{out.suffix}")

@@ -1,0 +1,169 @@
+"""The one-call equity analysis of a resource: :func:`equity` and :class:`EquityResult`.
+
+Gini coefficients by population and by area, population-weighted Theil indices with their
+regional decomposition, Lorenz curves, the concentration index and per-unit densities
+(HRDI, HRAD, PAD) — the tables of a Chinese health-resource allocation study — per period.
+See :mod:`healthalloc.equity.gini`, :mod:`~healthalloc.equity.theil` and
+:mod:`~healthalloc.equity.agglomeration` for the formulas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from healthalloc.equity._panel import Role, panel, role_name
+from healthalloc.equity.agglomeration import POPULATION_UNIT, unit_table
+from healthalloc.equity.gini import concentration_values, gini_values, lorenz_curve, lorenz_table
+from healthalloc.equity.theil import INDICES, decompose
+
+__all__ = ["EquityResult", "equity"]
+
+
+@dataclass(frozen=True)
+class EquityResult:
+    """Equity of one resource's distribution, per period.
+
+    Attributes
+    ----------
+    indices : DataFrame
+        One row per period (the table :meth:`to_frame` returns and ``healthalloc equity``
+        writes): the ``by`` column, ``gini_population``, ``gini_area`` (with an area),
+        ``theil_l`` (GE(0)), ``theil_t`` (GE(1)), with a group ``theil_l_between``,
+        ``theil_l_within``, ``theil_t_between``, ``theil_t_within``, and with a ranking
+        variable ``concentration_index``.
+    contributions : DataFrame or None
+        With a group: per period and group ``units``, ``population_share``,
+        ``resource_share``, the within-group ``theil_l`` and ``theil_t`` and their
+        ``theil_l_contribution`` (``P_g T_L,g / T_L``) and ``theil_t_contribution``
+        (``Y_g T_T,g / T_T``).
+    lorenz : DataFrame
+        Lorenz points per period and ``basis`` ("population", and "area" with an area):
+        ``point`` (0 = the origin), ``unit``, ``cumulative_weight``, ``cumulative_resource``.
+    units : DataFrame
+        Per unit and period: ``population_share``, ``resource_share``, ``per_population``
+        (resource per ``population_unit`` people) and with an area ``area_share``,
+        ``per_km2``, ``hrdi``, ``hrad``, ``pad``, ``hrad_pad``.
+    """
+
+    indices: pd.DataFrame
+    contributions: pd.DataFrame | None
+    lorenz: pd.DataFrame
+    units: pd.DataFrame
+    resource: str
+    population: str
+    area: str | None
+    group: str | None
+    ranking: str | None
+    by: str | None
+    population_unit: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per period: the ``by`` column first, then the indices (see ``indices``)."""
+        return self.indices.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """Per period: the Gini coefficients, the Theil indices and, with a group, the
+        between- and within-group contribution rates (shares of the total)."""
+        table = self.indices.set_index(self.by) if self.by else self.indices
+        out = table.drop(columns=[c for c in table if c.endswith(("_between", "_within"))])
+        if self.group:
+            for name in INDICES:
+                for part in ("between", "within"):
+                    out[f"{name}_{part}_contribution"] = table[f"{name}_{part}"] / table[name]
+        return out
+
+    def __str__(self) -> str:
+        settings = [f"population {self.population!r}"]
+        settings += [f"{role} {name!r}" for role, name in
+                     (("area", self.area), ("group", self.group), ("ranking", self.ranking),
+                      ("by", self.by)) if name]
+        return (f"Equity of {self.resource!r} ({', '.join(settings)})\n"
+                + self.summary().round(4).to_string())
+
+
+def equity(
+    data: pd.DataFrame,
+    resource: Role,
+    population: Role,
+    *,
+    area: Role | None = None,
+    group: Role | None = None,
+    ranking: Role | None = None,
+    by: str | None = None,
+    unit: str | None = None,
+    population_unit: float = POPULATION_UNIT,
+) -> EquityResult:
+    """Gini, Theil (decomposed), Lorenz curves, concentration index and HRDI/HRAD/PAD in one call.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit (per unit and period with ``by``).
+    resource : str or array-like
+        Resource column: beds, physicians, nurses, institutions (≥ 0).
+    population : str or array-like
+        Population column (persons, > 0).
+    area : str or array-like, optional
+        Area column (km², > 0): adds the geographic Gini, its Lorenz curve and the
+        per-km², HRDI and agglomeration columns of ``units``.
+    group : str or array-like, optional
+        Group labels (e.g. ``"region"``: east/central/west) for the Theil decomposition.
+    ranking : str or array-like, optional
+        Living-standard variable (GDP per capita, income) for the concentration index.
+    by : str, optional
+        Period column (e.g. ``"year"``): every index per period.
+    unit : str, optional
+        Column naming the units (default: the index); must be unique per period.
+    population_unit : float
+        People per population unit in ``per_population`` and ``hrdi`` (default 1,000).
+
+    Returns
+    -------
+    EquityResult
+
+    Raises
+    ------
+    DataError
+        Unknown columns (with suggestions), values not of the table's length, non-numeric,
+        missing or infinite values, population or area ≤ 0, negative resources, missing
+        periods or group labels, duplicate unit–period rows, a period without resources.
+
+    Examples
+    --------
+    >>> from healthalloc.data import load_china_provinces
+    >>> res = equity(load_china_provinces(), "medical_health_beds", "permanent_population",
+    ...              group="region", by="year", unit="province_en")
+    >>> list(res.to_frame().columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['year', 'gini_population', 'theil_l', 'theil_t', 'theil_l_between', 'theil_l_within',
+     'theil_t_between', 'theil_t_within']
+    """
+    p = panel(data, resource=resource, population=population, area=area, ranking=ranking,
+              group=group, by=by, unit=unit)
+    columns, curves = {}, []
+    for basis, weight in (("population", p.population), ("area", p.area)):
+        if weight is not None:
+            curve = lorenz_curve(p, weight)
+            columns[f"gini_{basis}"] = gini_values(p, curve)
+            curves.append(lorenz_table(p, curve).assign(basis=basis))
+    theil, contributions = decompose(p)
+    columns |= theil
+    if p.ranking is not None:
+        columns["concentration_index"] = concentration_values(p)
+    lorenz = pd.concat(curves, ignore_index=True)
+    lorenz.insert(1 if by else 0, "basis", lorenz.pop("basis"))
+    return EquityResult(
+        indices=p.frame(columns),
+        contributions=contributions,
+        lorenz=lorenz,
+        units=unit_table(p, population_unit),
+        resource=role_name("resource", resource),
+        population=role_name("population", population),
+        area=role_name("area", area) if area is not None else None,
+        group=role_name("group", group) if group is not None else None,
+        ranking=role_name("ranking", ranking) if ranking is not None else None,
+        by=by,
+        population_unit=population_unit,
+    )
+
