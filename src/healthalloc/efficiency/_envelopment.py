@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from healthalloc.solver import SolverError, solve_lp
 
@@ -190,7 +191,10 @@ def solve_family(Xr: np.ndarray, Yr: np.ndarray, spec: BlockSpec, *,
     are NaN.
     """
     p = spec.own_A.shape[2]
-    sol = _column_generation(Xr, Yr, spec.with_elastic(), exclude, candidates, rts)
+    # the pricing products are skinny (R ≈ m + s rows): a multithreaded BLAS spends more
+    # time starting threads than computing (≈ 4× slower on 2 cores in make bench)
+    with threadpool_limits(1, user_api="blas"):
+        sol = _column_generation(Xr, Yr, spec.with_elastic(), exclude, candidates, rts)
     own, obj, duals, lambdas = sol.own[:, :p], sol.objective, sol.duals, sol.lambdas.tolil()
     for i in np.nonzero(sol.own[:, p:].max(axis=1, initial=0.0) > ELASTIC_TOL)[0]:
         try:
