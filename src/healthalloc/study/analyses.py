@@ -9,6 +9,7 @@ import pandas as pd
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.io import read_table
 from healthalloc.efficiency import dea, dea_bootstrap, malmquist
+from healthalloc.equity import equity
 from healthalloc.qca import fsqca, robustness
 from healthalloc.study import figures
 from healthalloc.study.registry import Context, Option, Section, register
@@ -72,6 +73,35 @@ def _malmquist(ctx: Context) -> Section:
         sec.tables["group_means"] = res.group_means(r["group"]).reset_index()
         sec.captions["group_means"] = f"Geometric means by {r['group']}."
     figures.malmquist_figure(sec, res.period_means())
+    return sec
+
+
+@register("equity", title="Equity of resource allocation", roles=("resource", "population"),
+          optional_roles=("unit", "period", "group", "area"),
+          options={"population_unit": Option(1000, kind=int)})
+def _equity(ctx: Context) -> Section:
+    """Gini (population and area), Theil L and T with their group decomposition, HRDI, HRAD/PAD."""
+    r = ctx.roles
+    res = equity(ctx.data, r["resource"], r["population"], area=r.get("area"), group=r.get("group"),
+                 by=r.get("period"), unit=r.get("unit"), population_unit=ctx.options["population_unit"])
+    idx = res.to_frame()
+    last = idx.iloc[-1]
+    when = f" in {idx[r['period']].iloc[-1]}" if r.get("period") else ""
+    reading = f"The Gini coefficient of {r['resource']} by population is {last['gini_population']:.3f}{when}"
+    if "gini_area" in idx:
+        reading += f" and by area {last['gini_area']:.3f}"
+    if "theil_l_between" in idx:
+        share = last["theil_l_between"] / last["theil_l"]
+        reading += f"; {share:.0%} of the Theil L index lies between {r['group']} groups"
+    sec = Section(ctx.name, f"Equity of {r['resource']}", reading + ".")
+    sec.tables["indices"] = idx
+    sec.captions["indices"] = "Gini by population and area; Theil L (GE(0)) and T (GE(1)), population-weighted."
+    if res.contributions is not None:
+        sec.tables["contributions"] = res.contributions
+        sec.captions["contributions"] = "Each group's population and resource shares, Theil indices and contribution."
+    sec.tables["units"] = res.units
+    sec.captions["units"] = "Per unit: per-capita resource, density index HRDI, agglomeration HRAD, PAD."
+    figures.equity_figures(sec, res, r.get("period"))
     return sec
 
 
