@@ -272,23 +272,8 @@ NOTES = [
 ]
 
 
-def main(argv=None) -> int:
+if __name__ == "__main__":  # same as: python benchmarks/run.py equity [options]
     sys.path.insert(0, str(HERE))
-    import run as harness  # benchmarks/run.py: shared options, tables and machine header
+    import run as harness
 
-    opts = harness.parse_args(argv)
-    info = harness.machine()
-    res = run(opts)
-    print(harness.console(res["table"]))
-    for line in res["checks"]:
-        print(f"  target: {line}")
-    opts.out.mkdir(parents=True, exist_ok=True)
-    res["table"].to_csv(opts.out / "equity.csv", index=False)
-    (opts.out / "equity.md").write_text(
-        harness.markdown(res["table"], TITLE, info, res["checks"], res["notes"]))
-    print(f"  wrote {opts.out / 'equity.csv'} and .md")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(harness.main(["equity", *sys.argv[1:]]))

@@ -234,25 +234,8 @@ def run(opts, log=print) -> dict:
     return {"table": table, "checks": checks, "notes": notes}
 
 
-def main(argv=None) -> int:
+if __name__ == "__main__":  # same as: python benchmarks/run.py qca [options]
     sys.path.insert(0, str(HERE))
-    import run as harness  # benchmarks/run.py: shared options, tables and machine header
+    import run as harness
 
-    opts = harness.parse_args(argv)
-    info = harness.machine()
-    res = run(opts)
-    print(harness.console(res["table"]))
-    for line in res["checks"]:
-        print(f"  target: {line}")
-    opts.out.mkdir(parents=True, exist_ok=True)
-    res["table"].to_csv(opts.out / "qca.csv", index=False)
-    (opts.out / "qca.md").write_text(harness.markdown(res["table"], TITLE, info, res["checks"], res["notes"]))
-    print(f"  wrote {opts.out / 'qca.csv'} and .md")
-    return 0
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--setqca-worker"]:
-        _setqca_worker(sys.argv[2])
-    else:
-        sys.exit(main(sys.argv[1:]))
+    sys.exit(harness.main(["qca", *sys.argv[1:]]))
