@@ -1,0 +1,118 @@
+"""``healthalloc spatial``: Moran's I, LISA, convergence and Markov chains of one indicator."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from healthalloc.cli._common import add_input_file, column_list, load, write_table
+from healthalloc.data import DataError, check_columns, read_table
+
+EXAMPLE = """\
+examples:
+  healthalloc spatial provinces.csv --value efficiency --unit province_code --by year \\
+      --adjacency adjacency.csv --islands nearest --coords lon,lat --seed 1 -o spatial/
+  healthalloc spatial cities.csv --value beds_per_1000 --unit city --by year \\
+      --knn 4 --coords lon,lat -o spatial/
+
+Weights (row-standardized) come from one of:
+  --adjacency FILE  a table of neighbouring unit pairs (CSV/XLSX), ids in its first two
+                    columns unless --adjacency-columns A,B names them; every pair once or
+                    both ways; ids as in --unit
+  --knn K           the K nearest units by great-circle distance between the --coords points
+  --band KM         units within KM kilometres (great-circle) of each other
+--coords LON,LAT names the longitude and latitude columns (WGS84 degrees) of FILE. A unit
+without a neighbour (an island: Hainan in province contiguity) stops the run unless
+--islands drop (leave it out of Moran, LISA and Markov) or --islands nearest (link it to
+its nearest unit by --coords).
+
+Files written to OUTDIR:
+  moran.csv                 per period: n, I, EI, seI_norm, z_norm, p_norm, z_rand, p_rand,
+                            EI_sim, seI_sim, z_sim, p_sim (esda's names)
+  lisa.csv                  per unit and period: value, z, lag, Ii, EI_sim, z_sim, p_sim,
+                            q, quadrant (HH/LH/LL/HL), cluster (quadrant if p_sim < alpha,
+                            else "not significant")
+  kernel_density.csv        per period: x, density (common grid); kernel_density_peaks.csv
+  sigma_convergence.csv     per period (and group): n, mean, sd, cv, sd_log      [--by]
+  beta_convergence.csv      absolute (cross-section) and conditional (two-way FE panel) β,
+                            se, p, R², speed λ = -ln(1 + βT)/T, half-life          [--by]
+  markov.csv                classic and spatial Markov transitions and probabilities [--by]
+  regional_comparison.csv, regional_tests.csv, regional_pairwise.csv            [--group]
+  weights.csv               the links used: unit, neighbor, weight
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "spatial",
+        help="spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
+        description="Spatial-temporal evolution of one indicator: global and local Moran's I "
+        "per period with permutation inference, kernel densities, sigma and beta convergence, "
+        "classic and spatial Markov chains, and optionally a regional comparison.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input_file(p)
+    p.add_argument("--value", required=True, metavar="COL", help="the indicator column (e.g. an efficiency score)")
+    p.add_argument("--unit", required=True, metavar="COL", help="column of unit ids, as used by the weights")
+    p.add_argument("--by", metavar="COL", help="period column (e.g. year): one analysis per period, plus convergence")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--adjacency", type=Path, metavar="FILE",
+                     help="CSV/XLSX of neighbouring unit pairs (ids in the first two columns)")
+    how.add_argument("--knn", type=int, metavar="K", help="K nearest neighbours (needs --coords)")
+    how.add_argument("--band", type=float, metavar="KM", help="distance band in km (needs --coords)")
+    p.add_argument("--adjacency-columns", type=column_list, metavar="A,B",
+                   help="the two id columns of the --adjacency file (default: its first two)")
+    p.add_argument("--coords", type=column_list, metavar="LON,LAT",
+                   help="longitude and latitude columns of FILE (degrees)")
+    p.add_argument("--islands", choices=("error", "drop", "nearest"), default="error",
+                   help="units without a neighbour: stop (default), leave out, or link to the "
+                        "nearest unit (needs --coords)")
+    p.add_argument("--group", metavar="COL", help="group column (e.g. region): regional comparison and tests")
+    p.add_argument("--permutations", type=int, default=999, metavar="N",
+                   help="random permutations for p_sim (default 999)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed of the permutations")
+    p.add_argument("--alpha", type=float, default=0.05, metavar="A",
+                   help="significance level of LISA clusters (default 0.05)")
+    p.add_argument("--classes", type=int, default=4, metavar="K",
+                   help="quantile classes of the Markov chains (default 4)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
+                   help="folder for the CSV files")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from healthalloc.spatial import spatial_analysis
+
+    data = load(args)
+    weights = _weights(args, data)
+    result = spatial_analysis(data, args.value, weights, unit=args.unit, by=args.by,
+                              group=args.group, permutations=args.permutations, seed=args.seed,
+                              alpha=args.alpha, k=args.classes)
+    for name, table in result.tables().items():
+        write_table(table, args.output / f"{name}.csv")
+    print(result.moran.summary().round(4).to_string())
+    print(result.lisa.summary().to_string())
+    return 0
+
+
+def _weights(args: argparse.Namespace, data):
+    """The spatial weights the options describe, over the data's units."""
+    from healthalloc.spatial import adjacency_weights, distance_band_weights, knn_weights, unit_coordinates
+
+    if args.coords is not None and len(args.coords) != 2:
+        raise DataError(f"--coords takes two columns, LON,LAT; got {','.join(args.coords)}")
+    points = unit_coordinates(data, *args.coords, unit=args.unit) if args.coords else None
+    if args.adjacency is not None:
+        check_columns(data, args.unit)
+        try:
+            return adjacency_weights(read_table(args.adjacency), columns=args.adjacency_columns,
+                                     ids=data[args.unit].drop_duplicates().tolist(),
+                                     points=points, islands=args.islands)
+        except DataError as error:
+            raise DataError(f"--adjacency {args.adjacency.name}: {error}") from None
+    if points is None:
+        raise DataError(f"--{'knn' if args.knn is not None else 'band'} needs --coords LON,LAT")
+    if args.knn is not None:
+        return knn_weights(points, args.knn)
+    return distance_band_weights(points, args.band, islands=args.islands)

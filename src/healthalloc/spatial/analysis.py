@@ -1,0 +1,157 @@
+"""One call for the spatial–temporal evolution of an indicator: Moran's I, LISA, kernel
+density, σ/β-convergence, Markov chains and (optionally) a regional comparison."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from healthalloc.spatial._panel import panel_values
+from healthalloc.spatial.autocorrelation import (
+    ALPHA,
+    PERMUTATIONS,
+    LISAResult,
+    MoranResult,
+    moran,
+    moran_local,
+)
+from healthalloc.spatial.compare import GroupComparison, compare_groups
+from healthalloc.spatial.convergence import (
+    BetaConvergence,
+    SigmaConvergence,
+    beta_convergence,
+    sigma_convergence,
+)
+from healthalloc.spatial.density import KernelDensity, kernel_density
+from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
+from healthalloc.spatial.weights import SpatialWeights
+
+__all__ = ["SpatialAnalysis", "spatial_analysis"]
+
+
+@dataclass(frozen=True)
+class SpatialAnalysis:
+    """Every result of :func:`spatial_analysis`; None where the data cannot give it.
+
+    Attributes
+    ----------
+    moran : MoranResult
+    lisa : LISAResult
+    density : KernelDensity
+    sigma : SigmaConvergence or None
+        With at least two periods.
+    beta : tuple of BetaConvergence
+        Absolute (cross-section, first → last period) and, with three periods or more,
+        conditional (annual panel with unit and period fixed effects, plus ``controls``);
+        empty without two periods or when some value is ≤ 0.
+    markov : SpatialMarkov or None
+        With at least two periods.
+    comparison : GroupComparison or None
+        With ``group``.
+    weights : SpatialWeights
+    """
+
+    moran: MoranResult
+    lisa: LISAResult
+    density: KernelDensity
+    sigma: SigmaConvergence | None
+    beta: tuple[BetaConvergence, ...]
+    markov: SpatialMarkov | None
+    comparison: GroupComparison | None
+    weights: SpatialWeights
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables by file stem, as ``healthalloc spatial`` writes them."""
+        out = {"moran": self.moran.to_frame(), "lisa": self.lisa.to_frame(),
+               "kernel_density": self.density.to_frame(),
+               "kernel_density_peaks": self.density.summary().reset_index()}
+        if self.sigma is not None:
+            out["sigma_convergence"] = self.sigma.to_frame()
+        if self.beta:
+            out["beta_convergence"] = pd.concat([b.to_frame() for b in self.beta], ignore_index=True)
+        if self.markov is not None:
+            out["markov"] = self.markov.to_frame()
+        if self.comparison is not None:
+            out["regional_comparison"] = self.comparison.to_frame()
+            out["regional_tests"] = self.comparison.kruskal
+            if self.comparison.pairwise is not None:
+                out["regional_pairwise"] = self.comparison.pairwise
+        out["weights"] = self.weights.to_frame()
+        return out
+
+    def __str__(self) -> str:
+        parts = [self.moran, self.lisa, self.density, self.sigma, *self.beta, self.markov,
+                 self.comparison]
+        return "\n\n".join(str(p) for p in parts if p is not None)
+
+
+def spatial_analysis(
+    data: pd.DataFrame,
+    value: str,
+    weights,
+    *,
+    unit: str | None = None,
+    by: str | None = None,
+    group: str | None = None,
+    controls: Sequence[str] = (),
+    permutations: int = PERMUTATIONS,
+    seed: int | None = None,
+    alpha: float = ALPHA,
+    k: int = K,
+) -> SpatialAnalysis:
+    """Run the spatial and temporal analyses of ``value`` in one call.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A balanced panel (one row per unit and period), or a cross-section without ``by``.
+    value : str
+        The indicator (an efficiency score, a ratio).
+    weights : SpatialWeights or libpysal W
+        Over the data's units (see :mod:`healthalloc.spatial.weights`). Units the weights
+        dropped as islands are left out of Moran's I, LISA and the Markov chains only.
+    unit, by : str, optional
+        Unit id and period columns.
+    group : str, optional
+        Group column (e.g. ``"region"``): regional comparison with pairwise tests, and
+        σ-convergence within each group.
+    controls : sequence of str
+        Controls of the conditional β-convergence model.
+    permutations, seed, alpha :
+        Of :func:`~healthalloc.spatial.moran` and :func:`~healthalloc.spatial.moran_local`.
+    k : int
+        Quantile classes of the Markov chains.
+    """
+    common = dict(unit=unit, by=by)
+    inference = dict(permutations=permutations, seed=seed)
+    periods = panel_values(data, value, **common).shape[1] if by else 1
+    moran_result = moran(data, value, weights, **common, **inference)
+    sw = moran_result.weights
+    lisa = moran_local(data, value, sw, **common, **inference, alpha=alpha)
+    density = kernel_density(data, value, **common)
+    comparison = compare_groups(data, value, group, by=by, pairwise=True) if group else None
+    sigma = markov = None
+    beta: tuple[BetaConvergence, ...] = ()
+    if periods >= 2:
+        sigma = sigma_convergence(data, value, **common, group=group)
+        markov = spatial_markov(data, value, sw, **common, k=k)
+        beta = _beta_models(data, value, unit, by, tuple(controls), periods)
+    return SpatialAnalysis(moran=moran_result, lisa=lisa, density=density, sigma=sigma, beta=beta,
+                           markov=markov, comparison=comparison, weights=sw)
+
+
+def _beta_models(data, value, unit, by, controls, periods) -> tuple[BetaConvergence, ...]:
+    """Absolute cross-section β and, with ≥ 3 periods, conditional two-way fixed-effects β."""
+    if not (panel_values(data, value, unit=unit, by=by) > 0).all(axis=None):
+        warnings.warn(f"β-convergence skipped: column {value!r} has values ≤ 0 and growth rates "
+                      "take logarithms", stacklevel=3)
+        return ()
+    common = dict(by=by, unit=unit)
+    models = [beta_convergence(data, value, **common)]
+    if periods >= 3:
+        models.append(beta_convergence(data, value, **common, controls=controls, model="panel",
+                                       effects="twoway"))
+    return tuple(models)

@@ -1,0 +1,321 @@
+"""Spatial autocorrelation per period: global Moran's I and local Moran (LISA), by ``esda``.
+
+Global Moran's I (Moran 1950; Cliff & Ord 1981), with z = y − ȳ, weights W and
+S0 = Σᵢⱼ wᵢⱼ::
+
+    I = (n / S0) · zᵀWz / zᵀz,        E[I] = −1 / (n − 1)
+
+Local Moran (Anselin 1995), as ``esda.Moran_Local`` computes it, with z standardized
+(population sd)::
+
+    Iᵢ = (n − 1) · zᵢ Σⱼ wᵢⱼ zⱼ / Σₖ zₖ²
+
+Inference: ``p_norm`` is the two-sided p-value of I under normality; ``p_sim`` is the
+pseudo p-value (larger + 1)/(permutations + 1) of a random permutation test, where
+"larger" counts permuted statistics at least as extreme on the observed side (one-sided,
+folded), for LISA by conditional permutation (unit i fixed, the others permuted).
+Quadrants of the Moran scatterplot: HH (high value, high neighbours), LH, LL, HL; a LISA
+cluster is the quadrant of a unit with ``p_sim < alpha`` (esda's rule), otherwise
+"not significant".
+
+References: Anselin, L. (1995) Local indicators of spatial association — LISA.
+Geographical Analysis 27(2): 93–115. Cliff, A. D. & Ord, J. K. (1981) Spatial Processes.
+Pion, London.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from healthalloc.data import DataError
+from healthalloc.data._messages import listing
+from healthalloc.spatial._panel import ALL
+from healthalloc.spatial.weights import SpatialWeights, aligned_values
+
+__all__ = ["ALPHA", "PERMUTATIONS", "LISAResult", "MoranResult", "moran", "moran_local"]
+
+#: Random permutations of the pseudo p-values (esda's default).
+PERMUTATIONS = 999
+#: Significance level of LISA clusters.
+ALPHA = 0.05
+#: esda's quadrant codes ``q`` (PySAL scheme) and their labels.
+QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+#: Cluster label of units with ``p_sim ≥ alpha``.
+NOT_SIGNIFICANT = "not significant"
+#: The columns of :meth:`MoranResult.to_frame` after ``n``, as esda names them.
+MORAN_STATISTICS = ("I", "EI", "seI_norm", "z_norm", "p_norm", "z_rand", "p_rand",
+                    "EI_sim", "seI_sim", "z_sim", "p_sim")
+
+
+@dataclass(frozen=True)
+class MoranResult:
+    """Global Moran's I of ``value`` in each period (attributes as in ``esda.Moran``).
+
+    Every statistic is a Series indexed by period (one entry, ``"all"``, without ``by``).
+
+    Attributes
+    ----------
+    I : Series
+        Moran's I.
+    EI : Series
+        E[I] = −1/(n − 1) under the null of no spatial autocorrelation.
+    seI_norm, z_norm, p_norm : Series
+        Standard deviation of I, z-value and two-sided p-value under normality.
+    z_rand, p_rand : Series
+        z-value and two-sided p-value under randomization.
+    EI_sim, seI_sim, z_sim, p_sim : Series
+        Mean and sd of I over the permutations, z of I against them, and the
+        permutation pseudo p-value (NaN with ``permutations=0``).
+    n : int
+        Units in each period.
+    permutations : int
+    seed : int or None
+    weights : SpatialWeights
+    stats : mapping
+        The ``esda.Moran`` object of each period (e.g. ``.sim``, the permuted I values).
+    """
+
+    I: pd.Series  # noqa: E741 - the statistic's name
+    EI: pd.Series
+    seI_norm: pd.Series
+    z_norm: pd.Series
+    p_norm: pd.Series
+    z_rand: pd.Series
+    p_rand: pd.Series
+    EI_sim: pd.Series
+    seI_sim: pd.Series
+    z_sim: pd.Series
+    p_sim: pd.Series
+    n: int
+    value: str
+    by: str | None
+    permutations: int
+    seed: int | None
+    weights: SpatialWeights = field(repr=False)
+    stats: Mapping = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per period: the ``by`` column, ``n`` and :data:`MORAN_STATISTICS`."""
+        out = pd.DataFrame({name: getattr(self, name) for name in MORAN_STATISTICS})
+        out.insert(0, "n", self.n)
+        return out.reset_index() if self.by else out.reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """The table papers print: I, E(I), sd(I), z, p (normality) and the permutation p."""
+        return self.to_frame().set_index(self.by or pd.Index([ALL]))[
+            ["I", "EI", "seI_norm", "z_norm", "p_norm", "p_sim"]]
+
+    def __str__(self) -> str:
+        return (f"Global Moran's I of {self.value!r} ({self.weights.kind}, transform "
+                f"{self.weights.w.transform}; {self.permutations} permutations, seed {self.seed})\n"
+                + self.summary().round(4).to_string())
+
+
+@dataclass(frozen=True)
+class LISAResult:
+    """Local Moran's Iᵢ of every unit (in each period), its quadrant and its cluster.
+
+    Series are indexed by ``unit`` (and the period with ``by``).
+
+    Attributes
+    ----------
+    Ii : Series
+        Local Moran's Iᵢ (esda's ``Is``).
+    y : Series
+        The value analysed.
+    z, lag : Series
+        Standardized value zᵢ and its spatial lag Σⱼ wᵢⱼ zⱼ: the Moran scatterplot.
+    EI_sim, z_sim, p_sim : Series
+        Mean of Iᵢ over the conditional permutations, z of Iᵢ against them, and the
+        pseudo p-value.
+    q : Series
+        esda's quadrant code: 1 HH, 2 LH, 3 LL, 4 HL.
+    quadrant : Series
+        ``q`` as a label, significant or not.
+    cluster : Series
+        ``quadrant`` where ``p_sim < alpha``, else ``"not significant"``.
+    alpha : float
+    stats : mapping
+        The ``esda.Moran_Local`` object of each period.
+    """
+
+    Ii: pd.Series
+    z: pd.Series
+    lag: pd.Series
+    EI_sim: pd.Series
+    z_sim: pd.Series
+    p_sim: pd.Series
+    q: pd.Series
+    quadrant: pd.Series
+    cluster: pd.Series
+    y: pd.Series
+    value: str
+    by: str | None
+    alpha: float
+    permutations: int
+    seed: int | None
+    weights: SpatialWeights = field(repr=False)
+    stats: Mapping = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per unit (and period): ``unit``, the ``by`` column, the value, ``z``,
+        ``lag``, ``Ii``, ``EI_sim``, ``z_sim``, ``p_sim``, ``q``, ``quadrant``, ``cluster``."""
+        names = ["z", "lag", "Ii", "EI_sim", "z_sim", "p_sim", "q", "quadrant", "cluster"]
+        out = pd.DataFrame({self.value: self.y} | {n: getattr(self, n) for n in names})
+        return out.reset_index()
+
+    def summary(self, units: bool = False) -> pd.DataFrame:
+        """Units per cluster type and period (columns HH, LH, LL, HL, not significant).
+
+        With ``units=True`` the cells list the units (``"110000;120000"``) instead.
+        """
+        labels = [*QUADRANTS.values(), NOT_SIGNIFICANT]
+        frame = self.cluster.rename("cluster").reset_index()
+        keys = [self.by] if self.by else [np.full(len(frame), ALL)]
+        if units:
+            table = frame.groupby([*keys, "cluster"])["unit"].agg(lambda u: ";".join(map(str, u)))
+            return table.unstack("cluster", fill_value="").reindex(columns=labels, fill_value="")
+        table = frame.groupby([*keys, "cluster"]).size().unstack("cluster", fill_value=0)
+        return table.reindex(columns=labels, fill_value=0)
+
+    def __str__(self) -> str:
+        return (f"Local Moran (LISA) of {self.value!r}: clusters at p_sim < {self.alpha} "
+                f"({self.permutations} permutations, seed {self.seed})\n"
+                + self.summary().to_string())
+
+
+def moran(
+    data: pd.DataFrame,
+    value: str,
+    weights,
+    *,
+    unit: str | None = None,
+    by: str | None = None,
+    permutations: int = PERMUTATIONS,
+    seed: int | None = None,
+) -> MoranResult:
+    """Global Moran's I of ``value`` (per period with ``by``), by ``esda.Moran``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit (per unit and period with ``by``); a balanced panel.
+    value : str
+        The indicator (an efficiency score, a ratio).
+    weights : SpatialWeights or libpysal W
+        Over exactly the data's units (islands the weights dropped excepted); see
+        :mod:`healthalloc.spatial.weights`. Its transformation is kept.
+    unit : str, optional
+        Column of unit ids matching the weights' ids; the index when omitted.
+    by : str, optional
+        Period column: one I per period.
+    permutations : int
+        Random permutations for ``p_sim`` (0: none).
+    seed : int, optional
+        Seed of the permutations: the same seed gives the same ``p_sim``, and each period
+        uses it afresh, so a period's result does not depend on the other periods.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from healthalloc.data import load_china_provinces
+    >>> from healthalloc.spatial import province_weights
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     w = province_weights()
+    >>> res = moran(load_china_provinces(), "beds_per_1000_people", w, unit="province_code",
+    ...             by="year", seed=1)
+    >>> round(float(res.I[2023]), 3), round(float(res.EI[2023]), 4)
+    (0.227, -0.0333)
+    """
+    from esda import Moran
+
+    sw, frame = _aligned(data, value, weights, unit, by)
+    stats = {}
+    for period, y in frame.items():
+        with _seeded(seed):
+            stats[period] = Moran(y.to_numpy(), sw.w, transformation=sw.w.transform,
+                                  permutations=permutations)
+    columns = {name: pd.Series({p: float(getattr(m, name, np.nan)) for p, m in stats.items()},
+                               name=name).rename_axis(by)
+               for name in MORAN_STATISTICS}
+    return MoranResult(**columns, n=len(frame), value=value, by=by, permutations=permutations,
+                       seed=seed, weights=sw, stats=stats)
+
+
+def moran_local(
+    data: pd.DataFrame,
+    value: str,
+    weights,
+    *,
+    unit: str | None = None,
+    by: str | None = None,
+    permutations: int = PERMUTATIONS,
+    seed: int | None = None,
+    alpha: float = ALPHA,
+) -> LISAResult:
+    """Local Moran's Iᵢ (LISA) of every unit (per period), by ``esda.Moran_Local``.
+
+    Parameters are those of :func:`moran`, plus ``alpha``, the significance level of a
+    cluster (``p_sim < alpha``). ``permutations`` must be ≥ 1: clusters need ``p_sim``.
+    The first call in a process compiles esda's numba kernel (seconds to tens of seconds).
+    """
+    from esda import Moran_Local
+
+    if permutations < 1:
+        raise ValueError("moran_local needs permutations ≥ 1 to find significant clusters")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    sw, frame = _aligned(data, value, weights, unit, by)
+    stats, parts = {}, []
+    for period, y in frame.items():
+        with warnings.catch_warnings():
+            # esda recomputes p_sim (folded) from the kept simulations, whatever crand's
+            # future default alternative: its FutureWarning does not apply here
+            warnings.filterwarnings("ignore", "The alternative hypothesis for conditional")
+            lm = Moran_Local(y.to_numpy(), sw.w, transformation=sw.w.transform,
+                             permutations=permutations, seed=seed, keep_simulations=True)
+        stats[period] = lm
+        parts.append(pd.DataFrame({
+            "y": y.to_numpy(), "Ii": lm.Is, "z": lm.z, "lag": sw.w.sparse @ lm.z,
+            "EI_sim": lm.EI_sim, "z_sim": lm.z_sim, "p_sim": lm.p_sim, "q": lm.q,
+        }, index=pd.MultiIndex.from_product([y.index, [period]], names=["unit", by])))
+    table = pd.concat(parts)
+    if not by:
+        table = table.droplevel(1)
+    table["quadrant"] = table["q"].map(QUADRANTS)
+    table["cluster"] = table["quadrant"].where(table["p_sim"] < alpha, NOT_SIGNIFICANT)
+    return LISAResult(**{c: table[c] for c in table}, value=value, by=by, alpha=alpha,
+                      permutations=permutations, seed=seed, weights=sw, stats=stats)
+
+
+def _aligned(data, value, weights, unit, by) -> tuple[SpatialWeights, pd.DataFrame]:
+    """The weights and ``value`` as units (in the weights' order) × periods, each varying."""
+    sw, frame = aligned_values(data, value, weights, unit=unit, by=by)
+    flat = [p for p, y in frame.items() if np.ptp(y.to_numpy()) == 0]
+    if flat:
+        where = f" in periods {listing(flat)}" if by else ""
+        raise DataError(f"column {value!r} takes one value for every unit{where}: spatial "
+                        "autocorrelation is undefined without variation")
+    return sw, frame
+
+
+@contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    """Seed numpy's global generator (esda.Moran draws from it), restoring it afterwards."""
+    if seed is None:
+        yield
+        return
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+

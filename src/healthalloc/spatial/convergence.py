@@ -1,0 +1,351 @@
+"""σ- and β-convergence of an indicator across units over time.
+
+σ-convergence: the cross-sectional dispersion falls over time. Per period t, over the
+n units::
+
+    CV_t = s_t / ȳ_t,        σ_t = sd(ln y_it)         (sample sd, n − 1 denominator)
+
+β-convergence: units starting lower grow faster (Barro & Sala-i-Martin 1992). The
+cross-section model regresses the average annual growth rate between the first period 0
+and the last period T on the initial level (and controls X measured in period 0)::
+
+    (1/T) ln(y_iT / y_i0) = α + β ln y_i0 (+ γ'X_i0) + ε_i
+
+and the panel model the growth over each step of length τ (1 for consecutive years)::
+
+    (1/τ) ln(y_i,t+τ / y_it) = α + β ln y_it (+ γ'X_it) (+ μ_i) (+ η_t) + ε_it
+
+β < 0 (significant) is convergence. Without controls or fixed effects it is *absolute*
+β-convergence; with controls or unit fixed effects μ_i (Islam 1995) *conditional*. From
+β = −(1 − e^(−λT))/T, the speed of convergence and the half-life are::
+
+    λ = −ln(1 + βT) / T,        half-life = ln 2 / λ
+
+(T the horizon of the growth rate: the span for the cross-section, τ for the panel;
+λ is undefined when 1 + βT ≤ 0). Periods that are numbers (years) measure T in their
+units; other periods count steps.
+
+References: Barro, R. J. & Sala-i-Martin, X. (1992) Convergence. Journal of Political
+Economy 100(2): 223–251. Islam, N. (1995) Growth empirics: a panel data approach.
+Quarterly Journal of Economics 110(4): 1127–1170.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from healthalloc.data import DataError, check_columns
+from healthalloc.data._messages import listing
+from healthalloc.spatial._panel import group_order, panel_values, positive, unit_labels
+
+__all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_convergence"]
+
+#: Standard deviations are sample standard deviations (n − 1 denominator).
+DDOF = 1
+#: Fixed effects of the panel model.
+EFFECTS = (None, "unit", "time", "twoway")
+#: Name of the initial-level regressor in ``params``.
+LN_INITIAL = "ln_y0"
+
+
+@dataclass(frozen=True)
+class SigmaConvergence:
+    """Dispersion of an indicator per period (and group).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per period (and group, ``"all"`` for every unit): ``n``, ``mean``,
+        ``sd``, ``cv`` (sd/mean) and ``sd_log`` (sd of ln y; NaN unless every value > 0).
+    """
+
+    table: pd.DataFrame
+    value: str
+    by: str
+    group: str | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table: period, (group), n, mean, sd, cv, sd_log."""
+        return self.table
+
+    def summary(self) -> pd.DataFrame:
+        """Per group: cv and sd_log in the first and last period and their OLS trend per
+        period unit (negative: σ-convergence)."""
+        keys = ["group"] if self.group else []
+        periods = self.table[self.by]
+        x = periods.to_numpy(float) if pd.api.types.is_numeric_dtype(periods) else \
+            pd.factorize(periods, sort=True)[0].astype(float)
+        frame = self.table.assign(_x=x)
+        rows = []
+        for key, part in (frame.groupby(keys, sort=False) if keys else [((), frame)]):
+            row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+            for m in ("cv", "sd_log"):
+                row |= {f"{m}_first": part[m].iloc[0], f"{m}_last": part[m].iloc[-1],
+                        f"{m}_trend": _slope(part["_x"].to_numpy(), part[m].to_numpy())}
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __str__(self) -> str:
+        return f"σ-convergence of {self.value!r}\n" + self.summary().round(4).to_string(index=False)
+
+
+@dataclass(frozen=True)
+class BetaConvergence:
+    """A β-convergence regression (statsmodels OLS) and the convergence speed it implies.
+
+    Attributes
+    ----------
+    beta, se, t, p : float
+        Coefficient of the initial log level, its standard error, t and p-value.
+    r2, r2_adj : float
+        (Adjusted) R² of the regression.
+    nobs : int
+        Observations: units (cross-section) or unit–steps (panel).
+    T : float
+        Horizon of the growth rate: the span (cross-section) or the step τ (panel).
+    speed : float
+        λ = −ln(1 + βT)/T per period unit (NaN when 1 + βT ≤ 0).
+    half_life : float
+        ln 2/λ (NaN unless λ > 0).
+    params, bse, pvalues : Series
+        ``const``, ``ln_y0`` and the controls (fixed-effect dummies left out).
+    kind : str
+        ``"absolute"`` or ``"conditional"``.
+    model : str
+        ``"cross-section"`` or ``"panel"``.
+    fit : statsmodels RegressionResults
+        The full regression, dummies included.
+    """
+
+    beta: float
+    se: float
+    t: float
+    p: float
+    r2: float
+    r2_adj: float
+    nobs: int
+    T: float
+    speed: float
+    half_life: float
+    params: pd.Series
+    bse: pd.Series
+    pvalues: pd.Series
+    kind: str
+    model: str
+    effects: str | None
+    controls: tuple[str, ...]
+    cov_type: str
+    value: str
+    fit: object = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: model, kind, effects, controls, beta, se, t, p, r2, r2_adj, nobs, T,
+        speed (λ), half_life."""
+        return pd.DataFrame([{
+            "model": self.model, "kind": self.kind, "effects": self.effects or "none",
+            "controls": ";".join(self.controls), "beta": self.beta, "se": self.se, "t": self.t,
+            "p": self.p, "r2": self.r2, "r2_adj": self.r2_adj, "nobs": self.nobs, "T": self.T,
+            "speed": self.speed, "half_life": self.half_life, "cov_type": self.cov_type}])
+
+    def summary(self) -> pd.DataFrame:
+        """Coefficients: coef, se, t, p and 95% confidence interval (dummies left out)."""
+        ci = self.fit.conf_int().loc[self.params.index]
+        return pd.DataFrame({"coef": self.params, "se": self.bse,
+                             "t": self.params / self.bse, "p": self.pvalues,
+                             "ci_low": ci[0], "ci_high": ci[1]})
+
+    def __str__(self) -> str:
+        head = (f"{self.kind.capitalize()} β-convergence of {self.value!r} ({self.model}, "
+                f"effects: {self.effects or 'none'}, se: {self.cov_type}); n = {self.nobs}, "
+                f"R² = {self.r2:.4f}, T = {self.T:g}\n")
+        tail = f"\nλ = −ln(1 + βT)/T = {self.speed:.4f}, half-life = {self.half_life:.2f}"
+        return head + self.summary().round(4).to_string() + tail
+
+
+def sigma_convergence(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    by: str,
+    unit: str | None = None,
+    group: str | None = None,
+) -> SigmaConvergence:
+    """Coefficient of variation and sd of logs of ``value`` in each period (σ-convergence).
+
+    Parameters
+    ----------
+    data : DataFrame
+        A balanced panel: one row per unit and period.
+    value : str
+        The indicator.
+    by : str
+        Period column.
+    unit : str, optional
+        Column of unit ids (the index when omitted).
+    group : str, optional
+        Column of groups (e.g. ``"region"``), constant per unit: dispersion within each
+        group as well as over all units.
+
+    Examples
+    --------
+    >>> from healthalloc.data import load_china_provinces
+    >>> res = sigma_convergence(load_china_provinces(), "beds_per_1000_people", by="year",
+    ...                         unit="province_code")
+    >>> res.table.set_index("year").loc[[2014, 2023], "cv"].round(4).tolist()
+    [0.1381, 0.1382]
+    """
+    wide = panel_values(data, value, unit=unit, by=by)
+    logs = wide.gt(0).all(axis=None)
+    if not logs:
+        warnings.warn(f"column {value!r} has values ≤ 0: sd_log is left empty", stacklevel=2)
+    groups = _unit_groups(data, group, unit, wide.index) if group else None
+    parts = [_dispersion(wide, logs).assign(group="all")]
+    if groups is not None:
+        parts[:0] = [_dispersion(wide[groups == g], logs).assign(group=g) for g in group_order(groups)]
+    table = pd.concat(parts).reset_index()
+    columns = [by, "group", "n", "mean", "sd", "cv", "sd_log"]
+    table = table[columns] if group else table[columns].drop(columns="group")
+    return SigmaConvergence(table, value, by, group)
+
+
+def beta_convergence(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    by: str,
+    unit: str | None = None,
+    controls: Sequence[str] = (),
+    model: str = "cross-section",
+    effects: str | None = None,
+    cov_type: str = "nonrobust",
+) -> BetaConvergence:
+    """Regress growth of ln ``value`` on its initial level (β-convergence), with statsmodels OLS.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A balanced panel with at least two periods, ``value`` > 0.
+    value : str
+        The indicator.
+    by : str
+        Period column.
+    unit : str, optional
+        Column of unit ids (the index when omitted).
+    controls : sequence of str
+        Control variables (conditional β): taken in the initial period (cross-section) or
+        at the start of each step (panel).
+    model : {"cross-section", "panel"}
+        Average growth first → last period, or growth over each step (module docstring).
+    effects : {None, "unit", "time", "twoway"}
+        Panel fixed effects as dummy variables (panel model only).
+    cov_type : str
+        statsmodels covariance: ``"nonrobust"``, ``"HC1"``, …, or ``"cluster"`` (by unit).
+
+    Examples
+    --------
+    >>> from healthalloc.data import load_china_provinces
+    >>> res = beta_convergence(load_china_provinces(), "beds_per_1000_people", by="year",
+    ...                        unit="province_code")
+    >>> round(res.beta, 4), round(res.speed, 4)
+    (-0.0273, 0.0313)
+    """
+    if model not in ("cross-section", "panel"):
+        raise ValueError(f"model must be 'cross-section' or 'panel', got {model!r}")
+    if effects not in EFFECTS:
+        raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
+    if effects and model != "panel":
+        raise ValueError("fixed effects need model='panel'")
+    controls = tuple(controls)
+    wide = panel_values(data, value, unit=unit, by=by)
+    if wide.shape[1] < 2:
+        raise DataError(f"β-convergence needs at least two periods in column {by!r}")
+    positive(wide, value, "β-convergence")
+    periods = _period_positions(wide.columns)
+    logs = np.log(wide)
+    extra = {c: panel_values(data, c, unit=unit, by=by).loc[wide.index] for c in controls}
+    if model == "cross-section":
+        T = periods[-1] - periods[0]
+        growth = (logs.iloc[:, -1] - logs.iloc[:, 0]) / T
+        X = pd.DataFrame({LN_INITIAL: logs.iloc[:, 0]} | {c: x.iloc[:, 0] for c, x in extra.items()})
+        groups = np.arange(len(X))
+    else:
+        steps = np.diff(periods)
+        T = float(steps[0]) if np.allclose(steps, steps[0]) else float(np.mean(steps))
+        growth = (logs.diff(axis=1).iloc[:, 1:] / steps).stack()
+        start = logs.iloc[:, :-1].set_axis(logs.columns[1:], axis=1).stack()
+        X = pd.DataFrame({LN_INITIAL: start} | {
+            c: x.iloc[:, :-1].set_axis(x.columns[1:], axis=1).stack() for c, x in extra.items()})
+        X = X.join(_dummies(X.index, effects))
+        groups = pd.factorize(X.index.get_level_values(0))[0]
+    return _ols(growth, X, T, controls, model, effects, cov_type, groups, value)
+
+
+def _ols(growth, X, T, controls, model, effects, cov_type, groups, value) -> BetaConvergence:
+    import statsmodels.api as sm
+
+    kwargs = {"groups": groups} if cov_type == "cluster" else {}
+    fit = sm.OLS(growth.reindex(X.index).to_numpy(float), sm.add_constant(X.astype(float), has_constant="add")
+                 ).fit(cov_type=cov_type, cov_kwds=kwargs or None)
+    shown = ["const", LN_INITIAL, *controls]
+    beta = float(fit.params[LN_INITIAL])
+    speed = -np.log1p(beta * T) / T if 1 + beta * T > 0 else np.nan
+    if np.isnan(speed):
+        warnings.warn(f"1 + βT = {1 + beta * T:.3g} ≤ 0: the convergence speed λ is undefined",
+                      stacklevel=3)
+    conditional = bool(controls) or effects in ("unit", "twoway")
+    return BetaConvergence(
+        beta=beta, se=float(fit.bse[LN_INITIAL]), t=float(fit.tvalues[LN_INITIAL]),
+        p=float(fit.pvalues[LN_INITIAL]), r2=float(fit.rsquared), r2_adj=float(fit.rsquared_adj),
+        nobs=int(fit.nobs), T=float(T), speed=float(speed),
+        half_life=float(np.log(2) / speed) if speed > 0 else np.nan,
+        params=fit.params[shown], bse=fit.bse[shown], pvalues=fit.pvalues[shown],
+        kind="conditional" if conditional else "absolute", model=model, effects=effects,
+        controls=controls, cov_type=cov_type, value=value, fit=fit)
+
+
+def _dispersion(wide: pd.DataFrame, logs: bool) -> pd.DataFrame:
+    """n, mean, sd, cv and sd of logs of each column (period) of ``wide``."""
+    mean, sd = wide.mean(), wide.std(ddof=DDOF)
+    sd_log = np.log(wide).std(ddof=DDOF) if logs else pd.Series(np.nan, index=wide.columns)
+    return pd.DataFrame({"n": wide.count(), "mean": mean, "sd": sd, "cv": sd / mean, "sd_log": sd_log})
+
+
+def _unit_groups(data, group, unit, units) -> pd.Series:
+    """The group of each unit, checked constant over periods."""
+    check_columns(data, group)
+    pairs = pd.DataFrame({"unit": unit_labels(data, unit).to_numpy(), "group": data[group].to_numpy()})
+    pairs = pairs.drop_duplicates()
+    if pairs["group"].isna().any():
+        raise DataError(f"units {listing(pairs['unit'][pairs['group'].isna()].unique())} have no "
+                        f"{group!r}")
+    twice = pairs["unit"].duplicated(keep=False)
+    if twice.any():
+        raise DataError(f"units {listing(pairs['unit'][twice].unique())} change {group!r} between "
+                        "periods; a unit must stay in one group")
+    return pairs.set_index("unit")["group"].reindex(units)
+
+
+def _period_positions(periods: pd.Index) -> np.ndarray:
+    """Periods as numbers (years as they are; other labels as 0, 1, 2, …)."""
+    if pd.api.types.is_numeric_dtype(periods):
+        return periods.to_numpy(float)
+    return np.arange(len(periods), dtype=float)
+
+
+def _dummies(index: pd.MultiIndex, effects: str | None) -> pd.DataFrame:
+    """Unit and/or period dummies (first level dropped) for the panel's (unit, period) rows."""
+    levels = {"unit": [0], "time": [1], "twoway": [0, 1]}.get(effects, [])
+    parts = [pd.get_dummies(index.get_level_values(i).astype(str), prefix=["unit", "time"][i],
+                            drop_first=True, dtype=float).set_axis(index) for i in levels]
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """OLS slope of y on x (NaN with fewer than two finite points)."""
+    ok = np.isfinite(y)
+    return float(np.polyfit(x[ok], y[ok], 1)[0]) if ok.sum() >= 2 else np.nan
