@@ -143,8 +143,9 @@ def demo(tmp_path_factory):
 
 def test_demo_covers_every_analysis(demo):
     html = (demo / "report.html").read_text(encoding="utf-8")
-    for title in ("DEA efficiency", "Malmquist", "Bootstrapped", "Fuzzy-set QCA of efficiency",
-                  "Fuzzy-set QCA of ~efficiency", "Data dictionary"):
+    for title in ("DEA efficiency", "Malmquist", "Equity of", "Spatial–temporal evolution",
+                  "Bootstrapped", "Fuzzy-set QCA of efficiency", "Fuzzy-set QCA of ~efficiency",
+                  "Data dictionary"):
         assert title in html, title
     assert "SIMULATED" in html  # the header says which columns are simulated
     assert len(list((demo / "figures").glob("*.svg"))) == len(list((demo / "figures").glob("*.png"))) > 3

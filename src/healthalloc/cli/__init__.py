@@ -17,9 +17,10 @@ from healthalloc.cli import demo as _demo
 from healthalloc.cli import equity as _equity
 from healthalloc.cli import malmquist as _malmquist
 from healthalloc.cli import qca as _qca
+from healthalloc.cli import run as _run
 from healthalloc.cli import spatial as _spatial
 
-SUBCOMMANDS = (_dea, _malmquist, _qca, _spatial, _equity, _demo)
+SUBCOMMANDS = (_dea, _malmquist, _qca, _spatial, _equity, _run, _demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

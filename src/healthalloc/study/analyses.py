@@ -7,10 +7,12 @@ from pathlib import Path
 import pandas as pd
 
 from healthalloc.data.datasets import DATASETS
+from healthalloc.data.regions import province
 from healthalloc.data.io import read_table
 from healthalloc.efficiency import dea, dea_bootstrap, malmquist
 from healthalloc.equity import equity
 from healthalloc.qca import fsqca, robustness
+from healthalloc.spatial import knn_weights, province_weights, spatial_analysis, unit_coordinates
 from healthalloc.study import figures
 from healthalloc.study.registry import Context, Option, Section, register
 
@@ -102,6 +104,61 @@ def _equity(ctx: Context) -> Section:
     sec.tables["units"] = res.units
     sec.captions["units"] = "Per unit: per-capita resource, density index HRDI, agglomeration HRAD, PAD."
     figures.equity_figures(sec, res, r.get("period"))
+    return sec
+
+
+@register("spatial", title="Spatial–temporal evolution", roles=("unit", "value"),
+          optional_roles=("period", "group", "coordinates"),
+          options={"weights": Option("provinces", ("provinces", "knn")), "k": Option(5, kind=int),
+                   "islands": Option("nearest", ("error", "drop", "nearest")),
+                   "link_hainan_guangdong": Option(False), "permutations": Option(999, kind=int),
+                   "seed": Option(1, kind=int), "alpha": Option(0.05, kind=float)})
+def _spatial(ctx: Context) -> Section:
+    """Moran's I and LISA per period, kernel densities, σ/β convergence, spatial Markov chains.
+
+    ``value`` is a column, or another analysis' export (``"bcc.efficiency"``): then its
+    units and periods come with it. ``weights = "provinces"`` uses the embedded land
+    borders (units are matched to provinces by code or name); ``"knn"`` uses the
+    ``coordinates`` role (lon, lat) and ``k``."""
+    r, o = ctx.roles, ctx.options
+    value, group = r["value"], r.get("group")
+    if isinstance(value, pd.Series):
+        frame = value.reset_index()
+        unit, period, name = frame.columns[0], (frame.columns[1] if value.index.nlevels > 1 else None), value.name
+        if group:
+            labels = ctx.data.drop_duplicates(r["unit"]).set_index(r["unit"])[group]
+            frame[group] = frame[unit].map(labels)
+    else:
+        frame, unit, period, name = ctx.data, r["unit"], r.get("period"), value
+    if o["weights"] == "provinces":
+        frame = frame.assign(**{unit: [province(u).code for u in frame[unit]]})
+        extra = [(460000, 440000)] if o["link_hainan_guangdong"] else []
+        weights = province_weights(islands=o["islands"], extra_pairs=extra)
+    else:
+        if not r.get("coordinates"):
+            raise ValueError(f"{ctx.name}: weights = \"knn\" needs the coordinates role (lon, lat)")
+        weights = knn_weights(unit_coordinates(ctx.data, *r["coordinates"], unit=r["unit"]), o["k"])
+    res = spatial_analysis(frame, name, weights, unit=unit, by=period, group=group,
+                           permutations=o["permutations"], seed=o["seed"], alpha=o["alpha"])
+    tables = res.tables()
+    moran = tables["moran"]
+    last = moran.iloc[-1]
+    when = f" in {moran[period].iloc[-1]}" if period else ""
+    reading = (f"Moran's I of {name}{when} is {last['I']:.3f} (pseudo p = {last['p_sim']:.3f}): "
+               + ("similar values cluster in space." if last["p_sim"] < o["alpha"] and last["I"] > 0
+                  else "no significant spatial clustering." if last["p_sim"] >= o["alpha"]
+                  else "neighbours tend to differ."))
+    sec = Section(ctx.name, f"Spatial–temporal evolution of {name}", reading)
+    sec.tables.update(tables)
+    sec.stars["moran"] = {"I": "p_sim"}
+    sec.stars["beta_convergence"] = {"beta": "p"}
+    sec.captions.update({
+        "moran": "Global Moran's I per period (999 permutations unless set); stars: *** p < 0.01, ** p < 0.05, * p < 0.1.",
+        "lisa": "Local Moran (LISA) per unit and period; clusters HH, LL, LH, HL where p_sim < alpha.",
+        "sigma_convergence": "σ-convergence: coefficient of variation and sd of logs per period.",
+        "beta_convergence": "β-convergence (absolute cross-section; conditional panel); speed λ = −ln(1 + βT)/T.",
+        "markov": "Classic and spatial Markov transition probabilities between quantile classes."})
+    figures.spatial_figures(sec, tables, name, period, o["weights"] == "provinces")
     return sec
 
 

@@ -60,3 +60,18 @@ def equity_figures(sec: Section, res, period: str | None) -> None:
     sec.figures["lorenz"] = draw.lorenz_curves(
         points, by=period, gini=gini.set_index(period)["gini_population"] if period else gini["gini_population"].iloc[0])
     sec.captions["lorenz_figure"] = "Lorenz curves by population" + (" (first and last period)." if period else ".")
+
+
+def spatial_figures(sec: Section, tables: dict, value: str, period: str | None, provinces: bool) -> None:
+    """Moran's I over time and, for provinces, the LISA cluster map of the last period."""
+    moran = tables["moran"]
+    if period and len(moran) > 1:
+        sec.figures["moran"] = draw.trend_lines(moran, period, "I", reference=0.0)
+        sec.captions["moran_figure"] = f"Global Moran's I of {value} per {period}."
+    if provinces:
+        lisa = tables["lisa"]
+        last = lisa if not period else lisa[lisa[period] == lisa[period].max()]
+        sec.figures["lisa"] = draw.lisa_map(last.set_index("unit")["cluster"],
+                                            title=f"LISA clusters of {value}" + (
+                                                f", {last[period].iloc[0]}" if period else ""))
+        sec.captions["lisa_figure"] = "LISA clusters: HH red, LL blue, LH light blue, HL pink."
