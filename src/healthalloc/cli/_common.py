@@ -1,4 +1,5 @@
-"""Helpers shared by the subcommands: list arguments, reading and writing tables."""
+"""Helpers shared by the subcommands: list arguments, engine options, reading and writing
+tables."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from healthalloc.data.io import read_table
+from healthalloc.engine import ENGINES
 
 
 def column_list(text: str) -> list[str]:
@@ -21,6 +23,21 @@ def column_list(text: str) -> list[str]:
 def add_input_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="data table: .csv (UTF-8 or GBK), .xlsx or .parquet")
     parser.add_argument("--sheet", help="sheet name of an .xlsx file (default: the first)")
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """--engine, --scheduler and --workers, passed on as ``engine=``, ``scheduler=``,
+    ``workers=`` (see :mod:`healthalloc.engine`)."""
+    group = parser.add_argument_group("engine (where the LPs run; results are identical)")
+    group.add_argument("--engine", choices=ENGINES, default="serial",
+                       help="serial: this process (default); processes: a pool of local "
+                       "processes; dask: a Dask cluster (see --scheduler)")
+    group.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --engine "
+                       "dask; default: start a local cluster for this run)")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="worker processes of the local pool or local Dask cluster "
+                       "(default: all cores)")
 
 
 def load(args: argparse.Namespace) -> pd.DataFrame:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_input_file, column_list, load, write_table
-from healthalloc.efficiency import dea
+from healthalloc.cli._common import (
+    add_engine_options,
+    add_input_file,
+    column_list,
+    load,
+    write_table,
+)
+from healthalloc.efficiency import dea, dea_bootstrap
+from healthalloc.engine import get_executor
 
 EXAMPLE = """\
 example:
@@ -45,23 +52,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Simar–Wilson bootstrap with N replications (radial model)")
     p.add_argument("--seed", type=int, help="random seed for --bootstrap")
     p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
+    add_engine_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     data = load(args)
     kwargs = dict(unit=args.unit, rts=args.rts, orientation=args.orientation)
-    result = dea(data, args.inputs, args.outputs, by=args.by, model=args.model, **kwargs)
-    table = result.to_frame()
-    if args.bootstrap:
-        if args.by or args.model != "radial":
-            raise ValueError("--bootstrap works with the radial model and without --by")
-        from healthalloc.efficiency import dea_bootstrap
-
-        boot = dea_bootstrap(data, args.inputs, args.outputs, n_boot=args.bootstrap,
-                             seed=args.seed, **kwargs).to_frame()
-        cols = ["bias", "bias_corrected", "ci_low", "ci_high"]
-        table = table.join(boot.set_index("unit")[cols], on="unit")
+    if args.bootstrap and (args.by or args.model != "radial"):
+        raise ValueError("--bootstrap works with the radial model and without --by")
+    with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
+        result = dea(data, args.inputs, args.outputs, by=args.by, model=args.model, engine=ex,
+                     **kwargs)
+        table = result.to_frame()
+        if args.bootstrap:
+            boot = dea_bootstrap(data, args.inputs, args.outputs, n_boot=args.bootstrap,
+                                 seed=args.seed, engine=ex, **kwargs).to_frame()
+            cols = ["bias", "bias_corrected", "ci_low", "ci_high"]
+            table = table.join(boot.set_index("unit")[cols], on="unit")
     write_table(table, args.output)
     print(result.summary().round(3).to_string())
     return 0

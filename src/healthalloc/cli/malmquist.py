@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_input_file, column_list, load, write_table
+from healthalloc.cli._common import (
+    add_engine_options,
+    add_input_file,
+    column_list,
+    load,
+    write_table,
+)
 from healthalloc.efficiency.malmquist import malmquist
 
 EXAMPLE = """\
@@ -43,12 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="distance functions shrink inputs or expand outputs (default: input; "
                    "DEAP's examples use output); only pech and sech depend on it")
     p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
+    add_engine_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     result = malmquist(load(args), args.inputs, args.outputs, unit=args.unit,
-                       period=args.period, orientation=args.orientation)
+                       period=args.period, orientation=args.orientation, engine=args.engine,
+                       scheduler=args.scheduler, workers=args.workers)
     write_table(result.to_frame(), args.output)
     print(f"\nmeans (geometric, {args.orientation} orientation):")
     print(result.summary().round(3).to_string())

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,13 @@ from tqdm import tqdm
 
 from healthalloc.efficiency import models
 from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
+from healthalloc.engine import Executor, get_executor
 
 #: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
 N_BOOT = 2000
+#: Replications per engine task (fixed, whatever the engine; the progress bar advances
+#: by one task).
+REPLICATIONS_PER_TASK = 25
 #: Quantile rule for the interval: Hyndman & Fan type 9, as ``Benchmarking::dea.boot``.
 QUANTILE_METHOD = "normal_unbiased"
 
@@ -121,6 +126,9 @@ def dea_bootstrap(
     seed: int | None = None,
     alpha: float = 0.05,
     progress: bool | None = None,
+    engine: str | Executor = "serial",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> BootstrapResult:
     """Bias-corrected DEA scores and confidence intervals by the Simar–Wilson bootstrap.
 
@@ -132,11 +140,15 @@ def dea_bootstrap(
         Number of bootstrap replications (≥ 1; 2000 for publication-grade intervals).
     seed : int, optional
         Seed of the :class:`numpy.random.SeedSequence` whose ``n_boot`` children drive the
-        replications one each, so results do not depend on how replications are split.
+        replications one each, so results do not depend on how replications are split
+        or where they run.
     alpha : float
         One minus the confidence level, in (0, 1).
     progress : bool, optional
         Show a progress bar; by default only when stderr is a terminal.
+    engine, scheduler, workers
+        Where the replications run, in chunks of ``REPLICATIONS_PER_TASK``, and the
+        DEA estimates (see :func:`healthalloc.efficiency.dea`).
 
     Examples
     --------
@@ -153,17 +165,19 @@ def dea_bootstrap(
         raise ValueError(f"n_boot must be an integer ≥ 1, got {n_boot!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
-    est = dea(data, inputs, outputs, unit=unit, rts=rts, orientation=orientation, slacks=False)
-    X = est.data[list(inputs)].to_numpy(float)
-    Y = est.data[list(outputs)].to_numpy(float)
-    dist = 1.0 / est.efficiency.to_numpy()
-    h = bandwidth(dist)
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
+    chunks = [seeds[i : i + REPLICATIONS_PER_TASK] for i in range(0, n_boot, REPLICATIONS_PER_TASK)]
     show = sys.stderr.isatty() if progress is None else progress
-    boot = np.column_stack([
-        replicate(s, X, Y, dist, h, rts=rts, orientation=orientation)
-        for s in tqdm(seeds, desc="DEA bootstrap", unit="rep", disable=not show)
-    ])
+    with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
+        est = dea(data, inputs, outputs, unit=unit, rts=rts, orientation=orientation,
+                  slacks=False, engine=ex)
+        X = est.data[list(inputs)].to_numpy(float)
+        Y = est.data[list(outputs)].to_numpy(float)
+        dist = 1.0 / est.efficiency.to_numpy()
+        h = bandwidth(dist)
+        run = partial(_replicate_chunk, X=X, Y=Y, dist=dist, h=h, rts=rts, orientation=orientation)
+        with tqdm(total=n_boot, desc="DEA bootstrap", unit="rep", disable=not show) as bar:
+            boot = np.hstack(ex.map(run, chunks, done=lambda i: bar.update(len(chunks[i]))))
     corrected = 2 * dist - boot.mean(axis=1)
     q = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=1, method=QUANTILE_METHOD)
     replicates = 1 / boot
@@ -214,6 +228,12 @@ def bandwidth(dist: np.ndarray) -> float:
     spread = (q75 - q25) / 1.34
     h0 = 0.9 * (spread if 1e-6 < spread < sd else sd) * len(reflected) ** -0.2
     return float(h0 * dist.std(ddof=1) / sd * (len(reflected) / len(dist)) ** 0.2)
+
+
+def _replicate_chunk(seeds, **kwargs) -> np.ndarray:
+    """Replications for each of ``seeds`` as the columns of an (n units × len(seeds)) array
+    (one engine task)."""
+    return np.column_stack([replicate(s, **kwargs) for s in seeds])
 
 
 def replicate(seed: np.random.SeedSequence, X: np.ndarray, Y: np.ndarray, dist: np.ndarray,

@@ -7,17 +7,24 @@ Andersen & Petersen (1993) (super-efficiency); Tone (2001) (SBM); Coelli (1996),
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from healthalloc.data._messages import named
 from healthalloc.data.validate import DataError, check_dea_data
 from healthalloc.efficiency import models
+from healthalloc.engine import Executor, get_executor
 
 MODELS = ("radial", "super", "sbm")
 #: Scores within this distance of 1 count as efficient.
 EFFICIENT_TOL = 1e-6
+#: Evaluated units per engine task. Fixed, whatever the engine, so that every engine
+#: solves the same LPs in the same blocks and even peers (λ) come out identical.
+UNITS_PER_TASK = 2000
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,9 @@ def dea(
     orientation: str = "input",
     model: str = "radial",
     slacks: bool = True,
+    engine: str | Executor = "serial",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> DEAResult:
     """Evaluate every unit's efficiency against the frontier of its period.
 
@@ -157,6 +167,14 @@ def dea(
     slacks : bool
         Compute two-phase slacks, targets and peers (radial model). ``False`` gives only
         scores, peers from the radial phase, and zero slacks.
+    engine : {"serial", "processes", "dask"} or Executor
+        Where the LPs run (:mod:`healthalloc.engine`): each period's units are split
+        into chunks of ``UNITS_PER_TASK`` evaluated against the period's full frontier.
+        Results are identical on every engine.
+    scheduler : str, optional
+        Dask scheduler address (``engine="dask"``; default: a local cluster).
+    workers : int, optional
+        Processes of a local pool or cluster (default: all cores).
 
     Examples
     --------
@@ -172,11 +190,29 @@ def dea(
     check_dea_data(data, inputs, outputs, unit=unit, by=by)
     frame = data.set_axis(_unit_index(data, unit, by))
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
-    parts = [_evaluate(f, inputs, outputs, rts, orientation, model, slacks) for f in groups]
+    with_scale = rts == "vrs" and model == "radial"
+    periods = [_period(f[inputs].to_numpy(float), f[outputs].to_numpy(float), rts,
+                       orientation, model, with_scale) for f in groups]
+    bounds = [[(lo, min(lo + UNITS_PER_TASK, len(f))) for lo in range(0, len(f), UNITS_PER_TASK)]
+              for f in groups]
+    tasks = [(g, lo, hi) for g, b in enumerate(bounds) for lo, hi in b]
+    solve = partial(_solve_chunk, periods=periods, rts=rts, orientation=orientation,
+                    model=model, slacks=slacks, with_scale=with_scale)
+    with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
+        chunks = iter(ex.map(solve, tasks))
+    parts = [_tables(f, X, Y, inputs, outputs, orientation, model, [next(chunks) for _ in b])
+             for f, (X, Y, _), b in zip(groups, periods, bounds)]
     eff, phi, sl, tg, peers, scale = ([p[i] for p in parts] for i in range(6))
     order = frame.index
+    efficiency = pd.concat(eff).reindex(order).rename("efficiency")
+    if model == "super" and efficiency.isna().any():
+        warnings.warn(
+            "super-efficiency LP infeasible (efficiency set to NaN) for "
+            + named("unit", [u if by is None else f"{u[0]} ({u[1]})"
+                             for u in efficiency.index[efficiency.isna()]]),
+            RuntimeWarning, stacklevel=2)
     return DEAResult(
-        efficiency=pd.concat(eff).reindex(order).rename("efficiency"),
+        efficiency=efficiency,
         phi=pd.concat(phi).reindex(order).rename("phi") if phi[0] is not None else None,
         slacks=pd.concat(sl).reindex(order),
         targets=pd.concat(tg).reindex(order),
@@ -204,18 +240,42 @@ def _unit_index(data: pd.DataFrame, unit: str | None, by: str | None) -> pd.Inde
     return pd.MultiIndex.from_arrays([labels, data[by]], names=["unit", by])
 
 
-def _evaluate(frame, inputs, outputs, rts, orientation, model, slacks):
-    """Evaluate the units of one period against their own frontier."""
-    X = frame[inputs].to_numpy(float)
-    Y = frame[outputs].to_numpy(float)
-    idx = frame.index
+def _period(X, Y, rts, orientation, model, with_scale) -> tuple:
+    """One period's data and the pilot duals of its radial LP families (solved once for
+    all its chunks, by rts), as :func:`_solve_chunk` needs them."""
+    pilots = {}
+    if model != "sbm":
+        exclude = np.arange(len(X)) if model == "super" else None
+        for r in (rts, "crs", "nirs") if with_scale else (rts,):
+            pilots[r] = models.pilot_duals(X, Y, X, Y, rts=r, orientation=orientation,
+                                           exclude=exclude)
+    return X, Y, pilots
+
+
+def _solve_chunk(task, *, periods, rts, orientation, model, slacks, with_scale):
+    """Units ``lo:hi`` of period ``g`` against that period's frontier (one engine task):
+    their envelopment solution, and for scale efficiency their CRS and NIRS TE."""
+    g, lo, hi = task
+    X, Y, pilots = periods[g]
+    Xe, Ye = X[lo:hi], Y[lo:hi]
     if model == "sbm":
-        sol = models.sbm(X, Y, X, Y, rts=rts)
+        return models.sbm(Xe, Ye, X, Y, rts=rts), None
+    exclude = np.arange(lo, hi) if model == "super" else None
+    sol = models.radial(Xe, Ye, X, Y, rts=rts, orientation=orientation, exclude=exclude,
+                        slacks=slacks, pilot=pilots[rts], warn=False)
+    if not with_scale:
+        return sol, None
+    return sol, [models.technical_efficiency(Xe, Ye, X, Y, rts=r, orientation=orientation,
+                                             pilot=pilots[r]) for r in ("crs", "nirs")]
+
+
+def _tables(frame, X, Y, inputs, outputs, orientation, model, chunks):
+    """One period's result tables from its chunks' solutions."""
+    idx = frame.index
+    sol = models.EnvelopmentSolution.concat([c[0] for c in chunks])
+    if model == "sbm":
         eff, phi = sol.score, None
     else:
-        exclude = np.arange(len(X)) if model == "super" else None
-        sol = models.radial(X, Y, X, Y, rts=rts, orientation=orientation, exclude=exclude,
-                            slacks=slacks)
         eff = sol.score if orientation == "input" else 1.0 / sol.score
         phi = pd.Series(sol.score, index=idx) if orientation == "output" else None
     sx = pd.DataFrame(sol.slack_x, index=idx, columns=inputs)
@@ -231,20 +291,20 @@ def _evaluate(frame, inputs, outputs, rts, orientation, model, slacks):
         peers.insert(level, idx.names[level], idx.get_level_values(level)[lam.row])
     peers = peers.iloc[np.lexsort((lam.col, lam.row))].reset_index(drop=True)
     scale = None
-    if rts == "vrs" and model == "radial":
-        scale = scale_efficiency(X, Y, eff, orientation, idx)
+    if chunks[0][1] is not None:
+        crs, nirs = (np.concatenate([c[1][i] for c in chunks]) for i in range(2))
+        scale = scale_efficiency(crs, nirs, eff, idx)
     return pd.Series(eff, index=idx), phi, pd.concat([sx, sy], axis=1), targets, peers, scale
 
 
-def scale_efficiency(X, Y, vrs_te, orientation, index) -> pd.DataFrame:
-    """CRS efficiency, scale efficiency (CRS/VRS) and returns-to-scale class.
+def scale_efficiency(crs_te, nirs_te, vrs_te, index) -> pd.DataFrame:
+    """CRS efficiency, scale efficiency (CRS/VRS) and returns-to-scale class, from the
+    units' technical efficiencies under CRS, NIRS and VRS (same orientation).
 
     DEAP's rule: CRS score = VRS score → "crs"; otherwise NIRS score = VRS score → "drs";
     otherwise "irs". Input and output orientation can classify a unit differently.
     """
-    crs = models.technical_efficiency(X, Y, X, Y, rts="crs", orientation=orientation)
-    nirs = models.technical_efficiency(X, Y, X, Y, rts="nirs", orientation=orientation)
-    cls = np.where(np.abs(crs - vrs_te) <= EFFICIENT_TOL, "crs",
-                   np.where(np.abs(nirs - vrs_te) <= EFFICIENT_TOL, "drs", "irs"))
-    return pd.DataFrame({"crs_efficiency": crs, "scale_efficiency": crs / vrs_te, "rts": cls},
-                        index=index)
+    cls = np.where(np.abs(crs_te - vrs_te) <= EFFICIENT_TOL, "crs",
+                   np.where(np.abs(nirs_te - vrs_te) <= EFFICIENT_TOL, "drs", "irs"))
+    return pd.DataFrame({"crs_efficiency": crs_te, "scale_efficiency": crs_te / vrs_te,
+                         "rts": cls}, index=index)

@@ -21,6 +21,7 @@ DEAP 2.1, CEPA Working Paper 96/08.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS
 from healthalloc.efficiency.dea import _unit_index
+from healthalloc.engine import Executor, get_executor
 
 #: The indices, in DEAP's column order.
 INDICES = ("effch", "techch", "pech", "sech", "tfpch")
@@ -153,6 +155,9 @@ def malmquist(
     unit: str,
     period: str,
     orientation: str = "input",
+    engine: str | Executor = "serial",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> MalmquistResult:
     """Adjacent-period Malmquist index and its decomposition (Färe et al. 1994; DEAP 2.1).
 
@@ -169,6 +174,13 @@ def malmquist(
     orientation : {"input", "output"}
         Orientation of the distance functions. Under CRS both give the same effch,
         techch and tfpch; pech and sech differ.
+    engine : {"serial", "processes", "dask"} or Executor
+        Where the 2T envelopment families (CRS and VRS per frontier period) run, one
+        task each (:mod:`healthalloc.engine`); results are identical on every engine.
+    scheduler : str, optional
+        Dask scheduler address (``engine="dask"``; default: a local cluster).
+    workers : int, optional
+        Processes of a local pool or cluster (default: all cores).
 
     Returns
     -------
@@ -197,7 +209,8 @@ def malmquist(
     X = cube[inputs].to_numpy(float).reshape(T, n, len(inputs))
     Y = cube[outputs].to_numpy(float).reshape(T, n, len(outputs))
     _check_produced(Y, periods, outputs)
-    prev, own, nxt, vrs = _distances(X, Y, orientation)
+    with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
+        prev, own, nxt, vrs = _distances(X, Y, orientation, ex)
     effch = own[1:] / own[:-1]
     techch = np.sqrt(prev[1:] / own[1:] * own[:-1] / nxt[:-1])
     pech = vrs[1:] / vrs[:-1]
@@ -246,23 +259,33 @@ def _check_produced(Y: np.ndarray, periods: pd.Index, outputs: list[str]) -> Non
                          "both periods of each transition: " + "; ".join(problems))
 
 
-def _distances(X: np.ndarray, Y: np.ndarray, orientation: str):
+def _distances(X: np.ndarray, Y: np.ndarray, orientation: str, ex: Executor):
     """DEAP's distance table as (T, n) arrays: CRS TE against the previous, own and next
     period's frontier, and VRS TE against the own frontier.
 
-    One CRS call per frontier period evaluates the adjacent periods' data together.
+    One CRS task per frontier period evaluates the adjacent periods' data together.
     """
     T, n = X.shape[:2]
+    tasks = [(t, rts) for rts in ("crs", "vrs") for t in range(T)]
+    te = ex.map(partial(_frontier_te, X=X, Y=Y, orientation=orientation), tasks)
     crs = np.full((T, 3, n), np.nan)  # [data period, frontier period − data period + 1]
-    vrs = np.empty((T, n))
     for t in range(T):
-        lo, hi = max(t - 1, 0), min(t + 2, T)
-        te = models.technical_efficiency(X[lo:hi], Y[lo:hi], X[t], Y[t], orientation=orientation)
-        te = te.reshape(hi - lo, n)
-        crs[np.arange(lo, hi), t - np.arange(lo, hi) + 1] = te
-        vrs[t] = models.technical_efficiency(X[t], Y[t], X[t], Y[t], rts="vrs",
-                                             orientation=orientation)
-    return crs[:, 0], crs[:, 1], crs[:, 2], vrs
+        lo, hi = _window(t, T, "crs")
+        crs[np.arange(lo, hi), t - np.arange(lo, hi) + 1] = te[t].reshape(hi - lo, n)
+    return crs[:, 0], crs[:, 1], crs[:, 2], np.array(te[T:])
+
+
+def _window(t: int, T: int, rts: str) -> tuple[int, int]:
+    """Periods evaluated against period t's frontier: t−1..t+1 (CRS) or t (VRS)."""
+    return (max(t - 1, 0), min(t + 2, T)) if rts == "crs" else (t, t + 1)
+
+
+def _frontier_te(task, *, X, Y, orientation) -> np.ndarray:
+    """TE of the periods ``_window(t)`` against period t's frontier (one engine task)."""
+    t, rts = task
+    lo, hi = _window(t, len(X), rts)
+    return models.technical_efficiency(X[lo:hi], Y[lo:hi], X[t], Y[t], rts=rts,
+                                       orientation=orientation)
 
 
 def _gmean(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -43,6 +43,14 @@ class EnvelopmentSolution:
     slack_x: np.ndarray
     slack_y: np.ndarray
 
+    @classmethod
+    def concat(cls, parts: list[EnvelopmentSolution]) -> EnvelopmentSolution:
+        """The solutions of consecutive chunks of evaluated units, stacked."""
+        return cls(np.concatenate([p.score for p in parts]),
+                   sp.vstack([p.lambdas for p in parts], format="csr"),
+                   np.concatenate([p.slack_x for p in parts]),
+                   np.concatenate([p.slack_y for p in parts]))
+
 
 def _check(rts: str, orientation: str) -> None:
     if rts not in RTS:
@@ -52,6 +60,12 @@ def _check(rts: str, orientation: str) -> None:
 
 
 def _rescale(Xe, Ye, Xr, Yr):
+    """The data as C-contiguous floats divided by the reference means, and those means.
+
+    numpy rounds reductions over strided views (a pandas frame's columns) differently,
+    so one layout keeps results independent of how the data arrived (e.g. pickled to an
+    engine's worker)."""
+    Xe, Ye, Xr, Yr = (np.ascontiguousarray(a, dtype=float) for a in (Xe, Ye, Xr, Yr))
     sx = np.where(Xr.mean(axis=0) > 0, Xr.mean(axis=0), 1.0)
     sy = np.where(Yr.mean(axis=0) > 0, Yr.mean(axis=0), 1.0)
     return Xe / sx, Ye / sy, Xr / sx, Yr / sy, sx, sy
@@ -69,21 +83,49 @@ def _rows(k: int, m: int, s: int, rts: str, extra: int = 0):
     return R, rts_row, lo, hi
 
 
-def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slacks=True):
+def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slacks=True,
+           pilot=None, warn=True):
     """Radial DEA scores, with two-phase slacks (max Σ slacks at the radial optimum).
 
     ``exclude[i]`` (index into the reference set, or -1) removes unit i's own column:
     the Andersen–Petersen super-efficiency model. Such LPs can be infeasible under
-    non-constant returns; their score is NaN and a warning names their positions.
+    non-constant returns; their score is NaN and, with ``warn``, a warning names their
+    positions. ``pilot`` holds duals from :func:`pilot_duals` to start column generation
+    from (default: solve a pilot of these units when there are more than 2·N_PILOT).
     """
     _check(rts, orientation)
-    Xe, Ye, Xr, Yr, sx, sy = _rescale(*(np.asarray(a, dtype=float) for a in (Xe, Ye, Xr, Yr)))
+    Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
+    k, m = Xe.shape
+    s = Ye.shape[1]
+    inp = orientation == "input"
+    spec = _phase1(Xe, Ye, rts, inp)
+    if pilot is None and k > 2 * N_PILOT:
+        pilot = _pilot(spec, Xr, Yr, exclude, rts)
+    start = None if pilot is None else _dual_guided_start(pilot, spec, Xe, Ye, Xr, Yr, inp)
+    sol = solve_family(Xr, Yr, spec, exclude=exclude, candidates=start, rts=rts)
+    score = sol.own[:, 0].copy()
+    lambdas = sol.lambdas
+    if warn and np.isnan(score).any():
+        warnings.warn(
+            "super-efficiency LP infeasible (score set to NaN) for units at positions "
+            f"{np.nonzero(np.isnan(score))[0].tolist()}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    slack_x = np.zeros((k, m))
+    slack_y = np.zeros((k, s))
+    if slacks and exclude is None:
+        face = faces(Xr, Yr, sol.duals, spec.rts_row)
+        lambdas, slack_x, slack_y = _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy)
+    return EnvelopmentSolution(score, lambdas, _clean(slack_x) * sx, _clean(slack_y) * sy)
+
+
+def _phase1(Xe, Ye, rts: str, inp: bool) -> BlockSpec:
+    """The radial LPs: θ (input) or φ (output); the rows without the radial variable may
+    be infeasible on a restricted candidate set, so they get elastic columns."""
     k, m = Xe.shape
     s = Ye.shape[1]
     R, rts_row, lo, hi = _rows(k, m, s, rts)
-    inp = orientation == "input"
-    # phase 1: θ (input) or φ (output); the rows without the radial variable may be
-    # infeasible on a restricted candidate set, so they get elastic columns
     A = np.zeros((k, R, 1))
     elastic = np.zeros(R)
     if inp:
@@ -96,33 +138,33 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
         hi[:, :m] = Xe
         lo[:, m : m + s] = 0.0
         elastic[:m] = -1.0
-    spec = BlockSpec(A, np.full((k, 1), 1.0 if inp else -1.0), np.full((k, 1), -np.inf),
+    return BlockSpec(A, np.full((k, 1), 1.0 if inp else -1.0), np.full((k, 1), -np.inf),
                      np.full((k, 1), np.inf), lo, hi, rts_row, elastic)
-    start = _dual_guided_start(spec, Xe, Ye, Xr, Yr, exclude, rts, inp) if k > 2 * N_PILOT else None
-    sol = solve_family(Xr, Yr, spec, exclude=exclude, candidates=start, rts=rts)
-    score = sol.own[:, 0].copy()
-    lambdas = sol.lambdas
-    if np.isnan(score).any():
-        warnings.warn(
-            "super-efficiency LP infeasible (score set to NaN) for units at positions "
-            f"{np.nonzero(np.isnan(score))[0].tolist()}",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    slack_x = np.zeros((k, m))
-    slack_y = np.zeros((k, s))
-    if slacks and exclude is None:
-        face = faces(Xr, Yr, sol.duals, rts_row)
-        lambdas, slack_x, slack_y = _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy)
-    return EnvelopmentSolution(score, lambdas, _clean(slack_x) * sx, _clean(slack_y) * sy)
 
 
-def technical_efficiency(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input"):
+def pilot_duals(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None):
+    """Optimal duals of the radial LPs of N_PILOT of the evaluated units (chosen with a
+    fixed seed; ``exclude`` as for :func:`radial`), or None for at most 2·N_PILOT units.
+
+    :func:`radial` solves this pilot itself. To evaluate the units in chunks, solve it
+    once for all of them and pass it to every chunk's ``radial(..., pilot=...)``, which
+    starts each unit exactly as the whole call would.
+    """
+    _check(rts, orientation)
+    Xe, Ye, Xr, Yr, *_ = _rescale(Xe, Ye, Xr, Yr)
+    if len(Xe) <= 2 * N_PILOT:
+        return None
+    return _pilot(_phase1(Xe, Ye, rts, orientation == "input"), Xr, Yr, exclude, rts)
+
+
+def technical_efficiency(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", pilot=None):
     """Radial technical efficiency ≤ 1 (θ, or 1/φ: DEAP's convention) of the rows of
-    ``Xe, Ye`` (any leading shape) against the technology of ``Xr, Yr``; no slacks."""
+    ``Xe, Ye`` (any leading shape) against the technology of ``Xr, Yr``; no slacks.
+    ``pilot`` as for :func:`radial`."""
     Xe = np.asarray(Xe, dtype=float).reshape(-1, np.shape(Xr)[1])
     Ye = np.asarray(Ye, dtype=float).reshape(-1, np.shape(Yr)[1])
-    score = radial(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, slacks=False).score
+    score = radial(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, slacks=False,
+                   pilot=pilot).score
     return score if orientation == "input" else 1.0 / score
 
 
@@ -131,21 +173,24 @@ def _clean(slack: np.ndarray) -> np.ndarray:
     return np.where(slack > LAMBDA_TOL, slack, 0.0)
 
 
-def _dual_guided_start(spec, Xe, Ye, Xr, Yr, exclude, rts, inp) -> list[np.ndarray]:
-    """Each unit's starting columns: the face of the known optimal dual (from a pilot of
-    N_PILOT units) that gives it the tightest bound on its score.
+def _pilot(spec, Xr, Yr, exclude, rts) -> np.ndarray:
+    """Optimal duals (feasible LPs only) of N_PILOT of the units of ``spec``."""
+    pilot = np.random.default_rng(0).choice(len(spec.own_A), N_PILOT, replace=False)
+    first = solve_family(Xr, Yr, spec.subset(pilot), rts=rts,
+                         exclude=None if exclude is None else exclude[pilot])
+    return first.duals[~np.isnan(first.duals).any(axis=1)]
+
+
+def _dual_guided_start(D, spec, Xe, Ye, Xr, Yr, inp) -> list[np.ndarray]:
+    """Each unit's starting columns: the face of the known optimal dual (a row of ``D``,
+    from a pilot) that gives it the tightest bound on its score.
 
     A dual of one unit's LP, rescaled to satisfy another unit's θ (or φ) column, is
     feasible for it, so ``(π_out·y + π_Σ) / (−π_in·x)`` bounds θ from below (input) and
     ``−(π_in·x + π_Σ) / (π_out·y)`` bounds φ from above (output). Only a start: column
     generation still prices every column.
     """
-    k, m = Xe.shape
-    s = Ye.shape[1]
-    pilot = np.random.default_rng(0).choice(k, N_PILOT, replace=False)
-    first = solve_family(Xr, Yr, spec.subset(pilot), rts=rts,
-                         exclude=None if exclude is None else exclude[pilot])
-    D = first.duals[~np.isnan(first.duals).any(axis=1)]
+    m, s = Xe.shape[1], Ye.shape[1]
     pi_in, pi_out = D[:, :m], D[:, m : m + s]
     pi_sum = D[:, spec.rts_row] if spec.rts_row is not None else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -187,7 +232,7 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     are left out of the output average, as Tone (2001) suggests.
     """
     _check(rts, "input")
-    Xe, Ye, Xr, Yr, sx, sy = _rescale(*(np.asarray(a, dtype=float) for a in (Xe, Ye, Xr, Yr)))
+    Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
     k, m = Xe.shape
     s = Ye.shape[1]
     R, rts_row, lo, hi = _rows(k, m, s, rts, extra=1)
