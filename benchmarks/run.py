@@ -33,6 +33,7 @@ BENCHMARKS = {
     "qca": "qca_speed",
     "equity": "equity_speed",
     "spatial": "spatial_speed",
+    "engine": "engine_scaling",
 }
 
 

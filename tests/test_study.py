@@ -178,3 +178,13 @@ def test_report_renders_in_chromium(demo, tmp_path):
     subprocess.run([browser, *flags, "--window-size=1280,4000", f"--screenshot={shot}", url],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_engine_settings_give_identical_results(tmp_path):
+    path = write(tmp_path, HOSPITALS.replace('title = "Hospitals"', 'title = "Hospitals"\nengine = "processes"\nworkers = 2'))
+    run_study(path, tmp_path / "processes")
+    assert main(["run", str(path), "-o", str(tmp_path / "serial"), "--engine", "serial"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "processes" / "tables" / "dea_scores.csv"),
+                                  pd.read_csv(tmp_path / "serial" / "tables" / "dea_scores.csv"))
+    resolved = tomllib.loads((tmp_path / "processes" / "study.resolved.toml").read_text(encoding="utf-8"))
+    assert resolved["study"]["engine"] == "processes"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from healthalloc.cli._common import add_engine_options
 from healthalloc.study import run_study
 
 EXAMPLE = """\
@@ -38,10 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("study", type=Path, help="study file (.toml)")
     p.add_argument("-o", "--output", type=Path,
                    help="output folder (default: healthalloc-output/<study file name>)")
-    p.set_defaults(func=run)
+    add_engine_options(p)
+    p.set_defaults(func=run, engine=None)  # None: the study's [study] engine, else serial
 
 
 def run(args: argparse.Namespace) -> int:
-    result = run_study(args.study, args.output)
+    engine = {"engine": args.engine, "scheduler": args.scheduler, "workers": args.workers}
+    result = run_study(args.study, args.output, engine=engine)
     print(f"Report: {result.report.resolve()}")
     return 0

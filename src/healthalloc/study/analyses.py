@@ -41,7 +41,7 @@ def _eff_reading(eff: pd.Series, period: str | None) -> str:
 def _dea(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
     res = dea(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], by=r.get("period"), rts=o["rts"],
-              orientation=o["orientation"], model=o["model"], slacks=o["slacks"])
+              orientation=o["orientation"], model=o["model"], slacks=o["slacks"], **ctx.engine)
     sec = Section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
                   _eff_reading(res.efficiency, r.get("period")))
     sec.tables["scores"] = res.to_frame()
@@ -61,7 +61,7 @@ def _dea(ctx: Context) -> Section:
 def _malmquist(ctx: Context) -> Section:
     r = ctx.roles
     res = malmquist(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], period=r["period"],
-                    orientation=ctx.options["orientation"])
+                    orientation=ctx.options["orientation"], **ctx.engine)
     overall = res.overall()
     reading = (f"Mean total factor productivity change is {overall['tfpch']:.3f} per period "
                f"(efficiency change {overall['effch']:.3f} × technical change {overall['techch']:.3f}); "
@@ -179,7 +179,7 @@ def _bootstrap(ctx: Context) -> Section:
             raise ValueError(f"{ctx.name}: no rows with {r['period']} = {at!r}")
     res = dea_bootstrap(data, r["inputs"], r["outputs"], unit=r["unit"], rts=o["rts"],
                         orientation=o["orientation"], n_boot=o["n_boot"], seed=o["seed"],
-                        alpha=o["alpha"], progress=False)
+                        alpha=o["alpha"], progress=False, **ctx.engine)
     bias = (res.efficiency - res.bias_corrected).mean()
     reading = (f"With {o['n_boot']} Simar–Wilson replications the mean bias-corrected efficiency is "
                f"{res.bias_corrected.mean():.3f}, {bias:.3f} below the DEA estimate.")

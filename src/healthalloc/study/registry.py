@@ -67,6 +67,7 @@ class Context:
     roles: dict[str, Any]
     options: dict[str, Any]
     study_dir: Any = None
+    engine: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -150,9 +150,14 @@ def _resolve(roles: dict, sections: dict[str, Section]) -> dict:
 
 
 def run_study(source: str | Path | dict, output: str | Path | None = None, *,
-              progress: bool | None = None) -> StudyResult:
-    """Validate and run a study; write its folder (default ``healthalloc-output/<file stem>``)."""
+              progress: bool | None = None, engine: dict | None = None) -> StudyResult:
+    """Validate and run a study; write its folder (default ``healthalloc-output/<file stem>``).
+
+    ``engine`` (``{"engine": "processes", "workers": 2}`` etc.) overrides the study's
+    ``[study]`` engine settings; DEA, the bootstrap and Malmquist use them."""
     study = load_study(source)
+    settings = {k: v for k, v in study.raw.get("study", {}).items() if k in ("engine", "scheduler", "workers")}
+    settings |= {k: v for k, v in (engine or {}).items() if v is not None}
     loaded = load_data(study)
     tables = {name: frame for name, (frame, _, _) in loaded.items()}
     used = sorted({d for _, u, _ in loaded.values() for d in u})
@@ -166,7 +171,7 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
             print(f"[{i}/{len(steps)}] {step.spec.name}: {step.kind.title} ...", end="", file=sys.stderr,
                   flush=True)
         ctx = Context(step.spec.name, tables[step.spec.data], _resolve(step.roles, sections), step.options,
-                      study.path.parent if study.path else None)
+                      study.path.parent if study.path else None, settings)
         sections[step.spec.name] = step.kind.run(ctx)
         if show:
             print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)

@@ -48,7 +48,7 @@ ROLES = ("unit", "period", "group", "inputs", "outputs", "conditions", "populati
          "coordinates", "outcome", "resource", "value")
 LIST_ROLES = ("inputs", "outputs", "conditions", "coordinates")
 TOP_KEYS = ("study", "data", "roles", "analyses")
-STUDY_KEYS = ("title",)
+STUDY_KEYS = ("title", "engine", "scheduler", "workers")
 DATA_KEYS = ("source", "sheet", "join", "simulate_outputs", "roles")
 JOIN_KEYS = ("source", "sheet", "on", "columns")
 SIMULATE_KEYS = ("inputs", "population", "period", "seed")
