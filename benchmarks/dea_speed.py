@@ -38,6 +38,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import SHARED_BENCHMARKS, package_version  # noqa: E402  (the harness: benchmarks/run.py)
+
 TITLE = "DEA speed: CRS input-oriented radial scores, all units"
 
 #: Seed of the synthetic data sets (numpy default_rng).
@@ -46,9 +49,7 @@ SEED = 20240917
 SIZES = (1_000, 5_000, 20_000)
 QUICK_SIZES = (1_000,)
 #: The data R ``Benchmarking`` was timed on (3.5 s for these 3,000 units).
-#: (``shared/`` sits beside the repository.)
-REAL_FILE = (Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
-             / "timing_dea_data_n3000.csv")
+REAL_FILE = SHARED_BENCHMARKS / "timing_dea_data_n3000.csv"
 R_BENCHMARKING_SECONDS = 3.5
 INPUTS = ["x1", "x2"]
 OUTPUTS = ["y1", "y2"]
@@ -338,16 +339,6 @@ REFERENCE = "healthalloc"
 # --------------------------------------------------------------------------- timing
 
 
-def _version(dist: str | None) -> str:
-    if dist is None:
-        return ""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "not installed"
-
 
 @contextlib.contextmanager
 def _quiet():
@@ -414,7 +405,7 @@ class Row:
 
 def _time_method(meth: Method, ds: Dataset, opts, ref: np.ndarray | None, log):
     """Time one method on one data set; returns the row and the scores it computed."""
-    row = Row(ds.name, ds.n, meth.key, meth.label, _version(meth.package))
+    row = Row(ds.name, ds.n, meth.key, meth.label, package_version(meth.package))
     n = ds.n
     scores = np.array([])
     try:

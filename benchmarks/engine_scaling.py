@@ -151,7 +151,6 @@ def _notes(table: pd.DataFrame) -> list[str]:
 
 
 def main(argv=None) -> int:
-    sys.path.insert(0, str(HERE))
     import run as harness  # benchmarks/run.py: shared options, tables and machine header
 
     opts = harness.parse_args(argv)

@@ -41,6 +41,9 @@ import pandas as pd
 
 TITLE = "Equity speed: Gini and province-decomposed Theil, 3,000 counties × 20 years"
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import package_version  # noqa: E402  (the harness: benchmarks/run.py)
+
 HERE = Path(__file__).resolve().parent
 SEED = 20240917
 COUNTIES = 3_000
@@ -187,14 +190,6 @@ class Row:
     note: str = ""
 
 
-def _version(dist: str | None) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist) if dist else ""
-    except PackageNotFoundError:
-        return "not installed"
-
 
 def _time(meth: Method, df: pd.DataFrame, repeats: int) -> tuple[float, np.ndarray]:
     args = meth.prepare(df) if meth.prepare else df
@@ -231,7 +226,7 @@ def run(opts, log=print) -> dict:
             for meth in methods:
                 if meth.equal_weights_only and not equal:
                     continue
-                row = Row(name, meth.task, meth.key, meth.label, _version(meth.package))
+                row = Row(name, meth.task, meth.key, meth.label, package_version(meth.package))
                 try:
                     row.median_s, values = _time(meth, df, repeats)
                     row.repeats = repeats
@@ -273,7 +268,6 @@ NOTES = [
 
 
 if __name__ == "__main__":  # same as: python benchmarks/run.py equity [options]
-    sys.path.insert(0, str(HERE))
     import run as harness
 
     sys.exit(harness.main(["equity", *sys.argv[1:]]))

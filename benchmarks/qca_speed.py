@@ -39,6 +39,9 @@ import pandas as pd
 
 TITLE = "fsQCA speed: truth table, complex, parsimonious and intermediate solutions"
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import SHARED_BENCHMARKS, package_version  # noqa: E402  (the harness: benchmarks/run.py)
+
 HERE = Path(__file__).resolve().parent
 REAL = Path("/work/shared/data/benchmarks")
 REAL_FILES = ("timing_qca_data_k10_n200.csv", "timing_qca_data_k14_n200.csv")
@@ -82,14 +85,6 @@ class Row:
     status: str = "ok"
     note: str = ""
 
-
-def _version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "not installed"
 
 
 def _models(expressions) -> list[list[str]]:
@@ -190,7 +185,7 @@ def run(opts, log=print) -> dict:
     methods = opts.methods or ["healthalloc", "setqca"]
     rows: list[Row] = []
     checks: list[str] = []
-    version = _version("healthalloc")
+    version = package_version("healthalloc")
     _healthalloc(make_data(6, 40, seed=1), 1)  # warm-up: imports, first numpy calls
     with tempfile.TemporaryDirectory() as tmp:
         for name, df, path in _datasets(opts):
@@ -219,7 +214,7 @@ def run(opts, log=print) -> dict:
                     path = Path(tmp) / f"{name.replace(' ', '_')}.csv"
                     df.to_csv(path, index=False)
                 seconds, theirs, status = _setqca(path, opts.budget)
-                row = Row(name, k, "setqca", "setqca FSQCA.fit (all three)", _version("setqca"),
+                row = Row(name, k, "setqca", "setqca FSQCA.fit (all three)", package_version("setqca"),
                           repeats=1, status=status)
                 if seconds is not None:
                     row.median_s, row.ratio = seconds, seconds / total
@@ -235,7 +230,6 @@ def run(opts, log=print) -> dict:
 
 
 if __name__ == "__main__":  # same as: python benchmarks/run.py qca [options]
-    sys.path.insert(0, str(HERE))
     import run as harness
 
     sys.exit(harness.main(["qca", *sys.argv[1:]]))

@@ -25,6 +25,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+#: The seeded data sets the R reference packages were timed on (``shared/`` sits beside
+#: the repository).
+SHARED_BENCHMARKS = HERE.parents[1] / "shared" / "data" / "benchmarks"
 
 #: name -> module in benchmarks/, run in this order. A listed module whose file is not
 #: there yet is skipped with a message (later: "bootstrap": "bootstrap_scaling").
@@ -39,6 +42,16 @@ BENCHMARKS = {
 
 def available(name: str) -> bool:
     return (HERE / f"{BENCHMARKS[name]}.py").exists()
+
+
+def package_version(dist: str | None) -> str:
+    """Installed version of a distribution, "" for none, "not installed" when missing."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist) if dist else ""
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def _ints(text: str) -> list[int]:

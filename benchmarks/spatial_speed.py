@@ -46,6 +46,9 @@ import pandas as pd
 
 TITLE = "Spatial speed: Moran's I and LISA, 999 permutations, 3,000 units (kNN k = 8)"
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import package_version  # noqa: E402  (the harness: benchmarks/run.py)
+
 HERE = Path(__file__).resolve().parent
 SEED = 20240917
 UNITS = 3_000
@@ -234,14 +237,6 @@ class Row:
     note: str = ""
 
 
-def _version(dist: str | None) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist) if dist else ""
-    except PackageNotFoundError:
-        return "not installed"
-
 
 def _time(meth: Method, case: Case, repeats: int) -> tuple[float, np.ndarray]:
     meth.run(case)  # warm-up: imports and numba compilation are not timed
@@ -269,7 +264,7 @@ def run(opts, log=print) -> dict:
         log(f"  {name}")
         ref: dict[str, tuple[float, np.ndarray]] = {}
         for meth in methods:
-            row = Row(name, meth.task, meth.key, meth.label, _version(meth.package), repeats)
+            row = Row(name, meth.task, meth.key, meth.label, package_version(meth.package), repeats)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 row.median_s, values = _time(meth, case, repeats)
@@ -292,7 +287,7 @@ def run(opts, log=print) -> dict:
                 continue
             total, call = _cold_lisa(key, n)
             cold_ref = cold_ref or total
-            rows.append(Row(name, "lisa", key, label, _version(package), 1, total,
+            rows.append(Row(name, "lisa", key, label, package_version(package), 1, total,
                             total / cold_ref, mode="cold process",
                             note=f"{call:.2f} s in the call itself, the rest imports and weights"))
             log(f"    lisa     {key:<20} {total:9.1f} s  x{total / cold_ref:6.2f}  "
@@ -330,7 +325,6 @@ NOTES = [
 
 
 if __name__ == "__main__":  # same as: python benchmarks/run.py spatial [options]
-    sys.path.insert(0, str(HERE))
     import run as harness
 
     sys.exit(harness.main(["spatial", *sys.argv[1:]]))
