@@ -30,9 +30,7 @@ are prepared outside the timing; healthalloc's times include checking the table.
 
 from __future__ import annotations
 
-import gc
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -42,7 +40,7 @@ import pandas as pd
 TITLE = "Equity speed: Gini and province-decomposed Theil, 3,000 counties × 20 years"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import package_version  # noqa: E402  (the harness: benchmarks/run.py)
+from run import median_time, package_version  # noqa: E402  (the harness: benchmarks/run.py)
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240917
@@ -192,15 +190,8 @@ class Row:
 
 
 def _time(meth: Method, df: pd.DataFrame, repeats: int) -> tuple[float, np.ndarray]:
-    args = meth.prepare(df) if meth.prepare else df
-    meth.run(args)  # warm-up: imports and first-call costs are not timed
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = meth.run(args)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), np.asarray(out, dtype=float)
+    seconds, out = median_time(meth.run, meth.prepare(df) if meth.prepare else df, repeats)
+    return seconds, np.asarray(out, dtype=float)
 
 
 def _compare(meth: Method, values: np.ndarray, ref: np.ndarray) -> float:

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import SHARED_BENCHMARKS, package_version  # noqa: E402  (the harness: benchmarks/run.py)
 
 HERE = Path(__file__).resolve().parent
-REAL = Path("/work/shared/data/benchmarks")
+REAL = SHARED_BENCHMARKS
 REAL_FILES = ("timing_qca_data_k10_n200.csv", "timing_qca_data_k14_n200.csv")
 #: Seed and sizes of the generated data sets (numpy default_rng).
 SEED = 20240917

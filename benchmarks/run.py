@@ -54,6 +54,22 @@ def package_version(dist: str | None) -> str:
         return "not installed"
 
 
+def median_time(func, arg, repeats: int):
+    """``(median seconds, last result)`` of ``func(arg)`` over ``repeats`` runs, after one
+    untimed warm-up call (imports and first-call costs are not timed)."""
+    import gc
+    import statistics
+
+    func(arg)
+    times, out = [], None
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = func(arg)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
 def _ints(text: str) -> list[int]:
     return [int(v.replace("_", "")) for v in text.split(",") if v.strip()]
 

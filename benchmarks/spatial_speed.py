@@ -34,10 +34,8 @@ the two LISA kernels differ, so their ``p_sim`` agree in distribution only: the 
 
 from __future__ import annotations
 
-import gc
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -47,7 +45,7 @@ import pandas as pd
 TITLE = "Spatial speed: Moran's I and LISA, 999 permutations, 3,000 units (kNN k = 8)"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import package_version  # noqa: E402  (the harness: benchmarks/run.py)
+from run import median_time, package_version  # noqa: E402  (the harness: benchmarks/run.py)
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240917
@@ -239,14 +237,8 @@ class Row:
 
 
 def _time(meth: Method, case: Case, repeats: int) -> tuple[float, np.ndarray]:
-    meth.run(case)  # warm-up: imports and numba compilation are not timed
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = meth.run(case)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), np.asarray(out, dtype=float)
+    seconds, out = median_time(meth.run, case, repeats)  # warm-up includes numba compilation
+    return seconds, np.asarray(out, dtype=float)
 
 
 def run(opts, log=print) -> dict:
