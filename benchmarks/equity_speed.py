@@ -40,7 +40,7 @@ import pandas as pd
 TITLE = "Equity speed: Gini and province-decomposed Theil, 3,000 counties × 20 years"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import median_time, package_version  # noqa: E402  (the harness: benchmarks/run.py)
+from run import Row, median_time, package_version  # noqa: E402  (the harness: benchmarks/run.py)
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240917
@@ -172,20 +172,6 @@ METHODS = (
 )
 REFERENCE = {"gini": "healthalloc_gini", "theil": "healthalloc_theil", "all": "healthalloc_equity"}
 
-
-@dataclass
-class Row:
-    dataset: str
-    task: str
-    method: str
-    label: str
-    version: str
-    repeats: int = 0
-    median_s: float = float("nan")
-    ratio: float = float("nan")
-    max_abs_diff: float = float("nan")
-    status: str = "ok"
-    note: str = ""
 
 
 

@@ -21,6 +21,7 @@ import platform
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +43,24 @@ BENCHMARKS = {
 
 def available(name: str) -> bool:
     return (HERE / f"{BENCHMARKS[name]}.py").exists()
+
+
+@dataclass
+class Row:
+    """One timed method on one data set: a row of a benchmark's results table."""
+
+    dataset: str
+    task: str
+    method: str
+    label: str
+    version: str
+    repeats: int = 0
+    median_s: float = float("nan")
+    ratio: float = float("nan")
+    max_abs_diff: float = float("nan")
+    status: str = "ok"
+    mode: str = "warm"
+    note: str = ""
 
 
 def package_version(dist: str | None) -> str:

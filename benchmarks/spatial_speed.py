@@ -45,7 +45,7 @@ import pandas as pd
 TITLE = "Spatial speed: Moran's I and LISA, 999 permutations, 3,000 units (kNN k = 8)"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import median_time, package_version  # noqa: E402  (the harness: benchmarks/run.py)
+from run import Row, median_time, package_version  # noqa: E402  (the harness: benchmarks/run.py)
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240917
@@ -218,21 +218,6 @@ COLD_METHODS = {
                               "esda"),
 }
 
-
-@dataclass
-class Row:
-    dataset: str
-    task: str
-    method: str
-    label: str
-    version: str
-    repeats: int = 0
-    median_s: float = float("nan")
-    ratio: float = float("nan")
-    max_abs_diff: float = float("nan")
-    status: str = "ok"
-    mode: str = "warm"
-    note: str = ""
 
 
 
