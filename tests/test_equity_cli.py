@@ -92,3 +92,26 @@ def test_help_documents_the_contributions_file(capsys):
         main(["equity", "--help"])
     text = capsys.readouterr().out
     assert "_contributions" in text and "theil_l_between" in text and "example" in text
+
+
+@pytest.mark.parametrize("value", ["0", "-1000", "nan", "inf", "per-1000"])
+def test_population_unit_must_be_positive(provinces_csv, tmp_path, capsys, value):
+    out = tmp_path / "equity.csv"
+    with pytest.raises(SystemExit) as stop:
+        main(["equity", str(provinces_csv), *ARGS, "--units", f"--population-unit={value}",
+              "-o", str(out)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"healthalloc equity: error: argument --population-unit: expected a number of "
+                   f"people > 0 (e.g. 1000 for per 1,000 people), got {value!r}")
+    assert not list(tmp_path.iterdir())
+
+
+def test_population_unit_per_ten_thousand(provinces_csv, tmp_path):
+    out = tmp_path / "equity.csv"
+    assert main(["equity", str(provinces_csv), *ARGS, "--by", "year", "--units",
+                 "--population-unit", "10000", "-o", str(out)]) == 0
+    units = pd.read_csv(tmp_path / "equity_units.csv")
+    data = pd.read_csv(provinces_csv)
+    want = data["medical_health_beds"] / data["permanent_population"] * 10_000
+    np.testing.assert_allclose(np.sort(units["per_population"]), np.sort(want))

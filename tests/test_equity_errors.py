@@ -103,3 +103,22 @@ def test_a_period_without_resources(panel):
     panel.loc[panel.year == 2015, "beds"] = 0
     with pytest.raises(DataError, match=r"column 'beds' sums to 0 in period 2015"):
         agglomeration(panel, "beds", "pop", "km2", by="year")
+
+
+@pytest.mark.parametrize("population_unit, shown", [
+    (0, "0"), (-1000, "-1000"), (np.float64(0.0), "0.0"), (np.nan, "nan"), (np.inf, "inf"),
+    ("1000", "'1000'"), (True, "True"),
+])
+def test_population_unit_must_be_a_positive_number(panel, population_unit, shown):
+    message = r"population_unit must be a number of people > 0 \(e\.g\. 1000 for per 1,000 people\), got "
+    with pytest.raises(ValueError, match=message + shown + "$"):
+        run(panel, population_unit=population_unit)
+    with pytest.raises(ValueError, match=message):
+        agglomeration(panel, "beds", "pop", "km2", by="year", population_unit=population_unit)
+
+
+def test_population_unit_scales_the_densities(panel):
+    per_thousand = run(panel).units
+    per_ten_thousand = run(panel, population_unit=np.int64(10_000)).units
+    np.testing.assert_allclose(per_ten_thousand["per_population"], 10 * per_thousand["per_population"])
+    np.testing.assert_allclose(per_ten_thousand["hrdi"], np.sqrt(10) * per_thousand["hrdi"])

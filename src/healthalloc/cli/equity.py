@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from healthalloc.cli._common import add_input_file, load, write_table
@@ -53,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="living-standard column (e.g. GDP per capita): adds concentration_index")
     p.add_argument("--by", help="period column (e.g. year): one row per period")
     p.add_argument("--unit", help="column naming the units (default: row number)")
-    p.add_argument("--population-unit", type=float, default=POPULATION_UNIT, metavar="N",
+    p.add_argument("--population-unit", type=_people, default=POPULATION_UNIT, metavar="N",
                    help="people per population unit in per_population and hrdi "
                    f"(default {POPULATION_UNIT:,})")
     p.add_argument("--units", action="store_true",
@@ -73,6 +74,18 @@ def run(args: argparse.Namespace) -> int:
     if args.units:
         write_table(result.units, _beside(args.output, "units"), digits=4)
     return 0
+
+
+def _people(text: str) -> float:
+    """--population-unit: a finite number of people > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of people > 0 (e.g. 1000 for per "
+                                         f"1,000 people), got {text!r}")
+    return value
 
 
 def _beside(out: Path | None, what: str) -> Path | None:

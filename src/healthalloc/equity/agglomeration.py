@@ -32,6 +32,9 @@ Chinese health-resource allocation studies; the definitions above are the usual 
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 
@@ -69,7 +72,7 @@ def agglomeration(
     group : str or array-like, optional
         Group labels, copied to the table (``group`` column).
     population_unit : float
-        People per population unit of ``per_population`` and ``hrdi`` (default 1,000).
+        People per population unit of ``per_population`` and ``hrdi`` (default 1,000; > 0).
 
     Returns
     -------
@@ -92,7 +95,15 @@ def agglomeration(
 
 
 def unit_table(p: Panel, population_unit: float = POPULATION_UNIT) -> pd.DataFrame:
-    """The per-unit table of :func:`agglomeration`; without an area only the first columns."""
+    """The per-unit table of :func:`agglomeration`; without an area only the first columns.
+
+    Raises ``ValueError`` unless ``population_unit`` is a finite number > 0.
+    """
+    if isinstance(population_unit, bool) or not isinstance(population_unit, Real) \
+            or not (math.isfinite(population_unit) and population_unit > 0):
+        got = repr(population_unit) if isinstance(population_unit, str) else population_unit
+        raise ValueError(f"population_unit must be a number of people > 0 (e.g. 1000 for "
+                         f"per 1,000 people), got {got}")
     pop, res = p.shares(p.population), p.shares(p.resource)
     columns = {"population_share": pop, "resource_share": res,
                "per_population": p.resource / p.population * population_unit}

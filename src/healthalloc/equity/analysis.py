@@ -117,7 +117,7 @@ def equity(
     unit : str, optional
         Column naming the units (default: the index); must be unique per period.
     population_unit : float
-        People per population unit in ``per_population`` and ``hrdi`` (default 1,000).
+        People per population unit in ``per_population`` and ``hrdi`` (default 1,000; > 0).
 
     Returns
     -------
@@ -129,6 +129,8 @@ def equity(
         Unknown columns (with suggestions), values not of the table's length, non-numeric,
         missing or infinite values, population or area ≤ 0, negative resources, missing
         periods or group labels, duplicate unit–period rows, a period without resources.
+    ValueError
+        ``population_unit`` ≤ 0 or not a finite number.
 
     Examples
     --------
@@ -141,6 +143,7 @@ def equity(
     """
     p = panel(data, resource=resource, population=population, area=area, ranking=ranking,
               group=group, by=by, unit=unit)
+    units = unit_table(p, population_unit)
     columns, curves = {}, []
     for basis, weight in (("population", p.population), ("area", p.area)):
         if weight is not None:
@@ -157,7 +160,7 @@ def equity(
         indices=p.frame(columns),
         contributions=contributions,
         lorenz=lorenz,
-        units=unit_table(p, population_unit),
+        units=units,
         resource=role_name("resource", resource),
         population=role_name("population", population),
         area=role_name("area", area) if area is not None else None,
