@@ -1,4 +1,10 @@
-"""read_table: CSV (UTF-8, BOM, GBK), XLSX and Parquet round trips, and its errors."""
+"""read_table: CSV (UTF-8, BOM, GBK; any separator), XLSX and Parquet round trips, and its errors."""
+
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -6,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from healthalloc.data import DataError, read_table
+from healthalloc.data import DataError, load_cst_hospitals, read_table
+from healthalloc.data.validate import OTHER_SHEETS
 
 FRAME = pd.DataFrame({
     "省份": ["北京市", "广西壮族自治区", "内蒙古自治区"],
@@ -155,3 +162,66 @@ def test_any_chinese_text_survives_a_csv_round_trip(tmp_path_factory, names, enc
     path = tmp_path_factory.mktemp("hyp") / "t.csv"
     frame.to_csv(path, index=False, encoding=encoding)
     _same(read_table(path), frame)
+
+
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")])
+def test_other_separators_are_detected_and_named(tmp_path, separator, name):
+    path = tmp_path / "t.csv"
+    FRAME.to_csv(path, index=False, sep=separator)
+    with pytest.warns(UserWarning, match=rf"^t\.csv: read with {name} \({re.escape(repr(separator))}\) "
+                      r"between columns, detected on its first lines$"):
+        _same(read_table(path), FRAME)
+
+
+def test_a_comma_file_is_read_quietly_even_with_separators_in_its_text(tmp_path):
+    path = tmp_path / "t.csv"
+    frame = FRAME.assign(note=["a;b", "c;d|e", "f\tg;h"])
+    frame.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _same(read_table(path), frame)
+
+
+def test_a_semicolon_file_with_decimal_commas_keeps_its_columns(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("unit;beds;rate\nA;10;1,5\nB;20;2,25\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match="semicolons"):
+        df = read_table(path)
+    assert list(df.columns) == ["unit", "beds", "rate"]
+    assert df["rate"].tolist() == ["1,5", "2,25"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", r"^e\.csv: the file is empty$"),
+    ("a,b\n1,2\n3,4,5\n", r"^e\.csv: not a table with commas between columns: Expected 2 fields in line 3, saw 3$"),
+])
+def test_empty_and_ragged_files_name_the_file(tmp_path, text, message):
+    path = tmp_path / "e.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        read_table(path)
+
+
+def test_a_table_from_one_sheet_keeps_the_other_sheets_column_names(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        pd.DataFrame({"说明": ["data on the next sheet"]}).to_excel(writer, sheet_name="readme", index=False)
+        FRAME.to_excel(writer, sheet_name="2022年", index=False)
+    assert read_table(path).attrs[OTHER_SHEETS] == {
+        "file": "book.xlsx", "sheet": "readme", "columns": {"2022年": list(FRAME.columns)}}
+    assert read_table(path, sheet=-1).attrs[OTHER_SHEETS]["columns"] == {"readme": ["说明"]}
+    single = tmp_path / "single.xlsx"
+    FRAME.to_excel(single, index=False)
+    assert OTHER_SHEETS not in read_table(single).attrs
+
+
+def test_the_command_line_reads_a_semicolon_file_and_says_so(tmp_path):
+    path = tmp_path / "hospitals.csv"
+    load_cst_hospitals().to_csv(path, index=False, sep=";")
+    exe = Path(sys.executable).with_name("healthalloc")
+    done = subprocess.run([str(exe), "dea", str(path), "--unit", "hospital", "--inputs", "doctors,nurses",
+                           "--outputs", "outpatients,inpatients"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stderr == ("warning: hospitals.csv: read with semicolons (';') between columns, "
+                           "detected on its first lines\n")
+    assert "efficiency" in done.stdout

@@ -16,7 +16,9 @@ from healthalloc.data import (
     load_cst_hospitals,
     load_deap_eg4,
     numeric_matrix,
+    read_table,
 )
+from healthalloc.cli import main
 from healthalloc.data._messages import MAX_LISTED
 
 INPUTS, OUTPUTS = ["doctors", "nurses"], ["outpatients", "inpatients"]
@@ -262,3 +264,47 @@ def test_numeric_matrix_checks_its_cells(hospitals):
         numeric_matrix(df, "doctors")
     with pytest.raises(UnknownNameError, match="did you mean 'doctors'"):
         numeric_matrix(df, "doctor")
+
+
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolon"), ("\t", "tab"), ("|", "vertical bar")])
+def test_a_one_column_table_with_separators_in_its_name_is_explained(hospitals, separator, name):
+    header = separator.join(hospitals.columns)
+    one_column = pd.DataFrame({header: ["x"]})
+    with pytest.raises(UnknownNameError) as error:
+        check_columns(one_column, ["doctors", "nurses"], source="h.csv")
+    shown = repr(header[:57] + "...")
+    assert str(error.value) == (
+        f"h.csv: unknown columns 'doctors', 'nurses'; the table is one column named {shown}: the file "
+        f"looks {name}-separated; save it as a comma-separated CSV (or read it with sep={separator!r})")
+
+
+def test_columns_on_another_sheet_are_pointed_to(tmp_path, hospitals):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"note": ["see the data sheet"]}).to_excel(writer, sheet_name="Notes", index=False)
+        hospitals.to_excel(writer, sheet_name="Data 2022", index=False)
+    with pytest.raises(UnknownNameError) as error:
+        check_dea_data(read_table(path), INPUTS, OUTPUTS, unit="hospital")
+    assert str(error.value) == (
+        "unknown columns 'doctors', 'nurses', 'outpatients', 'inpatients', 'hospital'; they are on "
+        "sheet 'Data 2022' of book.xlsx, not on sheet 'Notes' that was read: pass --sheet 'Data 2022' "
+        "(sheet = 'Data 2022' in a study, sheet= in read_table)")
+    with pytest.raises(UnknownNameError, match=r"^unknown column 'beds'$"):
+        check_columns(read_table(path, sheet="Data 2022"), ["doctors", "beds"])
+
+
+@pytest.mark.parametrize("command", [
+    ["dea", "--unit", "hospital", "--inputs", "doctors,nurses", "--outputs", "outpatients,inpatients"],
+    ["equity", "--resource", "doctors", "--population", "nurses"],
+])
+def test_the_command_line_says_which_sheet_holds_the_columns(tmp_path, capsys, hospitals, command):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="Sheet1")
+        hospitals.to_excel(writer, sheet_name="Data", index=False)
+    assert main([command[0], str(path), *command[1:]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: unknown column")
+    assert err.endswith("on sheet 'Data' of book.xlsx, not on sheet 'Sheet1' that was read: pass --sheet Data "
+                        "(sheet = 'Data' in a study, sheet= in read_table)\n")
+    assert main([command[0], str(path), "--sheet", "Data", *command[1:]]) == 0

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
+import warnings
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 
 from healthalloc.data._messages import listing
-from healthalloc.data.validate import DataError
+from healthalloc.data.validate import CSV_SEPARATORS, OTHER_SHEETS, DataError
 
 __all__ = ["CSV_ENCODINGS", "read_table"]
 
@@ -19,6 +22,7 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 _CSV = (".csv",)
 _EXCEL = (".xlsx", ".xlsm")
 _PARQUET = (".parquet", ".pq")
+_SNIFFED_LINES = 50  # lines of a CSV file the column separator is detected on
 
 
 def read_table(
@@ -42,13 +46,17 @@ def read_table(
     Returns
     -------
     DataFrame
-        Column names stripped of surrounding whitespace.
+        Column names stripped of surrounding whitespace. The CSV column separator
+        (comma, semicolon, tab or ``|``) is detected on the first lines, with a warning
+        when it is not a comma. A table read from a workbook of several sheets keeps the
+        other sheets' column names, so that :func:`~healthalloc.data.check_columns` can
+        say which sheet holds columns missing from this one.
 
     Raises
     ------
     DataError
-        Unknown extension, undecodable CSV, unknown sheet, an option that does not apply
-        to the format, or two columns whose names are equal once stripped.
+        Unknown extension, undecodable, empty or ragged CSV, unknown sheet, an option that
+        does not apply to the format, or two columns whose names are equal once stripped.
     """
     path = Path(path)
     kind = path.suffix.lower()
@@ -62,7 +70,7 @@ def read_table(
     if encoding is not None and kind not in _CSV:
         raise DataError(f"{path.name}: encoding= applies to CSV files only")
     if kind in _CSV:
-        df = pd.read_csv(io.StringIO(_decode(path, encoding)))
+        df = _read_csv(path, encoding)
     elif kind in _EXCEL:
         df = _read_excel(path, sheet)
     else:
@@ -84,8 +92,37 @@ def _decode(path: Path, encoding: str | None) -> str:
     )
 
 
+def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    """A CSV file, split at the separator detected on its first lines."""
+    text = _decode(path, encoding)
+    separator = _separator(text)
+    name = CSV_SEPARATORS[separator]
+    if separator != ",":
+        warnings.warn(f"{path.name}: read with {name}s ({separator!r}) between columns, "
+                      f"detected on its first lines", stacklevel=3)
+    try:
+        return pd.read_csv(io.StringIO(text), sep=separator)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path.name}: the file is empty") from None
+    except pd.errors.ParserError as error:
+        detail = str(error).strip().removeprefix("Error tokenizing data. C error: ")
+        raise DataError(f"{path.name}: not a table with {name}s between columns: {detail}") from None
+
+
+def _separator(text: str) -> str:
+    """The column separator among :data:`CSV_SEPARATORS` that splits the first lines consistently.
+
+    A comma when none does (one column) or when a comma does as well as another.
+    """
+    sample = "".join(islice(io.StringIO(text), _SNIFFED_LINES))
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(CSV_SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
+
+
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    """One sheet of an .xlsx workbook (the first by default)."""
+    """One sheet of an .xlsx workbook (the first by default), with the other sheets' column names."""
     with pd.ExcelFile(path, engine="openpyxl") as book:
         names = book.sheet_names
         if sheet is None:
@@ -93,13 +130,23 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
         if sheet not in names and not (isinstance(sheet, int) and -len(names) <= sheet < len(names)):
             sheets = ", ".join(repr(n) for n in names)
             raise DataError(f"{path.name}: no sheet {sheet!r}; the workbook has {sheets}")
-        return pd.read_excel(book, sheet_name=sheet)
+        read = names[sheet] if isinstance(sheet, int) else sheet
+        df = pd.read_excel(book, sheet_name=read)
+        others = {n: _strip(pd.read_excel(book, sheet_name=n, nrows=0).columns) for n in names if n != read}
+    if others:
+        df.attrs[OTHER_SHEETS] = {"file": path.name, "sheet": read, "columns": others}
+    return df
 
 
 def _strip_names(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Strip whitespace around text column names; refuse names that then collide."""
-    stripped = [c.strip() if isinstance(c, str) else c for c in df.columns]
+    stripped = _strip(df.columns)
     clashes = sorted({repr(c) for c in stripped if stripped.count(c) > 1})
     if clashes:
         raise DataError(f"{name}: column names {', '.join(clashes)} repeat once whitespace is stripped")
     return df.set_axis(stripped, axis="columns")
+
+
+def _strip(names: pd.Index) -> list[object]:
+    """Column names with whitespace stripped around text names."""
+    return [c.strip() if isinstance(c, str) else c for c in names]

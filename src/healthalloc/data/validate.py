@@ -7,6 +7,7 @@ Rows are named by the unit's value when a ``unit`` column is given (with the per
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,25 @@ import pandas as pd
 
 from healthalloc.data._messages import did_you_mean, listing, named, rows, show, with_source
 
-__all__ = ["DataError", "UnknownNameError", "check_columns", "check_dea_data", "numeric_matrix"]
+__all__ = [
+    "CSV_SEPARATORS",
+    "OTHER_SHEETS",
+    "DataError",
+    "UnknownNameError",
+    "check_columns",
+    "check_dea_data",
+    "layout_hint",
+    "numeric_matrix",
+]
+
+
+CSV_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+"""Column separators :func:`~healthalloc.data.read_table` detects in CSV files, and their names."""
+
+OTHER_SHEETS = "healthalloc.other_sheets"
+"""Key of ``DataFrame.attrs`` where :func:`~healthalloc.data.read_table` keeps, for a table read
+from one sheet of a workbook, ``{"file": name, "sheet": sheet read, "columns": {other sheet:
+its column names}}``."""
 
 
 class DataError(ValueError):
@@ -41,7 +60,10 @@ def check_columns(df: pd.DataFrame, columns: str | Sequence[str], *, source: str
     """Raise :class:`UnknownNameError` naming every entry of ``columns`` absent from ``df``.
 
     Close matches (case-insensitive) are suggested:
-    ``"unknown column 'beds2'; did you mean 'beds'?"``.
+    ``"unknown column 'beds2'; did you mean 'beds'?"``. So is the likely cause when the
+    table is one column whose name holds a separator (a semicolon- or tab-separated file
+    read as comma-separated), or when the columns are on another sheet of the workbook
+    the table was read from (see :data:`OTHER_SHEETS`).
     """
     unknown = [c for c in dict.fromkeys(_names(columns)) if c not in df.columns]
     if not unknown:
@@ -52,7 +74,32 @@ def check_columns(df: pd.DataFrame, columns: str | Sequence[str], *, source: str
     else:
         parts = [f"{c!r}" + (f" ({h})" if h else "") for c, h in zip(unknown, hints)]
         message = "unknown columns " + ", ".join(parts)
-    raise UnknownNameError(with_source(message, source))
+    cause = layout_hint(df, unknown)
+    raise UnknownNameError(with_source(message + (f"; {cause}" if cause else ""), source))
+
+
+def layout_hint(df: pd.DataFrame, unknown: list[str]) -> str:
+    """How to read the file so that the ``unknown`` columns are found, when ``df`` shows it, else ``""``:
+    a one-column table whose name holds a separator, or columns found on another sheet.
+
+    For checks that word their own "no column" message (the study runner); :func:`check_columns`
+    appends it to its message.
+    """
+    header = str(df.columns[0]) if len(df.columns) == 1 else ""
+    separators = [s for s in CSV_SEPARATORS if s != "," and s in header]
+    if separators:
+        shown = header if len(header) <= 60 else header[:57] + "..."
+        return (f"the table is one column named {shown!r}: the file looks "
+                f"{CSV_SEPARATORS[separators[0]]}-separated; save it as a comma-separated CSV "
+                f"(or read it with sep={separators[0]!r})")
+    book = df.attrs.get(OTHER_SHEETS)
+    holding = [n for n, names in (book or {}).get("columns", {}).items() if set(unknown) <= set(names)]
+    if not holding:
+        return ""
+    sheet = holding[0]
+    return (f"{'it is' if len(unknown) == 1 else 'they are'} on sheet {sheet!r} of {book['file']}, "
+            f"not on sheet {book['sheet']!r} that was read: pass --sheet {shlex.quote(str(sheet))} "
+            f"(sheet = {str(sheet)!r} in a study, sheet= in read_table)")
 
 
 @dataclass(frozen=True)
