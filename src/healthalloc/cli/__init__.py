@@ -8,10 +8,13 @@ runs it (taking the parsed arguments, returning an exit code).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
+from pathlib import Path
 
 from healthalloc import __version__
+from healthalloc.cli._common import input_paths
 from healthalloc.cli import dea as _dea
 from healthalloc.cli import demo as _demo
 from healthalloc.cli import equity as _equity
@@ -19,6 +22,7 @@ from healthalloc.cli import malmquist as _malmquist
 from healthalloc.cli import qca as _qca
 from healthalloc.cli import run as _run
 from healthalloc.cli import spatial as _spatial
+from healthalloc.solver import SolverError
 
 SUBCOMMANDS = (_dea, _malmquist, _qca, _spatial, _equity, _run, _demo)
 
@@ -38,17 +42,49 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; user errors end in one ``error:`` line (exit 2), Ctrl-C in one
+    line (exit 130), a closed pipe quietly (exit 141)."""
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
         try:
-            return args.func(args) or 0
-        except (ValueError, KeyError, FileNotFoundError) as exc:
-            where = f"{args.file}: " if getattr(args, "file", None) else ""
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            print(f"error: {where}{message}", file=sys.stderr)
+            _check_output(args)
+            code = args.func(args) or 0
+            sys.stdout.flush()
+            return code
+        except KeyboardInterrupt:
+            print("\ninterrupted: nothing was written", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
+        except (ValueError, KeyError, OSError, SolverError) as exc:
+            print(f"error: {_message(exc, args)}", file=sys.stderr)
             return 2
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path that is also an input of the run."""
+    out = getattr(args, "output", None)
+    for path in input_paths(args):
+        if isinstance(out, Path) and out.resolve() == path.resolve():
+            raise ValueError(f"{out}: is an input of this run; give the output another name")
+
+
+def _message(exc: BaseException, args: argparse.Namespace) -> str:
+    """The error's text, prefixed with the data file's name unless it names a file itself."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    named = [p.name for p in input_paths(args)] + [str(p) for p in input_paths(args)]
+    out = getattr(args, "output", None)
+    if isinstance(out, Path):
+        named += [out.name, str(out)]
+    data = getattr(args, "file", None)
+    if data is None or any(text.startswith(f"{name}:") or text.startswith(f"{name},") for name in named):
+        return text
+    return f"{data}: {text}"
 
 
 if __name__ == "__main__":  # pragma: no cover

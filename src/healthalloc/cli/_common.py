@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from healthalloc.data.io import read_table
+from healthalloc.data.output import write_file
 from healthalloc.engine import ENGINES
 
 
@@ -44,19 +45,24 @@ def load(args: argparse.Namespace) -> pd.DataFrame:
     return read_table(args.file, sheet=args.sheet)
 
 
-def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3) -> None:
-    """Write ``frame`` to ``out`` (.csv or .xlsx, full precision) or print it rounded."""
+def input_paths(args: argparse.Namespace) -> list[Path]:
+    """Every file the command reads (its path arguments other than ``--output``)."""
+    return [v for k, v in vars(args).items() if isinstance(v, Path) and k != "output"]
+
+
+_WRITERS = {".csv": lambda frame, path: frame.to_csv(path, index=False, encoding="utf-8"),
+            ".xlsx": lambda frame, path: frame.to_excel(path, index=False)}
+
+
+def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3,
+                inputs: list[Path] | tuple = ()) -> None:
+    """Write ``frame`` to ``out`` (.csv or .xlsx, full precision, atomically; never over
+    a folder or one of ``inputs``) or print it rounded."""
     if out is None:
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
                                "display.width", 200):
             print(frame.round(digits).to_string(index=False))
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(out, index=False, encoding="utf-8")
-    elif suffix == ".xlsx":
-        frame.to_excel(out, index=False)
-    else:
-        raise ValueError(f"output file must end in .csv or .xlsx, got {out.name!r}")
+    write_file(out, lambda path: _WRITERS[path.suffix.lower()](frame, path), inputs=inputs,
+               suffixes=tuple(_WRITERS))
     print(f"wrote {out}")

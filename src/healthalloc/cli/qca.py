@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.cli._common import add_input_file, column_list, load
+from healthalloc.cli._common import add_input_file, column_list, input_paths, load
+from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.data.io import read_table
 from healthalloc.qca import fsqca
 
@@ -90,13 +91,15 @@ def _unit(data: pd.DataFrame, unit: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_folder(args.output, input_paths(args))
     data = load(args)
     anchors = read_table(args.anchors) if args.anchors else None
     result = fsqca(data, args.outcome, args.conditions, anchors=anchors, percentiles=args.percentiles,
                    unit=_unit(data, args.unit), negate_outcome=args.negate_outcome,
                    incl_cut=args.incl_cut, pri_cut=args.pri_cut, n_cut=args.n_cut,
                    dir_exp=args.dir_exp, adjust_crossover=args.adjust_crossover, legend=args.legend)
-    result.write(args.output)
+    with output_folder(args.output, input_paths(args)) as folder:
+        result.write(folder)
     print(result.solutions.summary())
     print(f"\nTables written to {args.output.resolve()}")
     return 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_input_file, column_list, load, write_table
+from healthalloc.cli._common import add_input_file, column_list, input_paths, load
+from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.data import DataError, check_columns, read_table
 
 EXAMPLE = """\
@@ -84,13 +85,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from healthalloc.spatial import spatial_analysis
 
+    check_output_folder(args.output, input_paths(args))
     data = load(args)
     weights = _weights(args, data)
     result = spatial_analysis(data, args.value, weights, unit=args.unit, by=args.by,
                               group=args.group, permutations=args.permutations, seed=args.seed,
                               alpha=args.alpha, k=args.classes)
-    for name, table in result.tables().items():
-        write_table(table, args.output / f"{name}.csv")
+    with output_folder(args.output, input_paths(args)) as folder:
+        for name, table in result.tables().items():
+            table.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+    print(f"wrote {', '.join(f'{name}.csv' for name in result.tables())} to {args.output}")
     print(result.moran.summary().round(4).to_string())
     print(result.lisa.summary().to_string())
     return 0

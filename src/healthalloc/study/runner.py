@@ -3,17 +3,16 @@
 The output folder holds every table as CSV (``tables/``) and in ``results.xlsx`` (a sheet
 per table), figures as SVG and PNG (``figures/``), ``report.html``, and
 ``study.resolved.toml`` (the study with every default filled in, plus package versions).
-It is written to a temporary folder and moved into place at the end, so a failed run
-never leaves a folder that looks complete.
+It is built beside its target and moved into place at the end
+(:func:`healthalloc.data.output.output_folder`), so a failed run never leaves a folder
+that looks complete and never touches anything the user owns.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib.metadata
-import os
 import platform
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -24,10 +23,12 @@ import tomli_w
 
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 from healthalloc.data import data_dictionary
+from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context, Section
-from healthalloc.study.spec import LIST_ROLES, AnalysisSpec, Study, data_specs, load_data, load_study
+from healthalloc.study.spec import (LIST_ROLES, AnalysisSpec, Study, data_specs, input_files, load_data,
+                                    load_study)
 
 PROVENANCE = ("healthalloc", "numpy", "scipy", "pandas", "highspy", "statsmodels", "libpysal",
               "esda", "giddy", "matplotlib", "dask", "distributed")
@@ -156,6 +157,10 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
     ``engine`` (``{"engine": "processes", "workers": 2}`` etc.) overrides the study's
     ``[study]`` engine settings; DEA, the bootstrap and Malmquist use them."""
     study = load_study(source)
+    stem = study.path.stem if study.path else "study"
+    folder = Path(output) if output else Path("healthalloc-output") / stem
+    inputs = input_files(study)
+    check_output_folder(folder, inputs)
     settings = {k: v for k, v in study.raw.get("study", {}).items() if k in ("engine", "scheduler", "workers")}
     settings |= {k: v for k, v in (engine or {}).items() if v is not None}
     loaded = load_data(study)
@@ -175,14 +180,13 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
         sections[step.spec.name] = step.kind.run(ctx)
         if show:
             print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
-    stem = study.path.stem if study.path else "study"
-    folder = Path(output) if output else Path("healthalloc-output") / stem
     notes = [f"Columns {', '.join(simulated)} are SIMULATED by healthalloc.data.simulate_outputs "
              "(seeded, for demonstration): they are not data."] if simulated else []
     dictionary = data_dictionary()
     dictionary = dictionary[dictionary["dataset"].isin(used)]
     resolved = _resolved(study, steps)
-    _write(folder, study.title, list(sections.values()), notes, dictionary, resolved)
+    with output_folder(folder, inputs) as tmp:
+        _write(tmp, study.title, list(sections.values()), notes, dictionary, resolved)
     return StudyResult(study.title, list(sections.values()), folder, simulated)
 
 
@@ -202,34 +206,22 @@ def _resolved(study: Study, steps: list[_Planned]) -> dict:
 
 
 def _write(folder: Path, title, sections, notes, dictionary, resolved) -> None:
-    """Write every output into a temporary sibling folder, then move it into place."""
-    folder = folder.resolve()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".{folder.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        (tmp / "tables").mkdir(parents=True)
-        (tmp / "figures").mkdir()
-        sheets: dict[str, pd.DataFrame] = {}
-        for sec in sections:
-            for name, table in sec.tables.items():
-                table.to_csv(tmp / "tables" / f"{sec.name}_{name}.csv", index=False, encoding="utf-8")
-                sheets[_sheet_name(f"{sec.name}_{name}", sheets)] = table
-            for name, fig in sec.figures.items():
-                save(fig, tmp / "figures" / f"{sec.name}_{name}")
-        with pd.ExcelWriter(tmp / "results.xlsx") as xlsx:
-            for sheet, table in sheets.items():
-                table.to_excel(xlsx, sheet_name=sheet, index=False)
-        (tmp / "report.html").write_text(render_report(title, sections, notes=notes, dictionary=dictionary),
-                                         encoding="utf-8")
-        (tmp / "study.resolved.toml").write_text(tomli_w.dumps(_plain(resolved)), encoding="utf-8")
-        old = folder.parent / f".{folder.name}.old-{os.getpid()}"
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    """Write every output into ``folder`` (new and empty)."""
+    (folder / "tables").mkdir()
+    (folder / "figures").mkdir()
+    sheets: dict[str, pd.DataFrame] = {}
+    for sec in sections:
+        for name, table in sec.tables.items():
+            table.to_csv(folder / "tables" / f"{sec.name}_{name}.csv", index=False, encoding="utf-8")
+            sheets[_sheet_name(f"{sec.name}_{name}", sheets)] = table
+        for name, fig in sec.figures.items():
+            save(fig, folder / "figures" / f"{sec.name}_{name}")
+    with pd.ExcelWriter(folder / "results.xlsx") as xlsx:
+        for sheet, table in sheets.items():
+            table.to_excel(xlsx, sheet_name=sheet, index=False)
+    (folder / "report.html").write_text(render_report(title, sections, notes=notes, dictionary=dictionary),
+                                        encoding="utf-8")
+    (folder / "study.resolved.toml").write_text(tomli_w.dumps(_plain(resolved)), encoding="utf-8")
 
 
 def _sheet_name(name: str, taken: dict) -> str:

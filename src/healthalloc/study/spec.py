@@ -52,6 +52,8 @@ STUDY_KEYS = ("title", "engine", "scheduler", "workers")
 DATA_KEYS = ("source", "sheet", "join", "simulate_outputs", "roles")
 JOIN_KEYS = ("source", "sheet", "on", "columns")
 SIMULATE_KEYS = ("inputs", "population", "period", "seed")
+NAME = re.compile(r"[^\W_][\w-]{0,30}")
+"""An analysis name: a letter or digit, then letters, digits, ``_`` or ``-`` (31 at most)."""
 
 
 class StudyError(ValueError):
@@ -150,8 +152,7 @@ def load_study(source: str | Path | dict) -> Study:
         if "type" not in entry:
             raise study.error(("analyses", i), "every analysis needs a type (e.g. type = \"dea\")")
         name = str(entry.get("name", entry["type"] if entry["type"] not in names else f"{entry['type']}_{i + 1}"))
-        if name in names:
-            raise study.error(("analyses", i, "name"), f"the name {name!r} is used twice; names must be unique")
+        _check_name(study, name, names, ("analyses", i, "name") if "name" in entry else ("analyses", i, "type"))
         names.add(name)
         data = entry.get("data", sets[0] if len(sets) == 1 else None)
         if data not in sets:
@@ -162,6 +163,16 @@ def load_study(source: str | Path | dict) -> Study:
         options = {k: v for k, v in entry.items() if k not in ROLES and k not in ("type", "name", "data")}
         study.analyses.append(AnalysisSpec(str(entry["type"]), name, data, roles, options, i))
     return study
+
+
+def _check_name(study: Study, name: str, taken: set[str], where: tuple) -> None:
+    """An analysis name becomes file names (``tables/NAME_*.csv``) and Excel sheet names:
+    letters, digits, ``_`` and ``-`` only, at most 31 characters, unique ignoring case."""
+    if not NAME.fullmatch(name):
+        raise study.error(where, f"the name {name!r} is not usable as a file and sheet name: use at most "
+                                 "31 letters, digits, '_' or '-', starting with a letter or digit")
+    if name.casefold() in {t.casefold() for t in taken}:
+        raise study.error(where, f"the name {name!r} is used twice (ignoring case); names must be unique")
 
 
 def data_specs(raw: dict) -> dict[str, dict]:
@@ -230,11 +241,24 @@ def _read(study: Study, spec: dict, where: tuple, used: list[str]) -> pd.DataFra
     if source in DATASETS:
         used.append(source)
         return DATASETS[source].load()
-    path = Path(source)
-    if study.path is not None and not path.is_absolute():
-        path = study.path.parent / path
+    path = _source_path(study, source)
     if not path.exists():
         hint = difflib.get_close_matches(source, list(DATASETS), n=1)
         more = f"; did you mean the embedded data set {hint[0]!r}?" if hint else ""
         raise study.error(where, f"{source!r} is neither an embedded data set nor a file{more}")
     return read_table(path, sheet=spec.get("sheet"))
+
+
+def _source_path(study: Study, source: str) -> Path:
+    """A data source file, relative to the study file's folder unless absolute."""
+    path = Path(source)
+    return study.path.parent / path if study.path is not None and not path.is_absolute() else path
+
+
+def input_files(study: Study) -> list[Path]:
+    """The study file and every data file it reads: what its output must never touch."""
+    sources = [spec.get("source") for spec in data_specs(study.raw).values()]
+    sources += [join.get("source") for spec in data_specs(study.raw).values() for join in spec.get("join", [])
+                if isinstance(join, dict)]
+    files = [_source_path(study, s) for s in sources if isinstance(s, str) and s not in DATASETS]
+    return ([study.path] if study.path is not None else []) + files

@@ -1,0 +1,167 @@
+"""Where outputs go, so that nothing a user owns is ever deleted, moved or overwritten.
+
+A folder output (a study's report, ``qca -o``, ``spatial -o``) is built in a new hidden
+folder beside its target and moved into place when complete. It is marked with a
+manifest (:data:`MANIFEST`: every file written and its SHA-256), and an existing folder is
+replaced only when it is empty or is such an earlier output, unchanged since it was
+written; the old one is kept until the new one is in place. A single-file output
+(``dea -o scores.csv``) is written to a temporary file beside it and renamed over the
+target, which may be an earlier file of the same name, never a folder and never an input
+of the same run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from healthalloc import __version__
+
+__all__ = ["MANIFEST", "OutputError", "check_output_folder", "output_folder", "write_file"]
+
+MANIFEST = ".healthalloc-output.json"
+"""File marking a folder as a healthalloc output: the files written and their SHA-256."""
+
+
+class OutputError(ValueError):
+    """An output path that would destroy or hide something the user owns."""
+
+
+def check_output_folder(folder: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
+    """The absolute output folder, or an :class:`OutputError` saying why it may not be used.
+
+    Refused: an existing file; the current folder or one containing it; a folder that
+    contains one of ``inputs`` (the study, its data); a non-empty folder that is not an
+    earlier healthalloc output, or one whose files were changed or added to since.
+    """
+    shown = str(folder)
+    target = Path(folder).resolve()
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{shown}: is a file, not a folder; give the name of a new folder")
+    here = Path.cwd().resolve()
+    if target == here or target in here.parents:
+        raise OutputError(f"{shown}: is the current folder or contains it; give a new folder, "
+                          f"e.g. {Path(shown) / 'results'}")
+    for path in inputs:
+        source = Path(path).resolve()
+        if target in source.parents:
+            raise OutputError(f"{shown}: contains the input {Path(path).name}; give a folder of its own")
+    if target.is_dir() and any(target.iterdir()):
+        problem = _foreign(target)
+        if problem:
+            raise OutputError(f"{shown}: {problem}; healthalloc replaces only its own earlier "
+                              "output folders: give a new or empty folder")
+    return target
+
+
+@contextmanager
+def output_folder(folder: str | os.PathLike[str],
+                  inputs: Iterable[str | os.PathLike[str]] = ()) -> Iterator[Path]:
+    """Yield a new temporary folder beside ``folder``; on success mark it and move it into place.
+
+    Any error (or Ctrl-C) inside the block removes the temporary folder and leaves
+    ``folder`` as it was.
+    """
+    inputs = list(inputs)
+    target = check_output_folder(folder, inputs)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        yield tmp
+        _write_manifest(tmp)
+        check_output_folder(folder, inputs)
+        _replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_file(path: str | os.PathLike[str], write: Callable[[Path], object], *,
+               inputs: Iterable[str | os.PathLike[str]] = (), suffixes: tuple[str, ...] = ()) -> Path:
+    """Write one output file atomically: ``write(tmp)`` fills a temporary file beside
+    ``path`` (with the same suffix), which then replaces ``path``.
+
+    ``suffixes`` (e.g. ``(".csv", ".xlsx")``) are the accepted file types; an existing
+    ``path`` must be a file, and not one of ``inputs``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name"
+                          + (f" ending in {' or '.join(suffixes)}" if suffixes else ""))
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise OutputError(f"{path}: output file must end in {' or '.join(suffixes)}")
+    for source in inputs:
+        if Path(source).resolve() == path.resolve():
+            raise OutputError(f"{path}: is an input of this run; give the output another name")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{path}: {parent} is a file, not a folder")
+    parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if not p.is_dir() and p.name != MANIFEST)
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _write_manifest(folder: Path) -> None:
+    files = {name: _digest(folder / name) for name in _files(folder)}
+    record = {"written_by": f"healthalloc {__version__}", "files": files}
+    (folder / MANIFEST).write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def _foreign(folder: Path) -> str | None:
+    """Why ``folder`` (non-empty) is not an unchanged earlier output, or None."""
+    try:
+        record = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        written = dict(record["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "is not empty and was not written by healthalloc"
+    present = _files(folder)
+    added = [name for name in present if name not in written]
+    if added:
+        return f"holds files healthalloc did not write ({', '.join(added[:3])})"
+    changed = [name for name in present if _digest(folder / name) != written[name]]
+    if changed:
+        return f"holds files changed since healthalloc wrote them ({', '.join(changed[:3])})"
+    return None
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` to ``target``; an existing (checked) ``target`` is removed only after."""
+    if not target.exists():
+        os.rename(tmp, target)
+        return
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex}"
+    os.rename(target, old)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old)
