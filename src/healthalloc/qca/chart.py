@@ -149,8 +149,15 @@ class Chart:
     def plot(self, digits: int = 3):
         """Draw the chart (symbols in a grid, fit figures below, legend) as a matplotlib Figure.
 
-        matplotlib is imported here, so the rest of the module works without it.
+        It has the style of every figure of :mod:`healthalloc.report.figures` (sizes, and a
+        CJK font for Chinese condition names). matplotlib is imported here, so the rest of
+        the module works without it.
         """
+        from healthalloc.report.figures.base import styled
+
+        return styled(Chart._draw)(self, digits)
+
+    def _draw(self, digits: int):
         from matplotlib.figure import Figure
         from matplotlib.legend_handler import HandlerTuple
         from matplotlib.lines import Line2D

@@ -1,32 +1,39 @@
-"""What every figure shares: readable sizes, a CJK font when one is installed, checks, and :func:`save`.
+"""What every figure shares: readable sizes, fonts that draw the text, checks, and :func:`save`.
 
 Figures are built as :class:`matplotlib.figure.Figure` objects, without pyplot, so they
-never open a window and work under any backend (``Agg`` included).
+never open a window and work under any backend (``Agg`` included). Every figure function
+is wrapped in :func:`styled`: one font set-up (the default sans-serif, then a CJK font
+for Chinese) and one check that each character of the figure's text has a glyph.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from healthalloc.data._messages import listing, show
 from healthalloc.data.validate import DataError
 
-__all__ = ["CJK_FONTS", "DPI", "check_unique", "cjk_font", "numeric", "save", "styled"]
+__all__ = ["CJK_FONTS", "DPI", "check_unique", "cjk_font", "missing_glyphs", "numeric", "quiet_glyphs",
+           "refresh_fonts", "save", "styled"]
 
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
     "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC", "Sarasa Gothic SC",
     "AR PL UMing CN", "Droid Sans Fallback", "Arial Unicode MS",
 )
-"""Fonts with Chinese glyphs, in order of preference."""
+"""Fonts with Chinese glyphs, in order of preference (any other installed font that has
+Chinese glyphs is used when none of these is installed)."""
 
 DPI = 200
 """Resolution of the PNG written by :func:`save` (dots per inch)."""
@@ -37,20 +44,96 @@ _RC = {
     "axes.spines.top": False, "axes.spines.right": False,
 }
 _MISSING_GLYPH = r"Glyph \d+ .* missing from font"
+_CHINESE = "中文字"  # a font that has these draws Chinese
+_warned = False  # the missing-glyph warning is given once per process
+
+
+def refresh_fonts() -> list[str]:
+    """Add to matplotlib's font list the system fonts it does not know; the files added.
+
+    matplotlib lists the system's fonts once, in a cache file: a font installed later
+    (``apt-get install fonts-noto-cjk``) stays unknown to it until this is called.
+    """
+    known = {os.path.realpath(entry.fname) for entry in font_manager.fontManager.ttflist}
+    added = []
+    for path in font_manager.findSystemFonts():
+        if os.path.realpath(path) not in known:
+            with contextlib.suppress(OSError, RuntimeError):  # a file FreeType cannot read
+                font_manager.fontManager.addfont(path)
+                added.append(path)
+    return added
+
+
+def _glyphs(path: str, text: str) -> list[int]:
+    """Glyph index of each character of ``text`` in the font at ``path`` (0: none)."""
+    font = font_manager.get_font(path)
+    return [font.get_char_index(ord(ch)) for ch in text]
+
+
+def _draws_chinese(path: str) -> bool:
+    """A distinct glyph for each character of a Chinese sample (a font of placeholders,
+    such as matplotlib's Last Resort, maps them all to one)."""
+    glyphs = _glyphs(path, _CHINESE)
+    return 0 not in glyphs and len(set(glyphs)) == len(glyphs)
+
+
+def _installed_cjk() -> str | None:
+    """The first font of :data:`CJK_FONTS`, else of all known fonts, that draws Chinese."""
+    files = {}
+    for entry in font_manager.fontManager.ttflist:
+        files.setdefault(entry.name, entry.fname)
+    names = [n for n in CJK_FONTS if n in files] + sorted(set(files) - set(CJK_FONTS))
+    return next((name for name in names if _draws_chinese(files[name])), None)
 
 
 @functools.cache
 def cjk_font() -> str | None:
-    """The first installed font of :data:`CJK_FONTS`, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+    """The installed font for Chinese text, or None.
+
+    The first installed font of :data:`CJK_FONTS`, else any installed font with Chinese
+    glyphs. When matplotlib knows none, fonts installed after its font cache was built are
+    added first (:func:`refresh_fonts`).
+    """
+    found = _installed_cjk()
+    if found is None and refresh_fonts():
+        found = _installed_cjk()
+    return found
+
+
+def missing_glyphs(fig: Figure) -> set[str]:
+    """The characters of ``fig``'s text (titles, labels, ticks, legends) that none of its fonts has."""
+    texts = set(fig.findobj(Text))
+    for ax in fig.axes:
+        texts.update(ax.get_xticklabels(), ax.get_yticklabels())
+    missing = set()
+    for text in texts:
+        chars = {ch for ch in text.get_text() if not ch.isascii() and ch.isprintable()}
+        if chars:
+            paths = font_manager.fontManager._find_fonts_by_props(text.get_fontproperties())
+            missing |= {ch for ch in chars if not any(_glyphs(p, ch)[0] for p in paths)}
+    return missing
+
+
+def _warn_missing(fig: Figure) -> None:
+    """Warn, once per process, when text of ``fig`` would be drawn as empty boxes."""
+    global _warned
+    missing = set() if _warned else missing_glyphs(fig)
+    if missing:
+        _warned = True
+        hint = ("no font with Chinese characters is installed: install one (Debian/Ubuntu: apt-get install "
+                "fonts-noto-cjk; Fedora: dnf install google-noto-sans-cjk-fonts) and run again"
+                if cjk_font() is None else f"the figure fonts (sans-serif, {cjk_font()}) lack them")
+        shown = "".join(sorted(missing)[:20]) + ("…" if len(missing) > 20 else "")
+        warnings.warn(f"figure text {shown} has no glyph in the installed fonts and shows as empty boxes: "
+                      f"{hint}", stacklevel=3)
 
 
 def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Run a figure function under the package's sizes and, when installed, a CJK fallback font.
+    """Run a figure function under the package's sizes and fonts, then check its glyphs.
 
-    Text keeps the default sans-serif font for Latin letters; Chinese characters come from
-    :func:`cjk_font` (or show as missing glyphs when there is none).
+    Text keeps the default sans-serif font for Latin letters; other characters (Chinese,
+    symbols such as ⓧ) come from :func:`cjk_font` when the default font lacks them. Text
+    that no font can draw gives one warning per process (see :func:`missing_glyphs`).
     """
 
     @functools.wraps(draw)
@@ -59,9 +142,19 @@ def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
         if cjk_font():
             rc["font.family"] = ["sans-serif", cjk_font()]
         with mpl.rc_context(rc):
-            return draw(*args, **kwargs)
+            fig = draw(*args, **kwargs)
+        _warn_missing(fig)
+        return fig
 
     return wrapper
+
+
+@contextlib.contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Silence matplotlib's warning per missing glyph while saving (:func:`styled` warned once)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_MISSING_GLYPH, category=UserWarning)
+        yield
 
 
 def save(fig: Figure, path: str | Path, *, dpi: int = DPI) -> tuple[Path, Path]:
@@ -80,15 +173,13 @@ def save(fig: Figure, path: str | Path, *, dpi: int = DPI) -> tuple[Path, Path]:
     Returns
     -------
     (Path, Path)
-        The SVG and PNG files. Missing-glyph warnings (Chinese text without a CJK font)
-        are silenced: the text is drawn with the default font.
+        The SVG and PNG files.
     """
     stem = Path(path)
     stem = stem.with_suffix("") if stem.suffix.lower() in {".svg", ".png"} else stem
     stem.parent.mkdir(parents=True, exist_ok=True)
     svg, png = stem.parent / f"{stem.name}.svg", stem.parent / f"{stem.name}.png"
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_MISSING_GLYPH, category=UserWarning)
+    with quiet_glyphs():
         fig.savefig(svg, format="svg", bbox_inches="tight")
         fig.savefig(png, format="png", dpi=dpi, bbox_inches="tight")
     return svg, png
