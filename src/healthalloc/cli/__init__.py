@@ -15,6 +15,7 @@ from pathlib import Path
 
 from healthalloc import __version__
 from healthalloc.cli._common import input_paths
+from healthalloc.cli import data as _data
 from healthalloc.cli import dea as _dea
 from healthalloc.cli import demo as _demo
 from healthalloc.cli import equity as _equity
@@ -24,14 +25,22 @@ from healthalloc.cli import run as _run
 from healthalloc.cli import spatial as _spatial
 from healthalloc.solver import SolverError
 
-SUBCOMMANDS = (_dea, _malmquist, _qca, _spatial, _equity, _run, _demo)
+SUBCOMMANDS = (_dea, _malmquist, _qca, _spatial, _equity, _run, _demo, _data)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one ``error:`` line pointing to ``--help`` (exit 2)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="healthalloc",
         description="Healthcare resource allocation analysis: efficiency (DEA, Malmquist), "
-        "configurations (fsQCA), equity, accessibility, optimization and mobility networks.",
+        "configurations (fsQCA), equity and spatial patterns, and study files that run them "
+        "all into one report.",
         epilog="Run 'healthalloc COMMAND --help' for each command's options and an example.",
     )
     parser.add_argument("--version", action="version", version=f"healthalloc {__version__}")
