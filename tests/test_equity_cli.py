@@ -101,9 +101,10 @@ def test_population_unit_must_be_positive(provinces_csv, tmp_path, capsys, value
         main(["equity", str(provinces_csv), *ARGS, "--units", f"--population-unit={value}",
               "-o", str(out)])
     assert stop.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err == (f"healthalloc equity: error: argument --population-unit: expected a number of "
-                   f"people > 0 (e.g. 1000 for per 1,000 people), got {value!r}")
+    err = capsys.readouterr().err
+    assert err.startswith("error: argument --population-unit: expected a number of people > 0 "
+                          f"(e.g. 1000 for per 1,000 people), got {value!r}")
+    assert err.count("\n") == 1
     assert not list(tmp_path.iterdir())
 
 
