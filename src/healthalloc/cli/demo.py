@@ -19,12 +19,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-o", "--output", type=Path, default=Path("healthalloc-output/demo"),
                    help="output folder (default: healthalloc-output/demo)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines (they are shown only on a terminal anyway)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with as_file(files("healthalloc.study") / "demo.toml") as study:
-        result = run_study(study, args.output)
+        result = run_study(study, args.output, progress=False if args.quiet else None)
     for sec in result.sections:
         print(f"- {sec.title}: {sec.reading}")
     print(f"\nReport: {result.report.resolve()}")

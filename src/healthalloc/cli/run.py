@@ -40,11 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path,
                    help="output folder (default: healthalloc-output/<study file name>)")
     add_engine_options(p)
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines (they are shown only on a terminal anyway)")
     p.set_defaults(func=run, engine=None)  # None: the study's [study] engine, else serial
 
 
 def run(args: argparse.Namespace) -> int:
     engine = {"engine": args.engine, "scheduler": args.scheduler, "workers": args.workers}
-    result = run_study(args.study, args.output, engine=engine)
+    result = run_study(args.study, args.output, engine=engine, progress=False if args.quiet else None)
     print(f"Report: {result.report.resolve()}")
     return 0
