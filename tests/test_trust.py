@@ -1,0 +1,270 @@
+"""Bad inputs a user can give, across every subcommand and the study runner.
+
+Each case runs the command line in a folder of the user's files and asserts the exit
+status, the one-line message, and that no file outside the output was created, changed,
+moved or deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from healthalloc.cli import main
+from healthalloc.data import (load_china_provinces, load_cst_hospitals, load_deap_eg4, load_guangxi_2022,
+                              load_guangxi_calibration, load_province_geography)
+from healthalloc.data.output import MANIFEST
+
+HOSP = ["--unit", "hospital", "--inputs", "doctors,nurses", "--outputs", "outpatients,inpatients"]
+QCA = ["guangxi.csv", "--unit", "city", "--outcome", "efficiency",
+       "--conditions", "gdp_per_capita,urbanization_rate,average_wage"]
+EQUITY = ["provinces.csv", "--resource", "medical_health_beds", "--population", "permanent_population"]
+SPATIAL = ["provinces.csv", "--value", "beds_per_1000_people", "--unit", "province_code", "--by", "year",
+           "--coords", "centroid_lon,centroid_lat", "--knn", "4", "--permutations", "9", "--seed", "1"]
+MALMQUIST = ["eg4.csv", "--unit", "firm", "--period", "year", "--inputs", "x", "--outputs", "y"]
+
+STUDY = """\
+[data]
+source = "cst_hospitals"
+
+[roles]
+unit = "hospital"
+inputs = ["doctors", "nurses"]
+outputs = ["outpatients", "inpatients"]
+
+[[analyses]]
+type = "dea"
+{extra}
+"""
+
+
+def study(extra: str = "") -> str:
+    return STUDY.format(extra=extra)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A user's folder: data files, a study, and a folder of their own notes."""
+    monkeypatch.chdir(tmp_path)
+    load_cst_hospitals().to_csv("hospitals.csv", index=False)
+    load_cst_hospitals().to_csv("data.csv", index=False)
+    load_cst_hospitals().to_csv("semicolon.csv", index=False, sep=";")
+    with pd.ExcelWriter("book.xlsx") as book:
+        pd.DataFrame({"note": ["data are on the next sheet"]}).to_excel(book, sheet_name="readme", index=False)
+        load_cst_hospitals().to_excel(book, sheet_name="hospitals", index=False)
+    load_deap_eg4().to_csv("eg4.csv", index=False)
+    load_guangxi_2022().to_csv("guangxi.csv", index=False)
+    load_guangxi_calibration().drop(columns="code").to_csv("anchors.csv", index=False)
+    load_guangxi_calibration().drop(columns=["code", "crossover"]).to_csv("bad_anchors.csv", index=False)
+    geo = load_province_geography()[["adcode", "centroid_lon", "centroid_lat"]]
+    load_china_provinces().merge(geo, left_on="province_code", right_on="adcode").to_csv(
+        "provinces.csv", index=False)
+    Path("study.toml").write_text(study(), encoding="utf-8")
+    Path("notes").mkdir()
+    Path("notes/thesis.txt").write_text("three years of work", encoding="utf-8")
+    Path("sub").mkdir()
+    Path("sub/study.toml").write_text(study(), encoding="utf-8")
+    Path("data_study.toml").write_text(study().replace('"cst_hospitals"', '"sub/hosp.csv"'), encoding="utf-8")
+    load_cst_hospitals().to_csv("sub/hosp.csv", index=False)
+    return tmp_path
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file and folder under ``folder`` with its content hash."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+            for p in sorted(folder.rglob("*"))}
+
+
+def study_file(name: str, text: str) -> list[str]:
+    Path(name).write_text(text, encoding="utf-8")
+    return []
+
+
+CASES = {
+    # 1. nothing the user owns is deleted or moved
+    "run into a foreign folder": (["run", "study.toml", "-o", "notes"], "not empty and was not written by healthalloc"),
+    "run into the current folder": (["run", "study.toml", "-o", "."], "current folder"),
+    "run into the parent folder": (["run", "study.toml", "-o", ".."], "current folder or contains it"),
+    "run onto a data file": (["run", "study.toml", "-o", "data.csv"], "is a file, not a folder"),
+    "run into the study's folder": (["run", "sub/study.toml", "-o", "sub"], "contains the input study.toml"),
+    "run into the data's folder": (["run", "data_study.toml", "-o", "sub"], "contains the input hosp.csv"),
+    "demo onto a file": (["demo", "-o", "data.csv"], "is a file, not a folder"),
+    "demo into the current folder": (["demo", "-o", "."], "current folder"),
+    "demo into a foreign folder": (["demo", "-o", "notes"], "not written by healthalloc"),
+    "qca onto a file": (["qca", *QCA, "--anchors", "anchors.csv", "-o", "data.csv"], "is a file, not a folder"),
+    "qca into a foreign folder": (["qca", *QCA, "--anchors", "anchors.csv", "-o", "notes"], "not written by"),
+    "spatial onto a file": (["spatial", *SPATIAL, "-o", "data.csv"], "is a file, not a folder"),
+    "spatial into the current folder": (["spatial", *SPATIAL, "-o", "."], "current folder"),
+    "dea onto a folder": (["dea", "hospitals.csv", *HOSP, "-o", "notes"], "is a folder"),
+    "dea onto its input": (["dea", "hospitals.csv", *HOSP, "-o", "hospitals.csv"], "is an input of this run"),
+    "dea to an unknown type": (["dea", "hospitals.csv", *HOSP, "-o", "scores.txt"], "must end in .csv or .xlsx"),
+    "dea below a file": (["dea", "hospitals.csv", *HOSP, "-o", "data.csv/scores.csv"], "data.csv"),
+    "malmquist onto its input": (["malmquist", *MALMQUIST, "-o", "eg4.csv"], "is an input of this run"),
+    "equity onto a folder": (["equity", *EQUITY, "-o", "notes"], "is a folder"),
+    # 2. names from a study never become paths
+    "study name escapes": (["run", "s.toml"], r"line 11.*'\.\./\.\./escaped' is not usable as a file"),
+    "study name with a slash": (["run", "s2.toml"], r"line 11.*'a/b' is not usable"),
+    "study names equal ignoring case": (["run", "s3.toml"], "used twice"),
+    "study name too long": (["run", "s4.toml"], "at most 31"),
+    # 4. nothing silently wrong
+    "equity population unit 0": (["equity", *EQUITY, "--population-unit", "0"], "population.unit"),
+    "equity population unit negative": (["equity", *EQUITY, "--population-unit", "-5"], "population.unit"),
+    "qca reversed percentiles": (["qca", *QCA, "--percentiles", "0.1,0.5,0.85", "-o", "out"], "decreasing"),
+    "dea bootstrap 0": (["dea", "hospitals.csv", *HOSP, "--bootstrap", "0"], "bootstrap|n_boot"),
+    "dea bootstrap negative": (["dea", "hospitals.csv", *HOSP, "--bootstrap", "-5"], "bootstrap|n_boot"),
+    "xlsx data on another sheet": (["dea", "book.xlsx", *HOSP], "sheet 'hospitals'"),
+    # 5. errors name the file they concern
+    "qca anchors file missing": (["qca", *QCA, "--anchors", "nope.csv", "-o", "out"], r"^error: nope\.csv"),
+    "qca anchors file incomplete": (["qca", *QCA, "--anchors", "bad_anchors.csv", "-o", "out"], "crossover"),
+    "dea data file missing": (["dea", "missing.csv", *HOSP], r"^error: missing\.csv"),
+    "dea unknown column": (["dea", "hospitals.csv", "--unit", "hospital", "--inputs", "doctor",
+                            "--outputs", "outpatients"], "did you mean 'doctors'"),
+    "dea unknown file type": (["dea", "notes/thesis.txt", *HOSP], "unknown file type"),
+    "dea non-positive input": (["dea", "zero.csv", *HOSP], "non-positive values in unit A"),
+    "run missing study": (["run", "nope.toml"], "does not exist"),
+    "run invalid toml": (["run", "bad.toml"], "not valid TOML"),
+    "run unknown analysis": (["run", "s5.toml"], "did you mean 'dea'"),
+    "run bad option type": (["run", "s6.toml"], "line 11.*rts"),
+    "run missing data file": (["run", "s7.toml"], "neither an embedded data set nor a file"),
+    "spatial knn without coords": (["spatial", "provinces.csv", "--value", "beds_per_1000_people", "--unit",
+                                    "province_code", "--by", "year", "--knn", "4", "-o", "out"], "needs --coords"),
+    "qca unknown condition": (["qca", "guangxi.csv", "--unit", "city", "--outcome", "efficiency",
+                               "--conditions", "gdp", "--anchors", "anchors.csv", "-o", "out"], "gdp"),
+    "malmquist unknown period": (["malmquist", "eg4.csv", "--unit", "firm", "--period", "yr", "--inputs", "x",
+                                  "--outputs", "y"], "yr"),
+    "equity unknown resource": (["equity", "provinces.csv", "--resource", "bedz", "--population",
+                                 "permanent_population"], "bedz"),
+}
+
+STUDIES = {
+    "s.toml": study('name = "../../escaped"'),
+    "s2.toml": study('name = "a/b"'),
+    "s3.toml": study('name = "DEA"\n\n[[analyses]]\ntype = "dea"\nname = "dea"'),
+    "s4.toml": study(f'name = "{"x" * 40}"'),
+    "s5.toml": study().replace('type = "dea"', 'type = "dae"'),
+    "s6.toml": study('rts = 3'),
+    "s7.toml": study().replace('"cst_hospitals"', '"no_such_file.csv"'),
+    "bad.toml": "[data\nsource = 1",
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_one_clear_line_and_touches_nothing(home, case, capsys):
+    argv, message = CASES[case]
+    for name, text in STUDIES.items():
+        Path(name).write_text(text, encoding="utf-8")
+    zero = load_cst_hospitals()
+    zero.loc[0, "doctors"] = 0
+    zero.to_csv("zero.csv", index=False)
+    before = snapshot(home)
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # rejected while parsing the command line
+        code = stop.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, err
+    assert re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in err
+    assert snapshot(home) == before
+    assert not list(home.parent.glob(".*partial*"))
+
+
+def test_the_matrix_covers_every_subcommand():
+    from healthalloc.cli import SUBCOMMANDS
+
+    used = {argv[0] for argv, _ in CASES.values()}
+    names = {module.__name__.rsplit(".", 1)[-1] for module in SUBCOMMANDS}
+    assert len(CASES) >= 40
+    assert names - {"data"} <= used
+
+
+def test_a_run_replaces_only_its_own_unchanged_output(home, capsys):
+    assert main(["run", "study.toml", "-o", "out"]) == 0
+    assert (home / "out" / MANIFEST).exists()
+    first = snapshot(home / "out")
+    assert main(["run", "study.toml", "-o", "out"]) == 0      # an earlier output: replaced
+    assert set(snapshot(home / "out")) == set(first)
+    (home / "out" / "mine.txt").write_text("my notes", encoding="utf-8")
+    assert main(["run", "study.toml", "-o", "out"]) == 2
+    assert "did not write (mine.txt)" in capsys.readouterr().err
+    (home / "out" / "mine.txt").unlink()
+    (home / "out" / "report.html").write_text("edited", encoding="utf-8")
+    assert main(["run", "study.toml", "-o", "out"]) == 2
+    assert "changed since healthalloc wrote them (report.html)" in capsys.readouterr().err
+    assert (home / "out" / "report.html").read_text(encoding="utf-8") == "edited"
+    assert [p.name for p in home.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_empty_folder_may_be_used(home):
+    (home / "empty").mkdir()
+    assert main(["qca", *QCA, "--anchors", "anchors.csv", "-o", "empty"]) == 0
+    assert (home / "empty" / "solutions.json").exists()
+
+
+def test_a_single_file_output_replaces_an_earlier_file_of_its_type(home):
+    Path("scores.csv").write_text("old", encoding="utf-8")
+    assert main(["dea", "hospitals.csv", *HOSP, "-o", "scores.csv"]) == 0
+    assert list(pd.read_csv("scores.csv").columns[:2]) == ["unit", "efficiency"]
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_failed_run_leaves_nothing(home, monkeypatch, capsys):
+    from healthalloc.study import runner
+
+    def explode(*args, **kwargs):
+        raise ValueError("the disk is full")
+
+    monkeypatch.setattr(runner, "render_report", explode)
+    before = snapshot(home)
+    assert main(["run", "study.toml", "-o", "out"]) == 2
+    assert "the disk is full" in capsys.readouterr().err
+    assert snapshot(home) == before
+
+
+def test_ctrl_c_is_one_line_exit_130_and_nothing_half_written(home, monkeypatch, capsys):
+    from healthalloc.study import runner
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "render_report", interrupt)
+    before = snapshot(home)
+    assert main(["run", "study.toml", "-o", "out"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["interrupted: nothing was written"]
+    assert snapshot(home) == before
+
+
+def test_output_piped_to_head_ends_quietly(home):
+    rng = np.random.default_rng(7)
+    big = pd.DataFrame(rng.uniform(1, 10, (3000, 4)), columns=["x1", "x2", "y1", "y2"])
+    big.insert(0, "unit", [f"u{i}" for i in range(len(big))])
+    big.to_csv("big.csv", index=False)
+    command = (f"{Path(sys.executable).parent / 'healthalloc'} dea big.csv --unit unit --inputs x1,x2 "
+               "--outputs y1,y2 | head -n 1")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 141, done.stderr
+    assert done.stdout.split()[0] == "unit"
+    assert done.stderr == ""
+
+
+def test_run_shows_one_progress_line_per_analysis_on_a_terminal_only(home, monkeypatch, capsys):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["run", "study.toml", "-o", "out"]) == 0
+    assert re.search(r"\[1/1\] dea: .* done \(\d+\.\d s\)", capsys.readouterr().err)
+    assert main(["run", "study.toml", "-o", "out", "--quiet"]) == 0
+    assert "[1/1]" not in capsys.readouterr().err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert main(["run", "study.toml", "-o", "out"]) == 0
+    assert "[1/1]" not in capsys.readouterr().err
