@@ -15,12 +15,14 @@ import importlib.metadata
 import platform
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import tomli_w
 
+import healthalloc
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 from healthalloc.data import data_dictionary
 from healthalloc.data.output import check_output_folder, output_folder
@@ -32,6 +34,8 @@ from healthalloc.study.spec import (LIST_ROLES, AnalysisSpec, Study, data_specs,
 
 PROVENANCE = ("healthalloc", "numpy", "scipy", "pandas", "highspy", "statsmodels", "libpysal",
               "esda", "giddy", "matplotlib", "dask", "distributed")
+#: Warnings about code rather than results: shown on stderr only, never in the report.
+CODE_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning, ResourceWarning)
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,33 @@ def _resolve(roles: dict, sections: dict[str, Section]) -> dict:
     return out
 
 
+def _run_analysis(run, ctx: Context) -> tuple[Section, list[warnings.WarningMessage]]:
+    """Run one analysis, recording its warnings (shown at once when it fails)."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            return run(ctx), caught
+    except Exception:
+        _show_warnings(caught)
+        raise
+
+
+def _show_warnings(caught: list[warnings.WarningMessage], sec: Section | None = None) -> None:
+    """Each distinct warning once on stderr (through the warning filters); healthalloc's own
+    also as a note of ``sec`` (beside the table it names, see :meth:`Section.add_note`)."""
+    package = Path(healthalloc.__file__).resolve().parent
+    seen = set()
+    for w in caught:
+        if (w.category, str(w.message)) in seen:
+            continue
+        seen.add((w.category, str(w.message)))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        if sec is not None and not issubclass(w.category, CODE_WARNINGS) and \
+                Path(w.filename).resolve().is_relative_to(package):
+            sec.add_note(f"Warning: {w.message}")
+
+
 def run_study(source: str | Path | dict, output: str | Path | None = None, *,
               progress: bool | None = None, engine: dict | None = None) -> StudyResult:
     """Validate and run a study; write its folder (default ``healthalloc-output/<file stem>``).
@@ -177,9 +208,10 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
                   flush=True)
         ctx = Context(step.spec.name, tables[step.spec.data], _resolve(step.roles, sections), step.options,
                       study.path.parent if study.path else None, settings)
-        sections[step.spec.name] = step.kind.run(ctx)
+        sections[step.spec.name], caught = _run_analysis(step.kind.run, ctx)
         if show:
             print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+        _show_warnings(caught, sections[step.spec.name])
     notes = [f"Columns {', '.join(simulated)} are SIMULATED by healthalloc.data.simulate_outputs "
              "(seeded, for demonstration): they are not data."] if simulated else []
     dictionary = data_dictionary()
