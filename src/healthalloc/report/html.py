@@ -1,7 +1,9 @@
 """One self-contained HTML report: contents, a section per analysis, data dictionary.
 
 Figures are inlined as SVG and styles as CSS, so the file opens with no network. Every
-piece of user text (titles, unit names, captions) is escaped.
+piece of user text (titles, unit names, captions) is escaped. Printed (or saved as PDF),
+pages are landscape, wide tables get a smaller font and column names that wrap, and
+folded tables are unfolded.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import time
 
 import pandas as pd
 
-from healthalloc.report.tables import html_table
+from healthalloc.report.figures.base import quiet_glyphs
+from healthalloc.report.tables import html_table, html_text
 
 #: Tables longer than this are folded.
 FOLD_ROWS = 25
 #: At most this many rows of a table go into the HTML; the CSV and Excel files have all.
 MAX_ROWS = 300
+#: Tables with more columns than this are printed in a smaller font.
+WIDE_COLUMNS = 10
 
 CSS = """
 body{font-family:"Noto Sans","Noto Sans CJK SC","Microsoft YaHei",Helvetica,Arial,sans-serif;
@@ -31,7 +36,14 @@ margin:.3em 0 1em} th{border-top:2px solid #222;border-bottom:1px solid #222;pad
 td{padding:.2em .6em;border-bottom:1px solid #eee} td.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:last-child td{border-bottom:2px solid #222} figure{margin:1em 0} figure svg{max-width:100%;height:auto}
 figcaption{color:#555;font-size:.92em} nav ol{columns:2} details summary{cursor:pointer;color:#2b6cb0}
-.wrap{overflow-x:auto}
+.wrap{overflow-x:auto} .circled{display:inline-block;box-sizing:border-box;width:1.25em;height:1.25em;
+line-height:1.05em;border:.09em solid currentColor;border-radius:50%;text-align:center;font-size:.72em;
+vertical-align:.12em}
+@media print{@page{size:landscape;margin:10mm} body{max-width:none;margin:0;padding:0;font-size:9.5pt;
+line-height:1.3} h2{margin-top:1.2em} .wrap{overflow:visible} table{font-size:7.5pt;width:100%}
+.wide table{font-size:6.5pt} th,td{padding:.1em .3em} th,td:not(.num){overflow-wrap:break-word;word-break:keep-all}
+td.num{white-space:nowrap} thead{display:table-header-group} tr,figure,.note{break-inside:avoid}
+h2,h3,.caption{break-after:avoid} details>summary{display:none} figure svg{max-height:170mm;width:auto}}
 """
 
 SCRIPT = """
@@ -41,13 +53,20 @@ document.addEventListener("DOMContentLoaded", function () {
   document.body.setAttribute("data-broken", String(broken));
   document.body.setAttribute("data-figures", String(document.querySelectorAll("figure svg").length));
 });
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details:not([open])").forEach(function (d) { d.open = true; d.dataset.folded = "1"; });
+});
+window.addEventListener("afterprint", function () {
+  document.querySelectorAll("details[data-folded]").forEach(function (d) { d.open = false; delete d.dataset.folded; });
+});
 """
 
 
 def _svg(fig) -> str:
     """A matplotlib figure as inline SVG markup (no XML prolog)."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    with quiet_glyphs():
+        fig.savefig(buf, format="svg", bbox_inches="tight")
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
@@ -56,28 +75,33 @@ def _anchor(name: str) -> str:
     return "sec-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
-def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for) -> str:
+def _notes(notes) -> str:
+    return "".join(f'<p class="note">{html_text(n)}</p>' for n in notes)
+
+
+def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes=()) -> str:
+    """Title, caption, notes (e.g. warnings about this table), then the table, folded when long."""
     shown = frame.head(MAX_ROWS)
-    table = f'<div class="wrap">{html_table(shown, stars_for=stars_for)}</div>'
+    wide = " wide" if len(frame.columns) > WIDE_COLUMNS else ""
+    table = f'<div class="wrap{wide}">{html_table(shown, stars_for=stars_for)}</div>'
     if len(frame) > MAX_ROWS:
         caption += f" The first {MAX_ROWS} of {len(frame)} rows are shown; the CSV and Excel files have all."
     if len(shown) > FOLD_ROWS:
         table = f"<details><summary>show {len(shown)} rows</summary>{table}</details>"
-    cap = f'<p class="caption">{html.escape(caption)}</p>' if caption else ""
-    return f"<h3>{html.escape(title)}</h3>{cap}{table}"
+    cap = f'<p class="caption">{html_text(caption)}</p>' if caption else ""
+    return f"<h3>{html_text(title)}</h3>{cap}{_notes(notes)}{table}"
 
 
 def render_section(sec) -> str:
-    """One analysis: title, one-line reading, figures with captions, tables."""
-    parts = [f'<section id="{_anchor(sec.name)}"><h2>{html.escape(sec.title)}</h2>',
-             f'<p class="reading">{html.escape(sec.reading)}</p>']
-    parts += [f'<p class="note">{html.escape(n)}</p>' for n in sec.notes]
+    """One analysis: title, one-line reading, notes, figures with captions, tables with their notes."""
+    parts = [f'<section id="{_anchor(sec.name)}"><h2>{html_text(sec.title)}</h2>',
+             f'<p class="reading">{html_text(sec.reading)}</p>', _notes(sec.notes)]
     for name, fig in sec.figures.items():
         caption = sec.captions.get(f"{name}_figure", sec.captions.get(name, ""))
-        parts.append(f"<figure>{_svg(fig)}<figcaption>{html.escape(caption)}</figcaption></figure>")
+        parts.append(f"<figure>{_svg(fig)}<figcaption>{html_text(caption)}</figcaption></figure>")
     for name, frame in sec.tables.items():
         parts.append(_table_block(name.replace("_", " "), sec.captions.get(name, ""), frame,
-                                  sec.stars.get(name)))
+                                  sec.stars.get(name), sec.table_notes.get(name, ())))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -85,10 +109,10 @@ def render_section(sec) -> str:
 def render_report(title: str, sections: list, *, notes: list[str] = (),
                   dictionary: pd.DataFrame | None = None) -> str:
     """The whole report as one HTML string."""
-    toc = "".join(f'<li><a href="#{_anchor(s.name)}">{html.escape(s.title)}</a></li>' for s in sections)
-    body = [f"<h1>{html.escape(title)}</h1>",
-            f'<p class="caption">Generated by healthalloc on {time.strftime("%Y-%m-%d %H:%M")}.</p>']
-    body += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
+    toc = "".join(f'<li><a href="#{_anchor(s.name)}">{html_text(s.title)}</a></li>' for s in sections)
+    body = [f"<h1>{html_text(title)}</h1>",
+            f'<p class="caption">Generated by healthalloc on {time.strftime("%Y-%m-%d %H:%M")}.</p>',
+            _notes(notes)]
     body.append(f"<nav><h2>Contents</h2><ol>{toc}"
                 + ('<li><a href="#sec-data-dictionary">Data dictionary</a></li>' if dictionary is not None else "")
                 + "</ol></nav>")
