@@ -268,3 +268,18 @@ def test_run_shows_one_progress_line_per_analysis_on_a_terminal_only(home, monke
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     assert main(["run", "study.toml", "-o", "out"]) == 0
     assert "[1/1]" not in capsys.readouterr().err
+
+
+def test_a_defect_is_one_line_unless_debugging(home, monkeypatch, capsys):
+    from healthalloc.study import runner
+
+    def defect(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(runner, "render_report", defect)
+    assert main(["run", "study.toml", "-o", "out"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "internal error (TypeError: unsupported operand)" in err[0]
+    monkeypatch.setenv("HEALTHALLOC_DEBUG", "1")
+    with pytest.raises(TypeError):
+        main(["run", "study.toml", "-o", "out"])

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; user errors end in one ``error:`` line (exit 2), Ctrl-C in one
-    line (exit 130), a closed pipe quietly (exit 141)."""
+    line (exit 130), a closed pipe quietly (exit 141), a defect in one line (exit 1)."""
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("default")
@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, KeyError, OSError, SolverError) as exc:
             print(f"error: {_message(exc, args)}", file=sys.stderr)
             return 2
+        except Exception as exc:  # a defect of ours, not the user's: say so, in one line
+            if os.environ.get("HEALTHALLOC_DEBUG"):
+                raise
+            print(f"error: internal error ({type(exc).__name__}: {exc}); please report it with the "
+                  "command you ran (HEALTHALLOC_DEBUG=1 shows the traceback)", file=sys.stderr)
+            return 1
 
 
 def _check_output(args: argparse.Namespace) -> None:
