@@ -1,0 +1,280 @@
+"""Parameters declared once, beside the function that uses them.
+
+Each analysis lists its parameters as :class:`Param` objects (name, default, type,
+choices, range, help, and the data role a column parameter plays). The command line
+(:meth:`Params.add_to`), the study keys and their validation (:meth:`Param.check`) and
+the documentation (:meth:`Params.doc`) are all generated from that one list, so a
+default or an allowed value is written down once.
+
+This module imports nothing heavy: ``healthalloc --help`` reads the declarations
+without loading numpy or pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["REQUIRED", "Param", "Params", "column_list", "suggest"]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+"""Default of a parameter that must be given."""
+
+
+def column_list(text: str) -> list[str]:
+    """``"a,b, c"`` → ``["a", "b", "c"]``."""
+    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected one or more comma-separated names")
+    return items
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for a close name, else the known names."""
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known) or 'none'})"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an analysis.
+
+    Parameters
+    ----------
+    name : str
+        The keyword of the library function and the study key; the command-line flag
+        is ``--name`` with ``_`` as ``-`` unless ``flag`` says otherwise.
+    default : object
+        :data:`REQUIRED` when it must be given; ``None`` for "not set".
+    help : str
+        One line for ``--help`` and the docs (units included).
+    kind : type, optional
+        ``int``, ``float``, ``str`` or ``bool``; by default the type of ``default``.
+    choices : tuple, optional
+        The values allowed.
+    low, high : float, optional
+        Range; ``low_open`` / ``high_open`` exclude the bound itself.
+    role : str, optional
+        The data role this parameter names columns for (``"inputs"``, ``"unit"``,
+        ``"period"``…): in a study it may also come from ``[roles]``.
+    many : bool
+        A list of values (comma-separated on the command line).
+    flag, metavar : str, optional
+        Command-line spelling.
+    aliases : tuple of str
+        Older names still accepted (flags and study keys), with a deprecation warning.
+    cli, study : bool
+        Whether the command line / study files offer it.
+    """
+
+    name: str
+    default: Any = REQUIRED
+    help: str = ""
+    kind: type | None = None
+    choices: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    role: str | None = None
+    many: bool = False
+    flag: str | None = None
+    metavar: str | None = None
+    aliases: tuple[str, ...] = ()
+    cli: bool = True
+    study: bool = True
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def type(self) -> type | None:
+        if self.kind is not None:
+            return self.kind
+        if self.role is not None or self.many:
+            return str
+        if self.default is None or self.default is REQUIRED or self.choices:
+            return None
+        return type(self.default)
+
+    @property
+    def flags(self) -> list[str]:
+        main = self.flag or "--" + self.name.replace("_", "-")
+        return [main, *("--" + a.replace("_", "-") for a in self.aliases)]
+
+    def range_text(self) -> str:
+        lo = "" if self.low is None else f"{'>' if self.low_open else '≥'} {_num(self.low)}"
+        hi = "" if self.high is None else f"{'<' if self.high_open else '≤'} {_num(self.high)}"
+        return " and ".join(t for t in (lo, hi) if t)
+
+    def check(self, value: Any) -> str | None:
+        """Why ``value`` is not allowed (a message), or None."""
+        if value is None and not self.required:
+            return None
+        if self.many:
+            if not (isinstance(value, list | tuple) and value):
+                return f"{self.name} must be a non-empty list"
+            for item in value:
+                problem = self._check_one(item)
+                if problem:
+                    return problem
+            return None
+        return self._check_one(value)
+
+    def _check_one(self, value: Any) -> str | None:
+        if self.choices is not None:
+            if value in self.choices:
+                return None
+            return f"{value!r} is not one of {', '.join(map(repr, self.choices))}"
+        kind = self.type
+        if kind is not None:
+            kinds = (int, float) if kind is float else (kind,)
+            if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+                return f"{self.name} must be {_article(kind)}, got {value!r}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if math.isnan(value):
+                return f"{self.name} must be a number, got NaN"
+            bad_low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
+            bad_high = self.high is not None and (value >= self.high if self.high_open else value > self.high)
+            if bad_low or bad_high:
+                return f"{self.name} must be {self.range_text()}, got {_num(value)}"
+        return None
+
+    def parse(self, text: str) -> Any:
+        """A command-line string as this parameter's value (argparse ``type=``)."""
+        items = column_list(text) if self.many else [text]
+        values = [self._parse_one(item) for item in items]
+        value = values if self.many else values[0]
+        problem = self.check(value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    def _parse_one(self, text: str) -> Any:
+        kind = self.type
+        if kind in (int, float):
+            try:
+                return kind(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected {_article(kind)}, got {text!r}") from None
+        return text
+
+    def describe(self) -> str:
+        """The help text with the default, choices and range."""
+        parts = [self.help] if self.help else []
+        if self.range_text():
+            parts.append(f"({self.range_text()})")
+        if not self.required and self.default is not None and self.type is not bool:
+            shown = ",".join(map(str, self.default)) if isinstance(self.default, list | tuple) else self.default
+            parts.append(f"(default: {shown})")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Params:
+    """The parameters of one analysis, in order."""
+
+    items: tuple[Param, ...]
+    by_name: dict[str, Param] = field(init=False, repr=False, compare=False)
+
+    def __init__(self, *items: Param):
+        object.__setattr__(self, "items", tuple(items))
+        names = [p.name for p in items]
+        if len(set(names)) != len(names):
+            raise ValueError(f"parameters declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+        lookup = {p.name: p for p in items} | {a: p for p in items for a in p.aliases}
+        object.__setattr__(self, "by_name", lookup)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __getitem__(self, name: str) -> Param:
+        return self.by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.by_name
+
+    def __add__(self, other: Params) -> Params:
+        return Params(*self.items, *other.items)
+
+    def without(self, *names: str) -> Params:
+        return Params(*(p for p in self.items if p.name not in names))
+
+    @property
+    def roles(self) -> dict[str, Param]:
+        return {p.role: p for p in self.items if p.role}
+
+    @property
+    def options(self) -> dict[str, Param]:
+        return {p.name: p for p in self.items if not p.role and p.study}
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.items if not p.required}
+
+    def add_to(self, parser: argparse.ArgumentParser, *, skip: Iterable[str] = ()) -> None:
+        """Add one command-line option per parameter (``skip``: names the command sets itself)."""
+        skip = set(skip)
+        for p in self.items:
+            if not p.cli or p.name in skip:
+                continue
+            kwargs: dict[str, Any] = {"dest": p.name, "help": p.describe()}
+            if p.type is bool:
+                kwargs["action"] = argparse.BooleanOptionalAction
+                kwargs["default"] = p.default
+            else:
+                kwargs["type"] = p.parse
+                kwargs["metavar"] = p.metavar or ("COL" if p.role and not p.many else
+                                                  "A,B" if p.many else
+                                                  "{" + ",".join(map(str, p.choices)) + "}" if p.choices else
+                                                  p.name.upper())
+                if p.required:
+                    kwargs["required"] = True
+                else:
+                    kwargs["default"] = p.default
+            parser.add_argument(*p.flags, **kwargs)
+
+    def from_args(self, args: argparse.Namespace) -> dict[str, Any]:
+        """The parsed values as library keywords."""
+        return {p.name: getattr(args, p.name) for p in self.items if p.cli and hasattr(args, p.name)}
+
+    def check(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``(key, message)`` for every unknown key and every bad value."""
+        problems = []
+        for key, value in values.items():
+            p = self.by_name.get(key)
+            if p is None or not p.study:
+                known = [q.name for q in self.items if q.study]
+                problems.append((key, f"unknown key {key!r}{suggest(key, known)}"))
+                continue
+            problem = p.check(value)
+            if problem:
+                problems.append((key, problem))
+        return problems
+
+    def doc(self) -> str:
+        """A Markdown table of the parameters (for the docs and docstrings)."""
+        rows = ["| name | default | meaning |", "|---|---|---|"]
+        for p in self.items:
+            default = "required" if p.required else repr(p.default)
+            rows.append(f"| `{p.name}` | {default} | {p.describe()} |")
+        return "\n".join(rows)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _article(kind: type) -> str:
+    return {int: "an integer", float: "a number", str: "a text", bool: "true or false"}.get(kind, kind.__name__)
