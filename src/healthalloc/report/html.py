@@ -2,8 +2,8 @@
 
 Figures are inlined as SVG and styles as CSS, so the file opens with no network. Every
 piece of user text (titles, unit names, captions) is escaped. Printed (or saved as PDF),
-pages are landscape, wide tables get a smaller font and column names that wrap, and
-folded tables are unfolded.
+pages are landscape, each table's font is as large as lets it fit the page width
+(:func:`healthalloc.report.tables.print_font`), and folded tables are unfolded.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from healthalloc.report.tables import html_table, html_text
 FOLD_ROWS = 25
 #: At most this many rows of a table go into the HTML; the CSV and Excel files have all.
 MAX_ROWS = 300
-#: Tables with more columns than this are printed in a smaller font.
-WIDE_COLUMNS = 10
 
 CSS = """
 body{font-family:"Noto Sans","Noto Sans CJK SC","Microsoft YaHei",Helvetica,Arial,sans-serif;
@@ -40,8 +38,7 @@ figcaption{color:#555;font-size:.92em} nav ol{columns:2} details summary{cursor:
 line-height:1.05em;border:.09em solid currentColor;border-radius:50%;text-align:center;font-size:.72em;
 vertical-align:.12em}
 @media print{@page{size:landscape;margin:10mm} body{max-width:none;margin:0;padding:0;font-size:9.5pt;
-line-height:1.3} h2{margin-top:1.2em} .wrap{overflow:visible} table{font-size:7.5pt;width:100%}
-.wide table{font-size:6.5pt} th,td{padding:.1em .3em} th,td:not(.num){overflow-wrap:break-word;word-break:keep-all}
+line-height:1.3} h2{margin-top:1.2em} .wrap{overflow:visible} table{font-size:var(--print-font,7.5pt);width:100%} th,td{padding:.1em .2em} th,td:not(.num){overflow-wrap:break-word;word-break:keep-all}
 td.num{white-space:nowrap} thead{display:table-header-group} tr,figure,.note{break-inside:avoid}
 h2,h3,.caption{break-after:avoid} details>summary{display:none} figure svg{max-height:170mm;width:auto}}
 """
@@ -82,8 +79,7 @@ def _notes(notes) -> str:
 def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes=()) -> str:
     """Title, caption, notes (e.g. warnings about this table), then the table, folded when long."""
     shown = frame.head(MAX_ROWS)
-    wide = " wide" if len(frame.columns) > WIDE_COLUMNS else ""
-    table = f'<div class="wrap{wide}">{html_table(shown, stars_for=stars_for)}</div>'
+    table = f'<div class="wrap">{html_table(shown, stars_for=stars_for)}</div>'
     if len(frame) > MAX_ROWS:
         caption += f" The first {MAX_ROWS} of {len(frame)} rows are shown; the CSV and Excel files have all."
     if len(shown) > FOLD_ROWS:
