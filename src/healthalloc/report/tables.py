@@ -60,7 +60,7 @@ def html_text(text: str) -> str:
 
 def _breakable(text: str) -> str:
     """:func:`html_text` with a line-break opportunity after each ``_``, ``;`` and ``*``."""
-    return re.sub(_BREAK, "<wbr>", html_text(text))
+    return "<wbr>".join(html_text(part) for part in re.split(_BREAK, text))
 
 
 def _ems(word: str) -> float:
