@@ -98,3 +98,146 @@ def solve_lp(
         objective=h.getInfo().objective_function_value,
         status=status,
     )
+
+
+# -- mixed-integer and quadratic programs -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MILPSolution:
+    """Best integer solution of a MILP, with HiGHS' status and optimality gap.
+
+    ``gap`` is HiGHS' relative MIP gap ``|objective − bound| / |objective|`` (0 when proven
+    optimal); ``bound`` the best dual bound; ``optimal`` False when the time limit ended the
+    search with a feasible but unproven solution.
+    """
+
+    x: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    optimal: bool
+
+
+def _model(c, A, row_lower, row_upper, col_lower, col_upper) -> highspy.HighsLp:
+    """A HiGHS LP of the arrays (column-wise constraint matrix), validated for shape."""
+    A = sp.csc_matrix(A)
+    n = A.shape[1]
+    c = np.asarray(c, dtype=float)
+    if c.shape != (n,) or len(col_lower) != n or len(col_upper) != n:
+        raise ValueError(f"{n} columns in A but {c.size} costs, {len(col_lower)} lower and "
+                         f"{len(col_upper)} upper column bounds")
+    if len(row_lower) != A.shape[0] or len(row_upper) != A.shape[0]:
+        raise ValueError(f"{A.shape[0]} rows in A but {len(row_lower)} lower and "
+                         f"{len(row_upper)} upper row bounds")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, A.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, float), np.asarray(col_upper, float)
+    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, float), np.asarray(row_upper, float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    return lp
+
+
+def solve_milp(
+    c: np.ndarray,
+    A: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    integrality: np.ndarray,
+    *,
+    time_limit: float | None = None,
+    mip_rel_gap: float | None = None,
+) -> MILPSolution:
+    """Minimize ``c @ x`` over the bounds with ``x[integrality]`` whole numbers (HiGHS branch and cut).
+
+    Parameters
+    ----------
+    integrality : array of bool
+        True for each integer column.
+    time_limit : float, optional
+        Seconds of search; at the limit the best solution found is returned with
+        ``optimal=False`` and its gap.
+    mip_rel_gap : float, optional
+        Stop at this relative gap (HiGHS' default 1e-4).
+
+    Raises
+    ------
+    SolverError
+        Infeasible or unbounded, or no integer solution found within the time limit.
+    """
+    lp = _model(c, A, row_lower, row_upper, col_lower, col_upper)
+    integrality = np.asarray(integrality, dtype=bool)
+    if integrality.shape != (lp.num_col_,):
+        raise ValueError(f"integrality needs one flag per column ({lp.num_col_}), got {integrality.size}")
+    lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
+                       for f in integrality]
+    h = _highs()
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if mip_rel_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.passModel(lp)
+    h.run()
+    model_status = h.getModelStatus()
+    status = h.modelStatusToString(model_status)
+    info = h.getInfo()
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+        raise SolverError(f"HiGHS found no integer solution: {status}")
+    optimal = model_status == highspy.HighsModelStatus.kOptimal
+    return MILPSolution(
+        x=np.asarray(h.getSolution().col_value),
+        objective=info.objective_function_value,
+        bound=info.mip_dual_bound,
+        gap=max(float(info.mip_gap), 0.0) if np.isfinite(info.mip_gap) else float("inf"),
+        status=status,
+        optimal=optimal,
+    )
+
+
+def solve_qp(
+    c: np.ndarray,
+    Q: sp.spmatrix,
+    A: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+) -> LPSolution:
+    """Minimize ``½ x @ Q @ x + c @ x`` subject to row and column bounds (HiGHS' QP solver).
+
+    ``Q`` is the Hessian: symmetric positive semidefinite, sparse (its lower triangle is
+    passed). Scale the model so that Q's entries and the bounds are near 1: HiGHS' QP
+    solver may stall on entries far from 1. Raises :class:`SolverError` unless optimal.
+    """
+    lp = _model(c, A, row_lower, row_upper, col_lower, col_upper)
+    Q = sp.csc_matrix(sp.tril(Q))
+    if Q.shape != (lp.num_col_, lp.num_col_):
+        raise ValueError(f"Q must be {lp.num_col_} × {lp.num_col_}, got {Q.shape[0]} × {Q.shape[1]}")
+    Q.sort_indices()
+    model = highspy.HighsModel()
+    model.lp_ = lp
+    model.hessian_.dim_ = lp.num_col_
+    model.hessian_.format_ = highspy.HessianFormat.kTriangular
+    model.hessian_.start_ = Q.indptr.astype(np.int32)
+    model.hessian_.index_ = Q.indices.astype(np.int32)
+    model.hessian_.value_ = Q.data.astype(float)
+    h = _highs()
+    h.passModel(model)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(f"HiGHS did not find an optimal solution of the QP: {status}")
+    sol = h.getSolution()
+    return LPSolution(
+        x=np.asarray(sol.col_value),
+        row_dual=np.asarray(sol.row_dual),
+        objective=h.getInfo().objective_function_value,
+        status=status,
+    )
