@@ -62,14 +62,15 @@ class Section:
 
     def add_note(self, text: str) -> None:
         """Add ``text`` once: beside the one table it names (its name, or a column of at least
-        3 characters that no other table of the section has), else at the top."""
+        3 characters that no other table of the section has), else at the top. Names in
+        quotes do not count: messages quote the user's data columns (``column 'beds'``)."""
         tables = [name for name in self.tables if self._names(text, name)]
         place = self.table_notes.setdefault(tables[0], []) if len(tables) == 1 else self.notes
         if text not in place:
             place.append(text)
 
     def _names(self, text: str, table: str) -> bool:
-        """True when ``text`` names ``table`` or one of its own columns, as whole words."""
+        """True when ``text`` names ``table`` or one of its own columns, as unquoted whole words."""
         others = {str(c) for name, frame in self.tables.items() if name != table for c in frame.columns}
         own = [str(c) for c in self.tables[table].columns if len(str(c)) >= 3 and str(c) not in others]
         return (_word(table.replace("_", " "), text, re.IGNORECASE)
@@ -77,7 +78,7 @@ class Section:
 
 
 def _word(word: str, text: str, flags: int = 0) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, flags) is not None
+    return re.search(rf"(?<![\w'\"]){re.escape(word)}(?![\w'\"])", text, flags) is not None
 
 
 @dataclass(frozen=True)
