@@ -2,12 +2,14 @@
 
 Each subcommand lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to the function that
-runs it (taking the parsed arguments, returning an exit code).
+runs it (taking the parsed arguments, returning an exit code). A module is imported
+only when its subcommand runs, so ``healthalloc --help`` loads no analysis.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import warnings
@@ -15,17 +17,18 @@ from pathlib import Path
 
 from healthalloc import __version__
 from healthalloc.cli._common import input_paths
-from healthalloc.cli import data as _data
-from healthalloc.cli import dea as _dea
-from healthalloc.cli import demo as _demo
-from healthalloc.cli import equity as _equity
-from healthalloc.cli import malmquist as _malmquist
-from healthalloc.cli import qca as _qca
-from healthalloc.cli import run as _run
-from healthalloc.cli import spatial as _spatial
-from healthalloc.solver import SolverError
 
-SUBCOMMANDS = (_dea, _malmquist, _qca, _spatial, _equity, _run, _demo, _data)
+#: Subcommands in ``--help`` order: name → one-line help (the module is ``healthalloc.cli.NAME``).
+SUBCOMMANDS = {
+    "dea": "DEA efficiency (CRS/VRS, input/output, super-efficiency, SBM, bootstrap)",
+    "malmquist": "Malmquist productivity index (effch, techch, pech, sech, tfpch; DEAP 2.1)",
+    "qca": "fuzzy-set QCA: calibration, necessity, truth table, solutions, charts",
+    "spatial": "spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
+    "equity": "equity of a resource: Gini (population, area), Theil with decomposition, HRDI",
+    "run": "run a study file: all its analyses, one report",
+    "demo": "run every analysis on embedded example data and write a report",
+    "data": "embedded data sets: list, describe, export as .csv or .xlsx",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,7 +38,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with ``command``'s options in full and the other subcommands listed."""
     parser = _Parser(
         prog="healthalloc",
         description="Healthcare resource allocation analysis: efficiency (DEA, Malmquist), "
@@ -45,15 +49,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"healthalloc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in SUBCOMMANDS:
-        module.register(sub)
+    for name, line in SUBCOMMANDS.items():
+        if name == command:
+            importlib.import_module(f"healthalloc.cli.{name}").register(sub)
+        else:
+            sub.add_parser(name, help=line, add_help=False)
     return parser
+
+
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (its first word that is not an option)."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; user errors end in one ``error:`` line (exit 2), Ctrl-C in one
     line (exit 130), a closed pipe quietly (exit 141), a defect in one line (exit 1)."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command(argv)).parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
@@ -68,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 141
-        except (ValueError, KeyError, OSError, SolverError) as exc:
+        except (ValueError, KeyError, OSError, *_solver_errors()) as exc:
             print(f"error: {_message(exc, args)}", file=sys.stderr)
             return 2
         except Exception as exc:  # a defect of ours, not the user's: say so, in one line
@@ -77,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: internal error ({type(exc).__name__}: {exc}); please report it with the "
                   "command you ran (HEALTHALLOC_DEBUG=1 shows the traceback)", file=sys.stderr)
             return 1
+
+
+def _solver_errors() -> tuple[type[Exception], ...]:
+    """The solver's error class, once the solver has been loaded (else none can occur)."""
+    solver = sys.modules.get("healthalloc.solver")
+    return (solver.SolverError,) if solver else ()
 
 
 def _check_output(args: argparse.Namespace) -> None:

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from healthalloc.data.io import read_table
 from healthalloc.data.output import write_file
 from healthalloc.engine import ENGINES
+from healthalloc.params import column_list
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def column_list(text: str) -> list[str]:
-    """``"a,b, c"`` → ``["a", "b", "c"]`` (for --inputs, --outputs, --conditions)."""
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError("expected one or more comma-separated column names")
-    return items
+__all__ = ["add_engine_options", "add_input_file", "column_list", "input_paths", "load", "write_table"]
 
 
 def add_input_file(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +38,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> pd.DataFrame:
+    from healthalloc.data.io import read_table
+
     return read_table(args.file, sheet=args.sheet)
 
 
@@ -59,6 +57,8 @@ def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3,
     """Write ``frame`` to ``out`` (.csv or .xlsx, full precision, atomically; never over
     a folder or one of ``inputs``) or print it rounded."""
     if out is None:
+        import pandas as pd
+
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
                                "display.width", 200):
             print(frame.round(digits).to_string(index=False))
