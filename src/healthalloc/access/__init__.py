@@ -1,0 +1,36 @@
+"""Spatial accessibility: who can reach which supply, by floating catchment methods.
+
+==========================  ===============================================================
+:func:`accessibility`       2SFCA, E2SFCA, 3SFCA or Huff-2SFCA per demand point (:class:`AccessResult`)
+:func:`access_equity`       population-weighted mean, Gini, Theil and share below a threshold
+:func:`make_decay`          step, gaussian, power or exponential distance decay
+:func:`great_circle`        haversine km (R = 6371.0088 km)
+:func:`od_costs`            a checked origin–destination cost table
+==========================  ===============================================================
+
+Costs are great-circle km from longitude/latitude or a supplied OD table, kept sparse
+(pairs within the catchment only); large problems run in chunks of demand points on the
+package's engines (:mod:`healthalloc.engine`) with identical results.
+"""
+
+from healthalloc.access.decay import DECAYS, Decay, make_decay, parse_steps
+from healthalloc.access.distance import EARTH_RADIUS_KM, great_circle, od_costs, unit_vectors
+from healthalloc.access.fca import CHUNK_SIZE, METHODS, accessibility
+from healthalloc.access.result import AccessResult, access_equity, access_map
+
+__all__ = [
+    "CHUNK_SIZE",
+    "DECAYS",
+    "EARTH_RADIUS_KM",
+    "METHODS",
+    "AccessResult",
+    "Decay",
+    "access_equity",
+    "access_map",
+    "accessibility",
+    "great_circle",
+    "make_decay",
+    "od_costs",
+    "parse_steps",
+    "unit_vectors",
+]

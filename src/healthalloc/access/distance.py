@@ -1,0 +1,181 @@
+"""Costs between demand points and sites, kept sparse: only pairs within reach are stored.
+
+Two sources of cost, both read one chunk of demand points at a time
+(:meth:`GreatCircle.pairs`, :meth:`ODCosts.pairs`), so a million demand points never
+need a dense matrix:
+
+- :class:`GreatCircle`: great-circle km between longitude/latitude points on a sphere of
+  radius :data:`EARTH_RADIUS_KM` (the haversine distance). Points become unit vectors;
+  a :class:`scipy.spatial.cKDTree` finds the pairs whose chord is within the chord of the
+  reach, ``c₀ = 2 sin(d₀ / 2R)``, and each chord ``c`` gives the distance
+  ``d = 2R asin(c / 2)`` — the haversine formula, since ``c / 2 = √hav(central angle)``.
+- :class:`ODCosts`: a supplied origin–destination table ``origin, destination, cost``
+  (travel minutes, road km, ...), pairs above the reach dropped.
+
+References
+----------
+Moritz, H. (2000). Geodetic Reference System 1980. *Journal of Geodesy* 74, 128–133
+(the mean Earth radius R₁ = 6371.0088 km).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+from healthalloc.data._messages import listing, named, show
+from healthalloc.data.validate import DataError, check_columns
+
+__all__ = ["EARTH_RADIUS_KM", "GreatCircle", "ODCosts", "Pairs", "great_circle", "od_costs", "unit_vectors"]
+
+EARTH_RADIUS_KM = 6371.0088
+"""Mean radius of the Earth (IUGG R₁), km."""
+
+
+def great_circle(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Haversine great-circle distance in km between points given in degrees (broadcasting).
+
+    Examples
+    --------
+    >>> round(float(great_circle(0, 0, 1, 0)), 3)  # one degree of the equator
+    111.195
+    """
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """(n, 3) unit vectors of points given in degrees."""
+    lon, lat = np.radians(np.asarray(lon, float)), np.radians(np.asarray(lat, float))
+    cos_lat = np.cos(lat)
+    return np.column_stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)])
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Demand–site pairs within reach: demand rows ``i``, site columns ``j``, costs ``cost``.
+
+    ``i`` counts from the first row of the chunk the pairs were read for.
+    """
+
+    i: np.ndarray
+    j: np.ndarray
+    cost: np.ndarray
+
+    def to_sparse(self, shape: tuple[int, int]) -> sp.csr_matrix:
+        """The costs as a CSR matrix (a cost of 0 stays a stored entry)."""
+        return sp.csr_matrix((self.cost, (self.i, self.j)), shape=shape)
+
+
+@dataclass(frozen=True)
+class GreatCircle:
+    """Great-circle km between demand points and sites, pairs up to ``reach`` km.
+
+    Attributes
+    ----------
+    demand, supply : ndarray
+        (n, 3) and (m, 3) unit vectors (:func:`unit_vectors`).
+    reach : float
+        Largest distance kept, km.
+    """
+
+    demand: np.ndarray
+    supply: np.ndarray
+    reach: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.demand), len(self.supply)
+
+    def pairs(self, start: int = 0, stop: int | None = None) -> Pairs:
+        """Pairs of demand rows ``start:stop`` within reach."""
+        chunk = self.demand[start:stop]
+        if not len(chunk) or not len(self.supply):
+            return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        angle = min(self.reach / EARTH_RADIUS_KM, math.pi)
+        chord = 2 * math.sin(angle / 2) * (1 + 1e-12) + 1e-15
+        found = cKDTree(chunk).sparse_distance_matrix(cKDTree(self.supply), chord, output_type="ndarray")
+        cost = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(found["v"] / 2, 1.0))
+        keep = cost <= self.reach
+        order = np.lexsort((found["j"][keep], found["i"][keep]))
+        return Pairs(found["i"][keep][order].astype(np.int64), found["j"][keep][order].astype(np.int64),
+                     cost[keep][order])
+
+
+@dataclass(frozen=True)
+class ODCosts:
+    """Costs from an origin–destination table, pairs up to ``reach``; sorted by demand row.
+
+    Attributes
+    ----------
+    i, j, cost : ndarray
+        Demand row, site column and cost of every pair kept.
+    shape : (int, int)
+        Demand points × sites.
+    reach : float
+        Largest cost kept (infinite: every pair of the table).
+    """
+
+    i: np.ndarray
+    j: np.ndarray
+    cost: np.ndarray
+    shape: tuple[int, int]
+    reach: float
+
+    def pairs(self, start: int = 0, stop: int | None = None) -> Pairs:
+        stop = self.shape[0] if stop is None else stop
+        lo, hi = np.searchsorted(self.i, [start, stop])
+        return Pairs(self.i[lo:hi] - start, self.j[lo:hi], self.cost[lo:hi])
+
+
+def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach: float | None = None,
+             *, origin: str = "origin", destination: str = "destination", cost: str = "cost") -> ODCosts:
+    """Check an origin–destination table and keep its pairs up to ``reach``.
+
+    Parameters
+    ----------
+    od : DataFrame
+        One row per (origin, destination) pair: origins are demand ids, destinations site
+        ids (pairs absent from the table are out of reach).
+    demand_ids, supply_ids : Index
+        Ids of the demand points and sites, in the order of the analysis.
+    reach : float, optional
+        Largest cost kept (default: every pair).
+
+    Raises
+    ------
+    DataError
+        Unknown origins or destinations, repeated pairs, missing, non-numeric or negative costs.
+    """
+    check_columns(od, [origin, destination, cost], source="od")
+    costs = pd.to_numeric(od[cost], errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(costs) | (costs < 0)
+    if bad.any():
+        cells = [f"row {k + 1} ({show(v)})" for k, v in zip(np.flatnonzero(bad), od[cost].to_numpy()[bad])]
+        raise DataError(f"od: {cost} must be finite numbers ≥ 0; not at {listing(cells)}")
+    i = _positions(od[origin], demand_ids, "origin", "demand")
+    j = _positions(od[destination], supply_ids, "destination", "supply")
+    repeated = pd.Series(i * len(supply_ids) + j).duplicated(keep=False).to_numpy()
+    if repeated.any():
+        pairs = od.loc[repeated, [origin, destination]].drop_duplicates().astype(str).agg("→".join, axis=1)
+        raise DataError(f"od: repeated origin–destination pairs {listing(pairs.tolist())}")
+    reach = math.inf if reach is None else float(reach)
+    keep = costs <= reach
+    order = np.lexsort((j[keep], i[keep]))
+    return ODCosts(i[keep][order], j[keep][order], costs[keep][order], (len(demand_ids), len(supply_ids)), reach)
+
+
+def _positions(values: pd.Series, ids: pd.Index, column: str, table: str) -> np.ndarray:
+    """Position of each value in ``ids``; DataError naming the unknown ones."""
+    pos = ids.get_indexer(values)
+    if (pos < 0).any():
+        unknown = pd.unique(values[pos < 0])
+        raise DataError(f"od: {column} {named('id', [show(v) for v in unknown])} "
+                        f"{'is' if len(unknown) == 1 else 'are'} not in the {table} table")
+    return pos.astype(np.int64)

@@ -1,0 +1,350 @@
+"""Floating catchment area accessibility: 2SFCA, E2SFCA, 3SFCA and Huff-2SFCA.
+
+Demand points ``i`` (population ``Pᵢ``), sites ``j`` (capacity ``Sⱼ``), decay weights
+``wᵢⱼ = w(dᵢⱼ)`` (zero beyond the catchment, see :mod:`healthalloc.access.decay`). Each
+method is one sparse selection matrix ``K``; then
+
+    Dⱼ = Σᵢ Pᵢ Kᵢⱼ   (demand potential),   Rⱼ = Sⱼ / Dⱼ,   Aᵢ = Σⱼ Kᵢⱼ Rⱼ,
+
+with, per method,
+
+=============  ==============================================================  ==========================
+``2sfca``      ``Kᵢⱼ = [dᵢⱼ ≤ d₀]``                                             Luo & Wang (2003)
+``e2sfca``     ``Kᵢⱼ = wᵢⱼ``                                                   Luo & Qi (2009)
+``3sfca``      ``Kᵢⱼ = Gᵢⱼ wᵢⱼ``, ``Gᵢⱼ = wᵢⱼ / Σₖ wᵢₖ``                       Wan, Zou & Sternberg (2012)
+``huff2sfca``  ``Kᵢⱼ = Probᵢⱼ = Sⱼ wᵢⱼ / Σₖ Sₖ wᵢₖ``                         Luo (2014)
+=============  ==============================================================  ==========================
+
+``Aᵢ`` is capacity per person (beds per person when ``S`` counts beds). Because
+``Σᵢ Pᵢ Aᵢ = Σⱼ Rⱼ Dⱼ``, the population-weighted accessibility adds up to the capacity of
+the sites with demand in reach: all of it for Huff-2SFCA (its probabilities of each demand
+point sum to 1) and for 2SFCA when every site has demand in reach.
+
+Sites with no demand in reach get ``Rⱼ = 0`` and demand points with no site in reach
+``Aᵢ = 0``; both are reported (a warning and :attr:`AccessResult.idle_sites`,
+:attr:`AccessResult.unreachable`), never divided by zero. ``K`` depends on each demand
+point's own row only, so the demand points are processed in chunks (two passes: the
+potentials ``Dⱼ``, then ``Aᵢ``) on any engine of :mod:`healthalloc.engine`, with identical
+results: the chunks are fixed by ``chunk_size`` and their partial sums added in order.
+
+References
+----------
+Luo, W. & Wang, F. (2003). Measures of spatial accessibility to health care in a GIS
+environment: synthesis and a case study in the Chicago region. *Environment and Planning
+B* 30(6), 865–884.
+Luo, W. & Qi, Y. (2009). An enhanced two-step floating catchment area (E2SFCA) method.
+*Health & Place* 15(4), 1100–1107.
+Wan, N., Zou, B. & Sternberg, T. (2012). A three-step floating catchment area method for
+analyzing spatial access to health services. *International Journal of Geographical
+Information Science* 26(6), 1073–1089.
+Luo, J. (2014). Integrating the Huff model and floating catchment area methods to analyze
+spatial access to healthcare services. *Transactions in GIS* 18(3), 436–448.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from healthalloc.access._points import Points, costs, points
+from healthalloc.access.decay import Decay, make_decay
+from healthalloc.access.distance import GreatCircle, ODCosts
+from healthalloc.access.result import AccessResult
+from healthalloc.data._messages import listing, named, show
+from healthalloc.data.validate import DataError
+from healthalloc.engine import Executor, get_executor
+
+__all__ = ["CHUNK_SIZE", "METHODS", "FCA", "Kernel", "accessibility", "fca", "kernel"]
+
+METHODS = ("2sfca", "e2sfca", "3sfca", "huff2sfca")
+"""The floating catchment area methods."""
+
+CHUNK_SIZE = 50_000
+"""Demand points per task."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """What every chunk needs: costs, population, capacity, method and decay."""
+
+    costs: GreatCircle | ODCosts
+    population: np.ndarray
+    capacity: np.ndarray
+    method: str
+    decay: Decay
+
+    def selection(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows (from ``start``), columns and values of ``K`` for demand rows ``start:stop``
+        (pairs with a positive decay weight; ``K`` may be 0 for Huff at empty sites)."""
+        pairs = self.costs.pairs(start, stop)
+        w = self.decay(pairs.cost)
+        inside = w > 0
+        i, j, w = pairs.i[inside], pairs.j[inside], w[inside]
+        if self.method == "3sfca":
+            k = w * w / np.bincount(i, w, minlength=stop - start)[i]
+        elif self.method == "huff2sfca":
+            sw = self.capacity[j] * w
+            total = np.bincount(i, sw, minlength=stop - start)[i]
+            k = np.divide(sw, total, out=np.zeros_like(sw), where=total > 0)
+        else:
+            k = w
+        return i, j, k
+
+
+@dataclass(frozen=True)
+class FCA:
+    """Arrays of one floating catchment computation.
+
+    Attributes
+    ----------
+    access : ndarray
+        ``Aᵢ`` per demand point (0 with no site in reach).
+    ratio : ndarray
+        ``Rⱼ`` per site (0 with no demand in reach).
+    potential : ndarray
+        ``Dⱼ = Σᵢ Pᵢ Kᵢⱼ`` per site.
+    n_sites : ndarray
+        Sites in reach (positive weight) of each demand point.
+    n_demand : ndarray
+        Populated demand points in reach of each site.
+    n_pairs : int
+        Pairs with a positive weight.
+    """
+
+    access: np.ndarray
+    ratio: np.ndarray
+    potential: np.ndarray
+    n_sites: np.ndarray
+    n_demand: np.ndarray
+    n_pairs: int
+
+
+def _chunks(n: int, size: int) -> list[tuple[int, int]]:
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def _potential_task(kern: Kernel, bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    start, stop = bounds
+    i, j, k = kern.selection(start, stop)
+    m = len(kern.capacity)
+    pop = kern.population[start:stop][i]
+    return (np.bincount(j, pop * k, minlength=m), np.bincount(j, pop > 0, minlength=m).astype(np.int64),
+            np.bincount(i, minlength=stop - start))
+
+
+def _access_task(kern: Kernel, ratio: np.ndarray, bounds: tuple[int, int]) -> np.ndarray:
+    start, stop = bounds
+    i, j, k = kern.selection(start, stop)
+    return np.bincount(i, k * ratio[j], minlength=stop - start)
+
+
+def fca(kern: Kernel, *, chunk_size: int = CHUNK_SIZE, engine: str | Executor = "serial",
+        scheduler: str | None = None, workers: int | None = None) -> FCA:
+    """Run the two passes of ``kern`` over chunks of demand points on ``engine``."""
+    n = len(kern.population)
+    tasks = _chunks(n, chunk_size)
+    with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
+        parts = ex.map(functools.partial(_potential_task, kern), tasks)
+        potential = functools.reduce(np.add, (p[0] for p in parts))
+        n_demand = functools.reduce(np.add, (p[1] for p in parts))
+        n_sites = np.concatenate([p[2] for p in parts])
+        ratio = np.divide(kern.capacity, potential, out=np.zeros_like(potential), where=potential > 0)
+        access = np.concatenate(ex.map(functools.partial(_access_task, kern, ratio), tasks))
+    return FCA(access, ratio, potential, n_sites, n_demand, int(n_sites.sum()))
+
+
+def selection_matrix(kern: Kernel) -> sp.csr_matrix:
+    """``K`` as a sparse (demand × sites) matrix."""
+    i, j, k = kern.selection(0, len(kern.population))
+    return sp.csr_matrix((k, (i, j)), shape=(len(kern.population), len(kern.capacity)))
+
+
+def kernel(demand: Points, supply: Points, method: str, decay: Decay, od: pd.DataFrame | None = None) -> Kernel:
+    """The :class:`Kernel` of checked demand and supply points."""
+    return Kernel(costs(demand, supply, decay.reach, od), demand.amount, supply.amount, method, decay)
+
+
+def resolve_decay(method: str, catchment: float | None, decay: str | None, steps, beta) -> Decay:
+    """The decay of ``method``: plain 2SFCA is a one-zone step; the others default to gaussian."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "2sfca":
+        if decay is not None or steps is not None or beta is not None:
+            raise ValueError("2sfca counts every pair within the catchment equally (no decay, steps or "
+                             "beta); use method e2sfca for a distance decay")
+        if catchment is None:
+            raise ValueError("2sfca needs a catchment (km, or the unit of the od costs)")
+        return make_decay("step", catchment=catchment)
+    return make_decay(decay or ("step" if steps is not None else "gaussian"), catchment=catchment,
+                      steps=steps, beta=beta)
+
+
+def accessibility(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    *,
+    method: str = "2sfca",
+    catchment: float | dict | None = None,
+    decay: str | None = None,
+    steps: str | list | None = None,
+    beta: float | None = None,
+    od: pd.DataFrame | None = None,
+    id: str = "id",
+    population: str = "population",
+    capacity: str = "capacity",
+    lon: str = "lon",
+    lat: str = "lat",
+    tier: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    engine: str | Executor = "serial",
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> AccessResult:
+    """Spatial accessibility of every demand point to the supply, by a floating catchment method.
+
+    Parameters
+    ----------
+    demand : DataFrame
+        One row per demand point: ``id``, ``population`` (persons, ≥ 0), and ``lon``,
+        ``lat`` (degrees) unless ``od`` gives the costs.
+    supply : DataFrame
+        One row per site: ``id``, ``capacity`` (beds, physicians, ...; ≥ 0), ``lon``, ``lat``.
+    method : {"2sfca", "e2sfca", "3sfca", "huff2sfca"}
+        See the module docstring.
+    catchment : float or dict, optional
+        ``d₀``: largest cost in reach (km, or the unit of ``od``); with ``tier``, a dict
+        ``{tier: d₀}`` gives each tier its own. Required except with ``steps``.
+    decay : {"step", "gaussian", "power", "exponential"}, optional
+        Distance decay of e2sfca, 3sfca and huff2sfca (default: ``step`` when ``steps``
+        are given, else ``gaussian``). 2SFCA has none.
+    steps : str or list of (bound, weight), optional
+        Zones of the step decay, e.g. ``"10:1,20:0.68,30:0.22"``.
+    beta : float, optional
+        β of the power and exponential decays.
+    od : DataFrame, optional
+        ``origin, destination, cost`` (demand id, site id, cost): replaces the coordinates.
+    id, population, capacity, lon, lat : str
+        Column names (``id`` in both tables).
+    tier : str, optional
+        Supply column of tiers (e.g. primary care, hospital): accessibility is measured per
+        tier. When ``demand`` has the column too, each demand point is measured for its
+        own tier only.
+    chunk_size : int
+        Demand points per task.
+    engine, scheduler, workers
+        Where the chunks run (:func:`healthalloc.engine.get_executor`); results are identical.
+
+    Returns
+    -------
+    AccessResult
+
+    Raises
+    ------
+    DataError
+        Bad tables (see :func:`healthalloc.access._points.points`), or an OD table naming
+        unknown ids.
+    ValueError
+        Bad method, decay or parameters.
+
+    Warns
+    -----
+    UserWarning
+        Demand points with no site in reach (accessibility 0) and sites with no demand in reach.
+
+    Examples
+    --------
+    >>> demand = pd.DataFrame({"id": ["a", "b"], "population": [100, 300],
+    ...                        "lon": [104.0, 104.3], "lat": [30.0, 30.0]})
+    >>> supply = pd.DataFrame({"id": ["h"], "capacity": [8], "lon": [104.1], "lat": [30.0]})
+    >>> accessibility(demand, supply, method="2sfca", catchment=30).access.tolist()
+    [0.02, 0.02]
+    """
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a whole number ≥ 1, got {chunk_size!r}")
+    coords = od is None
+    dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
+    sup = points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords)
+    if tier is None:
+        if isinstance(catchment, dict):
+            raise ValueError("catchment per tier (a dict) needs tier=")
+        groups = [(None, np.arange(len(dem)), np.arange(len(sup)), catchment)]
+    else:
+        groups = _tiers(demand, supply, tier, catchment)
+    parts, sites, decays = [], [], {}
+    with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
+        for label, rows, cols, reach in groups:
+            d = resolve_decay(method, reach, decay, steps, beta)
+            decays[label] = d
+            sub_d, sub_s = dem.subset(rows), sup.subset(cols)
+            res = fca(kernel(sub_d, sub_s, method, d, od), chunk_size=chunk_size, engine=ex)
+            parts.append(_points_frame(sub_d, res, label, tier))
+            sites.append(_sites_frame(sub_s, res, label, tier))
+    frame, site_frame = pd.concat(parts, ignore_index=True), pd.concat(sites, ignore_index=True)
+    _warn_gaps(frame, site_frame, tier)
+    return AccessResult(method=method, decay=decays if tier else decays[None], points=frame,
+                        sites=site_frame, tier=tier)
+
+
+def _tiers(demand, supply, tier, catchment):
+    """(tier, demand rows, site rows, catchment) per tier of the supply, in sorted order."""
+    if tier not in supply.columns:
+        raise DataError(f"supply: no tier column {tier!r}")
+    labels = pd.Index(supply[tier])
+    if labels.isna().any():
+        raise DataError(f"supply: {tier} is missing at {named('row', (np.flatnonzero(labels.isna()) + 1).tolist())}")
+    tiers = sorted(labels.unique(), key=str)
+    if isinstance(catchment, dict):
+        missing = [t for t in tiers if t not in catchment]
+        if missing:
+            raise ValueError(f"catchment has no entry for {named('tier', [show(t) for t in missing])}")
+    own = tier in demand.columns
+    if own:
+        unknown = pd.Index(demand[tier]).difference(pd.Index(tiers))
+        if len(unknown):
+            raise DataError(f"demand: {named('tier', [show(t) for t in unknown])} "
+                            f"{'has' if len(unknown) == 1 else 'have'} no supply")
+    out = []
+    for t in tiers:
+        rows = np.flatnonzero(demand[tier].to_numpy() == t) if own else np.arange(len(demand))
+        out.append((t, rows, np.flatnonzero(labels == t), catchment[t] if isinstance(catchment, dict) else catchment))
+    return out
+
+
+def _points_frame(dem: Points, res: FCA, label, tier) -> pd.DataFrame:
+    frame = pd.DataFrame({"id": dem.ids, "population": dem.amount, "access": res.access, "n_sites": res.n_sites})
+    if dem.lon is not None:
+        frame["lon"], frame["lat"] = dem.lon, dem.lat
+    if tier:
+        frame.insert(1, "tier", label)
+    return frame
+
+
+def _sites_frame(sup: Points, res: FCA, label, tier) -> pd.DataFrame:
+    frame = pd.DataFrame({"id": sup.ids, "capacity": sup.amount, "ratio": res.ratio,
+                          "demand_potential": res.potential, "n_demand": res.n_demand})
+    if sup.lon is not None:
+        frame["lon"], frame["lat"] = sup.lon, sup.lat
+    if tier:
+        frame.insert(1, "tier", label)
+    return frame
+
+
+def _warn_gaps(frame: pd.DataFrame, sites: pd.DataFrame, tier: str | None) -> None:
+    """Warn about demand without a site in reach and sites without demand in reach."""
+    label = (lambda f: [f"{show(a)}/{show(b)}" for a, b in zip(f["id"], f["tier"])]) if tier else \
+        (lambda f: [show(a) for a in f["id"]])
+    lost = frame[frame["n_sites"] == 0]
+    if len(lost):
+        share = lost["population"].sum() / frame["population"].sum() if frame["population"].sum() else math.nan
+        warnings.warn(f"{len(lost)} demand point(s) ({share:.1%} of the population) have no site in reach "
+                      f"and accessibility 0: {listing(label(lost))}", stacklevel=3)
+    idle = sites[sites["n_demand"] == 0]
+    if len(idle):
+        warnings.warn(f"{len(idle)} site(s) have no demand in reach (ratio 0; their capacity of "
+                      f"{idle['capacity'].sum():g} serves no one): {listing(label(idle))}", stacklevel=3)
