@@ -193,7 +193,8 @@ def test_a_semicolon_file_with_decimal_commas_keeps_its_columns(tmp_path):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("", r"^e\.csv: the file is empty$"),
-    ("a,b\n1,2\n3,4,5\n", r"^e\.csv: not a table with commas between columns: Expected 2 fields in line 3, saw 3$"),
+    ("a,b\n1,2\n3,4,5\n",
+     r"^e\.csv: not a table with commas between columns: Expected 2 fields in line 3, saw 3$"),
 ])
 def test_empty_and_ragged_files_name_the_file(tmp_path, text, message):
     path = tmp_path / "e.csv"
@@ -205,7 +206,7 @@ def test_empty_and_ragged_files_name_the_file(tmp_path, text, message):
 def test_a_table_from_one_sheet_keeps_the_other_sheets_column_names(tmp_path):
     path = tmp_path / "book.xlsx"
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        pd.DataFrame({"说明": ["data on the next sheet"]}).to_excel(writer, sheet_name="readme", index=False)
+        pd.DataFrame({"说明": ["see the next sheet"]}).to_excel(writer, sheet_name="readme", index=False)
         FRAME.to_excel(writer, sheet_name="2022年", index=False)
     assert read_table(path).attrs[OTHER_SHEETS] == {
         "file": "book.xlsx", "sheet": "readme", "columns": {"2022年": list(FRAME.columns)}}

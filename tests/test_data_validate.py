@@ -305,6 +305,6 @@ def test_the_command_line_says_which_sheet_holds_the_columns(tmp_path, capsys, h
     assert main([command[0], str(path), *command[1:]]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: unknown column")
-    assert err.endswith("on sheet 'Data' of book.xlsx, not on sheet 'Sheet1' that was read: pass --sheet Data "
-                        "(sheet = 'Data' in a study, sheet= in read_table)\n")
+    assert err.endswith("on sheet 'Data' of book.xlsx, not on sheet 'Sheet1' that was read: "
+                        "pass --sheet Data (sheet = 'Data' in a study, sheet= in read_table)\n")
     assert main([command[0], str(path), "--sheet", "Data", *command[1:]]) == 0
