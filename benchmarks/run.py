@@ -38,6 +38,7 @@ BENCHMARKS = {
     "equity": "equity_speed",
     "spatial": "spatial_speed",
     "engine": "engine_scaling",
+    "cli": "cli_startup",
 }
 
 

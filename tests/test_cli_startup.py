@@ -1,0 +1,27 @@
+"""``healthalloc --help`` loads no analysis: the subcommands are imported when they run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from healthalloc.cli import SUBCOMMANDS, build_parser
+
+
+def test_help_imports_neither_numpy_nor_pandas():
+    code = ("import sys, contextlib, io\n"
+            "from healthalloc.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try: main(['--help'])\n"
+            "    except SystemExit: pass\n"
+            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_help_lists_every_subcommand_and_each_one_builds():
+    text = build_parser().format_help()
+    for name, line in SUBCOMMANDS.items():
+        assert name in text and line[:30] in text
+        sub = build_parser(name)._subparsers._group_actions[0].choices[name]
+        assert sub.format_help().startswith(f"usage: healthalloc {name}")
