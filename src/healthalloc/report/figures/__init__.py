@@ -2,9 +2,10 @@
 
 Every function takes pandas Series or DataFrames (e.g. a result's ``to_frame()``
 columns) and returns a :class:`matplotlib.figure.Figure` with a title and labelled axes;
-none calls ``pyplot.show``. :func:`save` writes SVG and PNG in one call. Chinese text is
-drawn with a CJK font when one is installed (see :data:`CJK_FONTS`), else with the
-default font.
+none calls ``pyplot.show``. :func:`save` writes SVG and PNG in one call. Every figure,
+the QCA configuration chart included, has one style: Chinese text is drawn with an
+installed CJK font (:func:`cjk_font`; one installed after matplotlib cached its font list
+is found too), and text that no installed font can draw gives one warning.
 
 ==========================  ====================================================
 :func:`choropleth`          one value per province or Guangxi city
