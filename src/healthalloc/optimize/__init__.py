@@ -1,0 +1,16 @@
+"""What allocation would be better: capacity re-allocation, facility location, scenarios.
+
+==========================  ===============================================================
+:func:`optimize_capacity`   re-allocate a fixed total for the most equal accessibility
+                            (Wang & Tang 2013; QP, integer and linear variants)
+:func:`locate`              MCLP, p-median and LSCP as exact MILPs (HiGHS), existing sites fixed open
+==========================  ===============================================================
+
+Every model goes through :mod:`healthalloc.solver`; infeasible inputs name the binding
+constraint.
+"""
+
+from healthalloc.optimize.capacity import OBJECTIVES, CapacityResult, optimize_capacity
+from healthalloc.optimize.location import MODELS, LocationResult, locate
+
+__all__ = ["MODELS", "OBJECTIVES", "CapacityResult", "LocationResult", "locate", "optimize_capacity"]

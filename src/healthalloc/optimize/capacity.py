@@ -1,0 +1,381 @@
+"""Capacity optimization: re-allocate a fixed total among existing sites for the most equal access.
+
+Maximal accessibility equality (Wang & Tang 2013): choose capacities ``Sⱼ`` with
+``Σⱼ Sⱼ = T`` (default: today's total) and ``Lⱼ ≤ Sⱼ ≤ Uⱼ`` to
+
+    minimize  Σᵢ Pᵢ (Aᵢ − Ā)²,    Ā = Σᵢ Pᵢ Aᵢ / Σᵢ Pᵢ,
+
+with ``A = M S`` the accessibility of a floating catchment method
+(:mod:`healthalloc.access.fca`): ``Mᵢⱼ = Kᵢⱼ / Dⱼ``, linear in ``S`` for fixed demand
+potentials ``Dⱼ`` (exact for 2SFCA, E2SFCA and 3SFCA; for Huff-2SFCA the choice
+probabilities are held at today's capacities). The sums run over the demand points with
+a site in reach: the others have ``A = 0`` whatever the allocation (they are reported by
+the accessibility warning), and including them would only reward wasting capacity.
+
+``objective="variance"`` is the convex QP above, solved by HiGHS after scaling (capacities
+in units of ``T/m``, accessibility in units of ``T/ΣP``, so the Hessian's entries are near
+1: as posed, with populations in the thousands, they are near 1e-6 and HiGHS' QP solver
+stalls). With ``integer=True`` (whole beds) the QP optimum is rounded (largest remainders,
+keeping ``T``) and improved by moving one unit between two sites while that lowers the
+objective: a local optimum, reported as such (HiGHS has no mixed-integer QP).
+``objective="shortfall"`` is the linear variant: minimize the largest shortfall
+``maxᵢ (Ā − Aᵢ)``; with ``integer=True`` an exact MILP.
+
+References
+----------
+Wang, F. & Tang, Q. (2013). Planning toward equal accessibility to services: a quadratic
+programming approach. *Environment and Planning B* 40(2), 195–212.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from healthalloc.access._points import Points, points
+from healthalloc.access.fca import kernel, resolve_decay, selection_matrix
+from healthalloc.access.result import access_equity
+from healthalloc.data._messages import listing, show
+from healthalloc.data.validate import DataError
+from healthalloc.solver import INF, solve_lp, solve_milp, solve_qp
+
+__all__ = ["OBJECTIVES", "CapacityModel", "CapacityResult", "capacity_model", "optimize_capacity"]
+
+OBJECTIVES = ("variance", "shortfall")
+"""``variance``: Σ Pᵢ (Aᵢ − Ā)² (QP); ``shortfall``: the largest Ā − Aᵢ (LP)."""
+
+#: Largest number of sites for the integer variance heuristic (it holds an m × m Hessian).
+MAX_INTEGER_SITES = 3000
+
+
+@dataclass(frozen=True)
+class CapacityModel:
+    """Accessibility as a linear function of capacity, over the demand points in reach.
+
+    Attributes
+    ----------
+    matrix : sparse matrix
+        ``M`` (served demand points × sites): ``A = M @ S``.
+    population : ndarray
+        ``Pᵢ`` of the served demand points.
+    served : ndarray of bool
+        Which demand points (of the whole table) have a site in reach and population.
+    """
+
+    matrix: sp.csr_matrix
+    population: np.ndarray
+    served: np.ndarray
+
+    @property
+    def mean_row(self) -> np.ndarray:
+        """``a`` with ``Ā = a @ S``."""
+        return np.asarray(self.matrix.T @ self.population).ravel() / self.population.sum()
+
+    def access(self, capacity: np.ndarray) -> np.ndarray:
+        """``A = M S`` of the served demand points."""
+        return self.matrix @ np.asarray(capacity, float)
+
+    def objective(self, capacity: np.ndarray) -> float:
+        """``Σᵢ Pᵢ (Aᵢ − Ā)²``."""
+        a = self.access(capacity)
+        return float(self.population @ (a - self.population @ a / self.population.sum()) ** 2)
+
+    def shortfall(self, capacity: np.ndarray) -> float:
+        """``maxᵢ (Ā − Aᵢ)``."""
+        a = self.access(capacity)
+        return float((self.population @ a / self.population.sum() - a).max())
+
+    def hessian(self) -> np.ndarray:
+        """``H`` (dense, m × m) with ``objective(S) = ½ Sᵀ H S``."""
+        weighted = self.matrix.T @ sp.diags(self.population) @ self.matrix
+        a = self.mean_row
+        return 2 * (weighted.toarray() - self.population.sum() * np.outer(a, a))
+
+
+def capacity_model(dem: Points, sup: Points, method: str, decay, od=None) -> CapacityModel:
+    """The :class:`CapacityModel` of checked demand and supply (capacities as of today)."""
+    K = selection_matrix(kernel(dem, sup, method, decay, od))
+    potential = np.asarray(K.T @ dem.amount).ravel()
+    inverse = np.divide(1.0, potential, out=np.zeros_like(potential), where=potential > 0)
+    M = sp.csr_matrix(K @ sp.diags(inverse))
+    served = (np.diff(M.indptr) > 0) & (dem.amount > 0)
+    return CapacityModel(M[served], dem.amount[served], served)
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """A re-allocation of capacity and how it changes accessibility.
+
+    Attributes
+    ----------
+    method, objective : str
+        The accessibility method and the objective (``variance`` or ``shortfall``).
+    integer : bool
+        Whole units.
+    sites : DataFrame
+        ``id``, ``capacity_before``, ``capacity_after``, ``change``, ``lower``, ``upper``.
+    points : DataFrame
+        Served demand points: ``id``, ``population``, ``access_before``, ``access_after``.
+    total : float
+        ``T``.
+    objective_before, objective_after : float
+        The objective's value today and after (``Σ Pᵢ (Aᵢ − Ā)²`` in (capacity per
+        person)² × persons, or the largest shortfall in capacity per person).
+    equity_before, equity_after : dict
+        :func:`healthalloc.access.access_equity` of both allocations (threshold: today's mean).
+    status : str
+        Solver status (``Optimal``; ``local optimum`` for the integer variance heuristic).
+    gap : float
+        Relative MIP gap (0 for continuous models and proven optima).
+    model : CapacityModel
+        The linear model ``A = M S``.
+    """
+
+    method: str
+    objective: str
+    integer: bool
+    sites: pd.DataFrame
+    points: pd.DataFrame
+    total: float
+    objective_before: float
+    objective_after: float
+    equity_before: dict
+    equity_after: dict
+    status: str
+    gap: float
+    model: CapacityModel
+
+    @property
+    def capacity(self) -> pd.Series:
+        """The new capacity per site id."""
+        return self.sites.set_index("id")["capacity_after"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per site: ``id``, ``capacity_before``, ``capacity_after``, ``change``, ``lower``, ``upper``."""
+        return self.sites.copy()
+
+    def summary_dict(self) -> dict:
+        """The figures of the ``.summary.json`` file of ``healthalloc optimize capacity``."""
+        return {"method": self.method, "objective": self.objective, "integer": self.integer,
+                "total": self.total, "objective_before": self.objective_before,
+                "objective_after": self.objective_after, "gini_before": self.equity_before["gini"],
+                "gini_after": self.equity_after["gini"], "theil_t_before": self.equity_before["theil_t"],
+                "theil_t_after": self.equity_after["theil_t"], "status": self.status, "gap": self.gap}
+
+    def summary(self) -> pd.DataFrame:
+        """Before/after table: objective, mean accessibility, Gini, Theil L and T, share below today's mean."""
+        rows = [("objective", self.objective_before, self.objective_after)]
+        rows += [(k, self.equity_before[k], self.equity_after[k])
+                 for k in ("mean", "gini", "theil_l", "theil_t", "share_below")]
+        frame = pd.DataFrame(rows, columns=["measure", "before", "after"])
+        frame["change"] = frame["after"] - frame["before"]
+        return frame
+
+
+def optimize_capacity(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    *,
+    method: str = "2sfca",
+    catchment: float | None = None,
+    decay: str | None = None,
+    steps=None,
+    beta: float | None = None,
+    od: pd.DataFrame | None = None,
+    total: float | None = None,
+    lower: str | float | np.ndarray | None = None,
+    upper: str | float | np.ndarray | None = None,
+    objective: str = "variance",
+    integer: bool = False,
+    time_limit: float | None = None,
+    id: str = "id",
+    population: str = "population",
+    capacity: str = "capacity",
+    lon: str = "lon",
+    lat: str = "lat",
+) -> CapacityResult:
+    """Re-allocate capacity among the sites to equalize accessibility (Wang & Tang 2013).
+
+    Parameters
+    ----------
+    demand, supply, method, catchment, decay, steps, beta, od, id, population, capacity, lon, lat
+        As in :func:`healthalloc.access.accessibility`.
+    total : float, optional
+        ``T``, the capacity to allocate (default: today's total).
+    lower, upper : str, float or array, optional
+        Bounds ``Lⱼ``, ``Uⱼ`` per site: a supply column, one number for all, or one per
+        site (default 0 and unbounded).
+    objective : {"variance", "shortfall"}
+        See the module docstring.
+    integer : bool
+        Whole units (beds): ``T`` and the bounds are then rounded inwards.
+    time_limit : float, optional
+        Seconds for the MILP (``objective="shortfall"``, ``integer=True``).
+
+    Returns
+    -------
+    CapacityResult
+
+    Raises
+    ------
+    DataError
+        Bad tables or bounds (naming the sites), or bounds that cannot meet ``T``: the
+        message names the binding constraint (lower bounds summing above ``T``, upper
+        bounds summing below it, a site whose lower bound exceeds its upper bound).
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    coords = od is None
+    dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
+    sup = points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords)
+    model = capacity_model(dem, sup, method, resolve_decay(method, catchment, decay, steps, beta), od)
+    if not model.served.any():
+        raise DataError("no demand point with population has a site in reach: nothing to equalize")
+    before = sup.amount
+    total = float(before.sum() if total is None else total)
+    lo, hi = _bounds(supply, sup, lower, "lower", 0.0), _bounds(supply, sup, upper, "upper", math.inf)
+    if integer:
+        total, lo, hi = math.floor(total + 1e-9), np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
+    _check_feasible(sup, total, lo, hi)
+    if objective == "variance":
+        after, status, gap = _variance(model, total, lo, hi)
+        if integer:
+            after, status = _improve_integer(model, after, total, lo, hi)
+        value = model.objective
+    else:
+        after, status, gap = _shortfall(model, total, lo, hi, integer, time_limit)
+        value = model.shortfall
+    a0, a1 = model.access(before), model.access(after)
+    eq0 = access_equity(a0, model.population)
+    eq1 = access_equity(a1, model.population, eq0["mean"])
+    sites = pd.DataFrame({"id": sup.ids, "capacity_before": before, "capacity_after": after,
+                          "change": after - before, "lower": lo, "upper": hi})
+    pts = pd.DataFrame({"id": dem.ids[model.served], "population": model.population,
+                        "access_before": a0, "access_after": a1})
+    return CapacityResult(method, objective, integer, sites, pts, total, value(before), value(after),
+                          eq0, eq1, status, gap, model)
+
+
+def _bounds(frame: pd.DataFrame, sup: Points, value, which: str, default: float) -> np.ndarray:
+    """Per-site bounds from a column, a number or an array; DataError naming bad sites."""
+    if value is None:
+        return np.full(len(sup), default)
+    if isinstance(value, str):
+        if value not in frame.columns:
+            raise DataError(f"supply: no {which}-bound column {value!r}")
+        raw = frame[value]
+        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+    else:
+        numbers = np.broadcast_to(np.asarray(value, float), (len(sup),)).copy()
+    bad = np.isnan(numbers) | (numbers < 0)
+    if bad.any():
+        raise DataError(f"supply: {which} bounds must be numbers ≥ 0; not at id "
+                        f"{listing([f'{show(i)} ({show(v)})' for i, v in zip(sup.ids[bad], numbers[bad])])}")
+    return numbers
+
+
+def _check_feasible(sup: Points, total: float, lo: np.ndarray, hi: np.ndarray) -> None:
+    """DataError naming the binding constraint when no allocation meets the bounds and ``T``."""
+    crossed = lo > hi
+    if crossed.any():
+        cells = [f"{show(i)} ({show(a)} > {show(b)})" for i, a, b in zip(sup.ids[crossed], lo[crossed], hi[crossed])]
+        raise DataError(f"infeasible: lower bound above upper bound at site {listing(cells)}")
+    if not (math.isfinite(total) and total > 0):
+        raise DataError(f"infeasible: the total capacity must be > 0, got {show(total)}")
+    if lo.sum() > total * (1 + 1e-12):
+        raise DataError(f"infeasible: the lower bounds sum to {lo.sum():g}, above the total {total:g} "
+                        "(binding constraint: Σ S = T with S ≥ lower)")
+    if hi.sum() < total * (1 - 1e-12):
+        raise DataError(f"infeasible: the upper bounds sum to {hi.sum():g}, below the total {total:g} "
+                        "(binding constraint: Σ S = T with S ≤ upper)")
+
+
+def _rows(model: CapacityModel, c: float) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """``-c M`` and ``-c a`` (one row) over the capacity columns."""
+    return -c * model.matrix, sp.csr_matrix(-c * model.mean_row)
+
+
+def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, str, float]:
+    """The scaled QP: columns x (S / s_S), μ (Ā / s_A), ε (n, (A − Ā) / s_A)."""
+    n, m = model.matrix.shape
+    s_S, s_A = total / m, total / model.population.sum()
+    c = s_S / s_A
+    MA, aA = _rows(model, c)
+    A = sp.vstack([
+        sp.hstack([MA, np.ones((n, 1)), sp.identity(n)]),                  # ε + μ − c M x = 0
+        sp.hstack([aA, sp.csr_matrix([[1.0]]), sp.csr_matrix((1, n))]),   # μ − c a x = 0
+        sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, 1 + n))]),  # Σ x = T / s_S
+    ]).tocsc()
+    rhs = np.r_[np.zeros(n + 1), total / s_S]
+    weight = n * model.population / model.population.sum()
+    Q = sp.diags(np.r_[np.zeros(m + 1), 2 * weight])
+    sol = solve_qp(np.zeros(m + 1 + n), Q, A, rhs, rhs, np.r_[lo / s_S, -INF, np.full(n, -INF)],
+                   np.r_[np.where(np.isfinite(hi), hi / s_S, INF), INF, np.full(n, INF)])
+    return _clip(sol.x[:m] * s_S, total, lo, hi), sol.status, 0.0
+
+
+def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, time_limit) -> tuple[np.ndarray, str, float]:
+    """The LP/MILP: columns y (S / s_S), μ (Ā / s_A), z (largest shortfall / s_A)."""
+    n, m = model.matrix.shape
+    s_S = 1.0 if integer else total / m  # whole units stay whole
+    s_A = total / model.population.sum()
+    c = s_S / s_A
+    MA, aA = _rows(model, c)
+    A = sp.vstack([
+        sp.hstack([MA, np.ones((n, 1)), -np.ones((n, 1))]),               # μ − c M y − z ≤ 0
+        sp.hstack([aA, sp.csr_matrix([[1.0, 0.0]])]),                      # μ − c a y = 0
+        sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, 2))]),  # Σ y = T / s_S
+    ]).tocsc()
+    row_lo = np.r_[np.full(n, -INF), 0.0, total / s_S]
+    row_hi = np.r_[np.zeros(n), 0.0, total / s_S]
+    col_lo = np.r_[lo / s_S, -INF, -INF]
+    col_hi = np.r_[np.where(np.isfinite(hi), hi / s_S, INF), INF, INF]
+    cost = np.r_[np.zeros(m + 1), 1.0]
+    if integer:
+        sol = solve_milp(cost, A, row_lo, row_hi, col_lo, col_hi, np.r_[np.ones(m, bool), False, False],
+                         time_limit=time_limit)
+        return np.round(sol.x[:m]), sol.status, sol.gap
+    lp = solve_lp(cost, A, row_lo, row_hi, col_lo, col_hi)
+    return _clip(lp.x[:m] * s_S, total, lo, hi), lp.status, 0.0
+
+
+def _clip(S: np.ndarray, total: float, lo, hi) -> np.ndarray:
+    """Remove the solver's rounding: within the bounds, summing to ``total``."""
+    S = np.clip(S, lo, hi)
+    free = (S > lo) & (S < hi)
+    if free.any():
+        S[free] += (total - S.sum()) / free.sum()
+    return S
+
+
+def _improve_integer(model: CapacityModel, S: np.ndarray, total: float, lo, hi) -> tuple[np.ndarray, str]:
+    """Round to whole units keeping ``total`` (largest remainders), then move one unit at a
+    time from site a to site b while that lowers ``½ Sᵀ H S``: a local optimum."""
+    m = len(S)
+    if m > MAX_INTEGER_SITES:
+        raise ValueError(f"the integer variance re-allocation handles at most {MAX_INTEGER_SITES} sites "
+                         f"(got {m}); use objective='shortfall' (an exact MILP) or integer=False")
+    whole = np.clip(np.floor(S + 1e-9), lo, hi)
+    short = int(round(total - whole.sum()))
+    room = np.flatnonzero(whole < hi)
+    order = room[np.argsort(-(S - whole)[room], kind="stable")]
+    whole[order[:short]] += 1
+    H = model.hessian()
+    diag = np.diag(H)
+    grad = H @ whole
+    while True:
+        # Δ(a → b) = g_b − g_a + ½ (H_aa + H_bb − 2 H_ab)
+        delta = grad[None, :] - grad[:, None] + 0.5 * (diag[:, None] + diag[None, :] - 2 * H)
+        delta[whole <= lo, :] = np.inf
+        delta[:, whole >= hi] = np.inf
+        np.fill_diagonal(delta, np.inf)
+        a, b = np.unravel_index(np.argmin(delta), delta.shape)
+        if not delta[a, b] < -1e-12 * max(1.0, abs(whole @ grad)):
+            return whole, "local optimum (rounded QP optimum, improved by unit moves)"
+        whole[a] -= 1
+        whole[b] += 1
+        grad += H[:, b] - H[:, a]

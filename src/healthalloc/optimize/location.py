@@ -1,0 +1,298 @@
+"""Facility location as exact MILPs through HiGHS: MCLP, p-median and LSCP.
+
+Demand points ``i`` (population ``Pᵢ``), candidate sites ``j`` (``xⱼ ∈ {0, 1}``: open a
+new facility) and existing sites (fixed open); costs ``dᵢⱼ`` (great-circle km or an OD
+table); coverage ``aᵢⱼ = [dᵢⱼ ≤ r]``.
+
+``mclp`` (maximal covering location; Church & ReVelle 1974)
+    maximize ``Σᵢ Pᵢ yᵢ`` subject to ``yᵢ ≤ Σⱼ aᵢⱼ xⱼ``, ``Σⱼ xⱼ = p``, ``0 ≤ yᵢ ≤ 1``,
+    over the demand not already covered by an existing site.
+``pmedian`` (Hakimi 1964; ReVelle & Swain 1970)
+    minimize ``Σᵢ Pᵢ Σⱼ dᵢⱼ zᵢⱼ`` subject to ``Σⱼ zᵢⱼ = 1``, ``zᵢⱼ ≤ xⱼ``, ``Σⱼ xⱼ = p`` (new
+    sites), existing sites open; with a radius, no demand is assigned beyond it. Pairs
+    farther than a demand point's nearest existing site are never used and are left out.
+``lscp`` (location set covering; Toregas et al. 1971)
+    minimize ``Σⱼ xⱼ`` subject to ``Σⱼ aᵢⱼ xⱼ ≥ 1`` for every populated demand point not
+    covered by an existing site; one that no candidate covers is an error naming it.
+
+The reported ``objective`` is the covered population (mclp), the population-weighted
+total cost (pmedian, persons × km) or the number of new sites (lscp), recomputed from
+the chosen sites; ``status`` and ``gap`` are HiGHS' (a time limit may end the search
+with a feasible, unproven solution and a positive gap).
+
+References
+----------
+Church, R. & ReVelle, C. (1974). The maximal covering location problem. *Papers of the
+Regional Science Association* 32, 101–118.
+Hakimi, S. L. (1964). Optimum locations of switching centers and the absolute centers and
+medians of a graph. *Operations Research* 12(3), 450–459.
+ReVelle, C. & Swain, R. (1970). Central facilities location. *Geographical Analysis* 2(1), 30–42.
+Toregas, C., Swain, R., ReVelle, C. & Bergman, L. (1971). The location of emergency
+service facilities. *Operations Research* 19(6), 1363–1373.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from healthalloc.access._points import Points, costs, points
+from healthalloc.access.distance import Pairs
+from healthalloc.data._messages import named, show
+from healthalloc.data.validate import DataError
+from healthalloc.solver import solve_milp
+
+__all__ = ["MODELS", "LocationResult", "locate"]
+
+MODELS = ("mclp", "pmedian", "lscp")
+"""The location models."""
+
+_HALF_EARTH_KM = 20_016.0  # farther than any two points on the globe
+
+
+@dataclass(frozen=True)
+class LocationResult:
+    """Chosen sites and what they achieve.
+
+    Attributes
+    ----------
+    model : str
+        ``mclp``, ``pmedian`` or ``lscp``.
+    candidates : DataFrame
+        One row per candidate: ``id``, ``selected`` (1/0), ``covered_population``
+        (population within the radius of the site, when a radius is given).
+    points : DataFrame
+        One row per demand point: ``id``, ``population``, ``site`` (id of the nearest
+        open site within reach, missing if none), ``cost`` to it and ``covered`` (1/0,
+        within the radius).
+    objective : float
+        See the module docstring.
+    covered_population, total_population : float
+        Population within the radius of an open site (existing or new), and in all.
+    n_selected : int
+        New sites opened.
+    status : str
+        HiGHS' model status (``Optimal``, ``Time limit reached``, ...).
+    gap : float
+        Relative MIP gap (0 when proven optimal).
+    p, radius : float or None
+        The settings.
+    n_existing : int
+        Existing sites (open).
+    seconds : float
+        Wall time of the solve.
+    """
+
+    model: str
+    candidates: pd.DataFrame
+    points: pd.DataFrame
+    objective: float
+    covered_population: float
+    total_population: float
+    n_selected: int
+    status: str
+    gap: float
+    p: int | None
+    radius: float | None
+    n_existing: int
+    seconds: float
+
+    @property
+    def selected(self) -> pd.Index:
+        """Ids of the chosen candidates."""
+        return pd.Index(self.candidates.loc[self.candidates["selected"] == 1, "id"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per candidate: ``id``, ``selected`` (1/0), ``covered_population``."""
+        return self.candidates.copy()
+
+    def summary_dict(self) -> dict:
+        """The ``.summary.json`` of ``healthalloc optimize location``."""
+        return {"model": self.model, "objective": self.objective, "covered_population": self.covered_population,
+                "n_selected": self.n_selected, "status": self.status, "gap": self.gap,
+                "total_population": self.total_population,
+                "coverage": self.covered_population / self.total_population if self.total_population else math.nan,
+                "p": self.p, "radius": self.radius, "n_existing": self.n_existing, "seconds": self.seconds}
+
+    def summary(self) -> pd.DataFrame:
+        """:meth:`summary_dict` as a one-row table."""
+        return pd.DataFrame([self.summary_dict()])
+
+
+def locate(
+    demand: pd.DataFrame,
+    candidates: pd.DataFrame,
+    *,
+    model: str = "mclp",
+    p: int | None = None,
+    radius: float | None = None,
+    existing: pd.DataFrame | None = None,
+    od: pd.DataFrame | None = None,
+    time_limit: float | None = None,
+    id: str = "id",
+    population: str = "population",
+    lon: str = "lon",
+    lat: str = "lat",
+) -> LocationResult:
+    """Choose sites for new facilities: MCLP, p-median or LSCP (see the module docstring).
+
+    Parameters
+    ----------
+    demand : DataFrame
+        ``id``, ``population`` (≥ 0), ``lon``, ``lat`` per demand point.
+    candidates : DataFrame
+        ``id``, ``lon``, ``lat`` per candidate site (other columns are ignored).
+    model : {"mclp", "pmedian", "lscp"}
+    p : int, optional
+        New sites to open (mclp, pmedian; required).
+    radius : float, optional
+        Coverage radius ``r`` (km or the OD cost unit): required for mclp and lscp; for
+        pmedian the largest assignment cost (default: none).
+    existing : DataFrame, optional
+        Existing sites (``id``, ``lon``, ``lat``), open in every solution; ids distinct
+        from the candidates'.
+    od : DataFrame, optional
+        ``origin, destination, cost`` from demand ids to candidate and existing ids.
+    time_limit : float, optional
+        Seconds for HiGHS; the best solution found is returned with its gap.
+
+    Returns
+    -------
+    LocationResult
+
+    Raises
+    ------
+    DataError
+        Bad tables; an uncoverable demand point (lscp) or one with no site within the
+        radius (pmedian), named.
+    ValueError
+        Bad model, p or radius.
+    """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    if model == "lscp" and p is not None:
+        raise ValueError("lscp finds the fewest sites itself; p is for mclp and pmedian")
+    if model != "lscp" and (p is None or isinstance(p, bool) or not float(p).is_integer() or p < 0):
+        raise ValueError(f"{model} needs p, the number of new sites (a whole number ≥ 0), got {p!r}")
+    if radius is None and model != "pmedian":
+        raise ValueError(f"{model} needs a radius (km, or the unit of the od costs)")
+    if radius is not None and not (math.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius must be a finite cost > 0, got {radius!r}")
+    coords = od is None
+    dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
+    cand = points(candidates, "candidates", None, id=id, lon=lon, lat=lat, coordinates=coords)
+    old = (points(existing, "existing", None, id=id, lon=lon, lat=lat, coordinates=coords)
+           if existing is not None else cand.subset(np.zeros(len(cand), bool)))
+    both = old.ids.intersection(cand.ids)
+    if len(both):
+        raise DataError(f"{named('id', [show(v) for v in both])} {'is' if len(both) == 1 else 'are'} both "
+                        "an existing site and a candidate; list each site once")
+    if p is not None and p > len(cand):
+        raise ValueError(f"p = {p} new sites but only {len(cand)} candidates")
+    sites = Points("sites", old.ids.append(cand.ids), np.zeros(len(old) + len(cand)),
+                   None if old.lon is None else np.r_[old.lon, cand.lon],
+                   None if old.lat is None else np.r_[old.lat, cand.lat])
+    pairs = costs(dem, sites, radius if radius is not None else _HALF_EARTH_KM, od).pairs()
+    present = sp.csr_matrix((np.ones(len(pairs.i)), (pairs.i, pairs.j)), shape=(len(dem), len(sites)))
+    start = time.perf_counter()
+    solve = {"mclp": _mclp, "pmedian": _pmedian, "lscp": _lscp}[model]
+    chosen, status, gap = solve(dem, present, pairs, len(old), p, time_limit)
+    seconds = time.perf_counter() - start
+    return _result(model, dem, cand, sites, present, pairs, len(old), chosen, status, gap, p, radius, seconds)
+
+
+def _mclp(dem: Points, present, pairs: Pairs, n_old: int, p: int, time_limit):
+    P = dem.amount
+    covered_old = np.asarray(present[:, :n_old].sum(axis=1)).ravel() > 0
+    cover = present[:, n_old:].tocsr()
+    rows = np.flatnonzero(~covered_old & (P > 0) & (np.diff(cover.indptr) > 0))
+    a = cover[rows]
+    n, m = len(rows), a.shape[1]
+    if n == 0 or p == 0:
+        return np.zeros(m, bool), "Optimal", 0.0
+    A = sp.vstack([sp.hstack([-a, sp.identity(n)]),                      # y_i − Σ a_ij x_j ≤ 0
+                   sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, n))])]).tocsc()
+    weight = P[rows] / P[rows].mean()
+    sol = solve_milp(np.r_[np.zeros(m), -weight], A, np.r_[np.full(n, -np.inf), p], np.r_[np.zeros(n), p],
+                     np.zeros(m + n), np.ones(m + n), np.r_[np.ones(m, bool), np.zeros(n, bool)],
+                     time_limit=time_limit)
+    return sol.x[:m] > 0.5, sol.status, sol.gap
+
+
+def _pmedian(dem: Points, present, pairs: Pairs, n_old: int, p: int, time_limit):
+    P = dem.amount
+    m_all = present.shape[1]
+    demand = np.flatnonzero(P > 0)
+    lost = demand[np.diff(present.indptr)[demand] == 0]
+    if len(lost):
+        raise DataError(f"pmedian: {named('demand point', [show(v) for v in dem.ids[lost]])} "
+                        f"{'has' if len(lost) == 1 else 'have'} no site within the radius")
+    # pairs farther than the demand point's nearest existing site are never used
+    best = np.full(len(P), np.inf)
+    old = pairs.j < n_old
+    np.minimum.at(best, pairs.i[old], pairs.cost[old])
+    keep = (P[pairs.i] > 0) & (pairs.cost <= best[pairs.i])
+    i, j, d = pairs.i[keep], pairs.j[keep], pairs.cost[keep]
+    k = len(i)
+    scale = max(float((P[i] * d).mean()), 1e-12)
+    z = m_all + np.arange(k)  # columns: x (every site; existing fixed at 1), then z (one per pair)
+    assign = sp.csr_matrix((np.ones(k), (np.searchsorted(demand, i), z)), shape=(len(demand), m_all + k))
+    link = sp.csr_matrix((np.r_[np.ones(k), -np.ones(k)], (np.r_[np.arange(k), np.arange(k)], np.r_[z, j])),
+                         shape=(k, m_all + k))                          # z_ij − x_j ≤ 0
+    count = sp.csr_matrix((np.ones(m_all - n_old), (np.zeros(m_all - n_old, int), np.arange(n_old, m_all))),
+                          shape=(1, m_all + k))                         # Σ new x_j = p
+    A = sp.vstack([assign, link, count]).tocsc()
+    lo = np.r_[np.ones(len(demand)), np.full(k, -np.inf), p]
+    hi = np.r_[np.ones(len(demand)), np.zeros(k), p]
+    col_lo = np.r_[np.ones(n_old), np.zeros(m_all - n_old + k)]
+    sol = solve_milp(np.r_[np.zeros(m_all), P[i] * d / scale], A, lo, hi, col_lo, np.ones(m_all + k),
+                     np.r_[np.ones(m_all, bool), np.zeros(k, bool)], time_limit=time_limit)
+    return sol.x[n_old:m_all] > 0.5, sol.status, sol.gap
+
+
+def _lscp(dem: Points, present, pairs: Pairs, n_old: int, p, time_limit):
+    P = dem.amount
+    covered_old = np.asarray(present[:, :n_old].sum(axis=1)).ravel() > 0
+    need = np.flatnonzero(~covered_old & (P > 0))
+    a = present[:, n_old:].tocsr()[need]
+    lost = need[np.diff(a.indptr) == 0]
+    if len(lost):
+        raise DataError(f"lscp: {named('demand point', [show(v) for v in dem.ids[lost]])} "
+                        f"{'is' if len(lost) == 1 else 'are'} within the radius of no candidate or existing "
+                        "site, so no set of sites covers everyone; enlarge the radius, add candidates or "
+                        "drop the point")
+    m = a.shape[1]
+    if len(need) == 0:
+        return np.zeros(m, bool), "Optimal", 0.0
+    sol = solve_milp(np.ones(m), a, np.ones(len(need)), np.full(len(need), np.inf), np.zeros(m), np.ones(m),
+                     np.ones(m, bool), time_limit=time_limit)
+    return sol.x > 0.5, sol.status, sol.gap
+
+
+def _result(model, dem, cand, sites, present, pairs, n_old, chosen, status, gap, p, radius,
+            seconds) -> LocationResult:
+    """Recompute every figure from the chosen sites: each demand point's nearest open site."""
+    is_open = np.r_[np.ones(n_old, bool), chosen]
+    P = dem.amount
+    use = is_open[pairs.j]
+    i, j, d = pairs.i[use], pairs.j[use], pairs.cost[use]
+    order = np.lexsort((d, i))
+    first = order[np.r_[True, np.diff(i[order]) > 0]] if len(order) else order
+    site, cost = np.full(len(dem), -1), np.full(len(dem), np.nan)
+    site[i[first]], cost[i[first]] = j[first], d[first]
+    covered = (site >= 0) & (cost <= (radius if radius is not None else np.inf))
+    cand_cover = (np.asarray(present[:, n_old:].T @ P).ravel() if radius is not None
+                  else np.full(len(cand), np.nan))
+    total, covered_pop = float(P.sum()), float(P[covered].sum())
+    objective = {"mclp": covered_pop, "pmedian": float(np.nansum(P * cost)), "lscp": float(chosen.sum())}[model]
+    cands = pd.DataFrame({"id": cand.ids, "selected": chosen.astype(int), "covered_population": cand_cover})
+    names = sites.ids.to_numpy(dtype=object)
+    pts = pd.DataFrame({"id": dem.ids, "population": P, "site": np.where(site >= 0, names[site], None),
+                        "cost": cost, "covered": covered.astype(int)})
+    return LocationResult(model, cands, pts, objective, covered_pop, total, int(chosen.sum()), status, gap,
+                          p, radius, n_old, seconds)
