@@ -4,6 +4,8 @@
 :func:`optimize_capacity`   re-allocate a fixed total for the most equal accessibility
                             (Wang & Tang 2013; QP, integer and linear variants)
 :func:`locate`              MCLP, p-median and LSCP as exact MILPs (HiGHS), existing sites fixed open
+:func:`scenario`            before/after tables: accessibility, coverage, Gini/Theil, DEA efficiency
+:func:`plan`                two-step planning: site new facilities (MCLP), then size them
 ==========================  ===============================================================
 
 Every model goes through :mod:`healthalloc.solver`; infeasible inputs name the binding
@@ -12,5 +14,7 @@ constraint.
 
 from healthalloc.optimize.capacity import OBJECTIVES, CapacityResult, optimize_capacity
 from healthalloc.optimize.location import MODELS, LocationResult, locate
+from healthalloc.optimize.scenario import PlanResult, ScenarioResult, plan, scenario
 
-__all__ = ["MODELS", "OBJECTIVES", "CapacityResult", "LocationResult", "locate", "optimize_capacity"]
+__all__ = ["MODELS", "OBJECTIVES", "CapacityResult", "LocationResult", "PlanResult", "ScenarioResult", "locate",
+           "optimize_capacity", "plan", "scenario"]

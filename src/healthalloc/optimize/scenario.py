@@ -1,0 +1,243 @@
+"""Scenarios: before/after tables of an allocation, and two-step planning (site, then size).
+
+:func:`scenario` measures two supply tables (today's and a planned one) on the same
+demand: accessibility by the chosen floating catchment method (each recomputed in full,
+so Huff-2SFCA's probabilities follow the new capacities), population coverage within a
+radius, the population-weighted Gini and Theil indices of accessibility, the share of the
+population below today's mean and, where the sites carry DEA inputs and outputs, their
+efficiency on one common frontier (both scenarios' sites pooled, the re-allocated capacity
+replacing its input column; outputs as given in each table). Seed 002's claim — a planned
+allocation lowers inequality and raises efficiency without changing the total — is then
+one table.
+
+:func:`plan` sites ``p`` new facilities among candidates by the MCLP (existing sites open),
+then sizes them with ``added`` capacity for the most equal accessibility (existing
+capacities fixed; :func:`~healthalloc.optimize.optimize_capacity`), and compares the
+result with today's supply through :func:`scenario`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from healthalloc.access._points import costs, points
+from healthalloc.access.fca import accessibility
+from healthalloc.access.result import AccessResult, access_equity
+from healthalloc.efficiency import dea
+from healthalloc.optimize.capacity import CapacityResult, optimize_capacity
+from healthalloc.optimize.location import LocationResult, locate
+
+__all__ = ["PlanResult", "ScenarioResult", "plan", "scenario"]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Before/after comparison of two supply tables on the same demand.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        ``measure``, ``before``, ``after``, ``change``: total capacity, sites, mean
+        accessibility (population-weighted), Gini, Theil L and T, share of the population
+        below today's mean, unreachable population share, coverage within the radius and,
+        with DEA columns, mean efficiency.
+    points : DataFrame
+        ``id``, ``population``, ``access_before``, ``access_after``, ``change``.
+    sites : DataFrame
+        ``id``, ``capacity_before``, ``capacity_after`` (missing where a site is absent).
+    efficiency : DataFrame or None
+        ``id``, ``efficiency_before``, ``efficiency_after`` (common VRS input-oriented frontier).
+    before, after : AccessResult
+        The two accessibility analyses (for maps).
+    """
+
+    summary: pd.DataFrame
+    points: pd.DataFrame
+    sites: pd.DataFrame
+    efficiency: pd.DataFrame | None
+    before: AccessResult
+    after: AccessResult
+
+    def to_frame(self) -> pd.DataFrame:
+        """The before/after summary table."""
+        return self.summary.copy()
+
+
+def scenario(
+    demand: pd.DataFrame,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    *,
+    method: str = "2sfca",
+    catchment: float | None = None,
+    decay: str | None = None,
+    steps=None,
+    beta: float | None = None,
+    od: pd.DataFrame | None = None,
+    radius: float | None = None,
+    inputs: list[str] | None = None,
+    outputs: list[str] | None = None,
+    id: str = "id",
+    population: str = "population",
+    capacity: str = "capacity",
+    lon: str = "lon",
+    lat: str = "lat",
+) -> ScenarioResult:
+    """Compare today's supply (``before``) with a planned one (``after``) on the same demand.
+
+    Parameters
+    ----------
+    demand, method, catchment, decay, steps, beta, od, id, population, capacity, lon, lat
+        As in :func:`healthalloc.access.accessibility`; ``before`` and ``after`` are
+        supply tables (sites may differ: new sites, closed sites).
+    radius : float, optional
+        Coverage radius (default: the catchment, or the last step's bound).
+    inputs, outputs : list of str, optional
+        DEA columns of the supply tables (``capacity`` may be one of the inputs): adds the
+        sites' efficiency before and after on a common frontier.
+    """
+    kwargs = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, od=od, id=id,
+                  population=population, capacity=capacity, lon=lon, lat=lat)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the same gaps are warned about by the caller's own analyses
+        res0 = accessibility(demand, before, **kwargs)
+    res1 = accessibility(demand, after, **kwargs)
+    reach = radius if radius is not None else (res0.decay.reach)
+    p0, p1 = res0.points, res1.points
+    eq0 = access_equity(p0["access"].to_numpy(), p0["population"].to_numpy())
+    eq1 = access_equity(p1["access"].to_numpy(), p1["population"].to_numpy(), eq0["mean"])
+    pop = p0["population"].to_numpy()
+    rows = [("capacity", before[capacity].sum(), after[capacity].sum()),
+            ("sites", float(len(before)), float(len(after)))]
+    rows += [(f"access_{k}" if k == "mean" else k, eq0[k], eq1[k])
+             for k in ("mean", "gini", "theil_l", "theil_t", "share_below")]
+    rows += [("unreachable_population", _share(pop, p0["n_sites"] == 0), _share(pop, p1["n_sites"] == 0))]
+    rows += [("coverage", _coverage(demand, before, reach, od, kwargs), _coverage(demand, after, reach, od, kwargs))]
+    efficiency = None
+    if inputs and outputs:
+        efficiency = _efficiency(before, after, inputs, outputs, id)
+        rows += [("mean_efficiency", efficiency["efficiency_before"].mean(), efficiency["efficiency_after"].mean())]
+    summary = pd.DataFrame(rows, columns=["measure", "before", "after"])
+    summary["change"] = summary["after"] - summary["before"]
+    pts = pd.DataFrame({"id": p0["id"], "population": pop, "access_before": p0["access"].to_numpy(),
+                        "access_after": p1["access"].to_numpy()})
+    pts["change"] = pts["access_after"] - pts["access_before"]
+    sites = pd.merge(before[[id, capacity]].rename(columns={id: "id", capacity: "capacity_before"}),
+                     after[[id, capacity]].rename(columns={id: "id", capacity: "capacity_after"}),
+                     on="id", how="outer", sort=False)
+    return ScenarioResult(summary, pts, sites, efficiency, res0, res1)
+
+
+def _share(pop: np.ndarray, mask) -> float:
+    return float(pop[np.asarray(mask)].sum() / pop.sum()) if pop.sum() else float("nan")
+
+
+def _coverage(demand, supply, reach, od, kw) -> float:
+    """Share of the population within ``reach`` of a site with capacity > 0."""
+    coords = od is None
+    dem = points(demand, "demand", kw["population"], id=kw["id"], lon=kw["lon"], lat=kw["lat"], coordinates=coords)
+    sup = points(supply, "supply", kw["capacity"], id=kw["id"], lon=kw["lon"], lat=kw["lat"], coordinates=coords)
+    sup = sup.subset(sup.amount > 0)
+    covered = np.zeros(len(dem), bool)
+    covered[costs(dem, sup, reach, od).pairs().i] = True
+    return _share(dem.amount, covered)
+
+
+def _efficiency(before, after, inputs, outputs, id) -> pd.DataFrame:
+    """VRS input-oriented DEA of both scenarios' sites on one pooled frontier (sites with
+    every input > 0 only)."""
+    pooled = pd.concat([before.assign(_scenario="before"), after.assign(_scenario="after")], ignore_index=True)
+    pooled = pooled[(pooled[inputs] > 0).all(axis=1)]
+    pooled["_unit"] = pooled["_scenario"] + ":" + pooled[id].astype(str)
+    eff = dea(pooled, inputs, outputs, unit="_unit", rts="vrs", orientation="input", slacks=False).efficiency
+    pooled["efficiency"] = pooled["_unit"].map(eff)
+    wide = pooled.pivot_table(index=id, columns="_scenario", values="efficiency", sort=False)
+    wide = wide.reindex(columns=["before", "after"]).add_prefix("efficiency_")
+    return wide.reset_index().rename(columns={id: "id"}).rename_axis(columns=None)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Two-step planning: where to open new sites, how big, and what changes.
+
+    Attributes
+    ----------
+    location : LocationResult
+        The MCLP choice of new sites.
+    capacity : CapacityResult
+        The sizing of the new sites (existing capacities fixed).
+    scenario : ScenarioResult
+        Today's supply against today's plus the new sites.
+    supply_after : DataFrame
+        The planned supply table (existing and new sites, ``new`` = 1 for new ones).
+    """
+
+    location: LocationResult
+    capacity: CapacityResult
+    scenario: ScenarioResult
+    supply_after: pd.DataFrame
+
+
+def plan(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    candidates: pd.DataFrame,
+    *,
+    p: int,
+    added: float,
+    radius: float,
+    method: str = "2sfca",
+    catchment: float | None = None,
+    decay: str | None = None,
+    steps=None,
+    beta: float | None = None,
+    integer: bool = False,
+    time_limit: float | None = None,
+    id: str = "id",
+    population: str = "population",
+    capacity: str = "capacity",
+    lon: str = "lon",
+    lat: str = "lat",
+) -> PlanResult:
+    """Site ``p`` new facilities (MCLP, existing sites open), then size them with ``added`` capacity.
+
+    Parameters
+    ----------
+    demand, supply : DataFrame
+        As in :func:`healthalloc.access.accessibility`.
+    candidates : DataFrame
+        ``id``, ``lon``, ``lat`` of candidate sites (ids distinct from the supply's).
+    p : int
+        New sites.
+    added : float
+        Capacity to give the new sites in all (> 0).
+    radius : float
+        MCLP coverage radius (km).
+    method, catchment, decay, steps, beta
+        Accessibility for the sizing step and the comparison. For Huff-2SFCA the new
+        sites' choice probabilities are taken at an equal split of ``added``.
+    integer : bool
+        Whole units for the new sites.
+    time_limit : float, optional
+        Seconds for the MCLP.
+    """
+    if not added > 0:
+        raise ValueError(f"added must be a capacity > 0, got {added!r}")
+    where = locate(demand, candidates, model="mclp", p=p, radius=radius, existing=supply, time_limit=time_limit,
+                   id=id, population=population, lon=lon, lat=lat)
+    new = candidates[candidates[id].isin(where.selected)][[id, lon, lat]].assign(**{capacity: added / max(p, 1)})
+    old = supply[[id, capacity, lon, lat]]
+    sites = pd.concat([old.assign(new=0), new.assign(new=1)], ignore_index=True)
+    fixed = sites[capacity].where(sites["new"] == 0)
+    sized = optimize_capacity(demand, sites, method=method, catchment=catchment, decay=decay, steps=steps, beta=beta,
+                              total=float(old[capacity].sum() + added), lower=fixed.fillna(0).to_numpy(),
+                              upper=fixed.fillna(np.inf).to_numpy(), integer=integer, id=id,
+                              population=population, capacity=capacity, lon=lon, lat=lat)
+    after = sites.assign(**{capacity: sized.sites["capacity_after"].to_numpy()})
+    compare = scenario(demand, old, after, method=method, catchment=catchment, decay=decay, steps=steps, beta=beta,
+                       radius=radius, id=id, population=population, capacity=capacity, lon=lon, lat=lat)
+    return PlanResult(where, sized, compare, after)
