@@ -44,7 +44,6 @@ spatial access to healthcare services. *Transactions in GIS* 18(3), 436–448.
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from dataclasses import dataclass
 
@@ -54,7 +53,7 @@ import scipy.sparse as sp
 
 from healthalloc.access._points import Points, costs, points
 from healthalloc.access.decay import Decay, make_decay
-from healthalloc.access.distance import GreatCircle, ODCosts
+from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
 from healthalloc.data._messages import listing, named, show
 from healthalloc.data.validate import DataError
@@ -270,6 +269,8 @@ def accessibility(
     coords = od is None
     dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
     sup = points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords)
+    if od is not None:  # check every id once; each tier then reads its own pairs
+        od_costs(od, dem.ids, sup.ids)
     if tier is None:
         if isinstance(catchment, dict):
             raise ValueError("catchment per tier (a dict) needs tier=")
@@ -282,7 +283,9 @@ def accessibility(
             d = resolve_decay(method, reach, decay, steps, beta)
             decays[label] = d
             sub_d, sub_s = dem.subset(rows), sup.subset(cols)
-            res = fca(kernel(sub_d, sub_s, method, d, od), chunk_size=chunk_size, engine=ex)
+            own = od if od is None or tier is None else od[od["origin"].isin(sub_d.ids) &
+                                                            od["destination"].isin(sub_s.ids)]
+            res = fca(kernel(sub_d, sub_s, method, d, own), chunk_size=chunk_size, engine=ex)
             parts.append(_points_frame(sub_d, res, label, tier))
             sites.append(_sites_frame(sub_s, res, label, tier))
     frame, site_frame = pd.concat(parts, ignore_index=True), pd.concat(sites, ignore_index=True)
@@ -341,9 +344,10 @@ def _warn_gaps(frame: pd.DataFrame, sites: pd.DataFrame, tier: str | None) -> No
         (lambda f: [show(a) for a in f["id"]])
     lost = frame[frame["n_sites"] == 0]
     if len(lost):
-        share = lost["population"].sum() / frame["population"].sum() if frame["population"].sum() else math.nan
-        warnings.warn(f"{len(lost)} demand point(s) ({share:.1%} of the population) have no site in reach "
-                      f"and accessibility 0: {listing(label(lost))}", stacklevel=3)
+        total = frame["population"].sum()
+        share = "" if tier or not total else f" ({lost['population'].sum() / total:.1%} of the population)"
+        warnings.warn(f"{len(lost)} demand point(s){share} have no site in reach and accessibility 0: "
+                      f"{listing(label(lost))}", stacklevel=3)
     idle = sites[sites["n_demand"] == 0]
     if len(idle):
         warnings.warn(f"{len(idle)} site(s) have no demand in reach (ratio 0; their capacity of "

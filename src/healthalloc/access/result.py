@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,7 @@ def access_equity(access: np.ndarray, population: np.ndarray, threshold: float |
         return out
     frame = pd.DataFrame({"reached": a * p, "population": p})
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_THEIL_ZERO)  # said by the unreachable-demand warning
+        warnings.filterwarnings("ignore", message=re.escape(_THEIL_ZERO))  # said by the unreachable-demand warning
         out["gini"] = float(gini(frame, "reached", "population")["gini"].iloc[0])
         indices = theil(frame, "reached", "population").iloc[0]
     out["theil_l"], out["theil_t"] = float(indices["theil_l"]), float(indices["theil_t"])
