@@ -283,3 +283,20 @@ def test_a_defect_is_one_line_unless_debugging(home, monkeypatch, capsys):
     monkeypatch.setenv("HEALTHALLOC_DEBUG", "1")
     with pytest.raises(TypeError):
         main(["run", "study.toml", "-o", "out"])
+
+
+def test_outputs_get_the_usual_permissions(home):
+    old = os.umask(0o022)
+    try:
+        assert main(["dea", "hospitals.csv", *HOSP, "-o", "scores.csv"]) == 0
+        assert main(["qca", *QCA, "--anchors", "anchors.csv", "-o", "qca_out"]) == 0
+    finally:
+        os.umask(old)
+    assert (home / "scores.csv").stat().st_mode & 0o777 == 0o644
+    assert (home / "qca_out").stat().st_mode & 0o777 == 0o755
+
+
+def test_a_study_role_on_another_sheet_says_which(home, capsys):
+    Path("sheet.toml").write_text(study().replace('"cst_hospitals"', '"book.xlsx"'), encoding="utf-8")
+    assert main(["run", "sheet.toml", "-o", "out"]) == 2
+    assert "on sheet 'hospitals' of book.xlsx" in capsys.readouterr().err

@@ -74,6 +74,7 @@ def output_folder(folder: str | os.PathLike[str],
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 → what a new folder normally gets
         yield tmp
         _write_manifest(tmp)
         check_output_folder(folder, inputs)
@@ -109,11 +110,18 @@ def write_file(path: str | os.PathLike[str], write: Callable[[Path], object], *,
     tmp = Path(name)
     try:
         write(tmp)
+        tmp.chmod(0o666 & ~_umask())  # mkstemp's 0600 → what a new file normally gets
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _files(folder: Path) -> list[str]:

@@ -26,6 +26,7 @@ import healthalloc
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 from healthalloc.data import data_dictionary
 from healthalloc.data.output import check_output_folder, output_folder
+from healthalloc.data.validate import layout_hint
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context, Section
@@ -128,7 +129,8 @@ def _check_role(study, data, role, value, at, done):
             raise study.error(at, f"{name!r} refers to analysis {prefix!r}, which runs later")
         hint = difflib.get_close_matches(name, list(map(str, data.columns)), n=1)
         more = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise study.error(at, f"no column {name!r} in the data{more}")
+        layout = layout_hint(data, [name])
+        raise study.error(at, f"no column {name!r} in the data{more}" + (f"; {layout}" if layout else ""))
     return value
 
 
