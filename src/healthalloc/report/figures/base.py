@@ -121,7 +121,7 @@ def _warn_missing(fig: Figure) -> None:
     if missing:
         _warned = True
         hint = ("no font with Chinese characters is installed: install one (Debian/Ubuntu: apt-get install "
-                "fonts-noto-cjk; Fedora: dnf install google-noto-sans-cjk-fonts) and run again"
+                "fonts-noto-cjk; or any of healthalloc.report.figures.CJK_FONTS) and run again"
                 if cjk_font() is None else f"the figure fonts (sans-serif, {cjk_font()}) lack them")
         shown = "".join(sorted(missing)[:20]) + ("…" if len(missing) > 20 else "")
         warnings.warn(f"figure text {shown} has no glyph in the installed fonts and shows as empty boxes: "
