@@ -93,6 +93,15 @@ def test_cli_island_error_and_drop(files, tmp_path, capsys):
     assert 460000 not in set(pd.read_csv(out / "lisa.csv")["unit"])
 
 
+def test_cli_embedded_province_borders(files, tmp_path):
+    with pytest.warns(UserWarning, match="460000 to 450000"):
+        code, out = run(files, tmp_path, "--provinces", "--islands", "nearest")
+    assert code == 0
+    links = pd.read_csv(out / "weights.csv")
+    assert links.query("unit == 460000")["neighbor"].tolist() == [450000]
+    assert len(links) == 2 * 68 + 2  # 68 land borders among the 31, both ways, and Hainan–Guangxi
+
+
 def test_cli_knn_and_band(files, tmp_path):
     code, out = run(files, tmp_path, "--knn", "4", "--coords", "centroid_lon,centroid_lat")
     assert code == 0
@@ -105,7 +114,7 @@ def test_cli_knn_and_band(files, tmp_path):
 
 def test_cli_errors_are_one_line(files, tmp_path, capsys):
     assert run(files, tmp_path, "--knn", "4")[0] == 2
-    assert "--knn needs --coords LON,LAT" in capsys.readouterr().err
+    assert "weights = 'knn' needs coordinates" in capsys.readouterr().err
     assert run(files, tmp_path, "--adjacency", str(files["adjacency"]))[0] == 2
     err = capsys.readouterr().err
     assert "--adjacency adjacency.csv: the pairs (columns 'adcode_a', 'name_a')" in err

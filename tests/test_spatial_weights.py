@@ -224,3 +224,46 @@ def test_units_in_data_and_weights_must_agree():
         match_units(sw, MAINLAND[1:])
     _, order = match_units(sw, [str(c) for c in reversed(MAINLAND)])  # text ids, other order
     assert order == [str(c) for c in sw.ids]
+
+
+def test_spatial_weights_from_provinces_uses_the_data_labels():
+    from healthalloc.data import load_china_provinces
+    from healthalloc.spatial import province_weights, spatial_weights
+
+    data = load_china_provinces()
+    with pytest.warns(UserWarning, match="Hainan to Guangxi"):
+        sw = spatial_weights(data, "province_en", "provinces")
+    with pytest.warns(UserWarning):
+        by_code = province_weights()
+    name = dict(zip(data["province_code"], data["province_en"]))
+    assert sorted(sw.ids) == sorted(name.values())
+    for code, neighbours in by_code.w.neighbors.items():
+        assert sorted(sw.w.neighbors[name[code]]) == sorted(name[c] for c in neighbours)
+    linked = spatial_weights(data, "province_en", "provinces", link_hainan_guangdong=True)
+    assert linked.w.neighbors["Hainan"] == ["Guangdong"]
+
+
+@pytest.mark.parametrize("source, extra, message", [
+    ("knn", {}, "needs coordinates"),
+    ("band", {"coordinates": ["lon", "lat"]}, "needs the band's width"),
+    ("adjacency", {}, "needs a table or file"),
+    ("rook", {}, "weights must be one of provinces, adjacency, knn, band"),
+])
+def test_spatial_weights_says_what_is_missing(source, extra, message):
+    from healthalloc.spatial import spatial_weights
+
+    data = pd.DataFrame({"unit": ["a", "b", "c"], "lon": [100, 101, 102], "lat": [30, 31, 30]})
+    with pytest.raises(DataError, match=message):
+        spatial_weights(data, "unit", source, **extra)
+
+
+def test_spatial_weights_knn_and_band_agree_with_the_builders():
+    from healthalloc.spatial import distance_band_weights, knn_weights, spatial_weights, unit_coordinates
+
+    data = pd.DataFrame({"unit": list("abcde"), "lon": [100, 101, 102, 104, 110],
+                         "lat": [30, 31, 30, 32, 35]})
+    points = unit_coordinates(data, "lon", "lat", unit="unit")
+    assert spatial_weights(data, "unit", "knn", coordinates=["lon", "lat"], knn=2).w.neighbors == \
+        knn_weights(points, 2).w.neighbors
+    band = spatial_weights(data, "unit", "band", coordinates=["lon", "lat"], band=400, islands="drop")
+    assert band.w.neighbors == distance_band_weights(points, 400, islands="drop").w.neighbors

@@ -135,7 +135,7 @@ CASES = {
     "run bad option type": (["run", "s6.toml"], "line 11.*rts"),
     "run missing data file": (["run", "s7.toml"], "neither an embedded data set nor a file"),
     "spatial knn without coords": (["spatial", "provinces.csv", "--value", "beds_per_1000_people", "--unit",
-                                    "province_code", "--by", "year", "--knn", "4", "-o", "out"], "needs --coords"),
+                                    "province_code", "--by", "year", "--knn", "4", "-o", "out"], "needs coordinates"),
     "qca unknown condition": (["qca", "guangxi.csv", "--unit", "city", "--outcome", "efficiency",
                                "--conditions", "gdp", "--anchors", "anchors.csv", "-o", "out"], "gdp"),
     "malmquist unknown period": (["malmquist", "eg4.csv", "--unit", "firm", "--period", "yr", "--inputs", "x",

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from healthalloc.cli._common import add_input_file, column_list, input_paths, load
 from healthalloc.data.output import check_output_folder, output_folder
-from healthalloc.data import DataError, check_columns, read_table
 
 EXAMPLE = """\
 examples:
@@ -58,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unit", required=True, metavar="COL", help="column of unit ids, as used by the weights")
     p.add_argument("--by", metavar="COL", help="period column (e.g. year): one analysis per period, plus convergence")
     how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--provinces", action="store_true",
+                     help="land borders of the 31 mainland provinces (embedded; units named by "
+                          "code or name)")
     how.add_argument("--adjacency", type=Path, metavar="FILE",
                      help="CSV/XLSX of neighbouring unit pairs (ids in the first two columns)")
     how.add_argument("--knn", type=int, metavar="K", help="K nearest neighbours (needs --coords)")
@@ -102,21 +104,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _weights(args: argparse.Namespace, data):
     """The spatial weights the options describe, over the data's units."""
-    from healthalloc.spatial import adjacency_weights, distance_band_weights, knn_weights, unit_coordinates
+    from healthalloc.spatial import spatial_weights
 
-    if args.coords is not None and len(args.coords) != 2:
-        raise DataError(f"--coords takes two columns, LON,LAT; got {','.join(args.coords)}")
-    points = unit_coordinates(data, *args.coords, unit=args.unit) if args.coords else None
-    if args.adjacency is not None:
-        check_columns(data, args.unit)
-        try:
-            return adjacency_weights(read_table(args.adjacency), columns=args.adjacency_columns,
-                                     ids=data[args.unit].drop_duplicates().tolist(),
-                                     points=points, islands=args.islands)
-        except DataError as error:
-            raise DataError(f"--adjacency {args.adjacency.name}: {error}") from None
-    if points is None:
-        raise DataError(f"--{'knn' if args.knn is not None else 'band'} needs --coords LON,LAT")
-    if args.knn is not None:
-        return knn_weights(points, args.knn)
-    return distance_band_weights(points, args.band, islands=args.islands)
+    source = ("provinces" if args.provinces else "adjacency" if args.adjacency is not None
+              else "knn" if args.knn is not None else "band")
+    return spatial_weights(data, args.unit, source, coordinates=args.coords,
+                           knn=args.knn, band=args.band, adjacency=args.adjacency,
+                           adjacency_columns=args.adjacency_columns, islands=args.islands)

@@ -41,6 +41,7 @@ from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
 from healthalloc.spatial.weights import (
     EARTH_RADIUS_KM,
     ISLANDS,
+    WEIGHT_SOURCES,
     SpatialWeights,
     adjacency_weights,
     as_weights,
@@ -48,6 +49,7 @@ from healthalloc.spatial.weights import (
     knn_weights,
     province_points,
     province_weights,
+    spatial_weights,
     unit_coordinates,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "ISLANDS",
     "K",
     "PERMUTATIONS",
+    "WEIGHT_SOURCES",
     "BetaConvergence",
     "GroupComparison",
     "KernelDensity",
@@ -80,5 +83,6 @@ __all__ = [
     "sigma_convergence",
     "spatial_analysis",
     "spatial_markov",
+    "spatial_weights",
     "unit_coordinates",
 ]

@@ -20,9 +20,11 @@ doubly standardized, ``"v"`` variance stabilizing; libpysal's codes).
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,6 +49,7 @@ __all__ = [
     "match_units",
     "province_points",
     "province_weights",
+    "spatial_weights",
     "unit_coordinates",
 ]
 
@@ -56,6 +59,10 @@ EARTH_RADIUS_KM = 6371.0088
 ISLANDS = ("error", "drop", "nearest")
 #: Default weights transformation: row-standardized.
 TRANSFORM = "r"
+#: Sources :func:`spatial_weights` builds weights from.
+WEIGHT_SOURCES = ("provinces", "adjacency", "knn", "band")
+#: Default number of nearest neighbours.
+KNN = 5
 #: Province points of the embedded geography (``load_province_geography``).
 PROVINCE_POINTS = ("centroid", "inner_point", "capital")
 
@@ -330,6 +337,82 @@ def as_weights(
     """
     graph = {i: dict(zip(w.neighbors[i], w.weights[i])) for i in w.id_order}
     return _build(graph, "libpysal W", points, islands, lambda d: 1.0, transform or w.transform)
+
+
+def spatial_weights(
+    data: pd.DataFrame,
+    unit: str,
+    source: str = "provinces",
+    *,
+    coordinates: Sequence[str] | None = None,
+    knn: int = KNN,
+    band: float | None = None,
+    adjacency: pd.DataFrame | str | os.PathLike | None = None,
+    adjacency_columns: Sequence[str] | None = None,
+    islands: str = "nearest",
+    link_hainan_guangdong: bool = False,
+    transform: str = TRANSFORM,
+) -> SpatialWeights:
+    """Weights over the units of ``data`` (ids = its ``unit`` labels), from any source.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The study's table; a panel's units are taken once.
+    unit : str
+        Unit column.
+    source : {"provinces", "adjacency", "knn", "band"}
+        ``"provinces"``: the embedded land borders of the 31 mainland provinces, units
+        named by code or name (:func:`~healthalloc.data.province`); ``"adjacency"``: a
+        table (or a file) of neighbouring pairs; ``"knn"``: the ``knn`` nearest units;
+        ``"band"``: units within ``band`` km. The last two need ``coordinates``.
+    coordinates : (str, str), optional
+        Longitude and latitude columns (degrees); also used by ``islands="nearest"``.
+    islands : {"error", "drop", "nearest"}
+        Units without a neighbour (module docstring).
+    link_hainan_guangdong : bool
+        ``"provinces"`` only: link Hainan to Guangdong across the Qiongzhou Strait, as
+        many studies do, instead of treating it as an island.
+    """
+    if source not in WEIGHT_SOURCES:
+        raise DataError(f"weights must be one of {', '.join(WEIGHT_SOURCES)}, got {source!r}")
+    check_columns(data, [unit, *(coordinates or [])])
+    units = list(pd.unique(data[unit]))
+    if coordinates is not None and len(coordinates) != 2:
+        raise DataError(f"coordinates are two columns, longitude and latitude; got {list(coordinates)}")
+    points = unit_coordinates(data, *coordinates, unit=unit) if coordinates else None
+    if source == "provinces":
+        from healthalloc.data import load_province_adjacency, province
+
+        label = {province(u).code: u for u in units}
+        pairs = load_province_adjacency()[["adcode_a", "adcode_b"]]
+        if link_hainan_guangdong:
+            pairs = pd.concat([pairs, pd.DataFrame([(460000, 440000)], columns=pairs.columns)])
+        pairs = pairs[pairs["adcode_a"].isin(label) & pairs["adcode_b"].isin(label)].replace(label)
+        if points is None:
+            points = province_points().loc[list(label)].set_axis(list(label.values()))
+        return adjacency_weights(pairs, ids=units, points=points, islands=islands, transform=transform)
+    if source == "adjacency":
+        if adjacency is None:
+            raise DataError("weights = 'adjacency' needs a table or file of neighbouring pairs")
+        if not isinstance(adjacency, pd.DataFrame):
+            from healthalloc.data import read_table
+
+            name = Path(adjacency).name
+            try:
+                return adjacency_weights(read_table(adjacency), columns=adjacency_columns, ids=units,
+                                         points=points, islands=islands, transform=transform)
+            except DataError as error:
+                raise DataError(f"{name}: {error}") from None
+        return adjacency_weights(adjacency, columns=adjacency_columns, ids=units, points=points,
+                                 islands=islands, transform=transform)
+    if points is None:
+        raise DataError(f"weights = {source!r} needs coordinates (longitude, latitude columns)")
+    if source == "knn":
+        return knn_weights(points, knn, transform=transform)
+    if band is None:
+        raise DataError("weights = 'band' needs the band's width in km")
+    return distance_band_weights(points, band, islands=islands, transform=transform)
 
 
 def match_units(weights: SpatialWeights | W, units: Sequence[Hashable]) -> tuple[SpatialWeights, list]:
