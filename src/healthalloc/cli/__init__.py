@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(_command(argv)).parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("default")
-        warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
+        warnings.showwarning = _show_warning
         try:
             _check_output(args)
             code = args.func(args) or 0
@@ -90,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: internal error ({type(exc).__name__}: {exc}); please report it with the "
                   "command you ran (HEALTHALLOC_DEBUG=1 shows the traceback)", file=sys.stderr)
             return 1
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as ``warning: ...`` lines on stderr (restored when the command ends)."""
+    print(f"warning: {message}", file=file or sys.stderr)
 
 
 def _solver_errors() -> tuple[type[Exception], ...]:
