@@ -12,10 +12,11 @@ probabilities are held at today's capacities). The sums run over the demand poin
 a site in reach: the others have ``A = 0`` whatever the allocation (they are reported by
 the accessibility warning), and including them would only reward wasting capacity.
 
-``objective="variance"`` is the convex QP above, solved by HiGHS after scaling (capacities
-in units of ``T/m``, accessibility in units of ``T/ΣP``, so the Hessian's entries are near
-1: as posed, with populations in the thousands, they are near 1e-6 and HiGHS' QP solver
-stalls). With ``integer=True`` (whole beds) the QP optimum is rounded (largest remainders,
+``objective="variance"`` is the convex QP above in the capacities alone, with the dense
+m × m Hessian ``H = 2 (Mᵀ diag(P) M − ΣP a aᵀ)`` (``Ā = a S``), solved by HiGHS after
+scaling: capacities in units of ``T/m`` and ``H`` divided by its largest diagonal entry,
+so its entries are at most 1 (as posed, with populations in the thousands, they are near
+1e-6 and HiGHS' QP solver stalls). With ``integer=True`` (whole beds) the QP optimum is rounded (largest remainders,
 keeping ``T``) and improved by moving one unit between two sites while that lowers the
 objective: a local optimum, reported as such (HiGHS has no mixed-integer QP).
 ``objective="shortfall"`` is the linear variant: minimize the largest shortfall
@@ -294,28 +295,15 @@ def _check_feasible(sup: Points, total: float, lo: np.ndarray, hi: np.ndarray) -
                         "(binding constraint: Σ S = T with S ≤ upper)")
 
 
-def _rows(model: CapacityModel, c: float) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """``-c M`` and ``-c a`` (one row) over the capacity columns."""
-    return -c * model.matrix, sp.csr_matrix(-c * model.mean_row)
-
-
 def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, str, float]:
-    """The scaled QP: columns x (S / s_S), μ (Ā / s_A), ε (n, (A − Ā) / s_A)."""
-    n, m = model.matrix.shape
-    s_S, s_A = total / m, total / model.population.sum()
-    c = s_S / s_A
-    MA, aA = _rows(model, c)
-    A = sp.vstack([
-        sp.hstack([MA, np.ones((n, 1)), sp.identity(n)]),                  # ε + μ − c M x = 0
-        sp.hstack([aA, sp.csr_matrix([[1.0]]), sp.csr_matrix((1, n))]),   # μ − c a x = 0
-        sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, 1 + n))]),  # Σ x = T / s_S
-    ]).tocsc()
-    rhs = np.r_[np.zeros(n + 1), total / s_S]
-    weight = n * model.population / model.population.sum()
-    Q = sp.diags(np.r_[np.zeros(m + 1), 2 * weight])
-    sol = solve_qp(np.zeros(m + 1 + n), Q, A, rhs, rhs, np.r_[lo / s_S, -INF, np.full(n, -INF)],
-                   np.r_[np.where(np.isfinite(hi), hi / s_S, INF), INF, np.full(n, INF)])
-    return _clip(sol.x[:m] * s_S, total, lo, hi), sol.status, 0.0
+    """The QP in x = S / s_S (s_S = T / m), the Hessian divided by its largest diagonal entry."""
+    m = model.matrix.shape[1]
+    s_S = total / m
+    H = s_S**2 * model.hessian()
+    H /= max(float(np.abs(np.diag(H)).max()), 1e-300)
+    sol = solve_qp(np.zeros(m), sp.csc_matrix(H), sp.csr_matrix(np.ones((1, m))), [m], [m],
+                   lo / s_S, np.where(np.isfinite(hi), hi / s_S, INF))
+    return _clip(sol.x * s_S, total, lo, hi), sol.status, 0.0
 
 
 def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, time_limit) -> tuple[np.ndarray, str, float]:
@@ -324,10 +312,9 @@ def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, time_l
     s_S = 1.0 if integer else total / m  # whole units stay whole
     s_A = total / model.population.sum()
     c = s_S / s_A
-    MA, aA = _rows(model, c)
     A = sp.vstack([
-        sp.hstack([MA, np.ones((n, 1)), -np.ones((n, 1))]),               # μ − c M y − z ≤ 0
-        sp.hstack([aA, sp.csr_matrix([[1.0, 0.0]])]),                      # μ − c a y = 0
+        sp.hstack([-c * model.matrix, np.ones((n, 1)), -np.ones((n, 1))]),       # μ − c M y − z ≤ 0
+        sp.hstack([sp.csr_matrix(-c * model.mean_row), sp.csr_matrix([[1.0, 0.0]])]),  # μ − c a y = 0
         sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, 2))]),  # Σ y = T / s_S
     ]).tocsc()
     row_lo = np.r_[np.full(n, -INF), 0.0, total / s_S]
