@@ -25,6 +25,8 @@ SUBCOMMANDS = {
     "qca": "fuzzy-set QCA: calibration, necessity, truth table, solutions, charts",
     "spatial": "spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
     "equity": "equity of a resource: Gini (population, area), Theil with decomposition, HRDI",
+    "network": "mobility networks: build from records or flows, centrality",
+    "ergm": "exponential random graph model (statnet formula; MLE or MCMC-MLE)",
     "run": "run a study file: all its analyses, one report",
     "demo": "run every analysis on embedded example data and write a report",
     "data": "embedded data sets: list, describe, export as .csv or .xlsx",

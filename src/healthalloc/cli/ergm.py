@@ -1,0 +1,103 @@
+"""``healthalloc ergm``: fit an exponential random graph model with a statnet formula."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from healthalloc.cli._common import add_engine_options, write_table
+from healthalloc.data import DataError
+from healthalloc.data.output import write_file
+
+EXAMPLE = """\
+examples:
+  healthalloc ergm --nodes cities.csv --edges flows.csv --directed \\
+      --edgecov GeoProx=geoprox.csv --formula "edges + nodeicov('HTH') + edgecov('GeoProx')" \\
+      -o fit.csv
+  healthalloc ergm --nodes monks.csv --edges liking.csv --directed \\
+      --formula "edges + mutual" --seed 1 -o fit.csv
+
+NODES.csv: first column the node id, then attributes. EDGES.csv: from, to[, weight] (every
+row is a tie; undirected pairs may be listed once or both ways). MATRIX.csv: a square
+table whose header row and first column are node ids, in any order.
+
+OUT.csv (or .xlsx) holds term, estimate, std_error, z, p_value, stars (and mcmc_se for
+MCMC-MLE), terms named as R ergm prints them (edges, nodeicov.HTH, nodefactor.Grade.8,
+edgecov.GeoProx, mutual); an infinite MLE is -inf/inf with std_error 0. Beside it,
+OUT's stem + .fit.json holds loglik, aic, bic, nobs (informative dyads), n_nodes, method
+(MLE: exact, dyad-independent models; MCMLE: Monte Carlo MLE) and the rest of the fit.
+"""
+
+
+def _edgecov(text: str) -> tuple[str, Path]:
+    name, sep, path = text.partition("=")
+    if not sep or not name.strip() or not path.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=MATRIX.csv, got {text!r}")
+    return name.strip(), Path(path.strip())
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ergm",
+        help="exponential random graph model (statnet formula; MLE or MCMC-MLE)",
+        description="Fit an ERGM to a binary network: exact maximum likelihood for "
+        "dyad-independent models, Monte Carlo MLE for models with mutual, triangle, gwesp, "
+        "stars, ...; coefficients, standard errors, z, p, stars, log-likelihood, AIC and BIC "
+        "as R ergm reports them.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv",
+                   help="node table: id in the first column, then attributes")
+    p.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
+    p.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
+    p.add_argument("--edgecov", type=_edgecov, action="append", default=[], metavar="NAME=MATRIX.csv",
+                   help="a dyadic covariate for edgecov(NAME); repeat for several")
+    p.add_argument("--formula", required=True, help="statnet formula, e.g. \"edges + nodeicov('HTH') + mutual\"")
+    p.add_argument("--estimate", choices=("MLE", "MPLE"), default="MLE",
+                   help="MLE (default: exact or MCMC) or MPLE (pseudo-likelihood)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed of the MCMC (dyad-dependent models)")
+    p.add_argument("--sample-size", type=int, default=1024, metavar="N",
+                   help="MCMC sample size per iteration (default 1024)")
+    p.add_argument("--interval", type=int, metavar="K",
+                   help="proposals between sampled networks (default: dyads / 8, between 16 and 1024)")
+    p.add_argument("-o", "--output", type=Path, metavar="OUT.csv",
+                   help="write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing")
+    add_engine_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from healthalloc.data.io import read_table
+    from healthalloc.engine import get_executor
+    from healthalloc.mobility import covariate_matrix, read_network
+    from healthalloc.mobility.ergm import Control, ergm
+
+    net = read_network(args.nodes, args.edges, directed=args.directed)
+    inputs = [args.nodes, args.edges]
+    for name, path in args.edgecov:
+        try:
+            net = net.with_covariate(name, covariate_matrix(read_table(path), net.ids, name=name))
+        except DataError as error:
+            raise DataError(f"{path.name}: {error}") from None
+        inputs.append(path)
+    control = Control(sample_size=args.sample_size, interval=args.interval)
+    with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
+        fit = ergm(net, args.formula, estimate=args.estimate, control=control, seed=args.seed, engine=ex)
+    table = fit.to_frame()
+    info = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in fit.fit_info().items()}
+    if args.output is not None:
+        side = args.output.with_name(f"{args.output.stem}.fit.json")
+        if any(side.resolve() == p.resolve() for p in inputs):
+            raise DataError(f"{side}: is an input of this run; give the output another name")
+        write_table(table, args.output, inputs=inputs)
+        write_file(side, lambda tmp: tmp.write_text(json.dumps(info, indent=1), encoding="utf-8"),
+                   inputs=inputs, suffixes=(".json",))
+        print(f"wrote {side}")
+    else:
+        write_table(table, None, digits=4)
+    print(f"{fit.method}: {fit.n_nodes} nodes, {fit.nobs} dyads; log-likelihood {fit.loglik:.4f}, "
+          f"AIC {fit.aic:.4f}, BIC {fit.bic:.4f}")
+    return 0

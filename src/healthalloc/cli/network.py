@@ -1,0 +1,116 @@
+"""``healthalloc network``: build origin–destination networks and measure their centrality."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from healthalloc.cli._common import column_list, input_paths, write_table
+from healthalloc.data import DataError
+
+EXAMPLE = """\
+examples:
+  healthalloc network build records.csv --origin from_city --destination to_city \\
+      --nodes cities.csv --coords lon,lat --same-category dialect \\
+      --binarize top_k --value 10 -o network/
+  healthalloc network centrality --nodes network/nodes.csv --edges network/edges.csv \\
+      --directed -o centrality.csv
+
+build: one row per person (origin, destination[, --weight]); flows are counted per
+origin-destination pair (seed 003's Figure 2), moves within a city are dropped. OUTDIR gets
+nodes.csv (id first, then the --nodes attributes), edges.csv (from, to, weight: the flow;
+with --binarize only the ties kept), flows.csv (every flow, before binarizing) and, with
+--coords, geoprox.csv (inverse distance) and, with --same-category COL, same_COL.csv: square
+matrices with node ids as header and first column, for 'healthalloc ergm --edgecov'.
+Binarize rules: any (flow > 0), threshold (flow >= VALUE), top_k (each origin's VALUE
+largest flows), quantile (flow >= the VALUE quantile of positive flows).
+
+centrality: per node in_degree, out_degree, in_degree_std (in-degree / (n - 1)),
+in_strength, out_strength, in_strength_share, betweenness (normalized), pagerank.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "network",
+        help="mobility networks: build from records or flows, centrality",
+        description="Origin-destination mobility networks: aggregate individual records into "
+        "flows, binarize them for an ERGM, build dyadic covariates, and measure centrality.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="records -> nodes, edges and covariate files",
+                               description="Aggregate records into an origin-destination network.",
+                               epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("file", type=Path, help="records (.csv, .xlsx or .parquet): one row per person or flow")
+    build.add_argument("--origin", required=True, metavar="COL", help="origin column")
+    build.add_argument("--destination", required=True, metavar="COL", help="destination column")
+    build.add_argument("--weight", metavar="COL", help="weight column (survey weights or flows; default 1 per row)")
+    build.add_argument("--nodes", type=Path, metavar="NODES.csv",
+                       help="node table (id first, then attributes); default: the ids in the records")
+    build.add_argument("--undirected", action="store_true", help="ignore the direction of moves")
+    build.add_argument("--binarize", choices=("any", "threshold", "top_k", "quantile"), default="any",
+                       help="rule for the ties of edges.csv (default any)")
+    build.add_argument("--value", type=float, help="threshold, k or quantile of --binarize")
+    build.add_argument("--coords", type=column_list, metavar="X,Y",
+                       help="coordinate columns of --nodes: writes geoprox.csv (1 / distance)")
+    build.add_argument("--metric", choices=("euclidean", "great_circle"), default="euclidean",
+                       help="distance for geoprox.csv (default euclidean, as seed 003)")
+    build.add_argument("--same-category", action="append", default=[], metavar="COL",
+                       help="a --nodes column: writes same_COL.csv (1 where two nodes share it)")
+    build.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR", help="folder for the files")
+    build.set_defaults(func=run_build)
+    cent = actions.add_parser("centrality", help="degree, strength, betweenness and PageRank per node",
+                              description="Centrality of every node of a network.",
+                              epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cent.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv", help="node table (id first)")
+    cent.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
+    cent.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
+    cent.add_argument("-o", "--output", type=Path, metavar="OUT.csv", help="write .csv or .xlsx instead of printing")
+    cent.set_defaults(func=run_centrality)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from healthalloc.data.io import read_table
+    from healthalloc.data.output import check_output_folder, output_folder
+    from healthalloc.mobility import geo_proximity, network_from_records, same_category
+
+    check_output_folder(args.output, input_paths(args))
+    nodes = read_table(args.nodes) if args.nodes else None
+    net = network_from_records(read_table(args.file), args.origin, args.destination, weight=args.weight,
+                               nodes=nodes, directed=not args.undirected)
+    ties = net.binarize(args.binarize, args.value)
+    flows = net.edges()
+    edges = flows.merge(ties.edges()[["from", "to"]], on=["from", "to"])
+    matrices = {}
+    if args.coords:
+        if len(args.coords) != 2:
+            raise DataError(f"--coords takes two columns, X,Y; got {','.join(args.coords)}")
+        missing = [c for c in args.coords if c not in net.nodes.columns]
+        if missing:
+            raise DataError(f"--coords: no column {missing[0]!r} in the node table (--nodes)")
+        matrices["geoprox"] = geo_proximity(net.nodes[args.coords], metric=args.metric)
+    for col in args.same_category:
+        matrices[f"same_{col}"] = same_category(net.attribute(col))
+    import pandas as pd
+
+    with output_folder(args.output, input_paths(args)) as folder:
+        net.nodes.reset_index().rename(columns={net.nodes.index.name or "index": "id"}) \
+            .to_csv(folder / "nodes.csv", index=False, encoding="utf-8")
+        edges.to_csv(folder / "edges.csv", index=False, encoding="utf-8")
+        flows.to_csv(folder / "flows.csv", index=False, encoding="utf-8")
+        for name, matrix in matrices.items():
+            frame = pd.DataFrame(matrix, index=pd.Index(net.ids, name="id"), columns=list(net.ids))
+            frame.reset_index().to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+    print(f"wrote nodes.csv, edges.csv, flows.csv{''.join(f', {m}.csv' for m in matrices)} to {args.output}")
+    print(ties.summary().to_string(index=False))
+    return 0
+
+
+def run_centrality(args: argparse.Namespace) -> int:
+    from healthalloc.mobility import centrality, read_network
+
+    result = centrality(read_network(args.nodes, args.edges, directed=args.directed))
+    write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges])
+    return 0

@@ -1,0 +1,13 @@
+"""Population mobility networks: origin–destination networks, centrality and ERGMs.
+
+:mod:`.network` builds a directed, valued network from individual records or a flow
+table (with node attributes and dyadic covariates), :mod:`.centrality` measures it, and
+:mod:`.ergm` fits exponential random graph models with statnet's formulas.
+"""
+
+from healthalloc.mobility.centrality import CentralityResult, centrality
+from healthalloc.mobility.network import (BINARIZE_RULES, Network, covariate_matrix, geo_proximity,
+                                          network_from_edges, network_from_records, read_network, same_category)
+
+__all__ = ["BINARIZE_RULES", "CentralityResult", "centrality", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
+           "network_from_records", "read_network", "same_category"]

@@ -1,0 +1,107 @@
+"""Centrality of the nodes of a mobility network.
+
+=========================  ======================================================
+column                     meaning
+=========================  ======================================================
+``in_degree``              ties received (origins sending people here)
+``out_degree``             ties sent
+``in_degree_std``          standardized in-degree: in_degree / (n − 1), the share of
+                           the other nodes that send a tie (UCINET's normalized
+                           in-degree; seed 003's Figure 7)
+``in_strength``            total inflow (sum of tie weights received)
+``out_strength``           total outflow
+``in_strength_share``      in_strength / total flow
+``betweenness``            shortest-path betweenness on the binary network,
+                           normalized by (n − 1)(n − 2) (directed) or half that
+``pagerank``               PageRank (damping 0.85) on the weighted network
+=========================  ======================================================
+
+Undirected networks report ``degree`` and ``strength`` in the in/out columns alike.
+Betweenness and PageRank use :mod:`networkx` (Brandes 2001; Page et al. 1999).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from healthalloc.report.figures.base import styled
+
+__all__ = ["CentralityResult", "centrality"]
+
+DAMPING = 0.85
+"""PageRank damping factor."""
+
+
+@dataclass(frozen=True)
+class CentralityResult:
+    """Centrality of every node (see the module docstring for the columns)."""
+
+    table: pd.DataFrame
+    directed: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.reset_index()
+
+    def summary(self) -> pd.DataFrame:
+        """Mean, sd, min and max of every measure, and the node with the largest value."""
+        stats = self.table.agg(["mean", "std", "min", "max"]).T
+        stats["top_node"] = [self.table[c].idxmax() for c in self.table.columns]
+        return stats.reset_index(names="measure")
+
+    def to_excel(self, path):
+        from healthalloc.data.output import write_file
+
+        return write_file(path, lambda tmp: self.to_frame().to_excel(tmp, index=False), suffixes=(".xlsx",))
+
+    def plot(self, measure: str = "in_degree_std", top: int = 20):
+        """The ``top`` nodes by ``measure`` as horizontal bars."""
+        return _bars(self.table[measure].nlargest(top), measure)
+
+
+@styled
+def _bars(values: pd.Series, measure: str):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 0.3 * len(values) + 1.2))
+    ax = fig.subplots()
+    ax.barh([str(i) for i in values.index][::-1], values.to_numpy()[::-1], color="#3b6ea5")
+    ax.set_xlabel(measure)
+    ax.set_title(f"Top {len(values)} nodes by {measure}")
+    return fig
+
+
+def centrality(net) -> CentralityResult:
+    """In/out degree, standardized in-degree, strength, betweenness and PageRank of every node.
+
+    Parameters
+    ----------
+    net : Network
+        A valued or binary network (:class:`~healthalloc.mobility.network.Network`).
+
+    Returns
+    -------
+    CentralityResult
+    """
+    W = net.weights.tocsr()
+    B = (W != 0).astype(float)
+    n = net.n
+    in_deg = np.asarray(B.sum(axis=0)).ravel()
+    out_deg = np.asarray(B.sum(axis=1)).ravel()
+    in_str = np.asarray(W.sum(axis=0)).ravel()
+    out_str = np.asarray(W.sum(axis=1)).ravel()
+    total = float(W.sum()) / (1 if net.directed else 2)
+    graph = nx.from_scipy_sparse_array(W, create_using=nx.DiGraph if net.directed else nx.Graph)
+    between = nx.betweenness_centrality(graph, normalized=True, weight=None)
+    rank = nx.pagerank(graph, alpha=DAMPING, weight="weight") if W.nnz else {i: 1 / n for i in range(n)}
+    table = pd.DataFrame({
+        "in_degree": in_deg, "out_degree": out_deg,
+        "in_degree_std": in_deg / (n - 1) if n > 1 else np.nan,
+        "in_strength": in_str, "out_strength": out_str,
+        "in_strength_share": in_str / total if total else np.nan,
+        "betweenness": [between[i] for i in range(n)], "pagerank": [rank[i] for i in range(n)],
+    }, index=pd.Index(net.ids, name="node"))
+    return CentralityResult(table, net.directed)

@@ -1,0 +1,16 @@
+"""Exponential random graph models with statnet's formulas, terms and estimates.
+
+>>> from healthalloc.mobility.ergm import ergm, compare_models      # doctest: +SKIP
+>>> fit = ergm(net, "edges + nodeicov('HTH') + edgecov('GeoProx') + mutual", seed=1)
+
+See :mod:`.terms` (the terms), :mod:`.formula`, :mod:`.fit` (MLE, MCMC-MLE, model
+tables), :mod:`.simulate` (the sampler) and :mod:`.gof` (goodness of fit).
+"""
+
+from healthalloc.mobility.ergm.fit import Control, ErgmResult, ModelTable, compare_models, ergm
+from healthalloc.mobility.ergm.formula import parse_formula
+from healthalloc.mobility.ergm.simulate import simulate
+from healthalloc.mobility.ergm.terms import TERMS
+
+__all__ = ["TERMS", "Control", "ErgmResult", "ModelTable", "compare_models", "ergm", "parse_formula",
+           "simulate"]

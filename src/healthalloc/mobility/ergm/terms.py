@@ -1,0 +1,559 @@
+"""ERGM terms with statnet's names and definitions, and their vectorized change statistics.
+
+Every term computes, for arrays of dyads ``(t, h)``, the change statistic
+Δ = g(y with t → h present) − g(y with t → h absent), the rest of the network as in the
+state (the dyad's own current value never matters), and the network statistic g(y)
+itself. Dyad-independent terms do not look at the network in :meth:`Term.change`.
+
+Definitions follow ergm's term documentation (``?ergmTerm``; Morris, Handcock & Hunter
+2008, *J. Stat. Softw.* 24(4)); for undirected networks a dyad is an unordered pair and
+``t < h``. Coefficient names are ergm's: ``nodeicov.HTH``, ``nodefactor.Grade.8``,
+``nodematch.Race.Hisp``, ``gwesp.fixed.0.5``, ``istar2``.
+
+=================  ==========================================================  ===========
+term               statistic (sum over ties i → j, or nodes)                   directed
+=================  ==========================================================  ===========
+edges              number of ties                                              both
+nodecov(a)         Σ a_i + a_j                                                 both
+nodeicov(a)        Σ a_j (receiver)                                            directed
+nodeocov(a)        Σ a_i (sender)                                              directed
+nodefactor(a)      Σ [a_i = l] + [a_j = l] for each level l but the first     both
+nodeifactor(a)     Σ [a_j = l]                                                 directed
+nodeofactor(a)     Σ [a_i = l]                                                 directed
+nodematch(a)       Σ [a_i = a_j]; ``diff=TRUE``: one per level, [a_i = a_j = l] both
+absdiff(a, pow)    Σ |a_i − a_j|^pow                                           both
+edgecov(x)         Σ x_ij                                                      both
+mutual             pairs with i → j and j → i                                  directed
+triangle           triangles; directed: ttriple + ctriple                      both
+ttriple            transitive triples i → j → k, i → k                         both
+ctriple            cyclic triples i → j → k → i                                both
+gwesp(α)           e^α Σ_k (1 − (1 − e^−α)^k) ESP_k (directed: outgoing        both
+                   two-paths, ergm's OTP)
+gwdegree(α)        e^α Σ_k (1 − (1 − e^−α)^k) D_k                              undirected
+gwidegree(α)       the same for in-degrees                                     directed
+gwodegree(α)       the same for out-degrees                                    directed
+kstar(k)           Σ_i C(deg_i, k)                                             undirected
+istar(k), ostar(k) Σ_i C(indeg_i, k), Σ_i C(outdeg_i, k)                       directed
+degree(d)          nodes of degree d                                           undirected
+idegree(d), odeg…  nodes of in-/out-degree d                                   directed
+=================  ==========================================================  ===========
+
+References
+----------
+Hunter, D. R. (2007). Curved exponential family models for social networks. *Social
+Networks* 29(2), 216–230 (geometrically weighted terms).
+Snijders, T. A. B., Pattison, P. E., Robins, G. L., Handcock, M. S. (2006). New
+specifications for exponential random graph models. *Sociological Methodology* 36, 99–153.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import comb
+
+from healthalloc.data import DataError
+from healthalloc.data._messages import did_you_mean, listing
+
+__all__ = ["TERMS", "State", "Term", "make_term"]
+
+
+@dataclass
+class State:
+    """A binary network as the change statistics see it.
+
+    ``A`` is the dense boolean adjacency (symmetric when undirected); ``indeg`` and
+    ``outdeg`` are its column and row sums (both the degree when undirected).
+    """
+
+    A: np.ndarray
+    directed: bool
+
+    def __post_init__(self):
+        self.indeg = self.A.sum(axis=0).astype(np.int64)
+        self.outdeg = self.A.sum(axis=1).astype(np.int64)
+
+    def toggle(self, t: int, h: int) -> int:
+        """Toggle dyad (t, h) in place; +1 if a tie was added, −1 if removed."""
+        sign = -1 if self.A[t, h] else 1
+        self.A[t, h] = sign > 0
+        self.outdeg[t] += sign
+        self.indeg[h] += sign
+        if not self.directed:
+            self.A[h, t] = sign > 0
+            self.outdeg[h] += sign
+            self.indeg[t] += sign
+        return sign
+
+
+def dyads(n: int, directed: bool, rows: slice | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Tails and heads of every dyad whose tail is in ``rows`` (default all), row-major:
+    (i, j), i ≠ j, when directed; i < j when undirected."""
+    start, stop = (0, n) if rows is None else (rows.start, rows.stop)
+    t = np.repeat(np.arange(start, stop), n)
+    h = np.tile(np.arange(n), stop - start)
+    keep = t != h if directed else t < h
+    return t[keep], h[keep]
+
+
+class Term:
+    """One model term: its coefficient names and statistics (subclasses set ``name``)."""
+
+    name = ""
+    dyad_independent = True
+    directed: bool | None = None  # None: both; True/False: only directed/undirected networks
+
+    def __init__(self, net, args: tuple = (), kwargs: dict | None = None):
+        self.net = net
+        self.args, self.kwargs = args, dict(kwargs or {})
+        if self.directed is not None and self.directed != net.directed:
+            kind = "directed" if self.directed else "undirected"
+            raise DataError(f"term {self.name} is for {kind} networks; this network is "
+                            f"{'directed' if net.directed else 'undirected'}")
+        self.setup()
+        self._check_args()
+
+    def setup(self) -> None:
+        self.coef_names = [self.name]
+
+    def _check_args(self) -> None:
+        left = [a for a in self.args if a is not _TAKEN]
+        if left or self.kwargs:
+            got = ", ".join([repr(a) for a in left] + [f"{k}={v!r}" for k, v in self.kwargs.items()])
+            raise DataError(f"term {self.name} got arguments it does not take: {got}")
+
+    def arg(self, position: int, key: str, default=None, *, required: bool = False):
+        """Take the argument at ``position`` or named ``key`` (consumed, so leftovers are errors)."""
+        if key in self.kwargs:
+            return self.kwargs.pop(key)
+        if len(self.args) > position and self.args[position] is not _TAKEN:
+            value = self.args[position]
+            self.args = self.args[:position] + (_TAKEN,) + self.args[position + 1:]
+            return value
+        if required:
+            raise DataError(f"term {self.name} needs the argument {key!r}, e.g. {self.name}('{key}')")
+        return default
+
+    def change(self, st: State, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Change statistics of adding each dyad (t, h): array ``(len(t), k)``."""
+        raise NotImplementedError
+
+    def stat(self, st: State) -> np.ndarray:
+        """The network statistics, array ``(k,)``; by default the sum of the changes over ties."""
+        t, h = np.nonzero(np.triu(st.A) if not st.directed else st.A)
+        return self.change(st, t, h).sum(axis=0) if self.dyad_independent else self._stat(st)
+
+    def _stat(self, st: State) -> np.ndarray:
+        raise NotImplementedError
+
+
+class _TakenType:
+    def __repr__(self):
+        return "<taken>"
+
+
+_TAKEN = _TakenType()
+
+
+def _fmt(value) -> str:
+    """A number or level as R prints it in coefficient names (``7``, ``0.5``, ``TRUE``)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value)
+
+
+def sorted_levels(values: pd.Series) -> list:
+    """Distinct values sorted as R's ``sort(unique(x))``: numbers as numbers, FALSE < TRUE,
+    text in a case-insensitive collation (lower case first on ties), as in an English locale."""
+    uniq = list(pd.unique(values))
+    if all(isinstance(v, (bool, np.bool_)) for v in uniq):
+        return sorted(uniq)
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in uniq):
+        return sorted(uniq)
+    return sorted(uniq, key=lambda v: (str(v).casefold(), str(v).swapcase()))
+
+
+class _Attr(Term):
+    """A term on one node attribute (argument ``attr``)."""
+
+    def attr_values(self) -> pd.Series:
+        self.attr = self.arg(0, "attr", required=True)
+        return self.net.attribute(str(self.attr))
+
+    def numeric(self) -> np.ndarray:
+        values = self.attr_values()
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.isna().any():
+            bad = values[numbers.isna()]
+            raise DataError(f"{self.name}: node attribute {self.attr!r} must be numeric; not at "
+                            f"{listing([f'{i} ({v!r})' for i, v in bad.items()])}")
+        return numbers.to_numpy(float)
+
+
+class Edges(Term):
+    name = "edges"
+
+    def change(self, st, t, h):
+        return np.ones((len(t), 1))
+
+
+class NodeCov(_Attr):
+    name = "nodecov"
+    side = "both"
+
+    def setup(self):
+        self.x = self.numeric()
+        self.coef_names = [f"{self.name}.{self.attr}"]
+
+    def change(self, st, t, h):
+        x = self.x
+        v = x[h] if self.side == "in" else x[t] if self.side == "out" else x[t] + x[h]
+        return v[:, None]
+
+
+class NodeICov(NodeCov):
+    name, side, directed = "nodeicov", "in", True
+
+
+class NodeOCov(NodeCov):
+    name, side, directed = "nodeocov", "out", True
+
+
+class NodeFactor(_Attr):
+    name = "nodefactor"
+    side = "both"
+
+    def setup(self):
+        values = self.attr_values()
+        levels = _choose_levels(self, sorted_levels(values), self.arg(1, "levels", -1))
+        self.F = np.stack([(values == lv).to_numpy(float) for lv in levels], axis=1) if levels else \
+            np.zeros((self.net.n, 0))
+        self.coef_names = [f"{self.name}.{self.attr}.{_fmt(lv)}" for lv in levels]
+
+    def change(self, st, t, h):
+        F = self.F
+        return F[h] if self.side == "in" else F[t] if self.side == "out" else F[t] + F[h]
+
+
+class NodeIFactor(NodeFactor):
+    name, side, directed = "nodeifactor", "in", True
+
+
+class NodeOFactor(NodeFactor):
+    name, side, directed = "nodeofactor", "out", True
+
+
+def _choose_levels(term: Term, levels: list, spec) -> list:
+    """ergm's ``levels=``: a negative index drops levels (−1, the default for nodefactor,
+    drops the first, the reference), TRUE/NULL keeps all, a vector keeps the values named."""
+    if spec is None or spec is True:
+        return levels
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        spec = [spec]
+    if isinstance(spec, (list, tuple)) and all(isinstance(s, (int, float)) and not isinstance(s, bool)
+                                               and s < 0 for s in spec):
+        drop = {int(-s) - 1 for s in spec}
+        return [lv for i, lv in enumerate(levels) if i not in drop]
+    if isinstance(spec, (list, tuple)) and all(isinstance(s, (int, float)) and s > 0 for s in spec) \
+            and not all(s in levels for s in spec):
+        return [levels[int(s) - 1] for s in spec if 0 < s <= len(levels)]
+    wanted = list(spec) if isinstance(spec, (list, tuple)) else [spec]
+    by_name = {_fmt(lv): lv for lv in levels}
+    unknown = [w for w in wanted if w not in levels and _fmt(w) not in by_name]
+    if unknown:
+        raise DataError(f"{term.name}: levels {listing(list(map(str, unknown)))} are not values of "
+                        f"{term.attr!r} ({listing([_fmt(lv) for lv in levels])})")
+    return [lv for lv in levels if lv in wanted or _fmt(lv) in map(_fmt, wanted)]
+
+
+class NodeMatch(_Attr):
+    name = "nodematch"
+
+    def setup(self):
+        values = self.attr_values()
+        levels = sorted_levels(values)
+        self.codes = np.array([levels.index(v) for v in values])
+        diff = self.arg(1, "diff", False)
+        keep = _choose_levels(self, levels, self.arg(2, "levels", None))
+        self.diff = bool(diff)
+        self.keep = np.array([levels.index(lv) for lv in keep])
+        if self.diff:
+            self.coef_names = [f"{self.name}.{self.attr}.{_fmt(lv)}" for lv in keep]
+        else:
+            self.coef_names = [f"{self.name}.{self.attr}"]
+
+    def change(self, st, t, h):
+        ct, ch = self.codes[t], self.codes[h]
+        match = ct == ch
+        if self.diff:
+            return (match[:, None] & (ct[:, None] == self.keep[None, :])).astype(float)
+        return (match & np.isin(ct, self.keep)).astype(float)[:, None]
+
+
+class AbsDiff(_Attr):
+    name = "absdiff"
+
+    def setup(self):
+        self.x = self.numeric()
+        self.pow = float(self.arg(1, "pow", 1))
+        self.coef_names = [f"absdiff{'' if self.pow == 1 else _fmt(self.pow)}.{self.attr}"]
+
+    def change(self, st, t, h):
+        return (np.abs(self.x[t] - self.x[h]) ** self.pow)[:, None]
+
+
+class EdgeCov(Term):
+    name = "edgecov"
+
+    def setup(self):
+        key = str(self.arg(0, "x", required=True))
+        if key not in self.net.covariates:
+            known = list(self.net.covariates)
+            hint = did_you_mean(key, known)
+            raise DataError(f"edgecov: no dyadic covariate {key!r}" + (f"; {hint}" if hint else
+                            f" (covariates: {listing(known) or 'none; supply one, e.g. --edgecov NAME=MATRIX.csv'})"))
+        self.M = self.net.covariates[key]
+        self.coef_names = [f"edgecov.{key}"]
+
+    def change(self, st, t, h):
+        return self.M[t, h][:, None]
+
+
+# ---------------------------------------------------------------- dyad-dependent terms
+
+
+class _Dependent(Term):
+    dyad_independent = False
+
+
+class Mutual(_Dependent):
+    name, directed = "mutual", True
+
+    def change(self, st, t, h):
+        return st.A[h, t].astype(float)[:, None]
+
+    def _stat(self, st):
+        return np.array([(st.A & st.A.T).sum() / 2])
+
+
+def _paths(st: State, X: np.ndarray, Y: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """(X @ Y)[t, h] for boolean/float matrices: one product for many dyads, row sums for few."""
+    if len(t) > X.shape[0] // 4:
+        return (X.astype(float) @ Y.astype(float))[t, h]
+    return np.einsum("ij,ji->i", X[t].astype(float), Y[:, h].astype(float))
+
+
+class Triangle(_Dependent):
+    name = "triangle"
+
+    def change(self, st, t, h):
+        A = st.A
+        if not st.directed:
+            return _paths(st, A, A, t, h)[:, None]
+        W = A.astype(np.int8) + A.T
+        return _paths(st, W, W, t, h)[:, None]
+
+    def _stat(self, st):
+        W = st.A.astype(float) + (st.A.T if st.directed else 0)
+        return np.array([np.trace(W @ W @ W) / 6])
+
+
+class TTriple(_Dependent):
+    name = "ttriple"
+
+    def change(self, st, t, h):
+        if not st.directed:
+            return Triangle.change(self, st, t, h)
+        A = st.A
+        return (_paths(st, A, A.T, t, h) + _paths(st, A.T, A, t, h) + _paths(st, A, A, t, h))[:, None]
+
+    def _stat(self, st):
+        if not st.directed:
+            return Triangle._stat(self, st)
+        A = st.A.astype(float)
+        return np.array([((A @ A) * A).sum()])
+
+
+class CTriple(_Dependent):
+    name = "ctriple"
+
+    def change(self, st, t, h):
+        if not st.directed:
+            return Triangle.change(self, st, t, h)
+        return _paths(st, st.A, st.A, h, t)[:, None]
+
+    def _stat(self, st):
+        if not st.directed:
+            return Triangle._stat(self, st)
+        A = st.A.astype(float)
+        return np.array([np.trace(A @ A @ A) / 3])
+
+
+class _Decay(_Dependent):
+    """A geometrically weighted term with fixed decay α (``fixed=TRUE``)."""
+
+    label = ""
+
+    def setup(self):
+        decay = self.arg(0, "decay", required=True)
+        fixed = self.arg(1, "fixed", True)
+        if not fixed:
+            raise DataError(f"{self.name}: only fixed decay is supported (fixed=TRUE); curved "
+                            "models (fixed=FALSE) are not")
+        self.decay = float(decay)
+        self.r = 1.0 - np.exp(-self.decay)
+        self.coef_names = [f"{self.label}fixed.{_fmt(decay)}"]
+
+    def weight(self, k: np.ndarray) -> np.ndarray:
+        """e^α (1 − r^k): a tie's (or node's) contribution with k partners (degree k)."""
+        return np.exp(self.decay) * (1.0 - self.r ** k)
+
+
+class GWESP(_Decay):
+    name = "gwesp"
+
+    def setup(self):
+        self.label = "gwesp.OTP." if self.net.directed else "gwesp."
+        super().setup()
+
+    def change(self, st, t, h):
+        A = st.A
+        Af = A.astype(float)
+        if len(t) > A.shape[0] // 4:               # many dyads: one matrix product
+            S = Af @ Af
+            St, Sh = S[t], S[:, h].T
+        else:                                      # few (the sampler): the rows needed
+            St, Sh = Af[t] @ Af, (Af @ Af[:, h]).T  # S[t, :] and S[:, h]
+        a = A[t, h].astype(float)[:, None]         # the dyad's own tie, taken out of sp
+        sp = St[np.arange(len(t)), h]              # (OTP) shared partners of t and h
+        first = A[t] & A[h]                        # ties t–k (t → k) closed by h
+        second = first if not st.directed else (A[:, t] & A[:, h]).T  # ties i → h via i → t
+        other = (first * self.r ** (St - a)).sum(axis=1) + (second * self.r ** (Sh - a)).sum(axis=1)
+        return (self.weight(sp) + other)[:, None]
+
+    def _stat(self, st):
+        Af = st.A.astype(float)
+        S = Af @ Af
+        total = (self.weight(S) * Af).sum()
+        return np.array([total if st.directed else total / 2])
+
+
+class _GWDegree(_Decay):
+    side = "both"
+
+    def change(self, st, t, h):
+        a = st.A[t, h].astype(np.int64)
+        if self.side == "in":
+            return (self.r ** (st.indeg[h] - a))[:, None]
+        if self.side == "out":
+            return (self.r ** (st.outdeg[t] - a))[:, None]
+        return (self.r ** (st.indeg[t] - a) + self.r ** (st.indeg[h] - a))[:, None]
+
+    def _stat(self, st):
+        deg = st.indeg if self.side in ("in", "both") else st.outdeg
+        return np.array([self.weight(deg).sum()])
+
+
+class GWDegree(_GWDegree):
+    name, directed, label = "gwdegree", False, "gwdeg."
+
+
+class GWIDegree(_GWDegree):
+    name, directed, label, side = "gwidegree", True, "gwideg.", "in"
+
+
+class GWODegree(_GWDegree):
+    name, directed, label, side = "gwodegree", True, "gwodeg.", "out"
+
+
+class _ByValue(_Dependent):
+    """A term with one statistic per value of its first argument (``istar(2:3)``)."""
+
+    key = "k"
+
+    def setup(self):
+        values = self.arg(0, self.key, required=True)
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer()
+                   and v >= 0 for v in values):
+            raise DataError(f"{self.name}: {self.key} must be whole numbers ≥ 0, got {values!r}")
+        self.values = np.array([int(v) for v in values])
+        self.coef_names = [f"{self.name}{v}" for v in self.values]
+
+    def degrees(self, st, t, h):
+        """(degree of the node(s) concerned without the dyad) per side."""
+        a = st.A[t, h].astype(np.int64)
+        if self.side == "in":
+            return [st.indeg[h] - a]
+        if self.side == "out":
+            return [st.outdeg[t] - a]
+        return [st.indeg[t] - a, st.indeg[h] - a]
+
+    def node_degrees(self, st):
+        return st.indeg if self.side in ("in", "both") else st.outdeg
+
+
+class _Star(_ByValue):
+    def change(self, st, t, h):
+        return sum(comb(d[:, None], self.values[None, :] - 1) for d in self.degrees(st, t, h))
+
+    def _stat(self, st):
+        return comb(self.node_degrees(st)[:, None], self.values[None, :]).sum(axis=0)
+
+
+class KStar(_Star):
+    name, directed, side = "kstar", False, "both"
+
+
+class IStar(_Star):
+    name, directed, side = "istar", True, "in"
+
+
+class OStar(_Star):
+    name, directed, side = "ostar", True, "out"
+
+
+class _Degree(_ByValue):
+    key = "d"
+
+    def change(self, st, t, h):
+        v = self.values[None, :]
+        return sum(((d[:, None] + 1) == v).astype(float) - (d[:, None] == v) for d in self.degrees(st, t, h))
+
+    def _stat(self, st):
+        return (self.node_degrees(st)[:, None] == self.values[None, :]).sum(axis=0).astype(float)
+
+
+class Degree(_Degree):
+    name, directed, side = "degree", False, "both"
+
+
+class IDegree(_Degree):
+    name, directed, side = "idegree", True, "in"
+
+
+class ODegree(_Degree):
+    name, directed, side = "odegree", True, "out"
+
+
+TERMS: dict[str, type[Term]] = {cls.name: cls for cls in (
+    Edges, NodeCov, NodeICov, NodeOCov, NodeFactor, NodeIFactor, NodeOFactor, NodeMatch, AbsDiff, EdgeCov,
+    Mutual, Triangle, TTriple, CTriple, GWESP, GWDegree, GWIDegree, GWODegree, KStar, IStar, OStar,
+    Degree, IDegree, ODegree)}
+"""Every term by its ergm name."""
+
+
+def make_term(net, name: str, args: tuple = (), kwargs: dict | None = None) -> Term:
+    """The term ``name`` bound to ``net``; DataError with close suggestions for unknown names."""
+    cls = TERMS.get(name)
+    if cls is None:
+        hint = did_you_mean(name, TERMS)
+        raise DataError(f"unknown ERGM term {name!r}" + (f"; {hint}" if hint else
+                        f" (terms: {', '.join(TERMS)})"))
+    return cls(net, tuple(args), kwargs)
