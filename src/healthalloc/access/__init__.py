@@ -15,7 +15,7 @@ package's engines (:mod:`healthalloc.engine`) with identical results.
 
 from healthalloc.access.decay import DECAYS, Decay, make_decay, parse_steps
 from healthalloc.access.distance import EARTH_RADIUS_KM, great_circle, od_costs, unit_vectors
-from healthalloc.access.fca import CHUNK_SIZE, METHODS, accessibility
+from healthalloc.access.fca import CHUNK_SIZE, METHODS, PARAMS, accessibility
 from healthalloc.access.result import AccessResult, access_equity, access_map
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "DECAYS",
     "EARTH_RADIUS_KM",
     "METHODS",
+    "PARAMS",
     "AccessResult",
     "Decay",
     "access_equity",

@@ -52,20 +52,33 @@ import pandas as pd
 import scipy.sparse as sp
 
 from healthalloc.access._points import Points, costs, points
-from healthalloc.access.decay import Decay, make_decay
+from healthalloc.access.decay import DECAYS, Decay, make_decay
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
 from healthalloc.data._messages import listing, named, show
 from healthalloc.data.validate import DataError
 from healthalloc.engine import Executor, get_executor
+from healthalloc.params import Param, Params
 
-__all__ = ["CHUNK_SIZE", "METHODS", "FCA", "Kernel", "accessibility", "fca", "kernel"]
+__all__ = ["CHUNK_SIZE", "METHODS", "PARAMS", "FCA", "Kernel", "accessibility", "fca", "kernel"]
 
 METHODS = ("2sfca", "e2sfca", "3sfca", "huff2sfca")
 """The floating catchment area methods."""
 
 CHUNK_SIZE = 50_000
 """Demand points per task."""
+
+PARAMS = Params(
+    Param("method", "2sfca", "floating catchment method", choices=METHODS),
+    Param("catchment", None, "largest cost in reach: km, or the unit of the od costs", kind=float,
+          low=0, low_open=True, metavar="C"),
+    Param("decay", None, "distance decay of e2sfca, 3sfca, huff2sfca (default: gaussian; step with steps)",
+          choices=DECAYS),
+    Param("steps", None, "zones of the step decay, e.g. 10:1,20:0.68,30:0.22", kind=str, metavar="B:W,..."),
+    Param("beta", None, "β of the power and exponential decays", kind=float, low=0, low_open=True, metavar="B"),
+)
+"""The method parameters shared by :func:`accessibility`, the capacity optimization, the
+command line and study files."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ SUBCOMMANDS = {
     "qca": "fuzzy-set QCA: calibration, necessity, truth table, solutions, charts",
     "spatial": "spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
     "equity": "equity of a resource: Gini (population, area), Theil with decomposition, HRDI",
+    "access": "spatial accessibility: 2SFCA, E2SFCA, 3SFCA, Huff-2SFCA",
+    "optimize": "optimize allocation: facility location (MCLP, p-median, LSCP) or capacity",
     "network": "mobility networks: build from records or flows, centrality",
     "ergm": "exponential random graph model (statnet formula; MLE or MCMC-MLE)",
     "run": "run a study file: all its analyses, one report",

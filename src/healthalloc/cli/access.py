@@ -1,0 +1,114 @@
+"""``healthalloc access``: spatial accessibility of every demand point (2SFCA family)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from healthalloc.access import METHODS, PARAMS, accessibility
+from healthalloc.cli._common import add_engine_options, input_paths, write_table
+from healthalloc.data.io import read_table
+from healthalloc.data.output import write_file
+
+EXAMPLE = """\
+example:
+  healthalloc access --demand towns.csv --supply hospitals.csv --capacity beds \\
+      --method e2sfca --catchment 60 --decay gaussian -o access.csv
+
+Files: demand has columns id, population, lon, lat (WGS84 degrees); supply id, capacity,
+lon, lat (--population and --capacity name other columns). With --od OD.csv (columns
+origin, destination, cost: demand id, supply id, travel cost) the costs come from the
+table and coordinates are not needed; --catchment is then in the cost's unit, else in
+great-circle km.
+
+Methods: 2sfca (every pair within the catchment counts fully), e2sfca (weights by
+--decay), 3sfca (weights times selection weights), huff2sfca (Huff choice probabilities).
+Decays: step (--steps 10:1,20:0.68,30:0.22: upper bounds and weights), gaussian (0 at the
+catchment), power (--beta), exponential (--beta, per cost unit).
+
+OUT has one row per demand point: id, access (capacity per person), population, n_sites
+(sites in reach). Demand with no site in reach gets access 0; it and sites with no demand
+in reach are reported as warnings. The summary (population-weighted mean, Gini, Theil)
+is printed.
+"""
+
+
+def add_supply_demand(p: argparse.ArgumentParser, supply: str = "--supply") -> None:
+    """--demand, the supply-like table, --od, --population and --capacity."""
+    p.add_argument("--demand", type=Path, required=True, metavar="D.csv",
+                   help="demand points: id, population, lon, lat (.csv, .xlsx or .parquet)")
+    p.add_argument(supply, type=Path, required=True, metavar="S.csv",
+                   help="sites: id, capacity, lon, lat")
+    p.add_argument("--od", type=Path, metavar="OD.csv",
+                   help="origin, destination, cost table replacing the coordinates")
+    p.add_argument("--population", default="population", metavar="COL",
+                   help="population column of the demand (default: population)")
+    p.add_argument("--capacity", default="capacity", metavar="COL",
+                   help="capacity column of the supply (default: capacity)")
+
+
+def add_method(p: argparse.ArgumentParser) -> None:
+    """--method (required) and the other :data:`healthalloc.access.PARAMS`."""
+    p.add_argument("--method", choices=METHODS, required=True, help=PARAMS["method"].help)
+    PARAMS.add_to(p, skip=("method",))
+
+
+def read(path: Path | None) -> pd.DataFrame | None:
+    return None if path is None else read_table(path)
+
+
+def write_summary(summary: dict, out: Path | None, args: argparse.Namespace) -> None:
+    """``summary`` as JSON beside ``out`` (its stem + ``.summary.json``), or printed."""
+    text = json.dumps({k: _plain(v) for k, v in summary.items()}, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        print(text, end="")
+        return
+    path = out.with_name(f"{out.stem}.summary.json")
+    write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), inputs=input_paths(args),
+               suffixes=(".json",))
+    print(f"wrote {path}")
+
+
+def _plain(value):
+    """JSON-safe: numpy scalars to Python, non-finite numbers to null."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "access",
+        help="spatial accessibility: 2SFCA, E2SFCA, 3SFCA, Huff-2SFCA",
+        description="Floating catchment accessibility of every demand point to the supply "
+        "(capacity per person within reach), with the population-weighted equity of accessibility.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_supply_demand(p)
+    add_method(p)
+    p.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
+    add_engine_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = accessibility(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
+                           capacity=args.capacity, engine=args.engine, scheduler=args.scheduler,
+                           workers=args.workers, **PARAMS.from_args(args))
+    write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args))
+    print(result.summary().T.to_string(header=False))
+    return 0

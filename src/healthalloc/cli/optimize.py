@@ -1,0 +1,105 @@
+"""``healthalloc optimize``: facility location (MCLP, p-median, LSCP) and capacity re-allocation."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from healthalloc.cli._common import input_paths, write_table
+from healthalloc.access import PARAMS
+from healthalloc.cli.access import _positive, add_method, add_supply_demand, read, write_summary
+from healthalloc.optimize import MODELS, OBJECTIVES, locate, optimize_capacity
+
+LOCATION_EXAMPLE = """\
+example:
+  healthalloc optimize location --demand towns.csv --candidates sites.csv \\
+      --existing hospitals.csv --model mclp --p 5 --radius 30 --time-limit 60 -o chosen.csv
+
+Models: mclp (maximize the population within --radius of an open site, --p new sites,
+--existing sites open), pmedian (minimize population × cost to the nearest open site;
+--radius, if given, caps the assignment cost), lscp (fewest sites covering every populated
+demand point within --radius; an uncoverable point is an error naming it). Exact MILPs
+solved by HiGHS; with --time-limit the best solution found is kept and its gap reported.
+
+Files: demand id, population, lon, lat; candidates and existing id, lon, lat (or --od
+with origin, destination, cost from demand ids to candidate and existing ids).
+OUT has one row per candidate: id, selected (1/0), covered_population. Beside it,
+OUT's stem + .summary.json: model, objective, covered_population, n_selected, status,
+gap (and total_population, coverage, p, radius, n_existing, seconds).
+"""
+
+CAPACITY_EXAMPLE = """\
+example:
+  healthalloc optimize capacity --demand towns.csv --supply hospitals.csv --capacity beds \\
+      --method 2sfca --catchment 60 --min min_beds --max max_beds -o beds.csv
+
+Re-allocates the total capacity (--total, default today's) among the sites to minimize
+Σ P (A − Ā)², the population-weighted squared deviation of accessibility from its mean
+(Wang & Tang 2013; a convex QP), within per-site bounds from the --min and --max columns
+of the supply. --objective shortfall minimizes the largest shortfall below the mean
+instead (an LP); --integer gives whole units.
+
+OUT has one row per site: id, capacity_before, capacity_after, change, lower, upper.
+Beside it, OUT's stem + .summary.json: objective_before, objective_after, gini_before,
+gini_after (and method, objective, integer, total, theil_t_before, theil_t_after,
+status, gap).
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "optimize",
+        help="optimize allocation: facility location (MCLP, p-median, LSCP) or capacity",
+        description="Better allocations: where to open new facilities, and how to re-allocate "
+        "capacity for equal accessibility.",
+        epilog="Run 'healthalloc optimize location --help' or 'healthalloc optimize capacity --help'.",
+    )
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    loc = kinds.add_parser("location", help="choose sites: mclp, pmedian or lscp",
+                           description="Choose sites for new facilities by an exact MILP.",
+                           epilog=LOCATION_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_supply_demand(loc, "--candidates")
+    loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
+    loc.add_argument("--model", choices=MODELS, required=True, help="location model")
+    loc.add_argument("--p", type=int, metavar="P", help="new sites to open (mclp, pmedian)")
+    loc.add_argument("--radius", type=_positive, metavar="R",
+                     help="coverage radius in km or the --od cost unit (mclp, lscp; pmedian: largest cost)")
+    loc.add_argument("--time-limit", type=_positive, metavar="S", help="seconds for the solver")
+    loc.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
+    loc.set_defaults(func=run_location)
+
+    cap = kinds.add_parser("capacity", help="re-allocate capacity for equal accessibility",
+                           description="Maximal accessibility equality: re-allocate a fixed total capacity.",
+                           epilog=CAPACITY_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_supply_demand(cap)
+    add_method(cap)
+    cap.add_argument("--total", type=_positive, metavar="T", help="capacity to allocate (default: today's total)")
+    cap.add_argument("--min", metavar="COL", help="supply column of per-site lower bounds")
+    cap.add_argument("--max", metavar="COL", help="supply column of per-site upper bounds")
+    cap.add_argument("--objective", choices=OBJECTIVES, default="variance",
+                     help="variance: Σ P (A − Ā)² (default); shortfall: the largest Ā − A")
+    cap.add_argument("--integer", action="store_true", help="whole units (beds)")
+    cap.add_argument("--time-limit", type=_positive, metavar="S", help="seconds for the integer shortfall MILP")
+    cap.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
+    cap.set_defaults(func=run_capacity)
+
+
+def run_location(args: argparse.Namespace) -> int:
+    if args.capacity != "capacity":
+        raise ValueError("--capacity is not used by optimize location")
+    result = locate(read(args.demand), read(args.candidates), model=args.model, p=args.p, radius=args.radius,
+                    existing=read(args.existing), od=read(args.od), time_limit=args.time_limit,
+                    population=args.population)
+    write_table(result.to_frame(), args.output, inputs=input_paths(args))
+    write_summary(result.summary_dict(), args.output, args)
+    return 0
+
+
+def run_capacity(args: argparse.Namespace) -> int:
+    result = optimize_capacity(read(args.demand), read(args.supply), od=read(args.od), total=args.total,
+                               lower=args.min, upper=args.max, objective=args.objective, integer=args.integer,
+                               time_limit=args.time_limit, population=args.population,
+                               capacity=args.capacity, **PARAMS.from_args(args))
+    write_table(result.to_frame(), args.output, inputs=input_paths(args))
+    write_summary(result.summary_dict(), args.output, args)
+    return 0
