@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sample-size", type=int, default=1024, metavar="N",
                    help="MCMC sample size per iteration (default 1024)")
     p.add_argument("--interval", type=int, metavar="K",
-                   help="proposals between sampled networks (default: dyads / 8, between 16 and 1024)")
+                   help="proposals between sampled networks (default: dyads / 2, between 32 and 1024)")
     p.add_argument("-o", "--output", type=Path, metavar="OUT.csv",
                    help="write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing")
     add_engine_options(p)

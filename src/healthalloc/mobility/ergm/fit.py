@@ -82,6 +82,8 @@ class Model:
         if not net.directed and (self.observed != self.observed.T).any():
             raise DataError("an undirected network needs a symmetric adjacency")
         self.coef_names = [name for term in self.terms for name in term.coef_names]
+        ends = np.cumsum([len(term.coef_names) for term in self.terms])
+        self.slices = [slice(int(e - len(term.coef_names)), int(e)) for term, e in zip(self.terms, ends)]
         repeated = sorted({c for c in self.coef_names if self.coef_names.count(c) > 1})
         if repeated:
             raise DataError(f"formula repeats the statistic(s) {', '.join(repeated)}")
@@ -104,7 +106,7 @@ class Control:
     """MCMC-MLE settings (``ergm``'s ``control.ergm``).
 
     ``sample_size`` networks per iteration, drawn ``interval`` proposals apart (default:
-    n_dyads / 8 between 16 and 1,024) after ``16 × interval`` proposals of burn-in, by
+    n_dyads / 2 between 32 and 1,024) after ``16 × interval`` proposals of burn-in, by
     ``chains`` independent chains; at most ``max_iter`` iterations; ``bridges`` path
     points (``bridge_size`` draws each) for the log-likelihood (0: not estimated).
     """
@@ -114,10 +116,10 @@ class Control:
     chains: int = 2
     max_iter: int = 30
     bridges: int = 16
-    bridge_size: int = 256
+    bridge_size: int = 128
 
     def interval_for(self, model: Model) -> int:
-        return self.interval or int(np.clip(model.n_dyads // 8, 16, 1024))
+        return self.interval or int(np.clip(model.n_dyads // 2, 32, 1024))
 
 
 @dataclass(frozen=True)
@@ -358,10 +360,10 @@ def hummel_step(sample: np.ndarray, observed: np.ndarray, *, margin: float = 0.0
 
 
 def _batch_cov(chains: list[np.ndarray]) -> np.ndarray:
-    """Covariance of the pooled sample mean from batch means within each chain."""
+    """Covariance of the pooled sample mean from 8 batch means within each chain."""
     means, weights = [], []
     for s in chains:
-        k = max(2, int(np.sqrt(len(s))))
+        k = min(8, len(s))
         size = len(s) // k
         if size == 0:
             continue

@@ -3,12 +3,10 @@
 Each proposal toggles one dyad: with probability 1/2 a random existing tie (removal), else
 a uniformly random dyad (Morris, Handcock & Hunter 2008, the TNT proposal of ``ergm``);
 the Hastings ratio corrects for the two ways a tie can be drawn. The change statistics
-are the hot path; they are computed vectorized for a *batch* of proposals drawn from the
-same state, and the batch is scanned for its first accepted proposal, which is applied;
-the proposals after it are discarded and drawn again from the new state. Every proposal up
-to the first acceptance is a draw from the current state, so the chain is exactly the
-sequential sampler, while numpy does the work of many proposals in one call. The batch
-size adapts to the acceptance rate.
+are the hot path: the dyad-independent terms' contribution θ'Δ is one precomputed
+``n × n`` matrix (looked up per proposal), the dependent terms' changes are computed on the
+dense adjacency and degree arrays of :class:`~.terms.State` (a row intersection for
+triangles, a degree lookup for stars), and statistics are updated only on accepted toggles.
 
 Independent chains are seeded from one :class:`numpy.random.SeedSequence` and run on any
 engine (:mod:`healthalloc.engine`); results do not depend on the engine.
@@ -16,13 +14,15 @@ engine (:mod:`healthalloc.engine`); results do not depend on the engine.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import partial
+from operator import mul
 
 import numpy as np
 
 from healthalloc.engine import get_executor
-from healthalloc.mobility.ergm.terms import State
+from healthalloc.mobility.ergm.terms import State, dyads
 
 __all__ = ["Chains", "run_chains", "simulate"]
 
@@ -67,57 +67,90 @@ class _Edges:
         self.m -= 1
 
 
+def _independent_eta(model, theta: np.ndarray) -> np.ndarray:
+    """θ'Δ of the dyad-independent terms for every dyad, as an ``n × n`` matrix."""
+    n = model.n
+    eta = np.zeros((n, n))
+    terms = [(term, sl) for term, sl in zip(model.terms, model.slices) if term.dyad_independent]
+    if not terms:
+        return eta
+    st = State(np.zeros((n, n), dtype=bool), model.directed)
+    rows = max(1, (1 << 20) // n)
+    for a in range(0, n, rows):
+        t, h = dyads(n, model.directed, slice(a, min(a + rows, n)))
+        eta[t, h] = sum(term.change(st, t, h) @ theta[sl] for term, sl in terms)
+    return eta
+
+
 def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: int, burnin: int):
-    """One chain: ``draws`` statistics every ``interval`` proposals after ``burnin``."""
+    """One chain: ``draws`` statistics every ``interval`` proposals after ``burnin``.
+
+    The dyad-independent terms enter the acceptance ratio through one precomputed
+    ``n × n`` matrix of θ'Δ and are summed over the ties only when a network is recorded;
+    the dyad-dependent terms' change statistics are computed per proposal
+    (:meth:`~.terms.Term.change1`) and their statistics updated on each accepted toggle.
+    """
     seed, draws = task
     rng = np.random.default_rng(seed)
     st = State(A0.copy(), model.directed)
-    n = st.A.shape[0]
-    n_dyads = n * (n - 1) // (1 if model.directed else 2)
-    ties = _Edges(st.A, model.directed)
-    g = model.stats(st)
-    out = np.empty((draws, len(g)))
-    total, done, record, recorded = burnin + draws * interval, 0, burnin + interval, 0
-    batch, accepted = 8, 0
+    A, n, directed = st.A, model.n, model.directed
+    n_dyads = float(model.n_dyads)
+    eta = _independent_eta(model, theta)
+    dependent = [term for term in model.terms if not term.dyad_independent]
+    independent = [(term, sl) for term, sl in zip(model.terms, model.slices) if term.dyad_independent]
+    dep_cols = np.concatenate([np.arange(sl.start, sl.stop) for term, sl in zip(model.terms, model.slices)
+                               if not term.dyad_independent] or [np.zeros(0, dtype=int)])
+    theta_dep = theta[dep_cols].tolist()
+    g_dep = [float(v) for term in dependent for v in np.atleast_1d(term.stat(st))]
+    ties = _Edges(A, directed)
+    out = np.empty((draws, len(theta)))
+    done, record, recorded, accepted, i, size = 0, burnin + interval, 0, 0, 0, 0
+    half_n = 0.5 / n_dyads
     while recorded < draws:
-        size = min(batch, record - done)
+        if i == size:  # random numbers in blocks
+            size = 4096
+            mode = rng.random(size).tolist()
+            ut = rng.integers(n, size=size).tolist()
+            uh = rng.integers(n - 1, size=size).tolist()
+            ue = rng.random(size).tolist()
+            la = np.log(rng.random(size)).tolist()
+            i = 0
         m = ties.m
-        from_ties = (rng.random(size) < 0.5) if m > 0 else np.zeros(size, dtype=bool)
-        t = rng.integers(n, size=size)
-        h = rng.integers(n - 1, size=size)
-        h += h >= t
-        if not model.directed:
-            t, h = np.minimum(t, h), np.maximum(t, h)
-        if m > 0 and from_ties.any():
-            k = rng.integers(m, size=int(from_ties.sum()))
-            t[from_ties], h[from_ties] = ties.t[k], ties.h[k]
-        present = st.A[t, h]
-        delta = model.change(st, t, h)
-        sign = np.where(present, -1.0, 1.0)
-        # Hastings ratio of the TNT proposal: q(y → y') for this dyad and back
-        add_fwd = (0.5 if m > 0 else 1.0) / n_dyads
-        q_fwd = np.where(present, 0.5 / max(m, 1) + 0.5 / n_dyads, add_fwd)
-        q_rev = np.where(present, (0.5 if m > 1 else 1.0) / n_dyads, 0.5 / (m + 1) + 0.5 / n_dyads)
-        log_ratio = sign * (delta @ theta) + np.log(q_rev) - np.log(q_fwd)
-        accept = np.log(rng.random(size)) < log_ratio
-        first = int(np.argmax(accept)) if accept.any() else size
-        done += min(first + 1, size)
-        if first < size:
-            a, b = int(t[first]), int(h[first])
-            if st.toggle(a, b) > 0:
-                ties.add(a, b)
-            else:
-                ties.remove(a, b)
-            g += sign[first] * delta[first]
-            accepted += 1
-            batch = max(4, min(512, 2 * (first + 1)))
+        if m > 0 and mode[i] < 0.5:
+            k = int(ue[i] * m)
+            t, h = int(ties.t[k]), int(ties.h[k])
         else:
-            batch = min(512, 2 * batch)
+            t, h = ut[i], uh[i]
+            h += h >= t
+            if not directed and t > h:
+                t, h = h, t
+        present = bool(A[t, h])
+        changes = [float(c) for term in dependent for c in term.change1(st, t, h)]
+        ratio = eta[t, h] + sum(map(mul, changes, theta_dep))
+        if present:  # TNT Hastings ratio: removal drawn as a tie or a dyad, and back
+            log_ratio = -ratio + math.log(((0.5 if m > 1 else 1.0) / n_dyads) / (0.5 / m + half_n))
+        else:
+            log_ratio = ratio + math.log((0.5 / (m + 1) + half_n) / ((0.5 if m > 0 else 1.0) / n_dyads))
+        if la[i] < log_ratio:
+            if st.toggle(t, h) > 0:
+                ties.add(t, h)
+                sign = 1.0
+            else:
+                ties.remove(t, h)
+                sign = -1.0
+            for j, c in enumerate(changes):
+                g_dep[j] += sign * c
+            accepted += 1
+        i += 1
+        done += 1
         if done == record:
-            out[recorded] = g
+            tt, hh = ties.t[:ties.m], ties.h[:ties.m]
+            for term, sl in independent:
+                out[recorded, sl] = term.change(st, tt, hh).sum(axis=0)
+            out[recorded, dep_cols] = g_dep
             recorded += 1
             record += interval
-    return out, st.A, accepted / max(total, 1)
+    return out, A, accepted / max(done, 1)
 
 
 def run_chains(model, theta, A0: np.ndarray, *, draws: int, interval: int, burnin: int, chains: int = 1,

@@ -48,6 +48,7 @@ specifications for exponential random graph models. *Sociological Methodology* 3
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,6 +140,10 @@ class Term:
     def change(self, st: State, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """Change statistics of adding each dyad (t, h): array ``(len(t), k)``."""
         raise NotImplementedError
+
+    def change1(self, st: State, t: int, h: int):
+        """The change statistics of one dyad (the sampler's hot path): a sequence of floats."""
+        return self.change(st, np.array([t]), np.array([h]))[0]
 
     def stat(self, st: State) -> np.ndarray:
         """The network statistics, array ``(k,)``; by default the sum of the changes over ties."""
@@ -338,6 +343,9 @@ class Mutual(_Dependent):
     def change(self, st, t, h):
         return st.A[h, t].astype(float)[:, None]
 
+    def change1(self, st, t, h):
+        return (1.0 if st.A[h, t] else 0.0,)
+
     def _stat(self, st):
         return np.array([(st.A & st.A.T).sum() / 2])
 
@@ -358,6 +366,11 @@ class Triangle(_Dependent):
             return _paths(st, A, A, t, h)[:, None]
         W = A.astype(np.int8) + A.T
         return _paths(st, W, W, t, h)[:, None]
+
+    def change1(self, st, t, h):
+        if st.directed:
+            return super().change1(st, t, h)
+        return (float(np.count_nonzero(st.A[t] & st.A[h])),)
 
     def _stat(self, st):
         W = st.A.astype(float) + (st.A.T if st.directed else 0)
@@ -455,6 +468,9 @@ class _GWDegree(_Decay):
             return (self.r ** (st.outdeg[t] - a))[:, None]
         return (self.r ** (st.indeg[t] - a) + self.r ** (st.indeg[h] - a))[:, None]
 
+    def change1(self, st, t, h):
+        return (sum(self.r ** d for d in _degrees1(st, self.side, t, h)),)
+
     def _stat(self, st):
         deg = st.indeg if self.side in ("in", "both") else st.outdeg
         return np.array([self.weight(deg).sum()])
@@ -470,6 +486,16 @@ class GWIDegree(_GWDegree):
 
 class GWODegree(_GWDegree):
     name, directed, label, side = "gwodegree", True, "gwodeg.", "out"
+
+
+def _degrees1(st: State, side: str, t: int, h: int) -> list[int]:
+    """Degrees of the node(s) a term looks at for dyad (t, h), without the dyad itself."""
+    a = int(st.A[t, h])
+    if side == "in":
+        return [int(st.indeg[h]) - a]
+    if side == "out":
+        return [int(st.outdeg[t]) - a]
+    return [int(st.indeg[t]) - a, int(st.indeg[h]) - a]
 
 
 class _ByValue(_Dependent):
@@ -503,6 +529,10 @@ class _Star(_ByValue):
     def change(self, st, t, h):
         return sum(comb(d[:, None], self.values[None, :] - 1) for d in self.degrees(st, t, h))
 
+    def change1(self, st, t, h):
+        degs = _degrees1(st, self.side, t, h)
+        return [float(sum(math.comb(d, k - 1) if k >= 1 else 0 for d in degs)) for k in self.values.tolist()]
+
     def _stat(self, st):
         return comb(self.node_degrees(st)[:, None], self.values[None, :]).sum(axis=0)
 
@@ -525,6 +555,10 @@ class _Degree(_ByValue):
     def change(self, st, t, h):
         v = self.values[None, :]
         return sum(((d[:, None] + 1) == v).astype(float) - (d[:, None] == v) for d in self.degrees(st, t, h))
+
+    def change1(self, st, t, h):
+        degs = _degrees1(st, self.side, t, h)
+        return [float(sum(int(d + 1 == k) - int(d == k) for d in degs)) for k in self.values.tolist()]
 
     def _stat(self, st):
         return (self.node_degrees(st)[:, None] == self.values[None, :]).sum(axis=0).astype(float)
