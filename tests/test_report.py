@@ -17,7 +17,7 @@ from healthalloc.qca.chart import LEGENDS
 from healthalloc.report.html import render_report
 from healthalloc.report.tables import PRINT_FONT, html_table, print_font
 from healthalloc.study import run_study
-from healthalloc.study.registry import Section
+from healthalloc.report.section import Section
 
 SPATIAL = """\
 [study]

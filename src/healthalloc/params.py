@@ -81,7 +81,7 @@ class Param:
     name: str
     default: Any = REQUIRED
     help: str = ""
-    kind: type | None = None
+    kind: type | tuple[type, ...] | None = None
     choices: tuple | None = None
     low: float | None = None
     high: float | None = None
@@ -140,9 +140,10 @@ class Param:
             return f"{value!r} is not one of {', '.join(map(repr, self.choices))}"
         kind = self.type
         if kind is not None:
-            kinds = (int, float) if kind is float else (kind,)
+            kinds = kind if isinstance(kind, tuple) else (int, float) if kind is float else (kind,)
             if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-                return f"{self.name} must be {_article(kind)}, got {value!r}"
+                wanted = " or ".join(_article(k) for k in (kinds if isinstance(kind, tuple) else (kind,)))
+                return f"{self.name} must be {wanted}, got {value!r}"
         if isinstance(value, int | float) and not isinstance(value, bool):
             if math.isnan(value):
                 return f"{self.name} must be a number, got NaN"
@@ -277,4 +278,6 @@ def _num(value: float) -> str:
 
 
 def _article(kind: type) -> str:
-    return {int: "an integer", float: "a number", str: "a text", bool: "true or false"}.get(kind, kind.__name__)
+    names = {int: "an integer", float: "a number", str: "a text", bool: "true or false", list: "a list",
+             dict: "a table"}
+    return names.get(kind, kind.__name__)

@@ -6,9 +6,10 @@ them all and writes tables, figures and a self-contained HTML report.
     >>> result.report                                    # doctest: +SKIP
 """
 
-from healthalloc.study.registry import REGISTRY, Option, Section, register
+from healthalloc.report.section import Section
+from healthalloc.study.registry import REGISTRY, register
 from healthalloc.study.runner import StudyResult, run_study
 from healthalloc.study.spec import StudyError, load_study
 
-__all__ = ["REGISTRY", "Option", "Section", "StudyError", "StudyResult", "load_study", "register",
+__all__ = ["REGISTRY", "Section", "StudyError", "StudyResult", "load_study", "register",
            "run_study"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,10 +15,21 @@ from healthalloc.equity import equity
 from healthalloc.qca import fsqca, robustness
 from healthalloc.spatial import knn_weights, province_weights, spatial_analysis, unit_coordinates
 from healthalloc.study import figures
-from healthalloc.study.registry import Context, Option, Section, register
+from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.report.section import Section
+from healthalloc.study.registry import Context, register
 
-RTS = Option("crs", ("crs", "vrs", "nirs", "ndrs"))
-ORIENTATION = Option("input", ("input", "output"))
+RTS = Param("rts", "crs", choices=("crs", "vrs", "nirs", "ndrs"))
+ORIENTATION = Param("orientation", "input", choices=("input", "output"))
+UNIT = Param("unit", role="unit")
+PERIOD = Param("by", None, role="period")
+GROUP = Param("group", None, role="group")
+INPUTS = Param("inputs", role="inputs", many=True)
+OUTPUTS = Param("outputs", role="outputs", many=True)
+CONDITIONS = Param("conditions", role="conditions", many=True)
+OUTCOME = Param("outcome", role="outcome")
+ANCHORS = Param("anchors", None, kind=(str, dict))
+DIR_EXP = Param("dir_exp", None, kind=dict)
 
 
 def _eff_reading(eff: pd.Series, period: str | None) -> str:
@@ -33,10 +45,9 @@ def _eff_reading(eff: pd.Series, period: str | None) -> str:
             f"frontier; the lowest is {low} ({eff.min():.3f}).")
 
 
-@register("dea", title="DEA efficiency", roles=("unit", "inputs", "outputs"),
-          optional_roles=("period", "group"),
-          options={"rts": RTS, "orientation": ORIENTATION,
-                   "model": Option("radial", ("radial", "super", "sbm")), "slacks": Option(True)},
+@register("dea", title="DEA efficiency",
+          params=Params(UNIT, INPUTS, OUTPUTS, PERIOD, GROUP, RTS, ORIENTATION,
+                        Param("model", "radial", choices=("radial", "super", "sbm")), Param("slacks", True)),
           exports=("efficiency", "scale_efficiency"))
 def _dea(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
@@ -56,8 +67,8 @@ def _dea(ctx: Context) -> Section:
     return sec
 
 
-@register("malmquist", title="Malmquist productivity index", roles=("unit", "period", "inputs", "outputs"),
-          optional_roles=("group",), options={"orientation": ORIENTATION})
+@register("malmquist", title="Malmquist productivity index",
+          params=Params(UNIT, replace(PERIOD, default=REQUIRED), INPUTS, OUTPUTS, GROUP, ORIENTATION))
 def _malmquist(ctx: Context) -> Section:
     r = ctx.roles
     res = malmquist(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], period=r["period"],
@@ -78,9 +89,10 @@ def _malmquist(ctx: Context) -> Section:
     return sec
 
 
-@register("equity", title="Equity of resource allocation", roles=("resource", "population"),
-          optional_roles=("unit", "period", "group", "area"),
-          options={"population_unit": Option(1000, kind=int)})
+@register("equity", title="Equity of resource allocation",
+          params=Params(Param("resource", role="resource"), Param("population", role="population"),
+                        replace(UNIT, default=None), PERIOD, GROUP, Param("area", None, role="area"),
+                        Param("population_unit", 1000, kind=(int, float), low=0, low_open=True)))
 def _equity(ctx: Context) -> Section:
     """Gini (population and area), Theil L and T with their group decomposition, HRDI, HRAD/PAD."""
     r = ctx.roles
@@ -107,12 +119,13 @@ def _equity(ctx: Context) -> Section:
     return sec
 
 
-@register("spatial", title="Spatial–temporal evolution", roles=("unit", "value"),
-          optional_roles=("period", "group", "coordinates"),
-          options={"weights": Option("provinces", ("provinces", "knn")), "k": Option(5, kind=int),
-                   "islands": Option("nearest", ("error", "drop", "nearest")),
-                   "link_hainan_guangdong": Option(False), "permutations": Option(999, kind=int),
-                   "seed": Option(1, kind=int), "alpha": Option(0.05, kind=float)})
+@register("spatial", title="Spatial–temporal evolution",
+          params=Params(UNIT, Param("value", role="value"), PERIOD, GROUP,
+                        Param("coordinates", None, role="coordinates", many=True),
+                        Param("weights", "provinces", choices=("provinces", "knn")), Param("k", 5, low=1),
+                        Param("islands", "nearest", choices=("error", "drop", "nearest")),
+                        Param("link_hainan_guangdong", False), Param("permutations", 999, low=0),
+                        Param("seed", 1), Param("alpha", 0.05, low=0, high=1, low_open=True, high_open=True)))
 def _spatial(ctx: Context) -> Section:
     """Moran's I and LISA per period, kernel densities, σ/β convergence, spatial Markov chains.
 
@@ -162,11 +175,10 @@ def _spatial(ctx: Context) -> Section:
     return sec
 
 
-@register("dea_bootstrap", title="Bootstrapped DEA efficiency", roles=("unit", "inputs", "outputs"),
-          optional_roles=("period",),
-          options={"rts": RTS, "orientation": ORIENTATION, "n_boot": Option(2000, kind=int),
-                   "seed": Option(1, kind=int), "alpha": Option(0.05, kind=float),
-                   "at": Option(None, kind=(int, str))},
+@register("dea_bootstrap", title="Bootstrapped DEA efficiency",
+          params=Params(UNIT, INPUTS, OUTPUTS, PERIOD, RTS, ORIENTATION, Param("n_boot", 2000, low=1),
+                        Param("seed", 1), Param("alpha", 0.05, low=0, high=1, low_open=True, high_open=True),
+                        Param("at", None, kind=(int, str))),
           exports=("bias_corrected",))
 def _bootstrap(ctx: Context) -> Section:
     """One period of a panel (``at``, default the last) or the whole cross-section."""
@@ -190,12 +202,11 @@ def _bootstrap(ctx: Context) -> Section:
     return sec
 
 
-@register("qca", title="Fuzzy-set QCA", roles=("unit", "conditions", "outcome"),
-          options={"anchors": Option(None, kind=(str, dict)), "percentiles": Option(None, kind=list),
-                   "negate_outcome": Option(False), "incl_cut": Option(0.8, kind=float),
-                   "pri_cut": Option(0.7, kind=float), "n_cut": Option(1, kind=int),
-                   "dir_exp": Option(None, kind=dict), "adjust_crossover": Option(False),
-                   "legend": Option("ragin-fiss", ("ragin-fiss", "seed"))})
+@register("qca", title="Fuzzy-set QCA",
+          params=Params(UNIT, CONDITIONS, OUTCOME, ANCHORS, Param("percentiles", None, kind=list),
+                        Param("negate_outcome", False), Param("incl_cut", 0.8, low=0, high=1),
+                        Param("pri_cut", 0.7, low=0, high=1), Param("n_cut", 1, low=1), DIR_EXP,
+                        Param("adjust_crossover", False), Param("legend", "ragin-fiss", choices=("ragin-fiss", "seed"))))
 def _qca(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
     anchors = _anchors(o["anchors"], ctx.study_dir)
@@ -225,13 +236,12 @@ def _qca(ctx: Context) -> Section:
     return sec
 
 
-@register("qca_robustness", title="fsQCA robustness", roles=("unit", "conditions", "outcome"),
-          options={"anchors": Option(None, kind=(str, dict)),
-                   "percentiles": Option([[0.85, 0.5, 0.1], [0.8, 0.5, 0.15], [0.9, 0.5, 0.05]], kind=list),
-                   "incl_cuts": Option([0.75, 0.8, 0.85, 0.9], kind=list), "pri_cuts": Option([0.7], kind=list),
-                   "n_cuts": Option([1], kind=list), "negate_outcome": Option(False),
-                   "dir_exp": Option(None, kind=dict),
-                   "solution": Option("intermediate", ("complex", "parsimonious", "intermediate"))})
+@register("qca_robustness", title="fsQCA robustness",
+          params=Params(UNIT, CONDITIONS, OUTCOME, ANCHORS,
+                        Param("percentiles", [[0.85, 0.5, 0.1], [0.8, 0.5, 0.15], [0.9, 0.5, 0.05]], kind=list),
+                        Param("incl_cuts", [0.75, 0.8, 0.85, 0.9], kind=list), Param("pri_cuts", [0.7], kind=list),
+                        Param("n_cuts", [1], kind=list), Param("negate_outcome", False), DIR_EXP,
+                        Param("solution", "intermediate", choices=("complex", "parsimonious", "intermediate"))))
 def _qca_robustness(ctx: Context) -> Section:
     """Solutions over a grid of thresholds and calibrations (anchors and percentile sets)."""
     r, o = ctx.roles, ctx.options

@@ -7,7 +7,7 @@ import pandas as pd
 from healthalloc.data.regions import province
 from healthalloc.data.validate import DataError
 from healthalloc.report import figures as draw
-from healthalloc.study.registry import Section
+from healthalloc.report.section import Section
 
 
 def _provinces(units: pd.Index) -> bool:

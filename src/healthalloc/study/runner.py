@@ -14,6 +14,7 @@ import difflib
 import importlib.metadata
 import platform
 import sys
+import warnings
 import time
 import warnings
 from dataclasses import dataclass
@@ -24,13 +25,16 @@ import tomli_w
 
 import healthalloc
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
+import healthalloc.study.analyses_access  # noqa: F401  (registers access, capacity, location, scenario)
 from healthalloc.data import data_dictionary
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.data.validate import layout_hint
+from healthalloc.params import suggest
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
-from healthalloc.study.registry import REGISTRY, AnalysisType, Context, Section
-from healthalloc.study.spec import (LIST_ROLES, AnalysisSpec, Study, data_specs, input_files, load_data,
+from healthalloc.report.section import Section
+from healthalloc.study.registry import REGISTRY, AnalysisType, Context
+from healthalloc.study.spec import (AnalysisSpec, Study, data_specs, input_files, list_roles, load_data,
                                     load_study)
 
 PROVENANCE = ("healthalloc", "numpy", "scipy", "pandas", "highspy", "statsmodels", "libpysal",
@@ -74,21 +78,26 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
                   (study.raw.get("roles", {}), ())]
         kind = REGISTRY.get(spec.type)
         if kind is None:
-            hint = difflib.get_close_matches(spec.type, list(REGISTRY), n=1)
-            more = f"; did you mean {hint[0]!r}?" if hint else f" (known: {', '.join(sorted(REGISTRY))})"
-            raise study.error((*where, "type"), f"unknown analysis {spec.type!r}{more}")
+            raise study.error((*where, "type"), f"unknown analysis {spec.type!r}{suggest(spec.type, sorted(REGISTRY))}")
+        used = kind.roles + kind.optional_roles
+        for role in spec.roles:
+            if role not in used:
+                raise study.error((*where, role), f"{kind.name} does not use the role {role!r}"
+                                                  f"{suggest(role, used)}")
         options = {}
         for key, value in spec.options.items():
-            if key not in kind.options:
-                hint = difflib.get_close_matches(key, list(kind.options), n=1)
-                more = f"; did you mean {hint[0]!r}?" if hint else (
-                    f" (options of {kind.name}: {', '.join(kind.options) or 'none'})")
-                raise study.error((*where, key), f"unknown option {key!r} for {kind.name}{more}")
-            problem = kind.options[key].check(value)
+            param = kind.options.get(key)
+            if param is None:
+                raise study.error((*where, key), f"unknown option {key!r} for {kind.name}"
+                                                 f"{suggest(key, [p.name for p in kind.options.values()])}")
+            problem = param.check(value)
             if problem:
                 raise study.error((*where, key), problem)
-            options[key] = value
-        options = {k: o.default for k, o in kind.options.items()} | options
+            if key != param.name:
+                warnings.warn(f"{study.path.name if study.path else 'study'}: option {key!r} of "
+                              f"{spec.name} is now called {param.name!r}", FutureWarning, stacklevel=2)
+            options[param.name] = value
+        options = {p.name: p.default for p in kind.options.values()} | options
         roles, places = {}, {}
         for role in kind.roles + kind.optional_roles:
             found = next(((layer[role], at) for layer, at in layers if role in layer), None)
@@ -108,7 +117,7 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
 
 
 def _check_role(study, data, role, value, at, done):
-    if role in LIST_ROLES:
+    if role in list_roles():
         if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
             raise study.error(at, f"{role} must be a list of column names")
         names = value
@@ -209,8 +218,12 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
             print(f"[{i}/{len(steps)}] {step.spec.name}: {step.kind.title} ...", end="", file=sys.stderr,
                   flush=True)
         ctx = Context(step.spec.name, tables[step.spec.data], _resolve(step.roles, sections), step.options,
-                      study.path.parent if study.path else None, settings)
-        sections[step.spec.name], caught = _run_analysis(step.kind.run, ctx)
+                      study.path.parent if study.path else None, settings, step.kind.params)
+        try:
+            sections[step.spec.name], caught = _run_analysis(step.kind.run, ctx)
+        except (ValueError, KeyError) as exc:
+            text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            raise study.error(("analyses", step.spec.index), f"{step.spec.name} failed: {text}") from exc
         if show:
             print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
         _show_warnings(caught, sections[step.spec.name])

@@ -42,11 +42,8 @@ import pandas as pd
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.io import read_table
 from healthalloc.data.simulate import simulate_outputs
+from healthalloc.study.registry import REGISTRY
 
-#: Variable roles a study (or one analysis) can set; list-valued ones take lists.
-ROLES = ("unit", "period", "group", "inputs", "outputs", "conditions", "population", "area",
-         "coordinates", "outcome", "resource", "value")
-LIST_ROLES = ("inputs", "outputs", "conditions", "coordinates")
 TOP_KEYS = ("study", "data", "roles", "analyses")
 STUDY_KEYS = ("title", "engine", "scheduler", "workers")
 DATA_KEYS = ("source", "sheet", "join", "simulate_outputs", "roles")
@@ -120,6 +117,16 @@ def locate(text: str, where: tuple) -> int | None:
     return best
 
 
+def roles() -> tuple[str, ...]:
+    """The variable roles a study can set: every role a registered analysis declares."""
+    return tuple(dict.fromkeys(p.role for kind in REGISTRY.values() for p in kind.params if p.role))
+
+
+def list_roles() -> tuple[str, ...]:
+    """Roles that take a list of columns (``inputs = ["beds", "doctors"]``)."""
+    return tuple(dict.fromkeys(p.role for kind in REGISTRY.values() for p in kind.params if p.role and p.many))
+
+
 def load_study(source: str | Path | dict) -> Study:
     """Parse a study file (or an already parsed dict) and check its structure."""
     if isinstance(source, dict):
@@ -141,8 +148,8 @@ def load_study(source: str | Path | dict) -> Study:
     for name, spec in data_specs(raw).items():
         where = ("data",) if "source" in raw["data"] else ("data", name)
         _check_keys(study, spec, DATA_KEYS, where)
-        _check_keys(study, spec.get("roles", {}), ROLES, (*where, "roles"))
-    _check_keys(study, raw.get("roles", {}), ROLES, ("roles",))
+        _check_keys(study, spec.get("roles", {}), roles(), (*where, "roles"))
+    _check_keys(study, raw.get("roles", {}), roles(), ("roles",))
     sets = list(data_specs(raw))
     entries = raw.get("analyses", [])
     if not entries:
@@ -159,9 +166,10 @@ def load_study(source: str | Path | dict) -> Study:
             what = f"data = {data!r} is not" if data else "with several data sets, say which: data ="
             raise study.error(("analyses", i, "data") if data else ("analyses", i),
                               f"{what} one of {', '.join(map(repr, sets))}")
-        roles = {k: v for k, v in entry.items() if k in ROLES}
-        options = {k: v for k, v in entry.items() if k not in ROLES and k not in ("type", "name", "data")}
-        study.analyses.append(AnalysisSpec(str(entry["type"]), name, data, roles, options, i))
+        known = roles()
+        given = {k: v for k, v in entry.items() if k in known}
+        options = {k: v for k, v in entry.items() if k not in known and k not in ("type", "name", "data")}
+        study.analyses.append(AnalysisSpec(str(entry["type"]), name, data, given, options, i))
     return study
 
 
