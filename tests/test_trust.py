@@ -134,6 +134,9 @@ CASES = {
     "run unknown analysis": (["run", "s5.toml"], "did you mean 'dea'"),
     "run bad option type": (["run", "s6.toml"], "line 11.*rts"),
     "run missing data file": (["run", "s7.toml"], "neither an embedded data set nor a file"),
+    "run option out of range": (["run", "s8.toml"], r"line 14, analyses\[1\]\.n_boot: n_boot must be ≥ 1, got 0"),
+    "run role the analysis does not use": (["run", "s9.toml"], "dea does not use the role 'outcome'"),
+    "run error while running names the analysis": (["run", "s10.toml"], r"line 9, analyses\[0\]: dea failed"),
     "spatial knn without coords": (["spatial", "provinces.csv", "--value", "beds_per_1000_people", "--unit",
                                     "province_code", "--by", "year", "--knn", "4", "-o", "out"], "needs coordinates"),
     "qca unknown condition": (["qca", "guangxi.csv", "--unit", "city", "--outcome", "efficiency",
@@ -153,6 +156,9 @@ STUDIES = {
     "s6.toml": study('rts = 3'),
     "s7.toml": study().replace('"cst_hospitals"', '"no_such_file.csv"'),
     "bad.toml": "[data\nsource = 1",
+    "s8.toml": study('\n[[analyses]]\ntype = "dea_bootstrap"\nn_boot = 0'),
+    "s9.toml": study('outcome = "doctors"'),
+    "s10.toml": study().replace('"cst_hospitals"', '"zero.csv"'),
 }
 
 
