@@ -25,17 +25,22 @@ import tomli_w
 
 import healthalloc
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
-import healthalloc.study.analyses_access  # noqa: F401  (registers access, capacity, location, scenario)
 from healthalloc.data import data_dictionary
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.data.validate import layout_hint
-from healthalloc.params import suggest
+from healthalloc.engine import ENGINES, get_executor
+from healthalloc.params import Param, Params, suggest
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.report.section import Section
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context
 from healthalloc.study.spec import (AnalysisSpec, Study, data_specs, input_files, list_roles, load_data,
                                     load_study)
+
+#: The ``[study]`` keys choosing where the work runs (see :mod:`healthalloc.engine`).
+ENGINE_PARAMS = Params(Param("engine", "serial", "where the LPs run", choices=ENGINES),
+                       Param("scheduler", None, "Dask scheduler address", kind=str),
+                       Param("workers", None, "worker processes", kind=int, low=1)).options
 
 PROVENANCE = ("healthalloc", "numpy", "scipy", "pandas", "highspy", "statsmodels", "libpysal",
               "esda", "giddy", "matplotlib", "dask", "distributed")
@@ -203,8 +208,7 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
     folder = Path(output) if output else Path("healthalloc-output") / stem
     inputs = input_files(study)
     check_output_folder(folder, inputs)
-    settings = {k: v for k, v in study.raw.get("study", {}).items() if k in ("engine", "scheduler", "workers")}
-    settings |= {k: v for k, v in (engine or {}).items() if v is not None}
+    settings = _engine_settings(study, engine or {})
     loaded = load_data(study)
     tables = {name: frame for name, (frame, _, _) in loaded.items()}
     used = sorted({d for _, u, _ in loaded.values() for d in u})
@@ -212,21 +216,22 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
     steps = plan(study, tables)
     show = sys.stderr.isatty() if progress is None else progress
     sections: dict[str, Section] = {}
-    for i, step in enumerate(steps, start=1):
-        start = time.perf_counter()
-        if show:
-            print(f"[{i}/{len(steps)}] {step.spec.name}: {step.kind.title} ...", end="", file=sys.stderr,
-                  flush=True)
-        ctx = Context(step.spec.name, tables[step.spec.data], _resolve(step.roles, sections), step.options,
-                      study.path.parent if study.path else None, settings, step.kind.params)
-        try:
-            sections[step.spec.name], caught = _run_analysis(step.kind.run, ctx)
-        except (ValueError, KeyError) as exc:
-            text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise study.error(("analyses", step.spec.index), f"{step.spec.name} failed: {text}") from exc
-        if show:
-            print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
-        _show_warnings(caught, sections[step.spec.name])
+    with get_executor(**settings) as executor:
+        for i, step in enumerate(steps, start=1):
+            start = time.perf_counter()
+            if show:
+                print(f"[{i}/{len(steps)}] {step.spec.name}: {step.kind.title} ...", end="", file=sys.stderr,
+                      flush=True)
+            ctx = Context(step.spec.name, tables[step.spec.data], _resolve(step.roles, sections), step.options,
+                          study.path.parent if study.path else None, {"engine": executor}, step.kind.params)
+            try:
+                sections[step.spec.name], caught = _run_analysis(step.kind.run, ctx)
+            except (ValueError, KeyError) as exc:
+                text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+                raise study.error(("analyses", step.spec.index), f"{step.spec.name} failed: {text}") from exc
+            if show:
+                print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+            _show_warnings(caught, sections[step.spec.name])
     notes = [f"Columns {', '.join(simulated)} are SIMULATED by healthalloc.data.simulate_outputs "
              "(seeded, for demonstration): they are not data."] if simulated else []
     dictionary = data_dictionary()
@@ -235,6 +240,16 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
     with output_folder(folder, inputs) as tmp:
         _write(tmp, study.title, list(sections.values()), notes, dictionary, resolved)
     return StudyResult(study.title, list(sections.values()), folder, simulated)
+
+
+def _engine_settings(study: Study, override: dict) -> dict:
+    """``[study]``'s engine, scheduler and workers (checked), overridden by ``override``."""
+    settings = {k: v for k, v in study.raw.get("study", {}).items() if k in ENGINE_PARAMS}
+    for key, value in settings.items():
+        problem = ENGINE_PARAMS[key].check(value)
+        if problem:
+            raise study.error(("study", key), problem)
+    return settings | {k: v for k, v in override.items() if v is not None}
 
 
 def _resolved(study: Study, steps: list[_Planned]) -> dict:
