@@ -39,6 +39,7 @@ BENCHMARKS = {
     "spatial": "spatial_speed",
     "engine": "engine_scaling",
     "cli": "cli_startup",
+    "access": "access_speed",
 }
 
 

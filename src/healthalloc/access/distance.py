@@ -61,7 +61,8 @@ def unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 class Pairs:
     """Demand–site pairs within reach: demand rows ``i``, site columns ``j``, costs ``cost``.
 
-    ``i`` counts from the first row of the chunk the pairs were read for.
+    ``i`` counts from the first row of the chunk the pairs were read for. The order of the
+    pairs is fixed for given points (not necessarily sorted).
     """
 
     i: np.ndarray
@@ -102,10 +103,8 @@ class GreatCircle:
         chord = 2 * math.sin(angle / 2) * (1 + 1e-12) + 1e-15
         found = cKDTree(chunk).sparse_distance_matrix(cKDTree(self.supply), chord, output_type="ndarray")
         cost = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(found["v"] / 2, 1.0))
-        keep = cost <= self.reach
-        order = np.lexsort((found["j"][keep], found["i"][keep]))
-        return Pairs(found["i"][keep][order].astype(np.int64), found["j"][keep][order].astype(np.int64),
-                     cost[keep][order])
+        keep = cost <= self.reach  # in the tree's order: fixed for given points, so sums are reproducible
+        return Pairs(found["i"][keep].astype(np.int64), found["j"][keep].astype(np.int64), cost[keep])
 
 
 @dataclass(frozen=True)

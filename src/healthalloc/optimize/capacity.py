@@ -333,10 +333,10 @@ def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, time_l
 def _clip(S: np.ndarray, total: float, lo, hi) -> np.ndarray:
     """Remove the solver's rounding: within the bounds, summing to ``total``."""
     S = np.clip(S, lo, hi)
-    free = (S > lo) & (S < hi)
-    if free.any():
-        S[free] += (total - S.sum()) / free.sum()
-    return S
+    rest = total - S.sum()
+    room = hi - S if rest > 0 else S - lo  # each site moves in proportion to its room: no bound is crossed
+    room = np.where(np.isfinite(room), room, S.max() + 1.0)
+    return S + rest * room / room.sum() if room.sum() > 0 else S
 
 
 def _improve_integer(model: CapacityModel, S: np.ndarray, total: float, lo, hi) -> tuple[np.ndarray, str]:
