@@ -169,7 +169,7 @@ class Network:
             known = list(map(str, self.nodes.columns))
             hint = did_you_mean(name, known)
             raise DataError(f"no node attribute {name!r}" + (f"; {hint}" if hint else
-                            f" (attributes: {listing(known) or 'none'})"))
+                            f" (attributes: {', '.join(known) or 'none'})"))
         values = self.nodes[name]
         if values.isna().any():
             missing = [show(i) for i in values.index[values.isna()]]

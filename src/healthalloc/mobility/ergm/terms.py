@@ -322,7 +322,7 @@ class EdgeCov(Term):
             known = list(self.net.covariates)
             hint = did_you_mean(key, known)
             raise DataError(f"edgecov: no dyadic covariate {key!r}" + (f"; {hint}" if hint else
-                            f" (covariates: {listing(known) or 'none; supply one, e.g. --edgecov NAME=MATRIX.csv'})"))
+                            f" (covariates: {', '.join(known) or 'none; supply one, e.g. --edgecov NAME=MATRIX.csv'})"))
         self.M = self.net.covariates[key]
         self.coef_names = [f"edgecov.{key}"]
 

@@ -1,0 +1,89 @@
+"""Bad networks, attributes, covariates and formulas give one clear error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from healthalloc.data import DataError
+from healthalloc.mobility import covariate_matrix, network_from_edges
+from healthalloc.mobility.ergm import ergm, parse_formula
+
+NODES = pd.DataFrame({"id": ["a", "b", "c", "d"], "hth": [3, 1, 4, None], "zone": ["x", "y", "x", "y"]})
+EDGES = pd.DataFrame({"from": ["a", "b", "c"], "to": ["b", "c", "d"]})
+
+
+def net(directed=True):
+    return network_from_edges(EDGES, NODES, directed=directed)
+
+
+def test_self_loops_are_refused_naming_them():
+    with pytest.raises(DataError, match=r"1 self-loop.*c→c"):
+        network_from_edges(pd.DataFrame({"from": ["a", "c"], "to": ["b", "c"]}), NODES)
+
+
+def test_unknown_ids_in_the_edges_are_named():
+    with pytest.raises(DataError, match=r"2 id\(s\) in the edge table are not nodes: e and f"):
+        network_from_edges(pd.DataFrame({"from": ["a", "e"], "to": ["f", "b"]}), NODES)
+
+
+def test_repeated_node_ids_are_named():
+    with pytest.raises(DataError, match="repeated node ids a"):
+        network_from_edges(EDGES, pd.concat([NODES, NODES.iloc[:1]]))
+
+
+def test_missing_attribute_values_and_unknown_attributes():
+    with pytest.raises(DataError, match=r"'hth' is missing for 1 node\(s\): 'd'"):
+        ergm(net(), "edges + nodeicov('hth')")
+    with pytest.raises(DataError, match="no node attribute 'HTh'; did you mean 'hth'"):
+        ergm(net(), "edges + nodeicov(HTh)")
+    with pytest.raises(DataError, match="must be numeric"):
+        ergm(net(), "edges + nodecov('zone')")
+
+
+def test_covariate_matrix_of_the_wrong_shape_or_labels():
+    good = pd.DataFrame(np.ones((4, 4)), columns=list("abcd")).assign(id=list("dcba"))[["id", *"abcd"]]
+    assert covariate_matrix(good, list("abcd"), name="geo").shape == (4, 4)
+    with pytest.raises(DataError, match=r"'geo' is 3 × 3 for 4 nodes: .*no row for 1 node\(s\): d"):
+        covariate_matrix(good.iloc[1:, [0, 1, 2, 3]], list("abcd"), name="geo")
+    with pytest.raises(DataError, match=r"'geo' is 4 × 3: it must be square"):
+        covariate_matrix(good.iloc[:, :4], list("abcd"), name="geo")
+    with pytest.raises(DataError, match=r"1 column id\(s\) that are not nodes: z"):
+        covariate_matrix(good.rename(columns={"a": "z"}), list("abcd"), name="geo")
+    with pytest.raises(DataError, match=r"covariate 'geo' is 3 × 3; the network has 4 nodes"):
+        net().with_covariate("geo", np.ones((3, 3)))
+
+
+def test_edgecov_without_the_matrix_says_which_exist():
+    with pytest.raises(DataError, match="no dyadic covariate 'GeoProx'; did you mean 'geoprox'"):
+        ergm(net().with_covariate("geoprox", np.ones((4, 4))), "edges + edgecov(GeoProx)")
+
+
+def test_unknown_terms_get_close_suggestions():
+    with pytest.raises(DataError, match="unknown ERGM term 'nodeicovv'; did you mean 'nodeicov'"):
+        parse_formula("edges + nodeicovv('HTH')")
+    with pytest.raises(DataError, match="unknown ERGM term 'gwesps'; did you mean 'gwesp'"):
+        ergm(net(), "edges + gwesps(0.5)")
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("edges +", "expected a term name"),
+    ("edges nodecov('hth')", r"join terms with '\+'"),
+    ("nodecov('hth'", "expected ','"),
+    ("", "formula is empty"),
+])
+def test_malformed_formulas(formula, message):
+    with pytest.raises(DataError, match=message):
+        parse_formula(formula)
+
+
+def test_directed_only_terms_on_undirected_networks_and_bad_arguments():
+    with pytest.raises(DataError, match="term mutual is for directed networks"):
+        ergm(net(directed=False), "edges + mutual")
+    with pytest.raises(DataError, match="term edges got arguments it does not take"):
+        ergm(net(), "edges(3)")
+    with pytest.raises(DataError, match="needs the argument 'attr'"):
+        ergm(net(), "edges + nodeicov")
+    with pytest.raises(DataError, match="only fixed decay"):
+        ergm(net(), "edges + gwesp(0.5, fixed=FALSE)")
