@@ -249,3 +249,33 @@ def test_bad_od_and_methods():
         _od("2sfca", catchment=25, decay="gaussian")
     with pytest.raises(ValueError, match="2sfca needs a catchment"):
         _od("2sfca")
+
+
+@pytest.mark.parametrize("method", ["2sfca", "e2sfca", "3sfca"])
+def test_against_pysal_access(method):
+    """PySAL access on the same pairs (it has no Huff-2SFCA); skipped where it is not installed."""
+    access = pytest.importorskip("access")
+    demand, supply = _random(12, n=300, m=20)
+    kw = {"catchment": 60} if method == "2sfca" else {"steps": "20:1,40:0.68,60:0.22"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = accessibility(demand, supply, method=method, **kw).access
+    full = great_circle(demand["lon"].to_numpy()[:, None], demand["lat"].to_numpy()[:, None],
+                        supply["lon"].to_numpy()[None], supply["lat"].to_numpy()[None])
+    i, j = np.nonzero(full <= 60)
+    cost = pd.DataFrame({"origin": demand["id"].to_numpy()[i], "dest": supply["id"].to_numpy()[j],
+                         "cost": full[i, j]})
+    acc = access.Access(demand_df=demand, demand_index="id", demand_value="population", supply_df=supply,
+                        supply_index="id", supply_value="capacity", cost_df=cost, cost_origin="origin",
+                        cost_dest="dest", cost_name="cost")
+    step = access.weights.step_fn({20: 1, 40: 0.68, 60: 0.22})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "2sfca":
+            theirs = acc.two_stage_fca(max_cost=60)
+        elif method == "e2sfca":
+            theirs = acc.enhanced_two_stage_fca(max_cost=60, weight_fn=step)
+        else:
+            theirs = acc.three_stage_fca(max_cost=60, weight_fn=step)
+    theirs = theirs.iloc[:, 0].reindex(demand["id"]).fillna(0).to_numpy()
+    assert ours.to_numpy() == pytest.approx(theirs, rel=1e-9, abs=1e-15)

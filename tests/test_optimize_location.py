@@ -100,18 +100,26 @@ def test_errors_name_what_is_wrong():
 
 
 def test_against_spopt():
-    spopt = pytest.importorskip("spopt.locate")
+    """spopt's MCLP, p-median and LSCP (CBC) on the same cost matrix; skipped where spopt is not installed."""
+    locate_spopt = pytest.importorskip("spopt.locate")
+    import pulp
+
     demand, cand, _ = _instance(9, n=60, m=10)
     D = _costs(demand, cand)
     P = demand["population"].to_numpy()
-    import pulp
-
     solver = pulp.PULP_CBC_CMD(msg=False)
+
+    def chosen(model):
+        return [k for k, clients in enumerate(model.fac2cli) if len(clients)]
+
     ours = locate(demand, cand, model="mclp", p=3, radius=30)
-    theirs = spopt.MCLP.from_cost_matrix(D, P, service_radius=30, p_facilities=3).solve(solver)
-    covered = P[(D[:, theirs.fac2cli and [k for k, c in enumerate(theirs.fac2cli) if c]] <= 30).any(axis=1)].sum()
-    assert ours.objective == pytest.approx(covered)
+    theirs = locate_spopt.MCLP.from_cost_matrix(D, P, service_radius=30, p_facilities=3).solve(solver)
+    assert ours.objective == pytest.approx(P[(D[:, chosen(theirs)] <= 30).any(axis=1)].sum())
     ours = locate(demand, cand, model="pmedian", p=3)
-    theirs = spopt.PMedian.from_cost_matrix(D, P, p_facilities=3).solve(solver)
-    open_ = [k for k, c in enumerate(theirs.fac2cli) if c]
-    assert ours.objective == pytest.approx((P * D[:, open_].min(axis=1)).sum(), rel=1e-6)
+    theirs = locate_spopt.PMedian.from_cost_matrix(D, P, p_facilities=3).solve(solver)
+    assert ours.objective == pytest.approx((P * D[:, chosen(theirs)].min(axis=1)).sum(), rel=1e-6)
+    served = demand[demand["population"] > 0]
+    radius = float(np.sort(D[P > 0], axis=1)[:, 0].max()) + 1e-6
+    ours = locate(served, cand, model="lscp", radius=radius)
+    theirs = locate_spopt.LSCP.from_cost_matrix(D[P > 0], radius).solve(solver)
+    assert ours.n_selected == len(chosen(theirs))
