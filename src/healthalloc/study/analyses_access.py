@@ -1,0 +1,202 @@
+"""Registrations of the accessibility and optimization analyses for study files.
+
+The study's data set holds the demand points (roles ``unit``, ``population`` and
+``coordinates`` = [lon, lat]); the sites come from an embedded data set or a file named by
+``supply`` (and ``candidates``, ``existing``), a path relative to the study file, with
+columns ``supply_id``, ``capacity`` and ``supply_coordinates``. A supply whose data set is
+labelled SYNTHETIC (``china_facilities_synthetic``) is flagged in the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from healthalloc.access import PARAMS, access_map, accessibility
+from healthalloc.data.datasets import DATASETS
+from healthalloc.data.io import read_table
+from healthalloc.optimize import MODELS, OBJECTIVES, locate, optimize_capacity, plan
+from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.report.section import Section
+from healthalloc.study.registry import Context, register
+
+DEMAND = Params(Param("unit", role="unit"), Param("population", role="population"),
+                Param("coordinates", role="coordinates", many=True))
+SITES = Params(Param("supply", REQUIRED, "embedded data set or file of the sites", kind=str),
+               Param("supply_id", "id", "id column of the site tables", kind=str),
+               Param("capacity", "capacity", "capacity column of the supply (beds, physicians)", kind=str),
+               Param("supply_coordinates", ["lon", "lat"], "lon, lat columns of the site tables", kind=str,
+                     many=True))
+CANDIDATES = Params(Param("candidates", REQUIRED, "embedded data set or file of candidate sites", kind=str),
+                    Param("candidates_id", "id", "id column of the candidates", kind=str),
+                    Param("candidates_coordinates", ["lon", "lat"], "lon, lat columns of the candidates", kind=str,
+                          many=True))
+P = Param("p", REQUIRED, "new sites to open", kind=int, low=0)
+RADIUS = Param("radius", REQUIRED, "coverage radius (km)", kind=float, low=0, low_open=True)
+TIME_LIMIT = Param("time_limit", 60.0, "seconds for the solver", kind=float, low=0, low_open=True)
+INTEGER = Param("integer", False, "whole units (beds)")
+
+
+def _source(ctx: Context, value: str) -> tuple[pd.DataFrame, bool]:
+    """A table from an embedded data set or a file (relative to the study); True when synthetic."""
+    if value in DATASETS:
+        return DATASETS[value].load(), "SYNTHETIC" in DATASETS[value].title
+    path = Path(value)
+    if ctx.study_dir is not None and not path.is_absolute():
+        path = Path(ctx.study_dir) / path
+    return read_table(path), False
+
+
+def _demand(ctx: Context) -> pd.DataFrame:
+    r = ctx.roles
+    lon, lat = r["coordinates"]
+    return pd.DataFrame({"id": ctx.data[r["unit"]], "population": ctx.data[r["population"]],
+                         "lon": ctx.data[lon], "lat": ctx.data[lat]})
+
+
+def _sites(ctx: Context, key: str, sec: Section | None = None, capacity: bool = True) -> pd.DataFrame:
+    """The site table named by option ``key`` in the library's columns (id, capacity, lon, lat);
+    its id and coordinate columns are options ``candidates_*`` for candidates, else ``supply_*``."""
+    o = ctx.options
+    table, synthetic = _source(ctx, o[key])
+    prefix = "candidates" if key == "candidates" else "supply"
+    lon, lat = o[f"{prefix}_coordinates"]
+    names = {o[f"{prefix}_id"]: "id", lon: "lon", lat: "lat"} | ({o["capacity"]: "capacity"} if capacity else {})
+    missing = [c for c in names if c not in table.columns]
+    if missing:
+        raise ValueError(f"{ctx.name}: {key} {o[key]!r} has no column(s) {missing}")
+    if synthetic and sec is not None:
+        sec.add_note(f"The {key} ({o[key]}) is a SYNTHETIC facility layer (seeded; only provincial totals "
+                     "and seats are real): the figures illustrate the method, they are not findings.")
+    return table.rename(columns=names)[list(names.values())]
+
+
+def _method(ctx: Context) -> dict:
+    return {p.name: ctx.options[p.name] for p in PARAMS}
+
+
+def _equity_reading(row: pd.Series) -> str:
+    return (f"population-weighted mean accessibility {row['mean']:.4g} per person, Gini {row['gini']:.3f}, "
+            f"{row['share_below']:.0%} of the population below the mean")
+
+
+@register("access", title="Spatial accessibility",
+          params=DEMAND + SITES + PARAMS + Params(Param("threshold", None, "accessibility below which people "
+                                                                        "count as under-served", kind=float)),
+          exports=("access",))
+def _access(ctx: Context) -> Section:
+    """Floating catchment accessibility of every demand point, its equity, and a map."""
+    sec = Section(ctx.name, "", "")
+    res = accessibility(_demand(ctx), _sites(ctx, "supply", sec), **_method(ctx), **ctx.engine)
+    summary = res.summary(ctx.options["threshold"])
+    row = summary.iloc[0]
+    sec.title = f"Spatial accessibility ({res.method}, {row['decay']})"
+    sec.reading = (f"Over {row['demand_points']:,} demand points: {_equity_reading(row)}; "
+                   f"{row['unreachable_population']:.1%} of the population has no site in reach.")
+    sec.tables["access"] = res.to_frame()
+    sec.captions["access"] = "Accessibility (capacity per person in reach) of every demand point."
+    sec.tables["sites"] = res.sites
+    sec.captions["sites"] = "Supply-to-demand ratio Rⱼ and demand potential Dⱼ of every site."
+    sec.tables["summary"] = summary
+    sec.captions["summary"] = "Equity of accessibility (population-weighted Gini and Theil)."
+    sec.figures["map"] = res.plot()
+    sec.captions["map_figure"] = "Accessibility of the demand points; triangles: sites (size: capacity)."
+    sec.exports["access"] = res.access
+    return sec
+
+
+@register("capacity", title="Capacity optimization",
+          params=DEMAND + SITES + PARAMS + Params(
+              Param("total", None, "capacity to allocate (default: today's total)", kind=float, low=0, low_open=True),
+              Param("lower", None, "supply column of per-site lower bounds", kind=str),
+              Param("upper", None, "supply column of per-site upper bounds", kind=str),
+              Param("objective", "variance", "variance (QP) or shortfall (LP)", choices=OBJECTIVES),
+              INTEGER, TIME_LIMIT))
+def _capacity(ctx: Context) -> Section:
+    """Re-allocate a fixed total among the sites for the most equal accessibility (Wang & Tang 2013)."""
+    o = ctx.options
+    sec = Section(ctx.name, "Capacity optimization (maximal accessibility equality)", "")
+    supply = _sites(ctx, "supply", sec)
+    source, _ = _source(ctx, o["supply"])
+    bounds = {k: source[o[k]].to_numpy() for k in ("lower", "upper") if o[k] is not None}
+    res = optimize_capacity(_demand(ctx), supply, **_method(ctx), total=o["total"], objective=o["objective"],
+                            integer=o["integer"], time_limit=o["time_limit"], **bounds)
+    eq0, eq1 = res.equity_before, res.equity_after
+    sec.reading = (f"Re-allocating {res.total:,.0f} units among {len(res.sites)} sites ({res.status}) moves the "
+                   f"Gini of accessibility from {eq0['gini']:.3f} to {eq1['gini']:.3f} and the share below "
+                   f"today's mean from {eq0['share_below']:.0%} to {eq1['share_below']:.0%}, the total unchanged.")
+    sec.tables["before_after"] = res.summary()
+    sec.captions["before_after"] = f"Objective ({res.objective}) and equity of accessibility, before and after."
+    sec.tables["allocation"] = res.to_frame()
+    sec.captions["allocation"] = "Capacity of every site before and after, with its bounds."
+    sec.tables["access"] = res.points
+    sec.captions["access"] = "Accessibility of the served demand points before and after."
+    points = res.points.merge(_demand(ctx)[["id", "lon", "lat"]], on="id")
+    sites = supply.assign(capacity=res.sites["capacity_after"].to_numpy())
+    sec.figures["map_after"] = access_map(points, sites, value="access_after",
+                                          title="Accessibility after re-allocation")
+    sec.captions["map_after_figure"] = "Accessibility after re-allocation; triangles: sites (size: new capacity)."
+    return sec
+
+
+@register("location", title="Location optimization",
+          params=DEMAND + CANDIDATES + Params(
+                                 Param("existing", None, "embedded data set or file of existing sites", kind=str),
+                                 Param("supply_id", "id", "id column of the site tables", kind=str),
+                                 Param("supply_coordinates", ["lon", "lat"], "lon, lat columns", kind=str, many=True),
+                                 Param("model", "mclp", "mclp, pmedian or lscp", choices=MODELS),
+                                 Param("p", None, "new sites to open (mclp, pmedian)", kind=int, low=0),
+                                 Param("radius", None, "coverage radius (km)", kind=float, low=0, low_open=True),
+                                 TIME_LIMIT))
+def _location(ctx: Context) -> Section:
+    """MCLP, p-median or LSCP: where to open new facilities."""
+    o = ctx.options
+    sec = Section(ctx.name, f"Location optimization ({o['model']})", "")
+    cand = _sites(ctx, "candidates", sec, capacity=False)
+    existing = _sites(ctx, "existing", sec, capacity=False) if o["existing"] else None
+    demand = _demand(ctx)
+    res = locate(demand, cand, model=o["model"], p=o["p"], radius=o["radius"], existing=existing,
+                 time_limit=o["time_limit"])
+    s = res.summary_dict()
+    sec.reading = (f"{s['n_selected']} new site(s) ({s['status']}, gap {s['gap']:.2%}); "
+                   f"{s['coverage']:.1%} of the population within {o['radius'] or '—'} km of an open site.")
+    sec.tables["summary"] = res.summary()
+    sec.captions["summary"] = "Model, objective, covered population, status and optimality gap."
+    sec.tables["candidates"] = res.to_frame()
+    sec.captions["candidates"] = "Every candidate: selected (1/0) and the population within its radius."
+    chosen = cand[cand["id"].isin(res.selected)].assign(capacity=1.0)
+    points = res.points.merge(demand[["id", "lon", "lat"]], on="id")
+    sec.figures["map"] = access_map(points, chosen, value="covered", label="covered (1) or not (0)",
+                                    title="Selected sites and covered demand", cmap="RdYlBu")
+    sec.captions["map_figure"] = "Demand points covered by an open site; triangles: the selected new sites."
+    return sec
+
+
+@register("scenario", title="Planning scenario",
+          params=DEMAND + SITES + PARAMS + CANDIDATES + Params(
+              P, RADIUS,
+              Param("added", REQUIRED, "capacity to give the new sites", kind=float, low=0, low_open=True),
+              INTEGER, TIME_LIMIT))
+def _scenario(ctx: Context) -> Section:
+    """Two-step planning: site new facilities (MCLP), size them for equal access, compare before/after."""
+    o = ctx.options
+    sec = Section(ctx.name, "Planning scenario: new sites, sized for equal accessibility", "")
+    res = plan(_demand(ctx), _sites(ctx, "supply", sec), _sites(ctx, "candidates", sec, capacity=False),
+               p=o["p"], added=o["added"], radius=o["radius"], integer=o["integer"], time_limit=o["time_limit"],
+               **_method(ctx))
+    table = res.scenario.summary.set_index("measure")
+    sec.reading = (f"Opening {res.location.n_selected} sites with {o['added']:,.0f} units raises coverage within "
+                   f"{o['radius']:g} km from {table.loc['coverage', 'before']:.1%} to "
+                   f"{table.loc['coverage', 'after']:.1%} and moves the Gini of accessibility from "
+                   f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}.")
+    sec.tables["before_after"] = res.scenario.summary
+    sec.captions["before_after"] = "Capacity, accessibility, equity and coverage before and after the plan."
+    sec.tables["new_sites"] = res.supply_after[res.supply_after["new"] == 1].reset_index(drop=True)
+    sec.captions["new_sites"] = "The selected sites and their capacity."
+    sec.tables["access"] = res.scenario.points
+    sec.captions["access"] = "Accessibility of every demand point before and after."
+    for when, result in (("before", res.scenario.before), ("after", res.scenario.after)):
+        sec.figures[f"map_{when}"] = result.plot(title=f"Accessibility {when} the plan")
+        sec.captions[f"map_{when}_figure"] = f"Accessibility {when} the plan; triangles: sites."
+    return sec
