@@ -178,6 +178,53 @@ def test_large_problem_needs_column_generation():
     np.testing.assert_allclose(got[check], want, atol=TOL)
 
 
+def _steep_frontier(seed):
+    """Random data where two units almost tie on the best output (input orientation) or
+    on the smallest input (output orientation), a sliver below the solver's tolerance
+    apart: the VRS frontier there is nearly vertical and the LP duals exceed 10⁶."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.random((600, 2)), rng.random((600, 2))
+    gap = rng.uniform(1e-8, 6e-8) * Y.mean()
+    if seed % 2:
+        top, near = np.argsort(Y[:, 0])[[-1, -2]]
+        Y[near, 0] = Y[top, 0] - gap
+        X[near] = rng.uniform(0.01, 0.2, 2)
+    else:
+        top, near = np.argsort(X[:, 0])[[0, 1]]
+        X[near, 0] = X[top, 0] + gap * X.mean() / Y.mean()
+        Y[near] = rng.uniform(0.8, 1.5, 2)
+    return X, Y, top, "input" if seed % 2 else "output"
+
+
+@pytest.mark.parametrize("seed,rts", [(49, "vrs"), (50, "vrs"), (50, "ndrs"), (49, "nirs"), (51, "nirs")])
+def test_nearly_vertical_frontier(seed, rts):
+    """Used to give a wrong score (an elastic column cheaper than the true dual) and then
+    abort the slack phase with "Infeasible" for the whole run."""
+    X, Y, top, orientation = _steep_frontier(seed)
+    res = radial(X, Y, X, Y, rts=rts, orientation=orientation)
+    check = np.r_[top, np.arange(0, 600, 41)]
+    want = [linprog_radial(X, Y, o, rts=rts, orientation=orientation) for o in check]
+    np.testing.assert_allclose(res.score[check], want, atol=TOL)
+
+
+def test_solver_failure_names_the_unit(monkeypatch):
+    import healthalloc.efficiency._envelopment as engine
+    from healthalloc.solver import SolverError, solve_lp
+
+    X, Y = _random(n=40, seed=6)
+    df, xs, ys = frame(X, Y)
+    marker = Y[7, 0] / Y[:, 0].mean()  # unit u7's output bound in its (rescaled) LP
+
+    def failing(c, A, row_lower, *args, **kwargs):
+        if np.isclose(row_lower, marker, rtol=1e-12).any():
+            raise SolverError("HiGHS did not find an optimal solution: Unknown", status="Unknown")
+        return solve_lp(c, A, row_lower, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "solve_lp", failing)
+    with pytest.raises(SolverError, match=r"\(Unknown\) for unit u7$"):
+        dea(df, xs, ys, unit="unit", rts="vrs")
+
+
 # --- scale efficiency, returns to scale, panels ---------------------------------------------
 
 def test_scale_efficiency_and_rts_rule():

@@ -43,8 +43,31 @@ def _highs() -> highspy.Highs:
     return h
 
 
+#: Settings tried in turn, each on top of the last, when the dual simplex ends without an
+#: optimum: on a nearly degenerate model (a DEA LP whose optimum the data meet only to
+#: the solver's tolerance) it can stop with status Unknown or a wrong "Infeasible".
+RETRIES = (("presolve", "on"), ("simplex_strategy", 4))  # 4: primal simplex
+
+
 class SolverError(RuntimeError):
-    """HiGHS ended without an optimal solution."""
+    """HiGHS ended without an optimal solution.
+
+    ``status`` is HiGHS' model status (``"Infeasible"``, ...) when known; ``units`` holds
+    the positions of the units whose LP failed, when the LP is one of a family of per-unit
+    problems (DEA), so that callers can name them.
+    """
+
+    def __init__(self, message: str, *, status: str | None = None, units=()):
+        super().__init__(message)
+        self.status = status
+        self.units = tuple(int(u) for u in units)
+
+    def __reduce__(self):
+        return _rebuild_solver_error, (type(self), self.args[0], self.status, self.units)
+
+
+def _rebuild_solver_error(cls, message, status, units):
+    return cls(message, status=status, units=units)
 
 
 @dataclass(frozen=True)
@@ -69,7 +92,8 @@ def solve_lp(
 ) -> LPSolution:
     """Minimize ``c @ x`` subject to row and column bounds with HiGHS' dual simplex.
 
-    ``presolve=False`` saves time on many small independent blocks (DEA families).
+    ``presolve=False`` saves time on many small independent blocks (DEA families). A
+    model the dual simplex does not solve is solved again with the ``RETRIES`` settings.
     Raises :class:`SolverError` unless HiGHS reports an optimal solution; the message
     carries HiGHS' model status (``Infeasible``, ``Unbounded``, ...).
     """
@@ -88,9 +112,15 @@ def solve_lp(
     h.setOptionValue("presolve", "on" if presolve else "off")
     h.passModel(lp)
     h.run()
+    for option, value in RETRIES:
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            break
+        h.setOptionValue(option, value)
+        h.clearSolver()
+        h.run()
     status = h.modelStatusToString(h.getModelStatus())
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise SolverError(f"HiGHS did not find an optimal solution: {status}")
+        raise SolverError(f"HiGHS did not find an optimal solution: {status}", status=status)
     sol = h.getSolution()
     return LPSolution(
         x=np.asarray(sol.col_value),

@@ -13,13 +13,21 @@ for every unit. Two facts make the family cheap:
 * a HiGHS call has a fixed cost (~70 µs) larger than solving one small LP, so a chunk
   of units is solved as one block-diagonal LP.
 
+A restricted LP (few columns) may be infeasible where the full one is not, so rows at
+risk get elastic columns of cost ``BIG_M``. That penalty is only right while it exceeds
+the row's true dual: where a frontier is nearly vertical (two units almost tie on the
+best output) the dual can be larger, and the LP would rather pay a tiny shortfall than
+the true optimum. A unit whose elastic row is priced near ``BIG_M`` is therefore solved
+again on all columns without elastic columns. A block HiGHS fails on is split until the
+failing units are found; they are reported by position, never lost in the block.
+
 The data are rescaled per variable (by the reference mean) before solving; radial
 scores are invariant to this and slacks are reported back in the original units.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,8 +49,6 @@ TOP_SHARED = 2
 TOP_OWN = 6
 #: Cost of the elastic columns that keep every restricted LP feasible.
 BIG_M = 1e6
-#: Elastic values above this after convergence mean the unit's LP may be infeasible.
-ELASTIC_TOL = 1e-7
 
 RTS = ("crs", "vrs", "nirs", "ndrs")
 ORIENTATIONS = ("input", "output")
@@ -92,10 +98,20 @@ class BlockSpec:
 
 @dataclass(frozen=True)
 class FamilySolution:
-    own: np.ndarray  # (k, p) values of the unit-specific columns; NaN where infeasible
+    own: np.ndarray  # (k, p) values of the unit-specific columns; NaN where failed
     lambdas: sp.csr_matrix  # (k, n) intensities
-    objective: np.ndarray  # (k,); NaN where the unit's LP is infeasible
-    duals: np.ndarray  # (k, R) optimal row duals (HiGHS signs); NaN where infeasible
+    objective: np.ndarray  # (k,); NaN where failed
+    duals: np.ndarray  # (k, R) optimal row duals (HiGHS signs); NaN where failed
+    failed: dict = field(default_factory=dict)  # unit → HiGHS status of its unsolved LP
+
+    def check(self, what: str, *, infeasible_ok: bool = False) -> None:
+        """Raise :class:`SolverError` naming (in ``units``) the units HiGHS failed on,
+        except those whose LP it found infeasible when ``infeasible_ok``."""
+        bad = {i: st for i, st in self.failed.items() if not (infeasible_ok and st == "Infeasible")}
+        if bad:
+            statuses = ", ".join(sorted(set(map(str, bad.values()))))
+            raise SolverError(f"HiGHS did not solve the {what} ({statuses})",
+                              status=next(iter(bad.values())), units=sorted(bad))
 
 
 def _ref_matrix(Xr: np.ndarray, Yr: np.ndarray, R: int, rts_row: int | None) -> np.ndarray:
@@ -128,35 +144,55 @@ def screen(Xr: np.ndarray, Yr: np.ndarray, rts: str, seed: int = 0) -> np.ndarra
     return np.unique(np.concatenate(picks))
 
 
-def _solve_block(spec: BlockSpec, idx: np.ndarray, cols: np.ndarray, Aref: np.ndarray,
+def _solve_block(spec: BlockSpec, idx: np.ndarray, lists: list[np.ndarray], Aref: np.ndarray,
                  exclude: np.ndarray | None):
     """Solve units ``idx`` as one block-diagonal LP; unit i may use the reference columns
-    ``cols[i]`` (padded with -1)."""
-    b, K = cols.shape
+    ``lists[i]``. Returns own values (b, p), the λ of the listed columns (concatenated),
+    row duals (b, R) and objectives (b,)."""
+    b = len(idx)
     R, p = spec.own_A.shape[1:]
-    w = p + K
+    lens = np.array([len(c) for c in lists])
+    flat = np.concatenate(lists).astype(np.int64)
+    owner = np.repeat(np.arange(b), lens)
+    first = np.r_[0, np.cumsum(p + lens)[:-1]]  # first column of each unit
+    own_pos = (first[:, None] + np.arange(p)).ravel()
+    lam_pos = first[owner] + p + np.arange(len(flat)) - np.repeat(np.r_[0, np.cumsum(lens)[:-1]], lens)
     oa = spec.own_A[idx]  # (b, R, p)
     blk, row, col = np.nonzero(oa)
-    rows, cidx, vals = [blk * R + row], [blk * w + col], [oa[blk, row, col]]
-    valid = cols >= 0
-    lam = np.where(valid[None], Aref[:, np.where(valid, cols, 0)], 0.0)  # (R, b, K)
-    r_nz, b_nz, k_nz = np.nonzero(lam)
-    rows.append(b_nz * R + r_nz)
-    cidx.append(b_nz * w + p + k_nz)
-    vals.append(lam[r_nz, b_nz, k_nz])
-    A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cidx))),
-                      shape=(b * R, b * w))
-    c = np.zeros((b, w))
-    c[:, :p] = spec.own_c[idx]
-    lo = np.zeros((b, w))
-    hi = np.where(np.c_[np.ones((b, p), bool), valid], np.inf, 0.0)
-    lo[:, :p], hi[:, :p] = spec.own_lo[idx], spec.own_hi[idx]
+    lam = Aref[:, flat]  # (R, total listed)
+    r_nz, l_nz = np.nonzero(lam)
+    A = sp.csc_matrix((np.r_[oa[blk, row, col], lam[r_nz, l_nz]],
+                       (np.r_[blk * R + row, owner[l_nz] * R + r_nz],
+                        np.r_[first[blk] + col, lam_pos[l_nz]])),
+                      shape=(b * R, p * b + len(flat)))
+    c = np.zeros(A.shape[1])
+    lo = np.zeros(A.shape[1])
+    hi = np.full(A.shape[1], np.inf)
+    c[own_pos] = spec.own_c[idx].ravel()
+    lo[own_pos], hi[own_pos] = spec.own_lo[idx].ravel(), spec.own_hi[idx].ravel()
     if exclude is not None:
-        hi[:, p:][cols == exclude[idx][:, None]] = 0.0
-    sol = solve_lp(c.ravel(), A, spec.row_lo[idx].ravel(), spec.row_hi[idx].ravel(),
-                   lo.ravel(), hi.ravel(), presolve=False)
-    x = sol.x.reshape(b, w)
-    return x[:, :p], x[:, p:], sol.row_dual.reshape(b, R), (c * x).sum(axis=1)
+        hi[lam_pos[flat == exclude[idx][owner]]] = 0.0
+    sol = solve_lp(c, A, spec.row_lo[idx].ravel(), spec.row_hi[idx].ravel(), lo, hi,
+                   presolve=False)
+    x_own = sol.x[own_pos].reshape(b, p)
+    return x_own, sol.x[lam_pos], sol.row_dual.reshape(b, R), (spec.own_c[idx] * x_own).sum(axis=1)
+
+
+def _solve_units(spec, idx, lists, Aref, exclude):
+    """:func:`_solve_block`, or when HiGHS fails on the block, its halves in turn down to
+    the single units it fails on: their results are NaN, with HiGHS' status in the
+    returned ``{unit: status}``."""
+    try:
+        return (*_solve_block(spec, idx, lists, Aref, exclude), {})
+    except SolverError as exc:
+        if len(idx) == 1:
+            R, p = spec.own_A.shape[1:]
+            return (np.full((1, p), np.nan), np.full(len(lists[0]), np.nan),
+                    np.full((1, R), np.nan), np.full(1, np.nan), {int(idx[0]): exc.status})
+    h = len(idx) // 2
+    a, z = (_solve_units(spec, idx[part], lists[part], Aref, exclude)
+            for part in (slice(0, h), slice(h, None)))
+    return (*(np.concatenate(pair) for pair in zip(a[:4], z[:4])), a[4] | z[4])
 
 
 def reduced_costs(duals: np.ndarray, Aref: np.ndarray) -> np.ndarray:
@@ -186,34 +222,33 @@ def solve_family(Xr: np.ndarray, Yr: np.ndarray, spec: BlockSpec, *,
     ``candidates`` is where column generation starts: None (a frontier screen, shared by
     every unit), an index array (shared), or a list with one index array per unit (each
     unit then grows its own list). ``exclude[i]`` is a reference column unit i may not
-    use (super-efficiency), or -1. A unit whose elastic columns stay positive is
-    re-solved alone on every column without them; if that LP is infeasible its values
-    are NaN.
+    use (super-efficiency), or -1.
+
+    A unit is re-solved alone on every column without elastic columns when its elastic
+    rows are priced at their cap (a row dual of ``BIG_M / 2`` or more: the penalty may be
+    what stops the LP, so the answer might not be the LP's) or when HiGHS failed on it.
+    Units HiGHS still fails on (an infeasible LP, or numerical trouble) get NaN values
+    and their status in ``failed``; see :meth:`FamilySolution.check`.
     """
     p = spec.own_A.shape[2]
     # the pricing products are skinny (R ≈ m + s rows): a multithreaded BLAS spends more
     # time starting threads than computing (≈ 4× slower on 2 cores in make bench)
     with threadpool_limits(1, user_api="blas"):
         sol = _column_generation(Xr, Yr, spec.with_elastic(), exclude, candidates, rts)
-    own, obj, duals, lambdas = sol.own[:, :p], sol.objective, sol.duals, sol.lambdas.tolil()
-    for i in np.nonzero(sol.own[:, p:].max(axis=1, initial=0.0) > ELASTIC_TOL)[0]:
-        try:
-            one = _column_generation(Xr, Yr, spec.subset([i], elastic=False), None if exclude is None else
-                                     exclude[i : i + 1], np.arange(len(Xr)), rts)
-        except SolverError:
-            own[i], obj[i], duals[i] = np.nan, np.nan, np.nan
-            lambdas[i] = 0.0
-            continue
-        own[i], obj[i], duals[i], lambdas[i] = one.own[0], one.objective[0], one.duals[0], one.lambdas[0]
-    return FamilySolution(own, lambdas.tocsr(), obj, duals)
-
-
-def _pad(lists: list[np.ndarray]) -> np.ndarray:
-    K = max(len(c) for c in lists)
-    out = np.full((len(lists), K), -1, dtype=np.int64)
-    for i, c in enumerate(lists):
-        out[i, : len(c)] = c
-    return out
+        own, obj, duals, lambdas = sol.own[:, :p], sol.objective, sol.duals, sol.lambdas.tolil()
+        failed = dict(sol.failed)
+        redo = set(failed)
+        if spec.elastic is not None:
+            redo |= set(np.nonzero((np.abs(duals[:, spec.elastic != 0]) >= BIG_M / 2).any(axis=1))[0])
+        for i in sorted(redo):
+            one = _column_generation(Xr, Yr, spec.subset([i], elastic=False),
+                                     None if exclude is None else exclude[i : i + 1],
+                                     np.arange(len(Xr)), rts)
+            failed.pop(i, None)
+            if one.failed:
+                failed[i] = one.failed[0]
+            own[i], obj[i], duals[i], lambdas[i] = one.own[0], one.objective[0], one.duals[0], one.lambdas[0]
+    return FamilySolution(own, lambdas.tocsr(), obj, duals, failed)
 
 
 def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> FamilySolution:
@@ -229,16 +264,19 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
         lists = [np.unique(c) for c in candidates]
     own, obj, duals = np.zeros((k, p)), np.zeros(k), np.zeros((k, R))
     lam_rows, lam_cols, lam_vals = [], [], []
+    failed = {}
     pending = np.arange(k)
     while len(pending):
         again, new_cols = [], []
         for first in range(0, len(pending), CHUNK):
             idx = pending[first : first + CHUNK]
-            cols = _pad([lists[i] for i in idx])
-            x_own, lam, du, ob = _solve_block(spec, idx, cols, Aref, exclude)
-            rc = reduced_costs(du, Aref)
-            rows = np.arange(len(idx))[:, None]
-            rc[rows, np.where(cols >= 0, cols, 0)] = np.inf  # HiGHS has priced these
+            cols = [lists[i] for i in idx]
+            x_own, lam, du, ob, why = _solve_units(spec, idx, cols, Aref, exclude)
+            failed |= why
+            owner = np.repeat(np.arange(len(idx)), [len(c) for c in cols])
+            flat = np.concatenate(cols).astype(np.int64)
+            rc = reduced_costs(np.nan_to_num(du), Aref)
+            rc[owner, flat] = np.inf  # HiGHS has priced these
             if exclude is not None:
                 ok = exclude[idx] >= 0
                 rc[np.nonzero(ok)[0], exclude[idx][ok]] = np.inf
@@ -251,13 +289,14 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
                 keep = np.take_along_axis(bad[bad_units], worst, axis=1)
                 again.append(idx[bad_units])
                 new_cols.extend(w[kk] for w, kk in zip(worst, keep))
-            good = np.setdiff1d(np.arange(len(idx)), bad_units)
+            good = np.ones(len(idx), bool)
+            good[bad_units] = False
             g = idx[good]
             own[g], obj[g], duals[g] = x_own[good], ob[good], du[good]
-            r, cc = np.nonzero(lam[good] > LAMBDA_TOL)
-            lam_rows.append(g[r])
-            lam_cols.append(cols[good][r, cc])
-            lam_vals.append(lam[good][r, cc])
+            use = good[owner] & (lam > LAMBDA_TOL)
+            lam_rows.append(idx[owner[use]])
+            lam_cols.append(flat[use])
+            lam_vals.append(lam[use])
         if not again:
             break
         pending = np.concatenate(again)
@@ -272,7 +311,7 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
         (np.concatenate(lam_vals), (np.concatenate(lam_rows), np.concatenate(lam_cols))),
         shape=(k, n),
     )
-    return FamilySolution(own=own, lambdas=lambdas, objective=obj, duals=duals)
+    return FamilySolution(own, lambdas, obj, duals, failed)
 
 
 def rts_bounds(rts: str) -> tuple[float, float] | None:

@@ -18,6 +18,7 @@ from healthalloc.data._messages import named
 from healthalloc.data.validate import DataError, check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.engine import Executor, get_executor
+from healthalloc.solver import SolverError
 
 MODELS = ("radial", "super", "sbm")
 #: Scores within this distance of 1 count as efficient.
@@ -192,7 +193,7 @@ def dea(
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
     with_scale = rts == "vrs" and model == "radial"
     periods = [_period(f[inputs].to_numpy(float), f[outputs].to_numpy(float), rts,
-                       orientation, model, with_scale) for f in groups]
+                       orientation, model, with_scale) + (_labels(f.index),) for f in groups]
     bounds = [[(lo, min(lo + UNITS_PER_TASK, len(f))) for lo in range(0, len(f), UNITS_PER_TASK)]
               for f in groups]
     tasks = [(g, lo, hi) for g, b in enumerate(bounds) for lo, hi in b]
@@ -201,16 +202,17 @@ def dea(
     with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
         chunks = iter(ex.map(solve, tasks))
     parts = [_tables(f, X, Y, inputs, outputs, orientation, model, [next(chunks) for _ in b])
-             for f, (X, Y, _), b in zip(groups, periods, bounds)]
+             for f, (X, Y, *_), b in zip(groups, periods, bounds)]
     eff, phi, sl, tg, peers, scale = ([p[i] for p in parts] for i in range(6))
     order = frame.index
     efficiency = pd.concat(eff).reindex(order).rename("efficiency")
-    if model == "super" and efficiency.isna().any():
-        warnings.warn(
-            "super-efficiency LP infeasible (efficiency set to NaN) for "
-            + named("unit", [u if by is None else f"{u[0]} ({u[1]})"
-                             for u in efficiency.index[efficiency.isna()]]),
-            RuntimeWarning, stacklevel=2)
+    if efficiency.isna().any():
+        missing = named("unit", _labels(efficiency.index[efficiency.isna()]))
+        if model != "super":  # the unit itself is a solution of its LP
+            raise SolverError(f"HiGHS found the DEA LP infeasible for {missing}, although the "
+                              "unit itself is a solution: a numerical failure")
+        warnings.warn(f"super-efficiency LP infeasible (efficiency set to NaN) for {missing}",
+                      RuntimeWarning, stacklevel=2)
     return DEAResult(
         efficiency=efficiency,
         phi=pd.concat(phi).reindex(order).rename("phi") if phi[0] is not None else None,
@@ -240,6 +242,11 @@ def _unit_index(data: pd.DataFrame, unit: str | None, by: str | None) -> pd.Inde
     return pd.MultiIndex.from_arrays([labels, data[by]], names=["unit", by])
 
 
+def _labels(index: pd.Index) -> list:
+    """Units as messages name them: the unit, with its period in parentheses."""
+    return list(index) if index.nlevels == 1 else [f"{u} ({p})" for u, p in index]
+
+
 def _period(X, Y, rts, orientation, model, with_scale) -> tuple:
     """One period's data and the pilot duals of its radial LP families (solved once for
     all its chunks, by rts), as :func:`_solve_chunk` needs them."""
@@ -256,17 +263,22 @@ def _solve_chunk(task, *, periods, rts, orientation, model, slacks, with_scale):
     """Units ``lo:hi`` of period ``g`` against that period's frontier (one engine task):
     their envelopment solution, and for scale efficiency their CRS and NIRS TE."""
     g, lo, hi = task
-    X, Y, pilots = periods[g]
+    X, Y, pilots, labels = periods[g]
     Xe, Ye = X[lo:hi], Y[lo:hi]
-    if model == "sbm":
-        return models.sbm(Xe, Ye, X, Y, rts=rts), None
-    exclude = np.arange(lo, hi) if model == "super" else None
-    sol = models.radial(Xe, Ye, X, Y, rts=rts, orientation=orientation, exclude=exclude,
-                        slacks=slacks, pilot=pilots[rts], warn=False)
-    if not with_scale:
-        return sol, None
-    return sol, [models.technical_efficiency(Xe, Ye, X, Y, rts=r, orientation=orientation,
-                                             pilot=pilots[r]) for r in ("crs", "nirs")]
+    try:
+        if model == "sbm":
+            return models.sbm(Xe, Ye, X, Y, rts=rts), None
+        exclude = np.arange(lo, hi) if model == "super" else None
+        sol = models.radial(Xe, Ye, X, Y, rts=rts, orientation=orientation, exclude=exclude,
+                            slacks=slacks, pilot=pilots[rts], warn=False)
+        if not with_scale:
+            return sol, None
+        return sol, [models.technical_efficiency(Xe, Ye, X, Y, rts=r, orientation=orientation,
+                                                 pilot=pilots[r]) for r in ("crs", "nirs")]
+    except SolverError as exc:
+        units = [labels[lo + u] for u in exc.units]
+        raise SolverError(f"{exc}{' for ' + named('unit', units) if units else ''}",
+                          status=exc.status) from None
 
 
 def _tables(frame, X, Y, inputs, outputs, orientation, model, chunks):

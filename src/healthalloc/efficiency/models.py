@@ -25,6 +25,7 @@ from healthalloc.efficiency._envelopment import (
     rts_bounds,
     solve_family,
 )
+from healthalloc.solver import SolverError
 
 #: Units solved first, whose optimal duals suggest where every other unit starts.
 N_PILOT = 128
@@ -103,6 +104,7 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
         pilot = _pilot(spec, Xr, Yr, exclude, rts)
     start = None if pilot is None else _dual_guided_start(pilot, spec, Xe, Ye, Xr, Yr, inp)
     sol = solve_family(Xr, Yr, spec, exclude=exclude, candidates=start, rts=rts)
+    sol.check("radial DEA LP", infeasible_ok=True)
     score = sol.own[:, 0].copy()
     lambdas = sol.lambdas
     if warn and np.isnan(score).any():
@@ -115,8 +117,15 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
     slack_x = np.zeros((k, m))
     slack_y = np.zeros((k, s))
     if slacks and exclude is None:
-        face = faces(Xr, Yr, sol.duals, spec.rts_row)
-        lambdas, slack_x, slack_y = _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy)
+        ok = np.flatnonzero(~np.isnan(score))  # an infeasible LP has no slacks
+        face = faces(Xr, Yr, sol.duals[ok], spec.rts_row)
+        try:
+            lam2, slack_x[ok], slack_y[ok] = _phase2(Xe[ok], Ye[ok], Xr, Yr, score[ok], rts, inp,
+                                                     face, sx, sy)
+        except SolverError as exc:
+            raise SolverError(str(exc), status=exc.status, units=ok[list(exc.units)]) from None
+        lambdas = sp.csr_matrix((np.ones(len(ok)), (ok, np.arange(len(ok)))),
+                                shape=(k, len(ok))) @ lam2
     return EnvelopmentSolution(score, lambdas, _clean(slack_x) * sx, _clean(slack_y) * sy)
 
 
@@ -222,6 +231,7 @@ def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy):
     spec = BlockSpec(A, np.tile(c, (k, 1)), np.zeros((k, m + s)),
                      np.full((k, m + s), np.inf), lo, hi, rts_row)
     sol = solve_family(Xr, Yr, spec, candidates=face, rts=rts)
+    sol.check("max-slack LP")
     return sol.lambdas, sol.own[:, :m], sol.own[:, m:]
 
 
@@ -261,6 +271,7 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     elastic[m : m + s] = 1.0
     spec = BlockSpec(A, c, own_lo, np.full((k, 1 + m + s), np.inf), lo, hi, rts_row, elastic)
     sol = solve_family(Xr, Yr, spec, rts=rts)
+    sol.check("SBM LP")
     t = sol.own[:, 0]
     lambdas = sp.diags(1.0 / t) @ sol.lambdas
     slack_x = _clean(sol.own[:, 1 : 1 + m] / t[:, None]) * sx
