@@ -9,8 +9,9 @@ tables), :mod:`.simulate` (the sampler) and :mod:`.gof` (goodness of fit).
 
 from healthalloc.mobility.ergm.fit import Control, ErgmResult, ModelTable, compare_models, ergm
 from healthalloc.mobility.ergm.formula import parse_formula
+from healthalloc.mobility.ergm.gof import GofResult, gof
 from healthalloc.mobility.ergm.simulate import simulate
 from healthalloc.mobility.ergm.terms import TERMS
 
-__all__ = ["TERMS", "Control", "ErgmResult", "ModelTable", "compare_models", "ergm", "parse_formula",
-           "simulate"]
+__all__ = ["TERMS", "Control", "ErgmResult", "GofResult", "ModelTable", "compare_models", "ergm", "gof",
+           "parse_formula", "simulate"]

@@ -30,7 +30,8 @@ __all__ = ["Chains", "run_chains", "simulate"]
 @dataclass(frozen=True)
 class Chains:
     """Statistics sampled by independent chains: ``stats[c]`` is chain c's ``(draws, p)``
-    array of network statistics; ``networks[c]`` its last network (boolean adjacency)."""
+    array of network statistics; ``networks`` the last network of each chain, or every
+    sampled network in order (``keep_networks=True``), as boolean adjacency matrices."""
 
     stats: list[np.ndarray]
     networks: list[np.ndarray]
@@ -82,13 +83,15 @@ def _independent_eta(model, theta: np.ndarray) -> np.ndarray:
     return eta
 
 
-def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: int, burnin: int):
+def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: int, burnin: int,
+           keep: bool = False):
     """One chain: ``draws`` statistics every ``interval`` proposals after ``burnin``.
 
     The dyad-independent terms enter the acceptance ratio through one precomputed
     ``n × n`` matrix of θ'Δ and are summed over the ties only when a network is recorded;
     the dyad-dependent terms' change statistics are computed per proposal
     (:meth:`~.terms.Term.change1`) and their statistics updated on each accepted toggle.
+    With ``keep`` every recorded network is returned, else the last one.
     """
     seed, draws = task
     rng = np.random.default_rng(seed)
@@ -104,6 +107,7 @@ def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: i
     g_dep = [float(v) for term in dependent for v in np.atleast_1d(term.stat(st))]
     ties = _Edges(A, directed)
     out = np.empty((draws, len(theta)))
+    kept = []
     done, record, recorded, accepted, i, size = 0, burnin + interval, 0, 0, 0, 0
     half_n = 0.5 / n_dyads
     while recorded < draws:
@@ -148,13 +152,15 @@ def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: i
             for term, sl in independent:
                 out[recorded, sl] = term.change(st, tt, hh).sum(axis=0)
             out[recorded, dep_cols] = g_dep
+            if keep:
+                kept.append(A.copy())
             recorded += 1
             record += interval
-    return out, A, accepted / max(done, 1)
+    return out, (kept if keep else [A]), accepted / max(done, 1)
 
 
 def run_chains(model, theta, A0: np.ndarray, *, draws: int, interval: int, burnin: int, chains: int = 1,
-               seed=None, engine="serial") -> Chains:
+               seed=None, engine="serial", keep_networks: bool = False) -> Chains:
     """Run ``chains`` independent chains from network ``A0`` at parameter ``theta``, together
     ``draws`` statistics (split as evenly as possible), each after ``burnin`` proposals and
     then every ``interval``; seeded by ``seed`` (an int, a SeedSequence or None), on ``engine``."""
@@ -162,16 +168,19 @@ def run_chains(model, theta, A0: np.ndarray, *, draws: int, interval: int, burni
     sizes = [draws // chains + (c < draws % chains) for c in range(chains)]
     tasks = [(s, k) for s, k in zip(seq.spawn(chains), sizes) if k > 0]
     func = partial(_chain, model=model, theta=np.asarray(theta, float), A0=np.asarray(A0, bool),
-                   interval=int(interval), burnin=int(burnin))
+                   interval=int(interval), burnin=int(burnin), keep=keep_networks)
     with get_executor(engine) as ex:
         results = ex.map(func, tasks)
-    return Chains([r[0] for r in results], [r[1] for r in results], float(np.mean([r[2] for r in results])))
+    return Chains([r[0] for r in results], [a for r in results for a in r[1]],
+                  float(np.mean([r[2] for r in results])))
 
 
 def simulate(fit, nsim: int = 100, *, interval: int | None = None, burnin: int | None = None, chains: int = 1,
-             seed=None, engine="serial") -> Chains:
+             seed=None, engine="serial", keep_networks: bool = True) -> Chains:
     """Networks from a fitted ERGM (:class:`~healthalloc.mobility.ergm.fit.ErgmResult`):
-    ``nsim`` draws, ``interval`` proposals apart (default: the fit's), after ``burnin``.
+    ``nsim`` draws, ``interval`` proposals apart (default: the fit's), after ``burnin``
+    (default 16 intervals), by ``chains`` chains on ``engine``, seeded by ``seed``; the
+    networks themselves are kept unless ``keep_networks=False``.
     Infinite coefficients are not supported here (the sampler needs finite ones).
     """
     theta = fit.coef.to_numpy(float)
@@ -181,4 +190,4 @@ def simulate(fit, nsim: int = 100, *, interval: int | None = None, burnin: int |
     interval = interval or fit.control.interval_for(fit.model)
     burnin = burnin if burnin is not None else 16 * interval
     return run_chains(fit.model, theta, fit.model.observed, draws=nsim, interval=interval, burnin=burnin,
-                      chains=chains, seed=seed, engine=engine)
+                      chains=chains, seed=seed, engine=engine, keep_networks=keep_networks)
