@@ -61,6 +61,12 @@ class CentralityResult:
         """The ``top`` nodes by ``measure`` as horizontal bars."""
         return _bars(self.table[measure].nlargest(top), measure)
 
+    def map(self, coords: pd.DataFrame, measure: str = "in_degree_std", labels: pd.Series | None = None,
+            top: int = 10):
+        """``measure`` at each node's coordinates (``coords``: x/lon and y/lat columns, indexed
+        by node), colour and size by value; the ``top`` nodes labelled (seed 003's Figure 7)."""
+        return _point_map(self.table[measure], coords, measure, labels, top)
+
 
 @styled
 def _bars(values: pd.Series, measure: str):
@@ -105,3 +111,25 @@ def centrality(net) -> CentralityResult:
         "betweenness": [between[i] for i in range(n)], "pagerank": [rank[i] for i in range(n)],
     }, index=pd.Index(net.ids, name="node"))
     return CentralityResult(table, net.directed)
+
+
+@styled
+def _point_map(values: pd.Series, coords: pd.DataFrame, measure: str, labels: pd.Series | None, top: int):
+    from matplotlib.figure import Figure
+
+    xy = coords.reindex(values.index).iloc[:, :2].to_numpy(float)
+    v = values.to_numpy(float)
+    fig = Figure(figsize=(7, 5.5))
+    ax = fig.subplots()
+    scale = v / v.max() if v.max() > 0 else v
+    points = ax.scatter(xy[:, 0], xy[:, 1], c=v, s=8 + 120 * scale, cmap="YlOrRd", edgecolor="grey", lw=0.3)
+    fig.colorbar(points, ax=ax, shrink=0.7, label=measure)
+    for node in values.nlargest(top).index:
+        i = values.index.get_loc(node)
+        ax.annotate(str(labels[node] if labels is not None else node), xy[i], fontsize=7,
+                    xytext=(3, 3), textcoords="offset points")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel(coords.columns[0])
+    ax.set_ylabel(coords.columns[1])
+    ax.set_title(f"{measure} of every node")
+    return fig

@@ -26,6 +26,7 @@ import tomli_w
 import healthalloc
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 import healthalloc.study.analyses_access  # noqa: F401  (registers access, capacity, location, scenario)
+import healthalloc.study.analyses_mobility  # noqa: F401  (registers network, ergm)
 from healthalloc.data import data_dictionary
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.data.validate import layout_hint

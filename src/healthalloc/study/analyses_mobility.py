@@ -1,0 +1,134 @@
+"""Registrations of the mobility network and ERGM analyses for study files.
+
+``network``: the study's data set holds the nodes (role ``unit``: the node id; optional
+``coordinates`` = [x, y] for the centrality map); the individual records (or flows) come
+from an embedded data set or a file named by ``records``, with columns ``origin``,
+``destination`` and optionally ``weight``. It exports ``in_degree_std`` and ``ties`` (the
+binarized ties, for ``ergm``).
+
+``ergm``: the same nodes, the ties of a ``network`` analysis (role ``edges =
+"NAME.ties"``), and one or more ``models`` (label = formula) fitted side by side as seed
+003's Tables 3–4, with ``GeoProx`` (inverse distance from ``coordinates``) and
+``same_category`` covariates (name = node column) for ``edgecov``, and the goodness of fit
+of the model with the lowest AIC. Records from a SYNTHETIC data set are flagged in the report.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from healthalloc.mobility import (BINARIZE_RULES, centrality, geo_proximity, network_from_edges,
+                                  network_from_records, same_category)
+from healthalloc.mobility.ergm import Control, compare_models, ergm, gof
+from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.report.section import Section
+from healthalloc.study.analyses_access import _source
+from healthalloc.study.registry import Context, register
+
+NODES = Params(Param("unit", role="unit"), Param("coordinates", None, role="coordinates", many=True))
+SYNTHETIC = ("The migration records are SYNTHETIC (a seeded stand-in for seed 003's CMDS records, see "
+             "describe('{name}')): the tables show the method, not findings.")
+
+
+@register("network", title="Mobility network",
+          params=NODES + Params(
+              Param("records", REQUIRED, "embedded data set or file of records (one per person) or flows", kind=str),
+              Param("origin", "origin", "origin column of the records", kind=str),
+              Param("destination", "destination", "destination column of the records", kind=str),
+              Param("weight", None, "weight column of the records (default: 1 per record)", kind=str),
+              Param("directed", True, "keep the direction of moves"),
+              Param("binarize", "any", "rule for ties", choices=BINARIZE_RULES),
+              Param("value", None, "threshold, k or quantile of the rule", kind=float),
+              Param("label", None, "node column to label the map with", kind=str)),
+          exports=("in_degree_std", "ties"))
+def _network(ctx: Context) -> Section:
+    r, o = ctx.roles, ctx.options
+    records, synthetic = _source(ctx, o["records"])
+    net = network_from_records(records, o["origin"], o["destination"], weight=o["weight"], nodes=ctx.data,
+                               node_id=r["unit"], directed=o["directed"])
+    ties = net.binarize(o["binarize"], o["value"])
+    cent = centrality(net)
+    summary = pd.concat([net.summary().assign(network="flows"), ties.summary().assign(network="ties")])
+    top = cent.table["in_degree_std"].nlargest(5)
+    reading = (f"{len(records):,} records give {net.n_edges:,} flows between {net.n} nodes; with rule "
+               f"'{o['binarize']}' {ties.n_edges:,} ties (density {ties.summary()['density'].iloc[0]:.4f}). "
+               f"Highest standardized in-degree: {', '.join(f'{k} ({v:.3f})' for k, v in top.items())}.")
+    sec = Section(ctx.name, "Population mobility network", reading)
+    sec.tables["summary"] = summary[["network"] + [c for c in summary.columns if c != "network"]]
+    sec.captions["summary"] = "Valued flows and the binary ties kept for the ERGM."
+    sec.tables["centrality"] = cent.to_frame()
+    sec.captions["centrality"] = ("In/out degree, standardized in-degree (in-degree / (n − 1)), strength, "
+                                  "betweenness and PageRank of every node.")
+    sec.tables["top_flows"] = net.edges().nlargest(20, "weight").reset_index(drop=True)
+    sec.captions["top_flows"] = "The 20 largest origin–destination flows."
+    if r.get("coordinates"):
+        coords = net.nodes[r["coordinates"]]
+        labels = net.nodes[o["label"]] if o["label"] else None
+        sec.figures["centrality_map"] = cent.map(coords, labels=labels)
+        sec.captions["centrality_map_figure"] = "Standardized in-degree centrality of every node (seed 003's Figure 7)."
+    if synthetic:
+        sec.add_note(SYNTHETIC.format(name=o["records"]))
+    sec.exports["in_degree_std"] = cent.table["in_degree_std"]
+    edges = ties.edges()
+    sec.exports["ties"] = pd.Series(edges["weight"].to_numpy(), index=pd.MultiIndex.from_frame(edges[["from", "to"]]),
+                                    name="ties")
+    sec.exports["ties"].attrs = {"directed": o["directed"], "synthetic": synthetic, "records": o["records"]}
+    return sec
+
+
+@register("ergm", title="Exponential random graph models",
+          params=NODES + Params(
+              Param("edges", role="edges"),
+              Param("models", REQUIRED, "model label = statnet formula, fitted side by side", kind=dict),
+              Param("same_category", None, "covariate name = node column: 1 where two nodes share it", kind=dict),
+              Param("geo_name", "GeoProx", "name of the inverse-distance covariate (needs coordinates)", kind=str),
+              Param("metric", "euclidean", "distance for it", choices=("euclidean", "great_circle")),
+              Param("seed", 1, "seed of the MCMC and the goodness-of-fit simulations", kind=int),
+              Param("sample_size", 1024, "MCMC sample size per iteration", kind=int, low=16),
+              Param("nsim", 100, "networks simulated for the goodness of fit (0: none)", kind=int, low=0)))
+def _ergm(ctx: Context) -> Section:
+    r, o = ctx.roles, ctx.options
+    ties = r["edges"]
+    if not isinstance(ties, pd.Series) or ties.index.nlevels != 2:
+        raise ValueError(f"{ctx.name}: edges must be the ties of a network analysis, e.g. edges = \"mobility.ties\"")
+    edges = ties.index.to_frame(index=False)
+    net = network_from_edges(edges, ctx.data, node_id=r["unit"], directed=ties.attrs.get("directed", True))
+    if r.get("coordinates"):
+        net = net.with_covariate(o["geo_name"], geo_proximity(net.nodes[r["coordinates"]], metric=o["metric"]))
+    for name, column in (o["same_category"] or {}).items():
+        net = net.with_covariate(name, same_category(net.attribute(column)))
+    control = Control(sample_size=o["sample_size"])
+    fits = {label: ergm(net, formula, control=control, seed=o["seed"], **ctx.engine)
+            for label, formula in o["models"].items()}
+    table = compare_models(fits)
+    fit_stats = table.summary()
+    best = fit_stats.loc[fit_stats["aic"].idxmin(), "model"]
+    reading = (f"{len(fits)} model(s) on {net.n} nodes and {net.n_edges:,} ties ({net.n_dyads:,} dyads); "
+               f"{best} has the lowest AIC ({fits[best].aic:,.1f}).")
+    significant = fits[best].to_frame().query("p_value < 0.05 and term != 'edges'")
+    if len(significant):
+        reading += " Significant in it (p < 0.05): " + ", ".join(
+            f"{t} ({e:+.4g})" for t, e in zip(significant["term"], significant["estimate"])) + "."
+    sec = Section(ctx.name, "Exponential random graph models", reading)
+    sec.tables["models"] = table.to_frame()
+    sec.captions["models"] = ("Estimates side by side (seed 003's layout); *** p < 0.001, ** p < 0.01, * p < 0.05, "
+                              ". p < 0.1; AIC and BIC with nobs = dyads; N = nodes.")
+    sec.tables["coefficients"] = pd.concat([fit.to_frame().assign(model=label) for label, fit in fits.items()],
+                                           ignore_index=True)
+    sec.captions["coefficients"] = "Every coefficient with its standard error, z and two-sided normal p."
+    sec.tables["fit"] = fit_stats
+    sec.captions["fit"] = "Method, log-likelihood, deviances, AIC and BIC of every model."
+    sec.figures["coefficients"] = table.plot()
+    sec.captions["coefficients_figure"] = "Estimates with 95% confidence intervals (edges omitted)."
+    finite = np.isfinite(fits[best].coef.to_numpy(float)).all()
+    if o["nsim"] and finite:
+        result = gof(fits[best], o["nsim"], seed=o["seed"], **ctx.engine)
+        sec.tables["gof"] = result.to_frame()
+        sec.captions["gof"] = (f"Goodness of fit of {best}: observed against {o['nsim']} simulated networks "
+                               "(degree, edgewise shared partners, geodesic distance).")
+        sec.figures["gof"] = result.plot()
+        sec.captions["gof_figure"] = f"Goodness of fit of {best}: observed line inside the simulated 95% band?"
+    if ties.attrs.get("synthetic"):
+        sec.add_note(SYNTHETIC.format(name=ties.attrs.get("records")))
+    return sec
