@@ -37,18 +37,19 @@ is printed.
 """
 
 
-def add_supply_demand(p: argparse.ArgumentParser, supply: str = "--supply") -> None:
-    """--demand, the supply-like table, --od, --population and --capacity."""
+def add_supply_demand(p: argparse.ArgumentParser, supply: str = "--supply", *, capacity: bool = True) -> None:
+    """--demand, the supply-like table, --od, --population and (with ``capacity``) --capacity."""
     p.add_argument("--demand", type=Path, required=True, metavar="D.csv",
                    help="demand points: id, population, lon, lat (.csv, .xlsx or .parquet)")
     p.add_argument(supply, type=Path, required=True, metavar="S.csv",
-                   help="sites: id, capacity, lon, lat")
+                   help="sites: id, capacity, lon, lat" if capacity else "sites: id, lon, lat")
     p.add_argument("--od", type=Path, metavar="OD.csv",
                    help="origin, destination, cost table replacing the coordinates")
     p.add_argument("--population", default="population", metavar="COL",
                    help="population column of the demand (default: population)")
-    p.add_argument("--capacity", default="capacity", metavar="COL",
-                   help="capacity column of the supply (default: capacity)")
+    if capacity:
+        p.add_argument("--capacity", default="capacity", metavar="COL",
+                       help="capacity column of the supply (default: capacity)")
 
 
 def add_method(p: argparse.ArgumentParser) -> None:

@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     loc = kinds.add_parser("location", help="choose sites: mclp, pmedian or lscp",
                            description="Choose sites for new facilities by an exact MILP.",
                            epilog=LOCATION_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_supply_demand(loc, "--candidates")
+    add_supply_demand(loc, "--candidates", capacity=False)
     loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
     loc.add_argument("--model", choices=MODELS, required=True, help="location model")
     loc.add_argument("--p", type=int, metavar="P", help="new sites to open (mclp, pmedian)")
@@ -85,8 +85,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_location(args: argparse.Namespace) -> int:
-    if args.capacity != "capacity":
-        raise ValueError("--capacity is not used by optimize location")
     result = locate(read(args.demand), read(args.candidates), model=args.model, p=args.p, radius=args.radius,
                     existing=read(args.existing), od=read(args.od), time_limit=args.time_limit,
                     population=args.population)
