@@ -44,8 +44,10 @@ def test_qp_optimum_meets_its_kkt_conditions(seed, method):
     H = res.model.hessian()
     g = H @ S  # gradient of Σ P (A − Ā)²
     tol = 1e-6 * np.abs(H).sum(axis=1).max() * S.max()
-    at_lo, at_hi = S <= lower + 1e-6 * cap, S >= upper - 1e-6 * cap
-    free = ~at_lo & ~at_hi
+    lower, upper = res.sites["lower"].to_numpy(), res.sites["upper"].to_numpy()  # sites nobody reaches: fixed
+    fixed = upper - lower <= 1e-9 * cap
+    at_lo, at_hi = (S <= lower + 1e-6 * cap) & ~fixed, (S >= upper - 1e-6 * cap) & ~fixed
+    free = ~at_lo & ~at_hi & ~fixed
     lam = np.median(g[free]) if free.any() else None
     if lam is not None:
         assert np.abs(g[free] - lam).max() <= tol
@@ -134,3 +136,15 @@ def test_scenario_and_plan():
     assert planned.supply_after["capacity"].sum() == pytest.approx(supply["capacity"].sum() + 120)
     old = planned.supply_after[planned.supply_after["new"] == 0]
     assert old["capacity"].to_numpy() == pytest.approx(supply["capacity"].to_numpy())
+
+
+def test_sites_without_demand_keep_their_capacity():
+    """Capacity moved to a site nobody reaches would shrink every Aᵢ (and the variance) for nothing."""
+    demand, supply = _instance(6)
+    supply = pd.concat([supply, pd.DataFrame({"id": ["far"], "capacity": [40.0], "lon": [120.0], "lat": [40.0]})],
+                       ignore_index=True)
+    with pytest.warns(UserWarning, match="1 site.*keep their capacity \\(40 in all\\): 'far'"):
+        res = optimize_capacity(demand, supply, method="e2sfca", catchment=60)
+    after = res.sites.set_index("id")["capacity_after"]
+    assert after["far"] == pytest.approx(40)
+    assert res.equity_after["mean"] == pytest.approx(res.equity_before["mean"], rel=1e-9)

@@ -10,7 +10,10 @@ with ``A = M S`` the accessibility of a floating catchment method
 potentials ``Dⱼ`` (exact for 2SFCA, E2SFCA and 3SFCA; for Huff-2SFCA the choice
 probabilities are held at today's capacities). The sums run over the demand points with
 a site in reach: the others have ``A = 0`` whatever the allocation (they are reported by
-the accessibility warning), and including them would only reward wasting capacity.
+the accessibility warning), and including them would only reward wasting capacity. For the
+same reason sites with no demand in reach keep their capacity (with a warning): capacity
+moved there would reach no one and lower every ``Aᵢ`` and ``Ā`` alike. With them fixed,
+``Ā = (T − their capacity) / ΣP`` is the same for every allocation.
 
 ``objective="variance"`` is the convex QP above in the capacities alone, with the dense
 m × m Hessian ``H = 2 (Mᵀ diag(P) M − ΣP a aᵀ)`` (``Ā = a S``), solved by HiGHS after
@@ -31,6 +34,7 @@ programming approach. *Environment and Planning B* 40(2), 195–212.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -241,6 +245,11 @@ def optimize_capacity(
     lo, hi = _bounds(supply, sup, lower, "lower", 0.0), _bounds(supply, sup, upper, "upper", math.inf)
     if integer:
         total, lo, hi = math.floor(total + 1e-9), np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
+    idle = model.matrix.getnnz(axis=0) == 0
+    if idle.any():  # capacity there reaches no one: moving it in would only dilute everyone's access
+        lo, hi = np.where(idle, before, lo), np.where(idle, before, hi)
+        warnings.warn(f"{idle.sum()} site(s) have no demand in reach and keep their capacity "
+                      f"({before[idle].sum():g} in all): {listing([show(i) for i in sup.ids[idle]])}", stacklevel=2)
     _check_feasible(sup, total, lo, hi)
     if objective == "variance":
         after, status, gap = _variance(model, total, lo, hi)
