@@ -261,7 +261,7 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
         start = np.unique(screen(Xr, Yr, rts) if candidates is None else candidates)
         lists = [start] * k
     else:
-        lists = [np.unique(c) for c in candidates]
+        lists = _unique_lists(candidates, n)
     own, obj, duals = np.zeros((k, p)), np.zeros(k), np.zeros((k, R))
     lam_rows, lam_cols, lam_vals = [], [], []
     failed = {}
@@ -283,12 +283,17 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
             bad = rc < -PRICING_TOL * (1.0 + np.abs(du).max(axis=1, keepdims=True))
             bad_units = np.nonzero(bad.any(axis=1))[0]
             if len(bad_units):
-                # each unit's most violated columns enter its candidate list
-                top = min(TOP_SHARED if shared else TOP_OWN, n - 1)
-                worst = np.argpartition(rc[bad_units], top, axis=1)[:, :top]
-                keep = np.take_along_axis(bad[bad_units], worst, axis=1)
+                # each unit's most violated columns enter its candidate list (chosen among
+                # the columns violated for some unit: few, where all n are many)
+                hot = np.nonzero(bad[bad_units].any(axis=0))[0]
+                top = TOP_SHARED if shared else TOP_OWN
+                if len(hot) > top:
+                    worst = np.argpartition(rc[np.ix_(bad_units, hot)], top, axis=1)[:, :top]
+                else:
+                    worst = np.broadcast_to(np.arange(len(hot)), (len(bad_units), len(hot)))
+                keep = np.take_along_axis(bad[np.ix_(bad_units, hot)], worst, axis=1)
                 again.append(idx[bad_units])
-                new_cols.extend(w[kk] for w, kk in zip(worst, keep))
+                new_cols.extend(hot[w[kk]] for w, kk in zip(worst, keep))
             good = np.ones(len(idx), bool)
             good[bad_units] = False
             g = idx[good]
@@ -305,13 +310,24 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
             for i in pending:
                 lists[i] = grown
         else:
-            for i, extra in zip(pending, new_cols):
-                lists[i] = np.union1d(lists[i], extra)
+            for i, grown in zip(pending, _unique_lists(
+                    [np.concatenate((lists[i], extra)) for i, extra in zip(pending, new_cols)], n)):
+                lists[i] = grown
     lambdas = sp.csr_matrix(
         (np.concatenate(lam_vals), (np.concatenate(lam_rows), np.concatenate(lam_cols))),
         shape=(k, n),
     )
     return FamilySolution(own, lambdas, obj, duals, failed)
+
+
+def _unique_lists(lists: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """Each array of column indices (< n) sorted and without repeats (one sparse
+    conversion instead of a ``numpy.unique`` call per unit)."""
+    rows = np.repeat(np.arange(len(lists)), [len(c) for c in lists])
+    M = sp.csr_matrix((np.ones(len(rows), np.int8), (rows, np.concatenate(lists).astype(np.int64))),
+                      shape=(len(lists), n))
+    M.sort_indices()
+    return np.split(M.indices.astype(np.int64), M.indptr[1:-1])
 
 
 def rts_bounds(rts: str) -> tuple[float, float] | None:

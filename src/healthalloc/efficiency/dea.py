@@ -253,7 +253,7 @@ def _period(X, Y, rts, orientation, model, with_scale) -> tuple:
     pilots = {}
     if model != "sbm":
         exclude = np.arange(len(X)) if model == "super" else None
-        for r in (rts, "crs", "nirs") if with_scale else (rts,):
+        for r in (rts, "crs") if with_scale else (rts,):
             pilots[r] = models.pilot_duals(X, Y, X, Y, rts=r, orientation=orientation,
                                            exclude=exclude)
     return X, Y, pilots
@@ -261,7 +261,7 @@ def _period(X, Y, rts, orientation, model, with_scale) -> tuple:
 
 def _solve_chunk(task, *, periods, rts, orientation, model, slacks, with_scale):
     """Units ``lo:hi`` of period ``g`` against that period's frontier (one engine task):
-    their envelopment solution, and for scale efficiency their CRS and NIRS TE."""
+    their envelopment solution, and for scale efficiency their CRS TE and CRS Σλ."""
     g, lo, hi = task
     X, Y, pilots, labels = periods[g]
     Xe, Ye = X[lo:hi], Y[lo:hi]
@@ -273,8 +273,10 @@ def _solve_chunk(task, *, periods, rts, orientation, model, slacks, with_scale):
                             slacks=slacks, pilot=pilots[rts], warn=False)
         if not with_scale:
             return sol, None
-        return sol, [models.technical_efficiency(Xe, Ye, X, Y, rts=r, orientation=orientation,
-                                                 pilot=pilots[r]) for r in ("crs", "nirs")]
+        crs = models.radial(Xe, Ye, X, Y, rts="crs", orientation=orientation, slacks=False,
+                            pilot=pilots["crs"])
+        te = crs.score if orientation == "input" else 1.0 / crs.score
+        return sol, [te, np.asarray(crs.lambdas.sum(axis=1)).ravel()]
     except SolverError as exc:
         units = [labels[lo + u] for u in exc.units]
         raise SolverError(f"{exc}{' for ' + named('unit', units) if units else ''}",
@@ -304,19 +306,24 @@ def _tables(frame, X, Y, inputs, outputs, orientation, model, chunks):
     peers = peers.iloc[np.lexsort((lam.col, lam.row))].reset_index(drop=True)
     scale = None
     if chunks[0][1] is not None:
-        crs, nirs = (np.concatenate([c[1][i] for c in chunks]) for i in range(2))
-        scale = scale_efficiency(crs, nirs, eff, idx)
+        crs, crs_sum = (np.concatenate([c[1][i] for c in chunks]) for i in range(2))
+        scale = scale_efficiency(crs, crs_sum, eff, idx)
     return pd.Series(eff, index=idx), phi, pd.concat([sx, sy], axis=1), targets, peers, scale
 
 
-def scale_efficiency(crs_te, nirs_te, vrs_te, index) -> pd.DataFrame:
+def scale_efficiency(crs_te, crs_lambda_sum, vrs_te, index) -> pd.DataFrame:
     """CRS efficiency, scale efficiency (CRS/VRS) and returns-to-scale class, from the
-    units' technical efficiencies under CRS, NIRS and VRS (same orientation).
+    units' technical efficiencies under CRS and VRS and the Σλ of their CRS solutions
+    (same orientation).
 
     DEAP's rule: CRS score = VRS score → "crs"; otherwise NIRS score = VRS score → "drs";
-    otherwise "irs". Input and output orientation can classify a unit differently.
+    otherwise "irs". The NIRS LP need not be solved: if its optimum has Σλ < 1 it is a
+    CRS optimum, and otherwise it is VRS-feasible; and when the CRS and VRS scores
+    differ, no CRS optimum has Σλ = 1, so by convexity all have Σλ on the same side of
+    1. Hence NIRS score = VRS score exactly when the CRS solution has Σλ > 1. Input and
+    output orientation can classify a unit differently.
     """
     cls = np.where(np.abs(crs_te - vrs_te) <= EFFICIENT_TOL, "crs",
-                   np.where(np.abs(nirs_te - vrs_te) <= EFFICIENT_TOL, "drs", "irs"))
+                   np.where(crs_lambda_sum > 1.0, "drs", "irs"))
     return pd.DataFrame({"crs_efficiency": crs_te, "scale_efficiency": crs_te / vrs_te,
                          "rts": cls}, index=index)

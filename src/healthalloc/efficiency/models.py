@@ -29,6 +29,9 @@ from healthalloc.solver import SolverError
 
 #: Units solved first, whose optimal duals suggest where every other unit starts.
 N_PILOT = 128
+#: Pilot duals whose faces make up a unit's starting columns (VRS faces are small and
+#: many, so the single best one often misses a unit's optimal face).
+START_FACES = 4
 
 
 @dataclass(frozen=True)
@@ -191,8 +194,8 @@ def _pilot(spec, Xr, Yr, exclude, rts) -> np.ndarray:
 
 
 def _dual_guided_start(D, spec, Xe, Ye, Xr, Yr, inp) -> list[np.ndarray]:
-    """Each unit's starting columns: the face of the known optimal dual (a row of ``D``,
-    from a pilot) that gives it the tightest bound on its score.
+    """Each unit's starting columns: the faces of the ``START_FACES`` known optimal duals
+    (rows of ``D``, from a pilot) that give it the tightest bounds on its score.
 
     A dual of one unit's LP, rescaled to satisfy another unit's θ (or φ) column, is
     feasible for it, so ``(π_out·y + π_Σ) / (−π_in·x)`` bounds θ from below (input) and
@@ -207,9 +210,9 @@ def _dual_guided_start(D, spec, Xe, Ye, Xr, Yr, inp) -> list[np.ndarray]:
             bound = (Ye @ pi_out.T + pi_sum) / -(Xe @ pi_in.T)
         else:
             bound = (Xe @ pi_in.T + pi_sum) / (Ye @ pi_out.T)
-    best = np.argmax(np.nan_to_num(bound, nan=-np.inf, posinf=-np.inf), axis=1)
+    best = np.argsort(-np.nan_to_num(bound, nan=-np.inf, posinf=-np.inf), axis=1)[:, :START_FACES]
     face = faces(Xr, Yr, D, spec.rts_row)
-    return [face[b] for b in best]
+    return [np.concatenate([face[b] for b in row]) for row in best]
 
 
 def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy):
