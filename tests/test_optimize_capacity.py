@@ -3,7 +3,6 @@ force, integer and shortfall variants, scaling, infeasible bounds; scenarios and
 
 from __future__ import annotations
 
-import itertools
 import warnings
 
 import numpy as np

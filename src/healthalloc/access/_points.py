@@ -46,9 +46,6 @@ class Points:
         pick = (lambda v: None if v is None else v[rows])
         return Points(self.table, self.ids[rows], self.amount[rows], pick(self.lon), pick(self.lat))
 
-    def with_amount(self, amount: np.ndarray) -> "Points":
-        return Points(self.table, self.ids, np.asarray(amount, float), self.lon, self.lat)
-
 
 def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id", lon: str = "lon",
            lat: str = "lat", coordinates: bool = True) -> Points:

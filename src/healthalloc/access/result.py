@@ -165,11 +165,12 @@ class AccessResult:
 @styled
 def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "access", title: str | None = None,
                label: str = "accessibility (capacity per person)", cmap: str = "viridis") -> Figure:
-    """Demand points coloured by ``value`` over province outlines, sites as black triangles.
+    """Demand points coloured by ``value`` over province outlines, sites as grey triangles.
 
     ``points`` and ``sites`` need ``lon``, ``lat`` (degrees); point sizes follow
-    population, triangle sizes capacity (when those columns are there). Coordinates are
-    projected like the province maps (Albers equal-area, 25° N / 47° N, 105° E).
+    population, triangle sizes capacity (when those columns are there). The colour scale
+    ends at the 98th percentile of ``value`` (higher values in the top colour). Coordinates
+    are projected like the province maps (Albers equal-area, 25° N / 47° N, 105° E).
     """
     geo = shapes("provinces")
     project = _ALBERS
@@ -178,14 +179,18 @@ def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "acces
     ax = fig.add_subplot()
     ax.add_collection(PathCollection(list(geo.paths), facecolors="#f4f4f4", edgecolors="#9a9a9a",
                                      linewidths=0.4), autolim=False)
-    size = _sizes(points.get("population"), 2, 40)
-    dots = ax.scatter(xy[:, 0], xy[:, 1], c=points[value], s=size, cmap=cmap, linewidths=0, zorder=2)
-    fig.colorbar(dots, ax=ax, shrink=0.6, aspect=25, label=label)
+    values = points[value].to_numpy(float)
+    top = float(np.nanpercentile(values, 98)) if len(values) else 1.0
+    top = top if top > np.nanmin(values) else float(np.nanmax(values))  # a few outliers do not take the scale
     if len(sites):
         sxy = project(sites["lon"].to_numpy(), sites["lat"].to_numpy())
-        ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 8, 60), c="black",
-                   linewidths=0, zorder=3, label="sites")
+        ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 4, 30), c="black",
+                   alpha=0.6, linewidths=0, zorder=2, label="sites")
         ax.legend(loc="lower left", frameon=False)
+    dots = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=_sizes(points.get("population"), 2, 40), cmap=cmap,
+                      vmin=min(0.0, float(np.nanmin(values))), vmax=top, linewidths=0, zorder=3)
+    fig.colorbar(dots, ax=ax, shrink=0.6, aspect=25, label=label, extend="max" if top < np.nanmax(values) else "neither")
+    if len(sites):
         xy = np.vstack([xy, sxy])
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     pad = 0.05 * max(hi - lo) + 10
