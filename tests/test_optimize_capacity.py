@@ -147,3 +147,19 @@ def test_sites_without_demand_keep_their_capacity():
     after = res.sites.set_index("id")["capacity_after"]
     assert after["far"] == pytest.approx(40)
     assert res.equity_after["mean"] == pytest.approx(res.equity_before["mean"], rel=1e-9)
+
+
+def test_scenario_dea_on_a_pooled_frontier():
+    demand, supply = _instance(9, n=150, m=10, spread=2)
+    rng = np.random.default_rng(1)
+    supply = supply.assign(staff=supply["capacity"] * rng.uniform(0.5, 1.5, 10),
+                           visits=supply["capacity"] * rng.uniform(50, 100, 10))
+    after = supply.assign(capacity=supply["capacity"].sum() / 10)
+    sc = _quiet(scenario, demand, supply, after, method="2sfca", catchment=60, inputs=["capacity", "staff"],
+                outputs=["visits"])
+    eff = sc.efficiency.set_index("id")
+    assert list(eff.columns) == ["efficiency_before", "efficiency_after"] and len(eff) == 10
+    assert ((eff > 0) & (eff <= 1 + 1e-9)).all().all()
+    assert eff.to_numpy().max() == pytest.approx(1)  # one frontier for both scenarios
+    table = sc.summary.set_index("measure")
+    assert table.loc["mean_efficiency", "before"] == pytest.approx(eff["efficiency_before"].mean())
