@@ -262,6 +262,11 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
         lists = [start] * k
     else:
         lists = _unique_lists(candidates, n)
+    top = TOP_SHARED if shared else TOP_OWN
+    # partial pricing: columns in some unit's list are priced first; all n only for units
+    # none of these improves (always before a unit is done, so the result stays exact)
+    in_pool = np.zeros(n, bool)
+    in_pool[np.concatenate(lists)] = True
     own, obj, duals = np.zeros((k, p)), np.zeros(k), np.zeros((k, R))
     lam_rows, lam_cols, lam_vals = [], [], []
     failed = {}
@@ -273,34 +278,25 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
             cols = [lists[i] for i in idx]
             x_own, lam, du, ob, why = _solve_units(spec, idx, cols, Aref, exclude)
             failed |= why
-            owner = np.repeat(np.arange(len(idx)), [len(c) for c in cols])
-            flat = np.concatenate(cols).astype(np.int64)
-            rc = reduced_costs(np.nan_to_num(du), Aref)
-            rc[owner, flat] = np.inf  # HiGHS has priced these
-            if exclude is not None:
-                ok = exclude[idx] >= 0
-                rc[np.nonzero(ok)[0], exclude[idx][ok]] = np.inf
-            bad = rc < -PRICING_TOL * (1.0 + np.abs(du).max(axis=1, keepdims=True))
-            bad_units = np.nonzero(bad.any(axis=1))[0]
-            if len(bad_units):
-                # each unit's most violated columns enter its candidate list (chosen among
-                # the columns violated for some unit: few, where all n are many)
-                hot = np.nonzero(bad[bad_units].any(axis=0))[0]
-                top = TOP_SHARED if shared else TOP_OWN
-                if len(hot) > top:
-                    worst = np.argpartition(rc[np.ix_(bad_units, hot)], top, axis=1)[:, :top]
-                else:
-                    worst = np.broadcast_to(np.arange(len(hot)), (len(bad_units), len(hot)))
-                keep = np.take_along_axis(bad[np.ix_(bad_units, hot)], worst, axis=1)
-                again.append(idx[bad_units])
-                new_cols.extend(hot[w[kk]] for w, kk in zip(worst, keep))
+            ex = None if exclude is None else exclude[idx]
+            bad, enter = _entering(du, cols, ex, Aref, np.flatnonzero(in_pool), top)
+            rest = np.setdiff1d(np.arange(len(idx)), bad)
+            bad2, enter2 = _entering(du[rest], [cols[i] for i in rest], None if ex is None else ex[rest],
+                                     Aref, np.arange(n), top)
+            bad = np.r_[bad, rest[bad2]]
+            enter += enter2
+            if len(bad):
+                again.append(idx[bad])
+                new_cols.extend(enter)
+                in_pool[np.concatenate(enter)] = True
             good = np.ones(len(idx), bool)
-            good[bad_units] = False
+            good[bad] = False
             g = idx[good]
             own[g], obj[g], duals[g] = x_own[good], ob[good], du[good]
+            owner = np.repeat(np.arange(len(idx)), [len(c) for c in cols])
             use = good[owner] & (lam > LAMBDA_TOL)
             lam_rows.append(idx[owner[use]])
-            lam_cols.append(flat[use])
+            lam_cols.append(np.concatenate(cols)[use])
             lam_vals.append(lam[use])
         if not again:
             break
@@ -318,6 +314,37 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
         shape=(k, n),
     )
     return FamilySolution(own, lambdas, obj, duals, failed)
+
+
+def _entering(du, lists, exclude, Aref, cols, top):
+    """Pricing of the reference columns ``cols`` for units with row duals ``du`` (rows),
+    each of which already has the columns ``lists[i]`` (and may not use ``exclude[i]``).
+
+    Returns the units with a column of negative reduced cost and, for each, its ``top``
+    most violated columns (chosen among the columns violated for some unit: few, where
+    ``cols`` are many)."""
+    if not len(du):
+        return np.zeros(0, np.int64), []
+    rc = reduced_costs(np.nan_to_num(du), Aref[:, cols])
+    pos = np.full(Aref.shape[1], -1)
+    pos[cols] = np.arange(len(cols))
+    owner = np.repeat(np.arange(len(du)), [len(c) for c in lists])
+    at = pos[np.concatenate(lists).astype(np.int64)]
+    rc[owner[at >= 0], at[at >= 0]] = np.inf  # HiGHS has priced these
+    if exclude is not None:
+        at = np.where(exclude >= 0, pos[exclude], -1)
+        rc[np.nonzero(at >= 0)[0], at[at >= 0]] = np.inf
+    bad = rc < -PRICING_TOL * (1.0 + np.abs(du).max(axis=1, keepdims=True))
+    units = np.nonzero(bad.any(axis=1))[0]
+    if not len(units):
+        return units, []
+    hot = np.nonzero(bad[units].any(axis=0))[0]
+    if len(hot) > top:
+        worst = np.argpartition(rc[np.ix_(units, hot)], top, axis=1)[:, :top]
+    else:
+        worst = np.broadcast_to(np.arange(len(hot)), (len(units), len(hot)))
+    keep = np.take_along_axis(bad[np.ix_(units, hot)], worst, axis=1)
+    return units, [cols[hot[w[kk]]] for w, kk in zip(worst, keep)]
 
 
 def _unique_lists(lists: list[np.ndarray], n: int) -> list[np.ndarray]:
