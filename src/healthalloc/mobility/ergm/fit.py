@@ -47,6 +47,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.special import expit
 from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
 from healthalloc.data import DataError
 from healthalloc.data.output import write_file
@@ -212,70 +213,76 @@ class ErgmResult:
 
 
 class _Design:
-    """Change statistics and ties of every informative dyad, in blocks of origins."""
+    """Change statistics (one row per statistic, one column per dyad) and ties of every
+    informative dyad, in blocks of origins; kept in memory when small, else recomputed."""
 
     def __init__(self, model: Model, st: State, columns: np.ndarray):
         self.model, self.st, self.columns = model, st, columns
         n = model.n
         rows = max(1, BLOCK_DYADS // max(n, 1))
         self.slices = [slice(a, min(a + rows, n)) for a in range(0, n, rows)]
-        self.cache = [] if model.n_dyads * len(columns) <= CACHE_CELLS else None
-        if self.cache is not None:
-            self.cache = list(self._compute())
+        self.cache = list(self._compute()) if model.n_dyads * len(columns) <= CACHE_CELLS else None
         self.mask: list[np.ndarray] | None = None
 
     def _compute(self):
         for rows in self.slices:
             t, h = dyads(self.model.n, self.model.directed, rows)
-            yield self.model.change(self.st, t, h)[:, self.columns], self.st.A[t, h].astype(float)
+            X = self.model.change(self.st, t, h)[:, self.columns]
+            yield np.ascontiguousarray(X.T), self.st.A[t, h].astype(float)
 
     def blocks(self):
         source = self.cache if self.cache is not None else self._compute()
-        for k, (X, y) in enumerate(source):
+        for k, (Xt, y) in enumerate(source):
             if self.mask is not None:
-                X, y = X[self.mask[k]], y[self.mask[k]]
-            yield X, y
+                Xt, y = Xt[:, self.mask[k]], y[self.mask[k]]
+            yield Xt, y
 
 
-def _logistic(design: _Design, p: int, beta0: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100):
+def _softplus(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(1 + e^η) and the tie probability 1 / (1 + e^−η), without overflow."""
+    e = np.exp(-np.abs(eta))
+    return np.maximum(eta, 0) + np.log1p(e), np.where(eta >= 0, 1, e) / (1 + e)
+
+
+def _pass(design: _Design, beta: np.ndarray):
+    """Log-likelihood, gradient and information of the logistic model at ``beta``."""
+    p = len(beta)
+    grad, info, loglik = np.zeros(p), np.zeros((p, p)), 0.0
+    for Xt, y in design.blocks():
+        eta = beta @ Xt
+        log_norm, mu = _softplus(eta)
+        grad += Xt @ (y - mu)
+        info += (Xt * (mu * (1 - mu))) @ Xt.T
+        loglik += float(y @ eta - log_norm.sum())
+    return loglik, grad, info
+
+
+def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100):
     """Newton–Raphson for the logistic regression streamed from ``design``: (β, cov, loglik, steps)."""
     beta = beta0.copy()
-    loglik_old = -np.inf
+    loglik, grad, info = _pass(design, beta)
     for step in range(1, max_iter + 1):
-        grad, info, loglik = np.zeros(p), np.zeros((p, p)), 0.0
-        for X, y in design.blocks():
-            eta = X @ beta
-            mu = expit(eta)
-            grad += X.T @ (y - mu)
-            info += (X * (mu * (1 - mu))[:, None]).T @ X
-            loglik += float(y @ eta - np.logaddexp(0, eta).sum())
         try:
             move = np.linalg.solve(info, grad)
         except np.linalg.LinAlgError:
             raise DataError("the model's statistics are collinear on the dyads (a term repeats "
                             "another, or a covariate is constant): drop one") from None
         beta = beta + move
-        if np.max(np.abs(move)) < tol * (1 + np.max(np.abs(beta))) or abs(loglik - loglik_old) < 1e-12:
+        previous = loglik
+        loglik, grad, info = _pass(design, beta)
+        if np.max(np.abs(move)) < tol * (1 + np.max(np.abs(beta))) or abs(loglik - previous) < 1e-12 * (1 + abs(loglik)):
             break
-        loglik_old = loglik
-    # final log-likelihood and information at beta
-    info, loglik = np.zeros((p, p)), 0.0
-    for X, y in design.blocks():
-        eta = X @ beta
-        mu = expit(eta)
-        info += (X * (mu * (1 - mu))[:, None]).T @ X
-        loglik += float(y @ eta - np.logaddexp(0, eta).sum())
     return beta, np.linalg.pinv(info), loglik, step
 
 
 def _extremes(design: _Design, p: int) -> tuple[np.ndarray, np.ndarray]:
     """Columns whose observed statistic is at its smallest (−1) or largest (+1) attainable
-    value (0 otherwise), and those fixing every dyad (constant 0 columns: NaN)."""
+    value (0 otherwise), and those that are 0 on every dyad."""
     obs, low, high = np.zeros(p), np.zeros(p), np.zeros(p)
-    for X, y in design.blocks():
-        obs += y @ X
-        low += np.minimum(X, 0).sum(axis=0)
-        high += np.maximum(X, 0).sum(axis=0)
+    for Xt, y in design.blocks():
+        obs += Xt @ y
+        low += np.minimum(Xt, 0).sum(axis=1)
+        high += np.maximum(Xt, 0).sum(axis=1)
     scale = 1e-9 * np.maximum(1, np.abs(obs))
     side = np.where(np.abs(obs - low) <= scale, -1, np.where(np.abs(obs - high) <= scale, 1, 0))
     return side, np.abs(high - low) <= scale
@@ -297,16 +304,13 @@ def _fit_logistic(model: Model, st: State, columns: np.ndarray):
                       f"{'smallest' if (side[infinite] < 0).all() else 'extreme'} attainable values: "
                       "their coefficients are fixed at ±Inf (left out of AIC/BIC's parameter count)",
                       stacklevel=3)
-        masks = []
-        for X, _ in design.blocks():
-            masks.append(~(X[:, infinite] != 0).any(axis=1))
-        design.mask = masks
+        design.mask = [~(Xt[infinite] != 0).any(axis=0) for Xt, _ in design.blocks()]
         design.columns = columns[~infinite]
         if design.cache is not None:
-            design.cache = [(X[:, ~infinite], y) for X, y in design.cache]
+            design.cache = [(Xt[~infinite], y) for Xt, y in design.cache]
     free = ~infinite
-    beta0 = np.zeros(int(free.sum()))
-    est, cov_free, loglik, steps = _logistic(design, int(free.sum()), beta0)
+    with threadpool_limits(1, user_api="blas"):  # thin products: threads only add overhead
+        est, cov_free, loglik, steps = _logistic(design, np.zeros(int(free.sum())))
     estimates = np.where(side > 0, np.inf, -np.inf).astype(float)
     estimates[free] = est
     cov = np.zeros((p, p))
@@ -412,7 +416,7 @@ def _log_z_independent(model: Model, st: State, columns: np.ndarray, beta: np.nd
     if len(columns) == 0:
         return model.n_dyads * np.log(2.0)
     design = _Design(model, st, columns)
-    return float(sum(np.logaddexp(0, X @ beta).sum() for X, _ in design.blocks()))
+    return float(sum(_softplus(beta @ Xt)[0].sum() for Xt, _ in design.blocks()))
 
 
 def _path_loglik(model, st, theta, control, seq, engine) -> float:
