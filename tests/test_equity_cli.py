@@ -102,8 +102,11 @@ def test_population_unit_must_be_positive(provinces_csv, tmp_path, capsys, value
               "-o", str(out)])
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: argument --population-unit: expected a number of people > 0 "
-                          f"(e.g. 1000 for per 1,000 people), got {value!r}")
+    assert err.startswith("error: argument --population-unit: ")
+    assert {"0": "population_unit must be > 0, got 0", "-1000": "population_unit must be > 0, got -1000",
+            "nan": "population_unit must be a finite number, got nan",
+            "inf": "population_unit must be a finite number, got inf",
+            "per-1000": "expected a number, got 'per-1000'"}[value] in err
     assert err.count("\n") == 1
     assert not list(tmp_path.iterdir())
 

@@ -145,8 +145,8 @@ class Param:
                 wanted = " or ".join(_article(k) for k in (kinds if isinstance(kind, tuple) else (kind,)))
                 return f"{self.name} must be {wanted}, got {value!r}"
         if isinstance(value, int | float) and not isinstance(value, bool):
-            if math.isnan(value):
-                return f"{self.name} must be a number, got NaN"
+            if not math.isfinite(value):
+                return f"{self.name} must be a finite number, got {value}"
             bad_low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
             bad_high = self.high is not None and (value >= self.high if self.high_open else value > self.high)
             if bad_low or bad_high:
@@ -164,12 +164,15 @@ class Param:
         return value
 
     def _parse_one(self, text: str) -> Any:
-        kind = self.type
-        if kind in (int, float):
+        kinds = self.type if isinstance(self.type, tuple) else (self.type,)
+        for kind in (k for k in (int, float) if k in kinds):
             try:
                 return kind(text)
             except ValueError:
-                raise argparse.ArgumentTypeError(f"expected {_article(kind)}, got {text!r}") from None
+                continue
+        if int in kinds or float in kinds:
+            wanted = "a number" if float in kinds else "an integer"
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
         return text
 
     def describe(self) -> str:

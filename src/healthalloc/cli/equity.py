@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
-from healthalloc.cli._common import add_input_file, load, write_table
-from healthalloc.equity import POPULATION_UNIT, equity
+from healthalloc.cli._common import add_input_file, input_paths, load, write_table
+from healthalloc.equity.analysis import PARAMS, equity
 
 EXAMPLE = """\
 example (beds of the 31 provinces by year, decomposed into east/central/west):
@@ -45,18 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_file(p)
-    p.add_argument("--resource", required=True,
-                   help="resource column: beds, physicians, nurses… (≥ 0)")
-    p.add_argument("--population", required=True, help="population column (persons, > 0)")
-    p.add_argument("--area", help="area column (km², > 0): adds gini_area and HRDI/HRAD/PAD")
-    p.add_argument("--group", help="group column (e.g. region) for the between/within decomposition")
-    p.add_argument("--ranking",
-                   help="living-standard column (e.g. GDP per capita): adds concentration_index")
-    p.add_argument("--by", help="period column (e.g. year): one row per period")
-    p.add_argument("--unit", help="column naming the units (default: row number)")
-    p.add_argument("--population-unit", type=_people, default=POPULATION_UNIT, metavar="N",
-                   help="people per population unit in per_population and hrdi "
-                   f"(default {POPULATION_UNIT:,})")
+    PARAMS.add_to(p)
     p.add_argument("--units", action="store_true",
                    help="also write the per-unit table (OUT stem + _units; printed without -o)")
     p.add_argument("-o", "--output", type=Path, metavar="OUT",
@@ -65,27 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = equity(load(args), args.resource, args.population, area=args.area, group=args.group,
-                    ranking=args.ranking, by=args.by, unit=args.unit,
-                    population_unit=args.population_unit)
-    write_table(result.to_frame(), args.output, digits=4)
+    result = equity(load(args), **PARAMS.from_args(args))
+    inputs = input_paths(args)
+    write_table(result.to_frame(), args.output, digits=4, inputs=inputs)
     if result.contributions is not None:
-        write_table(result.contributions, _beside(args.output, "contributions"), digits=4)
+        write_table(result.contributions, _beside(args.output, "contributions"), digits=4, inputs=inputs)
     if args.units:
-        write_table(result.units, _beside(args.output, "units"), digits=4)
+        write_table(result.units, _beside(args.output, "units"), digits=4, inputs=inputs)
     return 0
-
-
-def _people(text: str) -> float:
-    """--population-unit: a finite number of people > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a number of people > 0 (e.g. 1000 for per "
-                                         f"1,000 people), got {text!r}")
-    return value
 
 
 def _beside(out: Path | None, what: str) -> Path | None:

@@ -17,8 +17,24 @@ from healthalloc.equity._panel import Role, panel, role_name
 from healthalloc.equity.agglomeration import POPULATION_UNIT, unit_table
 from healthalloc.equity.gini import concentration_values, gini_values, lorenz_curve, lorenz_table
 from healthalloc.equity.theil import INDICES, decompose
+from healthalloc.params import REQUIRED, Param, Params
 
-__all__ = ["EquityResult", "equity"]
+__all__ = ["PARAMS", "EquityResult", "equity"]
+
+#: The parameters of :func:`equity`, from which ``healthalloc equity`` and the study
+#: analysis ``equity`` are generated.
+PARAMS = Params(
+    Param("resource", REQUIRED, "resource column: beds, physicians, nurses… (≥ 0)", role="resource"),
+    Param("population", REQUIRED, "population column (persons, > 0)", role="population"),
+    Param("area", None, "area column (km², > 0): adds gini_area and HRDI/HRAD/PAD", role="area"),
+    Param("group", None, "group column (e.g. region) for the between/within decomposition", role="group"),
+    Param("ranking", None, "living-standard column (e.g. GDP per capita): adds concentration_index",
+          role="ranking"),
+    Param("by", None, "period column (e.g. year): one row per period", role="period"),
+    Param("unit", None, "column naming the units (default: row number)", role="unit"),
+    Param("population_unit", POPULATION_UNIT, "people per population unit in per_population and hrdi, "
+          "e.g. 1000 for per 1,000 people", kind=(int, float), low=0, low_open=True, metavar="N"),
+)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from healthalloc.data.datasets import DATASETS
 from healthalloc.data.regions import province
 from healthalloc.data.io import read_table
 from healthalloc.efficiency import dea, dea_bootstrap, malmquist
-from healthalloc.equity import equity
+from healthalloc.equity.analysis import PARAMS as EQUITY_PARAMS
+from healthalloc.equity.analysis import equity
 from healthalloc.qca import fsqca, robustness
 from healthalloc.spatial import knn_weights, province_weights, spatial_analysis, unit_coordinates
 from healthalloc.study import figures
@@ -89,15 +90,11 @@ def _malmquist(ctx: Context) -> Section:
     return sec
 
 
-@register("equity", title="Equity of resource allocation",
-          params=Params(Param("resource", role="resource"), Param("population", role="population"),
-                        replace(UNIT, default=None), PERIOD, GROUP, Param("area", None, role="area"),
-                        Param("population_unit", 1000, kind=(int, float), low=0, low_open=True)))
+@register("equity", title="Equity of resource allocation", params=EQUITY_PARAMS)
 def _equity(ctx: Context) -> Section:
     """Gini (population and area), Theil L and T with their group decomposition, HRDI, HRAD/PAD."""
     r = ctx.roles
-    res = equity(ctx.data, r["resource"], r["population"], area=r.get("area"), group=r.get("group"),
-                 by=r.get("period"), unit=r.get("unit"), population_unit=ctx.options["population_unit"])
+    res = equity(ctx.data, **ctx.kwargs)
     idx = res.to_frame()
     last = idx.iloc[-1]
     when = f" in {idx[r['period']].iloc[-1]}" if r.get("period") else ""
