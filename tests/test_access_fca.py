@@ -238,9 +238,13 @@ def test_bad_tables(change, match):
 
 
 def test_bad_od_and_methods():
-    with pytest.raises(DataError, match="destination id 'x' is not in the supply table"):
-        accessibility(DEMAND, SUPPLY, od=pd.concat([OD, pd.DataFrame({"origin": ["a"], "destination": ["x"],
-                                                                     "cost": [1.0]})]), catchment=25)
+    with pytest.warns(UserWarning, match="destination id 'x' is not in the supply table; its rows are left out"):
+        res = accessibility(DEMAND, SUPPLY, od=pd.concat([OD, pd.DataFrame({"origin": ["a"], "destination": ["x"],
+                                                                           "cost": [1.0]})]), catchment=25)
+    assert res.access.tolist() == pytest.approx([0.02, 0.02 + 2 / 300])
+    with pytest.raises(DataError, match="od: no row joins a demand id"), pytest.warns(UserWarning):
+        accessibility(DEMAND, SUPPLY, od=OD.assign(origin=OD["destination"], destination=OD["origin"]),
+                      catchment=25)
     with pytest.raises(DataError, match="repeated origin–destination pairs a→h"):
         accessibility(DEMAND, SUPPLY, od=pd.concat([OD, OD.iloc[:1]]), catchment=25)
     with pytest.raises(ValueError, match="method must be one of"):

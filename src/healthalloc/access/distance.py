@@ -21,6 +21,7 @@ Moritz, H. (2000). Geodetic Reference System 1980. *Journal of Geodesy* 74, 128�
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,7 +151,13 @@ def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach
     Raises
     ------
     DataError
-        Unknown origins or destinations, repeated pairs, missing, non-numeric or negative costs.
+        Repeated pairs, missing, non-numeric or negative costs; no pair between the ids.
+
+    Warns
+    -----
+    UserWarning
+        Origins or destinations that are not among the ids (their rows are left out, so
+        one table can serve several supply scenarios).
     """
     check_columns(od, [origin, destination, cost], source="od")
     costs = pd.to_numeric(od[cost], errors="coerce").to_numpy(float)
@@ -160,6 +167,11 @@ def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach
         raise DataError(f"od: {cost} must be finite numbers ≥ 0; not at {listing(cells)}")
     i = _positions(od[origin], demand_ids, "origin", "demand")
     j = _positions(od[destination], supply_ids, "destination", "supply")
+    known = (i >= 0) & (j >= 0)
+    if not known.any():
+        raise DataError(f"od: no row joins a demand id ({origin}) to a supply id ({destination}); are the ids "
+                        "of the same type and the columns in that order?")
+    od, i, j, costs = od[known], i[known], j[known], costs[known]
     repeated = pd.Series(i * len(supply_ids) + j).duplicated(keep=False).to_numpy()
     if repeated.any():
         pairs = od.loc[repeated, [origin, destination]].drop_duplicates().astype(str).agg("→".join, axis=1)
@@ -171,10 +183,11 @@ def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach
 
 
 def _positions(values: pd.Series, ids: pd.Index, column: str, table: str) -> np.ndarray:
-    """Position of each value in ``ids``; DataError naming the unknown ones."""
+    """Position of each value in ``ids`` (−1 for unknown ones, which are named in a warning)."""
     pos = ids.get_indexer(values)
     if (pos < 0).any():
         unknown = pd.unique(values[pos < 0])
-        raise DataError(f"od: {column} {named('id', [show(v) for v in unknown])} "
-                        f"{'is' if len(unknown) == 1 else 'are'} not in the {table} table")
+        warnings.warn(f"od: {column} {named('id', [show(v) for v in unknown])} "
+                      f"{'is' if len(unknown) == 1 else 'are'} not in the {table} table; "
+                      f"{'its' if len(unknown) == 1 else 'their'} rows are left out", stacklevel=4)
     return pos.astype(np.int64)

@@ -282,14 +282,14 @@ def accessibility(
     coords = od is None
     dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
     sup = points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords)
-    if od is not None:  # check every id once; each tier then reads its own pairs
-        od_costs(od, dem.ids, sup.ids)
     if tier is None:
         if isinstance(catchment, dict):
             raise ValueError("catchment per tier (a dict) needs tier=")
         groups = [(None, np.arange(len(dem)), np.arange(len(sup)), catchment)]
     else:
         groups = _tiers(demand, supply, tier, catchment)
+        if od is not None:  # check every id once; each tier then reads its own pairs
+            od_costs(od, dem.ids, sup.ids)
     parts, sites, decays = [], [], {}
     with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
         for label, rows, cols, reach in groups:
