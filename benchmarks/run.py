@@ -40,6 +40,7 @@ BENCHMARKS = {
     "engine": "engine_scaling",
     "cli": "cli_startup",
     "access": "access_speed",
+    "ergm": "ergm_speed",
 }
 
 
