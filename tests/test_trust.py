@@ -70,6 +70,15 @@ def home(tmp_path, monkeypatch) -> Path:
     Path("study.toml").write_text(study(), encoding="utf-8")
     Path("notes").mkdir()
     Path("notes/thesis.txt").write_text("three years of work", encoding="utf-8")
+    pd.DataFrame({"id": ["d1", "d2", "d3"], "population": [1000, 2000, 1500], "lon": [108.3, 108.5, 109.4],
+                  "lat": [22.8, 22.9, 24.3]}).to_csv("demand.csv", index=False)
+    pd.DataFrame({"id": ["s1", "s2"], "capacity": [50, 80], "lon": [108.4, 109.3],
+                  "lat": [22.85, 24.2]}).to_csv("sites.csv", index=False)
+    pd.DataFrame({"id": ["a", "b", "c", "d"], "HTH": [3, 1, 2, 0]}).to_csv("nodes.csv", index=False)
+    pd.DataFrame({"from": ["a", "b", "c", "d"], "to": ["b", "c", "a", "a"]}).to_csv("edges.csv", index=False)
+    pd.DataFrame({"from": ["a", "x"], "to": ["b", "a"]}).to_csv("edges_unknown.csv", index=False)
+    pd.DataFrame({"person": [1, 2, 3], "origin": ["a", "b", "c"],
+                  "destination": ["b", "c", "a"]}).to_csv("records.csv", index=False)
     Path("sub").mkdir()
     Path("sub/study.toml").write_text(study(), encoding="utf-8")
     Path("data_study.toml").write_text(study().replace('"cst_hospitals"', '"sub/hosp.csv"'), encoding="utf-8")
@@ -109,6 +118,20 @@ CASES = {
     "dea below a file": (["dea", "hospitals.csv", *HOSP, "-o", "data.csv/scores.csv"], "data.csv"),
     "malmquist onto its input": (["malmquist", *MALMQUIST, "-o", "eg4.csv"], "is an input of this run"),
     "equity onto a folder": (["equity", *EQUITY, "-o", "notes"], "is a folder"),
+    "access onto its input": (["access", "--demand", "demand.csv", "--supply", "sites.csv", "--method", "2sfca",
+                               "--catchment", "50", "-o", "demand.csv"], "is an input of this run"),
+    "access onto a folder": (["access", "--demand", "demand.csv", "--supply", "sites.csv", "--method", "2sfca",
+                              "--catchment", "50", "-o", "notes"], "is a folder"),
+    "optimize onto a folder": (["optimize", "location", "--demand", "demand.csv", "--candidates", "sites.csv",
+                                "--model", "mclp", "--p", "1", "--radius", "30", "-o", "notes"], "is a folder"),
+    "ergm onto its input": (["ergm", "--nodes", "nodes.csv", "--edges", "edges.csv", "--directed", "--formula",
+                             "edges", "-o", "edges.csv"], "is an input of this run"),
+    "network build onto a file": (["network", "build", "records.csv", "--origin", "origin", "--destination",
+                                   "destination", "-o", "data.csv"], "is a file, not a folder"),
+    "network build into a foreign folder": (["network", "build", "records.csv", "--origin", "origin",
+                                             "--destination", "destination", "-o", "notes"], "not written by"),
+    "network centrality onto a folder": (["network", "centrality", "--nodes", "nodes.csv", "--edges", "edges.csv",
+                                          "-o", "notes"], "is a folder"),
     # 2. names from a study never become paths
     "study name escapes": (["run", "s.toml"], r"line 11.*'\.\./\.\./escaped' is not usable as a file"),
     "study name with a slash": (["run", "s2.toml"], r"line 11.*'a/b' is not usable"),
@@ -144,6 +167,21 @@ CASES = {
                                "--conditions", "gdp", "--anchors", "anchors.csv", "-o", "out"], "gdp"),
     "malmquist unknown period": (["malmquist", "eg4.csv", "--unit", "firm", "--period", "yr", "--inputs", "x",
                                   "--outputs", "y"], "yr"),
+    "access demand file missing": (["access", "--demand", "nope.csv", "--supply", "sites.csv", "--method",
+                                    "2sfca", "--catchment", "50"], r"^error: nope\.csv"),
+    "access negative catchment": (["access", "--demand", "demand.csv", "--supply", "sites.csv", "--method",
+                                   "2sfca", "--catchment", "-5"], "catchment"),
+    "optimize unknown population column": (["optimize", "location", "--demand", "demand.csv", "--candidates",
+                                            "sites.csv", "--population", "pop", "--model", "pmedian", "--p", "1"],
+                                           "pop"),
+    "ergm unknown term": (["ergm", "--nodes", "nodes.csv", "--edges", "edges.csv", "--directed", "--formula",
+                           "edges + nodeicovv('HTH')"], "nodeicov"),
+    "ergm unknown attribute": (["ergm", "--nodes", "nodes.csv", "--edges", "edges.csv", "--directed",
+                                "--formula", "edges + nodeicov('GDP')"], "GDP"),
+    "ergm edges naming unknown nodes": (["ergm", "--nodes", "nodes.csv", "--edges", "edges_unknown.csv",
+                                         "--directed", "--formula", "edges"], "x"),
+    "network build unknown column": (["network", "build", "records.csv", "--origin", "from", "--destination",
+                                      "destination", "-o", "net"], "from"),
     "equity unknown resource": (["equity", "provinces.csv", "--resource", "bedz", "--population",
                                  "permanent_population"], "bedz"),
 }
