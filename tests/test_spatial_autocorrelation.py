@@ -183,7 +183,7 @@ def test_unbalanced_and_duplicate_rows_are_named(provinces, w_nearest):
     with pytest.raises(DataError, match="unbalanced: no row for unit 110000/2016"):
         moran(gap, BEDS, w_nearest, unit="province_code", by="year")
     twice = pd.concat([provinces, provinces.iloc[[0]]])
-    with pytest.raises(DataError, match="more than one row for unit 110000/2014"):
+    with pytest.raises(DataError, match="duplicate unit–period rows: 110000/2014 in rows 1 and 311"):
         moran(twice, BEDS, w_nearest, unit="province_code", by="year")
 
 

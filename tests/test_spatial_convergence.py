@@ -131,7 +131,7 @@ def test_speed_is_undefined_when_one_plus_beta_t_is_not_positive():
 def test_beta_errors(provinces):
     bad = provinces.copy()
     bad.loc[(bad.province_code == 540000) & (bad.year == 2019), BEDS] = 0
-    with pytest.raises(DataError, match="values ≤ 0 in unit 540000/2019"):
+    with pytest.raises(DataError, match=r"non-positive values in unit 540000/2019 \(0\); β-convergence takes logarithms"):
         beta_convergence(bad, BEDS, by="year", unit="province_code")
     with pytest.raises(DataError, match="at least two periods"):
         beta_convergence(provinces[provinces.year == 2020], BEDS, by="year", unit="province_code")

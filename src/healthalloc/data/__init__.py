@@ -1,4 +1,4 @@
-"""Load and validate a study's data: file readers, checks, China's regions, embedded data sets.
+"""Load and validate a study's data: file readers, the checked panel, China's regions, embedded data sets.
 
 Names are loaded from their submodules on first use (PEP 562), so that light modules
 such as :mod:`healthalloc.data.output` can be imported without pandas.
@@ -32,7 +32,9 @@ _WHERE = {
     "UnknownNameError": "healthalloc.data.validate",
     "check_columns": "healthalloc.data.validate",
     "check_dea_data": "healthalloc.data.validate",
-    "numeric_matrix": "healthalloc.data.validate",
+    "Panel": "healthalloc.data.panel",
+    "check_panel": "healthalloc.data.panel",
+    "numeric_matrix": "healthalloc.data.panel",
 }
 
 __all__ = [
@@ -40,11 +42,13 @@ __all__ = [
     "PROVINCES",
     "REGIONS",
     "DataError",
+    "Panel",
     "Province",
     "UnknownNameError",
     "add_region",
     "check_columns",
     "check_dea_data",
+    "check_panel",
     "data_dictionary",
     "describe",
     "load_china_provinces",

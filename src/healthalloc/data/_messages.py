@@ -12,19 +12,25 @@ MAX_LISTED = 5
 """Items named in one list before the rest are summarised as "and N more"."""
 
 
-def listing(items: Sequence[object]) -> str:
-    """``"a"``, ``"a and b"``, ``"a, b, c, d, e and 40 more"`` (at most ``MAX_LISTED`` named)."""
-    names = [str(item) for item in items]
-    if len(names) > MAX_LISTED:
-        return ", ".join(names[:MAX_LISTED]) + f" and {len(names) - MAX_LISTED} more"
+def listing(items: Iterable[object], total: int | None = None) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b, c, d, e and 40 more"`` (at most ``MAX_LISTED`` named).
+
+    ``total`` counts the items when only the first ``MAX_LISTED`` are given.
+    """
+    items = list(items)
+    names = [str(item) for item in items[:MAX_LISTED]]
+    more = (len(items) if total is None else total) - len(names)
+    if more > 0:
+        return ", ".join(names) + f" and {more} more"
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def named(noun: str, labels: Sequence[object]) -> str:
+def named(noun: str, labels: Sequence[object], total: int | None = None) -> str:
     """``"unit A"`` or ``"units A, B and C"``: ``noun``, plural for several labels, and their list."""
-    return f"{noun}{'s' if len(labels) > 1 else ''} {listing(labels)}"
+    count = len(labels) if total is None else total
+    return f"{noun}{'s' if count > 1 else ''} {listing(labels, total)}"
 
 
 def rows(positions: Sequence[int]) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 from healthalloc.data._messages import did_you_mean, listing, rows, show
 from healthalloc.data.validate import DataError, UnknownNameError, check_columns
 
-__all__ = ["PROVINCES", "REGIONS", "Province", "add_region", "province", "region_of"]
+__all__ = ["PROVINCES", "REGIONS", "Province", "add_region", "group_order", "province", "region_of"]
 
 REGIONS = ("east", "central", "west")
 """NBS three-belt regions, east to west."""
@@ -183,3 +183,14 @@ def add_region(df: pd.DataFrame, column: str, *, name: str = "region") -> pd.Dat
     if unknown:
         raise DataError(f"column {column!r} has values that are not mainland provinces: {listing(unknown)}")
     return df.assign(**{name: np.asarray(regions, dtype=object)[codes]})
+
+
+def group_order(groups: pd.Series) -> list:
+    """The groups found, in reading order: NBS regions east → west, categories in their order,
+    other labels by first appearance."""
+    if isinstance(groups.dtype, pd.CategoricalDtype):
+        return [c for c in groups.cat.categories if (groups == c).any()]
+    found = list(pd.unique(groups))
+    if set(found) <= set(REGIONS):
+        return [r for r in REGIONS if r in found]
+    return found

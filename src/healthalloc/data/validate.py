@@ -1,20 +1,18 @@
-"""Checks of analysis tables whose errors name the file, the columns and the rows at fault.
+"""Errors of bad input data, checks of column names, and the checks of a DEA table.
 
-Rows are named by the unit's value when a ``unit`` column is given (with the period,
-``"Beijing/2014"``, when ``by`` is given too) and otherwise by 1-based data-row numbers
-(row 1 is the first row under the header).
+Rows and cells are checked by :func:`~healthalloc.data.panel.check_panel`, which names
+rows in messages.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import did_you_mean, listing, named, rows, show, with_source
+from healthalloc.data._messages import did_you_mean, named, with_source
 
 __all__ = [
     "CSV_SEPARATORS",
@@ -24,7 +22,6 @@ __all__ = [
     "check_columns",
     "check_dea_data",
     "layout_hint",
-    "numeric_matrix",
 ]
 
 
@@ -47,7 +44,7 @@ class UnknownNameError(DataError, KeyError):
     __str__ = BaseException.__str__  # KeyError would print the message in quotes
 
 
-def _names(columns: str | Sequence[str] | None) -> list[str]:
+def as_names(columns: str | Sequence[str] | None) -> list[str]:
     """A role given as one name, several names or None, as a list."""
     if columns is None:
         return []
@@ -65,7 +62,7 @@ def check_columns(df: pd.DataFrame, columns: str | Sequence[str], *, source: str
     read as comma-separated), or when the columns are on another sheet of the workbook
     the table was read from (see :data:`OTHER_SHEETS`).
     """
-    unknown = [c for c in dict.fromkeys(_names(columns)) if c not in df.columns]
+    unknown = [c for c in dict.fromkeys(as_names(columns)) if c not in df.columns]
     if not unknown:
         return
     hints = [did_you_mean(c, df.columns) for c in unknown]
@@ -102,132 +99,20 @@ def layout_hint(df: pd.DataFrame, unknown: list[str]) -> str:
             f"(sheet = {str(sheet)!r} in a study, sheet= in read_table)")
 
 
-@dataclass(frozen=True)
-class _Table:
-    """A table under check, with what is needed to name its rows in messages."""
-
-    df: pd.DataFrame
-    unit: str | None
-    by: list[str]
-    source: str | None
-
-    def _labels(self, positions: Sequence[int]) -> tuple[str, list[str]]:
-        """``("unit", ["A", "C"])``, or ``("row", ["3", "7"])`` (1-based) without usable unit ids."""
-        if self.unit is not None:
-            keys = self.df[[self.unit, *self.by]].iloc[positions]
-            if not keys.isna().any(axis=None):
-                return "unit", [_key_label(k) for k in keys.itertuples(index=False)]
-        return "row", [str(p + 1) for p in positions]
-
-    def where(self, positions: Sequence[int], values: Sequence[object] | None = None) -> str:
-        """``"units A (0) and C (-2)"`` or ``"rows 3 and 7"`` for 0-based row positions."""
-        noun, labels = self._labels(positions)
-        if values is not None:
-            labels = [f"{label} ({show(v)})" for label, v in zip(labels, values)]
-        return named(noun, labels)
-
-    def fail(self, problems: list[str]) -> None:
-        """Raise one :class:`DataError` listing ``problems``, if there are any."""
-        if problems:
-            raise DataError(with_source("; ".join(problems), self.source))
-
-
-def _key_label(key: tuple) -> str:
-    """``"A"`` for a unit, ``"Beijing/2014"`` for a unit and its period."""
-    return "/".join(map(str, key))
-
-
-def _check_roles(t: _Table, roles: dict[str, list[str]]) -> None:
+def _check_roles(roles: dict[str, list[str]], source: str | None) -> None:
     """Each column may play one role once (an input cannot also be an output)."""
     played: dict[str, list[str]] = {}
     for role, columns in roles.items():
         for c in columns:
             played.setdefault(c, []).append(role)
-    t.fail([
-        f"column {c!r} is used more than once (as {' and '.join(r)})"
-        for c, r in played.items()
-        if len(r) > 1
-    ])
+    _fail([f"column {c!r} is used more than once (as {' and '.join(r)})"
+           for c, r in played.items() if len(r) > 1], source)
 
 
-def _check_nonempty(t: _Table, inputs: list[str], outputs: list[str]) -> None:
-    """At least one input, one output and one row."""
-    t.fail(
-        (["no inputs given"] if not inputs else [])
-        + (["no outputs given"] if not outputs else [])
-        + (["the table has no rows"] if t.df.empty else [])
-    )
-
-
-def _check_numeric(t: _Table, columns: list[str]) -> pd.DataFrame:
-    """Coerce ``columns`` to float (numeric text is accepted); name cells that are not numbers."""
-    values, problems = {}, []
-    for c in columns:
-        cells = t.df[c].reset_index(drop=True)
-        numbers = pd.to_numeric(cells, errors="coerce")
-        bad = np.flatnonzero((cells.notna() & numbers.isna()).to_numpy())
-        if bad.size:
-            where = t.where(bad, cells.iloc[bad].tolist())
-            problems.append(f"column {c!r} has non-numeric values in {where}")
-        values[c] = numbers.to_numpy(dtype=float, na_value=np.nan)
-    t.fail(problems)
-    return pd.DataFrame(values, columns=columns)
-
-
-def _check_missing(t: _Table, columns: pd.DataFrame) -> None:
-    """Name missing (NaN/None/NA) and infinite cells per column."""
-    problems = []
-    for c, cells in columns.items():
-        missing = cells.isna().to_numpy()
-        if pd.api.types.is_float_dtype(cells):
-            missing = missing | np.isinf(cells.to_numpy())
-        bad = np.flatnonzero(missing)
-        if bad.size:
-            problems.append(f"column {c!r} has missing or infinite values in {t.where(bad)}")
-    t.fail(problems)
-
-
-def _check_duplicates(t: _Table) -> None:
-    """One row per unit (per unit and period when ``by`` is given)."""
-    if t.unit is None:
-        return
-    keys = [t.unit, *t.by]
-    frame = t.df[keys].reset_index(drop=True)
-    repeated = np.flatnonzero(frame.duplicated(keys, keep=False).to_numpy())
-    if not repeated.size:
-        return
-    groups = [
-        f"{_key_label(tuple(frame.iloc[repeated[pos[0]]]))} in {rows(list(repeated[pos]))}"
-        for pos in frame.iloc[repeated].groupby(keys, sort=False).indices.values()
-    ]
-    columns = ", ".join(repr(k) for k in keys)
-    if t.by:
-        what = f"columns {columns} have duplicate unit–period rows"
-    else:
-        what = f"column {columns} has duplicate units"
-    t.fail([f"{what}: {listing(groups)}"])
-
-
-def _check_values(
-    t: _Table, values: pd.DataFrame, bad: Callable[[np.ndarray], np.ndarray], what: str, need: str
-) -> None:
-    """Name the cells of ``values`` where ``bad`` holds, per column."""
-    problems = []
-    for c, cells in values.items():
-        pos = np.flatnonzero(bad(cells.to_numpy()))
-        if pos.size:
-            problems.append(f"column {c!r} has {what} in {t.where(pos, cells.iloc[pos].tolist())}")
+def _fail(problems: list[str], source: str | None) -> None:
+    """Raise one :class:`DataError` listing ``problems``, if there are any."""
     if problems:
-        t.fail(problems[:-1] + [f"{problems[-1]}; {need}"])
-
-
-def _check_idle(t: _Table, outputs: pd.DataFrame) -> None:
-    """No unit may produce nothing: DEA cannot rate a unit whose outputs are all zero."""
-    pos = np.flatnonzero((outputs.to_numpy() == 0).all(axis=1))
-    if pos.size:
-        verb = "has" if pos.size == 1 else "have"
-        columns = named("column", [repr(c) for c in outputs.columns])
-        t.fail([f"{t.where(pos)} {verb} all outputs zero ({columns}); DEA needs some output > 0"])
+        raise DataError(with_source("; ".join(problems), source))
 
 
 def check_dea_data(
@@ -236,7 +121,7 @@ def check_dea_data(
     outputs: str | Sequence[str],
     *,
     unit: str | None = None,
-    by: str | Sequence[str] | None = None,
+    by: str | None = None,
     source: str | None = None,
 ) -> None:
     """Raise :class:`DataError` if ``df`` cannot feed a DEA model.
@@ -254,8 +139,8 @@ def check_dea_data(
         Input and output columns. Numeric text such as ``"1200"`` is accepted.
     unit : str, optional
         Column identifying units; names rows in messages and must be unique (per period).
-    by : str or sequence of str, optional
-        Period or group column(s), e.g. ``"year"`` for Malmquist panels.
+    by : str, optional
+        Period column, e.g. ``"year"`` for Malmquist panels.
     source : str, optional
         File name to start messages with.
 
@@ -268,35 +153,19 @@ def check_dea_data(
     ...     print(error)
     h.csv: column 'beds' has non-positive values in unit B (0); DEA needs every input > 0
     """
-    inputs, outputs, by = _names(inputs), _names(outputs), _names(by)
-    ids = _names(unit) + by
-    check_columns(df, inputs + outputs + ids, source=source)
-    t = _Table(df, unit, by, source)
-    _check_roles(t, {"input": inputs, "output": outputs, "unit": _names(unit), "by": by})
-    _check_nonempty(t, inputs, outputs)
-    values = _check_numeric(t, inputs + outputs)
-    _check_missing(t, pd.concat([values, df[ids].reset_index(drop=True)], axis=1))
-    _check_duplicates(t)
-    _check_values(t, values[inputs], lambda x: x <= 0, "non-positive values", "DEA needs every input > 0")
-    _check_values(t, values[outputs], lambda y: y < 0, "negative values", "DEA needs every output ≥ 0")
-    _check_idle(t, values[outputs])
+    from healthalloc.data.panel import check_panel  # the panel module builds on this one
 
-
-def numeric_matrix(
-    df: pd.DataFrame,
-    columns: str | Sequence[str],
-    *,
-    unit: str | None = None,
-    source: str | None = None,
-) -> np.ndarray:
-    """``df[columns]`` as a float array (rows × columns), after checking it holds only finite numbers.
-
-    Raises :class:`DataError` naming unknown columns, non-numeric cells and missing or
-    infinite cells (rows named by ``unit`` when given).
-    """
-    columns = _names(columns)
-    check_columns(df, columns + _names(unit), source=source)
-    t = _Table(df, unit, [], source)
-    values = _check_numeric(t, columns)
-    _check_missing(t, values)
-    return values.to_numpy(dtype=float)
+    inputs, outputs = as_names(inputs), as_names(outputs)
+    check_columns(df, inputs + outputs + as_names(unit) + as_names(by), source=source)
+    _check_roles({"input": inputs, "output": outputs, "unit": as_names(unit), "by": as_names(by)}, source)
+    _fail((["no inputs given"] if not inputs else [])
+          + (["no outputs given"] if not outputs else [])
+          + (["the table has no rows"] if df.empty else []), source)
+    p = check_panel(df, inputs + outputs, unit=unit, by=by, source=source,
+                    positive=dict.fromkeys(inputs, "DEA needs every input > 0"),
+                    nonnegative=dict.fromkeys(outputs, "DEA needs every output ≥ 0"))
+    idle = np.flatnonzero((p.values(outputs) == 0).all(axis=1))
+    if idle.size:
+        columns = named("column", [repr(c) for c in outputs])
+        p.fail([f"{p.where(idle)} {'has' if idle.size == 1 else 'have'} all outputs zero "
+                f"({columns}); DEA needs some output > 0"])

@@ -1,11 +1,9 @@
-"""Checked input of the equity indices: one :class:`Panel` of arrays, periods and groups coded.
+"""The equity indices' view of a checked panel: one array per role, periods and groups coded.
 
-Every equity function starts here, so bad input fails the same way everywhere: unknown
-columns (with suggestions), arrays of the wrong length, non-numeric, missing or infinite
-values, population or area ≤ 0, negative resources, missing periods or group labels,
-duplicate unit–period rows, and periods whose resources sum to zero. Rows are named by
-the unit (``"Beijing/2014"`` with a period) when a ``unit`` column is given, otherwise by
-1-based row number.
+Every equity function starts here, so bad input fails the same way everywhere:
+:func:`~healthalloc.data.check_panel` checks the table (population and area > 0,
+resources ≥ 0), and :func:`panel` adds the checks of the roles themselves: arrays of the
+wrong length, missing group labels, and periods whose resources sum to zero.
 """
 
 from __future__ import annotations
@@ -16,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import MAX_LISTED, listing, named, show
-from healthalloc.data.validate import DataError, check_columns, numeric_matrix
+from healthalloc.data._messages import named
+from healthalloc.data.panel import check_panel
+from healthalloc.data.validate import DataError, check_columns
 
 #: A role (resource, population, …): a column of the table, or values aligned with its rows.
 Role = str | Sequence | np.ndarray | pd.Series
 
-_LABEL = "<unit>"  # column of row labels handed to numeric_matrix
 _POSITIVE = "population and area must be > 0"
 _NUMERIC = ("resource", "population", "area", "ranking")
 
@@ -139,23 +137,21 @@ def panel(
     check_columns(data, [v for v in roles.values() if isinstance(v, str)] + [c for c in (by, unit) if c])
     names = {role: role_name(role, value) for role, value in roles.items()}
     cells = {role: _cells(data, role, value) for role, value in roles.items()}
-    units = pd.Index(data[unit] if unit else data.index, name="unit")
-    rows = _Rows(data.reset_index(drop=True), unit, by)
-    arrays = _numbers(cells, names, rows)
-    _fail([
-        rows.sign(arrays, names, "population", lambda x: x <= 0, "non-positive", _POSITIVE),
-        rows.sign(arrays, names, "area", lambda x: x <= 0, "non-positive", _POSITIVE),
-        rows.sign(arrays, names, "resource", lambda x: x < 0, "negative", "resources must be ≥ 0"),
-        rows.missing(rows.data[by] if by else None, f"column {by!r} has missing periods"),
-        rows.missing(cells.get("group"), f"column {names.get('group')!r} has missing group labels",
-                     "; every unit needs a group"),
-        rows.duplicates(),
-    ])
-    period, periods = _codes(rows.data[by] if by else pd.Series(np.zeros(len(data))), sort=True)
+    numeric = [r for r in _NUMERIC if r in roles]
+    columns = [names[r] for r in numeric]
+    frame = data[[c for c in (unit, by) if c]].assign(**{names[r]: cells[r].array for r in numeric})
+    checked = check_panel(
+        frame, columns, unit=unit, by=by, nonnegative={names["resource"]: "resources must be ≥ 0"},
+        positive=dict.fromkeys([names[r] for r in ("population", "area") if r in roles], _POSITIVE))
+    unlabelled = np.flatnonzero(cells["group"].isna().to_numpy()) if group is not None else []
+    if len(unlabelled):
+        checked.fail([f"column {names['group']!r} has missing group labels in "
+                      f"{checked.where(unlabelled)}; every unit needs a group"])
+    arrays = dict(zip(numeric, checked.values(columns).T))
     group_codes, groups = _codes(cells["group"]) if group is not None else (None, None)
     out = Panel(resource=arrays["resource"], population=arrays.get("population"),
-                area=arrays.get("area"), ranking=arrays.get("ranking"), period=period,
-                periods=periods.rename(by), group=group_codes, groups=groups, units=units)
+                area=arrays.get("area"), ranking=arrays.get("ranking"), period=checked.period,
+                periods=checked.periods, group=group_codes, groups=groups, units=checked.labels)
     _check_totals(out, names["resource"])
     return out
 
@@ -177,83 +173,9 @@ def _cells(data: pd.DataFrame, role: str, value: Role) -> pd.Series:
     return values
 
 
-def _numbers(cells: dict[str, pd.Series], names: dict[str, str], rows: _Rows) -> dict:
-    """The numeric roles as float arrays, after :func:`numeric_matrix`'s checks.
-
-    Unit labels are built only when a check fails, to name the rows at fault.
-    """
-    numeric = [r for r in _NUMERIC if r in cells]
-    columns = [names[r] for r in numeric]
-    checked = pd.concat([cells[r].rename(names[r]) for r in numeric], axis=1)
-    try:
-        values = numeric_matrix(checked, columns)
-    except DataError:
-        if rows.unit is None:
-            raise
-        numeric_matrix(checked.assign(**{_LABEL: rows.labels()}), columns, unit=_LABEL)
-        raise
-    return dict(zip(numeric, values.T))
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Names rows in messages: ``"Beijing/2014"`` with a unit column, else 1-based numbers."""
-
-    data: pd.DataFrame
-    unit: str | None
-    by: str | None
-
-    def labels(self, positions: np.ndarray | slice = slice(None)) -> list[str]:
-        keys = self.data[[c for c in (self.unit, self.by) if c]].iloc[positions]
-        return ["/".join("missing" if pd.isna(v) else str(v) for v in key)
-                for key in keys.itertuples(index=False)]
-
-    def where(self, positions: np.ndarray, values=None) -> str:
-        """``"units A/2014 (0) and B/2014 (-3)"`` or ``"rows 3 and 7"``."""
-        shown = positions[:MAX_LISTED]  # the rest are only counted: label only these
-        names = self.labels(shown) if self.unit else [p + 1 for p in shown]
-        if values is not None:
-            names = [f"{n} ({show(v)})" for n, v in zip(names, values)]
-        names += [""] * (len(positions) - len(shown))
-        return named("unit" if self.unit else "row", names)
-
-    def sign(self, arrays, names, role, bad, what, need) -> str:
-        if role not in arrays:
-            return ""
-        pos = np.flatnonzero(bad(arrays[role]))
-        if not pos.size:
-            return ""
-        return (f"column {names[role]!r} has {what} values in "
-                f"{self.where(pos, arrays[role][pos])}; {need}")
-
-    def missing(self, cells: pd.Series | None, what: str, need: str = "") -> str:
-        if cells is None:
-            return ""
-        pos = np.flatnonzero(pd.isna(cells).to_numpy())
-        return f"{what} in {self.where(pos)}{need}" if pos.size else ""
-
-    def duplicates(self) -> str:
-        """One row per unit and period (checked with a unit column)."""
-        if self.unit is None:
-            return ""
-        keys = [c for c in (self.unit, self.by) if c]
-        pos = np.flatnonzero(self.data.duplicated(keys, keep=False).to_numpy())
-        if not pos.size:
-            return ""
-        groups = [f"{key} in {named('row', rows.tolist())}"
-                  for key, rows in pd.Series(pos + 1).groupby(self.labels(pos), sort=False)]
-        return f"duplicate unit–period rows: {listing(groups)}; one row per unit and period"
-
-
-def _fail(problems: list[str]) -> None:
-    problems = [p for p in problems if p]
-    if problems:
-        raise DataError("; ".join(problems))
-
-
-def _codes(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
-    """Codes 0…k−1 and labels: sorted, in category order, or in order of first appearance."""
-    sort = sort or isinstance(values.dtype, pd.CategoricalDtype)
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes 0…k−1 and labels: in category order, or in order of first appearance."""
+    sort = isinstance(values.dtype, pd.CategoricalDtype)
     codes, uniques = pd.factorize(values.reset_index(drop=True), sort=sort)
     return codes.astype(np.intp), pd.Index(uniques)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from healthalloc.spatial._panel import panel_values
+from healthalloc.data import check_panel
 from healthalloc.spatial.autocorrelation import (
     ALPHA,
     PERMUTATIONS,
@@ -127,7 +127,7 @@ def spatial_analysis(
     """
     common = dict(unit=unit, by=by)
     inference = dict(permutations=permutations, seed=seed)
-    periods = panel_values(data, value, **common).shape[1] if by else 1
+    periods = len(check_panel(data, value, **common, balanced=True).periods) if by else 1
     moran_result = moran(data, value, weights, **common, **inference)
     sw = moran_result.weights
     lisa = moran_local(data, value, sw, **common, **inference, alpha=alpha)
@@ -145,7 +145,7 @@ def spatial_analysis(
 
 def _beta_models(data, value, unit, by, controls, periods) -> tuple[BetaConvergence, ...]:
     """Absolute cross-section β and, with ≥ 3 periods, conditional two-way fixed-effects β."""
-    if not (panel_values(data, value, unit=unit, by=by) > 0).all(axis=None):
+    if not (check_panel(data, value, unit=unit, by=by, balanced=True).values() > 0).all():
         warnings.warn(f"β-convergence skipped: column {value!r} has values ≤ 0 and growth rates "
                       "take logarithms", stacklevel=3)
         return ()

@@ -36,7 +36,7 @@ import pandas as pd
 
 from healthalloc.data import DataError
 from healthalloc.data._messages import listing
-from healthalloc.spatial._panel import ALL
+from healthalloc.data.panel import ALL
 from healthalloc.spatial.crand import moran_local_crand
 from healthalloc.spatial.weights import SpatialWeights, aligned_values
 

@@ -19,7 +19,8 @@ import pandas as pd
 
 from healthalloc.data import DataError, check_columns, numeric_matrix
 from healthalloc.data._messages import listing
-from healthalloc.spatial._panel import ALL, group_order
+from healthalloc.data.panel import ALL
+from healthalloc.data.regions import group_order
 
 __all__ = ["GroupComparison", "compare_groups"]
 

@@ -39,9 +39,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from healthalloc.data import DataError, check_columns
+from healthalloc.data import DataError, check_columns, check_panel
 from healthalloc.data._messages import listing
-from healthalloc.spatial._panel import group_order, panel_values, positive, unit_labels
+from healthalloc.data.panel import unit_labels
+from healthalloc.data.regions import group_order
 
 __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_convergence"]
 
@@ -199,7 +200,7 @@ def sigma_convergence(
     >>> res.table.set_index("year").loc[[2014, 2023], "cv"].round(4).tolist()
     [0.1381, 0.1382]
     """
-    wide = panel_values(data, value, unit=unit, by=by)
+    wide = check_panel(data, value, unit=unit, by=by, balanced=True).wide(value)
     logs = wide.gt(0).all(axis=None)
     if not logs:
         warnings.warn(f"column {value!r} has values ≤ 0: sd_log is left empty", stacklevel=2)
@@ -261,13 +262,14 @@ def beta_convergence(
     if effects and model != "panel":
         raise ValueError("fixed effects need model='panel'")
     controls = tuple(controls)
-    wide = panel_values(data, value, unit=unit, by=by)
+    panel = check_panel(data, [value, *controls], unit=unit, by=by, balanced=True,
+                        positive={value: "β-convergence takes logarithms and needs every value > 0"})
+    wide = panel.wide(value)
     if wide.shape[1] < 2:
         raise DataError(f"β-convergence needs at least two periods in column {by!r}")
-    positive(wide, value, "β-convergence")
     periods = _period_positions(wide.columns)
     logs = np.log(wide)
-    extra = {c: panel_values(data, c, unit=unit, by=by).loc[wide.index] for c in controls}
+    extra = {c: panel.wide(c) for c in controls}
     if model == "cross-section":
         T = periods[-1] - periods[0]
         growth = (logs.iloc[:, -1] - logs.iloc[:, 0]) / T

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.data import DataError
+from healthalloc.data import DataError, check_panel
 from healthalloc.data._messages import listing
-from healthalloc.spatial._panel import period_samples
 
 __all__ = ["GRID_POINTS", "KernelDensity", "kernel_density"]
 
@@ -111,7 +110,7 @@ def kernel_density(
     """
     from scipy.stats import gaussian_kde
 
-    samples = period_samples(data, value, by=by, unit=unit)
+    samples = check_panel(data, value, unit=unit, by=by).by_period(value)
     flat = [p for p, y in samples.items() if np.ptp(y) == 0]
     if flat:
         where = f" in periods {listing(flat)}" if by else ""

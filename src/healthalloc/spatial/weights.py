@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from healthalloc.data import DataError, check_columns, numeric_matrix
+from healthalloc.data import DataError, check_columns, check_panel, numeric_matrix
 from healthalloc.data._messages import listing
-from healthalloc.spatial._panel import panel_values, unit_labels
+from healthalloc.data.panel import unit_labels
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -457,10 +457,10 @@ def aligned_values(
 ) -> tuple[SpatialWeights, pd.DataFrame]:
     """The weights and ``value`` as a units × periods table in the weights' order.
 
-    Combines :func:`~healthalloc.spatial._panel.panel_values` (a balanced panel of finite
+    Combines :func:`~healthalloc.data.check_panel` (a balanced panel of finite
     numbers) and :func:`match_units`; the table's index is the weights' ids.
     """
-    wide = panel_values(data, value, unit=unit, by=by)
+    wide = check_panel(data, value, unit=unit, by=by, balanced=True).wide(value)
     sw, order = match_units(weights, wide.index)
     return sw, wide.loc[order].set_axis(pd.Index(sw.ids, name="unit"))
 
