@@ -15,11 +15,12 @@ same reason sites with no demand in reach keep their capacity (with a warning): 
 moved there would reach no one and lower every ``Aᵢ`` and ``Ā`` alike. With them fixed,
 ``Ā = (T − their capacity) / ΣP`` is the same for every allocation.
 
-``objective="variance"`` is the convex QP above in the capacities alone, with the dense
-m × m Hessian ``H = 2 (Mᵀ diag(P) M − ΣP a aᵀ)`` (``Ā = a S``), solved by HiGHS after
-scaling: capacities in units of ``T/m`` and ``H`` divided by its largest diagonal entry,
-so its entries are at most 1 (as posed, with populations in the thousands, they are near
-1e-6 and HiGHS' QP solver stalls). With ``integer=True`` (whole beds) the QP optimum is rounded (largest remainders,
+``objective="variance"`` is the convex QP above in the capacities alone. Its Hessian is
+``2 (Mᵀ diag(P) M − ΣP a aᵀ)`` with ``Ā = a S``; since ``Ā`` is the same for every
+allocation (below), the rank-one term is dropped and the sparse ``2 Mᵀ diag(P) M`` (non-zero
+for sites sharing demand) is passed to HiGHS after scaling: capacities in units of ``T/m``
+and the Hessian divided by its largest diagonal entry, so its entries are at most 1 (as
+posed, with populations in the thousands, they are near 1e-6 and HiGHS' QP solver stalls). With ``integer=True`` (whole beds) the QP optimum is rounded (largest remainders,
 keeping ``T``) and improved by moving one unit between two sites while that lowers the
 objective: a local optimum, reported as such (HiGHS has no mixed-integer QP).
 ``objective="shortfall"`` is the linear variant: minimize the largest shortfall
@@ -305,12 +306,17 @@ def _check_feasible(sup: Points, total: float, lo: np.ndarray, hi: np.ndarray) -
 
 
 def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, str, float]:
-    """The QP in x = S / s_S (s_S = T / m), the Hessian divided by its largest diagonal entry."""
+    """The QP in x = S / s_S (s_S = T / m), the sparse Hessian divided by its largest diagonal entry.
+
+    On the feasible set ``Ā`` is fixed (``a = 1/ΣP`` on every site with demand in reach,
+    the others' capacity fixed), so ``Σ Pᵢ (Aᵢ − Ā)² = Sᵀ Mᵀ diag(P) M S − ΣP Ā²`` and the
+    sparse Gram matrix ``2 Mᵀ diag(P) M`` (sites sharing demand) is the Hessian to use.
+    """
     m = model.matrix.shape[1]
     s_S = total / m
-    H = s_S**2 * model.hessian()
-    H /= max(float(np.abs(np.diag(H)).max()), 1e-300)
-    sol = solve_qp(np.zeros(m), sp.csc_matrix(H), sp.csr_matrix(np.ones((1, m))), [m], [m],
+    H = sp.csc_matrix(2 * s_S**2 * (model.matrix.T @ sp.diags(model.population) @ model.matrix))
+    H /= max(float(np.abs(H.diagonal()).max()), 1e-300)
+    sol = solve_qp(np.zeros(m), H, sp.csr_matrix(np.ones((1, m))), [m], [m],
                    lo / s_S, np.where(np.isfinite(hi), hi / s_S, INF))
     return _clip(sol.x * s_S, total, lo, hi), sol.status, 0.0
 
