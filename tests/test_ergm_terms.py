@@ -74,6 +74,9 @@ def test_directed_triangle_is_ttriple_plus_ctriple():
     ("nodefactor('g', levels=TRUE)", ["nodefactor.g.a", "nodefactor.g.B", "nodefactor.g.c"]),
     ("nodematch(g, diff=T)", ["nodematch.g.a", "nodematch.g.B", "nodematch.g.c"]),
     ("nodematch('g')", ["nodematch.g"]),
+    ("nodefactor('g', levels=-2)", ["nodefactor.g.a", "nodefactor.g.c"]),
+    ("nodeifactor('g', levels=c(3, 1))", ["nodeifactor.g.a", "nodeifactor.g.c"]),
+    ("nodematch('g', diff=TRUE, levels=c('c', 'B'))", ["nodematch.g.B", "nodematch.g.c"]),
     ("gwesp(0.5, fixed=TRUE) + istar(2:3)", ["gwesp.OTP.fixed.0.5", "istar2", "istar3"]),
     ("gwidegree(1, fixed=TRUE) + absdiff(x, pow=2) + edgecov(M)", ["gwideg.fixed.1", "absdiff2.x", "edgecov.M"]),
 ])

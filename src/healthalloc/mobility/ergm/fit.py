@@ -45,7 +45,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.special import expit
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 

@@ -255,26 +255,26 @@ class NodeOFactor(NodeFactor):
 
 
 def _choose_levels(term: Term, levels: list, spec) -> list:
-    """ergm's ``levels=``: a negative index drops levels (−1, the default for nodefactor,
-    drops the first, the reference), TRUE/NULL keeps all, a vector keeps the values named."""
+    """ergm's ``levels=``: numbers are 1-based positions in the sorted levels, negative ones
+    dropped (−1, nodefactor's default, drops the first: the reference); TRUE/NULL keeps all;
+    text keeps the levels named."""
     if spec is None or spec is True:
         return levels
-    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
-        spec = [spec]
-    if isinstance(spec, (list, tuple)) and all(isinstance(s, (int, float)) and not isinstance(s, bool)
-                                               and s < 0 for s in spec):
-        drop = {int(-s) - 1 for s in spec}
-        return [lv for i, lv in enumerate(levels) if i not in drop]
-    if isinstance(spec, (list, tuple)) and all(isinstance(s, (int, float)) and s > 0 for s in spec) \
-            and not all(s in levels for s in spec):
-        return [levels[int(s) - 1] for s in spec if 0 < s <= len(levels)]
     wanted = list(spec) if isinstance(spec, (list, tuple)) else [spec]
+    if all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in wanted):
+        if all(s < 0 for s in wanted):
+            drop = {int(-s) - 1 for s in wanted}
+            return [lv for i, lv in enumerate(levels) if i not in drop]
+        if all(0 < s <= len(levels) for s in wanted):
+            return [levels[int(s) - 1] for s in sorted(set(wanted))]
+        raise DataError(f"{term.name}: levels={spec!r} mixes signs or is out of range 1..{len(levels)}")
     by_name = {_fmt(lv): lv for lv in levels}
-    unknown = [w for w in wanted if w not in levels and _fmt(w) not in by_name]
+    unknown = [w for w in wanted if _fmt(w) not in by_name]
     if unknown:
         raise DataError(f"{term.name}: levels {listing(list(map(str, unknown)))} are not values of "
-                        f"{term.attr!r} ({listing([_fmt(lv) for lv in levels])})")
-    return [lv for lv in levels if lv in wanted or _fmt(lv) in map(_fmt, wanted)]
+                        f"{term.attr!r} ({listing(list(by_name))})")
+    keep = {_fmt(w) for w in wanted}
+    return [lv for lv in levels if _fmt(lv) in keep]
 
 
 class NodeMatch(_Attr):
@@ -285,7 +285,9 @@ class NodeMatch(_Attr):
         levels = sorted_levels(values)
         self.codes = np.array([levels.index(v) for v in values])
         diff = self.arg(1, "diff", False)
-        keep = _choose_levels(self, levels, self.arg(2, "levels", None))
+        if self.arg(2, "keep") is not None:
+            raise DataError(f"{self.name}: keep= is deprecated in ergm; use levels=")
+        keep = _choose_levels(self, levels, self.arg(3, "levels", None))
         self.diff = bool(diff)
         self.keep = np.array([levels.index(lv) for lv in keep])
         if self.diff:
