@@ -61,6 +61,14 @@ def test_edgecov_matrix_is_matched_by_id_in_any_order(tmp_path):
     np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-10)
 
 
+def test_every_edge_row_is_a_tie_whatever_its_weight(tmp_path):
+    edges = pd.read_csv(NET / "florentine_marriage_edges.csv").assign(weight=0)
+    edges.to_csv(tmp_path / "edges.csv", index=False)
+    assert main(["ergm", "--nodes", str(NET / "florentine_marriage_nodes.csv"), "--edges", str(tmp_path / "edges.csv"),
+                 "--formula", "edges", "-o", str(tmp_path / "fit.csv")]) == 0
+    assert pd.read_csv(tmp_path / "fit.csv")["estimate"][0] == pytest.approx(np.log(20 / 100))
+
+
 def test_mcmle_with_a_seed_is_reproducible(tmp_path):
     args = ("--directed", "--seed", "3", "--sample-size", "128", "--interval", "60")
     assert ergm_cli("sampson_samplk3", "edges + mutual", tmp_path / "a.csv", *args) == 0

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from healthalloc.mobility import covariate_matrix, read_network
     from healthalloc.mobility.ergm import Control, ergm
 
-    net = read_network(args.nodes, args.edges, directed=args.directed)
+    net = read_network(args.nodes, args.edges, directed=args.directed, weighted=False)
     inputs = [args.nodes, args.edges]
     for name, path in args.edgecov:
         try:

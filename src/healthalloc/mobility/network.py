@@ -370,12 +370,14 @@ def same_category(values: pd.Series) -> np.ndarray:
     return out
 
 
-def read_network(nodes, edges, *, directed: bool = False, weight: str | None = None) -> Network:
+def read_network(nodes, edges, *, directed: bool = False, weight: str | None = None,
+                 weighted: bool = True) -> Network:
     """A network from a node file (first column the id, then attributes) and an edge file
     (``from, to[, weight]``; without columns named ``from`` and ``to``, its first two).
 
-    ``weight`` names the edge weight column (default ``"weight"`` when present; else each
-    row is a tie of weight 1). Errors name the file at fault.
+    ``weight`` names the edge weight column (default ``"weight"`` when present); without
+    one, or with ``weighted=False`` (an ERGM's binary network: every row is a tie, as R's
+    ``network`` reads an edge list), each row counts 1. Errors name the file at fault.
     """
     from healthalloc.data.io import read_table
 
@@ -389,7 +391,9 @@ def read_network(nodes, edges, *, directed: bool = False, weight: str | None = N
         source, target = edge_table.columns[0], edge_table.columns[1]
     else:
         raise DataError(f"{Path(edges).name}: needs two columns, from and to")
-    if weight is None and "weight" in cols:
+    if not weighted:
+        weight = None
+    elif weight is None and "weight" in cols:
         weight = "weight"
     try:
         return network_from_edges(edge_table, node_table, source=source, target=target, weight=weight,
