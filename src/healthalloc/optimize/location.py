@@ -213,8 +213,8 @@ def _mclp(dem: Points, present, pairs: Pairs, n_old: int, p: int, time_limit):
     rows = np.flatnonzero(~covered_old & (P > 0) & (np.diff(cover.indptr) > 0))
     a = cover[rows]
     n, m = len(rows), a.shape[1]
-    if n == 0 or p == 0:
-        return np.zeros(m, bool), "Optimal", 0.0
+    if n == 0 or p == 0:  # no candidate adds coverage: any p of them are optimal, take the first
+        return np.arange(m) < p, "Optimal", 0.0
     A = sp.vstack([sp.hstack([-a, sp.identity(n)]),                      # y_i − Σ a_ij x_j ≤ 0
                    sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, n))])]).tocsc()
     weight = P[rows] / P[rows].mean()
