@@ -62,31 +62,23 @@ class Panel:
         return unit_labels(self.frame, self.unit)
 
     @cached_property
-    def _units(self) -> tuple[np.ndarray, pd.Index]:
-        codes, uniques = pd.factorize(self.labels)
-        return codes, pd.Index(uniques, name="unit")
-
-    @cached_property
-    def _periods(self) -> tuple[np.ndarray, pd.Index]:
-        if self.by is None:
-            return np.zeros(len(self.frame), dtype=np.intp), pd.Index([ALL])
-        codes, uniques = pd.factorize(self.frame[self.by], sort=True)
-        return codes.astype(np.intp), pd.Index(uniques, name=self.by)
-
-    @property
     def units(self) -> pd.Index:
         """The units in order of first appearance, named ``unit``."""
-        return self._units[1]
+        return self.labels.unique()
 
-    @property
+    @cached_property
     def periods(self) -> pd.Index:
         """The periods in ascending order, named after ``by`` (``[ALL]`` without ``by``)."""
-        return self._periods[1]
+        if self.by is None:
+            return pd.Index([ALL])
+        return pd.Index(self.frame[self.by].unique(), name=self.by).sort_values()
 
-    @property
+    @cached_property
     def period(self) -> np.ndarray:
         """Each row's position in :attr:`periods`."""
-        return self._periods[0]
+        if self.by is None:
+            return np.zeros(len(self.frame), dtype=np.intp)
+        return self.periods.get_indexer(self.frame[self.by])
 
     @property
     def balanced(self) -> bool:
@@ -104,7 +96,7 @@ class Panel:
     def wide(self, value: str) -> pd.DataFrame:
         """``value`` as a units × periods table (NaN where an unbalanced panel has no row)."""
         table = np.full((len(self.units), len(self.periods)), np.nan)
-        table[self._units[0], self.period] = self.values(value)[:, 0]
+        table[self.units.get_indexer(self.labels), self.period] = self.values(value)[:, 0]
         return pd.DataFrame(table, index=self.units, columns=self.periods)
 
     def by_period(self, value: str) -> dict:
@@ -282,7 +274,7 @@ def _duplicates(p: Panel) -> str:
 def _gaps(p: Panel) -> str:
     """Name the unit–period cells without a row."""
     present = np.zeros((len(p.units), len(p.periods)), dtype=bool)
-    present[p._units[0], p.period] = True
+    present[p.units.get_indexer(p.labels), p.period] = True
     absent = np.argwhere(~present)
     if not len(absent):
         return ""
