@@ -48,7 +48,8 @@ def _term(expression: str, fit: tuple[float, float, float], cases: tuple[str, ..
 
 def _model(terms: tuple[Term, ...], coverage: float, consistency: float, parsimonious=None) -> Model:
     expression = " + ".join(t.expression for t in terms)
-    return Model(terms, expression, consistency, consistency, coverage, "M1", 0, parsimonious)
+    complex_model = None if parsimonious is None else 0
+    return Model(terms, expression, consistency, consistency, coverage, "M1", 0, parsimonious, complex_model)
 
 
 def _table6_solutions() -> Solutions:
@@ -112,6 +113,13 @@ def test_core_and_peripheral_conditions_of_lipsets_intermediate_solution():
     assert chart.cases.tolist() == ["BE, CZ, NL, UK", "FI, IE"]
 
 
+def test_chart_says_which_model_it_draws():
+    chart = configuration_chart(_lipset_solutions())
+    assert chart.model == "C1P1 M1"
+    assert chart.note == "Intermediate model C1P1 M1 (from complex model M1 and parsimonious model M1)."
+    assert chart.to_markdown().endswith(f".\n\n{chart.note}\n")
+
+
 def test_prefix_and_row_order():
     chart = configuration_chart(_lipset_solutions(), prefix="NH", conditions=["STB", "IND", "LIT", "URB", "DEV"])
     assert chart.status.columns.tolist() == ["NH1", "NH2"]
@@ -129,7 +137,8 @@ def test_markdown_table_with_legend():
     assert lines[2] == "| Per capita regional GDP | ● | ◎ | ● | ● |"
     assert "| Consistency | 0.896 | 0.838 | 1.000 | 0.922 |" in lines
     assert "| Solution coverage | 0.771 |  |  |  |" in lines
-    assert lines[-1].startswith("● core condition present; □ core condition absent; · peripheral")
+    assert lines[-3].startswith("● core condition present; □ core condition absent; · peripheral")
+    assert lines[-1].startswith("Intermediate model M1")
     assert len([line for line in lines if line.startswith("|")]) == 2 + len(TABLE6)
 
 

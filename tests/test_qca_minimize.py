@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from healthalloc.qca.minimize import (
     covers,
-    directional_extension,
-    intersect,
+    expand,
     minimum_covers,
     primes_avoiding,
     primes_of_union,
+    quine_mccluskey,
     r_order,
     term_membership,
+    widen,
 )
 
 # --------------------------------------------------------------------------- oracles
@@ -176,10 +177,88 @@ def test_covers_and_membership_follow_the_definitions():
     assert covers(mask, value, np.arange(8))[0].tolist() == [r & 0b101 == 0b100 for r in range(8)]
 
 
-def test_directional_extension_drops_literals_against_or_without_expectation():
-    # term A*~B*C*~D; expectations A present, B present, C absent, D none
-    mask, value = directional_extension(np.array([0b1111]), np.array([0b1010]), 0b1110, 0b1100)
-    assert (int(mask[0]), int(value[0])) == (0b1000, 0b1000)  # only A (agrees) is kept
-    m, v = intersect(np.array([0b1100, 0b0011]), np.array([0b1000, 0b0011]),
-                     np.array([0b0100]), np.array([0b0100]))
-    assert as_set(m, v) == {(0b0111, 0b0111)}  # A*~B clashes with B; C*D*B survives
+def test_widen_drops_only_literals_outside_p_against_their_expectation():
+    # c = A*~B*C*~D inside p = A*~B; expectations are terms: A, B, C present (one literal
+    # each). Outside p, C agrees and D has none (both stay); ~B contradicts B but is in p
+    c_mask, c_value, p_mask, p_value = np.array([0b1111]), np.array([0b1010]), np.array([0b1100]), np.array([0b1000])
+    present = np.array([0b1000, 0b0100, 0b0010])
+    assert as_set(*widen(c_mask, c_value, p_mask, p_value, present, present)) == {(0b1111, 0b1010)}
+    # C absent: C (outside p) contradicts it and goes
+    assert as_set(*widen(c_mask, c_value, p_mask, p_value, [0b0010], [0])) == {(0b1101, 0b1000)}
+    # conjunctural ~C*~D: C contradicts it, so C and D go together
+    assert as_set(*widen(c_mask, c_value, p_mask, p_value, [0b0011], [0])) == {(0b1100, 0b1000)}
+    # c is not inside B, nor inside A*C*D: no pair
+    assert len(widen(c_mask, c_value, np.array([0b0100, 0b1011]), np.array([0b0100, 0b1011]), [], [])[0]) == 0
+
+
+def r_sort_cols(codes: list[tuple[int, ...]]) -> list[int]:
+    """R QCA's sort_cols / sort_matrix, step by step on lists (codes: 0 absent, 1 ~A, 2 A)."""
+    order = list(range(len(codes)))
+
+    def move(c1, c2):
+        order.insert(c1, order.pop(c2))
+
+    for i in reversed(range(len(codes[0]) if codes else 0)):
+        for c1 in range(len(order)):
+            for c2 in range(c1 + 1, len(order)):
+                if codes[order[c1]][i] < codes[order[c2]][i]:
+                    move(c1, c2)
+        z = 0
+        while z < len(order) and codes[order[z]][i]:
+            z += 1
+        z = min(z, len(order) - 1)
+        for c1 in range(z):
+            for c2 in range(c1 + 1, z):
+                if codes[order[c1]][i] > codes[order[c2]][i]:
+                    move(c1, c2)
+    size = [sum(c > 0 for c in code) for code in codes]
+    for c1 in range(len(order)):
+        for c2 in range(c1 + 1, len(order)):
+            if size[order[c1]] > size[order[c2]]:
+                move(c1, c2)
+    return order
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda k: st.tuples(
+    st.just(k), st.lists(st.sampled_from(list(all_terms(k))), min_size=1, max_size=12, unique=True))))
+def test_r_order_equals_r_sort_step_by_step(problem):
+    k, terms = problem
+    mask, value = np.array(terms, dtype=np.int64).T
+    codes = [tuple(2 if v >> (k - 1 - j) & 1 else 1 if m >> (k - 1 - j) & 1 else 0 for j in range(k))
+             for m, v in terms]
+    assert r_order(mask, value, k).tolist() == r_sort_cols(codes)
+
+
+def r_qmc(rows: list[int], k: int) -> list[tuple[int, int]]:
+    """R QCA's C_QMC loop on lists: all pairs of the current list in order, merged
+    implicants first (first pair wins), then the implicants that did not merge."""
+    current = [((1 << k) - 1, r) for r in dict.fromkeys(rows)]
+    while len(current) > 1:
+        found, merged = [], set()
+        for a, b in itertools.combinations(range(len(current)), 2):
+            (ma, va), (mb, vb) = current[a], current[b]
+            if ma == mb and bin(va ^ vb).count("1") == 1:
+                merged |= {a, b}
+                term = (ma & ~(va ^ vb), va & ~(va ^ vb))
+                if term not in found:
+                    found.append(term)
+        if not found:
+            break
+        current = found + [t for i, t in enumerate(current) if i not in merged]
+    return current
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda k: st.tuples(
+    st.just(k), st.lists(st.sampled_from(range(2**k)), min_size=1, max_size=2**k, unique=True))))
+def test_quine_mccluskey_finds_rs_primes_in_rs_order(problem):
+    k, rows = problem
+    mask, value = quine_mccluskey(np.array(rows, dtype=np.int64), k)
+    assert list(zip(mask.tolist(), value.tolist())) == r_qmc(rows, k)
+    assert as_set(mask, value) == oracle_primes_of_union(set(rows), k)
+    assert quine_mccluskey(np.array(rows, dtype=np.int64), k, limit=len(rows) - 1) is None
+
+
+def test_expand_lists_each_terms_rows():
+    assert expand(np.array([0b101, 0b111]), np.array([0b001, 0b110]), 3).tolist() == [1, 3, 6]

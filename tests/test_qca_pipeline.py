@@ -120,7 +120,9 @@ def test_cli_writes_the_contract_files(guangxi, tmp_path):
     sol = json.loads((out / "solutions.json").read_text(encoding="utf-8"))
     assert set(sol) == {"complex", "parsimonious", "intermediate"}
     model = sol["parsimonious"][0]
-    assert set(model) == {"expression", "consistency", "coverage", "terms"}
+    assert set(model) == {"label", "expression", "consistency", "coverage", "terms"}
+    first = sol["intermediate"][0]
+    assert (first["label"], first["complex_model"], first["parsimonious_model"]) == ("C1P1 M1", "M1", "M1")
     assert set(model["terms"][0]) == {"term", "consistency", "pri", "raw_coverage",
                                       "unique_coverage", "cases"}
     assert pd.read_csv(out / "calibrated.csv")["case"].tolist() == data["city"].tolist()

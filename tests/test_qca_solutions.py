@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from conftest import reference
+from healthalloc.data import load_guangxi_2022, load_guangxi_calibration
 from healthalloc.data.validate import DataError
+from healthalloc.qca.calibrate import CalibrationWarning, calibrate_table
+from healthalloc.qca.chart import configuration_chart
 from healthalloc.qca.fit import unique_coverage
 from healthalloc.qca.solutions import Solutions, minimize, solve
 from healthalloc.qca.truthtable import truth_table
@@ -107,17 +110,28 @@ def test_lipset_fuzzy_three_solutions(lf):
         minimize(lf.truth_table, include_remainders=False, dir_exp=lf.dir_exp)
 
 
-def test_lipset_fuzzy_intermediate_with_dont_care_conditions():
+def test_lipset_fuzzy_intermediate_with_dont_care_and_conjunctural_expectations():
     # R: minimize(ttLF, include = "?", dir.exp = "DEV, STB, ~LIT*IND") with URB left
-    # unspecified gives DEV*URB*STB + DEV*~IND*STB (inclS/PRI/covS/covU as below)
+    # unspecified gives DEV*URB*STB + DEV*~IND*STB (inclS/PRI/covS/covU as below): inside
+    # URB*STB, DEV*URB*LIT*IND*STB contradicts ~LIT*IND, so LIT and IND go together
     X, Y = data("lipset_LF.csv", "SURV")
     tt = truth_table(X, Y, incl_cut=0.8, pri_cut=0)
-    for dir_exp in ({"DEV": 1, "STB": 1}, {"DEV": 1, "STB": 1, "LIT": 0, "IND": 1}, ["DEV", "STB"]):
-        (model,) = solve(tt, dir_exp=dir_exp).intermediate
-        assert model.expression == "DEV*URB*STB + DEV*~IND*STB"
-        fit = [(t.consistency, t.pri, t.raw_coverage, t.unique_coverage) for t in model.terms]
-        np.testing.assert_allclose(fit, [(0.901, 0.879, 0.468, 0.378), (0.814, 0.721, 0.282, 0.191)], atol=TOL)
-        assert (model.consistency, model.pri, model.coverage) == pytest.approx((0.866, 0.839, 0.660), abs=TOL)
+    s = solve(tt, dir_exp=["DEV", "STB", "~LIT*IND"])
+    (model,) = s.intermediate
+    assert model.expression == "DEV*URB*STB + DEV*~IND*STB"
+    fit = [(t.consistency, t.pri, t.raw_coverage, t.unique_coverage) for t in model.terms]
+    np.testing.assert_allclose(fit, [(0.901, 0.879, 0.468, 0.378), (0.814, 0.721, 0.282, 0.191)], atol=TOL)
+    assert (model.consistency, model.pri, model.coverage) == pytest.approx((0.866, 0.839, 0.660), abs=TOL)
+    assert s.conjunctions == ("~LIT*IND",) and "~LIT*IND" in s.summary()
+    # as individual expectations ~LIT and IND, only LIT (which contradicts ~LIT) is dropped
+    (model,) = solve(tt, dir_exp={"DEV": 1, "STB": 1, "LIT": 0, "IND": 1}).intermediate
+    assert model.expression == "DEV*URB*IND*STB + DEV*~URB*~IND*STB"
+    # no expectation outside the parsimonious terms is contradicted: CiPj is the complex model
+    (model,) = solve(tt, dir_exp=["DEV", "STB"]).intermediate
+    assert model.expression == "DEV*URB*LIT*IND*STB + DEV*~URB*LIT*~IND*STB"
+    assert solve(tt, dir_exp=["DEV", "~DEV"]).dir_exp["DEV"] == "-"
+    with pytest.raises(DataError, match="did you mean 'LIT'"):
+        solve(tt, dir_exp=["~LITT*IND"])
 
 
 def test_lipset_fuzzy_negated_outcome():
@@ -140,7 +154,10 @@ def test_to_dict_is_the_command_line_layout(lf):
     d = json.loads(json.dumps(lf.to_dict()))
     assert list(d) == ["complex", "parsimonious", "intermediate"]
     model = d["intermediate"][0]
-    assert list(model) == ["expression", "consistency", "coverage", "terms"]
+    assert list(model) == ["label", "expression", "consistency", "coverage", "complex_model",
+                           "parsimonious_model", "terms"]
+    assert (model["label"], model["complex_model"], model["parsimonious_model"]) == ("C1P1 M1", "M1", "M1")
+    assert list(d["complex"][0]) == ["label", "expression", "consistency", "coverage", "terms"]
     assert list(model["terms"][0]) == ["term", "consistency", "pri", "raw_coverage", "unique_coverage", "cases"]
     assert model["terms"][0]["term"] == "DEV*URB*LIT*STB"
     assert model["terms"][0]["cases"] == ["BE", "CZ", "NL", "UK"]
@@ -190,6 +207,37 @@ def test_cebotari_vink_four_tied_parsimonious_models():
                                         "RussiansLatvia", "BasquesSpain", "AlbaniansFYROM")
 
 
+# --------------------------------------------------------------------------- Guangxi (issue 9)
+
+
+@pytest.fixture(scope="module")
+def guangxi() -> Solutions:
+    """Seed 000's Guangxi data, conditions renamed X1–X7 with their Table 3 anchors."""
+    data, anchors = load_guangxi_2022(), load_guangxi_calibration()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        cal = calibrate_table(data, anchors, unit="city").memberships
+    cal = cal.rename(columns=dict(zip(anchors["variable"], anchors["code"])))
+    X = cal[[f"X{j}" for j in range(1, 8)]]
+    tt = truth_table(X, cal["Y"], incl_cut=0.8, pri_cut=0.7, n_cut=1)
+    return solve(tt, dir_exp=dict.fromkeys(X.columns, 1))
+
+
+def test_guangxi_intermediate_models_are_rs(guangxi):
+    s = guangxi
+    assert len(s.complex) == 1 and len(s.parsimonious) == 360
+    first = s.intermediate[0]
+    assert (first.label, first.complex, first.parsimonious) == ("C1P1 M1", 0, 0)
+    # R QCA 3.23: conditions that agree with the expectations (X2, X3, X5, X6 present)
+    # stay in the intermediate terms
+    assert first.expression == "~X1*~X4*~X5 + X1*X2*~X3*X5*X6 + X1*X2*X3*X4*X6 + X1*X2*X3*X5*~X6"
+    assert {m.label.split()[0] for m in s.intermediate} == {f"C1P{j}" for j in range(1, 361)}
+    assert len({frozenset(t.expression for t in m.terms) for m in s.intermediate}) == 24
+    assert_nested(s)
+    chart = configuration_chart(s)
+    assert chart.model == "C1P1 M1" and "24 distinct" in chart.note
+
+
 # --------------------------------------------------------------------------- benchmark data
 
 
@@ -197,9 +245,11 @@ def test_cebotari_vink_four_tied_parsimonious_models():
 def test_timing_data_recover_the_generating_model(k):
     df = pd.read_csv(reference(f"qca/timing_qca_data_k{k}_n200.csv"))
     tt = truth_table(df.drop(columns="Y"), df["Y"], incl_cut=0.8, pri_cut=0.5)
-    s = solve(tt, dir_exp={"C1": 1, "C2": 1, "C3": 1, "C4": 1})
+    s = solve(tt, dir_exp=dict.fromkeys(tt.conditions, 1))  # the benchmark's expectations
     assert len(s.parsimonious) == 1
     assert {t.expression for t in s.parsimonious[0].terms} == {"C1*C2", "C3*C4"}
+    assert len(s.intermediate) == len(s.complex)  # one model per pair C1P1, C2P1, ...
+    assert [m.label for m in s.intermediate[:2]] == ["C1P1 M1", "C2P1 M1"][: len(s.intermediate)]
     assert_nested(s)
 
 
@@ -226,13 +276,11 @@ def test_no_positive_row_is_a_clear_error():
 def corners(model, conditions) -> set[int]:
     """All rows (configurations) covered by a model."""
     k = len(conditions)
-    out = set()
-    for r in range(2**k):
-        for t in model.terms:
-            if all((r >> (k - 1 - conditions.index(c)) & 1) == v for c, v in t.literals):
-                out.add(r)
-                break
-    return out
+    rows = np.arange(2**k)
+    inside = np.zeros(2**k, dtype=bool)
+    for t in model.terms:
+        inside |= np.all([(rows >> (k - 1 - conditions.index(c)) & 1) == v for c, v in t.literals] or [True], axis=0)
+    return set(np.flatnonzero(inside).tolist())
 
 
 def assert_nested(s: Solutions) -> None:
@@ -278,13 +326,22 @@ def oracle_models(tt, allowed: set[int]) -> set[frozenset[str]]:
     return set()
 
 
-def easy_counterfactuals(tt, expectations: dict) -> set[int]:
-    """Rows differing from some positive row only without or towards an expectation."""
-    k = len(tt.conditions)
-    exp = [expectations[c] for c in tt.conditions]
-    return {r for r in range(2**k) for p in (q - 1 for q in tt.positive)
-            if all((r >> (k - 1 - j) & 1) == (p >> (k - 1 - j) & 1) or e == "-" or (r >> (k - 1 - j) & 1) == e
-                   for j, e in enumerate(exp))}
+def easy_counterfactuals(tt, c_model, p_model, expectations: dict) -> set[int]:
+    """R's rule, row by row: remainders covered by the parsimonious model that satisfy some
+    complex term c (lying inside a parsimonious term p) on every condition of c except
+    those outside p whose literal contradicts the expectation."""
+    k, conds = len(tt.conditions), tt.conditions
+    pos, neg = {r - 1 for r in tt.positive}, {r - 1 for r in tt.negative}
+    assumptions = corners(p_model, conds) - pos - neg
+    easy = set()
+    for c in c_model.terms:
+        for p in p_model.terms:
+            if not set(p.literals) <= set(c.literals):
+                continue
+            kept = [(x, v) for x, v in c.literals
+                    if (x, v) in p.literals or expectations[x] in ("-", v)]
+            easy |= {r for r in assumptions if all((r >> (k - 1 - conds.index(x)) & 1) == v for x, v in kept)}
+    return easy
 
 
 def models(s: Solutions, kind: str) -> set[frozenset[str]]:
@@ -315,10 +372,18 @@ def test_random_problems_nest_and_agree_with_brute_force(problem):
     pos, neg = {r - 1 for r in tt.positive}, {r - 1 for r in tt.negative}
     assert models(s, "complex") == oracle_models(tt, pos)
     assert models(s, "parsimonious") == oracle_models(tt, everything - neg)
-    # intermediate: positive rows plus the easy counterfactuals among each parsimonious
-    # model's simplifying assumptions (remainders it covers), minimized again
-    easy = easy_counterfactuals(tt, s.dir_exp)
-    for j, model in enumerate(s.parsimonious):
-        assumptions = corners(model, tt.conditions) - pos - neg
-        derived = {frozenset(t.expression for t in m.terms) for m in s.intermediate if m.parsimonious == j}
-        assert derived == oracle_models(tt, pos | (assumptions & easy))
+    # intermediate, pair by pair: positive rows plus the easy counterfactuals, minimized again
+    for i, c_model in enumerate(s.complex):
+        for j, p_model in enumerate(s.parsimonious):
+            derived = [m for m in s.intermediate if (m.complex, m.parsimonious) == (i, j)]
+            assert {m.label.split()[0] for m in derived} == {f"C{i + 1}P{j + 1}"}
+            if set(expectations) == {"-"}:  # R: CiPj is Ci itself
+                assert [m.expression for m in derived] == [c_model.expression]
+            else:
+                allowed = pos | easy_counterfactuals(tt, c_model, p_model, s.dir_exp)
+                assert {frozenset(t.expression for t in m.terms) for m in derived} == oracle_models(tt, allowed)
+    without = solve(tt, dir_exp=dict.fromkeys(X.columns, "-"))
+    assert [m.expression for m in without.intermediate] == [
+        c.expression for c in without.complex for _ in without.parsimonious]
+    labels = [m.label.split()[0] for m in s.intermediate]
+    assert labels == sorted(labels, key=lambda x: tuple(map(int, x[1:].split("P"))))  # C1P1, C1P2, ..., C2P1

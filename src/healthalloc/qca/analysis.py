@@ -44,12 +44,13 @@ class QCAResult:
     chart: Chart
 
     def to_frame(self) -> pd.DataFrame:
-        """The solutions as a tidy table: one row per model term."""
+        """The solutions as a tidy table: one row per model term (``model``: R's label,
+        ``C1P1 M1`` for intermediate models)."""
         rows = []
         for kind, models in self.solutions.to_dict().items():
-            for number, model in enumerate(models, start=1):
+            for model in models:
                 for term in model["terms"]:
-                    rows.append({"solution": kind, "model": f"M{number}",
+                    rows.append({"solution": kind, "model": model["label"],
                                  "expression": model["expression"],
                                  "solution_consistency": model["consistency"],
                                  "solution_coverage": model["coverage"],

@@ -96,6 +96,11 @@ class Chart:
         separated (seed 000's "regions meeting the criteria").
     legend : str
         A key of :data:`LEGENDS`.
+    model : str
+        Label of the intermediate model drawn (``"C1P1 M1"``).
+    note : str
+        Which model is drawn, the models it derives from and, when models tie, how to
+        draw the others.
     """
 
     status: pd.DataFrame
@@ -104,6 +109,8 @@ class Chart:
     solution_consistency: float
     cases: pd.Series
     legend: str = "ragin-fiss"
+    model: str = ""
+    note: str = ""
 
     @property
     def symbols(self) -> dict[str, str]:
@@ -126,13 +133,14 @@ class Chart:
         return [*lines, "blank: don't care (condition absent from the configuration)"]
 
     def to_markdown(self, digits: int = 3) -> str:
-        """A Markdown table with the legend underneath."""
+        """A Markdown table with the legend and the note on the model drawn underneath."""
         frame = self.to_frame(digits)
         header = [frame.index.name, *map(str, frame.columns)]
         rule = ["---", *[":-:"] * len(frame.columns)]
         rows = [[str(label), *(_cell(v, digits) for v in values)] for label, values in frame.iterrows()]
         table = "\n".join("| " + " | ".join(_escape(c) for c in row) + " |" for row in [header, rule, *rows])
-        return table + "\n\n" + "; ".join(self.legend_lines()) + ".\n"
+        note = f"\n{self.note}\n" if self.note else ""
+        return table + "\n\n" + "; ".join(self.legend_lines()) + ".\n" + note
 
     def to_csv(self, path: str | Path, digits: int = 3) -> None:
         """Write :meth:`to_frame` as UTF-8 CSV (blank cells empty)."""
@@ -217,7 +225,8 @@ def configuration_chart(
         Solutions with an intermediate solution (``solve(tt, dir_exp=...)``); core and
         peripheral conditions come from its ``core_peripheral()``.
     model : int
-        Which tied intermediate model to chart (0-based).
+        Which intermediate model to chart: the index in ``solutions.intermediate``
+        (0 is R's ``C1P1 M1``). The chart's ``note`` says which one it draws.
     legend : {"ragin-fiss", "seed"}
         Symbol set (see the module docstring).
     prefix : str
@@ -253,7 +262,22 @@ def configuration_chart(
     status.index = [(labels or {}).get(c, c) for c in order]
     cases = pd.Series([", ".join(term.cases) for term, _ in terms], index=columns)
     chosen = models[model]
-    return Chart(status, fit, float(chosen.coverage), float(chosen.consistency), cases, legend)
+    return Chart(status, fit, float(chosen.coverage), float(chosen.consistency), cases, legend,
+                 chosen.label, _which(models, model))
+
+
+def _which(models, model: int) -> str:
+    """``"Intermediate model C1P3 M1 (from complex model M1 and parsimonious model M3)"``,
+    then how many models tie and how to draw another."""
+    chosen = models[model]
+    text = f"Intermediate model {chosen.label}"
+    if chosen.parsimonious is not None:
+        text += f" (from complex model M{chosen.complex + 1} and parsimonious model M{chosen.parsimonious + 1})"
+    distinct = len({frozenset(t.expression for t in m.terms) for m in models})
+    if len(models) > 1:
+        text += (f"; {len(models)} intermediate models over all pairs, {distinct} distinct: "
+                 f"configuration_chart(solutions, model=i) draws solutions.intermediate[i]")
+    return text + "."
 
 
 def _marker_style(marker: str, size: float, filled: bool) -> dict:

@@ -39,17 +39,21 @@ __all__ = [
     "MAX_CONDITIONS",
     "bits",
     "covers",
-    "directional_extension",
-    "intersect",
+    "expand",
     "minimum_covers",
     "primes_avoiding",
     "primes_of_union",
+    "quine_mccluskey",
     "r_order",
     "term_membership",
+    "widen",
 ]
 
 MAX_CONDITIONS = 30
 """Most conditions a truth table may have (terms are 64-bit integer pairs)."""
+
+QMC_LIMIT = 1 << 17
+"""Most implicants of one level :func:`quine_mccluskey` builds before giving up."""
 
 _CHUNK = 1 << 22
 """Elements of the largest temporary array built at once by pairwise comparisons."""
@@ -89,26 +93,26 @@ def term_membership(X: np.ndarray, mask: np.ndarray, value: np.ndarray) -> np.nd
     return out
 
 
-def intersect(a_mask, a_value, b_mask, b_value) -> tuple[np.ndarray, np.ndarray]:
-    """All non-empty pairwise intersections of the terms ``a`` and ``b`` (unique)."""
-    am, av = np.asarray(a_mask)[:, None], np.asarray(a_value)[:, None]
-    bm, bv = np.asarray(b_mask)[None, :], np.asarray(b_value)[None, :]
-    ok = ((am & bm) & (av ^ bv)) == 0
-    mask, value = np.broadcast_to(am | bm, ok.shape)[ok], np.broadcast_to(av | bv, ok.shape)[ok]
-    return _unique(mask, value)
+def widen(c_mask, c_value, p_mask, p_value, e_mask, e_value) -> tuple[np.ndarray, np.ndarray]:
+    """Every term ``c`` lying inside a term ``p``, widened towards the expectations (unique).
 
-
-def directional_extension(mask, value, exp_mask: int, exp_value: int):
-    """Each term without the literals that go against, or lack, a directional expectation.
-
-    A literal is kept only where the expectation (bit of ``exp_mask`` set, expected value
-    in ``exp_value``) equals the literal's value: rows of the extension differ from the
-    term only in conditions without an expectation or towards the expected value (the
-    easy counterfactuals of Ragin & Sonnett 2005; Ragin 2008, ch. 9).
+    Expectations are terms ``e`` too: one literal for an expectation on one condition,
+    several for a conjunctural one (``~LIT*IND``). For each pair with ``c ⊆ p`` (the
+    literals of ``p`` are among those of ``c``), the literals of ``c`` outside ``p`` on the
+    conditions of an expectation are dropped, together, when one of them contradicts it;
+    literals of ``p``, literals that agree and literals of conditions without expectation
+    stay. The remainders inside the widened terms are the easy counterfactuals of an
+    intermediate solution (Ragin & Sonnett 2005; R ``QCA``'s ``getEC``, Dusa 2019, ch. 8).
     """
-    mask, value = np.asarray(mask, dtype=np.int64), np.asarray(value, dtype=np.int64)
-    keep = mask & exp_mask & ~(value ^ exp_value)
-    return keep, value & keep
+    cm, cv = np.asarray(c_mask, np.int64)[:, None], np.asarray(c_value, np.int64)[:, None]
+    pm, pv = np.asarray(p_mask, np.int64)[None, :], np.asarray(p_value, np.int64)[None, :]
+    inside = ((cm & pm) == pm) & ((cv & pm) == pv)
+    drop = np.zeros(inside.shape, dtype=np.int64)
+    for em, ev in zip(np.asarray(e_mask, np.int64), np.asarray(e_value, np.int64)):
+        outside = cm & ~pm & em
+        drop |= np.where((cv ^ ev) & outside, outside, 0)
+    kept = (cm & ~drop)[inside]
+    return _unique(kept, np.broadcast_to(cv, inside.shape)[inside] & kept)
 
 
 def _unique(mask, value) -> tuple[np.ndarray, np.ndarray]:
@@ -216,6 +220,62 @@ def primes_of_union(mask: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np
     return mask, value
 
 
+def quine_mccluskey(rows: np.ndarray, k: int, limit: int = QMC_LIMIT) -> tuple[np.ndarray, np.ndarray] | None:
+    """All prime implicants of a set of rows, in the order R ``QCA``'s classical
+    Quine–McCluskey (``C_QMC``) finds them; ``None`` when a level would hold more than
+    ``limit`` implicants.
+
+    Level by level, two implicants of the newest level that differ in exactly one literal
+    merge; pairs are taken in lexicographic order of their positions and a merged
+    implicant takes the place of the first pair that yields it. Implicants that merge with
+    none are prime. The primes are listed by level, the largest implicants first, each
+    level in its own order; that order breaks the ties :func:`r_order` leaves.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    first = np.sort(np.unique(rows, return_index=True)[1])
+    value = rows[first]
+    mask = np.full(len(value), (1 << k) - 1, dtype=np.int64)
+    levels = []
+    while len(mask):
+        if len(mask) > limit:
+            return None
+        key = (mask << k) | value
+        by_key = np.argsort(key)
+        sorted_key = key[by_key]
+        pairs = []
+        for j in range(k):
+            bit = np.int64(1) << j
+            a = np.flatnonzero(mask & bit)
+            partner = (mask[a] << k) | (value[a] ^ bit)
+            at = np.minimum(np.searchsorted(sorted_key, partner), len(key) - 1)
+            hit = sorted_key[at] == partner
+            a, b = a[hit], by_key[at[hit]]
+            later = b > a
+            pairs.append((a[later], b[later], bit))
+        a = np.concatenate([p[0] for p in pairs])
+        b = np.concatenate([p[1] for p in pairs])
+        drop = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in pairs])
+        merged = np.zeros(len(mask), dtype=bool)
+        merged[a] = merged[b] = True
+        levels.append((mask[~merged], value[~merged]))
+        found = np.lexsort((b, a))
+        new_mask, new_value = mask[a][found] & ~drop[found], value[a][found] & ~drop[found]
+        keep = np.sort(np.unique((new_mask << k) | new_value, return_index=True)[1])
+        mask, value = new_mask[keep], new_value[keep]
+    return (np.concatenate([m for m, _ in reversed(levels)]),
+            np.concatenate([v for _, v in reversed(levels)]))
+
+
+def expand(mask: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
+    """The rows (configurations) covered by the terms, in term order, each term's rows ascending."""
+    out = []
+    for m, v in zip(np.asarray(mask, np.int64), np.asarray(value, np.int64)):
+        free = np.flatnonzero(bits(np.array([~m & ((1 << k) - 1)]), k)[0, ::-1])  # free bit positions
+        subsets = np.arange(1 << len(free), dtype=np.int64)
+        out.append(v | ((subsets[:, None] >> np.arange(len(free))) & 1) @ (np.int64(1) << free))
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
 def _consensus(am, av, bm, bv) -> tuple[np.ndarray, np.ndarray]:
     """Consensus terms of every pair (a, b) that clash in exactly one condition."""
     out_m, out_v = [], []
@@ -233,16 +293,29 @@ def _consensus(am, av, bm, bv) -> tuple[np.ndarray, np.ndarray]:
 
 
 def r_order(mask: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
-    """Order of terms as R ``QCA`` lists prime implicants.
+    """Order of terms as R ``QCA`` lists prime implicants (its C routines ``sort_matrix``
+    and ``sort_cols``, which order the PI charts of all three solution types).
 
-    Fewer literals first; ties broken condition by condition in truth-table order with a
-    negated literal before a present one before an absent condition. This reproduces the
-    order of R's PI charts and of its tied models (e.g. Cebotari & Vink, M1–M4).
+    Conditions are keys from the last to the first (so the first is the most
+    significant), each applied as a stable sort: present before negated before absent,
+    then negated before present within the leading run of terms that contain the
+    condition; finally fewer literals first. R's leading run stops one term short when
+    every term contains the condition, so the last term keeps its place there (e.g. the
+    complex solution of Lipset's fuzzy data lists ``DEV*URB*LIT*IND*STB`` before
+    ``DEV*~URB*LIT*~IND*STB``). This order fixes the order of tied models (Cebotari &
+    Vink, M1–M4) and of the terms in each.
     """
     has, val = bits(mask, k), bits(value, k)
-    code = np.where(has, val.astype(np.int8), np.int8(2))  # ~A: 0, A: 1, absent: 2
-    keys = [code[:, j] for j in range(k - 1, -1, -1)] + [has.sum(axis=1)]
-    return np.lexsort(keys)
+    code = np.where(has, np.where(val, 2, 1), 0).astype(np.int8)  # R: absent 0, ~A 1, A 2
+    order = np.arange(len(mask))
+    if len(order) == 0:
+        return order
+    for j in range(k - 1, -1, -1):
+        order = order[np.argsort(-code[order, j], kind="stable")]
+        absent = np.flatnonzero(code[order, j] == 0)
+        run = order[: absent[0] if len(absent) else len(order) - 1]
+        order[: len(run)] = run[np.argsort(code[run, j], kind="stable")]
+    return order[np.argsort(has[order].sum(axis=1), kind="stable")]
 
 
 # --------------------------------------------------------------------------- PI chart

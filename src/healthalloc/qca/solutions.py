@@ -4,15 +4,20 @@
   (Quine–McCluskey); remainders are treated as negative.
 * Parsimonious: remainders are don't-cares; the prime implicants are the maximal terms that
   cover no negative row (remainders stay implicit, so 20 conditions are workable).
-* Intermediate (Ragin & Sonnett 2005; Ragin 2008, ch. 9): for each parsimonious model, the
-  easy counterfactuals are the remainders among its simplifying assumptions (the
-  remainders its terms cover) that differ from some positive configuration only in
-  conditions without a directional expectation or towards the expected value. The
-  intermediate prime implicants are those of the positive rows plus these counterfactuals.
-  R ``QCA`` derives one intermediate solution per pair (complex model Ci, parsimonious
-  model Pj); every complex model covers exactly the positive rows, so the easy
-  counterfactuals, hence the models, depend on Pj only: they are labelled ``C1Pj`` as R
-  labels the first pair. Intermediate terms may have consistency below ``incl_cut``.
+* Intermediate (Ragin & Sonnett 2005; Ragin 2008, ch. 9), as R ``QCA`` 3.23
+  (``minimize(..., dir.exp = ...)``, its C routine ``getEC``) and fsQCA 3.0 derive it: one
+  solution per pair of a complex model Ci and a parsimonious model Pj, labelled
+  ``CiPj`` (i outer, as R lists them). Every prime implicant c of Ci that lies inside a
+  prime implicant p of Pj is widened: the literals of c that are not in p and contradict
+  their directional expectation are dropped (literals of conditions without an
+  expectation stay). The easy counterfactuals are the simplifying assumptions of Pj (the
+  remainders its terms cover) inside a widened term; CiPj is the minimization of the
+  positive rows plus these counterfactuals, its PI chart solved as usual. Every widened
+  term lies inside its p, so the counterfactuals are the remainders of the widened terms
+  and stay implicit (20 conditions are workable; R ``QCA`` lists the simplifying
+  assumptions and derives no intermediate solution beyond 19). With no expectation at all
+  (every condition ``"-"``) CiPj is Ci itself, as in R. Intermediate terms may have
+  consistency below ``incl_cut``, and need not lie inside a single parsimonious term.
 
 Every model is a cover of the prime implicant chart (positive rows × prime implicants)
 with the fewest prime implicants; all tied covers are reported (M1, M2, ...), essential
@@ -36,7 +41,7 @@ Dusa, A. (2019). *QCA with R: A Comprehensive Resource*, ch. 8. Springer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,14 +49,16 @@ from healthalloc.data._messages import did_you_mean, listing
 from healthalloc.data.validate import DataError
 from healthalloc.qca import fit
 from healthalloc.qca.minimize import (
+    QMC_LIMIT,
     covers,
-    directional_extension,
-    intersect,
+    expand,
     minimum_covers,
     primes_avoiding,
     primes_of_union,
+    quine_mccluskey,
     r_order,
     term_membership,
+    widen,
 )
 from healthalloc.qca.truthtable import NEGATION, TruthTable
 
@@ -112,11 +119,12 @@ class Model:
     consistency, pri, coverage : float
         ``inclS``, ``PRI`` and ``covS`` of the union of the terms (maximum over terms).
     label : str
-        ``"M1"``, ``"M2"``, ...; ``"C1P1 M1"`` for intermediate models.
+        ``"M1"``, ``"M2"``, ...; ``"C1P1 M1"`` for intermediate models (R's labels).
     essential : int
         Number of leading terms that are essential prime implicants.
-    parsimonious : int or None
-        For an intermediate model, the index of the parsimonious model it derives from.
+    parsimonious, complex : int or None
+        For an intermediate model ``CiPj Mm``, the 0-based indices ``j − 1`` and ``i − 1``
+        of the parsimonious and complex models it derives from.
     """
 
     terms: tuple[Term, ...]
@@ -127,14 +135,16 @@ class Model:
     label: str
     essential: int
     parsimonious: int | None = None
+    complex: int | None = None
 
     def to_dict(self) -> dict:
-        return {
-            "expression": self.expression,
-            "consistency": self.consistency,
-            "coverage": self.coverage,
-            "terms": [t.to_dict() for t in self.terms],
-        }
+        """Label, expression, fit and terms; an intermediate model also names the
+        complex and parsimonious models it derives from (``"M1"``, ``"M3"``)."""
+        out = {"label": self.label, "expression": self.expression, "consistency": self.consistency,
+               "coverage": self.coverage}
+        if self.parsimonious is not None:
+            out |= {"complex_model": f"M{self.complex + 1}", "parsimonious_model": f"M{self.parsimonious + 1}"}
+        return out | {"terms": [t.to_dict() for t in self.terms]}
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,6 +159,8 @@ class Solutions:
     truth_table : TruthTable
     dir_exp : dict or None
         Directional expectation per condition: 1 present, 0 absent, ``"-"`` either.
+    conjunctions : tuple of str
+        Conjunctural expectations (``"~LIT*IND"``).
     """
 
     complex: tuple[Model, ...]
@@ -156,6 +168,7 @@ class Solutions:
     intermediate: tuple[Model, ...]
     truth_table: TruthTable
     dir_exp: dict[str, int | str] | None
+    conjunctions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """``{"complex": [model, ...], "parsimonious": [...], "intermediate": [...]}``."""
@@ -190,7 +203,8 @@ class Solutions:
             f"n.cut = {tt.n_cut}; positive/negative rows: {len(tt.positive)}/{len(tt.negative)}",
         ]
         if self.dir_exp is not None:
-            lines.append("dir.exp: " + ", ".join(f"{c} = {v}" for c, v in self.dir_exp.items()))
+            lines.append("dir.exp: " + ", ".join([*(f"{c} = {v}" for c, v in self.dir_exp.items()),
+                                                  *self.conjunctions]))
         for kind in TYPES:
             models = getattr(self, kind)
             if kind == "intermediate" and self.dir_exp is None:
@@ -247,7 +261,7 @@ def minimize(
         return _minimize(tt, include_remainders)
     if not include_remainders:
         raise ValueError("intermediate solutions need include_remainders=True (R: include = \"?\")")
-    return _intermediate(tt, _minimize(tt, True), _dir_exp(dir_exp, tt.conditions))
+    return _intermediate(tt, _minimize(tt, False), _minimize(tt, True), *_dir_exp(dir_exp, tt.conditions))
 
 
 def solve(tt: TruthTable, *, dir_exp: Mapping[str, int | str] | Iterable[str] | None = None) -> Solutions:
@@ -258,8 +272,9 @@ def solve(tt: TruthTable, *, dir_exp: Mapping[str, int | str] | Iterable[str] | 
     tt : TruthTable
     dir_exp : mapping or iterable, optional
         Directional expectations: ``{condition: 1 | 0 | "-"}`` (present, absent, either;
-        unlisted conditions are ``"-"``), or condition names as R writes them
-        (``["DEV", "~IND"]``). Without it there is no intermediate solution.
+        unlisted conditions are ``"-"``), or expectations as R writes them, conjunctural
+        ones included (``["DEV", "~IND", "~LIT*URB"]``). Without it there is no
+        intermediate solution.
 
     Returns
     -------
@@ -274,10 +289,12 @@ def solve(tt: TruthTable, *, dir_exp: Mapping[str, int | str] | Iterable[str] | 
     >>> solve(tt, dir_exp={"A": 1, "B": 1}).parsimonious[0].expression
     'A*B'
     """
-    expectations = None if dir_exp is None else _dir_exp(dir_exp, tt.conditions)
-    parsimonious = _minimize(tt, True)
-    intermediate = () if expectations is None else _intermediate(tt, parsimonious, expectations)
-    return Solutions(_minimize(tt, False), parsimonious, intermediate, tt, expectations)
+    complex_models, parsimonious = _minimize(tt, False), _minimize(tt, True)
+    if dir_exp is None:
+        return Solutions(complex_models, parsimonious, (), tt, None)
+    expectations, conjunctions = _dir_exp(dir_exp, tt.conditions)
+    intermediate = _intermediate(tt, complex_models, parsimonious, expectations, conjunctions)
+    return Solutions(complex_models, parsimonious, intermediate, tt, expectations, conjunctions)
 
 
 def _minimize(tt: TruthTable, include_remainders: bool) -> tuple[Model, ...]:
@@ -285,32 +302,68 @@ def _minimize(tt: TruthTable, include_remainders: bool) -> tuple[Model, ...]:
     if include_remainders:
         mask, value = primes_avoiding(pos, neg, k)
     else:
-        mask, value = primes_of_union(np.full(len(pos), 2**k - 1, dtype=np.int64), pos)
+        mask, value = _primes(pos, np.zeros(0, np.int64), np.zeros(0, np.int64), k)
     return _models(tt, mask, value)
 
 
+def _primes(pos: np.ndarray, mask: np.ndarray, value: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Prime implicants of the positive rows plus the rows of the terms ``(mask, value)``.
+
+    Found by consensus. :func:`r_order` ties them in the order R's Quine–McCluskey lists
+    them only when every prime contains some condition, present in some and absent in
+    others; then, while the rows stay below :data:`~healthalloc.qca.minimize.QMC_LIMIT`,
+    they come from :func:`quine_mccluskey` on the positive rows then the added rows, each
+    ascending, as R ``minimize`` feeds them.
+    """
+    found = primes_of_union(np.concatenate([np.full(len(pos), 2**k - 1), mask]), np.concatenate([pos, value]))
+    shared = np.bitwise_and.reduce(found[0])
+    mixed = shared & np.bitwise_or.reduce(found[1]) & ~np.bitwise_and.reduce(found[1])
+    if mixed and _listable(mask, k):
+        in_r_order = quine_mccluskey(np.concatenate([pos, np.setdiff1d(expand(mask, value, k), pos)]), k)
+        if in_r_order is not None:
+            return in_r_order
+    return found
+
+
 def _intermediate(
-    tt: TruthTable, parsimonious: tuple[Model, ...], expectations: dict[str, int | str]
+    tt: TruthTable, complex_models: tuple[Model, ...], parsimonious: tuple[Model, ...],
+    expectations: dict[str, int | str], conjunctions: tuple[str, ...] = (),
 ) -> tuple[Model, ...]:
-    """Intermediate models derived from each parsimonious model (labelled ``C1Pj``)."""
-    return tuple(m for j, p in enumerate(parsimonious) for m in _from_parsimonious(tt, p, j, expectations))
-
-
-def _from_parsimonious(tt: TruthTable, model: Model, j: int, expectations: dict[str, int | str]) -> tuple[Model, ...]:
-    """Intermediate models from parsimonious model ``j`` and the directional expectations."""
+    """The models of every pair (Ci, Pj), labelled ``CiPj Mm`` in R's order (see the module notes)."""
     pos, _, k = _rows(tt)
-    exp_mask = exp_value = 0
-    for c, v in expectations.items():
-        if v != "-":
-            bit = 1 << (k - 1 - tt.conditions.index(c))
-            exp_mask |= bit
-            exp_value |= bit * v
-    # the positive rows plus the easy counterfactuals among Pj's simplifying assumptions:
-    # the rows of Pj's terms that also lie in a directional extension of a positive row
-    ext_mask, ext_value = directional_extension(np.full(len(pos), 2**k - 1), pos, exp_mask, exp_value)
-    p_mask, p_value = _term_bits(model, tt.conditions)
-    mask, value = primes_of_union(*intersect(ext_mask, ext_value, p_mask, p_value))
-    return _models(tt, mask, value, f"C1P{j + 1} ", j)
+    e_mask, e_value = _rules(expectations, conjunctions, tt.conditions)
+    p_bits = [_term_bits(p, tt.conditions) for p in parsimonious]
+    found: dict[bytes, tuple[Model, ...]] = {}  # counterfactuals (or widened terms) -> models
+    out = []
+    for i, c_model in enumerate(complex_models):
+        c_mask, c_value = _term_bits(c_model, tt.conditions)
+        for j, (p_mask, p_value) in enumerate(p_bits):
+            if not len(e_mask):
+                models = (replace(c_model, label="M1"),)  # R: with no expectation, CiPj is Ci
+            else:
+                w_mask, w_value = widen(c_mask, c_value, p_mask, p_value, e_mask, e_value)
+                key = (np.union1d(pos, expand(w_mask, w_value, k)) if _listable(w_mask, k)
+                       else np.concatenate([w_mask, w_value])).tobytes()
+                if key not in found:
+                    found[key] = _models(tt, *_primes(pos, w_mask, w_value, k))
+                models = found[key]
+            pair = f"C{i + 1}P{j + 1} "
+            out += [_relabel(m, pair + m.label, i, j) for m in models]
+    return tuple(out)
+
+
+def _relabel(model: Model, label: str, i: int, j: int) -> Model:
+    """``model`` as intermediate model ``label`` of the pair (Ci, Pj); a shallow copy, as
+    :func:`dataclasses.replace` makes, without re-running ``__init__`` (R can tie
+    thousands of models over hundreds of pairs)."""
+    new = object.__new__(Model)
+    new.__dict__.update(model.__dict__, label=label, complex=i, parsimonious=j)
+    return new
+
+
+def _listable(mask: np.ndarray, k: int) -> bool:
+    """Do the terms cover at most :data:`~healthalloc.qca.minimize.QMC_LIMIT` rows (with repeats)?"""
+    return bool(np.sum(np.exp2(k - np.bitwise_count(mask).astype(float))) <= QMC_LIMIT)
 
 
 def _rows(tt: TruthTable) -> tuple[np.ndarray, np.ndarray, int]:
@@ -338,7 +391,7 @@ def _term_bits(model: Model, conditions: tuple[str, ...]) -> tuple[np.ndarray, n
     return mask, value
 
 
-def _models(tt: TruthTable, mask, value, prefix: str = "", parsimonious: int | None = None) -> tuple[Model, ...]:
+def _models(tt: TruthTable, mask, value) -> tuple[Model, ...]:
     """The minimal models over the prime implicants ``(mask, value)``, with their fit."""
     pos, _, k = _rows(tt)
     order = r_order(mask, value, k)
@@ -353,6 +406,8 @@ def _models(tt: TruthTable, mask, value, prefix: str = "", parsimonious: int | N
     member = dict(zip(used, term_membership(X, mask[used], value[used]).T))
     cases = tt.table["cases"]
     row_cases = [cases.loc[r + 1] for r in pos]
+    named = {i: _literals(tt.conditions, mask[i], value[i]) for i in used}
+    covered = {i: tuple(c for r in np.flatnonzero(chart[i]) for c in row_cases[r]) for i in used}
     models = []
     for m, cover in enumerate(found, 1):
         M = np.column_stack([member[i] for i in cover])
@@ -360,8 +415,7 @@ def _models(tt: TruthTable, mask, value, prefix: str = "", parsimonious: int | N
         unique = fit.unique_coverage(M, y)
         m_incl, m_pri, m_cov = fit.sufficiency(M.max(axis=1), y)
         terms = tuple(
-            _term(tt.conditions, mask[i], value[i], incl[t], pri[t], cov[t], unique[t],
-                  tuple(c for r in np.flatnonzero(chart[i]) for c in row_cases[r]))
+            Term(*named[i], float(incl[t]), float(pri[t]), float(cov[t]), float(unique[t]), covered[i])
             for t, i in enumerate(cover)
         )
         models.append(Model(
@@ -370,38 +424,62 @@ def _models(tt: TruthTable, mask, value, prefix: str = "", parsimonious: int | N
             consistency=float(m_incl),
             pri=float(m_pri),
             coverage=float(m_cov),
-            label=f"{prefix}M{m}",
+            label=f"M{m}",
             essential=len(essential),
-            parsimonious=parsimonious,
         ))
     return tuple(models)
 
 
-def _term(conditions, mask, value, incl, pri, cov, unique, cases) -> Term:
+def _literals(conditions, mask, value) -> tuple[tuple[tuple[str, int], ...], str]:
+    """A term's ``(condition, 0 | 1)`` literals and its R expression."""
     k = len(conditions)
     literals = tuple(
         (c, int(value >> (k - 1 - j) & 1)) for j, c in enumerate(conditions) if mask >> (k - 1 - j) & 1
     )
-    expression = AND.join(c if v else NEGATION + c for c, v in literals) or "1"
-    return Term(literals, expression, float(incl), float(pri), float(cov), float(unique), cases)
+    return literals, AND.join(c if v else NEGATION + c for c, v in literals) or "1"
 
 
-def _dir_exp(dir_exp, conditions: tuple[str, ...]) -> dict[str, int | str]:
-    """Directional expectations as ``{condition: 1 | 0 | "-"}`` for every condition."""
+def _dir_exp(dir_exp, conditions: tuple[str, ...]) -> tuple[dict[str, int | str], tuple[str, ...]]:
+    """``({condition: 1 | 0 | "-"} for every condition, conjunctural expectations)``.
+
+    A condition named with both values (``["A", "~A"]``) has no expectation, as in R.
+    """
     if isinstance(dir_exp, Mapping):
         items = list(dir_exp.items())
     else:
-        items = [(n[len(NEGATION):], 0) if n.startswith(NEGATION) else (n, 1) for n in map(str, dir_exp)]
+        names = [str(n).strip() for n in dir_exp]
+        items = [(n.removeprefix(NEGATION), int(not n.startswith(NEGATION))) for n in names if AND not in n]
+        both = {c for c, _ in items if (c, 0) in items and (c, 1) in items}
+        items = [(c, "-" if c in both else v) for c, v in items]
     out: dict[str, int | str] = dict.fromkeys(conditions, "-")
     for name, v in items:
-        if name not in out:
-            hint = did_you_mean(name, conditions)
-            raise DataError(
-                f"dir_exp names {name!r}, which is not a condition ({listing(list(conditions))})"
-                + (f"; {hint}" if hint else "")
-            )
+        _check_condition(name, conditions)
         value = {1: 1, 0: 0, "1": 1, "0": 0, "-": "-", None: "-"}.get(v if not isinstance(v, bool) else int(v))
         if value is None:
             raise DataError(f"dir_exp[{name!r}] must be 1 (present), 0 (absent) or '-' (either); got {v!r}")
         out[name] = value
-    return out
+    conjunctions = () if isinstance(dir_exp, Mapping) else tuple(n for n in names if AND in n)
+    for conjunction in conjunctions:
+        for literal in conjunction.split(AND):
+            _check_condition(literal.strip().removeprefix(NEGATION), conditions)
+    return out, conjunctions
+
+
+def _check_condition(name: str, conditions: tuple[str, ...]) -> None:
+    if name not in conditions:
+        hint = did_you_mean(name, conditions)
+        raise DataError(
+            f"dir_exp names {name!r}, which is not a condition ({listing(list(conditions))})"
+            + (f"; {hint}" if hint else "")
+        )
+
+
+def _rules(expectations: dict[str, int | str], conjunctions: tuple[str, ...], conditions) -> tuple[np.ndarray, np.ndarray]:
+    """Each individual and conjunctural expectation as a term ``(mask, value)``."""
+    k = len(conditions)
+    literals = [[(c, v)] for c, v in expectations.items() if v != "-"]
+    literals += [[(lit.strip().removeprefix(NEGATION), int(not lit.strip().startswith(NEGATION)))
+                  for lit in conj.split(AND)] for conj in conjunctions]
+    mask = np.array([sum(1 << (k - 1 - conditions.index(c)) for c, _ in rule) for rule in literals], np.int64)
+    value = np.array([sum(v << (k - 1 - conditions.index(c)) for c, v in rule) for rule in literals], np.int64)
+    return mask, value
