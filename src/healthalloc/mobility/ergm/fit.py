@@ -97,6 +97,17 @@ class Model:
     def change(self, st: State, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         return np.hstack([term.change(st, t, h) for term in self.terms])
 
+    def change_rows(self, st: State, t: np.ndarray, h: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """The change statistics of ``columns`` as rows (``len(columns) × len(t)``), computing
+        only the terms they belong to."""
+        out = np.empty((len(columns), len(t)))
+        where = {c: k for k, c in enumerate(columns)}
+        for term, sl in zip(self.terms, self.slices):
+            wanted = [c for c in range(sl.start, sl.stop) if c in where]
+            if wanted:
+                out[[where[c] for c in wanted]] = term.change(st, t, h)[:, [c - sl.start for c in wanted]].T
+        return out
+
     def stats(self, st: State) -> np.ndarray:
         return np.concatenate([np.atleast_1d(term.stat(st)).astype(float) for term in self.terms])
 
@@ -226,8 +237,7 @@ class _Design:
     def _compute(self):
         for rows in self.slices:
             t, h = dyads(self.model.n, self.model.directed, rows)
-            X = self.model.change(self.st, t, h)[:, self.columns]
-            yield np.ascontiguousarray(X.T), self.st.A[t, h].astype(float)
+            yield self.model.change_rows(self.st, t, h, self.columns), self.st.A[t, h].astype(float)
 
     def blocks(self):
         source = self.cache if self.cache is not None else self._compute()
@@ -257,7 +267,8 @@ def _pass(design: _Design, beta: np.ndarray):
 
 
 def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100):
-    """Newton–Raphson for the logistic regression streamed from ``design``: (β, cov, loglik, steps)."""
+    """Newton–Raphson with step halving for the logistic regression streamed from
+    ``design``: (β, covariance, log-likelihood, steps)."""
     beta = beta0.copy()
     loglik, grad, info = _pass(design, beta)
     for step in range(1, max_iter + 1):
@@ -266,9 +277,13 @@ def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_ite
         except np.linalg.LinAlgError:
             raise DataError("the model's statistics are collinear on the dyads (a term repeats "
                             "another, or a covariate is constant): drop one") from None
-        beta = beta + move
         previous = loglik
-        loglik, grad, info = _pass(design, beta)
+        for _ in range(30):  # halve a step that lowers the likelihood
+            loglik, grad_new, info_new = _pass(design, beta + move)
+            if loglik >= previous - 1e-9 * (1 + abs(previous)):
+                break
+            move /= 2
+        beta, grad, info = beta + move, grad_new, info_new
         if np.max(np.abs(move)) < tol * (1 + np.max(np.abs(beta))) or abs(loglik - previous) < 1e-12 * (1 + abs(loglik)):
             break
     return beta, np.linalg.pinv(info), loglik, step
@@ -308,8 +323,13 @@ def _fit_logistic(model: Model, st: State, columns: np.ndarray):
         if design.cache is not None:
             design.cache = [(Xt[~infinite], y) for Xt, y in design.cache]
     free = ~infinite
+    start = np.zeros(int(free.sum()))
+    edges = [k for k, c in enumerate(columns[free]) if model.coef_names[c] == "edges"]
+    if edges:  # the edges-only MLE, logit(density), saves Newton steps
+        density = model.observed.sum() / (1 if model.directed else 2) / model.n_dyads
+        start[edges[0]] = np.log(density / (1 - density)) if 0 < density < 1 else 0.0
     with threadpool_limits(1, user_api="blas"):  # thin products: threads only add overhead
-        est, cov_free, loglik, steps = _logistic(design, np.zeros(int(free.sum())))
+        est, cov_free, loglik, steps = _logistic(design, start)
     estimates = np.where(side > 0, np.inf, -np.inf).astype(float)
     estimates[free] = est
     cov = np.zeros((p, p))

@@ -290,6 +290,7 @@ class NodeMatch(_Attr):
         keep = _choose_levels(self, levels, self.arg(3, "levels", None))
         self.diff = bool(diff)
         self.keep = np.array([levels.index(lv) for lv in keep])
+        self.kept = np.isin(self.codes, self.keep)  # nodes whose level is kept
         if self.diff:
             self.coef_names = [f"{self.name}.{self.attr}.{_fmt(lv)}" for lv in keep]
         else:
@@ -300,7 +301,7 @@ class NodeMatch(_Attr):
         match = ct == ch
         if self.diff:
             return (match[:, None] & (ct[:, None] == self.keep[None, :])).astype(float)
-        return (match & np.isin(ct, self.keep)).astype(float)[:, None]
+        return (match & self.kept[t]).astype(float)[:, None]
 
 
 class AbsDiff(_Attr):
