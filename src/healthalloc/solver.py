@@ -1,7 +1,9 @@
-"""The one solver layer: every linear program in healthalloc goes through HiGHS here.
+"""The one solver layer: every optimization in healthalloc goes through HiGHS here.
 
-Analyses build their model as arrays (a sparse constraint matrix, bounds, costs) and
-call :func:`solve_lp`; nothing else imports :mod:`highspy`.
+Analyses build their model as arrays (a sparse constraint matrix, bounds, costs) and call
+:func:`solve_lp` (DEA), :func:`solve_milp` (location models: integer columns, time limit,
+reported gap) or :func:`solve_qp` (capacity re-allocation: a convex quadratic objective);
+nothing else imports :mod:`highspy`.
 
 Conventions follow HiGHS: ``row_lower <= A @ x <= row_upper`` and
 ``col_lower <= x <= col_upper``, infinite bounds as ``numpy.inf``. The problem is a
@@ -80,6 +82,29 @@ class LPSolution:
     status: str
 
 
+def _model(c, A, row_lower, row_upper, col_lower, col_upper) -> highspy.HighsLp:
+    """A HiGHS LP of the arrays (column-wise constraint matrix), validated for shape."""
+    A = sp.csc_matrix(A)
+    n = A.shape[1]
+    c = np.asarray(c, dtype=float)
+    if c.shape != (n,) or len(col_lower) != n or len(col_upper) != n:
+        raise ValueError(f"{n} columns in A but {c.size} costs, {len(col_lower)} lower and "
+                         f"{len(col_upper)} upper column bounds")
+    if len(row_lower) != A.shape[0] or len(row_upper) != A.shape[0]:
+        raise ValueError(f"{A.shape[0]} rows in A but {len(row_lower)} lower and "
+                         f"{len(row_upper)} upper row bounds")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, A.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, float), np.asarray(col_upper, float)
+    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, float), np.asarray(row_upper, float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    return lp
+
+
 def solve_lp(
     c: np.ndarray,
     A: sp.spmatrix,
@@ -97,16 +122,7 @@ def solve_lp(
     Raises :class:`SolverError` unless HiGHS reports an optimal solution; the message
     carries HiGHS' model status (``Infeasible``, ``Unbounded``, ...).
     """
-    A = sp.csc_matrix(A)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, float), np.asarray(col_upper, float)
-    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, float), np.asarray(row_upper, float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
+    lp = _model(c, A, row_lower, row_upper, col_lower, col_upper)
     h = _highs()
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("presolve", "on" if presolve else "off")
@@ -148,29 +164,6 @@ class MILPSolution:
     gap: float
     status: str
     optimal: bool
-
-
-def _model(c, A, row_lower, row_upper, col_lower, col_upper) -> highspy.HighsLp:
-    """A HiGHS LP of the arrays (column-wise constraint matrix), validated for shape."""
-    A = sp.csc_matrix(A)
-    n = A.shape[1]
-    c = np.asarray(c, dtype=float)
-    if c.shape != (n,) or len(col_lower) != n or len(col_upper) != n:
-        raise ValueError(f"{n} columns in A but {c.size} costs, {len(col_lower)} lower and "
-                         f"{len(col_upper)} upper column bounds")
-    if len(row_lower) != A.shape[0] or len(row_upper) != A.shape[0]:
-        raise ValueError(f"{A.shape[0]} rows in A but {len(row_lower)} lower and "
-                         f"{len(row_upper)} upper row bounds")
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, A.shape[0]
-    lp.col_cost_ = c
-    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, float), np.asarray(col_upper, float)
-    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, float), np.asarray(row_upper, float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    return lp
 
 
 def solve_milp(
