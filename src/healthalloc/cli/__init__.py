@@ -47,8 +47,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="healthalloc",
         description="Healthcare resource allocation analysis: efficiency (DEA, Malmquist), "
-        "configurations (fsQCA), equity and spatial patterns, and study files that run them "
-        "all into one report.",
+        "configurations (fsQCA), equity and spatial patterns, accessibility and allocation "
+        "optimization, mobility networks (ERGMs), and study files that run them all into one "
+        "report.",
         epilog="Run 'healthalloc COMMAND --help' for each command's options and an example.",
     )
     parser.add_argument("--version", action="version", version=f"healthalloc {__version__}")
