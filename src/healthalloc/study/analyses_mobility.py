@@ -99,7 +99,7 @@ def _ergm(ctx: Context) -> Section:
     for name, column in (o["same_category"] or {}).items():
         net = net.with_covariate(name, same_category(net.attribute(column)))
     control = Control(sample_size=o["sample_size"])
-    fits = {label: ergm(net, formula, control=control, seed=o["seed"], **ctx.engine)
+    fits = {label: ergm(net, formula, control=control, seed=o["seed"], progress=False, **ctx.engine)
             for label, formula in o["models"].items()}
     table = compare_models(fits)
     fit_stats = table.summary()

@@ -38,6 +38,7 @@ Softw.* 24(3).
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
 from healthalloc.data import DataError
 from healthalloc.data.output import write_file
@@ -398,7 +400,7 @@ def _batch_cov(chains: list[np.ndarray]) -> np.ndarray:
     return np.atleast_2d(np.cov(batches, rowvar=False)) * size / total
 
 
-def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, engine):
+def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, engine, bar):
     g_obs = model.stats(st)
     interval = control.interval_for(model)
     seq = np.random.SeedSequence(seed)
@@ -418,6 +420,8 @@ def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, 
         cov = np.cov(sample, rowvar=False).reshape(len(theta), len(theta))
         theta = theta + np.linalg.solve(cov, gamma * (g_obs - sample.mean(axis=0)))
         run_of_ones = run_of_ones + 1 if gamma == 1.0 else 0
+        bar.update(1)
+        bar.set_postfix_str(f"step {gamma:.2f}")
         if run_of_ones >= 2:
             converged = True
             break
@@ -438,7 +442,7 @@ def _log_z_independent(model: Model, st: State, columns: np.ndarray, beta: np.nd
     return float(sum(_softplus(beta @ Xt)[0].sum() for Xt, _ in design.blocks()))
 
 
-def _path_loglik(model, st, theta, control, seq, engine) -> float:
+def _path_loglik(model, st, theta, control, seq, engine, bar) -> float:
     """log L(θ̂) by path sampling from the dyad-independent part of the model (exact) to θ̂."""
     di = np.flatnonzero(model.dyad_independent)
     theta0 = np.zeros_like(theta)
@@ -453,6 +457,7 @@ def _path_loglik(model, st, theta, control, seq, engine) -> float:
         chains = run_chains(model, theta0 + u * direction, st.A, draws=control.bridge_size, interval=interval,
                             burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
         log_z += float(direction @ chains.pooled().mean(axis=0)) / control.bridges
+        bar.update(1)
     return float(theta @ model.stats(st) - log_z)
 
 
@@ -460,7 +465,7 @@ def _path_loglik(model, st, theta, control, seq, engine) -> float:
 
 
 def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = None, seed: int | None = None,
-         engine="serial") -> ErgmResult:
+         engine="serial", progress: bool | None = None) -> ErgmResult:
     """Fit an ERGM to the binary network ``net`` (see the module docstring).
 
     Parameters
@@ -480,6 +485,9 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
         Seed of every random draw: the same seed gives the same fit on every engine.
     engine : {"serial", "processes", "dask"} or Executor
         Where the MCMC chains run.
+    progress : bool, optional
+        Show the MCMC iterations and bridges as a progress bar; by default only when
+        stderr is a terminal.
 
     Returns
     -------
@@ -511,11 +519,16 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     if not independent and estimate == "MLE":
         if not np.isfinite(estimates).all():
             raise DataError("the MPLE has infinite coefficients; MCMC-MLE needs finite ones: drop those terms")
-        estimates, cov, mc, steps, converged, sample, seq = _mcmle(model, st, estimates, control, seed, engine)
+        show = sys.stderr.isatty() if progress is None else progress
+        with tqdm(total=control.max_iter + control.bridges, desc="MCMC-MLE", unit="step", disable=not show) as bar:
+            estimates, cov, mc, steps, converged, sample, seq = _mcmle(model, st, estimates, control, seed, engine,
+                                                                       bar)
+            bar.total = steps + control.bridges
+            bar.refresh()
+            loglik = _path_loglik(model, st, estimates, control, seq, engine, bar) if control.bridges else np.nan
         se = np.sqrt(np.clip(np.diag(cov), 0, None) + mc ** 2)
         mcmc_se = pd.Series(mc, index=pd.Index(model.coef_names, name="term"))
         method = "MCMLE"
-        loglik = _path_loglik(model, st, estimates, control, seq, engine) if control.bridges else np.nan
     else:
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
     coef, se_s, z, p = _table(model.coef_names, estimates, se)
