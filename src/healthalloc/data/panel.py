@@ -62,23 +62,31 @@ class Panel:
         return unit_labels(self.frame, self.unit)
 
     @cached_property
+    def _unit_codes(self) -> tuple[np.ndarray, pd.Index]:
+        codes, units = self.labels.factorize()
+        return codes, units.rename("unit")
+
+    @cached_property
+    def _period_codes(self) -> tuple[np.ndarray, pd.Index]:
+        if self.by is None:
+            return np.zeros(len(self.frame), dtype=np.intp), pd.Index([ALL])
+        codes, periods = pd.factorize(self.frame[self.by], sort=True)
+        return codes, pd.Index(periods, name=self.by)
+
+    @property
     def units(self) -> pd.Index:
         """The units in order of first appearance, named ``unit``."""
-        return self.labels.unique()
+        return self._unit_codes[1]
 
-    @cached_property
+    @property
     def periods(self) -> pd.Index:
         """The periods in ascending order, named after ``by`` (``[ALL]`` without ``by``)."""
-        if self.by is None:
-            return pd.Index([ALL])
-        return pd.Index(self.frame[self.by].unique(), name=self.by).sort_values()
+        return self._period_codes[1]
 
-    @cached_property
+    @property
     def period(self) -> np.ndarray:
         """Each row's position in :attr:`periods`."""
-        if self.by is None:
-            return np.zeros(len(self.frame), dtype=np.intp)
-        return self.periods.get_indexer(self.frame[self.by])
+        return self._period_codes[0]
 
     @property
     def balanced(self) -> bool:
@@ -96,7 +104,7 @@ class Panel:
     def wide(self, value: str) -> pd.DataFrame:
         """``value`` as a units × periods table (NaN where an unbalanced panel has no row)."""
         table = np.full((len(self.units), len(self.periods)), np.nan)
-        table[self.units.get_indexer(self.labels), self.period] = self.values(value)[:, 0]
+        table[self._unit_codes[0], self.period] = self.values(value)[:, 0]
         return pd.DataFrame(table, index=self.units, columns=self.periods)
 
     def by_period(self, value: str) -> dict:
@@ -225,7 +233,7 @@ def _numbers(
     columns = as_names(columns)
     ids = [c for c in (unit, by) if c is not None]
     check_columns(data, columns + ids, source=source)
-    p = Panel(data[list(dict.fromkeys(ids + columns))], unit, by, tuple(columns), source)
+    p = Panel(data, unit, by, tuple(columns), source)  # names rows while its cells are checked
     values, problems = {}, []
     for c in p.columns:
         cells = p.frame[c]
@@ -236,7 +244,7 @@ def _numbers(
                             f"{p.where(bad, cells.iloc[bad[:MAX_LISTED]].tolist())}")
         values[c] = numbers.to_numpy(dtype=float, na_value=np.nan)
     p.fail(problems)
-    return replace(p, frame=p.frame.assign(**values))
+    return replace(p, frame=data[ids].assign(**values))
 
 
 def _missing(p: Panel, columns: Sequence[str], what: str) -> list[str]:
@@ -255,11 +263,13 @@ def _missing(p: Panel, columns: Sequence[str], what: str) -> list[str]:
 
 def _duplicates(p: Panel) -> str:
     """Name the units (unit–period pairs with ``by``) that have more than one row."""
-    keys = pd.DataFrame({"unit": p.labels, "period": p.period})
-    repeated = np.flatnonzero(keys.duplicated(keep=False).to_numpy())
+    if len(p.units) == len(p.frame):
+        return ""
+    key = p._unit_codes[0] * len(p.periods) + p.period
+    repeated = np.flatnonzero(pd.Index(key).duplicated(keep=False))
     if not repeated.size:
         return ""
-    groups = list(keys.iloc[repeated].groupby(["unit", "period"], sort=False, dropna=False).indices.values())
+    groups = list(pd.Series(repeated).groupby(key[repeated], sort=False).indices.values())
     found = listing([f"{p.keys([repeated[g[0]]])[0]} in {rows(repeated[g].tolist())}"
                      for g in groups[:MAX_LISTED]], len(groups))
     if p.unit is None:
@@ -274,7 +284,7 @@ def _duplicates(p: Panel) -> str:
 def _gaps(p: Panel) -> str:
     """Name the unit–period cells without a row."""
     present = np.zeros((len(p.units), len(p.periods)), dtype=bool)
-    present[p.units.get_indexer(p.labels), p.period] = True
+    present[p._unit_codes[0], p.period] = True
     absent = np.argwhere(~present)
     if not len(absent):
         return ""
