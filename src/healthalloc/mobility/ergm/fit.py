@@ -409,6 +409,7 @@ def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, 
         chains = run_chains(model, theta, st.A, draws=control.sample_size, interval=interval,
                             burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
         sample = chains.pooled()
+        cov = np.cov(sample, rowvar=False).reshape(len(theta), len(theta))
         sd = sample.std(axis=0)
         if (sd == 0).any():
             names = [n for n, s in zip(model.coef_names, sd) if s == 0]
@@ -417,7 +418,6 @@ def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, 
                           stacklevel=3)
             break
         gamma = hummel_step(sample, g_obs)
-        cov = np.cov(sample, rowvar=False).reshape(len(theta), len(theta))
         theta = theta + np.linalg.solve(cov, gamma * (g_obs - sample.mean(axis=0)))
         run_of_ones = run_of_ones + 1 if gamma == 1.0 else 0
         bar.update(1)
