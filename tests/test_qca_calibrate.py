@@ -27,6 +27,7 @@ from healthalloc.qca.calibrate import (
     calibrate,
     calibrate_percentiles,
     calibrate_table,
+    calibrated,
 )
 
 QCA = "qca"
@@ -221,11 +222,34 @@ def test_sensitivity_percentiles_widen_and_narrow_the_anchors():
     pd.testing.assert_series_equal(narrow["crossover"], wide["crossover"])
 
 
-def test_reversed_percentiles_calibrate_a_decreasing_set():
+def test_reversed_percentiles_are_refused_and_decreasing_sets_named():
     data = load_guangxi_2022()
-    up = calibrate_percentiles(data, "gdp_per_capita", unit="city").memberships["gdp_per_capita"]
-    down = calibrate_percentiles(data, "gdp_per_capita", (0.1, 0.5, 0.85), unit="city").memberships
-    np.testing.assert_allclose(down["gdp_per_capita"], 1 - up, atol=1e-12)
+    with pytest.raises(DataError, match=r"percentiles 0.1, 0.5, 0.85 are not in the order.*decreasing"):
+        calibrate_percentiles(data, "gdp_per_capita", (0.1, 0.5, 0.85), unit="city")
+    both = ["gdp_per_capita", "average_wage"]
+    up = calibrate_percentiles(data, both, unit="city")
+    down = calibrate_percentiles(data, both, decreasing=["gdp_per_capita"], unit="city")
+    np.testing.assert_allclose(down.memberships["gdp_per_capita"], 1 - up.memberships["gdp_per_capita"], atol=1e-12)
+    pd.testing.assert_series_equal(down.memberships["average_wage"], up.memberships["average_wage"])
+    row = down.anchors.set_index("variable").loc["gdp_per_capita"]
+    assert row["full_membership"] < row["crossover"] < row["full_nonmembership"]
+    with pytest.raises(DataError, match="decreasing names 'wage'"):
+        calibrate_percentiles(data, both, decreasing=["wage"], unit="city")
+
+
+def test_calibrated_data_are_checked_and_kept():
+    df = pd.DataFrame({"city": ["a", "b", "c"], "A": [0.0, 0.5, 1.0], "B": [1, 0, 1]})
+    cal = calibrated(df, ["A", "B"], unit="city")
+    pd.testing.assert_frame_equal(cal.memberships, df.set_index("city").astype(float))
+    assert cal.anchors.empty and list(cal.anchors.columns) == list(ANCHOR_COLUMNS)
+    assert cal.crossover_cases[["variable", "case"]].values.tolist() == [["A", "b"]]
+    assert calibrated(df, "A", unit="city", adjust_crossover=True).memberships.loc["b", "A"] == 0.501
+    with pytest.raises(DataError, match=r"'A' is given as calibrated but holds values outside \[0, 1\] in case c \(1.2\)"):
+        calibrated(df.assign(A=[0.1, 0.2, 1.2]), ["A", "B"], unit="city")
+    with pytest.raises(DataError, match=r"'B'.* in rows 1 and 3 \(-1, 2\)"):
+        calibrated(df.assign(B=[-1, 0, 2]), ["A", "B"])
+    with pytest.raises(DataError, match="'B' has missing"):
+        calibrated(df.assign(B=[np.nan, 0, 1]), ["B"])
 
 
 def test_table3_anchors_outside_the_data_range_warn_for_health_expenditure_per_capita():

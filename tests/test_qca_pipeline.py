@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import reference
 from healthalloc.cli import main
 from healthalloc.data import load_cst_hospitals, load_guangxi_2022, load_guangxi_calibration
 from healthalloc.data.validate import DataError
@@ -100,8 +101,24 @@ def test_robustness_grid_matches_single_runs(guangxi):
             if models:
                 assert row["expression"] == models[0].expression
                 assert row["coverage"] == pytest.approx(models[0].coverage)
-    assert set(rob.robust_core) <= set(rob.terms["term"])
-    assert ((rob.terms["share"] > 0) & (rob.terms["share"] <= 1)).all()
+    assert set(rob.robust_core) <= set(rob.in_some_model_of_every_variant) <= set(rob.terms["term"])
+    assert ((rob.terms["share_some"] > 0) & (rob.terms["share_some"] <= 1)).all()
+    assert (rob.terms["in_every_model"] <= rob.terms["in_some_model"]).all()
+    assert "in every tied model of all 4 variants" in rob.reading()
+
+
+def test_robustness_counts_a_term_of_some_tied_models_apart():
+    """A term in one of two tied models counts towards in_some_model only."""
+    X, Y = (lambda df: (df.drop(columns="PROTEST"), df["PROTEST"]))(
+        pd.read_csv(reference("qca/cebotari_vink_CVF.csv"), index_col=0))
+    data = X.assign(PROTEST=Y)
+    rob = robustness(data, "PROTEST", list(X.columns), {"given": "calibrated"},
+                     incl_cuts=(0.8,), pri_cuts=(0,), solution="parsimonious")
+    terms = rob.terms.set_index("term")
+    assert terms.loc["~NATPRIDE", ["in_some_model", "in_every_model"]].tolist() == [1, 1]
+    assert terms.loc["DEMOC*ETHFRACT*GEOCON", ["in_some_model", "in_every_model"]].tolist() == [1, 0]
+    assert "~NATPRIDE" in rob.robust_core and "DEMOC*ETHFRACT*GEOCON" not in rob.robust_core
+    assert "DEMOC*ETHFRACT*GEOCON" in rob.in_some_model_of_every_variant
 
 
 def test_cli_writes_the_contract_files(guangxi, tmp_path):
@@ -148,3 +165,71 @@ def test_cli_rejects_anchors_and_percentiles_together(tmp_path, capsys):
               "--percentiles", "0.85,0.5,0.1", "-o", str(tmp_path)])
     assert exit_.value.code == 2
     assert "not allowed with" in capsys.readouterr().err
+
+
+def test_fsqca_on_calibrated_data_equals_calibrating_first(guangxi):
+    data, anchors = guangxi
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        direct = fsqca(data, "efficiency", CONDITIONS, anchors=anchors, unit="city", dir_exp=dict.fromkeys(CONDITIONS, 1))
+    given = direct.calibration.memberships.reset_index()
+    res = fsqca(given, "efficiency", CONDITIONS, calibrated=True, unit="city", dir_exp=dict.fromkeys(CONDITIONS, 1))
+    pd.testing.assert_frame_equal(res.calibration.memberships, direct.calibration.memberships)
+    assert [m.expression for m in res.solutions.intermediate] == [m.expression for m in direct.solutions.intermediate]
+    with pytest.raises(DataError, match="exactly one"):
+        fsqca(given, "efficiency", CONDITIONS, calibrated=True, percentiles=(0.85, 0.5, 0.1), unit="city")
+    with pytest.raises(DataError, match="decreasing= goes with percentiles="):
+        fsqca(given, "efficiency", CONDITIONS, calibrated=True, decreasing=["average_wage"], unit="city")
+
+
+def test_cli_calibrated_reversed_percentiles_and_decreasing(guangxi, tmp_path, capsys):
+    data, anchors = guangxi
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        memberships = calibrate_table(data, anchors, unit="city").memberships
+    memberships.reset_index().to_csv(tmp_path / "m.csv", index=False)
+    base = ["qca", "--outcome", "efficiency", "--conditions", ",".join(CONDITIONS)]
+    assert main([*base[:1], str(tmp_path / "m.csv"), *base[1:], "--calibrated", "-o", str(tmp_path / "a")]) == 0
+    written = pd.read_csv(tmp_path / "a" / "calibrated.csv", index_col="case")
+    np.testing.assert_allclose(written[CONDITIONS], memberships[CONDITIONS])
+    memberships.loc["Hechi", "average_wage"] = 7.2  # raw data given as memberships
+    memberships.reset_index().to_csv(tmp_path / "bad.csv", index=False)
+    capsys.readouterr()
+    assert main([*base[:1], str(tmp_path / "bad.csv"), *base[1:], "--calibrated", "-o", str(tmp_path / "b")]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'average_wage'" in err and "case Hechi (7.2)" in err
+    assert not (tmp_path / "b").exists()
+    data.to_csv(tmp_path / "gx.csv", index=False)
+    raw = [*base[:1], str(tmp_path / "gx.csv"), *base[1:]]
+    assert main([*raw, "--percentiles", "0.1,0.5,0.85", "-o", str(tmp_path / "c")]) != 0
+    assert "not in the order full membership > crossover" in capsys.readouterr().err
+    assert main([*raw, "--percentiles", "0.85,0.5,0.1", "--adjust-crossover", "-o", str(tmp_path / "up")]) == 0
+    assert main([*raw, "--percentiles", "0.85,0.5,0.1", "--adjust-crossover", "--decreasing", "average_wage",
+                 "-o", str(tmp_path / "down")]) == 0
+    up = pd.read_csv(tmp_path / "up" / "calibrated.csv", index_col="case")
+    down = pd.read_csv(tmp_path / "down" / "calibrated.csv", index_col="case")
+    np.testing.assert_allclose(down["average_wage"], 1 - up["average_wage"], atol=2e-3)  # 0.5 → 0.501 both ways
+    np.testing.assert_allclose(down["gdp_per_capita"], up["gdp_per_capita"])
+    with pytest.raises(SystemExit):
+        main([*raw, "--calibrated", "--percentiles", "0.85,0.5,0.1", "-o", str(tmp_path / "d")])
+
+
+def test_study_qca_on_calibrated_data(guangxi, tmp_path):
+    from healthalloc.study import run_study
+
+    data, anchors = guangxi
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        memberships = calibrate_table(data, anchors, unit="city").memberships
+    memberships.reset_index().to_csv(tmp_path / "m.csv", index=False)
+    study = tmp_path / "study.toml"
+    study.write_text(
+        '[study]\ntitle = "QCA"\n\n[data]\nsource = "m.csv"\n\n[roles]\nunit = "city"\n\n'
+        '[[analyses]]\ntype = "qca"\noutcome = "efficiency"\n'
+        f'conditions = {json.dumps(CONDITIONS[:4])}\ncalibrated = true\ndir_exp = ["gdp_per_capita"]\n',
+        encoding="utf-8")
+    result = run_study(study, tmp_path / "out")
+    section = result.sections[0]
+    assert "C1P1 M1" in section.reading and "Intermediate model C1P1 M1" in section.captions["chart"]
+    written = pd.read_csv(tmp_path / "out" / "tables" / "qca_calibrated.csv", index_col="city")
+    np.testing.assert_allclose(written[CONDITIONS[:4]], memberships[CONDITIONS[:4]])

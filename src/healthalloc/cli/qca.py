@@ -24,6 +24,9 @@ solutions.json (complex, parsimonious and intermediate models, every tied model,
 each term's consistency, PRI, raw and unique coverage and cases), chart.md and chart.csv
 (configuration chart: core and peripheral conditions). ANCHORS.csv has the columns
 variable, full_membership, crossover, full_nonmembership and a row for the outcome.
+Data already calibrated (memberships in [0, 1], or crisp 0/1 sets): --calibrated.
+Percentiles go highest first (0.85,0.5,0.1); --decreasing names the variables whose
+full membership lies at the low percentile.
 """
 
 
@@ -57,13 +60,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_file(p)
-    p.add_argument("--outcome", required=True, help="outcome column (raw values, calibrated here)")
+    p.add_argument("--outcome", required=True, help="outcome column (calibrated here unless --calibrated)")
     p.add_argument("--conditions", type=column_list, required=True, help="condition columns, comma-separated")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--anchors", type=Path, metavar="ANCHORS.csv",
                      help="direct calibration anchors per variable (outcome included)")
     how.add_argument("--percentiles", type=_fractions, metavar="F,C,N",
                      help="percentile anchors, e.g. 0.85,0.5,0.1 (full, crossover, non-membership)")
+    how.add_argument("--calibrated", action="store_true",
+                     help="the data already hold memberships in [0, 1]: no calibration")
+    p.add_argument("--decreasing", type=column_list, default=(), metavar="A,B",
+                   help="with --percentiles: variables calibrated as decreasing sets")
     p.add_argument("--unit", help="column of case names (default: the first column when it is text)")
     p.add_argument("--negate-outcome", action="store_true", help="explain the outcome's absence (~Y)")
     p.add_argument("--incl-cut", type=float, default=0.8, help="raw consistency threshold (default 0.8)")
@@ -95,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     data = load(args)
     anchors = read_table(args.anchors) if args.anchors else None
     result = fsqca(data, args.outcome, args.conditions, anchors=anchors, percentiles=args.percentiles,
-                   unit=_unit(data, args.unit), negate_outcome=args.negate_outcome,
+                   calibrated=args.calibrated, decreasing=args.decreasing, unit=_unit(data, args.unit),
+                   negate_outcome=args.negate_outcome,
                    incl_cut=args.incl_cut, pri_cut=args.pri_cut, n_cut=args.n_cut,
                    dir_exp=args.dir_exp, adjust_crossover=args.adjust_crossover, legend=args.legend)
     with output_folder(args.output, input_paths(args)) as folder:

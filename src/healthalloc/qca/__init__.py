@@ -1,7 +1,7 @@
 """Fuzzy-set qualitative comparative analysis (fsQCA), with R ``QCA``'s numbers.
 
 ``fsqca()`` runs the whole analysis in one call; the steps are available on their own:
-``calibrate`` / ``calibrate_table`` / ``calibrate_percentiles``, ``necessity``,
+``calibrate`` / ``calibrate_table`` / ``calibrate_percentiles`` / ``calibrated``, ``necessity``,
 ``truth_table``, ``solve`` (complex, parsimonious, intermediate), ``configuration_chart``
 and ``robustness``.
 """
@@ -13,6 +13,7 @@ from healthalloc.qca.calibrate import (
     calibrate,
     calibrate_percentiles,
     calibrate_table,
+    calibrated,
 )
 from healthalloc.qca.chart import Chart, configuration_chart
 from healthalloc.qca.necessity import NecessityResult, necessity
@@ -23,6 +24,6 @@ from healthalloc.qca.truthtable import TruthTable, truth_table
 __all__ = [
     "Calibration", "CalibrationWarning", "Chart", "Model", "NecessityResult", "QCAResult",
     "RobustnessResult", "Solutions", "Term", "TruthTable", "calibrate", "calibrate_percentiles",
-    "calibrate_table", "configuration_chart", "fsqca", "minimize", "necessity", "robustness",
+    "calibrate_table", "calibrated", "configuration_chart", "fsqca", "minimize", "necessity", "robustness",
     "solve", "truth_table",
 ]

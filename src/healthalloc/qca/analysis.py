@@ -14,6 +14,7 @@ import pandas as pd
 
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.qca.calibrate import Calibration, calibrate_percentiles, calibrate_table
+from healthalloc.qca.calibrate import calibrated as as_calibrated
 from healthalloc.qca.chart import Chart, configuration_chart
 from healthalloc.qca.necessity import NecessityResult, necessity
 from healthalloc.qca.solutions import Solutions, solve
@@ -92,12 +93,14 @@ def fsqca(
     *,
     anchors: pd.DataFrame | Mapping | None = None,
     percentiles: Sequence[float] | None = None,
+    calibrated: bool = False,
+    decreasing: Sequence[str] = (),
     unit: str | None = None,
     negate_outcome: bool = False,
     incl_cut: float = INCL_CUT,
     pri_cut: float = PRI_CUT,
     n_cut: int = N_CUT,
-    dir_exp: Mapping[str, int | str] | None = None,
+    dir_exp: Mapping[str, int | str] | Sequence[str] | None = None,
     adjust_crossover: bool = False,
     legend: str = "ragin-fiss",
 ) -> QCAResult:
@@ -106,7 +109,7 @@ def fsqca(
     Parameters
     ----------
     data : DataFrame
-        Raw (uncalibrated) data, one row per case.
+        Raw data, one row per case (memberships with ``calibrated=True``).
     outcome : str or Series
         Outcome column, or a Series aligned on the case names — e.g. the ``efficiency``
         of a :func:`healthalloc.efficiency.dea` result, so DEA → fsQCA is one script.
@@ -116,8 +119,13 @@ def fsqca(
         Direct calibration anchors per variable (``variable, full_membership, crossover,
         full_nonmembership``), including the outcome's.
     percentiles : (float, float, float), optional
-        Percentile anchors instead (seed 000: 0.85, 0.5, 0.1). Give exactly one of
-        ``anchors`` and ``percentiles``.
+        Percentile anchors instead (seed 000: 0.85, 0.5, 0.1), highest first.
+    calibrated : bool
+        The data already hold memberships in [0, 1] (checked): no calibration. Give
+        exactly one of ``anchors``, ``percentiles`` and ``calibrated=True``.
+    decreasing : sequence of str
+        With ``percentiles``: variables calibrated as decreasing sets (full membership at
+        the low percentile). Anchors tables say so by reversed anchors.
     unit : str, optional
         Column of case names (default: the index).
     negate_outcome : bool
@@ -125,17 +133,21 @@ def fsqca(
     incl_cut, pri_cut, n_cut
         Truth-table thresholds (R ``incl.cut``, ``pri.cut``, ``n.cut``; R's own defaults
         are 1, 0 and 1, fsQCA 3.0 users mostly set 0.8 / 0.7 / 1 as here).
-    dir_exp : mapping, optional
-        Directional expectations ``{condition: 1 | 0 | "-"}`` for the intermediate
-        solution; default ``"-"`` for every condition (fsQCA 3.0's "present or absent").
+    dir_exp : mapping or sequence, optional
+        Directional expectations for the intermediate solution, as :func:`solve` takes
+        them (``{condition: 1 | 0 | "-"}`` or ``["DEV", "~LIT*IND"]``); default ``"-"``
+        for every condition (fsQCA 3.0's "present or absent").
     adjust_crossover : bool
         Move memberships of exactly 0.5 to 0.501 (reported, never silent).
     legend : {"ragin-fiss", "seed"}
         Symbols of the configuration chart.
     """
     conditions = list(conditions)
-    if (anchors is None) == (percentiles is None):
-        raise DataError("give exactly one of anchors= (a table of anchors) and percentiles=")
+    if (anchors is not None) + (percentiles is not None) + bool(calibrated) != 1:
+        raise DataError("give exactly one of anchors= (a table of anchors), percentiles= and calibrated=True")
+    if decreasing and percentiles is None:
+        raise DataError("decreasing= goes with percentiles=; in an anchors table reverse the anchors of "
+                        "a decreasing set (full membership below full non-membership)")
     frame = data.set_index(unit) if unit else data
     if unit:
         check_columns(data, [unit])
@@ -151,14 +163,17 @@ def fsqca(
     check_columns(frame, variables)
     if anchors is not None:
         cal = calibrate_table(frame, _restrict(anchors, variables), adjust_crossover=adjust_crossover)
+    elif calibrated:
+        cal = as_calibrated(frame, variables, adjust_crossover=adjust_crossover)
     else:
-        cal = calibrate_percentiles(frame, variables, percentiles, adjust_crossover=adjust_crossover)
+        cal = calibrate_percentiles(frame, variables, percentiles, decreasing=decreasing,
+                                    adjust_crossover=adjust_crossover)
     memberships = cal.memberships
     y = memberships[name]
     nec = necessity(memberships[conditions], y)
     tt = truth_table(memberships[conditions], y, incl_cut=incl_cut, pri_cut=pri_cut, n_cut=n_cut,
                      negate_outcome=negate_outcome)
-    expectations = {c: "-" for c in conditions} | dict(dir_exp or {})
+    expectations = dir_exp if dir_exp is not None else {}  # unlisted conditions: "-"
     sol = solve(tt, dir_exp=expectations)
     chart = configuration_chart(sol, legend=legend, prefix="NH" if negate_outcome else "H")
     return QCAResult(cal, nec, tt, sol, chart)

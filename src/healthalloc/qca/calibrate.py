@@ -52,6 +52,7 @@ __all__ = [
     "calibrate",
     "calibrate_percentiles",
     "calibrate_table",
+    "calibrated",
 ]
 
 IDM = 0.95
@@ -228,6 +229,7 @@ def calibrate_percentiles(
     columns: str | Sequence[str],
     percentiles: Sequence[float] = PERCENTILES,
     *,
+    decreasing: Sequence[str] = (),
     method: str = "linear",
     unit: str | None = None,
     log_odds: float = LOG_ODDS,
@@ -243,9 +245,12 @@ def calibrate_percentiles(
         Variables to calibrate.
     percentiles : (float, float, float)
         Fractions in [0, 1] for the (full membership, crossover, full non-membership)
-        anchors: seed 000's 85/50/10 by default; :data:`SENSITIVITY_PERCENTILES` holds
-        its 80/50/15 and 90/50/5 checks. Reversed percentiles (e.g. 0.1, 0.5, 0.85)
-        calibrate decreasing sets.
+        anchors, highest first: seed 000's 85/50/10 by default; :data:`SENSITIVITY_PERCENTILES`
+        holds its 80/50/15 and 90/50/5 checks. Reversed percentiles (0.1, 0.5, 0.85) are
+        refused: a decreasing set is asked for by name.
+    decreasing : sequence of str
+        Variables calibrated as decreasing sets: full membership at the low percentile
+        (the 10th for 85/50/10), full non-membership at the high one.
     method : str
         :func:`numpy.quantile` method. The default ``"linear"`` is R's ``quantile``
         type 7 and Excel's ``PERCENTILE.INC``; ``"weibull"`` is type 6 (SPSS, Minitab).
@@ -266,16 +271,68 @@ def calibrate_percentiles(
     """
     names = [columns] if isinstance(columns, str) else list(columns)
     levels = _percentiles(percentiles)
+    unknown = [v for v in decreasing if v not in names]
+    if unknown:
+        raise DataError(f"decreasing names {listing([repr(v) for v in unknown])}, which "
+                        f"{'is' if len(unknown) == 1 else 'are'} not calibrated here ({listing(names)})")
     check_columns(df, names + ([unit] if unit else []))
     frame = df.set_index(unit) if unit else df
     rows = []
     for column in names:
         raw = _raw_values(frame[column], column)
-        full, cross, non = np.quantile(raw, levels, method=method)
+        full, cross, non = np.quantile(raw, levels[::-1] if column in decreasing else levels, method=method)
         rows.append((column, full, cross, non))
         _check_order(column, non, cross, full, _percentile_hint(levels, raw))
     table = pd.DataFrame(rows, columns=list(ANCHOR_COLUMNS))
     return _calibrate_all(frame, table, log_odds, adjust_crossover)
+
+
+def calibrated(
+    df: pd.DataFrame, columns: str | Sequence[str], *, unit: str | None = None, adjust_crossover: bool = False
+) -> Calibration:
+    """Columns that already hold set memberships (calibrated elsewhere, or crisp 0/1 sets).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per case.
+    columns : str or sequence of str
+        Variables to use as they are; every value must lie in [0, 1].
+    unit, adjust_crossover
+        As in :func:`calibrate_table`.
+
+    Returns
+    -------
+    Calibration
+        The memberships, and an anchors table with no rows.
+
+    Raises
+    ------
+    DataError
+        Non-numeric, missing or out-of-range values, naming the column and the cases.
+    """
+    names = [columns] if isinstance(columns, str) else list(columns)
+    check_columns(df, names + ([unit] if unit else []))
+    frame = df.set_index(unit) if unit else df
+    memberships, crossover = {}, []
+    for column in names:
+        m = _raw_values(frame[column], column)
+        bad = np.flatnonzero((m < 0) | (m > 1))
+        if bad.size:
+            cells = ", ".join(show(frame[column].iloc[p]) for p in bad[:5])
+            raise DataError(f"{column!r} is given as calibrated but holds values outside [0, 1] in "
+                            f"{_where(frame.index, bad)} ({cells}): calibrate it (anchors or percentiles)")
+        at = np.flatnonzero(m == 0.5)
+        if adjust_crossover:
+            m = np.where(m == 0.5, CROSSOVER_ADJUSTED, m)
+        memberships[column] = m
+        crossover += [(column, frame.index[p], 0.5, m[p]) for p in at]
+    return Calibration(
+        memberships=pd.DataFrame(memberships, index=frame.index),
+        anchors=pd.DataFrame(columns=list(ANCHOR_COLUMNS)),
+        crossover_cases=pd.DataFrame(crossover, columns=["variable", "case", "raw", "membership"]),
+        log_odds=float("nan"),
+    )
 
 
 def _calibrate_all(
@@ -426,12 +483,18 @@ def _anchor_table(anchors: pd.DataFrame | Mapping) -> pd.DataFrame:
 
 
 def _percentiles(percentiles: Sequence[float]) -> list[float]:
-    """Three distinct fractions in [0, 1]."""
+    """Three distinct fractions in [0, 1], highest first."""
     levels = [float(p) for p in percentiles]
     if len(levels) != 3 or len(set(levels)) != 3 or not all(0 <= p <= 1 for p in levels):
         raise DataError(
             "percentiles must be three distinct fractions in [0, 1] for (full membership, "
             f"crossover, full non-membership), e.g. (0.85, 0.5, 0.1); got {tuple(percentiles)}"
+        )
+    if not levels[0] > levels[1] > levels[2]:
+        raise DataError(
+            f"percentiles {', '.join(f'{p:g}' for p in levels)} are not in the order full membership > "
+            "crossover > full non-membership (e.g. 0.85, 0.5, 0.1); for a decreasing set name its "
+            "variables (decreasing=[...], --decreasing A,B) instead of reversing the percentiles"
         )
     return levels
 

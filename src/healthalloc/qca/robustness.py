@@ -3,7 +3,10 @@
 Re-runs the analysis over a grid of ``incl_cut`` × ``pri_cut`` × ``n_cut`` and of
 calibration variants (anchor tables or percentile triples), and reports each variant's
 solution fit and which terms persist across all of them (the robust core; Oana &
-Schneider 2021, *Sociological Methods & Research*).
+Schneider 2021, *Sociological Methods & Research*). A variant may tie several models (and
+the intermediate solution has one per pair of complex and parsimonious models), so a
+term is counted twice: in how many variants *some* tied model contains it, and in how
+many *every* tied model does. The robust core takes the strict count.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from itertools import product
 import pandas as pd
 
 from healthalloc.qca.analysis import _restrict
-from healthalloc.qca.calibrate import calibrate_percentiles, calibrate_table
+from healthalloc.qca.calibrate import calibrate_percentiles, calibrate_table, calibrated
 from healthalloc.qca.solutions import TYPES, solve
 from healthalloc.qca.truthtable import truth_table
 
@@ -34,7 +37,10 @@ class RobustnessResult:
         coverage`` for the chosen solution type (first model when several tie; ``models``
         says how many); a variant with no positive row has an empty expression.
     terms : pandas.DataFrame
-        ``term, variants, share``: in how many variants some model contains the term.
+        ``term``; ``in_some_model``: the variants in which at least one tied model
+        contains the term; ``in_every_model``: the variants in which every tied model
+        does (a variant without a model contains no term); ``share_some``,
+        ``share_every``: the same as shares of all variants.
     solution : str
         The solution type compared.
     """
@@ -45,16 +51,30 @@ class RobustnessResult:
 
     @property
     def robust_core(self) -> list[str]:
-        """Terms found in every variant."""
-        return self.terms.loc[self.terms["share"] == 1.0, "term"].tolist()
+        """Terms in every tied model of every variant."""
+        return self.terms.loc[self.terms["share_every"] == 1.0, "term"].tolist()
+
+    @property
+    def in_some_model_of_every_variant(self) -> list[str]:
+        """Terms that every variant has in at least one of its tied models."""
+        return self.terms.loc[self.terms["share_some"] == 1.0, "term"].tolist()
+
+    def reading(self) -> str:
+        """What the core counts, in one sentence."""
+        n = len(self.variants)
+        strict = ", ".join(self.robust_core) or "no term"
+        loose = [t for t in self.in_some_model_of_every_variant if t not in self.robust_core]
+        text = f"{strict} {'is' if len(self.robust_core) == 1 else 'are'} in every tied model of all {n} variants"
+        if loose:
+            text += f"; {', '.join(loose)} only in at least one tied model of each variant"
+        return text
 
     def to_frame(self) -> pd.DataFrame:
         return self.variants
 
     def summary(self) -> str:
-        core = ", ".join(self.robust_core) or "none"
         return (f"Robustness of the {self.solution} solution over {len(self.variants)} variants\n"
-                f"{self.variants.round(3).to_string(index=False)}\n\nrobust core: {core}")
+                f"{self.variants.round(3).to_string(index=False)}\n\nrobust core: {self.reading()}")
 
     def __str__(self) -> str:
         return self.summary()
@@ -64,14 +84,14 @@ def robustness(
     data: pd.DataFrame,
     outcome: str,
     conditions: Sequence[str],
-    calibrations: Mapping[str, pd.DataFrame | Mapping | Sequence[float]],
+    calibrations: Mapping[str, pd.DataFrame | Mapping | Sequence[float] | str],
     *,
     unit: str | None = None,
     incl_cuts: Sequence[float] = INCL_CUTS,
     pri_cuts: Sequence[float] = (0.7,),
     n_cuts: Sequence[int] = (1,),
     negate_outcome: bool = False,
-    dir_exp: Mapping[str, int | str] | None = None,
+    dir_exp: Mapping[str, int | str] | Sequence[str] | None = None,
     solution: str = "intermediate",
 ) -> RobustnessResult:
     """Solutions over a grid of thresholds and calibration variants.
@@ -85,7 +105,8 @@ def robustness(
     conditions : sequence of str
         Condition columns.
     calibrations : mapping
-        Label → an anchors table (or mapping) or a percentile triple, e.g.
+        Label → an anchors table (or mapping), a percentile triple or ``"calibrated"``
+        (the data already hold memberships), e.g.
         ``{"85/50/10": (0.85, 0.5, 0.1), "80/50/15": (0.8, 0.5, 0.15)}``.
     unit : str, optional
         Column of case names.
@@ -93,8 +114,9 @@ def robustness(
         Threshold grid.
     negate_outcome : bool
         Analyse ~Y.
-    dir_exp : mapping, optional
-        Directional expectations (default ``"-"`` for every condition).
+    dir_exp : mapping or sequence, optional
+        Directional expectations as :func:`~healthalloc.qca.solutions.solve` takes them
+        (default ``"-"`` for every condition).
     solution : {"complex", "parsimonious", "intermediate"}
         Which solution type to compare.
     """
@@ -103,10 +125,12 @@ def robustness(
     conditions = list(conditions)
     variables = conditions + [outcome]
     frame = data.set_index(unit) if unit else data
-    expectations = {c: "-" for c in conditions} | dict(dir_exp or {})
-    rows, seen = [], []
+    expectations = dir_exp if dir_exp is not None else {}  # unlisted conditions: "-"
+    rows, some, every = [], [], []
     for label, how in calibrations.items():
-        if isinstance(how, pd.DataFrame | Mapping):
+        if isinstance(how, str) and how == "calibrated":
+            memberships = calibrated(frame, variables).memberships
+        elif isinstance(how, pd.DataFrame | Mapping):
             memberships = calibrate_table(frame, _restrict(how, variables)).memberships
         else:
             memberships = calibrate_percentiles(frame, variables, how).memberships
@@ -119,8 +143,15 @@ def robustness(
                          "models": len(models), "expression": first.expression if first else "",
                          "consistency": first.consistency if first else float("nan"),
                          "coverage": first.coverage if first else float("nan")})
-            seen.append({t.expression for m in models for t in m.terms})
-    counts = pd.Series([t for s in seen for t in s], dtype=object).value_counts()
-    terms = pd.DataFrame({"term": counts.index, "variants": counts.to_numpy(),
-                          "share": counts.to_numpy() / len(seen)})
+            in_model = [{t.expression for t in m.terms} for m in models]
+            some.append(set().union(*in_model))
+            every.append(set.intersection(*in_model) if in_model else set())
+    count_some = pd.Series([t for s in some for t in s], dtype=object).value_counts()
+    count_every = pd.Series([t for s in every for t in s], dtype=object).value_counts()
+    count_every = count_every.reindex(count_some.index, fill_value=0)
+    terms = pd.DataFrame({"term": count_some.index, "in_some_model": count_some.to_numpy(),
+                          "in_every_model": count_every.to_numpy(),
+                          "share_some": count_some.to_numpy() / len(some),
+                          "share_every": count_every.to_numpy() / len(some)})
+    terms = terms.sort_values(["in_every_model", "in_some_model"], ascending=False, kind="stable")
     return RobustnessResult(pd.DataFrame(rows), terms.reset_index(drop=True), solution)

@@ -30,7 +30,7 @@ OUTPUTS = Param("outputs", role="outputs", many=True)
 CONDITIONS = Param("conditions", role="conditions", many=True)
 OUTCOME = Param("outcome", role="outcome")
 ANCHORS = Param("anchors", None, kind=(str, dict))
-DIR_EXP = Param("dir_exp", None, kind=dict)
+DIR_EXP = Param("dir_exp", None, kind=(dict, list))
 
 
 def _eff_reading(eff: pd.Series, period: str | None) -> str:
@@ -201,6 +201,7 @@ def _bootstrap(ctx: Context) -> Section:
 
 @register("qca", title="Fuzzy-set QCA",
           params=Params(UNIT, CONDITIONS, OUTCOME, ANCHORS, Param("percentiles", None, kind=list),
+                        Param("calibrated", False), Param("decreasing", None, kind=list),
                         Param("negate_outcome", False), Param("incl_cut", 0.8, low=0, high=1),
                         Param("pri_cut", 0.7, low=0, high=1), Param("n_cut", 1, low=1), DIR_EXP,
                         Param("adjust_crossover", False), Param("legend", "ragin-fiss", choices=("ragin-fiss", "seed"))))
@@ -208,15 +209,18 @@ def _qca(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
     anchors = _anchors(o["anchors"], ctx.study_dir)
     res = fsqca(ctx.data, r["outcome"], r["conditions"], unit=r["unit"], anchors=anchors,
-                percentiles=o["percentiles"], negate_outcome=o["negate_outcome"],
+                percentiles=o["percentiles"], calibrated=o["calibrated"], decreasing=o["decreasing"] or (),
+                negate_outcome=o["negate_outcome"],
                 incl_cut=o["incl_cut"], pri_cut=o["pri_cut"], n_cut=o["n_cut"], dir_exp=o["dir_exp"],
                 adjust_crossover=o["adjust_crossover"], legend=o["legend"])
     outcome = res.truth_table.outcome
     models = res.solutions.intermediate
     first = models[0]
-    reading = (f"{len(first.terms)} configuration(s) lead to {outcome} (intermediate solution "
+    distinct = len({frozenset(t.expression for t in m.terms) for m in models})
+    reading = (f"{len(first.terms)} configuration(s) lead to {outcome} (intermediate model {first.label}: "
                f"consistency {first.consistency:.3f}, coverage {first.coverage:.3f}"
-               + (f"; {len(models)} tied models" if len(models) > 1 else "") + ").")
+               + (f"; {len(models)} intermediate models over the pairs of complex and parsimonious models, "
+                  f"{distinct} distinct" if len(models) > 1 else "") + ").")
     sec = Section(ctx.name, f"Fuzzy-set QCA of {outcome}", reading)
     tables = {"necessity": res.necessity.to_frame(), "truth_table": res.truth_table.to_frame().reset_index(),
               "solutions": res.to_frame(), "chart": res.chart.to_frame().reset_index(),
@@ -226,10 +230,11 @@ def _qca(ctx: Context) -> Section:
         "necessity": "Necessity of each condition and negation (0.9 threshold).",
         "truth_table": f"Truth table (incl.cut {o['incl_cut']}, PRI cut {o['pri_cut']}, n.cut {o['n_cut']}).",
         "solutions": "Complex, parsimonious and intermediate models with each term's fit.",
-        "chart": "Configuration chart: " + " ".join(res.chart.legend_lines()),
-        "calibrated": "Calibrated set memberships.", "anchors": "Calibration anchors used."})
+        "chart": f"Configuration chart: {res.chart.note} " + " ".join(res.chart.legend_lines()),
+        "calibrated": "Set memberships." if o["calibrated"] else "Calibrated set memberships.",
+        "anchors": "Calibration anchors used."})
     sec.figures["chart"] = res.chart.plot()
-    sec.captions["chart_figure"] = "Configuration chart (core and peripheral conditions)."
+    sec.captions["chart_figure"] = f"Configuration chart (core and peripheral conditions): {res.chart.note}"
     return sec
 
 
@@ -249,15 +254,15 @@ def _qca_robustness(ctx: Context) -> Section:
                      incl_cuts=o["incl_cuts"], pri_cuts=o["pri_cuts"], n_cuts=o["n_cuts"],
                      negate_outcome=o["negate_outcome"], dir_exp=o["dir_exp"], solution=o["solution"])
     v = res.variants
-    core = ", ".join(res.robust_core) or "no term"
-    reading = (f"Across {len(v)} variants the {o['solution']} solution's consistency ranges "
+    reading = (f"Across {len(v)} variants the {o['solution']} solution's consistency (first tied model) ranges "
                f"{v['consistency'].min():.3f}–{v['consistency'].max():.3f} and coverage "
-               f"{v['coverage'].min():.3f}–{v['coverage'].max():.3f}; {core} appear(s) in every variant.")
+               f"{v['coverage'].min():.3f}–{v['coverage'].max():.3f}; {res.reading()}.")
     sec = Section(ctx.name, "Robustness of the fsQCA solutions", reading)
     sec.tables["variants"] = v
     sec.captions["variants"] = "Solution per threshold and calibration variant (first of tied models)."
     sec.tables["terms"] = res.terms
-    sec.captions["terms"] = "How many variants contain each term (share 1: the robust core)."
+    sec.captions["terms"] = ("Per term, the variants in which at least one tied model contains it (in_some_model) "
+                             "and those in which every tied model does (in_every_model); share_every 1: the robust core.")
     return sec
 
 
