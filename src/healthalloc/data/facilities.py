@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from healthalloc.access.distance import great_circle
+from healthalloc.data.geo import great_circle
 
 __all__ = ["SEED", "synthetic_facilities"]
 

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from healthalloc.data import DataError
 from healthalloc.data._messages import did_you_mean, listing, show
-from healthalloc.spatial.weights import EARTH_RADIUS_KM
+from healthalloc.data.geo import great_circle
 
 __all__ = ["BINARIZE_RULES", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
            "network_from_records", "read_network", "same_category"]
@@ -345,10 +345,7 @@ def geo_proximity(coords: pd.DataFrame, *, metric: str = "euclidean") -> np.ndar
     if metric == "euclidean":
         d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
     elif metric == "great_circle":
-        lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
-        s = (np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
-             + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2)
-        d = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(s, 0, 1)))
+        d = great_circle(xy[:, None, 0], xy[:, None, 1], xy[None, :, 0], xy[None, :, 1])
     else:
         raise ValueError(f"metric must be 'euclidean' or 'great_circle', got {metric!r}")
     np.fill_diagonal(d, np.inf)

@@ -57,7 +57,7 @@ def synthetic_mobility(seed: int = SEED, n_records: int = 10000) -> tuple[pd.Dat
         ``person, origin, destination`` (adcodes), one row per migrant.
     """
     from healthalloc.data.datasets import load_prefecture_geography
-    from healthalloc.spatial.weights import EARTH_RADIUS_KM
+    from healthalloc.data.geo import great_circle
 
     rng = np.random.default_rng(seed)
     geo = load_prefecture_geography()
@@ -78,10 +78,7 @@ def synthetic_mobility(seed: int = SEED, n_records: int = 10000) -> tuple[pd.Dat
         "UR": np.clip(52 + 12 * np.log(size) + rng.normal(0, 7, n), 20, 98).round(1),
         "EDU": (6 * size ** 0.8 * rng.lognormal(0, 0.2, n)).round(2),
     })
-    phi, lam = np.radians(lat), np.radians(lon)
-    s = (np.sin((phi[:, None] - phi[None]) / 2) ** 2
-         + np.cos(phi[:, None]) * np.cos(phi[None]) * np.sin((lam[:, None] - lam[None]) / 2) ** 2)
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(s))
+    km = great_circle(lon[:, None], lat[:, None], lon[None], lat[None])
     dialect = cities["dialect"].to_numpy()
     utility = (0.02 * cities["HTH"].to_numpy()[None] + 0.5 * np.log(cities["GDP"].to_numpy())[None]
                - 0.02 * cities["ENV"].to_numpy()[None] + 0.8 * (dialect[:, None] == dialect[None])

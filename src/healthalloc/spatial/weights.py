@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from healthalloc.data.geo import EARTH_RADIUS_KM
 from healthalloc.data import DataError, check_columns, check_panel, numeric_matrix
 from healthalloc.data._messages import listing
 from healthalloc.data.panel import unit_labels
@@ -53,8 +54,6 @@ __all__ = [
     "unit_coordinates",
 ]
 
-#: Mean Earth radius (IUGG), km: great-circle distances are on this sphere.
-EARTH_RADIUS_KM = 6371.0088
 #: What to do with units that have no neighbour.
 ISLANDS = ("error", "drop", "nearest")
 #: Default weights transformation: row-standardized.
