@@ -52,6 +52,7 @@ from tqdm import tqdm
 
 from healthalloc.data import DataError
 from healthalloc.data.output import write_file
+from healthalloc.engine import get_executor
 from healthalloc.mobility.ergm.formula import parse_formula
 from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads, make_term
@@ -520,12 +521,12 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
         if not np.isfinite(estimates).all():
             raise DataError("the MPLE has infinite coefficients; MCMC-MLE needs finite ones: drop those terms")
         show = sys.stderr.isatty() if progress is None else progress
-        with tqdm(total=control.max_iter + control.bridges, desc="MCMC-MLE", unit="step", disable=not show) as bar:
-            estimates, cov, mc, steps, converged, sample, seq = _mcmle(model, st, estimates, control, seed, engine,
-                                                                       bar)
+        with tqdm(total=control.max_iter + control.bridges, desc="MCMC-MLE", unit="step", disable=not show) as bar, \
+                get_executor(engine) as ex:  # one pool or cluster for every sample
+            estimates, cov, mc, steps, converged, sample, seq = _mcmle(model, st, estimates, control, seed, ex, bar)
             bar.total = steps + control.bridges
             bar.refresh()
-            loglik = _path_loglik(model, st, estimates, control, seq, engine, bar) if control.bridges else np.nan
+            loglik = _path_loglik(model, st, estimates, control, seq, ex, bar) if control.bridges else np.nan
         se = np.sqrt(np.clip(np.diag(cov), 0, None) + mc ** 2)
         mcmc_se = pd.Series(mc, index=pd.Index(model.coef_names, name="term"))
         method = "MCMLE"
