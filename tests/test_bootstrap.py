@@ -120,7 +120,8 @@ def test_progress_bar_only_when_asked(capsys):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"n_boot": 0}, "n_boot"), ({"n_boot": 2.5}, "n_boot"), ({"n_boot": True}, "n_boot"),
+    ({"n_boot": 0}, "n_boot"), ({"n_boot": -5}, "n_boot"), ({"n_boot": 2.5}, "n_boot"),
+    ({"n_boot": True}, "n_boot"),
     ({"alpha": 0.0}, "alpha"), ({"alpha": 1.0}, "alpha"), ({"alpha": -0.1}, "alpha"),
     ({"rts": "drs"}, "rts"), ({"orientation": "graph"}, "orientation"),
 ])

@@ -92,3 +92,19 @@ def test_dea_bootstrap_columns(hospitals_csv, tmp_path):
     again = tmp_path / "again.csv"
     assert main([*args[:-1], str(again)]) == 0
     pd.testing.assert_frame_equal(table, pd.read_csv(again))
+
+
+@pytest.mark.parametrize("n", ["0", "-5", "many"])
+def test_dea_bootstrap_needs_a_replication(hospitals_csv, n, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["dea", str(hospitals_csv), *HOSP, "--bootstrap", n])
+    assert stop.value.code == 2
+    assert "--bootstrap: expected a whole number ≥ 1" in capsys.readouterr().err
+
+
+def test_dea_progress_bar_on_a_terminal_unless_quiet(hospitals_csv, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["dea", str(hospitals_csv), *HOSP, "--quiet"]) == 0
+    assert "DEA" not in capsys.readouterr().err
+    assert main(["dea", str(hospitals_csv), *HOSP]) == 0
+    assert "DEA: 100%" in capsys.readouterr().err

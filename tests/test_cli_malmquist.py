@@ -92,3 +92,11 @@ def test_console_script(panel, tmp_path):
     helptext = subprocess.run([str(exe), "malmquist", "--help"], capture_output=True, text=True,
                               check=True).stdout
     assert "example:" in helptext and "tfpch" in helptext
+
+
+def test_malmquist_progress_bar_on_a_terminal_unless_quiet(panel, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(_args(panel, "--quiet")) == 0
+    assert "Malmquist" not in capsys.readouterr().err
+    assert main(_args(panel)) == 0
+    assert "Malmquist: 100%" in capsys.readouterr().err

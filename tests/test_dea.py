@@ -332,6 +332,29 @@ def test_targets_are_efficient(data, rts, orientation):
 
 # --- errors ---------------------------------------------------------------------------------
 
+def test_small_data_warnings_name_the_numbers():
+    X, Y = _random(n=10, seed=7)
+    df, xs, ys = frame(X, Y)
+    with pytest.warns(UserWarning, match=r"DEA with 10 units for 2 inputs and 2 outputs: "
+                                         r"fewer than the rule of thumb .* = 12"):
+        dea(df, xs, ys, unit="unit")
+    with pytest.warns(UserWarning, match="DEA with a single unit in period 1"):
+        dea(df.assign(t=[0] * 9 + [1]), xs, ys, unit="unit", by="t")
+    many, xs, ys = frame(*_random(n=30, seed=7))
+    with pytest.warns(UserWarning, match="output 'y2' is zero for every unit"):
+        dea(many.assign(y2=0.0), xs, ys, unit="unit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dea(many, xs, ys, unit="unit")
+
+
+def test_progress_bar_only_when_asked(capsys):
+    dea(FLS, ["x1", "x2"], ["y"], unit="dmu")
+    assert capsys.readouterr().err == ""
+    dea(FLS, ["x1", "x2"], ["y"], unit="dmu", progress=True)
+    assert "DEA: 100%" in capsys.readouterr().err
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="rts must be one of"):
         fls(rts="variable")

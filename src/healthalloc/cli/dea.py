@@ -28,6 +28,17 @@ redundancy_* / shortfall_* (shares of the observed value), peers and peer_weight
 """
 
 
+def replications(text: str) -> int:
+    """``--bootstrap N``: a whole number of replications, at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return n
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "dea",
@@ -48,24 +59,26 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="shrink inputs or expand outputs (default: input)")
     p.add_argument("--model", choices=("radial", "super", "sbm"), default="radial",
                    help="radial (Farrell), super (Andersen–Petersen) or sbm (Tone 2001)")
-    p.add_argument("--bootstrap", type=int, metavar="N",
-                   help="Simar–Wilson bootstrap with N replications (radial model)")
+    p.add_argument("--bootstrap", type=replications, metavar="N",
+                   help="Simar–Wilson bootstrap with N ≥ 1 replications (radial model)")
     p.add_argument("--seed", type=int, help="random seed for --bootstrap")
     p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     data = load(args)
-    kwargs = dict(unit=args.unit, rts=args.rts, orientation=args.orientation)
-    if args.bootstrap and (args.by or args.model != "radial"):
+    kwargs = dict(unit=args.unit, rts=args.rts, orientation=args.orientation,
+                  progress=False if args.quiet else None)
+    if args.bootstrap is not None and (args.by or args.model != "radial"):
         raise ValueError("--bootstrap works with the radial model and without --by")
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
         result = dea(data, args.inputs, args.outputs, by=args.by, model=args.model, engine=ex,
                      **kwargs)
         table = result.to_frame()
-        if args.bootstrap:
+        if args.bootstrap is not None:
             boot = dea_bootstrap(data, args.inputs, args.outputs, n_boot=args.bootstrap,
                                  seed=args.seed, engine=ex, **kwargs).to_frame()
             cols = ["bias", "bias_corrected", "ci_low", "ci_high"]

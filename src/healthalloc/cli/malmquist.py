@@ -49,13 +49,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="distance functions shrink inputs or expand outputs (default: input; "
                    "DEAP's examples use output); only pech and sech depend on it")
     p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     result = malmquist(load(args), args.inputs, args.outputs, unit=args.unit,
-                       period=args.period, orientation=args.orientation, engine=args.engine,
+                       period=args.period, orientation=args.orientation,
+                       progress=False if args.quiet else None, engine=args.engine,
                        scheduler=args.scheduler, workers=args.workers)
     write_table(result.to_frame(), args.output)
     print(f"\nmeans (geometric, {args.orientation} orientation):")

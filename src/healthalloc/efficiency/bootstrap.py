@@ -170,7 +170,7 @@ def dea_bootstrap(
     show = sys.stderr.isatty() if progress is None else progress
     with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
         est = dea(data, inputs, outputs, unit=unit, rts=rts, orientation=orientation,
-                  slacks=False, engine=ex)
+                  slacks=False, progress=show, engine=ex)
         X = est.data[list(inputs)].to_numpy(float)
         Y = est.data[list(outputs)].to_numpy(float)
         dist = 1.0 / est.efficiency.to_numpy()

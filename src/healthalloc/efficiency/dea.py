@@ -7,12 +7,14 @@ Andersen & Petersen (1993) (super-efficiency); Tone (2001) (SBM); Coelli (1996),
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from healthalloc.data._messages import named
 from healthalloc.data.validate import DataError, check_dea_data
@@ -139,6 +141,7 @@ def dea(
     orientation: str = "input",
     model: str = "radial",
     slacks: bool = True,
+    progress: bool | None = None,
     engine: str | Executor = "serial",
     scheduler: str | None = None,
     workers: int | None = None,
@@ -168,6 +171,9 @@ def dea(
     slacks : bool
         Compute two-phase slacks, targets and peers (radial model). ``False`` gives only
         scores, peers from the radial phase, and zero slacks.
+    progress : bool, optional
+        Show a progress bar over the chunks of ``UNITS_PER_TASK`` units; by default only
+        when stderr is a terminal.
     engine : {"serial", "processes", "dask"} or Executor
         Where the LPs run (:mod:`healthalloc.engine`): each period's units are split
         into chunks of ``UNITS_PER_TASK`` evaluated against the period's full frontier.
@@ -191,6 +197,8 @@ def dea(
     check_dea_data(data, inputs, outputs, unit=unit, by=by)
     frame = data.set_axis(_unit_index(data, unit, by))
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
+    for f in groups:
+        _warn_small(f, inputs, outputs, None if by is None else f.index[0][1])
     with_scale = rts == "vrs" and model == "radial"
     periods = [_period(f[inputs].to_numpy(float), f[outputs].to_numpy(float), rts,
                        orientation, model, with_scale) + (_labels(f.index),) for f in groups]
@@ -199,8 +207,10 @@ def dea(
     tasks = [(g, lo, hi) for g, b in enumerate(bounds) for lo, hi in b]
     solve = partial(_solve_chunk, periods=periods, rts=rts, orientation=orientation,
                     model=model, slacks=slacks, with_scale=with_scale)
-    with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
-        chunks = iter(ex.map(solve, tasks))
+    show = sys.stderr.isatty() if progress is None else progress
+    with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
+          tqdm(total=len(frame), desc="DEA", unit="unit", disable=not show) as bar):
+        chunks = iter(ex.map(solve, tasks, done=lambda i: bar.update(tasks[i][2] - tasks[i][1])))
     parts = [_tables(f, X, Y, inputs, outputs, orientation, model, [next(chunks) for _ in b])
              for f, (X, Y, *_), b in zip(groups, periods, bounds)]
     eff, phi, sl, tg, peers, scale = ([p[i] for p in parts] for i in range(6))
@@ -240,6 +250,31 @@ def _unit_index(data: pd.DataFrame, unit: str | None, by: str | None) -> pd.Inde
     if by is None:
         return labels
     return pd.MultiIndex.from_arrays([labels, data[by]], names=["unit", by])
+
+
+def _warn_small(frame: pd.DataFrame, inputs: list[str], outputs: list[str], period) -> None:
+    """Warn (one line each) when one period's data cannot discriminate much: a single
+    unit, an output that is zero for every unit, fewer units than the rule of thumb
+    n ≥ max(m·s, 3(m + s)) of Cooper, Seiford & Tone."""
+    where = "" if period is None else f" in period {period}"
+    n, m, s = len(frame), len(inputs), len(outputs)
+    need = max(m * s, 3 * (m + s))
+    if n == 1:
+        warnings.warn(f"DEA with a single unit{where}: it is efficient by construction",
+                      UserWarning, stacklevel=3)
+    elif n < need:
+        warnings.warn(f"DEA with {n} units{where} for {_count(m, 'input')} and "
+                      f"{_count(s, 'output')}: fewer than the rule of thumb "
+                      f"n ≥ max(m·s, 3(m + s)) = {need}; many units will look efficient",
+                      UserWarning, stacklevel=3)
+    for v in outputs:
+        if not (frame[v] > 0).any():
+            warnings.warn(f"output {v!r} is zero for every unit{where}: it does not shape "
+                          "the frontier", UserWarning, stacklevel=3)
+
+
+def _count(k: int, noun: str) -> str:
+    return f"{k} {noun}{'s' if k != 1 else ''}"
 
 
 def _labels(index: pd.Index) -> list:

@@ -20,11 +20,13 @@ DEAP 2.1, CEPA Working Paper 96/08.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from healthalloc.data._messages import named
 from healthalloc.data.validate import check_columns, check_dea_data
@@ -155,6 +157,7 @@ def malmquist(
     unit: str,
     period: str,
     orientation: str = "input",
+    progress: bool | None = None,
     engine: str | Executor = "serial",
     scheduler: str | None = None,
     workers: int | None = None,
@@ -174,6 +177,9 @@ def malmquist(
     orientation : {"input", "output"}
         Orientation of the distance functions. Under CRS both give the same effch,
         techch and tfpch; pech and sech differ.
+    progress : bool, optional
+        Show a progress bar over the frontiers solved; by default only when stderr is a
+        terminal.
     engine : {"serial", "processes", "dask"} or Executor
         Where the 2T envelopment families (CRS and VRS per frontier period) run, one
         task each (:mod:`healthalloc.engine`); results are identical on every engine.
@@ -209,8 +215,10 @@ def malmquist(
     X = cube[inputs].to_numpy(float).reshape(T, n, len(inputs))
     Y = cube[outputs].to_numpy(float).reshape(T, n, len(outputs))
     _check_produced(Y, periods, outputs)
-    with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
-        prev, own, nxt, vrs = _distances(X, Y, orientation, ex)
+    show = sys.stderr.isatty() if progress is None else progress
+    with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
+          tqdm(total=2 * T, desc="Malmquist", unit="frontier", disable=not show) as bar):
+        prev, own, nxt, vrs = _distances(X, Y, orientation, ex, done=lambda i: bar.update())
     effch = own[1:] / own[:-1]
     techch = np.sqrt(prev[1:] / own[1:] * own[:-1] / nxt[:-1])
     pech = vrs[1:] / vrs[:-1]
@@ -259,15 +267,16 @@ def _check_produced(Y: np.ndarray, periods: pd.Index, outputs: list[str]) -> Non
                          "both periods of each transition: " + "; ".join(problems))
 
 
-def _distances(X: np.ndarray, Y: np.ndarray, orientation: str, ex: Executor):
+def _distances(X: np.ndarray, Y: np.ndarray, orientation: str, ex: Executor, done=None):
     """DEAP's distance table as (T, n) arrays: CRS TE against the previous, own and next
     period's frontier, and VRS TE against the own frontier.
 
-    One CRS task per frontier period evaluates the adjacent periods' data together.
+    One CRS task per frontier period evaluates the adjacent periods' data together;
+    ``done(i)`` is called as task i finishes.
     """
     T, n = X.shape[:2]
     tasks = [(t, rts) for rts in ("crs", "vrs") for t in range(T)]
-    te = ex.map(partial(_frontier_te, X=X, Y=Y, orientation=orientation), tasks)
+    te = ex.map(partial(_frontier_te, X=X, Y=Y, orientation=orientation), tasks, done=done)
     crs = np.full((T, 3, n), np.nan)  # [data period, frontier period − data period + 1]
     for t in range(T):
         lo, hi = _window(t, T, "crs")
