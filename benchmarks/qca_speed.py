@@ -2,9 +2,10 @@
 
 Data: the two files R ``QCA`` 3.23 was timed on (``timing_qca_data_k10_n200.csv``,
 ``_k14_n200.csv``: 200 cases, conditions ``C1…Ck`` ~ Beta(0.4, 0.4), outcome
-``Y = max(min(C1, C2), min(C3, C4))``) and the same rule drawn here with k = 20 (and
-k = 16 unless ``--quick``). Settings: ``incl_cut = 0.8``, ``pri_cut = 0.5``,
-directional expectations "present" for every condition.
+``Y = max(min(C1, C2), min(C3, C4))``) and the same rule drawn here, seeded, with k = 20
+(and k = 16 unless ``--quick``). Settings: ``incl_cut = 0.8``, ``pri_cut = 0.5``,
+directional expectations "present" for every condition. Target: ``solve`` (all three
+solutions) under 0.5 s on the two R files.
 
 Methods, side by side in the same run:
 
@@ -51,6 +52,8 @@ GENERATED_K = (16, 20)
 QUICK_GENERATED_K = (20,)
 N_CASES = 200
 INCL_CUT, PRI_CUT = 0.8, 0.5
+#: Seconds ``solve`` may take on each R timing file.
+TARGET_S = 0.5
 REPEATS = 5
 #: R QCA 3.23 seconds from SOURCES.md (None: did not finish in 200 s).
 R_QCA = {
@@ -199,10 +202,14 @@ def run(opts, log=print) -> dict:
                                 models=json.dumps(ours[step]) if step in KINDS else ""))
                 log(f"    healthalloc {step:<14} {seconds:8.3f} s")
             pars = ours["parsimonious"]
-            if name in R_QCA:
+            found = f"{'= C1*C2 + C3*C4 only' if pars == [['C1*C2', 'C3*C4']] else f'= {pars}'}"
+            if name not in R_QCA:
+                checks.append(f"{name}: healthalloc all three solutions in {total:.2f} s (R QCA derives "
+                              f"no intermediate solution beyond 19 conditions); parsimonious {found}")
+            else:
                 checks.append(f"{name}: healthalloc all three solutions in {total:.2f} s "
-                              f"(target < 1 s): {'MET' if total < 1 else 'NOT MET'}; parsimonious "
-                              f"{'= C1*C2 + C3*C4 only' if pars == [['C1*C2', 'C3*C4']] else f'= {pars}'}")
+                              f"(target < {TARGET_S:g} s): {'MET' if total < TARGET_S else 'NOT MET'}; "
+                              f"parsimonious {found}")
                 for step, seconds in R_QCA[name].items():
                     rows.append(Row(name, k, f"R QCA {step}", f"R QCA 3.23 {step} (SOURCES.md)", "3.23",
                                     mode="reference, not re-measured",
