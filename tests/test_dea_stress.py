@@ -2,7 +2,7 @@
 scale and both orientations, checked unit by unit against a plain linprog LP.
 
 Each configuration evaluates a block of units (a random sample, plus the units with the
-best output and the smallest input, where VRS frontiers turn vertical) against the
+best output and the smallest input, where VRS frontiers can turn vertical) against the
 technology of all n units, with slacks; a random ~20 of them are compared with the
 envelopment LP solved on its own. Not timed; about a minute in all on two cores.
 """
@@ -47,9 +47,16 @@ def plain_lp(X, Y, o, rts, orientation):
 
 @pytest.fixture(scope="module", params=[20_000, 50_000])
 def data(request):
+    """Uniform random data, with two near ties that make the frontier almost vertical
+    (the next-best unit 3·10⁻⁸ short of the best output with small inputs, and 3·10⁻⁸
+    above the smallest input with large outputs), as large samples produce by chance."""
     n = request.param
     rng = np.random.default_rng(n)
     X, Y = rng.random((n, 2)), rng.random((n, 2))
+    top, near = np.argsort(Y[:, 0])[[-1, -2]]
+    Y[near, 0], X[near] = Y[top, 0] - 3e-8, [0.05, 0.05]
+    low, near = np.argsort(X[:, 1])[[0, 1]]
+    X[near, 1], Y[near] = X[low, 1] + 3e-8, [0.99, 0.99]
     extremes = np.r_[Y.argmax(axis=0), X.argmin(axis=0)]
     evaluated = np.unique(np.r_[rng.choice(n, EVALUATED, replace=False), extremes])
     checked = np.unique(np.r_[rng.choice(evaluated, CHECKED - len(extremes), replace=False),
