@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from healthalloc.qca.minimize import (
     covers,
+    cubes_order,
     expand,
     minimum_covers,
+    order_matters,
     primes_avoiding,
     primes_of_union,
     quine_mccluskey,
@@ -258,6 +260,40 @@ def test_quine_mccluskey_finds_rs_primes_in_rs_order(problem):
     assert list(zip(mask.tolist(), value.tolist())) == r_qmc(rows, k)
     assert as_set(mask, value) == oracle_primes_of_union(set(rows), k)
     assert quine_mccluskey(np.array(rows, dtype=np.int64), k, limit=len(rows) - 1) is None
+
+
+def r_ccubes(on: list[int], off: list[int], k: int) -> list[tuple[int, int]]:
+    """R QCA's CCubes search on lists: k literals at a time, conditions as combinations in
+    lexicographic order, patterns of the on rows in order of first appearance; a pattern
+    found in no off row and containing no implicant found before is a prime implicant."""
+    found = []
+    for size in range(1, k + 1):
+        for combo in itertools.combinations(range(k), size):
+            mask = sum(1 << (k - 1 - j) for j in combo)
+            for value in dict.fromkeys(r & mask for r in on):
+                if all(r & mask != value for r in off) and not any(
+                        m & mask == m and value & m == v for m, v in found):
+                    found.append((mask, value))
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems)
+def test_cubes_order_is_rs_ccubes_order(problem):
+    k, observed, positive = problem
+    on = [r for r in observed if positive[r]]
+    off = [r for r in observed if not positive[r]]
+    if not on or not off:
+        return
+    mask, value = primes_avoiding(np.array(on, dtype=np.int64), np.array(off, dtype=np.int64), k)
+    order = cubes_order(mask, value, np.array(on, dtype=np.int64), k)
+    assert list(zip(mask[order].tolist(), value[order].tolist())) == r_ccubes(on, off, k)
+
+
+def test_order_matters_only_with_a_shared_condition_of_both_values():
+    assert order_matters(np.array([0b11, 0b10]), np.array([0b10, 0b00]))  # A*~B, ~A
+    assert not order_matters(np.array([0b11, 0b10]), np.array([0b10, 0b10]))  # A*~B, A
+    assert not order_matters(np.array([0b10, 0b01]), np.array([0b10, 0b00]))  # A, ~B
 
 
 def test_expand_lists_each_terms_rows():

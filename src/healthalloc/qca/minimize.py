@@ -39,8 +39,10 @@ __all__ = [
     "MAX_CONDITIONS",
     "bits",
     "covers",
+    "cubes_order",
     "expand",
     "minimum_covers",
+    "order_matters",
     "primes_avoiding",
     "primes_of_union",
     "quine_mccluskey",
@@ -264,6 +266,26 @@ def quine_mccluskey(rows: np.ndarray, k: int, limit: int = QMC_LIMIT) -> tuple[n
         mask, value = new_mask[keep], new_value[keep]
     return (np.concatenate([m for m, _ in reversed(levels)]),
             np.concatenate([v for _, v in reversed(levels)]))
+
+
+def cubes_order(mask: np.ndarray, value: np.ndarray, on: np.ndarray, k: int) -> np.ndarray:
+    """The order in which R ``QCA``'s CCubes finds the prime implicants of the ``on`` rows.
+
+    Fewer literals first; then the set of conditions, as combinations in lexicographic
+    order; then the first ``on`` row (in the given order) each implicant covers.
+    """
+    first = covers(mask, value, on).argmax(axis=1)
+    sets = [tuple(np.flatnonzero(b)) for b in bits(mask, k)]
+    return np.array(sorted(range(len(mask)), key=lambda i: (len(sets[i]), sets[i], first[i])), dtype=np.int64)
+
+
+def order_matters(mask: np.ndarray, value: np.ndarray) -> bool:
+    """Does :func:`r_order` depend on the order the terms come in? Only when every term
+    contains some condition, present in some and absent in others (R's leading-run quirk)."""
+    if len(mask) == 0:
+        return False
+    shared = np.bitwise_and.reduce(mask)
+    return bool(shared & np.bitwise_or.reduce(value) & ~np.bitwise_and.reduce(value))
 
 
 def expand(mask: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:

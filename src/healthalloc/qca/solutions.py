@@ -51,8 +51,10 @@ from healthalloc.qca import fit
 from healthalloc.qca.minimize import (
     QMC_LIMIT,
     covers,
+    cubes_order,
     expand,
     minimum_covers,
+    order_matters,
     primes_avoiding,
     primes_of_union,
     quine_mccluskey,
@@ -298,9 +300,14 @@ def solve(tt: TruthTable, *, dir_exp: Mapping[str, int | str] | Iterable[str] | 
 
 
 def _minimize(tt: TruthTable, include_remainders: bool) -> tuple[Model, ...]:
+    """Parsimonious or complex models, their primes in the order R finds them (CCubes,
+    Quine–McCluskey) where :func:`r_order` depends on it."""
     pos, neg, k = _rows(tt)
     if include_remainders:
         mask, value = primes_avoiding(pos, neg, k)
+        if order_matters(mask, value):
+            order = cubes_order(mask, value, pos, k)
+            mask, value = mask[order], value[order]
     else:
         mask, value = _primes(pos, np.zeros(0, np.int64), np.zeros(0, np.int64), k)
     return _models(tt, mask, value)
@@ -309,16 +316,13 @@ def _minimize(tt: TruthTable, include_remainders: bool) -> tuple[Model, ...]:
 def _primes(pos: np.ndarray, mask: np.ndarray, value: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Prime implicants of the positive rows plus the rows of the terms ``(mask, value)``.
 
-    Found by consensus. :func:`r_order` ties them in the order R's Quine–McCluskey lists
-    them only when every prime contains some condition, present in some and absent in
-    others; then, while the rows stay below :data:`~healthalloc.qca.minimize.QMC_LIMIT`,
+    Found by consensus. The order they come in matters to :func:`r_order` only when every
+    prime contains some condition, present in some and absent in others; then, while the rows stay below :data:`~healthalloc.qca.minimize.QMC_LIMIT`,
     they come from :func:`quine_mccluskey` on the positive rows then the added rows, each
     ascending, as R ``minimize`` feeds them.
     """
     found = primes_of_union(np.concatenate([np.full(len(pos), 2**k - 1), mask]), np.concatenate([pos, value]))
-    shared = np.bitwise_and.reduce(found[0])
-    mixed = shared & np.bitwise_or.reduce(found[1]) & ~np.bitwise_and.reduce(found[1])
-    if mixed and _listable(mask, k):
+    if order_matters(*found) and _listable(mask, k):
         in_r_order = quine_mccluskey(np.concatenate([pos, np.setdiff1d(expand(mask, value, k), pos)]), k)
         if in_r_order is not None:
             return in_r_order
