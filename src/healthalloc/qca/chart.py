@@ -273,10 +273,13 @@ def _which(models, model: int) -> str:
     text = f"Intermediate model {chosen.label}"
     if chosen.parsimonious is not None:
         text += f" (from complex model M{chosen.complex + 1} and parsimonious model M{chosen.parsimonious + 1})"
-    distinct = len({frozenset(t.expression for t in m.terms) for m in models})
+    first: dict[frozenset, int] = {}
+    for i, m in enumerate(models):
+        first.setdefault(frozenset(t.expression for t in m.terms), i)
     if len(models) > 1:
-        text += (f"; {len(models)} intermediate models over all pairs, {distinct} distinct: "
-                 f"configuration_chart(solutions, model=i) draws solutions.intermediate[i]")
+        shown = ", ".join(map(str, list(first.values())[:12])) + (", …" if len(first) > 12 else "")
+        text += (f"; {len(models)} intermediate models over all pairs, {len(first)} distinct (first at i = "
+                 f"{shown}): configuration_chart(solutions, model=i) draws solutions.intermediate[i]")
     return text + "."
 
 

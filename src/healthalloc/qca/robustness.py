@@ -64,7 +64,7 @@ class RobustnessResult:
         n = len(self.variants)
         strict = ", ".join(self.robust_core) or "no term"
         loose = [t for t in self.in_some_model_of_every_variant if t not in self.robust_core]
-        text = f"{strict} {'is' if len(self.robust_core) == 1 else 'are'} in every tied model of all {n} variants"
+        text = f"{strict} {'are' if len(self.robust_core) > 1 else 'is'} in every tied model of all {n} variants"
         if loose:
             text += f"; {', '.join(loose)} only in at least one tied model of each variant"
         return text
