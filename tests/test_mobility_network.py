@@ -69,3 +69,13 @@ def test_centrality_on_a_directed_star_and_path():
     assert table["pagerank"].idxmax() == "e"
     assert result.summary().set_index("measure").loc["in_degree", "top_node"] == "a"
     assert result.to_frame().columns[0] == "node"
+
+
+def test_ids_match_across_files_however_the_reader_typed_them():
+    from healthalloc.mobility import covariate_matrix
+
+    nodes = pd.DataFrame({"id": [1, 2, 10]})                      # "001", "002", "010" read as numbers
+    net = network_from_edges(pd.DataFrame({"from": ["001", "2.0"], "to": [2, "010"]}), nodes)
+    assert net.edges()[["from", "to"]].values.tolist() == [[1, 2], [2, 10]]
+    matrix = pd.DataFrame({"": ["010", "001", "002"], "001": [1.0, 0, 2], "002": [3.0, 4, 0], "010": [0.0, 5, 6]})
+    assert covariate_matrix(matrix, net.ids).tolist() == [[0, 4, 5], [2, 0, 6], [1, 3, 0]]

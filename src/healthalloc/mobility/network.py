@@ -28,6 +28,7 @@ first column are node ids, matched by id).
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from dataclasses import dataclass, field, replace
@@ -46,13 +47,18 @@ __all__ = ["BINARIZE_RULES", "Network", "covariate_matrix", "geo_proximity", "ne
 BINARIZE_RULES = ("any", "threshold", "top_k", "quantile")
 
 
+_WHOLE = re.compile(r"[+-]?\d+(\.0*)?")
+
+
 def _keys(values) -> list[str]:
-    """Ids as matching keys: ``1``, ``1.0`` and ``"1"`` are the same node."""
+    """Ids as matching keys: ``1``, ``1.0``, ``"1"`` and ``"001"`` are the same node (a CSV
+    reader turns ``001`` into 1 in one file and keeps it as text in a header row)."""
     out = []
     for v in values:
         if isinstance(v, (float, np.floating)) and float(v).is_integer():
             v = int(v)
-        out.append(str(v).strip())
+        text = str(v).strip()
+        out.append(str(int(text.split(".")[0])) if _WHOLE.fullmatch(text) else text)
     return out
 
 
