@@ -290,8 +290,10 @@ def assert_nested(s: Solutions) -> None:
     neg = {r - 1 for r in tt.negative}
     sets = {kind: [corners(m, conds) for m in getattr(s, kind)] for kind in ("complex", "parsimonious", "intermediate")}
     for kind, models in sets.items():
-        sizes = {len(m.terms) for m in getattr(s, kind)}
-        assert len(sizes) <= 1  # all tied models use the minimum number of terms
+        sizes: dict[str, set[int]] = {}
+        for m in getattr(s, kind):
+            sizes.setdefault(m.label.split()[0] if kind == "intermediate" else "", set()).add(len(m.terms))
+        assert all(len(n) == 1 for n in sizes.values())  # tied models (of one pair) have as many terms
         for cells, model in zip(models, getattr(s, kind)):
             assert pos <= cells and not cells & neg
             for v in (model.consistency, model.coverage, *(t.consistency for t in model.terms),
@@ -387,3 +389,25 @@ def test_random_problems_nest_and_agree_with_brute_force(problem):
         c.expression for c in without.complex for _ in without.parsimonious]
     labels = [m.label.split()[0] for m in s.intermediate]
     assert labels == sorted(labels, key=lambda x: tuple(map(int, x[1:].split("P"))))  # C1P1, C1P2, ..., C2P1
+
+
+larger = st.integers(5, 6).flatmap(lambda k: st.integers(8, 30).flatmap(lambda n: st.tuples(
+    arrays(float, (n, k), elements=st.sampled_from([0.05, 0.2, 0.4, 0.6, 0.8, 0.95])),
+    arrays(float, n, elements=st.sampled_from([0.05, 0.3, 0.7, 0.9])),
+    st.lists(st.sampled_from([0, 1, "-"]), min_size=k, max_size=k),
+)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(larger)
+def test_intermediate_models_lie_between_their_complex_and_parsimonious_models(problem):
+    values, y, expectations = problem
+    X = pd.DataFrame(values, columns=[f"C{j + 1}" for j in range(values.shape[1])])
+    tt = truth_table(X, pd.Series(y, name="Y"), incl_cut=0.75, pri_cut=0.5)
+    if not tt.positive:
+        return
+    s = solve(tt, dir_exp=dict(zip(X.columns, expectations)))
+    assert_nested(s)  # every CiPj model contains Ci (the positive rows) and lies inside Pj
+    assert len(s.intermediate) >= len(s.complex) * len(s.parsimonious)
+    if set(expectations) == {"-"}:
+        assert [m.expression for m in s.intermediate] == [c.expression for c in s.complex for _ in s.parsimonious]

@@ -5,7 +5,9 @@ then the configuration's raw coverage, unique coverage and consistency, and the
 solution's coverage and consistency (Ragin & Fiss 2008; Fiss 2011). A condition of a
 configuration is *core* when it also appears in a term of the parsimonious solution that
 the configuration implies, and *peripheral* when it appears in the intermediate term only;
-a blank cell is a "don't care" condition.
+a blank cell is a "don't care" condition. The parsimonious solution is the one the drawn
+intermediate model derives from (R's ``CiPj``); an intermediate term that lies inside no
+single parsimonious term (R's intermediate solutions allow it) has no core condition.
 
 Two legends are offered:
 
