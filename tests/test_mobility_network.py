@@ -79,3 +79,21 @@ def test_ids_match_across_files_however_the_reader_typed_them():
     assert net.edges()[["from", "to"]].values.tolist() == [[1, 2], [2, 10]]
     matrix = pd.DataFrame({"": ["010", "001", "002"], "001": [1.0, 0, 2], "002": [3.0, 4, 0], "010": [0.0, 5, 6]})
     assert covariate_matrix(matrix, net.ids).tolist() == [[0, 4, 5], [2, 0, 6], [1, 3, 0]]
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_block_brandes_betweenness_equals_networkx(directed):
+    import networkx as nx
+    import numpy as np
+    import scipy.sparse as sp
+
+    from healthalloc.mobility.centrality import betweenness
+
+    rng = np.random.default_rng(5)
+    A = rng.random((60, 60)) < 0.06
+    np.fill_diagonal(A, False)
+    A = A if directed else A | A.T
+    graph = nx.from_numpy_array(A.astype(int), create_using=nx.DiGraph if directed else nx.Graph)
+    expected = nx.betweenness_centrality(graph, normalized=False)
+    scale = 1 if directed else 2                                   # networkx halves undirected counts
+    np.testing.assert_allclose(betweenness(sp.csr_matrix(A)) / scale, [expected[i] for i in range(60)], atol=1e-9)

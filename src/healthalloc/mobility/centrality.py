@@ -17,7 +17,10 @@ column                     meaning
 =========================  ======================================================
 
 Undirected networks report ``degree`` and ``strength`` in the in/out columns alike.
-Betweenness and PageRank use :mod:`networkx` (Brandes 2001; Page et al. 1999).
+Betweenness is Brandes' (2001) algorithm run on blocks of sources at once with sparse
+matrix products (breadth-first levels forward, dependencies backward), equal to
+:func:`networkx.betweenness_centrality` and much faster on thousands of nodes; PageRank
+(Page et al. 1999) uses :mod:`networkx`.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ import pandas as pd
 
 from healthalloc.report.figures.base import styled
 
-__all__ = ["CentralityResult", "centrality"]
+__all__ = ["CentralityResult", "betweenness", "centrality"]
 
 DAMPING = 0.85
 """PageRank damping factor."""
+SOURCES_PER_BLOCK = 256
+"""Breadth-first searches run together by :func:`betweenness`."""
 
 
 @dataclass(frozen=True)
@@ -101,14 +106,14 @@ def centrality(net) -> CentralityResult:
     out_str = np.asarray(W.sum(axis=1)).ravel()
     total = float(W.sum()) / (1 if net.directed else 2)
     graph = nx.from_scipy_sparse_array(W, create_using=nx.DiGraph if net.directed else nx.Graph)
-    between = nx.betweenness_centrality(graph, normalized=True, weight=None)
+    between = betweenness(B) / ((n - 1) * (n - 2)) if n > 2 else np.zeros(n)
     rank = nx.pagerank(graph, alpha=DAMPING, weight="weight") if W.nnz else {i: 1 / n for i in range(n)}
     table = pd.DataFrame({
         "in_degree": in_deg, "out_degree": out_deg,
         "in_degree_std": in_deg / (n - 1) if n > 1 else np.nan,
         "in_strength": in_str, "out_strength": out_str,
         "in_strength_share": in_str / total if total else np.nan,
-        "betweenness": [between[i] for i in range(n)], "pagerank": [rank[i] for i in range(n)],
+        "betweenness": between, "pagerank": [rank[i] for i in range(n)],
     }, index=pd.Index(net.ids, name="node"))
     return CentralityResult(table, net.directed)
 
@@ -133,3 +138,51 @@ def _point_map(values: pd.Series, coords: pd.DataFrame, measure: str, labels: pd
     ax.set_ylabel(coords.columns[1])
     ax.set_title(f"{measure} of every node")
     return fig
+
+
+def betweenness(adjacency) -> np.ndarray:
+    """Shortest-path betweenness of every node of a binary graph, unnormalized (Brandes 2001).
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse matrix
+        ``A[i, j] ≠ 0``: a tie i → j (symmetric for an undirected graph, whose pairs are
+        then counted in both directions, as :mod:`networkx` does before its rescaling).
+
+    Returns
+    -------
+    ndarray
+        Σ over sources s and targets t ≠ s of the share of shortest s–t paths through each node.
+    """
+    from scipy.sparse import csr_matrix
+
+    A = csr_matrix(adjacency, dtype=float)
+    A.data[:] = 1.0
+    AT = A.T.tocsr()
+    n = A.shape[0]
+    total = np.zeros(n)
+    for start in range(0, n, SOURCES_PER_BLOCK):
+        sources = np.arange(start, min(start + SOURCES_PER_BLOCK, n))
+        rows = np.arange(len(sources))
+        sigma = np.zeros((len(sources), n))
+        sigma[rows, sources] = 1.0
+        seen = sigma > 0
+        levels = [seen.copy()]
+        frontier = sigma.copy()
+        while True:  # forward: shortest-path counts level by level
+            reach = np.asarray((AT @ frontier.T).T)
+            new = (reach > 0) & ~seen
+            if not new.any():
+                break
+            sigma[new] = reach[new]
+            seen |= new
+            levels.append(new)
+            frontier = np.where(new, sigma, 0.0)
+        delta = np.zeros_like(sigma)
+        safe = np.where(sigma > 0, sigma, 1.0)
+        for depth in range(len(levels) - 1, 0, -1):  # backward: dependencies of predecessors
+            coef = np.where(levels[depth], (1.0 + delta) / safe, 0.0)
+            delta += np.where(levels[depth - 1], sigma * np.asarray((A @ coef.T).T), 0.0)
+        delta[rows, sources] = 0.0
+        total += delta.sum(axis=0)
+    return total
