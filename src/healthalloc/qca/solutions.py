@@ -407,19 +407,20 @@ def _models(tt: TruthTable, mask, value) -> tuple[Model, ...]:
     used = sorted(set().union(*found))
     X = tt.memberships.to_numpy(dtype=float)
     y = tt.outcome_values.to_numpy(dtype=float)
-    member = dict(zip(used, term_membership(X, mask[used], value[used]).T))
+    member = np.zeros((len(X), len(mask)))
+    member[:, used] = term_membership(X, mask[used], value[used])
+    incl, pri, cov = fit.sufficiency(member, y)  # per prime implicant, whatever its model
     cases = tt.table["cases"]
     row_cases = [cases.loc[r + 1] for r in pos]
     named = {i: _literals(tt.conditions, mask[i], value[i]) for i in used}
     covered = {i: tuple(c for r in np.flatnonzero(chart[i]) for c in row_cases[r]) for i in used}
     models = []
     for m, cover in enumerate(found, 1):
-        M = np.column_stack([member[i] for i in cover])
-        incl, pri, cov = fit.sufficiency(M, y)
+        M = member[:, cover]
         unique = fit.unique_coverage(M, y)
         m_incl, m_pri, m_cov = fit.sufficiency(M.max(axis=1), y)
         terms = tuple(
-            Term(*named[i], float(incl[t]), float(pri[t]), float(cov[t]), float(unique[t]), covered[i])
+            Term(*named[i], float(incl[i]), float(pri[i]), float(cov[i]), float(unique[t]), covered[i])
             for t, i in enumerate(cover)
         )
         models.append(Model(
