@@ -1,7 +1,7 @@
 """Exponential random graph models with statnet's formulas, terms and estimates.
 
->>> from healthalloc.mobility.ergm import ergm, compare_models      # doctest: +SKIP
->>> fit = ergm(net, "edges + nodeicov('HTH') + edgecov('GeoProx') + mutual", seed=1)
+>>> from healthalloc.mobility.ergm import ergm, compare_models
+>>> fit = ergm(net, "edges + nodeicov('HTH') + edgecov('GeoProx') + mutual", seed=1)  # doctest: +SKIP
 
 See :mod:`.terms` (the terms), :mod:`.formula`, :mod:`.fit` (MLE, MCMC-MLE, model
 tables), :mod:`.simulate` (the sampler) and :mod:`.gof` (goodness of fit).

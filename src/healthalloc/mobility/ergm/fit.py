@@ -500,7 +500,7 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     >>> from healthalloc.mobility import network_from_edges
     >>> net = network_from_edges(pd.DataFrame({"from": [1, 2, 3], "to": [2, 3, 1]}),
     ...                          pd.DataFrame({"id": [1, 2, 3, 4]}))
-    >>> round(ergm(net, "edges").coef["edges"], 4)   # logit(3 / 12)
+    >>> round(float(ergm(net, "edges").coef["edges"]), 4)   # logit(3 / 12)
     -1.0986
     """
     if estimate not in ("MLE", "MPLE"):
