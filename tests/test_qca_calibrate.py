@@ -244,7 +244,8 @@ def test_calibrated_data_are_checked_and_kept():
     assert cal.anchors.empty and list(cal.anchors.columns) == list(ANCHOR_COLUMNS)
     assert cal.crossover_cases[["variable", "case"]].values.tolist() == [["A", "b"]]
     assert calibrated(df, "A", unit="city", adjust_crossover=True).memberships.loc["b", "A"] == 0.501
-    with pytest.raises(DataError, match=r"'A' is given as calibrated but holds values outside \[0, 1\] in case c \(1.2\)"):
+    with pytest.raises(DataError, match=r"'A' is given as calibrated but holds values outside \[0, 1\] "
+                                        r"in case c \(1.2\)"):
         calibrated(df.assign(A=[0.1, 0.2, 1.2]), ["A", "B"], unit="city")
     with pytest.raises(DataError, match=r"'B'.* in rows 1 and 3 \(-1, 2\)"):
         calibrated(df.assign(B=[-1, 0, 2]), ["A", "B"])

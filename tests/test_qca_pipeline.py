@@ -171,7 +171,8 @@ def test_fsqca_on_calibrated_data_equals_calibrating_first(guangxi):
     data, anchors = guangxi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalibrationWarning)
-        direct = fsqca(data, "efficiency", CONDITIONS, anchors=anchors, unit="city", dir_exp=dict.fromkeys(CONDITIONS, 1))
+        direct = fsqca(data, "efficiency", CONDITIONS, anchors=anchors, unit="city",
+                       dir_exp=dict.fromkeys(CONDITIONS, 1))
     given = direct.calibration.memberships.reset_index()
     res = fsqca(given, "efficiency", CONDITIONS, calibrated=True, unit="city", dir_exp=dict.fromkeys(CONDITIONS, 1))
     pd.testing.assert_frame_equal(res.calibration.memberships, direct.calibration.memberships)

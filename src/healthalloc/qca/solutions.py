@@ -317,9 +317,10 @@ def _primes(pos: np.ndarray, mask: np.ndarray, value: np.ndarray, k: int) -> tup
     """Prime implicants of the positive rows plus the rows of the terms ``(mask, value)``.
 
     Found by consensus. The order they come in matters to :func:`r_order` only when every
-    prime contains some condition, present in some and absent in others; then, while the rows stay below :data:`~healthalloc.qca.minimize.QMC_LIMIT`,
-    they come from :func:`quine_mccluskey` on the positive rows then the added rows, each
-    ascending, as R ``minimize`` feeds them.
+    prime contains some condition, present in some and absent in others; then, while the
+    rows stay below :data:`~healthalloc.qca.minimize.QMC_LIMIT`, they come from
+    :func:`quine_mccluskey` on the positive rows then the added rows, each ascending, as R
+    ``minimize`` feeds them.
     """
     found = primes_of_union(np.concatenate([np.full(len(pos), 2**k - 1), mask]), np.concatenate([pos, value]))
     if order_matters(*found) and _listable(mask, k):
@@ -479,7 +480,8 @@ def _check_condition(name: str, conditions: tuple[str, ...]) -> None:
         )
 
 
-def _rules(expectations: dict[str, int | str], conjunctions: tuple[str, ...], conditions) -> tuple[np.ndarray, np.ndarray]:
+def _rules(expectations: dict[str, int | str], conjunctions: tuple[str, ...],
+           conditions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Each individual and conjunctural expectation as a term ``(mask, value)``."""
     k = len(conditions)
     literals = [[(c, v)] for c, v in expectations.items() if v != "-"]
