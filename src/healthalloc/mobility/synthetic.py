@@ -8,9 +8,9 @@ individual records are not public. The examples use this stand-in instead:
    unknown). Each gets a dialect group assigned by province (the province's main group:
    approximate) and SYNTHETIC attributes named as seed 003's Table 2: a size s ~
    lognormal(0, 0.8) (×4 for municipalities) drives ``GDP`` (10⁸ yuan), ``HTH``
-   (high-tier hospitals), ``PCF`` (primary care facilities), ``INT`` (telecom revenue,
-   10⁸ yuan), ``UR`` (urbanization, %) and ``EDU`` (10⁴ high-school students);
-   ``ENV`` (PM2.5, μg/m³) rises to the north.
+   (high-tier hospitals), ``INT`` (telecom revenue, 10⁸ yuan), ``UR`` (urbanization, %)
+   and ``EDU`` (10⁴ high-school students); ``PCF`` (primary care facilities) is drawn
+   independently of everything else; ``ENV`` (PM2.5, μg/m³) rises to the north.
 2. Each record is one migrant: the origin is drawn in proportion to s, the destination
    by a multinomial logit with utility 0.02·HTH + 0.5·ln GDP − 0.02·ENV + 0.8·[same
    dialect group] − 1.2·ln(distance / 100 km); PCF has no effect.
@@ -70,7 +70,7 @@ def synthetic_mobility(seed: int = SEED, n_records: int = 10000) -> tuple[pd.Dat
     cities = pd.DataFrame({
         "adcode": geo["adcode"], "name_cn": geo["name_cn"], "province": geo["province"],
         "lon": lon.round(5), "lat": lat.round(5), "dialect": geo["province_adcode"].map(group),
-        "PCF": rng.poisson(1200 * size ** 0.5 + 300),
+        "PCF": rng.poisson(1500, n),
         "HTH": rng.poisson(18 * size ** 0.9 + 2),
         "GDP": (2500 * size * rng.lognormal(0, 0.3, n)).round(1),
         "INT": (25 * size * rng.lognormal(0, 0.3, n)).round(2),
