@@ -104,6 +104,9 @@ def test_lipset_fuzzy_three_solutions(lf):
     assert lf.intermediate[0].expression == "DEV*URB*LIT*STB + DEV*LIT*~IND*STB"
     check_model(lf.intermediate[0], expected("lipset_LF.csv", "SURV", "intermediate"))
     assert lf.intermediate[0].label == "C1P1 M1"
+    for r_form in ("DEV:STB", "DEV, URB, LIT, IND, STB"):  # R's other spellings of the same
+        assert [m.expression for m in solve(lf.truth_table, dir_exp=r_form).intermediate] == [
+            "DEV*URB*LIT*STB + DEV*LIT*~IND*STB"]
     one_type = minimize(lf.truth_table, include_remainders=True, dir_exp=lf.dir_exp)
     assert [m.expression for m in one_type] == [lf.intermediate[0].expression]
     with pytest.raises(ValueError, match="include_remainders=True"):
@@ -116,7 +119,7 @@ def test_lipset_fuzzy_intermediate_with_dont_care_and_conjunctural_expectations(
     # URB*STB, DEV*URB*LIT*IND*STB contradicts ~LIT*IND, so LIT and IND go together
     X, Y = data("lipset_LF.csv", "SURV")
     tt = truth_table(X, Y, incl_cut=0.8, pri_cut=0)
-    s = solve(tt, dir_exp=["DEV", "STB", "~LIT*IND"])
+    s = solve(tt, dir_exp="DEV, STB, ~LIT * IND")
     (model,) = s.intermediate
     assert model.expression == "DEV*URB*STB + DEV*~IND*STB"
     fit = [(t.consistency, t.pri, t.raw_coverage, t.unique_coverage) for t in model.terms]

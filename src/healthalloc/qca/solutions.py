@@ -40,6 +40,7 @@ Dusa, A. (2019). *QCA with R: A Comprehensive Resource*, ch. 8. Springer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -275,8 +276,8 @@ def solve(tt: TruthTable, *, dir_exp: Mapping[str, int | str] | Iterable[str] | 
     dir_exp : mapping or iterable, optional
         Directional expectations: ``{condition: 1 | 0 | "-"}`` (present, absent, either;
         unlisted conditions are ``"-"``), or expectations as R writes them, conjunctural
-        ones included (``["DEV", "~IND", "~LIT*URB"]``). Without it there is no
-        intermediate solution.
+        ones included (``["DEV", "~IND", "~LIT*URB"]``, ``"DEV, ~IND"``, ``"DEV:STB"``).
+        Without it there is no intermediate solution.
 
     Returns
     -------
@@ -453,7 +454,7 @@ def _dir_exp(dir_exp, conditions: tuple[str, ...]) -> tuple[dict[str, int | str]
     if isinstance(dir_exp, Mapping):
         items = list(dir_exp.items())
     else:
-        names = [str(n).strip() for n in dir_exp]
+        names = _expectation_names(dir_exp, conditions)
         items = [(n.removeprefix(NEGATION), int(not n.startswith(NEGATION))) for n in names if AND not in n]
         both = {c for c, _ in items if (c, 0) in items and (c, 1) in items}
         items = [(c, "-" if c in both else v) for c, v in items]
@@ -469,6 +470,22 @@ def _dir_exp(dir_exp, conditions: tuple[str, ...]) -> tuple[dict[str, int | str]
         for literal in conjunction.split(AND):
             _check_condition(literal.strip().removeprefix(NEGATION), conditions)
     return out, conjunctions
+
+
+def _expectation_names(dir_exp, conditions: tuple[str, ...]) -> list[str]:
+    """R's forms: a list or one comma-separated string of names, ``~`` negations and
+    ``*`` conjunctions, and ``A:C`` for the conditions from A to C."""
+    parts = dir_exp.split(",") if isinstance(dir_exp, str) else list(dir_exp)
+    names = []
+    for part in (re.sub(r"\s*([*:~])\s*", r"\1", str(p).strip()) for p in parts):
+        if ":" in part:
+            first, _, last = part.partition(":")
+            for name in (first, last):
+                _check_condition(name, conditions)
+            names += conditions[conditions.index(first): conditions.index(last) + 1]
+        elif part:
+            names.append(part)
+    return names
 
 
 def _check_condition(name: str, conditions: tuple[str, ...]) -> None:
