@@ -213,6 +213,17 @@ def test_cli_calibrated_reversed_percentiles_and_decreasing(guangxi, tmp_path, c
     np.testing.assert_allclose(down["gdp_per_capita"], up["gdp_per_capita"])
     with pytest.raises(SystemExit):
         main([*raw, "--calibrated", "--percentiles", "0.85,0.5,0.1", "-o", str(tmp_path / "d")])
+    capsys.readouterr()
+    given = [*base[:1], str(tmp_path / "m.csv"), *base[1:], "--calibrated"]
+    memberships.loc["Hechi", "average_wage"] = 0.2
+    memberships.reset_index().to_csv(tmp_path / "m.csv", index=False)
+    assert main([*given, "--dir-exp", "gdp_per_capita=1,average_wage=0", "-o", str(tmp_path / "e1")]) == 0
+    assert main([*given, "--dir-exp", "gdp_per_capita, ~average_wage", "-o", str(tmp_path / "e2")]) == 0
+    one, two = (json.loads((tmp_path / e / "solutions.json").read_text(encoding="utf-8")) for e in ("e1", "e2"))
+    assert one["intermediate"] == two["intermediate"]
+    capsys.readouterr()
+    assert main([*given, "--dir-exp", "gdp_per_capita, ~wage", "-o", str(tmp_path / "e3")]) != 0
+    assert "dir_exp names 'wage'" in capsys.readouterr().err
 
 
 def test_study_qca_on_calibrated_data(guangxi, tmp_path):

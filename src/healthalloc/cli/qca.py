@@ -40,7 +40,10 @@ def _fractions(text: str) -> tuple[float, ...]:
     return values
 
 
-def _dir_exp(text: str) -> dict[str, int | str]:
+def _dir_exp(text: str) -> dict[str, int | str] | str:
+    """``A=1,B=0,C=-``, or R's spelling (``A,~B,C*~D``), which is passed on as it is."""
+    if "=" not in text:
+        return text
     out: dict[str, int | str] = {}
     for item in column_list(text):
         name, sep, value = item.partition("=")
@@ -77,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pri-cut", type=float, default=0.7, help="PRI threshold (default 0.7)")
     p.add_argument("--n-cut", type=int, default=1, help="cases a row needs (default 1)")
     p.add_argument("--dir-exp", type=_dir_exp, metavar="A=1,B=0,C=-",
-                   help="directional expectations for the intermediate solution (default: '-')")
+                   help="directional expectations for the intermediate solution (default: '-'); "
+                        "R's spelling A,~B,C*~D works too")
     p.add_argument("--adjust-crossover", action="store_true",
                    help="move memberships of exactly 0.5 to 0.501 (reported)")
     p.add_argument("--legend", choices=("ragin-fiss", "seed"), default="ragin-fiss",

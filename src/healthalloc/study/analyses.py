@@ -30,7 +30,7 @@ OUTPUTS = Param("outputs", role="outputs", many=True)
 CONDITIONS = Param("conditions", role="conditions", many=True)
 OUTCOME = Param("outcome", role="outcome")
 ANCHORS = Param("anchors", None, kind=(str, dict))
-DIR_EXP = Param("dir_exp", None, kind=(dict, list))
+DIR_EXP = Param("dir_exp", None, kind=(dict, list, str))
 
 
 def _eff_reading(eff: pd.Series, period: str | None) -> str:
