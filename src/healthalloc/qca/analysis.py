@@ -35,7 +35,8 @@ class QCAResult:
     solutions : Solutions
         Complex, parsimonious and intermediate models (all tied minimal models).
     chart : Chart
-        Configuration chart of the first intermediate model (core / peripheral).
+        Configuration chart of the first intermediate model, R's C1P1 M1 (core / peripheral;
+        its ``note`` says which model it draws and how to draw the others).
     """
 
     calibration: Calibration
