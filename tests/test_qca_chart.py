@@ -188,3 +188,16 @@ def test_chart_errors():
     without = solve(solutions.truth_table)
     with pytest.raises(DataError, match="no intermediate solution to chart: solve the truth table with dir_exp"):
         configuration_chart(without)
+
+
+def test_the_figure_says_which_tied_model_it_draws():
+    from healthalloc.data import load_guangxi_2022, load_guangxi_calibration
+    from healthalloc.qca import fsqca
+
+    conditions = ["gdp_per_capita", "urbanization_rate", "population_agglomeration",
+                  "public_budget_expenditure", "health_expenditure_ratio", "average_wage"]
+    res = fsqca(load_guangxi_2022(), "efficiency", conditions, anchors=load_guangxi_calibration(),
+                unit="city", dir_exp={c: 1 for c in conditions})
+    fig = res.chart.plot()
+    assert fig.axes[0].get_title() == f"Intermediate model {res.chart.model}"
+    assert res.chart.model.startswith("C1P1")

@@ -192,6 +192,8 @@ class Chart:
         ax.set_xlim(-0.6, len(configurations) - 0.4)
         ax.set_ylim(n_rows - 0.5, -0.5)
         ax.tick_params(length=0)
+        if self.model:
+            ax.set_title(f"Intermediate model {self.model}", fontsize=9, pad=22)
         for spine in ax.spines.values():
             spine.set_visible(False)
         handles = [
