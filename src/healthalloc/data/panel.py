@@ -93,6 +93,20 @@ class Panel:
         """Whether every unit has a row in every period."""
         return len(self.frame) == len(self.units) * len(self.periods)
 
+    @property
+    def index(self) -> pd.Index:
+        """Each row's unit, named ``unit``, with its period (a MultiIndex) when ``by`` is given."""
+        if self.by is None:
+            return self.labels
+        return pd.MultiIndex.from_arrays([self.labels, self.frame[self.by]], names=["unit", self.by])
+
+    def gaps(self) -> pd.MultiIndex:
+        """The (unit, period) pairs without a row: units in order of appearance, periods ascending."""
+        present = np.zeros((len(self.units), len(self.periods)), dtype=bool)
+        present[self._unit_codes[0], self.period] = True
+        units, periods = np.nonzero(~present)
+        return pd.MultiIndex.from_arrays([self.units[units], self.periods[periods]])
+
     def values(self, columns: str | Sequence[str] | None = None) -> np.ndarray:
         """The checked ``columns`` (all by default) as a float array, rows × columns."""
         columns = list(self.columns) if columns is None else as_names(columns)
@@ -283,12 +297,10 @@ def _duplicates(p: Panel) -> str:
 
 def _gaps(p: Panel) -> str:
     """Name the unit–period cells without a row."""
-    present = np.zeros((len(p.units), len(p.periods)), dtype=bool)
-    present[p._unit_codes[0], p.period] = True
-    absent = np.argwhere(~present)
+    absent = p.gaps()
     if not len(absent):
         return ""
-    cells = [f"{p.units[u]}/{p.periods[t]}" for u, t in absent[:MAX_LISTED]]
+    cells = [f"{u}/{t}" for u, t in absent[:MAX_LISTED]]
     return (f"the panel is unbalanced: no row for {named('unit', cells, len(absent))}; every unit "
             "needs a row in every period")
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from healthalloc.data._messages import did_you_mean, named, with_source
+
+if TYPE_CHECKING:
+    from healthalloc.data.panel import Panel
 
 __all__ = [
     "CSV_SEPARATORS",
@@ -123,8 +127,9 @@ def check_dea_data(
     unit: str | None = None,
     by: str | None = None,
     source: str | None = None,
-) -> None:
-    """Raise :class:`DataError` if ``df`` cannot feed a DEA model.
+) -> Panel:
+    """``df`` as a checked :class:`~healthalloc.data.Panel` of the inputs and outputs; raise
+    :class:`DataError` if it cannot feed a DEA model.
 
     Checks, in order, stopping at the first that fails: unknown column names (with
     suggestions); a column used in two roles; no inputs, outputs or rows; non-numeric
@@ -169,3 +174,4 @@ def check_dea_data(
         columns = named("column", [repr(c) for c in outputs])
         p.fail([f"{p.where(idle)} {'has' if idle.size == 1 else 'have'} all outputs zero "
                 f"({columns}); DEA needs some output > 0"])
+    return p

@@ -17,7 +17,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from healthalloc.data._messages import named
-from healthalloc.data.validate import DataError, check_dea_data
+from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.engine import Executor, get_executor
 from healthalloc.solver import SolverError
@@ -194,8 +194,7 @@ def dea(
     inputs, outputs = list(inputs), list(outputs)
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-    check_dea_data(data, inputs, outputs, unit=unit, by=by)
-    frame = data.set_axis(_unit_index(data, unit, by))
+    frame = data.set_axis(check_dea_data(data, inputs, outputs, unit=unit, by=by).index)
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
     for f in groups:
         _warn_small(f, inputs, outputs, None if by is None else f.index[0][1])
@@ -238,18 +237,6 @@ def dea(
         model=model,
         by=by,
     )
-
-
-def _unit_index(data: pd.DataFrame, unit: str | None, by: str | None) -> pd.Index:
-    """Index named ``unit`` (the unit column, or the data's index), with the period."""
-    labels = pd.Index(data[unit] if unit else data.index, name="unit")
-    if unit is None and by is None and labels.has_duplicates:
-        dup = labels[labels.duplicated()].unique().tolist()[:5]
-        raise DataError(f"the index names units more than once ({dup}); pass unit= a column "
-                        "of unique unit names")
-    if by is None:
-        return labels
-    return pd.MultiIndex.from_arrays([labels, data[by]], names=["unit", by])
 
 
 def _warn_small(frame: pd.DataFrame, inputs: list[str], outputs: list[str], period) -> None:

@@ -29,10 +29,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from healthalloc.data._messages import named
+from healthalloc.data.panel import Panel
 from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS
-from healthalloc.efficiency.dea import _unit_index
 from healthalloc.engine import Executor, get_executor
 
 #: The indices, in DEAP's column order.
@@ -206,9 +206,9 @@ def malmquist(
     inputs, outputs = list(inputs), list(outputs)
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
-    check_dea_data(data, inputs, outputs, unit=unit, by=period)
-    frame = data.set_axis(_unit_index(data, unit, period))
-    units, periods = _balanced(frame.index, period)
+    panel = check_dea_data(data, inputs, outputs, unit=unit, by=period)
+    frame = data.set_axis(panel.index)
+    units, periods = _balanced(panel)
     cube = frame.reorder_levels([period, "unit"]).reindex(
         pd.MultiIndex.from_product([periods, units]))
     T, n = len(periods), len(units)
@@ -238,19 +238,16 @@ def malmquist(
                            tuple(outputs), orientation)
 
 
-def _balanced(index: pd.MultiIndex, period: str) -> tuple[pd.Index, pd.Index]:
+def _balanced(panel: Panel) -> tuple[pd.Index, pd.Index]:
     """Units (in order of appearance) and sorted periods of a balanced panel."""
-    units = index.get_level_values("unit").unique()
-    periods = index.get_level_values(period).unique().sort_values()
-    if len(periods) < 2:
-        raise ValueError(f"the Malmquist index needs at least two periods in {period!r}, "
-                         f"got {len(periods)}")
-    full = pd.MultiIndex.from_product([units, periods])
-    missing = full[~full.isin(index)]
+    if len(panel.periods) < 2:
+        raise ValueError(f"the Malmquist index needs at least two periods in {panel.by!r}, "
+                         f"got {len(panel.periods)}")
+    missing = panel.gaps()
     if len(missing):
         raise ValueError("the Malmquist index needs a balanced panel (every unit in every "
                          f"period); no row for {named('unit', [f'{u} ({p})' for u, p in missing])}")
-    return units, periods
+    return panel.units, panel.periods
 
 
 def _check_produced(Y: np.ndarray, periods: pd.Index, outputs: list[str]) -> None:
