@@ -19,7 +19,7 @@ from healthalloc.data import (
     read_table,
 )
 from healthalloc.cli import main
-from healthalloc.data._messages import MAX_LISTED
+from healthalloc.data.messages import MAX_LISTED
 
 INPUTS, OUTPUTS = ["doctors", "nurses"], ["outpatients", "inpatients"]
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs, unit_vectors
-from healthalloc.data._messages import listing, named, show
+from healthalloc.data.messages import listing, named, show
 from healthalloc.data.validate import DataError, check_columns
 
 

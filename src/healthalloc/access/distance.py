@@ -24,7 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-from healthalloc.data._messages import listing, named, show
+from healthalloc.data.messages import listing, named, show
 from healthalloc.data.geo import EARTH_RADIUS_KM, great_circle, unit_vectors
 from healthalloc.data.validate import DataError, check_columns
 

@@ -55,7 +55,7 @@ from healthalloc.access._points import Points, costs, points
 from healthalloc.access.decay import DECAYS, Decay, make_decay
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
-from healthalloc.data._messages import listing, named, show
+from healthalloc.data.messages import listing, named, show
 from healthalloc.data.validate import DataError
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import Param, Params

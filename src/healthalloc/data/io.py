@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 from healthalloc.data.validate import CSV_SEPARATORS, OTHER_SHEETS, DataError
 
 __all__ = ["CSV_ENCODINGS", "read_table"]

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import MAX_LISTED, listing, named, rows, show, with_source
+from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show, with_source
 from healthalloc.data.validate import DataError, as_names, check_columns
 
 __all__ = ["ALL", "Panel", "check_panel", "numeric_matrix", "unit_labels"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import did_you_mean, listing, rows, show
+from healthalloc.data.messages import did_you_mean, listing, rows, show
 from healthalloc.data.validate import DataError, UnknownNameError, check_columns
 
 __all__ = ["PROVINCES", "REGIONS", "Province", "add_region", "group_order", "province", "region_of"]

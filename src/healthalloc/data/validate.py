@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import did_you_mean, named, with_source
+from healthalloc.data.messages import did_you_mean, named, with_source
 
 if TYPE_CHECKING:
     from healthalloc.data.panel import Panel

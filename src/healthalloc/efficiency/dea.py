@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from healthalloc.data._messages import named
+from healthalloc.data.messages import named
 from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.engine import Executor, get_executor

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from healthalloc.data._messages import named
+from healthalloc.data.messages import named
 from healthalloc.data.panel import Panel
 from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models

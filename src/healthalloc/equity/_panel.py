@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import named
+from healthalloc.data.messages import named
 from healthalloc.data.panel import check_panel
 from healthalloc.data.validate import DataError, check_columns
 

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import xlogy
 
-from healthalloc.data._messages import named
+from healthalloc.data.messages import named
 from healthalloc.equity._panel import Panel, Role, panel
 
 __all__ = ["INDICES", "theil", "theil_groups"]

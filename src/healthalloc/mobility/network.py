@@ -38,7 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from healthalloc.data import DataError
-from healthalloc.data._messages import did_you_mean, listing, show
+from healthalloc.data.messages import did_you_mean, listing, show
 from healthalloc.data.geo import great_circle
 
 __all__ = ["BINARIZE_RULES", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",

@@ -45,7 +45,7 @@ import scipy.sparse as sp
 from healthalloc.access._points import Points, points
 from healthalloc.access.fca import kernel, resolve_decay, selection_matrix
 from healthalloc.access.result import access_equity
-from healthalloc.data._messages import listing, show
+from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.solver import INF, solve_lp, solve_milp, solve_qp
 

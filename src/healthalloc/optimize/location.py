@@ -43,7 +43,7 @@ import scipy.sparse as sp
 
 from healthalloc.access._points import Points, costs, points
 from healthalloc.access.distance import Pairs
-from healthalloc.data._messages import named, show
+from healthalloc.data.messages import named, show
 from healthalloc.data.validate import DataError
 from healthalloc.solver import solve_milp
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from healthalloc.data._messages import listing, named, show
+from healthalloc.data.messages import listing, named, show
 from healthalloc.data.validate import DataError, check_columns
 
 __all__ = [

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 from healthalloc.data.validate import DataError
 
 __all__ = ["CASES_ROW", "FIT_ROWS", "LEGENDS", "SOLUTION_ROWS", "STATUSES", "Chart", "configuration_chart"]

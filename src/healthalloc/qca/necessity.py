@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import listing, named
+from healthalloc.data.messages import listing, named
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.qca import fit
 from healthalloc.qca.calibrate import _default_index, _raw_values, _where

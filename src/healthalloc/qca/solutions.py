@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from healthalloc.data._messages import did_you_mean, listing
+from healthalloc.data.messages import did_you_mean, listing
 from healthalloc.data.validate import DataError
 from healthalloc.qca import fit
 from healthalloc.qca.minimize import (

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.data._messages import listing, show
+from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.qca import fit
 from healthalloc.qca.minimize import MAX_CONDITIONS, bits, term_membership

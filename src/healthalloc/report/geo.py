@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.path import Path
 
-from healthalloc.data._messages import did_you_mean, listing, show
+from healthalloc.data.messages import did_you_mean, listing, show
 from healthalloc.data.datasets import load_guangxi_boundaries, load_province_boundaries
 from healthalloc.data.regions import province
 from healthalloc.data.validate import DataError, UnknownNameError

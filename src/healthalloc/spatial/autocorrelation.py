@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data import DataError
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 from healthalloc.data.panel import ALL
 from healthalloc.spatial.crand import moran_local_crand
 from healthalloc.spatial.weights import SpatialWeights, aligned_values

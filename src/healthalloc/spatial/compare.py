@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data import DataError, check_columns, numeric_matrix
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 from healthalloc.data.panel import ALL
 from healthalloc.data.regions import group_order
 

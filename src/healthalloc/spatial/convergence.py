@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data import DataError, check_columns, check_panel
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 from healthalloc.data.regions import group_order
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data import DataError, check_panel
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 
 __all__ = ["GRID_POINTS", "KernelDensity", "kernel_density"]
 

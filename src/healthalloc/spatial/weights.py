@@ -32,7 +32,7 @@ import pandas as pd
 
 from healthalloc.data.geo import EARTH_RADIUS_KM
 from healthalloc.data import DataError, check_columns, check_panel, numeric_matrix
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 
 if TYPE_CHECKING:

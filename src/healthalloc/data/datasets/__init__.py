@@ -36,7 +36,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from healthalloc.data._messages import did_you_mean
+from healthalloc.data.messages import did_you_mean
 from healthalloc.data.regions import PROVINCES
 from healthalloc.data.validate import UnknownNameError
 

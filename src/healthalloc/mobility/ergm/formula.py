@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from healthalloc.data import DataError
-from healthalloc.data._messages import did_you_mean
+from healthalloc.data.messages import did_you_mean
 from healthalloc.mobility.ergm.terms import TERMS
 
 __all__ = ["TermSpec", "parse_formula"]

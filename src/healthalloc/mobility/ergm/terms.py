@@ -56,7 +56,7 @@ import pandas as pd
 from scipy.special import comb
 
 from healthalloc.data import DataError
-from healthalloc.data._messages import did_you_mean, listing
+from healthalloc.data.messages import did_you_mean, listing
 
 __all__ = ["TERMS", "State", "Term", "make_term"]
 

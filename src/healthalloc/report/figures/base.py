@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from healthalloc.data._messages import listing, show
+from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 
 __all__ = ["CJK_FONTS", "DPI", "check_unique", "cjk_font", "missing_glyphs", "numeric", "quiet_glyphs",

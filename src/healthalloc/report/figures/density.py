@@ -9,7 +9,7 @@ from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from scipy.stats import gaussian_kde
 
-from healthalloc.data._messages import listing
+from healthalloc.data.messages import listing
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.report.figures.base import numeric, styled
 

@@ -31,7 +31,7 @@ from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from healthalloc.data._messages import listing, show
+from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.report.figures.base import check_unique, numeric, styled
 from healthalloc.report.geo import Shapes, shapes, unit_codes

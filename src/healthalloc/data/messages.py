@@ -1,4 +1,4 @@
-"""Pieces of error messages shared by the data checks: capped lists and name suggestions."""
+"""Pieces of error messages shared by every check: capped lists, row names, cell values, suggestions."""
 
 from __future__ import annotations
 
