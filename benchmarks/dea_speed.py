@@ -14,6 +14,10 @@ like with like and the scores can be checked against each other:
 * the PyPI peers ``pyDEA``, ``Pyfrontier`` and ``deapack``, each through its own
   CRS input-oriented radial model (installed only in the benchmark environment).
 
+Beside them, ``dea()`` with its defaults (slacks; for VRS also scale efficiency) under VRS
+and under CRS on the same data, at ``RTS_SIZES`` units (method key ``vrs_vs_crs``): the
+target is VRS within 2× of CRS.
+
 Slow methods are bounded: a method whose full run is estimated to take longer than
 ``--budget`` seconds is timed on the first k units (each still evaluated against all n
 units) and its full time extrapolated linearly as ``setup + n × per-unit``; such rows
@@ -41,13 +45,18 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import SHARED_BENCHMARKS, package_version  # noqa: E402  (the harness: benchmarks/run.py)
 
-TITLE = "DEA speed: CRS input-oriented radial scores, all units"
+TITLE = "DEA speed: CRS input-oriented radial scores, all units; VRS beside CRS"
 
 #: Seed of the synthetic data sets (numpy default_rng).
 SEED = 20240917
 #: Synthetic sizes of a full run and of ``--quick``.
 SIZES = (1_000, 5_000, 20_000)
 QUICK_SIZES = (1_000,)
+#: Sizes of the VRS-beside-CRS rows (``--sizes`` replaces them too) and of ``--quick``.
+RTS_SIZES = (20_000, 100_000)
+QUICK_RTS_SIZES = (5_000,)
+#: Method key of those rows for ``--methods``.
+RTS_KEY = "vrs_vs_crs"
 #: The data R ``Benchmarking`` was timed on (3.5 s for these 3,000 units).
 REAL_FILE = SHARED_BENCHMARKS / "timing_dea_data_n3000.csv"
 R_BENCHMARKING_SECONDS = 3.5
@@ -480,6 +489,47 @@ def _datasets(opts) -> list[Dataset]:
     return sorted(out, key=lambda d: d.n)
 
 
+def _dea_defaults(rts: str) -> Callable:
+    def run(ds: Dataset, k=None):
+        from healthalloc.efficiency import dea
+
+        return dea(ds.df, INPUTS, OUTPUTS, rts=rts, progress=False).efficiency.to_numpy()
+
+    return run
+
+
+def vrs_beside_crs(opts, log=print) -> list[Row]:
+    """``dea()`` with its defaults (input orientation, slacks; VRS adds scale efficiency)
+    under CRS and under VRS on the same data; ``ratio`` is VRS time / CRS time."""
+    sizes = opts.sizes or (QUICK_RTS_SIZES if opts.quick else RTS_SIZES)
+    with _quiet():
+        _dea_defaults("vrs")(Dataset("warm-up", make_data(300, seed=1)))
+    rows = []
+    for n in sizes:
+        ds = Dataset(f"synthetic n={n}, VRS vs CRS", make_data(n))
+        log(f"  {ds.name}")
+        crs_s = float("nan")
+        for rts in ("crs", "vrs"):
+            extra = ", scale efficiency" if rts == "vrs" else ""
+            row = Row(ds.name, n, f"healthalloc_{rts}_defaults",
+                      f"healthalloc dea(rts='{rts}') [slacks{extra}]", package_version("healthalloc"))
+            try:
+                reps = opts.repeats or (3 if n <= 20_000 else 1)
+                times, cpu = [], []
+                for _ in range(reps):
+                    times.append(_timed(_dea_defaults(rts), ds, cpu_log=cpu)[0])
+                row.mode, row.units_timed, row.repeats = "full", n, reps
+                row.median_s, row.cpu_s = float(np.median(times)), float(np.median(cpu))
+            except Exception as exc:  # reported in the table, never fatal
+                row.status = f"failed ({_describe(exc)})"
+            crs_s = row.median_s if rts == "crs" else crs_s
+            row.ratio = row.median_s / crs_s
+            rows.append(row)
+            log(f"    {row.method:<24} {row.median_s:10.3f} s  cpu {row.cpu_s:8.2f} s  "
+                f"x{row.ratio:5.2f}  {row.status}")
+    return rows
+
+
 def run(opts, log=print) -> dict:
     """Run the DEA benchmark; returns ``{"table": DataFrame, "notes": [...], "checks": [...]}``."""
     methods = [m for m in METHODS if not opts.methods or m.key in opts.methods]
@@ -507,6 +557,8 @@ def run(opts, log=print) -> dict:
             rows.append(row)
             log(f"    {meth.key:<20} {row.median_s:10.3f} s  x{row.ratio:9.1f}  "
                 f"diff {row.max_abs_diff:.1e}  {row.status}  {row.mode if row.mode != 'full' else ''}")
+    if not opts.methods or RTS_KEY in opts.methods:
+        rows += vrs_beside_crs(opts, log)
     table = pd.DataFrame([r.__dict__ for r in rows])
     return {"table": table, "checks": _targets(table), "notes": _notes(table)}
 
@@ -539,6 +591,14 @@ def _targets(table: pd.DataFrame) -> list[str]:
     if ha is not None:
         out.append(f"n=20,000: {ha.median_s:.2f} s (target < 20 s on 2 cores): "
                    f"{'MET' if ha.median_s < 20 else 'NOT MET'}")
+    for n in table.loc[table.method == "healthalloc_vrs_defaults", "n"]:
+        crs, vrs = (get(f"synthetic n={n}, VRS vs CRS", f"healthalloc_{r}_defaults")
+                    for r in ("crs", "vrs"))
+        if crs is not None and vrs is not None:
+            cpu = vrs.cpu_s / crs.cpu_s
+            out.append(f"n={n:,}: VRS dea() {vrs.ratio:.2f}x CRS in wall time ({vrs.median_s:.1f} "
+                       f"s), {cpu:.2f}x in CPU time (target <= 2x): "
+                       f"{'MET' if max(vrs.ratio, cpu) <= 2 else 'NOT MET'}")
     return out
 
 
