@@ -245,3 +245,24 @@ def test_study_qca_on_calibrated_data(guangxi, tmp_path):
     assert "C1P1 M1" in section.reading and "Intermediate model C1P1 M1" in section.captions["chart"]
     written = pd.read_csv(tmp_path / "out" / "tables" / "qca_calibrated.csv", index_col="city")
     np.testing.assert_allclose(written[CONDITIONS[:4]], memberships[CONDITIONS[:4]])
+
+
+def test_anchors_from_a_name_or_a_file_and_dir_exp_as_text(tmp_path):
+    from healthalloc.data import load_guangxi_2022, load_guangxi_calibration
+    from healthalloc.qca import fsqca
+
+    conditions = ["gdp_per_capita", "urbanization_rate", "average_wage"]
+    load_guangxi_calibration().to_csv(tmp_path / "anchors.csv", index=False)
+    runs = [fsqca(load_guangxi_2022(), "efficiency", conditions, anchors=source, unit="city",
+                  dir_exp=dir_exp)
+            for source, dir_exp in [(load_guangxi_calibration(), {c: 1 for c in conditions}),
+                                    ("guangxi_calibration", "gdp_per_capita=1,urbanization_rate=1,average_wage=1"),
+                                    (tmp_path / "anchors.csv", "gdp_per_capita, urbanization_rate, average_wage")]]
+    first = runs[0].to_frame()
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(other.to_frame(), first)
+    with pytest.raises(DataError, match="no such anchors file"):
+        fsqca(load_guangxi_2022(), "efficiency", conditions, anchors=tmp_path / "nope.csv", unit="city")
+    with pytest.raises(DataError, match="expected CONDITION=1, =0 or =-, got 'gdp_per_capita=2'"):
+        fsqca(load_guangxi_2022(), "efficiency", conditions, anchors="guangxi_calibration", unit="city",
+              dir_exp="gdp_per_capita=2")

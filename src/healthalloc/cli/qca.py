@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.cli._common import add_input_file, column_list, input_paths, load
+from healthalloc.cli._common import add_input_file, input_paths, load
 from healthalloc.data.output import check_output_folder, output_folder
-from healthalloc.data.io import read_table
-from healthalloc.qca import fsqca
+from healthalloc.qca.analysis import PARAMS, fsqca
 
 EXAMPLE = """\
 example (seed 000's Guangxi analysis, anchors from its Table 3):
@@ -40,19 +39,6 @@ def _fractions(text: str) -> tuple[float, ...]:
     return values
 
 
-def _dir_exp(text: str) -> dict[str, int | str] | str:
-    """``A=1,B=0,C=-``, or R's spelling (``A,~B,C*~D``), which is passed on as it is."""
-    if "=" not in text:
-        return text
-    out: dict[str, int | str] = {}
-    for item in column_list(text):
-        name, sep, value = item.partition("=")
-        if not sep or value.strip() not in ("1", "0", "-"):
-            raise argparse.ArgumentTypeError(f"expected CONDITION=1, =0 or =-, got {item!r}")
-        out[name.strip()] = "-" if value.strip() == "-" else int(value)
-    return out
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "qca",
@@ -63,29 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_file(p)
-    p.add_argument("--outcome", required=True, help="outcome column (calibrated here unless --calibrated)")
-    p.add_argument("--conditions", type=column_list, required=True, help="condition columns, comma-separated")
+    PARAMS.add_to(p)
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--anchors", type=Path, metavar="ANCHORS.csv",
-                     help="direct calibration anchors per variable (outcome included)")
-    how.add_argument("--percentiles", type=_fractions, metavar="F,C,N",
-                     help="percentile anchors, e.g. 0.85,0.5,0.1 (full, crossover, non-membership)")
-    how.add_argument("--calibrated", action="store_true",
-                     help="the data already hold memberships in [0, 1]: no calibration")
-    p.add_argument("--decreasing", type=column_list, default=(), metavar="A,B",
-                   help="with --percentiles: variables calibrated as decreasing sets")
-    p.add_argument("--unit", help="column of case names (default: the first column when it is text)")
-    p.add_argument("--negate-outcome", action="store_true", help="explain the outcome's absence (~Y)")
-    p.add_argument("--incl-cut", type=float, default=0.8, help="raw consistency threshold (default 0.8)")
-    p.add_argument("--pri-cut", type=float, default=0.7, help="PRI threshold (default 0.7)")
-    p.add_argument("--n-cut", type=int, default=1, help="cases a row needs (default 1)")
-    p.add_argument("--dir-exp", type=_dir_exp, metavar="A=1,B=0,C=-",
-                   help="directional expectations for the intermediate solution (default: '-'); "
-                        "R's spelling A,~B,C*~D works too")
-    p.add_argument("--adjust-crossover", action="store_true",
-                   help="move memberships of exactly 0.5 to 0.501 (reported)")
-    p.add_argument("--legend", choices=("ragin-fiss", "seed"), default="ragin-fiss",
-                   help="chart symbols: Ragin–Fiss ● ⊗ • ⓧ, or seed 000's ● □ · ◎")
+    how.add_argument("--anchors", type=Path, metavar="ANCHORS.csv", help=PARAMS["anchors"].help)
+    how.add_argument("--percentiles", type=_fractions, metavar="F,C,N", help=PARAMS["percentiles"].help)
+    how.add_argument("--calibrated", action="store_true", help=PARAMS["calibrated"].help)
     p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR", help="output folder")
     p.set_defaults(func=run)
 
@@ -104,12 +72,9 @@ def _unit(data: pd.DataFrame, unit: str | None) -> str | None:
 def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output, input_paths(args))
     data = load(args)
-    anchors = read_table(args.anchors) if args.anchors else None
-    result = fsqca(data, args.outcome, args.conditions, anchors=anchors, percentiles=args.percentiles,
-                   calibrated=args.calibrated, decreasing=args.decreasing, unit=_unit(data, args.unit),
-                   negate_outcome=args.negate_outcome,
-                   incl_cut=args.incl_cut, pri_cut=args.pri_cut, n_cut=args.n_cut,
-                   dir_exp=args.dir_exp, adjust_crossover=args.adjust_crossover, legend=args.legend)
+    kwargs = PARAMS.from_args(args) | {"unit": _unit(data, args.unit), "anchors": args.anchors,
+                                        "percentiles": args.percentiles, "calibrated": args.calibrated}
+    result = fsqca(data, **kwargs)
     with output_folder(args.output, input_paths(args)) as folder:
         result.write(folder)
     print(result.solutions.summary())

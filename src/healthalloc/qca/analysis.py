@@ -6,6 +6,7 @@ References: Ragin (2008), *Redesigning Social Inquiry*; Dusa (2019), *QCA with R
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +14,38 @@ from pathlib import Path
 import pandas as pd
 
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.qca.calibrate import Calibration, calibrate_percentiles, calibrate_table
+from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.qca.calibrate import Calibration, calibrate_percentiles, calibrate_table, read_anchors
 from healthalloc.qca.calibrate import calibrated as as_calibrated
-from healthalloc.qca.chart import Chart, configuration_chart
+from healthalloc.qca.chart import LEGENDS, Chart, configuration_chart
 from healthalloc.qca.necessity import NecessityResult, necessity
 from healthalloc.qca.solutions import Solutions, solve
 from healthalloc.qca.truthtable import INCL_CUT, N_CUT, PRI_CUT, TruthTable, truth_table
+
+
+#: The parameters of :func:`fsqca`, from which ``healthalloc qca`` and the study analysis
+#: ``qca`` are generated (the calibration source is a choice the command line makes by hand).
+PARAMS = Params(
+    Param("outcome", REQUIRED, "outcome column (calibrated here unless calibrated)", role="outcome"),
+    Param("conditions", REQUIRED, "condition columns", role="conditions", many=True),
+    Param("unit", None, "column of case names (default: the first column when it is text)", role="unit"),
+    Param("anchors", None, "direct calibration anchors per variable, outcome included: a table, a file "
+          "(columns variable, full_membership, crossover, full_nonmembership) or an embedded data set",
+          kind=(str, dict), cli=False),
+    Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=list, cli=False),
+    Param("calibrated", False, "the data already hold memberships in [0, 1]: no calibration", cli=False),
+    Param("decreasing", None, "with percentiles: variables calibrated as decreasing sets", many=True,
+          metavar="A,B"),
+    Param("negate_outcome", False, "explain the outcome's absence (~Y)"),
+    Param("incl_cut", INCL_CUT, "raw consistency threshold of a positive truth-table row", low=0, high=1),
+    Param("pri_cut", PRI_CUT, "PRI threshold of a positive truth-table row", low=0, high=1),
+    Param("n_cut", N_CUT, "cases a truth-table row needs", low=1),
+    Param("dir_exp", None, "directional expectations for the intermediate solution: A=1,B=0,C=- or R's "
+          "A,~B,C*~D (default: none)", kind=(str, dict, list), metavar="A=1,B=0,C=-"),
+    Param("adjust_crossover", False, "move memberships of exactly 0.5 to 0.501 (reported)"),
+    Param("legend", "ragin-fiss", "chart symbols: Ragin–Fiss ● ⊗ • ⓧ, or seed 000's ● □ · ◎",
+          choices=tuple(LEGENDS)),
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,10 +119,10 @@ def fsqca(
     outcome: str | pd.Series,
     conditions: Sequence[str],
     *,
-    anchors: pd.DataFrame | Mapping | None = None,
+    anchors: pd.DataFrame | Mapping | str | os.PathLike | None = None,
     percentiles: Sequence[float] | None = None,
     calibrated: bool = False,
-    decreasing: Sequence[str] = (),
+    decreasing: Sequence[str] | None = (),
     unit: str | None = None,
     negate_outcome: bool = False,
     incl_cut: float = INCL_CUT,
@@ -163,11 +190,12 @@ def fsqca(
     variables = conditions + [name]
     check_columns(frame, variables)
     if anchors is not None:
-        cal = calibrate_table(frame, _restrict(anchors, variables), adjust_crossover=adjust_crossover)
+        cal = calibrate_table(frame, _restrict(read_anchors(anchors), variables),
+                              adjust_crossover=adjust_crossover)
     elif calibrated:
         cal = as_calibrated(frame, variables, adjust_crossover=adjust_crossover)
     else:
-        cal = calibrate_percentiles(frame, variables, percentiles, decreasing=decreasing,
+        cal = calibrate_percentiles(frame, variables, percentiles, decreasing=decreasing or (),
                                     adjust_crossover=adjust_crossover)
     memberships = cal.memberships
     y = memberships[name]

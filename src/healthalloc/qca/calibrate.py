@@ -27,10 +27,12 @@ Sciences*, ch. 1.2 (cases at the 0.5 crossover).
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,6 +55,7 @@ __all__ = [
     "calibrate_percentiles",
     "calibrate_table",
     "calibrated",
+    "read_anchors",
 ]
 
 IDM = 0.95
@@ -222,6 +225,25 @@ def calibrate_table(
     check_columns(df, list(table["variable"]) + ([unit] if unit else []))
     frame = df.set_index(unit) if unit else df
     return _calibrate_all(frame, table, log_odds, adjust_crossover)
+
+
+def read_anchors(source: pd.DataFrame | Mapping | str | os.PathLike | None,
+                 base: str | os.PathLike | None = None) -> pd.DataFrame | Mapping | None:
+    """Anchors from a table or mapping (as they are), an embedded data set's name
+    (``"guangxi_calibration"``) or a file (CSV, XLSX, Parquet; relative to ``base``)."""
+    if source is None or isinstance(source, pd.DataFrame | Mapping):
+        return source
+    from healthalloc.data.datasets import DATASETS
+    from healthalloc.data.io import read_table
+
+    if str(source) in DATASETS:
+        return DATASETS[str(source)].load()
+    path = Path(source)
+    if base is not None and not path.is_absolute():
+        path = Path(base) / path
+    if not path.exists():
+        raise DataError(f"{path}: no such anchors file (nor an embedded data set of that name)")
+    return read_table(path)
 
 
 def calibrate_percentiles(

@@ -451,6 +451,12 @@ def _dir_exp(dir_exp, conditions: tuple[str, ...]) -> tuple[dict[str, int | str]
 
     A condition named with both values (``["A", "~A"]``) has no expectation, as in R.
     """
+    if isinstance(dir_exp, str) and "=" in dir_exp:  # "A=1,B=0,C=-"
+        pairs = [part.partition("=") for part in dir_exp.split(",") if part.strip()]
+        bad = [f"{n}{eq}{v}" for n, eq, v in pairs if not eq or v.strip() not in ("1", "0", "-")]
+        if bad:
+            raise DataError(f"dir_exp: expected CONDITION=1, =0 or =-, got {bad[0].strip()!r}")
+        dir_exp = {n.strip(): v.strip() for n, _, v in pairs}
     if isinstance(dir_exp, Mapping):
         items = list(dir_exp.items())
     else:

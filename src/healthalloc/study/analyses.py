@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.data.datasets import DATASETS
 from healthalloc.data.regions import province
-from healthalloc.data.io import read_table
 from healthalloc.efficiency import dea, dea_bootstrap, malmquist
 from healthalloc.equity.analysis import PARAMS as EQUITY_PARAMS
 from healthalloc.equity.analysis import equity
 from healthalloc.qca import fsqca, robustness
+from healthalloc.qca.analysis import PARAMS as QCA_PARAMS
+from healthalloc.qca.calibrate import read_anchors
 from healthalloc.spatial import knn_weights, province_weights, spatial_analysis, unit_coordinates
 from healthalloc.study import figures
 from healthalloc.params import REQUIRED, Param, Params
@@ -27,10 +26,6 @@ PERIOD = Param("by", None, role="period")
 GROUP = Param("group", None, role="group")
 INPUTS = Param("inputs", role="inputs", many=True)
 OUTPUTS = Param("outputs", role="outputs", many=True)
-CONDITIONS = Param("conditions", role="conditions", many=True)
-OUTCOME = Param("outcome", role="outcome")
-ANCHORS = Param("anchors", None, kind=(str, dict))
-DIR_EXP = Param("dir_exp", None, kind=(dict, list, str))
 
 
 def _eff_reading(eff: pd.Series, period: str | None) -> str:
@@ -53,7 +48,8 @@ def _eff_reading(eff: pd.Series, period: str | None) -> str:
 def _dea(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
     res = dea(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], by=r.get("period"), rts=o["rts"],
-              orientation=o["orientation"], model=o["model"], slacks=o["slacks"], **ctx.engine)
+              orientation=o["orientation"], model=o["model"], slacks=o["slacks"], progress=False,
+              **ctx.engine)
     sec = Section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
                   _eff_reading(res.efficiency, r.get("period")))
     sec.tables["scores"] = res.to_frame()
@@ -73,7 +69,7 @@ def _dea(ctx: Context) -> Section:
 def _malmquist(ctx: Context) -> Section:
     r = ctx.roles
     res = malmquist(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], period=r["period"],
-                    orientation=ctx.options["orientation"], **ctx.engine)
+                    orientation=ctx.options["orientation"], progress=False, **ctx.engine)
     overall = res.overall()
     reading = (f"Mean total factor productivity change is {overall['tfpch']:.3f} per period "
                f"(efficiency change {overall['effch']:.3f} × technical change {overall['techch']:.3f}); "
@@ -199,20 +195,10 @@ def _bootstrap(ctx: Context) -> Section:
     return sec
 
 
-@register("qca", title="Fuzzy-set QCA",
-          params=Params(UNIT, CONDITIONS, OUTCOME, ANCHORS, Param("percentiles", None, kind=list),
-                        Param("calibrated", False), Param("decreasing", None, kind=list),
-                        Param("negate_outcome", False), Param("incl_cut", 0.8, low=0, high=1),
-                        Param("pri_cut", 0.7, low=0, high=1), Param("n_cut", 1, low=1), DIR_EXP,
-                        Param("adjust_crossover", False), Param("legend", "ragin-fiss", choices=("ragin-fiss", "seed"))))
+@register("qca", title="Fuzzy-set QCA", params=QCA_PARAMS)
 def _qca(ctx: Context) -> Section:
-    r, o = ctx.roles, ctx.options
-    anchors = _anchors(o["anchors"], ctx.study_dir)
-    res = fsqca(ctx.data, r["outcome"], r["conditions"], unit=r["unit"], anchors=anchors,
-                percentiles=o["percentiles"], calibrated=o["calibrated"], decreasing=o["decreasing"] or (),
-                negate_outcome=o["negate_outcome"],
-                incl_cut=o["incl_cut"], pri_cut=o["pri_cut"], n_cut=o["n_cut"], dir_exp=o["dir_exp"],
-                adjust_crossover=o["adjust_crossover"], legend=o["legend"])
+    o = ctx.options
+    res = fsqca(ctx.data, **ctx.kwargs | {"anchors": read_anchors(o["anchors"], ctx.study_dir)})
     outcome = res.truth_table.outcome
     models = res.solutions.intermediate
     first = models[0]
@@ -239,18 +225,19 @@ def _qca(ctx: Context) -> Section:
 
 
 @register("qca_robustness", title="fsQCA robustness",
-          params=Params(UNIT, CONDITIONS, OUTCOME, ANCHORS,
+          params=Params(*(QCA_PARAMS[n] for n in ("outcome", "conditions", "unit", "anchors", "negate_outcome",
+                                                  "dir_exp")),
                         Param("percentiles", [[0.85, 0.5, 0.1], [0.8, 0.5, 0.15], [0.9, 0.5, 0.05]], kind=list),
                         Param("incl_cuts", [0.75, 0.8, 0.85, 0.9], kind=list), Param("pri_cuts", [0.7], kind=list),
-                        Param("n_cuts", [1], kind=list), Param("negate_outcome", False), DIR_EXP,
+                        Param("n_cuts", [1], kind=list),
                         Param("solution", "intermediate", choices=("complex", "parsimonious", "intermediate"))))
 def _qca_robustness(ctx: Context) -> Section:
     """Solutions over a grid of thresholds and calibrations (anchors and percentile sets)."""
     r, o = ctx.roles, ctx.options
     calibrations = {"/".join(f"{100 * v:g}" for v in p): tuple(p) for p in o["percentiles"]}
     if o["anchors"] is not None:
-        calibrations = {"anchors": _anchors(o["anchors"], ctx.study_dir)} | calibrations
-    res = robustness(ctx.data, r["outcome"], r["conditions"], calibrations, unit=r["unit"],
+        calibrations = {"anchors": read_anchors(o["anchors"], ctx.study_dir)} | calibrations
+    res = robustness(ctx.data, r["outcome"], r["conditions"], calibrations, unit=r.get("unit"),
                      incl_cuts=o["incl_cuts"], pri_cuts=o["pri_cuts"], n_cuts=o["n_cuts"],
                      negate_outcome=o["negate_outcome"], dir_exp=o["dir_exp"], solution=o["solution"])
     v = res.variants
@@ -264,15 +251,3 @@ def _qca_robustness(ctx: Context) -> Section:
     sec.captions["terms"] = ("Per term, the variants in which at least one tied model contains it (in_some_model) "
                              "and those in which every tied model does (in_every_model); share_every 1: the robust core.")
     return sec
-
-
-def _anchors(value, study_dir):
-    """Anchors from an embedded data set name, a file (relative to the study) or a table."""
-    if value is None or isinstance(value, dict):
-        return value
-    if value in DATASETS:
-        return DATASETS[value].load()
-    path = Path(value)
-    if study_dir is not None and not path.is_absolute():
-        path = Path(study_dir) / path
-    return read_table(path)
