@@ -150,9 +150,8 @@ def unit_coordinates(
         Missing or non-numeric coordinates, values outside [−180, 180] × [−90, 90], or a
         unit given two different points.
     """
-    check_columns(data, [lon, lat] + ([unit] if unit else []))
+    xy = numeric_matrix(data, [lon, lat], unit=unit)
     ids = unit_labels(data, unit).to_numpy()
-    xy = numeric_matrix(data.assign(**{"unit id": ids}), [lon, lat], unit="unit id")
     points = pd.DataFrame(xy, columns=["lon", "lat"], index=pd.Index(ids, name="unit"))
     out_of_range = (points["lon"].abs() > 180) | (points["lat"].abs() > 90)
     if out_of_range.any():
