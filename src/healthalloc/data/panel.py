@@ -15,8 +15,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show, with_source
-from healthalloc.data.validate import DataError, as_names, check_columns
+from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show
+from healthalloc.data.validate import as_names, check_columns, fail
 
 __all__ = ["ALL", "Panel", "check_panel", "numeric_matrix", "unit_labels"]
 
@@ -150,9 +150,7 @@ class Panel:
 
     def fail(self, problems: Sequence[str]) -> None:
         """Raise one :class:`DataError` listing the non-empty ``problems``, if there are any."""
-        problems = [p for p in problems if p]
-        if problems:
-            raise DataError(with_source("; ".join(problems), self.source))
+        fail(problems, self.source)
 
 
 def check_panel(
@@ -205,6 +203,7 @@ def check_panel(
     >>> p = check_panel(df, "beds", unit="h", by="year")
     >>> p.balanced, p.wide("beds").loc["A"].tolist()
     (False, [10.0, 12.0])
+    >>> from healthalloc.data import DataError
     >>> try:
     ...     check_panel(df, "beds", unit="h", by="year", balanced=True)
     ... except DataError as error:

@@ -25,6 +25,7 @@ __all__ = [
     "UnknownNameError",
     "check_columns",
     "check_dea_data",
+    "fail",
     "layout_hint",
 ]
 
@@ -109,12 +110,13 @@ def _check_roles(roles: dict[str, list[str]], source: str | None) -> None:
     for role, columns in roles.items():
         for c in columns:
             played.setdefault(c, []).append(role)
-    _fail([f"column {c!r} is used more than once (as {' and '.join(r)})"
+    fail([f"column {c!r} is used more than once (as {' and '.join(r)})"
            for c, r in played.items() if len(r) > 1], source)
 
 
-def _fail(problems: list[str], source: str | None) -> None:
-    """Raise one :class:`DataError` listing ``problems``, if there are any."""
+def fail(problems: Sequence[str], source: str | None = None) -> None:
+    """Raise one :class:`DataError` listing the non-empty ``problems``, if there are any."""
+    problems = [p for p in problems if p]
     if problems:
         raise DataError(with_source("; ".join(problems), source))
 
@@ -163,7 +165,7 @@ def check_dea_data(
     inputs, outputs = as_names(inputs), as_names(outputs)
     check_columns(df, inputs + outputs + as_names(unit) + as_names(by), source=source)
     _check_roles({"input": inputs, "output": outputs, "unit": as_names(unit), "by": as_names(by)}, source)
-    _fail((["no inputs given"] if not inputs else [])
+    fail((["no inputs given"] if not inputs else [])
           + (["no outputs given"] if not outputs else [])
           + (["the table has no rows"] if df.empty else []), source)
     p = check_panel(df, inputs + outputs, unit=unit, by=by, source=source,
