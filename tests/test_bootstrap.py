@@ -138,3 +138,17 @@ def test_bad_data_and_degenerate_scores():
     on_frontier = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 3.0]})
     with pytest.raises(ValueError, match="every unit is efficient"):
         dea_bootstrap(on_frontier, ["x"], ["y"], n_boot=5)
+
+
+def test_solver_failure_in_a_replication_names_the_unit(monkeypatch):
+    from healthalloc.efficiency import bootstrap
+    from healthalloc.solver import SolverError
+
+    def failing(*args, **kwargs):
+        raise SolverError("HiGHS did not solve the radial DEA LP (Unknown)", status="Unknown",
+                          units=[2])
+
+    monkeypatch.setattr(bootstrap, "replicate", failing)
+    df, xs, _ = known_frontier(8, n=10)
+    with pytest.raises(SolverError, match=r"\(Unknown\) in a bootstrap replication for unit u2$"):
+        dea_bootstrap(df, xs, ["y"], unit="unit", n_boot=3, seed=1)

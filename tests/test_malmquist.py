@@ -16,6 +16,7 @@ from hypothesis.extra.numpy import arrays
 
 from healthalloc.data.validate import DataError
 from healthalloc.efficiency.malmquist import DISTANCES, INDICES, malmquist
+from healthalloc.solver import SolverError
 
 malmquist_module = importlib.import_module("healthalloc.efficiency.malmquist")
 
@@ -254,6 +255,23 @@ def test_one_lp_family_per_frontier_and_rts(monkeypatch):
     malmquist(df, xs, ys, unit="unit", period="year")
     expected = [(16, "crs"), (24, "crs"), (24, "crs"), (16, "crs")] + [(8, "vrs")] * 4
     assert sorted(calls) == sorted(expected)
+
+
+def test_solver_failure_names_unit_and_period(monkeypatch):
+    """A unit HiGHS fails on is named with its period (here: the 2nd unit of the data
+    evaluated against the 2015 CRS frontier, i.e. the 2014 data's 2nd unit)."""
+    real = malmquist_module.models.radial
+
+    def failing(Xe, Ye, Xr, *args, **kwargs):
+        if kwargs["rts"] == "crs" and len(Xe) == 24:
+            raise SolverError("HiGHS did not solve the radial DEA LP (Unknown)",
+                              status="Unknown", units=[1])
+        return real(Xe, Ye, Xr, *args, **kwargs)
+
+    monkeypatch.setattr(malmquist_module.models, "radial", failing)
+    df, xs, ys = _random_panel(T=4, n=8)
+    with pytest.raises(SolverError, match=r"\(Unknown\) for unit u1 \(2014\)$"):
+        malmquist(df, xs, ys, unit="unit", period="year")
 
 
 def test_docstring_example():

@@ -32,9 +32,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from healthalloc.data.messages import named
 from healthalloc.efficiency import models
 from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
 from healthalloc.engine import Executor, get_executor
+from healthalloc.solver import SolverError
 
 #: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
 N_BOOT = 2000
@@ -177,7 +179,13 @@ def dea_bootstrap(
         h = bandwidth(dist)
         run = partial(_replicate_chunk, X=X, Y=Y, dist=dist, h=h, rts=rts, orientation=orientation)
         with tqdm(total=n_boot, desc="DEA bootstrap", unit="rep", disable=not show) as bar:
-            boot = np.hstack(ex.map(run, chunks, done=lambda i: bar.update(len(chunks[i]))))
+            try:
+                boot = np.hstack(ex.map(run, chunks, done=lambda i: bar.update(len(chunks[i]))))
+            except SolverError as exc:  # units: positions in the data
+                where = list(est.efficiency.index[list(exc.units)])
+                raise SolverError(f"{exc} in a bootstrap replication"
+                                  f"{' for ' + named('unit', where) if where else ''}",
+                                  status=exc.status) from None
     corrected = 2 * dist - boot.mean(axis=1)
     q = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=1, method=QUANTILE_METHOD)
     replicates = 1 / boot

@@ -34,6 +34,7 @@ from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS
 from healthalloc.engine import Executor, get_executor
+from healthalloc.solver import SolverError
 
 #: The indices, in DEAP's column order.
 INDICES = ("effch", "techch", "pech", "sech", "tfpch")
@@ -218,7 +219,12 @@ def malmquist(
     show = sys.stderr.isatty() if progress is None else progress
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
           tqdm(total=2 * T, desc="Malmquist", unit="frontier", disable=not show) as bar):
-        prev, own, nxt, vrs = _distances(X, Y, orientation, ex, done=lambda i: bar.update())
+        try:
+            prev, own, nxt, vrs = _distances(X, Y, orientation, ex, done=lambda i: bar.update())
+        except SolverError as exc:  # units: positions in the (period, unit) cube
+            where = [f"{units[u % n]} ({periods[u // n]})" for u in exc.units]
+            raise SolverError(f"{exc}{' for ' + named('unit', where) if where else ''}",
+                              status=exc.status) from None
     effch = own[1:] / own[:-1]
     techch = np.sqrt(prev[1:] / own[1:] * own[:-1] / nxt[:-1])
     pech = vrs[1:] / vrs[:-1]
@@ -290,8 +296,12 @@ def _frontier_te(task, *, X, Y, orientation) -> np.ndarray:
     """TE of the periods ``_window(t)`` against period t's frontier (one engine task)."""
     t, rts = task
     lo, hi = _window(t, len(X), rts)
-    return models.technical_efficiency(X[lo:hi], Y[lo:hi], X[t], Y[t], rts=rts,
-                                       orientation=orientation)
+    try:
+        return models.technical_efficiency(X[lo:hi], Y[lo:hi], X[t], Y[t], rts=rts,
+                                           orientation=orientation)
+    except SolverError as exc:
+        raise SolverError(str(exc), status=exc.status,
+                          units=[lo * X.shape[1] + u for u in exc.units]) from None
 
 
 def _gmean(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
