@@ -142,11 +142,8 @@ class Panel:
 
     def keys(self, positions: Sequence[int]) -> list[str]:
         """``"A"``, or ``"Beijing/2014"`` with a period (``"Beijing/missing"``), for each row."""
-        keys = pd.DataFrame({"unit": self.labels[positions]})
-        if self.by is not None:
-            keys["period"] = self.frame[self.by].iloc[positions].to_numpy()
-        return ["/".join("missing" if pd.isna(v) else str(v) for v in key)
-                for key in keys.itertuples(index=False)]
+        ids = [self.labels[positions]] + ([self.frame[self.by].iloc[positions]] if self.by else [])
+        return ["/".join("missing" if pd.isna(v) else str(v) for v in key) for key in zip(*ids)]
 
     def fail(self, problems: Sequence[str]) -> None:
         """Raise one :class:`DataError` listing the non-empty ``problems``, if there are any."""
