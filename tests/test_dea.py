@@ -196,7 +196,8 @@ def _steep_frontier(seed):
     return X, Y, top, "input" if seed % 2 else "output"
 
 
-@pytest.mark.parametrize("seed,rts", [(49, "vrs"), (50, "vrs"), (50, "ndrs"), (49, "nirs"), (51, "nirs")])
+@pytest.mark.parametrize("seed,rts",
+                         [(49, "vrs"), (50, "vrs"), (50, "ndrs"), (49, "nirs"), (51, "nirs")])
 def test_nearly_vertical_frontier(seed, rts):
     """Used to give a wrong score (an elastic column cheaper than the true dual) and then
     abort the slack phase with "Infeasible" for the whole run."""

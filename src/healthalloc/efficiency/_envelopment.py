@@ -156,7 +156,8 @@ def _solve_block(spec: BlockSpec, idx: np.ndarray, lists: list[np.ndarray], Aref
     owner = np.repeat(np.arange(b), lens)
     first = np.r_[0, np.cumsum(p + lens)[:-1]]  # first column of each unit
     own_pos = (first[:, None] + np.arange(p)).ravel()
-    lam_pos = first[owner] + p + np.arange(len(flat)) - np.repeat(np.r_[0, np.cumsum(lens)[:-1]], lens)
+    rank = np.arange(len(flat)) - np.repeat(np.r_[0, np.cumsum(lens)[:-1]], lens)  # in own list
+    lam_pos = first[owner] + p + rank
     oa = spec.own_A[idx]  # (b, R, p)
     blk, row, col = np.nonzero(oa)
     lam = Aref[:, flat]  # (R, total listed)
@@ -239,7 +240,8 @@ def solve_family(Xr: np.ndarray, Yr: np.ndarray, spec: BlockSpec, *,
         failed = dict(sol.failed)
         redo = set(failed)
         if spec.elastic is not None:
-            redo |= set(np.nonzero((np.abs(duals[:, spec.elastic != 0]) >= BIG_M / 2).any(axis=1))[0])
+            capped = (np.abs(duals[:, spec.elastic != 0]) >= BIG_M / 2).any(axis=1)
+            redo |= set(np.nonzero(capped)[0])
         for i in sorted(redo):
             one = _column_generation(Xr, Yr, spec.subset([i], elastic=False),
                                      None if exclude is None else exclude[i : i + 1],
@@ -247,7 +249,8 @@ def solve_family(Xr: np.ndarray, Yr: np.ndarray, spec: BlockSpec, *,
             failed.pop(i, None)
             if one.failed:
                 failed[i] = one.failed[0]
-            own[i], obj[i], duals[i], lambdas[i] = one.own[0], one.objective[0], one.duals[0], one.lambdas[0]
+            own[i], obj[i], duals[i] = one.own[0], one.objective[0], one.duals[0]
+            lambdas[i] = one.lambdas[0]
     return FamilySolution(own, lambdas.tocsr(), obj, duals, failed)
 
 
@@ -281,8 +284,8 @@ def _column_generation(Xr, Yr, spec: BlockSpec, exclude, candidates, rts) -> Fam
             ex = None if exclude is None else exclude[idx]
             bad, enter = _entering(du, cols, ex, Aref, np.flatnonzero(in_pool), top)
             rest = np.setdiff1d(np.arange(len(idx)), bad)
-            bad2, enter2 = _entering(du[rest], [cols[i] for i in rest], None if ex is None else ex[rest],
-                                     Aref, np.arange(n), top)
+            bad2, enter2 = _entering(du[rest], [cols[i] for i in rest],
+                                     None if ex is None else ex[rest], Aref, np.arange(n), top)
             bad = np.r_[bad, rest[bad2]]
             enter += enter2
             if len(bad):
