@@ -88,3 +88,16 @@ def test_numeric_levels_sort_as_numbers():
     nodes = pd.DataFrame({"id": range(4), "grade": [10, 9, 12, 9]})
     net = network_from_edges(pd.DataFrame({"from": [0], "to": [1]}), nodes, directed=False)
     assert Model(net, "nodefactor('grade')").coef_names == ["nodefactor.grade.10", "nodefactor.grade.12"]
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_two_path_counts_stay_current_through_toggles(directed):
+    rng = np.random.default_rng(11)
+    st = State(np.zeros((12, 12), dtype=bool), directed)
+    st.two_paths()
+    for _ in range(300):
+        t, h = rng.choice(12, size=2, replace=False)
+        st.toggle(*(sorted((int(t), int(h))) if not directed else (int(t), int(h))))
+    A = st.A.astype(int)
+    off = ~np.eye(12, dtype=bool)
+    np.testing.assert_array_equal(st.S[off], (A @ A)[off])

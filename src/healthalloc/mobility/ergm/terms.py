@@ -66,7 +66,10 @@ class State:
     """A binary network as the change statistics see it.
 
     ``A`` is the dense boolean adjacency (symmetric when undirected); ``indeg`` and
-    ``outdeg`` are its column and row sums (both the degree when undirected).
+    ``outdeg`` are its column and row sums (both the degree when undirected). The
+    two-path counts ``S = A @ A`` (shared partners; outgoing two-paths i → k → j when
+    directed) are built on first use (:meth:`two_paths`) and then kept up to date by
+    :meth:`toggle` in O(n), for the sampler's GWESP.
     """
 
     A: np.ndarray
@@ -75,6 +78,14 @@ class State:
     def __post_init__(self):
         self.indeg = self.A.sum(axis=0).astype(np.int64)
         self.outdeg = self.A.sum(axis=1).astype(np.int64)
+        self.S: np.ndarray | None = None
+
+    def two_paths(self) -> np.ndarray:
+        """``A @ A`` as integers (kept current by :meth:`toggle` once built)."""
+        if self.S is None:
+            Af = self.A.astype(float)
+            self.S = np.rint(Af @ Af).astype(np.int64)
+        return self.S
 
     def toggle(self, t: int, h: int) -> int:
         """Toggle dyad (t, h) in place; +1 if a tie was added, −1 if removed."""
@@ -86,6 +97,14 @@ class State:
             self.A[h, t] = sign > 0
             self.outdeg[h] += sign
             self.indeg[t] += sign
+        if self.S is not None:  # two-paths through the toggled tie: t → h → j and i → t → h
+            update = np.add if sign > 0 else np.subtract
+            S, A = self.S, self.A
+            update(S[t], A[h], out=S[t])
+            update(S[:, h], A[:, t], out=S[:, h])
+            if not self.directed:
+                update(S[h], A[t], out=S[h])
+                update(S[:, t], A[:, h], out=S[:, t])
         return sign
 
 
@@ -371,9 +390,10 @@ class Triangle(_Dependent):
         return _paths(st, W, W, t, h)[:, None]
 
     def change1(self, st, t, h):
-        if st.directed:
-            return super().change1(st, t, h)
-        return (float(np.count_nonzero(st.A[t] & st.A[h])),)
+        A = st.A
+        if not st.directed:
+            return (float(np.count_nonzero(A[t] & A[h])),)
+        return (float(np.dot(A[t].astype(np.int64) + A[:, t], A[h].astype(np.int64) + A[:, h])),)
 
     def _stat(self, st):
         W = st.A.astype(float) + (st.A.T if st.directed else 0)
@@ -389,6 +409,13 @@ class TTriple(_Dependent):
         A = st.A
         return (_paths(st, A, A.T, t, h) + _paths(st, A.T, A, t, h) + _paths(st, A, A, t, h))[:, None]
 
+    def change1(self, st, t, h):
+        if not st.directed:
+            return Triangle.change1(self, st, t, h)
+        A = st.A
+        return (float(np.count_nonzero(A[t] & A[h]) + np.count_nonzero(A[:, t] & A[:, h])
+                      + np.count_nonzero(A[t] & A[:, h])),)
+
     def _stat(self, st):
         if not st.directed:
             return Triangle._stat(self, st)
@@ -403,6 +430,11 @@ class CTriple(_Dependent):
         if not st.directed:
             return Triangle.change(self, st, t, h)
         return _paths(st, st.A, st.A, h, t)[:, None]
+
+    def change1(self, st, t, h):
+        if not st.directed:
+            return Triangle.change1(self, st, t, h)
+        return (float(np.count_nonzero(st.A[h] & st.A[:, t])),)
 
     def _stat(self, st):
         if not st.directed:
@@ -437,6 +469,7 @@ class GWESP(_Decay):
     def setup(self):
         self.label = "gwesp.OTP." if self.net.directed else "gwesp."
         super().setup()
+        self.powers = np.ones(0)
 
     def change(self, st, t, h):
         A = st.A
@@ -452,6 +485,16 @@ class GWESP(_Decay):
         second = first if not st.directed else (A[:, t] & A[:, h]).T  # ties i → h via i → t
         other = (first * self.r ** (St - a)).sum(axis=1) + (second * self.r ** (Sh - a)).sum(axis=1)
         return (self.weight(sp) + other)[:, None]
+
+    def change1(self, st, t, h):
+        A, S = st.A, st.two_paths()
+        if len(self.powers) <= len(A):
+            self.powers = self.r ** np.arange(len(A) + 2)  # r^k by lookup, k = 0 … n + 1
+        shift = int(A[t, h])
+        first = np.flatnonzero(A[t] & A[h])
+        second = first if not st.directed else np.flatnonzero(A[:, t] & A[:, h])
+        other = self.powers[S[t, first] - shift].sum() + self.powers[S[second, h] - shift].sum()
+        return (float(np.exp(self.decay) * (1.0 - self.powers[S[t, h]]) + other),)
 
     def _stat(self, st):
         Af = st.A.astype(float)
