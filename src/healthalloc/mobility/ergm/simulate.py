@@ -6,7 +6,8 @@ the Hastings ratio corrects for the two ways a tie can be drawn. The change stat
 are the hot path: the dyad-independent terms' contribution θ'Δ is one precomputed
 ``n × n`` matrix (looked up per proposal), the dependent terms' changes are computed on the
 dense adjacency and degree arrays of :class:`~.terms.State` (a row intersection for
-triangles, a degree lookup for stars), and statistics are updated only on accepted toggles.
+triangles, a degree lookup for stars, two-path counts kept current in O(n) per accepted
+toggle for GWESP), and statistics are updated only on accepted toggles.
 
 Independent chains are seeded from one :class:`numpy.random.SeedSequence` and run on any
 engine (:mod:`healthalloc.engine`); results do not depend on the engine.
@@ -46,12 +47,13 @@ class _Edges:
 
     def __init__(self, A: np.ndarray, directed: bool):
         t, h = np.nonzero(A if directed else np.triu(A))
-        cap = A.shape[0] * A.shape[0]
-        self.t = np.zeros(cap, dtype=np.int64)
-        self.h = np.zeros(cap, dtype=np.int64)
+        n = A.shape[0]
+        cap = n * (n - 1) // (1 if directed else 2)  # every dyad a tie at most
+        self.t = np.zeros(cap, dtype=np.int32)
+        self.h = np.zeros(cap, dtype=np.int32)
         self.m = len(t)
         self.t[:self.m], self.h[:self.m] = t, h
-        self.pos = np.full(A.shape, -1, dtype=np.int64)
+        self.pos = np.full(A.shape, -1, dtype=np.int32)
         self.pos[t, h] = np.arange(self.m)
 
     def add(self, t: int, h: int) -> None:
