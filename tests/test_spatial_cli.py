@@ -83,7 +83,7 @@ def test_cli_adjacency_with_nearest_island(files, tmp_path, capsys):
 
 
 def test_cli_island_error_and_drop(files, tmp_path, capsys):
-    code, _ = run(files, tmp_path, "--adjacency", str(files["pairs"]))
+    code, _ = run(files, tmp_path, "--adjacency", str(files["pairs"]), "--islands", "error")
     assert code == 2
     assert "units 460000 have no neighbour" in capsys.readouterr().err
     with pytest.warns(UserWarning, match="islands='drop': units 460000"):
@@ -117,9 +117,9 @@ def test_cli_errors_are_one_line(files, tmp_path, capsys):
     assert "weights = 'knn' needs coordinates" in capsys.readouterr().err
     assert run(files, tmp_path, "--adjacency", str(files["adjacency"]))[0] == 2
     err = capsys.readouterr().err
-    assert "--adjacency adjacency.csv: the pairs (columns 'adcode_a', 'name_a')" in err
+    assert "adjacency.csv: the pairs (columns 'adcode_a', 'name_a')" in err
     assert run(files, tmp_path, "--knn", "4", "--coords", "centroid_lon")[0] == 2
-    assert "--coords takes two columns" in capsys.readouterr().err
+    assert "coordinates are two columns, longitude and latitude" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["spatial", str(files["panel"]), "--value", BEDS, "--unit", "province_code",
               "--knn", "4", "--adjacency", "x.csv", "-o", str(tmp_path)])

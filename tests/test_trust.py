@@ -346,3 +346,11 @@ def test_a_study_role_on_another_sheet_says_which(home, capsys):
     Path("sheet.toml").write_text(study().replace('"cst_hospitals"', '"book.xlsx"'), encoding="utf-8")
     assert main(["run", "sheet.toml", "-o", "out"]) == 2
     assert "on sheet 'hospitals' of book.xlsx" in capsys.readouterr().err
+
+
+def test_the_warning_format_is_restored_after_a_command(home):
+    import warnings
+
+    before = warnings.formatwarning
+    assert main(["dea", "hospitals.csv", *HOSP]) == 0
+    assert warnings.formatwarning is before

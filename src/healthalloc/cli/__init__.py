@@ -72,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     line (exit 130), a closed pipe quietly (exit 141), a defect in one line (exit 1)."""
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(_command(argv)).parse_args(argv)
+    saved = warnings.formatwarning
     with warnings.catch_warnings():
         warnings.simplefilter("default")
-        warnings.showwarning = _show_warning
+        warnings.formatwarning = _format_warning
         try:
             _check_output(args)
             code = args.func(args) or 0
@@ -95,11 +96,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: internal error ({type(exc).__name__}: {exc}); please report it with the "
                   "command you ran (HEALTHALLOC_DEBUG=1 shows the traceback)", file=sys.stderr)
             return 1
+        finally:
+            warnings.formatwarning = saved
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings as ``warning: ...`` lines on stderr (restored when the command ends)."""
-    print(f"warning: {message}", file=file or sys.stderr)
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings as ``warning: ...`` lines (the format is restored when the command ends)."""
+    return f"warning: {message}\n"
 
 
 def _solver_errors() -> tuple[type[Exception], ...]:

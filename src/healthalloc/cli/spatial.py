@@ -7,6 +7,8 @@ from pathlib import Path
 
 from healthalloc.cli._common import add_input_file, column_list, input_paths, load
 from healthalloc.data.output import check_output_folder, output_folder
+from healthalloc.spatial.analysis import PARAMS
+from healthalloc.spatial.weights import ISLANDS
 
 EXAMPLE = """\
 examples:
@@ -22,9 +24,9 @@ Weights (row-standardized) come from one of:
   --knn K           the K nearest units by great-circle distance between the --coords points
   --band KM         units within KM kilometres (great-circle) of each other
 --coords LON,LAT names the longitude and latitude columns (WGS84 degrees) of FILE. A unit
-without a neighbour (an island: Hainan in province contiguity) stops the run unless
---islands drop (leave it out of Moran, LISA and Markov) or --islands nearest (link it to
-its nearest unit by --coords).
+without a neighbour (an island: Hainan in province contiguity) is linked to its nearest
+unit by --coords (said in a warning) unless --islands drop (leave it out of Moran, LISA
+and Markov) or --islands error (stop).
 
 Files written to OUTDIR:
   moran.csv                 per period: n, I, EI, seI_norm, z_norm, p_norm, z_rand, p_rand,
@@ -53,9 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_file(p)
-    p.add_argument("--value", required=True, metavar="COL", help="the indicator column (e.g. an efficiency score)")
-    p.add_argument("--unit", required=True, metavar="COL", help="column of unit ids, as used by the weights")
-    p.add_argument("--by", metavar="COL", help="period column (e.g. year): one analysis per period, plus convergence")
+    PARAMS.add_to(p)
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--provinces", action="store_true",
                      help="land borders of the 31 mainland provinces (embedded; units named by "
@@ -68,17 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the two id columns of the --adjacency file (default: its first two)")
     p.add_argument("--coords", type=column_list, metavar="LON,LAT",
                    help="longitude and latitude columns of FILE (degrees)")
-    p.add_argument("--islands", choices=("error", "drop", "nearest"), default="error",
-                   help="units without a neighbour: stop (default), leave out, or link to the "
-                        "nearest unit (needs --coords)")
-    p.add_argument("--group", metavar="COL", help="group column (e.g. region): regional comparison and tests")
-    p.add_argument("--permutations", type=int, default=999, metavar="N",
-                   help="random permutations for p_sim (default 999)")
-    p.add_argument("--seed", type=int, metavar="S", help="random seed of the permutations")
-    p.add_argument("--alpha", type=float, default=0.05, metavar="A",
-                   help="significance level of LISA clusters (default 0.05)")
-    p.add_argument("--classes", type=int, default=4, metavar="K",
-                   help="quantile classes of the Markov chains (default 4)")
+    p.add_argument("--islands", choices=ISLANDS, default="nearest",
+                   help="units without a neighbour: link to the nearest unit (default; needs "
+                        "--coords except with --provinces), leave out (drop), or stop (error)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
                    help="folder for the CSV files")
     p.set_defaults(func=run)
@@ -90,9 +82,8 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output, input_paths(args))
     data = load(args)
     weights = _weights(args, data)
-    result = spatial_analysis(data, args.value, weights, unit=args.unit, by=args.by,
-                              group=args.group, permutations=args.permutations, seed=args.seed,
-                              alpha=args.alpha, k=args.classes)
+    kwargs = PARAMS.from_args(args)
+    result = spatial_analysis(data, kwargs.pop("value"), weights, **kwargs)
     with output_folder(args.output, input_paths(args)) as folder:
         for name, table in result.tables().items():
             table.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")

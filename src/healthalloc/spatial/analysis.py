@@ -27,9 +27,27 @@ from healthalloc.spatial.convergence import (
 )
 from healthalloc.spatial.density import KernelDensity, kernel_density
 from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
+from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.spatial.weights import SpatialWeights
 
-__all__ = ["SpatialAnalysis", "spatial_analysis"]
+__all__ = ["PARAMS", "SpatialAnalysis", "spatial_analysis"]
+
+#: Random seed of the permutations unless one is given: reports are reproducible.
+SEED = 1
+
+#: The parameters of :func:`spatial_analysis` (its weights aside), from which
+#: ``healthalloc spatial`` and the study analysis ``spatial`` are generated.
+PARAMS = Params(
+    Param("value", REQUIRED, "the indicator column (e.g. an efficiency score)", role="value"),
+    Param("unit", REQUIRED, "column of unit ids, as used by the weights", role="unit"),
+    Param("by", None, "period column (e.g. year): one analysis per period, plus convergence", role="period"),
+    Param("group", None, "group column (e.g. region): regional comparison and tests", role="group"),
+    Param("permutations", PERMUTATIONS, "random permutations for p_sim", low=0, metavar="N"),
+    Param("seed", SEED, "random seed of the permutations", kind=int, metavar="S"),
+    Param("alpha", ALPHA, "significance level of LISA clusters", low=0, high=1, low_open=True, high_open=True,
+          metavar="A"),
+    Param("classes", K, "quantile classes of the Markov chains", low=2, metavar="K"),
+)
 
 
 @dataclass(frozen=True)
@@ -98,9 +116,9 @@ def spatial_analysis(
     group: str | None = None,
     controls: Sequence[str] = (),
     permutations: int = PERMUTATIONS,
-    seed: int | None = None,
+    seed: int | None = SEED,
     alpha: float = ALPHA,
-    k: int = K,
+    classes: int = K,
 ) -> SpatialAnalysis:
     """Run the spatial and temporal analyses of ``value`` in one call.
 
@@ -122,8 +140,8 @@ def spatial_analysis(
         Controls of the conditional β-convergence model.
     permutations, seed, alpha :
         Of :func:`~healthalloc.spatial.moran` and :func:`~healthalloc.spatial.moran_local`.
-    k : int
-        Quantile classes of the Markov chains.
+    classes : int
+        Quantile classes of the Markov chains (``k`` of :func:`spatial_markov`).
     """
     common = dict(unit=unit, by=by)
     inference = dict(permutations=permutations, seed=seed)
@@ -137,7 +155,7 @@ def spatial_analysis(
     beta: tuple[BetaConvergence, ...] = ()
     if periods >= 2:
         sigma = sigma_convergence(data, value, **common, group=group)
-        markov = spatial_markov(data, value, sw, **common, k=k)
+        markov = spatial_markov(data, value, sw, **common, k=classes)
         beta = _beta_models(data, value, unit, by, tuple(controls), periods)
     return SpatialAnalysis(moran=moran_result, lisa=lisa, density=density, sigma=sigma, beta=beta,
                            markov=markov, comparison=comparison, weights=sw)

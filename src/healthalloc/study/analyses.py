@@ -14,6 +14,8 @@ from healthalloc.qca import fsqca, robustness
 from healthalloc.qca.analysis import PARAMS as QCA_PARAMS
 from healthalloc.qca.calibrate import read_anchors
 from healthalloc.spatial import knn_weights, province_weights, spatial_analysis, unit_coordinates
+from healthalloc.spatial.analysis import PARAMS as SPATIAL_PARAMS
+from healthalloc.spatial.weights import ISLANDS, KNN
 from healthalloc.study import figures
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
@@ -113,19 +115,21 @@ def _equity(ctx: Context) -> Section:
 
 
 @register("spatial", title="Spatial–temporal evolution",
-          params=Params(UNIT, Param("value", role="value"), PERIOD, GROUP,
-                        Param("coordinates", None, role="coordinates", many=True),
-                        Param("weights", "provinces", choices=("provinces", "knn")), Param("k", 5, low=1),
-                        Param("islands", "nearest", choices=("error", "drop", "nearest")),
-                        Param("link_hainan_guangdong", False), Param("permutations", 999, low=0),
-                        Param("seed", 1), Param("alpha", 0.05, low=0, high=1, low_open=True, high_open=True)))
+          params=SPATIAL_PARAMS + Params(
+              Param("coordinates", None, "longitude and latitude columns (degrees)", role="coordinates",
+                    many=True),
+              Param("weights", "provinces", "embedded province borders, or the k nearest units",
+                    choices=("provinces", "knn")),
+              Param("knn", KNN, "nearest neighbours with weights = 'knn'", low=1, aliases=("k",)),
+              Param("islands", "nearest", "units without a neighbour", choices=ISLANDS),
+              Param("link_hainan_guangdong", False, "link Hainan to Guangdong across the strait")))
 def _spatial(ctx: Context) -> Section:
     """Moran's I and LISA per period, kernel densities, σ/β convergence, spatial Markov chains.
 
     ``value`` is a column, or another analysis' export (``"bcc.efficiency"``): then its
     units and periods come with it. ``weights = "provinces"`` uses the embedded land
     borders (units are matched to provinces by code or name); ``"knn"`` uses the
-    ``coordinates`` role (lon, lat) and ``k``."""
+    ``coordinates`` role (lon, lat) and ``knn``."""
     r, o = ctx.roles, ctx.options
     value, group = r["value"], r.get("group")
     if isinstance(value, pd.Series):
@@ -143,9 +147,10 @@ def _spatial(ctx: Context) -> Section:
     else:
         if not r.get("coordinates"):
             raise ValueError(f"{ctx.name}: weights = \"knn\" needs the coordinates role (lon, lat)")
-        weights = knn_weights(unit_coordinates(ctx.data, *r["coordinates"], unit=r["unit"]), o["k"])
+        weights = knn_weights(unit_coordinates(ctx.data, *r["coordinates"], unit=r["unit"]), o["knn"])
     res = spatial_analysis(frame, name, weights, unit=unit, by=period, group=group,
-                           permutations=o["permutations"], seed=o["seed"], alpha=o["alpha"])
+                           permutations=o["permutations"], seed=o["seed"], alpha=o["alpha"],
+                           classes=o["classes"])
     tables = res.tables()
     moran = tables["moran"]
     last = moran.iloc[-1]
