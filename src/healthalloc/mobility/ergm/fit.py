@@ -405,10 +405,11 @@ def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, 
     g_obs = model.stats(st)
     interval = control.interval_for(model)
     seq = np.random.SeedSequence(seed)
-    theta, run_of_ones, converged = theta0.copy(), 0, False
-    for iteration in range(1, control.max_iter + 1):
-        chains = run_chains(model, theta, st.A, draws=control.sample_size, interval=interval,
+    theta, run_of_ones, converged, start = theta0.copy(), 0, False, st.A
+    for iteration in range(1, control.max_iter + 1):  # each iteration goes on from the last networks
+        chains = run_chains(model, theta, start, draws=control.sample_size, interval=interval,
                             burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
+        start = chains.networks
         sample = chains.pooled()
         cov = np.cov(sample, rowvar=False).reshape(len(theta), len(theta))
         sd = sample.std(axis=0)
@@ -453,10 +454,12 @@ def _path_loglik(model, st, theta, control, seq, engine, bar) -> float:
     log_z = _log_z_independent(model, st, di, theta0[di])
     interval = control.interval_for(model)
     direction = theta - theta0
-    for k in range(control.bridges):
-        u = (k + 0.5) / control.bridges
-        chains = run_chains(model, theta0 + u * direction, st.A, draws=control.bridge_size, interval=interval,
+    start = st.A
+    for k in range(control.bridges):  # from θ̂'s end, each bridge going on from the last networks
+        u = 1 - (k + 0.5) / control.bridges
+        chains = run_chains(model, theta0 + u * direction, start, draws=control.bridge_size, interval=interval,
                             burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
+        start = chains.networks
         log_z += float(direction @ chains.pooled().mean(axis=0)) / control.bridges
         bar.update(1)
     return float(theta @ model.stats(st) - log_z)

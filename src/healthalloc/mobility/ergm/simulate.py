@@ -85,8 +85,7 @@ def _independent_eta(model, theta: np.ndarray) -> np.ndarray:
     return eta
 
 
-def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: int, burnin: int,
-           keep: bool = False):
+def _chain(task: tuple, *, model, theta: np.ndarray, interval: int, burnin: int, keep: bool = False):
     """One chain: ``draws`` statistics every ``interval`` proposals after ``burnin``.
 
     The dyad-independent terms enter the acceptance ratio through one precomputed
@@ -95,7 +94,7 @@ def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: i
     (:meth:`~.terms.Term.change1`) and their statistics updated on each accepted toggle.
     With ``keep`` every recorded network is returned, else the last one.
     """
-    seed, draws = task
+    seed, draws, A0 = task
     rng = np.random.default_rng(seed)
     st = State(A0.copy(), model.directed)
     A, n, directed = st.A, model.n, model.directed
@@ -161,16 +160,21 @@ def _chain(task: tuple, *, model, theta: np.ndarray, A0: np.ndarray, interval: i
     return out, (kept if keep else [A]), accepted / max(done, 1)
 
 
-def run_chains(model, theta, A0: np.ndarray, *, draws: int, interval: int, burnin: int, chains: int = 1,
+def run_chains(model, theta, A0, *, draws: int, interval: int, burnin: int, chains: int = 1,
                seed=None, engine="serial", keep_networks: bool = False) -> Chains:
-    """Run ``chains`` independent chains from network ``A0`` at parameter ``theta``, together
-    ``draws`` statistics (split as evenly as possible), each after ``burnin`` proposals and
-    then every ``interval``; seeded by ``seed`` (an int, a SeedSequence or None), on ``engine``."""
+    """Run ``chains`` independent chains at parameter ``theta``, together ``draws`` statistics
+    (split as evenly as possible), each after ``burnin`` proposals and then every
+    ``interval``; seeded by ``seed`` (an int, a SeedSequence or None), on ``engine``. ``A0``
+    is the starting network (boolean adjacency), or one per chain (a list, e.g. the
+    ``networks`` of an earlier run, so that a chain goes on where it stopped)."""
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    starts = list(A0) if isinstance(A0, list) else [A0] * chains
+    if len(starts) != chains:
+        raise ValueError(f"{len(starts)} starting networks for {chains} chains")
     sizes = [draws // chains + (c < draws % chains) for c in range(chains)]
-    tasks = [(s, k) for s, k in zip(seq.spawn(chains), sizes) if k > 0]
-    func = partial(_chain, model=model, theta=np.asarray(theta, float), A0=np.asarray(A0, bool),
-                   interval=int(interval), burnin=int(burnin), keep=keep_networks)
+    tasks = [(s, k, np.asarray(a, bool)) for s, k, a in zip(seq.spawn(chains), sizes, starts) if k > 0]
+    func = partial(_chain, model=model, theta=np.asarray(theta, float), interval=int(interval),
+                   burnin=int(burnin), keep=keep_networks)
     with get_executor(engine) as ex:
         results = ex.map(func, tasks)
     return Chains([r[0] for r in results], [a for r in results for a in r[1]],
