@@ -99,7 +99,8 @@ def test_dea_bootstrap_needs_a_replication(hospitals_csv, n, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["dea", str(hospitals_csv), *HOSP, "--bootstrap", n])
     assert stop.value.code == 2
-    assert "--bootstrap: expected a whole number ≥ 1" in capsys.readouterr().err
+    assert {"0": "--bootstrap: n_boot must be ≥ 1, got 0", "-5": "--bootstrap: n_boot must be ≥ 1, got -5",
+            "many": "--bootstrap: expected an integer, got 'many'"}[n] in capsys.readouterr().err
 
 
 def test_dea_progress_bar_on_a_terminal_unless_quiet(hospitals_csv, capsys, monkeypatch):

@@ -60,7 +60,7 @@ def analyses(engine="serial", **kw) -> dict:
         res = dea(df, INPUTS, OUTPUTS, unit="unit", by="year", rts="vrs", engine=ex)
         boot = dea_bootstrap(df[df.year == 2020].head(80), INPUTS, OUTPUTS, unit="unit",
                              rts="vrs", n_boot=30, seed=3, engine=ex)
-        malm = malmquist(df, INPUTS, OUTPUTS, unit="unit", period="year", engine=ex)
+        malm = malmquist(df, INPUTS, OUTPUTS, unit="unit", by="year", engine=ex)
     return {"dea": res.to_frame(), "peers": res.peers, "bootstrap": boot.to_frame(),
             "replicates": pd.DataFrame(boot.replicates), "malmquist": malm.indices,
             "distances": malm.distances}

@@ -88,7 +88,7 @@ def _csv(text: str) -> pd.DataFrame:
 
 
 def eg4(orientation: str = "output"):
-    return malmquist(_csv(EG4_DATA), ["x"], ["y"], unit="firm", period="year",
+    return malmquist(_csv(EG4_DATA), ["x"], ["y"], unit="firm", by="year",
                      orientation=orientation)
 
 
@@ -164,7 +164,7 @@ def test_dea_jl_expectations_are_all_used():
 def test_matches_dea_jl(test, orientation):
     # DEA.jl's own test file also asserts that orient = :Output gives the same numbers
     assert test["model_call"] == "malmquist(X, Y)"
-    res = malmquist(_jl_panel(test), ["x"], ["y"], unit="dmu", period="t", orientation=orientation)
+    res = malmquist(_jl_panel(test), ["x"], ["y"], unit="dmu", by="t", orientation=orientation)
     column = JL_QUANTITY[test["quantity"]]
     got = res.indices.pivot(index="unit", columns="period_from", values=column)
     expected = np.asarray(test["expected"], float).reshape(got.shape)
@@ -197,7 +197,7 @@ def _gmean(values) -> np.ndarray:
 def test_means_cumulative_and_groups():
     df, xs, ys = _random_panel()
     df["region"] = df["unit"].map({f"u{i}": "east" if i < 3 else "west" for i in range(8)})
-    res = malmquist(df, xs, ys, unit="unit", period="year")
+    res = malmquist(df, xs, ys, unit="unit", by="year")
     ind = res.to_frame()
     assert list(ind.columns) == COLUMNS and len(ind) == 3 * 8
     assert res.periods == (2014, 2015, 2016, 2017)
@@ -232,10 +232,10 @@ def test_means_cumulative_and_groups():
 
 def test_periods_sorted_and_row_order_irrelevant():
     df, xs, ys = _random_panel(T=3, seed=1)
-    res = malmquist(df, xs, ys, unit="unit", period="year")
+    res = malmquist(df, xs, ys, unit="unit", by="year")
     shuffled = df.sample(frac=1.0, random_state=0)
     shuffled["year"] = shuffled["year"].astype(str)  # string periods sort too
-    again = malmquist(shuffled, xs, ys, unit="unit", period="year")
+    again = malmquist(shuffled, xs, ys, unit="unit", by="year")
     assert again.periods == ("2014", "2015", "2016")
     key = ["period_from", "unit"]
     a = res.indices.sort_values(key)[list(INDICES)].to_numpy()
@@ -252,7 +252,7 @@ def test_one_lp_family_per_frontier_and_rts(monkeypatch):
                         lambda Xe, *a, **kw: calls.append((len(Xe), kw["rts"]))
                         or real(Xe, *a, **kw))
     df, xs, ys = _random_panel(T=4, n=8)
-    malmquist(df, xs, ys, unit="unit", period="year")
+    malmquist(df, xs, ys, unit="unit", by="year")
     expected = [(16, "crs"), (24, "crs"), (24, "crs"), (16, "crs")] + [(8, "vrs")] * 4
     assert sorted(calls) == sorted(expected)
 
@@ -271,7 +271,7 @@ def test_solver_failure_names_unit_and_period(monkeypatch):
     monkeypatch.setattr(malmquist_module.models, "radial", failing)
     df, xs, ys = _random_panel(T=4, n=8)
     with pytest.raises(SolverError, match=r"\(Unknown\) for unit u1 \(2014\)$"):
-        malmquist(df, xs, ys, unit="unit", period="year")
+        malmquist(df, xs, ys, unit="unit", by="year")
 
 
 def test_docstring_example():
@@ -289,13 +289,13 @@ panels = st.integers(2, 4).flatmap(lambda T: st.integers(3, 7).flatmap(
        col=st.integers(0, 3), scale=st.floats(1e-3, 1e3))
 def test_decomposition_and_unit_invariance(values, orientation, col, scale):
     df, xs, ys = _panel(values, 2)
-    ind = malmquist(df, xs, ys, unit="unit", period="year", orientation=orientation).indices
+    ind = malmquist(df, xs, ys, unit="unit", by="year", orientation=orientation).indices
     assert np.all(ind[list(INDICES)].to_numpy() > 0)
     np.testing.assert_allclose(ind["tfpch"], ind["effch"] * ind["techch"], rtol=1e-9)
     np.testing.assert_allclose(ind["effch"], ind["pech"] * ind["sech"], rtol=1e-9)
     # measuring one variable in other units (beds → thousand beds) changes no index
     df[(xs + ys)[col]] *= scale
-    again = malmquist(df, xs, ys, unit="unit", period="year", orientation=orientation).indices
+    again = malmquist(df, xs, ys, unit="unit", by="year", orientation=orientation).indices
     np.testing.assert_allclose(again[list(INDICES)], ind[list(INDICES)], rtol=1e-6)
 
 
@@ -306,7 +306,7 @@ def test_one_input_one_output_closed_form(values):
     """With one input and one output, CRS TE^a(b) = (y/x)_b / max_j (y/x)_{a,j}: the
     technical change is the growth of the best productivity ratio for every unit."""
     df, xs, ys = _panel(values, 1)
-    res = malmquist(df, xs, ys, unit="unit", period="year")
+    res = malmquist(df, xs, ys, unit="unit", by="year")
     ratio = values[:, :, 1] / values[:, :, 0]  # (T, n)
     best = ratio.max(axis=1)
     np.testing.assert_allclose(res.indices["tfpch"], (ratio[1:] / ratio[:-1]).ravel(), rtol=1e-6)
@@ -326,7 +326,7 @@ def test_matches_linprog_oracle(values, orientation):
     base- and comparison-period technical changes coincide and would not test the
     geometric mean."""
     df, xs, ys = _panel(values, 2)
-    res = malmquist(df, xs, ys, unit="unit", period="year", orientation=orientation)
+    res = malmquist(df, xs, ys, unit="unit", by="year", orientation=orientation)
     T, n = values.shape[:2]
 
     def te(a, b, rts="crs"):  # period-b data against the period-a frontier
@@ -359,28 +359,36 @@ def test_unbalanced_panel_names_missing_pairs():
     df = _csv(EG4_DATA)
     gappy = df.drop(index=df.index[(df["year"] == 2) & df["firm"].isin([3, 5])])
     with pytest.raises(ValueError, match=r"balanced panel.*units 3 \(2\) and 5 \(2\)"):
-        malmquist(gappy, ["x"], ["y"], unit="firm", period="year")
+        malmquist(gappy, ["x"], ["y"], unit="firm", by="year")
     with pytest.raises(ValueError, match="at least two periods"):
-        malmquist(df[df["year"] == 1], ["x"], ["y"], unit="firm", period="year")
+        malmquist(df[df["year"] == 1], ["x"], ["y"], unit="firm", by="year")
 
 
 def test_bad_input():
     df = _csv(EG4_DATA)
     with pytest.raises(ValueError, match="orientation must be one of"):
-        malmquist(df, ["x"], ["y"], unit="firm", period="year", orientation="both")
+        malmquist(df, ["x"], ["y"], unit="firm", by="year", orientation="both")
     with pytest.raises(DataError, match="duplicate unit–period rows"):
-        malmquist(pd.concat([df, df.iloc[[4]]]), ["x"], ["y"], unit="firm", period="year")
+        malmquist(pd.concat([df, df.iloc[[4]]]), ["x"], ["y"], unit="firm", by="year")
     with pytest.raises(KeyError, match="did you mean 'year'"):
-        malmquist(df, ["x"], ["y"], unit="firm", period="yaer")
+        malmquist(df, ["x"], ["y"], unit="firm", by="yaer")
     # a cross-period distance to a frontier where nobody produces an output is undefined
     new_output = df.assign(z=np.where((df["year"] == 2) & (df["firm"] == 1), 1.0, 0.0))
     with pytest.raises(ValueError, match=r"output 'z' is zero for every unit in 1 but not in 2; "
                        r"output 'z' is zero for every unit in 3 but not in 2"):
-        malmquist(new_output, ["x"], ["y", "z"], unit="firm", period="year")
+        malmquist(new_output, ["x"], ["y", "z"], unit="firm", by="year")
     res = eg4()
     with pytest.raises(ValueError, match="no group for units 4 and 5"):
         res.group_means(pd.Series({1: "a", 2: "a", 3: "b"}))
     varying = df.assign(region=np.where((df["firm"] == 2) & (df["year"] == 3), "b", "a"))
-    res = malmquist(varying, ["x"], ["y"], unit="firm", period="year")
+    res = malmquist(varying, ["x"], ["y"], unit="firm", by="year")
     with pytest.raises(ValueError, match="'region' changes over time for unit 2"):
         res.group_means("region")
+
+
+def test_period_is_the_older_name_of_by():
+    df = _csv(EG4_DATA)
+    with pytest.warns(FutureWarning, match="now by="):
+        old = malmquist(df, ["x"], ["y"], unit="firm", period="year", orientation="output")
+    pd.testing.assert_frame_equal(old.indices, malmquist(df, ["x"], ["y"], unit="firm", by="year",
+                                                         orientation="output").indices)

@@ -239,7 +239,7 @@ class Params:
                 kwargs["default"] = p.default
             else:
                 kwargs["type"] = p.parse
-                kwargs["metavar"] = p.metavar or ("COL" if p.role and not p.many else
+                kwargs["metavar"] = p.metavar or ("COL" if p.role and not p.many else "COL,COL" if p.role else
                                                   "A,B" if p.many else
                                                   "{" + ",".join(map(str, p.choices)) + "}" if p.choices else
                                                   p.name.upper())

@@ -5,14 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import (
-    add_engine_options,
-    add_input_file,
-    column_list,
-    load,
-    write_table,
-)
-from healthalloc.efficiency import dea, dea_bootstrap
+from healthalloc.cli._common import add_engine_options, add_input_file, input_paths, load, write_table
+from healthalloc.efficiency.bootstrap import PARAMS as BOOTSTRAP
+from healthalloc.efficiency.bootstrap import dea_bootstrap
+from healthalloc.efficiency.dea import PARAMS, dea
 from healthalloc.engine import get_executor
 
 EXAMPLE = """\
@@ -28,17 +24,6 @@ redundancy_* / shortfall_* (shares of the observed value), peers and peer_weight
 """
 
 
-def replications(text: str) -> int:
-    """``--bootstrap N``: a whole number of replications, at least 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
-    return n
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "dea",
@@ -49,19 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_file(p)
-    p.add_argument("--inputs", type=column_list, required=True, help="input columns, comma-separated (> 0)")
-    p.add_argument("--outputs", type=column_list, required=True, help="output columns, comma-separated (≥ 0)")
-    p.add_argument("--unit", help="column naming the units (default: row number)")
-    p.add_argument("--by", help="period column: each period gets its own frontier")
-    p.add_argument("--rts", choices=("crs", "vrs", "nirs", "ndrs"), default="crs",
-                   help="returns to scale (default: crs; 'nirs' is Benchmarking's 'drs')")
-    p.add_argument("--orientation", choices=("input", "output"), default="input",
-                   help="shrink inputs or expand outputs (default: input)")
-    p.add_argument("--model", choices=("radial", "super", "sbm"), default="radial",
-                   help="radial (Farrell), super (Andersen–Petersen) or sbm (Tone 2001)")
-    p.add_argument("--bootstrap", type=replications, metavar="N",
+    PARAMS.add_to(p)
+    p.add_argument("--bootstrap", type=BOOTSTRAP["n_boot"].parse, metavar="N",
                    help="Simar–Wilson bootstrap with N ≥ 1 replications (radial model)")
-    p.add_argument("--seed", type=int, help="random seed for --bootstrap")
+    p.add_argument("--seed", type=BOOTSTRAP["seed"].parse, help="random seed for --bootstrap")
     p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
@@ -70,19 +46,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     data = load(args)
-    kwargs = dict(unit=args.unit, rts=args.rts, orientation=args.orientation,
-                  progress=False if args.quiet else None)
+    kwargs = PARAMS.from_args(args)
+    progress = False if args.quiet else None
     if args.bootstrap is not None and (args.by or args.model != "radial"):
         raise ValueError("--bootstrap works with the radial model and without --by")
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
-        result = dea(data, args.inputs, args.outputs, by=args.by, model=args.model, engine=ex,
-                     **kwargs)
+        result = dea(data, **kwargs, progress=progress, engine=ex)
         table = result.to_frame()
         if args.bootstrap is not None:
-            boot = dea_bootstrap(data, args.inputs, args.outputs, n_boot=args.bootstrap,
-                                 seed=args.seed, engine=ex, **kwargs).to_frame()
+            common = {k: kwargs[k] for k in ("inputs", "outputs", "unit", "rts", "orientation")}
+            boot = dea_bootstrap(data, **common, n_boot=args.bootstrap, seed=args.seed, progress=progress,
+                                 engine=ex).to_frame()
             cols = ["bias", "bias_corrected", "ci_low", "ci_high"]
             table = table.join(boot.set_index("unit")[cols], on="unit")
-    write_table(table, args.output)
+    write_table(table, args.output, inputs=input_paths(args))
     print(result.summary().round(3).to_string())
     return 0

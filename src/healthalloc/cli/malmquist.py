@@ -5,14 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import (
-    add_engine_options,
-    add_input_file,
-    column_list,
-    load,
-    write_table,
-)
-from healthalloc.efficiency.malmquist import malmquist
+from healthalloc.cli._common import add_engine_options, add_input_file, input_paths, load, write_table
+from healthalloc.efficiency.malmquist import PARAMS, malmquist
 
 EXAMPLE = """\
 example:
@@ -39,15 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_file(p)
-    p.add_argument("--unit", required=True, help="column naming the units")
-    p.add_argument("--period", required=True, help="column naming the periods (e.g. year)")
-    p.add_argument("--inputs", type=column_list, required=True,
-                   help="input columns, comma-separated (> 0)")
-    p.add_argument("--outputs", type=column_list, required=True,
-                   help="output columns, comma-separated (≥ 0)")
-    p.add_argument("--orientation", choices=("input", "output"), default="input",
-                   help="distance functions shrink inputs or expand outputs (default: input; "
-                   "DEAP's examples use output); only pech and sech depend on it")
+    PARAMS.add_to(p)
     p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
@@ -55,11 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = malmquist(load(args), args.inputs, args.outputs, unit=args.unit,
-                       period=args.period, orientation=args.orientation,
-                       progress=False if args.quiet else None, engine=args.engine,
-                       scheduler=args.scheduler, workers=args.workers)
-    write_table(result.to_frame(), args.output)
+    result = malmquist(load(args), **PARAMS.from_args(args), progress=False if args.quiet else None,
+                       engine=args.engine, scheduler=args.scheduler, workers=args.workers)
+    write_table(result.to_frame(), args.output, inputs=input_paths(args))
     print(f"\nmeans (geometric, {args.orientation} orientation):")
     print(result.summary().round(3).to_string())
     return 0

@@ -34,8 +34,10 @@ from tqdm import tqdm
 
 from healthalloc.data.messages import named
 from healthalloc.efficiency import models
-from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
+from healthalloc.data.validate import DataError, check_columns
+from healthalloc.efficiency.dea import EFFICIENT_TOL, INPUTS_OUTPUTS, RTS_ORIENTATION, UNIT, dea
 from healthalloc.engine import Executor, get_executor
+from healthalloc.params import Param, Params
 from healthalloc.solver import SolverError
 
 #: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
@@ -45,6 +47,21 @@ N_BOOT = 2000
 REPLICATIONS_PER_TASK = 25
 #: Quantile rule for the interval: Hyndman & Fan type 9, as ``Benchmarking::dea.boot``.
 QUANTILE_METHOD = "normal_unbiased"
+#: One minus the confidence level of the intervals.
+ALPHA = 0.05
+
+#: The parameters of :func:`dea_bootstrap`, from which ``healthalloc dea --bootstrap`` and
+#: the study analysis ``dea_bootstrap`` are generated.
+PARAMS = INPUTS_OUTPUTS + Params(
+    UNIT,
+    Param("by", None, "period column of a panel", role="period"),
+    Param("at", None, "the period to bootstrap (default: the last)", kind=(int, str), cli=False),
+) + RTS_ORIENTATION + Params(
+    Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications", low=1, flag="--bootstrap", metavar="N"),
+    Param("seed", None, "random seed of the bootstrap", kind=int),
+    Param("alpha", ALPHA, "one minus the confidence level of the intervals", low=0, high=1, low_open=True,
+          high_open=True),
+)
 
 
 @dataclass(frozen=True)
@@ -122,11 +139,13 @@ def dea_bootstrap(
     outputs: list[str],
     *,
     unit: str | None = None,
+    by: str | None = None,
+    at: object = None,
     rts: str = "crs",
     orientation: str = "input",
     n_boot: int = N_BOOT,
     seed: int | None = None,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     progress: bool | None = None,
     engine: str | Executor = "serial",
     scheduler: str | None = None,
@@ -138,6 +157,8 @@ def dea_bootstrap(
     ----------
     data, inputs, outputs, unit, rts, orientation
         As for :func:`healthalloc.efficiency.dea` (radial model, one period).
+    by, at : optional
+        With a panel: its period column and the period to bootstrap (default: the last).
     n_boot : int
         Number of bootstrap replications (≥ 1; 2000 for publication-grade intervals).
     seed : int, optional
@@ -163,6 +184,12 @@ def dea_bootstrap(
     >>> bool((res.ci_low <= res.bias_corrected).all() and (res.bias_corrected <= res.efficiency).all())
     True
     """
+    if by is not None:
+        check_columns(data, [by])
+        at = data[by].max() if at is None else at
+        data = data[data[by] == at]
+        if data.empty:
+            raise DataError(f"no rows with {by} = {at!r} to bootstrap")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
         raise ValueError(f"n_boot must be an integer ≥ 1, got {n_boot!r}")
     if not 0 < alpha < 1:

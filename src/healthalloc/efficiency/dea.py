@@ -19,10 +19,33 @@ from tqdm import tqdm
 from healthalloc.data.messages import named
 from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
+from healthalloc.efficiency._envelopment import ORIENTATIONS, RTS
 from healthalloc.engine import Executor, get_executor
+from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.solver import SolverError
 
 MODELS = ("radial", "super", "sbm")
+
+#: The parameters of :func:`dea` shared with the command line and studies (declared once;
+#: :data:`INPUTS_OUTPUTS` and :data:`RTS_ORIENTATION` are reused by Malmquist and the bootstrap).
+INPUTS_OUTPUTS = Params(
+    Param("inputs", REQUIRED, "input columns (> 0)", role="inputs", many=True),
+    Param("outputs", REQUIRED, "output columns (≥ 0)", role="outputs", many=True),
+)
+UNIT = Param("unit", None, "column naming the units (default: row number)", role="unit")
+RTS_ORIENTATION = Params(
+    Param("rts", "crs", "returns to scale ('nirs' is R Benchmarking's 'drs', 'ndrs' its 'irs')",
+          choices=RTS),
+    Param("orientation", "input", "shrink inputs or expand outputs", choices=ORIENTATIONS),
+)
+PARAMS = INPUTS_OUTPUTS + Params(
+    UNIT,
+    Param("by", None, "period column: each period gets its own frontier", role="period"),
+) + RTS_ORIENTATION + Params(
+    Param("model", "radial", "radial (Farrell), super (Andersen–Petersen) or sbm (Tone 2001)",
+          choices=MODELS),
+    Param("slacks", True, "two-phase slacks: the largest sum of slacks at the radial optimum", cli=False),
+)
 #: Scores within this distance of 1 count as efficient.
 EFFICIENT_TOL = 1e-6
 #: Evaluated units per engine task. Fixed, whatever the engine, so that every engine

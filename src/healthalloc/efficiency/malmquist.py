@@ -21,6 +21,7 @@ DEAP 2.1, CEPA Working Paper 96/08.
 from __future__ import annotations
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -33,11 +34,22 @@ from healthalloc.data.panel import Panel
 from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS
+from healthalloc.efficiency.dea import INPUTS_OUTPUTS, RTS_ORIENTATION
 from healthalloc.engine import Executor, get_executor
+from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.solver import SolverError
 
 #: The indices, in DEAP's column order.
 INDICES = ("effch", "techch", "pech", "sech", "tfpch")
+#: The parameters of :func:`malmquist`, from which ``healthalloc malmquist`` and the study
+#: analysis ``malmquist`` are generated.
+PARAMS = INPUTS_OUTPUTS + Params(
+    Param("unit", REQUIRED, "column naming the units", role="unit"),
+    Param("by", REQUIRED, "period column (at least two periods, a balanced panel)", role="period",
+          aliases=("period",)),
+    RTS_ORIENTATION["orientation"],
+)
+
 #: Columns of the distance table: CRS TE against the previous, own and next period's
 #: frontier, and VRS TE against the own frontier.
 DISTANCES = ("crs_te_prev", "crs_te", "crs_te_next", "vrs_te")
@@ -156,12 +168,13 @@ def malmquist(
     outputs: list[str],
     *,
     unit: str,
-    period: str,
+    by: str | None = None,
     orientation: str = "input",
     progress: bool | None = None,
     engine: str | Executor = "serial",
     scheduler: str | None = None,
     workers: int | None = None,
+    period: str | None = None,
 ) -> MalmquistResult:
     """Adjacent-period Malmquist index and its decomposition (Färe et al. 1994; DEAP 2.1).
 
@@ -173,8 +186,9 @@ def malmquist(
         Column names; inputs must be > 0, outputs ≥ 0 and not all zero for a unit.
     unit : str
         Column naming the units.
-    period : str
-        Column naming the periods (numbers or strings; sorted).
+    by : str
+        Column naming the periods (numbers or strings; sorted). ``period=`` is its older
+        name, still read with a FutureWarning.
     orientation : {"input", "output"}
         Orientation of the distance functions. Under CRS both give the same effch,
         techch and tfpch; pech and sech differ.
@@ -198,12 +212,18 @@ def malmquist(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"hospital": ["A", "B", "A", "B"], "year": [2014, 2014, 2015, 2015],
     ...                    "beds": [20, 40, 20, 40], "visits": [10, 10, 20, 10]})
-    >>> res = malmquist(df, ["beds"], ["visits"], unit="hospital", period="year")
+    >>> res = malmquist(df, ["beds"], ["visits"], unit="hospital", by="year")
     >>> res.indices.round(3)
       unit  period_from  period_to  effch  techch  pech  sech  tfpch
     0    A         2014       2015    1.0     2.0   1.0   1.0    2.0
     1    B         2014       2015    0.5     2.0   1.0   0.5    1.0
     """
+    if period is not None:
+        warnings.warn("malmquist(period=) is now by=, as in dea()", FutureWarning, stacklevel=2)
+        by = period if by is None else by
+    if by is None:
+        raise TypeError("malmquist() needs by=, the period column")
+    period = by
     inputs, outputs = list(inputs), list(outputs)
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")

@@ -7,7 +7,12 @@ from dataclasses import replace
 import pandas as pd
 
 from healthalloc.data.regions import province
-from healthalloc.efficiency import dea, dea_bootstrap, malmquist
+from healthalloc.efficiency.bootstrap import PARAMS as BOOTSTRAP_PARAMS
+from healthalloc.efficiency.bootstrap import dea_bootstrap
+from healthalloc.efficiency.dea import PARAMS as DEA_PARAMS
+from healthalloc.efficiency.dea import dea
+from healthalloc.efficiency.malmquist import PARAMS as MALMQUIST_PARAMS
+from healthalloc.efficiency.malmquist import malmquist
 from healthalloc.equity.analysis import PARAMS as EQUITY_PARAMS
 from healthalloc.equity.analysis import equity
 from healthalloc.qca import fsqca, robustness
@@ -21,13 +26,7 @@ from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.registry import Context, register
 
-RTS = Param("rts", "crs", choices=("crs", "vrs", "nirs", "ndrs"))
-ORIENTATION = Param("orientation", "input", choices=("input", "output"))
-UNIT = Param("unit", role="unit")
-PERIOD = Param("by", None, role="period")
 GROUP = Param("group", None, role="group")
-INPUTS = Param("inputs", role="inputs", many=True)
-OUTPUTS = Param("outputs", role="outputs", many=True)
 
 
 def _eff_reading(eff: pd.Series, period: str | None) -> str:
@@ -44,14 +43,11 @@ def _eff_reading(eff: pd.Series, period: str | None) -> str:
 
 
 @register("dea", title="DEA efficiency",
-          params=Params(UNIT, INPUTS, OUTPUTS, PERIOD, GROUP, RTS, ORIENTATION,
-                        Param("model", "radial", choices=("radial", "super", "sbm")), Param("slacks", True)),
+          params=DEA_PARAMS.without("unit") + Params(replace(DEA_PARAMS["unit"], default=REQUIRED), GROUP),
           exports=("efficiency", "scale_efficiency"))
 def _dea(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
-    res = dea(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], by=r.get("period"), rts=o["rts"],
-              orientation=o["orientation"], model=o["model"], slacks=o["slacks"], progress=False,
-              **ctx.engine)
+    res = ctx.call(dea, ctx.data, progress=False, **ctx.engine)
     sec = Section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
                   _eff_reading(res.efficiency, r.get("period")))
     sec.tables["scores"] = res.to_frame()
@@ -66,12 +62,10 @@ def _dea(ctx: Context) -> Section:
     return sec
 
 
-@register("malmquist", title="Malmquist productivity index",
-          params=Params(UNIT, replace(PERIOD, default=REQUIRED), INPUTS, OUTPUTS, GROUP, ORIENTATION))
+@register("malmquist", title="Malmquist productivity index", params=MALMQUIST_PARAMS + Params(GROUP))
 def _malmquist(ctx: Context) -> Section:
     r = ctx.roles
-    res = malmquist(ctx.data, r["inputs"], r["outputs"], unit=r["unit"], period=r["period"],
-                    orientation=ctx.options["orientation"], progress=False, **ctx.engine)
+    res = ctx.call(malmquist, ctx.data, progress=False, **ctx.engine)
     overall = res.overall()
     reading = (f"Mean total factor productivity change is {overall['tfpch']:.3f} per period "
                f"(efficiency change {overall['effch']:.3f} × technical change {overall['techch']:.3f}); "
@@ -92,7 +86,7 @@ def _malmquist(ctx: Context) -> Section:
 def _equity(ctx: Context) -> Section:
     """Gini (population and area), Theil L and T with their group decomposition, HRDI, HRAD/PAD."""
     r = ctx.roles
-    res = equity(ctx.data, **ctx.kwargs)
+    res = ctx.call(equity, ctx.data)
     idx = res.to_frame()
     last = idx.iloc[-1]
     when = f" in {idx[r['period']].iloc[-1]}" if r.get("period") else ""
@@ -174,22 +168,14 @@ def _spatial(ctx: Context) -> Section:
 
 
 @register("dea_bootstrap", title="Bootstrapped DEA efficiency",
-          params=Params(UNIT, INPUTS, OUTPUTS, PERIOD, RTS, ORIENTATION, Param("n_boot", 2000, low=1),
-                        Param("seed", 1), Param("alpha", 0.05, low=0, high=1, low_open=True, high_open=True),
-                        Param("at", None, kind=(int, str))),
+          # a study's report is reproducible: seed 1 unless the study sets another
+          params=BOOTSTRAP_PARAMS.without("unit", "seed") + Params(
+              replace(BOOTSTRAP_PARAMS["unit"], default=REQUIRED), replace(BOOTSTRAP_PARAMS["seed"], default=1)),
           exports=("bias_corrected",))
 def _bootstrap(ctx: Context) -> Section:
     """One period of a panel (``at``, default the last) or the whole cross-section."""
-    r, o = ctx.roles, ctx.options
-    data = ctx.data
-    if r.get("period"):
-        at = o["at"] if o["at"] is not None else data[r["period"]].max()
-        data = data[data[r["period"]] == at]
-        if data.empty:
-            raise ValueError(f"{ctx.name}: no rows with {r['period']} = {at!r}")
-    res = dea_bootstrap(data, r["inputs"], r["outputs"], unit=r["unit"], rts=o["rts"],
-                        orientation=o["orientation"], n_boot=o["n_boot"], seed=o["seed"],
-                        alpha=o["alpha"], progress=False, **ctx.engine)
+    o = ctx.options
+    res = ctx.call(dea_bootstrap, ctx.data, progress=False, **ctx.engine)
     bias = (res.efficiency - res.bias_corrected).mean()
     reading = (f"With {o['n_boot']} Simar–Wilson replications the mean bias-corrected efficiency is "
                f"{res.bias_corrected.mean():.3f}, {bias:.3f} below the DEA estimate.")

@@ -9,6 +9,7 @@ returns a :class:`~healthalloc.report.section.Section` of tables and figures.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,11 @@ class Context:
     study_dir: Any = None
     engine: dict[str, Any] = field(default_factory=dict)
     params: Params = field(default_factory=Params)
+
+    def call(self, func: Callable, *args: Any, **extra: Any) -> Any:
+        """``func(*args, ...)`` with those of :attr:`kwargs` that ``func`` takes, and ``extra``."""
+        accepted = inspect.signature(func).parameters
+        return func(*args, **{k: v for k, v in self.kwargs.items() if k in accepted}, **extra)
 
     @property
     def kwargs(self) -> dict[str, Any]:
