@@ -9,5 +9,5 @@ from healthalloc.mobility.centrality import CentralityResult, centrality
 from healthalloc.mobility.network import (BINARIZE_RULES, Network, covariate_matrix, geo_proximity,
                                           network_from_edges, network_from_records, read_network, same_category)
 
-__all__ = ["BINARIZE_RULES", "CentralityResult", "centrality", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
-           "network_from_records", "read_network", "same_category"]
+__all__ = ["BINARIZE_RULES", "CentralityResult", "Network", "centrality", "covariate_matrix", "geo_proximity",
+           "network_from_edges", "network_from_records", "read_network", "same_category"]

@@ -366,7 +366,8 @@ def same_category(values: pd.Series) -> np.ndarray:
     """1 where two different nodes share the category of ``values`` (e.g. a dialect zone:
     seed 003's ``CulProx``), else 0; DataError for missing categories."""
     if values.isna().any():
-        raise DataError(f"category {values.name!r} is missing for {listing([show(i) for i in values.index[values.isna()]])}")
+        missing = [show(i) for i in values.index[values.isna()]]
+        raise DataError(f"category {values.name!r} is missing for {listing(missing)}")
     codes = pd.factorize(values)[0]
     out = (codes[:, None] == codes[None, :]).astype(float)
     np.fill_diagonal(out, 0.0)

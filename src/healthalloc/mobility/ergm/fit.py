@@ -287,7 +287,8 @@ def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_ite
                 break
             move /= 2
         beta, grad, info = beta + move, grad_new, info_new
-        if np.max(np.abs(move)) < tol * (1 + np.max(np.abs(beta))) or abs(loglik - previous) < 1e-12 * (1 + abs(loglik)):
+        small_step = np.max(np.abs(move)) < tol * (1 + np.max(np.abs(beta)))
+        if small_step or abs(loglik - previous) < 1e-12 * (1 + abs(loglik)):
             break
     return beta, np.linalg.pinv(info), loglik, step
 
