@@ -22,9 +22,32 @@ from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS, RTS
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
-MODELS = ("radial", "super", "sbm")
+@dataclass(frozen=True)
+class Model:
+    """How one DEA model's LPs are built and read.
+
+    ``radial``: a radial score θ (input) or φ (output) from the envelopment LP with pilot
+    duals, and targets from the radial projection; otherwise Tone's (2001) non-oriented
+    SBM score ρ. ``excludes_self``: the evaluated unit leaves its own reference set
+    (Andersen & Petersen's super-efficiency; the LP can be infeasible). ``scale``: scale
+    efficiency and returns to scale are reported with ``rts="vrs"``.
+    """
+
+    radial: bool
+    excludes_self: bool
+    scale: bool
+
+
+#: The DEA models by name.
+MODEL_TABLE = {
+    "radial": Model(radial=True, excludes_self=False, scale=True),
+    "super": Model(radial=True, excludes_self=True, scale=False),
+    "sbm": Model(radial=False, excludes_self=False, scale=False),
+}
+MODELS = tuple(MODEL_TABLE)
 
 #: The parameters of :func:`dea` shared with the command line and studies (declared once;
 #: :data:`INPUTS_OUTPUTS` and :data:`RTS_ORIENTATION` are reused by Malmquist and the bootstrap).
@@ -54,7 +77,7 @@ UNITS_PER_TASK = 2000
 
 
 @dataclass(frozen=True)
-class DEAResult:
+class DEAResult(Result):
     """Efficiency of every unit (per period with ``by``) and what it would take to improve.
 
     Attributes
@@ -146,6 +169,17 @@ class DEAResult:
             keys = ["all"]
         return frame.groupby(keys, sort=True).agg(**agg)
 
+    def plot(self):
+        """Efficiency by unit: sorted bars, or with ``by`` one line per unit over the periods."""
+        from healthalloc.report.figures.bars import bars
+        from healthalloc.report.figures.curves import trend_lines
+
+        title = f"DEA efficiency ({self.model}, {self.rts}, {self.orientation})"
+        if self.by:
+            return trend_lines(self.efficiency.rename("efficiency").reset_index(), self.by, "efficiency",
+                               group="unit", reference=1.0, title=title)
+        return bars(self.efficiency.rename("efficiency").sort_values(ascending=False), reference=1.0, title=title)
+
     def __str__(self) -> str:
         head = (f"DEA ({self.model}, rts={self.rts}, orientation={self.orientation}): "
                 f"{len(self.efficiency)} evaluations, inputs {', '.join(self.inputs)}; "
@@ -221,26 +255,27 @@ def dea(
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
     for f in groups:
         _warn_small(f, inputs, outputs, None if by is None else f.index[0][1])
-    with_scale = rts == "vrs" and model == "radial"
+    spec = MODEL_TABLE[model]
+    with_scale = rts == "vrs" and spec.scale
     periods = [_period(f[inputs].to_numpy(float), f[outputs].to_numpy(float), rts,
-                       orientation, model, with_scale) + (_labels(f.index),) for f in groups]
+                       orientation, spec, with_scale) + (_labels(f.index),) for f in groups]
     bounds = [[(lo, min(lo + UNITS_PER_TASK, len(f))) for lo in range(0, len(f), UNITS_PER_TASK)]
               for f in groups]
     tasks = [(g, lo, hi) for g, b in enumerate(bounds) for lo, hi in b]
     solve = partial(_solve_chunk, periods=periods, rts=rts, orientation=orientation,
-                    model=model, slacks=slacks, with_scale=with_scale)
+                    spec=spec, slacks=slacks, with_scale=with_scale)
     show = sys.stderr.isatty() if progress is None else progress
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
           tqdm(total=len(frame), desc="DEA", unit="unit", disable=not show) as bar):
         chunks = iter(ex.map(solve, tasks, done=lambda i: bar.update(tasks[i][2] - tasks[i][1])))
-    parts = [_tables(f, X, Y, inputs, outputs, orientation, model, [next(chunks) for _ in b])
+    parts = [_tables(f, X, Y, inputs, outputs, orientation, spec, [next(chunks) for _ in b])
              for f, (X, Y, *_), b in zip(groups, periods, bounds)]
     eff, phi, sl, tg, peers, scale = ([p[i] for p in parts] for i in range(6))
     order = frame.index
     efficiency = pd.concat(eff).reindex(order).rename("efficiency")
     if efficiency.isna().any():
         missing = named("unit", _labels(efficiency.index[efficiency.isna()]))
-        if model != "super":  # the unit itself is a solution of its LP
+        if not spec.excludes_self:  # the unit itself is a solution of its LP
             raise SolverError(f"HiGHS found the DEA LP infeasible for {missing}, although the "
                               "unit itself is a solution: a numerical failure")
         warnings.warn(f"super-efficiency LP infeasible (efficiency set to NaN) for {missing}",
@@ -256,7 +291,7 @@ def dea(
         inputs=tuple(inputs),
         outputs=tuple(outputs),
         rts=rts,
-        orientation="non-oriented" if model == "sbm" else orientation,
+        orientation=orientation if spec.radial else "non-oriented",
         model=model,
         by=by,
     )
@@ -292,28 +327,28 @@ def _labels(index: pd.Index) -> list:
     return list(index) if index.nlevels == 1 else [f"{u} ({p})" for u, p in index]
 
 
-def _period(X, Y, rts, orientation, model, with_scale) -> tuple:
+def _period(X, Y, rts, orientation, spec: Model, with_scale) -> tuple:
     """One period's data and the pilot duals of its radial LP families (solved once for
     all its chunks, by rts), as :func:`_solve_chunk` needs them."""
     pilots = {}
-    if model != "sbm":
-        exclude = np.arange(len(X)) if model == "super" else None
+    if spec.radial:
+        exclude = np.arange(len(X)) if spec.excludes_self else None
         for r in (rts, "crs") if with_scale else (rts,):
             pilots[r] = models.pilot_duals(X, Y, X, Y, rts=r, orientation=orientation,
                                            exclude=exclude)
     return X, Y, pilots
 
 
-def _solve_chunk(task, *, periods, rts, orientation, model, slacks, with_scale):
+def _solve_chunk(task, *, periods, rts, orientation, spec: Model, slacks, with_scale):
     """Units ``lo:hi`` of period ``g`` against that period's frontier (one engine task):
     their envelopment solution, and for scale efficiency their CRS TE and CRS Σλ."""
     g, lo, hi = task
     X, Y, pilots, labels = periods[g]
     Xe, Ye = X[lo:hi], Y[lo:hi]
     try:
-        if model == "sbm":
+        if not spec.radial:
             return models.sbm(Xe, Ye, X, Y, rts=rts), None
-        exclude = np.arange(lo, hi) if model == "super" else None
+        exclude = np.arange(lo, hi) if spec.excludes_self else None
         sol = models.radial(Xe, Ye, X, Y, rts=rts, orientation=orientation, exclude=exclude,
                             slacks=slacks, pilot=pilots[rts], warn=False)
         if not with_scale:
@@ -328,19 +363,19 @@ def _solve_chunk(task, *, periods, rts, orientation, model, slacks, with_scale):
                           status=exc.status) from None
 
 
-def _tables(frame, X, Y, inputs, outputs, orientation, model, chunks):
+def _tables(frame, X, Y, inputs, outputs, orientation, spec: Model, chunks):
     """One period's result tables from its chunks' solutions."""
     idx = frame.index
     sol = models.EnvelopmentSolution.concat([c[0] for c in chunks])
-    if model == "sbm":
+    if not spec.radial:
         eff, phi = sol.score, None
     else:
         eff = sol.score if orientation == "input" else 1.0 / sol.score
         phi = pd.Series(sol.score, index=idx) if orientation == "output" else None
     sx = pd.DataFrame(sol.slack_x, index=idx, columns=inputs)
     sy = pd.DataFrame(sol.slack_y, index=idx, columns=outputs)
-    radial_x = X * eff[:, None] if model != "sbm" and orientation == "input" else X
-    radial_y = Y * sol.score[:, None] if model != "sbm" and orientation == "output" else Y
+    radial_x = X * eff[:, None] if spec.radial and orientation == "input" else X
+    radial_y = Y * sol.score[:, None] if spec.radial and orientation == "output" else Y
     targets = pd.concat([
         pd.DataFrame(radial_x - sol.slack_x, index=idx, columns=inputs),
         pd.DataFrame(radial_y + sol.slack_y, index=idx, columns=outputs)], axis=1)
