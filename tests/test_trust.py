@@ -158,6 +158,7 @@ CASES = {
     "run bad option type": (["run", "s6.toml"], "line 11.*rts"),
     "run missing data file": (["run", "s7.toml"], "neither an embedded data set nor a file"),
     "run option out of range": (["run", "s8.toml"], r"line 14, analyses\[1\]\.n_boot: n_boot must be ≥ 1, got 0"),
+    "run missing anchors file": (["run", "s12.toml"], r"'nope\.csv' is neither an embedded data set nor a file"),
     "run unknown engine": (["run", "s11.toml"], r"line 2, study\.engine: 'gpu' is not one of"),
     "run role the analysis does not use": (["run", "s9.toml"], "dea does not use the role 'outcome'"),
     "run error while running names the analysis": (["run", "s10.toml"], r"line 9, analyses\[0\]: dea failed"),
@@ -198,6 +199,8 @@ STUDIES = {
     "s8.toml": study('\n[[analyses]]\ntype = "dea_bootstrap"\nn_boot = 0'),
     "s9.toml": study('outcome = "doctors"'),
     "s11.toml": '[study]\nengine = "gpu"\n' + study(),
+    "s12.toml": study('\n[[analyses]]\ntype = "qca"\noutcome = "dea.efficiency"\nconditions = ["doctors"]\n'
+                      'anchors = "nope.csv"'),
     "s10.toml": study().replace('"cst_hospitals"', '"zero.csv"'),
 }
 

@@ -76,6 +76,9 @@ class Param:
         Older names still accepted (flags and study keys), with a deprecation warning.
     cli, study : bool
         Whether the command line / study files offer it.
+    source : bool
+        The value names an embedded data set or a file (a study checks it exists before
+        any analysis runs).
     """
 
     name: str
@@ -94,6 +97,7 @@ class Param:
     aliases: tuple[str, ...] = ()
     cli: bool = True
     study: bool = True
+    source: bool = False
 
     @property
     def required(self) -> bool:

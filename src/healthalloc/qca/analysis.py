@@ -31,7 +31,7 @@ PARAMS = Params(
     Param("unit", None, "column of case names (default: the first column when it is text)", role="unit"),
     Param("anchors", None, "direct calibration anchors per variable, outcome included: a table, a file "
           "(columns variable, full_membership, crossover, full_nonmembership) or an embedded data set",
-          kind=(str, dict), cli=False),
+          kind=(str, dict), cli=False, source=True),
     Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=list, cli=False),
     Param("calibrated", False, "the data already hold memberships in [0, 1]: no calibration", cli=False),
     Param("decreasing", None, "with percentiles: variables calibrated as decreasing sets", many=True,

@@ -23,12 +23,13 @@ from healthalloc.study.registry import Context, register
 
 DEMAND = Params(Param("unit", role="unit"), Param("population", role="population"),
                 Param("coordinates", role="coordinates", many=True))
-SITES = Params(Param("supply", REQUIRED, "embedded data set or file of the sites", kind=str),
+SITES = Params(Param("supply", REQUIRED, "embedded data set or file of the sites", kind=str, source=True),
                Param("supply_id", "id", "id column of the site tables", kind=str),
                Param("capacity", "capacity", "capacity column of the supply (beds, physicians)", kind=str),
                Param("supply_coordinates", ["lon", "lat"], "lon, lat columns of the site tables", kind=str,
                      many=True))
-CANDIDATES = Params(Param("candidates", REQUIRED, "embedded data set or file of candidate sites", kind=str),
+CANDIDATES = Params(Param("candidates", REQUIRED, "embedded data set or file of candidate sites", kind=str,
+                          source=True),
                     Param("candidates_id", "id", "id column of the candidates", kind=str),
                     Param("candidates_coordinates", ["lon", "lat"], "lon, lat columns of the candidates", kind=str,
                           many=True))
@@ -142,7 +143,8 @@ def _capacity(ctx: Context) -> Section:
 
 @register("location", title="Location optimization",
           params=DEMAND + CANDIDATES + Params(
-                                 Param("existing", None, "embedded data set or file of existing sites", kind=str),
+                                 Param("existing", None, "embedded data set or file of existing sites", kind=str,
+                                       source=True),
                                  Param("supply_id", "id", "id column of the site tables", kind=str),
                                  Param("supply_coordinates", ["lon", "lat"], "lon, lat columns", kind=str, many=True),
                                  Param("model", "mclp", "mclp, pmedian or lscp", choices=MODELS),

@@ -33,7 +33,8 @@ SYNTHETIC = ("The migration records are SYNTHETIC (a seeded stand-in for seed 00
 
 @register("network", title="Mobility network",
           params=NODES + Params(
-              Param("records", REQUIRED, "embedded data set or file of records (one per person) or flows", kind=str),
+              Param("records", REQUIRED, "embedded data set or file of records (one per person) or flows", kind=str,
+                    source=True),
               Param("origin", "origin", "origin column of the records", kind=str),
               Param("destination", "destination", "destination column of the records", kind=str),
               Param("weight", None, "weight column of the records (default: 1 per record)", kind=str),

@@ -28,6 +28,7 @@ import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 import healthalloc.study.analyses_access  # noqa: F401  (registers access, capacity, location, scenario)
 import healthalloc.study.analyses_mobility  # noqa: F401  (registers network, ergm)
 from healthalloc.data import data_dictionary
+from healthalloc.data.datasets import DATASETS
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.data.validate import layout_hint
 from healthalloc.engine import ENGINES, get_executor
@@ -100,6 +101,11 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
             problem = param.check(value)
             if problem:
                 raise study.error((*where, key), problem)
+            if param.source and isinstance(value, str) and value not in DATASETS:
+                path = Path(value) if study.path is None or Path(value).is_absolute() else study.path.parent / value
+                if not path.exists():
+                    raise study.error((*where, key), f"{value!r} is neither an embedded data set nor a file"
+                                                     f"{suggest(value, list(DATASETS))}")
             if key != param.name:
                 warnings.warn(f"{study.path.name if study.path else 'study'}: option {key!r} of "
                               f"{spec.name} is now called {param.name!r}", FutureWarning, stacklevel=2)
