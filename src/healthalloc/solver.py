@@ -82,6 +82,20 @@ class LPSolution:
     status: str
 
 
+def _optimum(h: highspy.Highs, what: str = "") -> LPSolution:
+    """The solved model's optimum, or :class:`SolverError` with HiGHS' model status."""
+    status = h.modelStatusToString(h.getModelStatus())
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(f"HiGHS did not find an optimal solution{what}: {status}", status=status)
+    sol = h.getSolution()
+    return LPSolution(
+        x=np.asarray(sol.col_value),
+        row_dual=np.asarray(sol.row_dual),
+        objective=h.getInfo().objective_function_value,
+        status=status,
+    )
+
+
 def _model(c, A, row_lower, row_upper, col_lower, col_upper) -> highspy.HighsLp:
     """A HiGHS LP of the arrays (column-wise constraint matrix), validated for shape."""
     A = sp.csc_matrix(A)
@@ -134,16 +148,7 @@ def solve_lp(
         h.setOptionValue(option, value)
         h.clearSolver()
         h.run()
-    status = h.modelStatusToString(h.getModelStatus())
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise SolverError(f"HiGHS did not find an optimal solution: {status}", status=status)
-    sol = h.getSolution()
-    return LPSolution(
-        x=np.asarray(sol.col_value),
-        row_dual=np.asarray(sol.row_dual),
-        objective=h.getInfo().objective_function_value,
-        status=status,
-    )
+    return _optimum(h)
 
 
 # -- mixed-integer and quadratic programs -------------------------------------------------------
@@ -254,13 +259,4 @@ def solve_qp(
     h = _highs()
     h.passModel(model)
     h.run()
-    status = h.modelStatusToString(h.getModelStatus())
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise SolverError(f"HiGHS did not find an optimal solution of the QP: {status}")
-    sol = h.getSolution()
-    return LPSolution(
-        x=np.asarray(sol.col_value),
-        row_dual=np.asarray(sol.row_dual),
-        objective=h.getInfo().objective_function_value,
-        status=status,
-    )
+    return _optimum(h, " of the QP")
