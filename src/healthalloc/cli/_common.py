@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from healthalloc.data.output import write_file
+from healthalloc.data.output import write_tables
 from healthalloc.engine import ENGINES
 from healthalloc.params import column_list
 
@@ -48,10 +48,6 @@ def input_paths(args: argparse.Namespace) -> list[Path]:
     return [v for k, v in vars(args).items() if isinstance(v, Path) and k != "output"]
 
 
-_WRITERS = {".csv": lambda frame, path: frame.to_csv(path, index=False, encoding="utf-8"),
-            ".xlsx": lambda frame, path: frame.to_excel(path, index=False)}
-
-
 def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3,
                 inputs: list[Path] | tuple = ()) -> None:
     """Write ``frame`` to ``out`` (.csv or .xlsx, full precision, atomically; never over
@@ -63,6 +59,5 @@ def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3,
                                "display.width", 200):
             print(frame.round(digits).to_string(index=False))
         return
-    write_file(out, lambda path: _WRITERS[path.suffix.lower()](frame, path), inputs=inputs,
-               suffixes=tuple(_WRITERS))
+    write_tables(out, {"results": frame}, inputs=inputs, suffixes=(".csv", ".xlsx"))
     print(f"wrote {out}")

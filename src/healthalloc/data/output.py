@@ -15,16 +15,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from healthalloc import __version__
 
-__all__ = ["MANIFEST", "OutputError", "check_output_folder", "output_folder", "write_file"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MANIFEST", "TABLE_SUFFIXES", "OutputError", "check_output_folder", "output_folder", "sheet_names",
+           "write_file", "write_tables"]
 
 MANIFEST = ".healthalloc-output.json"
 """File marking a folder as a healthalloc output: the files written and their SHA-256."""
@@ -116,6 +122,63 @@ def write_file(path: str | os.PathLike[str], write: Callable[[Path], object], *,
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".json")
+"""File types :func:`write_tables` writes."""
+
+
+def write_tables(path: str | os.PathLike[str], tables: dict[str, pd.DataFrame], *,
+                 inputs: Iterable[str | os.PathLike[str]] = (), suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> Path:
+    """Write named tables to one file atomically (through :func:`write_file`), without index.
+
+    ``.xlsx``: one sheet per table (names made valid by :func:`sheet_names`); ``.csv``:
+    exactly one table; ``.json``: ``{name: [record, ...]}``. ``suffixes`` narrows the
+    accepted types.
+    """
+    if not tables:
+        raise ValueError("no tables to write")
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv" and ".csv" in suffixes and len(tables) > 1:
+        raise OutputError(f"{path}: a .csv file holds one table, not {len(tables)} "
+                          f"({', '.join(tables)}); write .xlsx or .json")
+    return write_file(path, lambda tmp: _TABLE_WRITERS[tmp.suffix.lower()](tables, tmp), inputs=inputs,
+                      suffixes=suffixes)
+
+
+def sheet_names(names: Iterable[str]) -> list[str]:
+    """Valid, unique Excel sheet names for ``names``, in order: ``[]:*?/\\`` become ``_``,
+    at most 31 characters, a repeated name gets ``~2``, ``~3``, …"""
+    taken: list[str] = []
+    for name in names:
+        base = re.sub(r"[\[\]:*?/\\]", "_", str(name))[:31] or "sheet"
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base[:28]}~{n}"
+        taken.append(candidate)
+    return taken
+
+
+def _write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    import pandas as pd
+
+    with pd.ExcelWriter(path) as xlsx:
+        for sheet, table in zip(sheet_names(tables), tables.values()):
+            table.to_excel(xlsx, sheet_name=sheet, index=False)
+
+
+def _write_json(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    records = {name: json.loads(table.to_json(orient="records", date_format="iso", force_ascii=False))
+               for name, table in tables.items()}
+    path.write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+_TABLE_WRITERS = {
+    ".csv": lambda tables, path: next(iter(tables.values())).to_csv(path, index=False, encoding="utf-8"),
+    ".xlsx": _write_xlsx,
+    ".json": _write_json,
+}
 
 
 def _umask() -> int:

@@ -38,6 +38,7 @@ from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency.dea import EFFICIENT_TOL, INPUTS_OUTPUTS, RTS_ORIENTATION, UNIT, dea
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import Param, Params
+from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
 #: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
@@ -65,7 +66,7 @@ PARAMS = INPUTS_OUTPUTS + Params(
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
+class BootstrapResult(Result):
     """Bias-corrected DEA efficiency with bootstrap confidence intervals.
 
     Every score is on :func:`dea`'s reported scale, efficiency ≤ 1: θ for input
@@ -124,6 +125,14 @@ class BootstrapResult:
         scores = self.to_frame().drop(columns="unit")
         scores["ci_width"] = scores["ci_high"] - scores["ci_low"]
         return scores.agg(["mean", "std", "min", "median", "max"]).T
+
+    def plot(self):
+        """Bias-corrected efficiency of every unit (sorted) with its confidence interval."""
+        from healthalloc.report.figures.bars import bars
+
+        values = self.bias_corrected.rename("bias-corrected efficiency").sort_values(ascending=False)
+        return bars(values, low=self.ci_low, high=self.ci_high, reference=1.0,
+                    title=f"Bootstrap efficiency, {1 - self.alpha:.0%} intervals ({self.n_boot} replications)")
 
     def __str__(self) -> str:
         head = (f"DEA bootstrap (Simar-Wilson 1998; rts={self.rts}, "

@@ -22,6 +22,7 @@ from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS, RTS
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ UNITS_PER_TASK = 2000
 
 
 @dataclass(frozen=True)
-class DEAResult:
+class DEAResult(Result):
     """Efficiency of every unit (per period with ``by``) and what it would take to improve.
 
     Attributes
@@ -167,6 +168,17 @@ class DEAResult:
             frame["all"] = "all"
             keys = ["all"]
         return frame.groupby(keys, sort=True).agg(**agg)
+
+    def plot(self):
+        """Efficiency by unit: sorted bars, or with ``by`` one line per unit over the periods."""
+        from healthalloc.report.figures.bars import bars
+        from healthalloc.report.figures.curves import trend_lines
+
+        title = f"DEA efficiency ({self.model}, {self.rts}, {self.orientation})"
+        if self.by:
+            return trend_lines(self.efficiency.rename("efficiency").reset_index(), self.by, "efficiency",
+                               group="unit", reference=1.0, title=title)
+        return bars(self.efficiency.rename("efficiency").sort_values(ascending=False), reference=1.0, title=title)
 
     def __str__(self) -> str:
         head = (f"DEA ({self.model}, rts={self.rts}, orientation={self.orientation}): "

@@ -37,6 +37,7 @@ from healthalloc.efficiency._envelopment import ORIENTATIONS
 from healthalloc.efficiency.dea import INPUTS_OUTPUTS, RTS_ORIENTATION
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
 #: The indices, in DEAP's column order.
@@ -56,7 +57,7 @@ DISTANCES = ("crs_te_prev", "crs_te", "crs_te_next", "vrs_te")
 
 
 @dataclass(frozen=True)
-class MalmquistResult:
+class MalmquistResult(Result):
     """Malmquist indices of every unit for every pair of adjacent periods.
 
     Attributes
@@ -132,6 +133,19 @@ class MalmquistResult:
                              "period": self.periods[0]})
         base[list(INDICES)] = 1.0
         return pd.concat([base, chained], ignore_index=True)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``results`` (the indices), ``summary`` and ``distances``."""
+        return super().tables() | {"distances": self.distances}
+
+    def plot(self):
+        """Geometric means of ``effch``, ``techch`` and ``tfpch`` per transition, with the no-change line at 1."""
+        from healthalloc.report.figures.curves import trend_lines
+
+        long = self.period_means().reset_index().melt(id_vars=["transition"], value_vars=["effch", "techch", "tfpch"],
+                                                      var_name="index", value_name="mean")
+        return trend_lines(long, "transition", "mean", group="index", reference=1.0,
+                           title="Malmquist indices, geometric means per transition")
 
     def __str__(self) -> str:
         head = (f"Malmquist index (FGNZ 1994, DEAP convention; orientation={self.orientation}): "

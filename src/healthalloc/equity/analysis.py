@@ -18,6 +18,7 @@ from healthalloc.equity.agglomeration import POPULATION_UNIT, unit_table
 from healthalloc.equity.gini import concentration_values, gini_values, lorenz_curve, lorenz_table
 from healthalloc.equity.theil import INDICES, decompose
 from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.result import Result, flat
 
 __all__ = ["PARAMS", "EquityResult", "equity"]
 
@@ -38,7 +39,7 @@ PARAMS = Params(
 
 
 @dataclass(frozen=True)
-class EquityResult:
+class EquityResult(Result):
     """Equity of one resource's distribution, per period.
 
     Attributes
@@ -89,6 +90,25 @@ class EquityResult:
                 for part in ("between", "within"):
                     out[f"{name}_{part}_contribution"] = table[f"{name}_{part}"] / table[name]
         return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``results``, ``summary``, ``units``, ``lorenz`` and, with a group, ``contributions``."""
+        out = super().tables() | {"units": flat(self.units), "lorenz": self.lorenz}
+        if self.contributions is not None:
+            out["contributions"] = flat(self.contributions)
+        return out
+
+    def plot(self):
+        """Lorenz curves by population (of the first and last period with ``by``), Gini in the legend."""
+        from healthalloc.report.figures.curves import lorenz_curves
+
+        points = self.lorenz[self.lorenz["basis"] == "population"]
+        gini = self.indices["gini_population"]
+        if self.by:
+            points = points[points[self.by].isin([points[self.by].min(), points[self.by].max()])]
+            gini = self.indices.set_index(self.by)["gini_population"]
+        return lorenz_curves(points, by=self.by, gini=gini if self.by else gini.iloc[0],
+                             title=f"Lorenz curves of {self.resource}")
 
     def __str__(self) -> str:
         settings = [f"population {self.population!r}"]

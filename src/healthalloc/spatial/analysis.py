@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from healthalloc.data import check_panel
+from healthalloc.data.panel import ALL
 from healthalloc.spatial.autocorrelation import (
     ALPHA,
     PERMUTATIONS,
@@ -28,6 +29,7 @@ from healthalloc.spatial.convergence import (
 from healthalloc.spatial.density import KernelDensity, kernel_density
 from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
 from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.result import Result
 from healthalloc.spatial.weights import SpatialWeights
 
 __all__ = ["PARAMS", "SpatialAnalysis", "spatial_analysis"]
@@ -51,7 +53,7 @@ PARAMS = Params(
 
 
 @dataclass(frozen=True)
-class SpatialAnalysis:
+class SpatialAnalysis(Result):
     """Every result of :func:`spatial_analysis`; None where the data cannot give it.
 
     Attributes
@@ -81,8 +83,26 @@ class SpatialAnalysis:
     comparison: GroupComparison | None
     weights: SpatialWeights
 
+    def to_frame(self) -> pd.DataFrame:
+        """Global Moran's I per period (see :meth:`MoranResult.to_frame`)."""
+        return self.moran.to_frame()
+
+    def summary(self) -> pd.DataFrame:
+        """Per period: Moran's I, E(I), sd, z, p (normality), permutation p and the units per LISA cluster type."""
+        return self.moran.summary().join(self.lisa.summary())
+
+    def plot(self):
+        """Global Moran's I per period, with the line of no autocorrelation at 0."""
+        from healthalloc.report.figures.curves import trend_lines
+
+        frame, period = self.moran.to_frame(), self.moran.by
+        if period is None:
+            period = "period"
+            frame.insert(0, period, ALL)
+        return trend_lines(frame, period, "I", reference=0.0, title=f"Global Moran's I of {self.moran.value}")
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tidy tables by file stem, as ``healthalloc spatial`` writes them."""
+        """The tidy tables by file stem, as ``healthalloc spatial`` writes them (and :meth:`to_excel`)."""
         out = {"moran": self.moran.to_frame(), "lisa": self.lisa.to_frame(),
                "kernel_density": self.density.to_frame(),
                "kernel_density_peaks": self.density.summary().reset_index()}

@@ -78,7 +78,7 @@ def _malmquist(ctx: Context) -> Section:
     if r.get("group"):
         sec.tables["group_means"] = res.group_means(r["group"]).reset_index()
         sec.captions["group_means"] = f"Geometric means by {r['group']}."
-    figures.malmquist_figure(sec, res.period_means())
+    figures.malmquist_figure(sec, res)
     return sec
 
 

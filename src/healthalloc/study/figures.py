@@ -39,26 +39,20 @@ def efficiency_figures(sec: Section, table: pd.DataFrame, value: str, period: st
         sec.captions["map_figure"] = f"{value} by province" + (f" ({last[period].iloc[0]})." if period else ".")
 
 
-def malmquist_figure(sec: Section, means: pd.DataFrame) -> None:
-    """Mean effch, techch and tfpch per transition, with the no-change line at 1."""
-    long = means.reset_index().melt(id_vars=["transition"], value_vars=["effch", "techch", "tfpch"],
-                                    var_name="index", value_name="mean")
-    sec.figures["trend"] = draw.trend_lines(long, "transition", "mean", group="index", reference=1.0)
+def malmquist_figure(sec: Section, res) -> None:
+    """Mean effch, techch and tfpch per transition, with the no-change line at 1 (``res.plot()``)."""
+    sec.figures["trend"] = res.plot()
     sec.captions["trend_figure"] = "Geometric means per transition; above 1 is improvement."
 
 
 def equity_figures(sec: Section, res, period: str | None) -> None:
     """Lorenz curves by population (first and last period) and the Gini over time."""
-    points = res.lorenz[res.lorenz["basis"] == "population"]
     gini = res.to_frame()
     if period:
-        ends = [points[period].min(), points[period].max()]
-        points = points[points[period].isin(ends)]
         sec.figures["gini_trend"] = draw.trend_lines(gini, period, [c for c in ("gini_population", "gini_area")
                                                                       if c in gini])
         sec.captions["gini_trend_figure"] = f"Gini coefficients per {period}."
-    sec.figures["lorenz"] = draw.lorenz_curves(
-        points, by=period, gini=gini.set_index(period)["gini_population"] if period else gini["gini_population"].iloc[0])
+    sec.figures["lorenz"] = res.plot()
     sec.captions["lorenz_figure"] = "Lorenz curves by population" + (" (first and last period)." if period else ".")
 
 

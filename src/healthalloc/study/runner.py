@@ -277,31 +277,20 @@ def _resolved(study: Study, steps: list[_Planned]) -> dict:
 
 def _write(folder: Path, title, sections, notes, dictionary, resolved) -> None:
     """Write every output into ``folder`` (new and empty)."""
+    from healthalloc.data.output import write_tables
+
     (folder / "tables").mkdir()
     (folder / "figures").mkdir()
-    sheets: dict[str, pd.DataFrame] = {}
+    tables = {f"{sec.name}_{name}": table for sec in sections for name, table in sec.tables.items()}
+    for name, table in tables.items():
+        write_tables(folder / "tables" / f"{name}.csv", {name: table})
     for sec in sections:
-        for name, table in sec.tables.items():
-            table.to_csv(folder / "tables" / f"{sec.name}_{name}.csv", index=False, encoding="utf-8")
-            sheets[_sheet_name(f"{sec.name}_{name}", sheets)] = table
         for name, fig in sec.figures.items():
             save(fig, folder / "figures" / f"{sec.name}_{name}")
-    with pd.ExcelWriter(folder / "results.xlsx") as xlsx:
-        for sheet, table in sheets.items():
-            table.to_excel(xlsx, sheet_name=sheet, index=False)
+    write_tables(folder / "results.xlsx", tables)
     (folder / "report.html").write_text(render_report(title, sections, notes=notes, dictionary=dictionary),
                                         encoding="utf-8")
     (folder / "study.resolved.toml").write_text(tomli_w.dumps(_plain(resolved)), encoding="utf-8")
-
-
-def _sheet_name(name: str, taken: dict) -> str:
-    """Excel sheet names: at most 31 characters, unique."""
-    base = name[:31]
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base[:28]}~{n}"
-    return candidate
 
 
 def _plain(value):

@@ -1,0 +1,48 @@
+"""The convention every result object follows: ``to_frame()``, ``summary()``, ``plot()``, ``to_excel()``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from healthalloc.data.output import write_tables
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = ["Result", "flat"]
+
+
+def flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its index as columns, unless the index is a plain row number."""
+    import pandas as pd
+
+    return frame if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None else frame.reset_index()
+
+
+class Result:
+    """Mixin of a result: the subclass defines :meth:`to_frame`, :meth:`summary` and :meth:`plot`;
+    :meth:`to_excel` writes :meth:`tables`."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result as one tidy table."""
+        raise NotImplementedError
+
+    def summary(self) -> pd.DataFrame:
+        """The main figures of the result as a table."""
+        raise NotImplementedError
+
+    def plot(self) -> Figure:
+        """The result's figure, in the report's style."""
+        raise NotImplementedError
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables :meth:`to_excel` writes, by sheet name: ``results`` and ``summary``
+        (an index that is not a plain row number becomes columns)."""
+        return {"results": flat(self.to_frame()), "summary": flat(self.summary())}
+
+    def to_excel(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`tables` to ``path`` (.xlsx, one sheet each; atomically)."""
+        return write_tables(path, self.tables(), suffixes=(".xlsx",))

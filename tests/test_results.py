@@ -1,0 +1,135 @@
+"""Every result object: summary() a DataFrame, plot() a Figure with data, to_excel() that reads back;
+and write_tables, the one writer of CSV, Excel and JSON."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from healthalloc.data import load_china_provinces, load_cst_hospitals, load_deap_eg4
+from healthalloc.data.output import OutputError, sheet_names, write_tables
+from healthalloc.result import flat
+
+HOSP = (["doctors", "nurses"], ["outpatients", "inpatients"])
+
+
+def _dea():
+    from healthalloc.efficiency import dea
+
+    return dea(load_cst_hospitals(), *HOSP, unit="hospital")
+
+
+def _dea_panel():
+    from healthalloc.efficiency import dea
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # 5 firms: fewer than the rule of thumb
+        return dea(load_deap_eg4(), ["x"], ["y"], unit="firm", by="year", rts="vrs")
+
+
+def _malmquist():
+    from healthalloc.efficiency import malmquist
+
+    return malmquist(load_deap_eg4(), ["x"], ["y"], unit="firm", by="year")
+
+
+def _bootstrap():
+    from healthalloc.efficiency import dea_bootstrap
+
+    return dea_bootstrap(load_cst_hospitals(), *HOSP, unit="hospital", rts="vrs", n_boot=20, seed=1)
+
+
+def _equity():
+    from healthalloc.equity import equity
+
+    data = load_china_provinces()
+    return equity(data[data["year"].isin([2014, 2023])], "medical_health_beds", "permanent_population",
+                  group="region", by="year", unit="province_en")
+
+
+def _spatial():
+    from healthalloc.spatial import province_weights, spatial_analysis
+
+    data = load_china_provinces()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Hainan, an island, gets its nearest neighbour
+        w = province_weights(islands="nearest")
+    return spatial_analysis(data[data["year"] >= 2021], "beds_per_1000_people", w, unit="province_code",
+                            by="year", permutations=99)
+
+
+RESULTS = {"dea": _dea, "dea_panel": _dea_panel, "malmquist": _malmquist, "bootstrap": _bootstrap,
+           "equity": _equity, "spatial": _spatial}
+
+
+@pytest.fixture(scope="module", params=list(RESULTS))
+def result(request):
+    return RESULTS[request.param]()
+
+
+def _has_data(fig: Figure) -> bool:
+    return any(ax.lines or ax.patches or ax.collections for ax in fig.axes)
+
+
+def test_summary_is_a_frame_and_plot_a_figure_with_data(result):
+    assert isinstance(result.summary(), pd.DataFrame) and len(result.summary())
+    assert isinstance(result.to_frame(), pd.DataFrame) and len(result.to_frame())
+    fig = result.plot()
+    assert isinstance(fig, Figure) and _has_data(fig)
+
+
+def test_to_excel_reads_back_as_its_tables(result, tmp_path):
+    path = result.to_excel(tmp_path / "result.xlsx")
+    sheets = pd.read_excel(path, sheet_name=None)
+    tables = result.tables()
+    assert list(sheets) == list(tables)
+    for name, table in tables.items():
+        _same(sheets[name], table)
+    _same(next(iter(sheets.values())), flat(result.to_frame()))
+    if "summary" in sheets:
+        _same(sheets["summary"], flat(result.summary()))
+
+
+def _same(read: pd.DataFrame, written: pd.DataFrame) -> None:
+    """Equal as Excel keeps them: empty text reads back as a missing value."""
+    expected = written.replace("", float("nan")).reset_index(drop=True)
+    pd.testing.assert_frame_equal(read, expected, check_dtype=False, check_column_type=False)
+
+
+def test_to_excel_refuses_other_types(tmp_path):
+    with pytest.raises(OutputError, match=r"result\.csv: output file must end in \.xlsx"):
+        _dea().to_excel(tmp_path / "result.csv")
+
+
+FRAME = pd.DataFrame({"unit": ["A", "B"], "score": [0.5, 1.0]})
+
+
+def test_write_tables_writes_csv_xlsx_and_json(tmp_path):
+    pd.testing.assert_frame_equal(pd.read_csv(write_tables(tmp_path / "t.csv", {"scores": FRAME})), FRAME)
+    long = "a_sheet_name_longer_than_thirty_one_characters"
+    book = pd.read_excel(write_tables(tmp_path / "t.xlsx", {long: FRAME, long + "!": FRAME, "a/b": FRAME}),
+                         sheet_name=None)
+    assert list(book) == [long[:31], long[:28] + "~2", "a_b"]
+    records = json.loads((write_tables(tmp_path / "t.json", {"one": FRAME, "two": FRAME})).read_text())
+    assert records == {"one": FRAME.to_dict("records"), "two": FRAME.to_dict("records")}
+
+
+def test_sheet_names_are_valid_and_unique():
+    assert sheet_names(["x[1]:y*?", "x[1]:y*?", ""]) == ["x_1__y__", "x_1__y__~2", "sheet"]
+
+
+@pytest.mark.parametrize("name, tables, message", [
+    (".", {"a": FRAME}, r"\.: is a folder; give a file name ending in \.csv or \.xlsx or \.json"),
+    ("t.txt", {"a": FRAME}, r"t\.txt: output file must end in \.csv or \.xlsx or \.json"),
+    ("t.csv", {"a": FRAME, "b": FRAME}, r"t\.csv: a \.csv file holds one table, not 2 \(a, b\); "
+                                        r"write \.xlsx or \.json"),
+])
+def test_write_tables_refuses(tmp_path, monkeypatch, name, tables, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError, match=message):
+        write_tables(name, tables)
+    assert [p.name for p in tmp_path.iterdir()] == []
