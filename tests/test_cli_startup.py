@@ -25,3 +25,16 @@ def test_help_lists_every_subcommand_and_each_one_builds():
         assert name in text and line[:30] in text
         sub = build_parser(name)._subparsers._group_actions[0].choices[name]
         assert sub.format_help().startswith(f"usage: healthalloc {name}")
+
+
+def test_run_help_lists_every_analysis_with_its_declared_keys():
+    from healthalloc.cli.run import analyses_help
+    from healthalloc.study.registry import REGISTRY
+
+    text = " ".join(analyses_help().split())
+    for kind in REGISTRY.values():
+        assert f"{kind.name}: {kind.title}." in text
+        for p in kind.params:
+            if p.role is None and p.study:
+                assert p.name in text
+    assert "incl_cut = 0.8" in text and "rts = 'crs'" in text and "records (required)" in text

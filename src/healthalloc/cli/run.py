@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 from healthalloc.cli._common import add_engine_options
@@ -35,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a study file: all its analyses, one report",
                        description="Validate a study file, run its analyses in order and write one "
                        "output folder with tables, figures and a self-contained HTML report.",
-                       epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EXAMPLE + "\n" + analyses_help(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("study", type=Path, help="study file (.toml)")
     p.add_argument("-o", "--output", type=Path,
                    help="output folder (default: healthalloc-output/<study file name>)")
@@ -43,6 +45,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true",
                    help="no progress lines (they are shown only on a terminal anyway)")
     p.set_defaults(func=run, engine=None)  # None: the study's [study] engine, else serial
+
+
+def analyses_help(width: int = 88) -> str:
+    """Every analysis a study can run, its roles and its keys with their defaults, as
+    declared beside the functions that run them."""
+    from healthalloc.study.registry import REGISTRY
+
+    lines = ["analyses (type = ...): their roles (* required) and keys (defaults)"]
+    for kind in REGISTRY.values():
+        roles = [f"{p.role}*" if p.required else p.role for p in kind.params if p.role]
+        keys = [p.name + (" (required)" if p.required else " (unset)" if p.default is None else f" = {p.default!r}")
+                for p in kind.params if p.role is None and p.study]
+        text = f"{kind.name}: {kind.title}. Roles {', '.join(roles) or 'none'}. Keys {', '.join(keys) or 'none'}."
+        lines += textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="      ")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
