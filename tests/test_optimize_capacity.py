@@ -123,7 +123,7 @@ def test_scenario_and_plan():
     res = _quiet(optimize_capacity, demand, supply, method="2sfca", catchment=50)
     after = supply.assign(capacity=res.sites["capacity_after"].to_numpy())
     sc = _quiet(scenario, demand, supply, after, method="2sfca", catchment=50)
-    table = sc.summary.set_index("measure")
+    table = sc.comparison.set_index("measure")
     assert table.loc["capacity", "change"] == pytest.approx(0, abs=1e-6)
     assert table.loc["gini", "after"] < table.loc["gini", "before"]
     rng = np.random.default_rng(2)
@@ -161,5 +161,5 @@ def test_scenario_dea_on_a_pooled_frontier():
     assert list(eff.columns) == ["efficiency_before", "efficiency_after"] and len(eff) == 10
     assert ((eff > 0) & (eff <= 1 + 1e-9)).all().all()
     assert eff.to_numpy().max() == pytest.approx(1)  # one frontier for both scenarios
-    table = sc.summary.set_index("measure")
+    table = sc.comparison.set_index("measure")
     assert table.loc["mean_efficiency", "before"] == pytest.approx(eff["efficiency_before"].mean())

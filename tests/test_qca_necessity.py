@@ -71,7 +71,7 @@ def test_tidy_frame_and_summary_layout():
     assert tidy["condition"].tolist()[:4] == ["DEMOC", "~DEMOC", "ETHFRACT", "~ETHFRACT"]
     row = tidy.query("condition == 'GEOCON' and outcome == 'PROTEST'").iloc[0]
     assert (round(row.consistency, 3), round(row.coverage, 3), round(row.ron, 3)) == (0.904, 0.624, 0.492)
-    text = result.summary()
+    text = result.to_text()
     assert "GEOCON         0.904*   0.624" in text
     assert "necessary (consistency ≥ 0.9): GEOCON for PROTEST (RoN 0.492) and NATPRIDE for ~PROTEST" in text
     assert result.table.columns.names == ["outcome", "statistic"]

@@ -125,7 +125,7 @@ def test_lipset_fuzzy_intermediate_with_dont_care_and_conjunctural_expectations(
     fit = [(t.consistency, t.pri, t.raw_coverage, t.unique_coverage) for t in model.terms]
     np.testing.assert_allclose(fit, [(0.901, 0.879, 0.468, 0.378), (0.814, 0.721, 0.282, 0.191)], atol=TOL)
     assert (model.consistency, model.pri, model.coverage) == pytest.approx((0.866, 0.839, 0.660), abs=TOL)
-    assert s.conjunctions == ("~LIT*IND",) and "~LIT*IND" in s.summary()
+    assert s.conjunctions == ("~LIT*IND",) and "~LIT*IND" in s.to_text()
     # as individual expectations ~LIT and IND, only LIT (which contradicts ~LIT) is dropped
     (model,) = solve(tt, dir_exp={"DEV": 1, "STB": 1, "LIT": 0, "IND": 1}).intermediate
     assert model.expression == "DEV*URB*IND*STB + DEV*~URB*~IND*STB"

@@ -6,11 +6,19 @@ from __future__ import annotations
 import json
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from healthalloc.data import load_china_provinces, load_cst_hospitals, load_deap_eg4
+from healthalloc.data import (
+    load_china_provinces,
+    load_province_adjacency,
+    load_cst_hospitals,
+    load_deap_eg4,
+    load_guangxi_2022,
+    load_guangxi_calibration,
+)
 from healthalloc.data.output import OutputError, sheet_names, write_tables
 from healthalloc.result import flat
 
@@ -62,8 +70,82 @@ def _spatial():
                             by="year", permutations=99)
 
 
+QCA_CONDITIONS = ["gdp_per_capita", "urbanization_rate", "population_agglomeration",
+                  "public_budget_expenditure", "health_expenditure_ratio", "average_wage"]
+
+
+def _qca():
+    from healthalloc.qca import fsqca
+
+    return fsqca(load_guangxi_2022(), "efficiency", QCA_CONDITIONS, anchors=load_guangxi_calibration(),
+                 unit="city", dir_exp={"gdp_per_capita": 1})
+
+
+def _robustness():
+    from healthalloc.qca import CalibrationWarning, robustness
+
+    variants = {"table 3": load_guangxi_calibration(), "85/50/10": (0.85, 0.5, 0.1)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return robustness(load_guangxi_2022(), "efficiency", QCA_CONDITIONS[:4], variants, unit="city",
+                          incl_cuts=(0.75, 0.8), solution="parsimonious")
+
+
+def _sites(seed=8, n=120, m=8):
+    """A small synthetic accessibility instance near Chengdu (demand points, supply sites)."""
+    rng = np.random.default_rng(seed)
+    demand = pd.DataFrame({"id": np.arange(n), "population": rng.integers(500, 8000, n).astype(float),
+                           "lon": rng.uniform(104, 106, n), "lat": rng.uniform(30, 32, n)})
+    supply = pd.DataFrame({"id": [f"s{k}" for k in range(m)], "capacity": rng.integers(5, 200, m).astype(float),
+                           "lon": rng.uniform(104, 106, m), "lat": rng.uniform(30, 32, m)})
+    return demand, supply
+
+
+def _quiet(func, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # points and sites out of reach
+        return func(*args, **kw)
+
+
+def _capacity():
+    from healthalloc.optimize import optimize_capacity
+
+    return _quiet(optimize_capacity, *_sites(), method="2sfca", catchment=50)
+
+
+def _location():
+    from healthalloc.optimize import locate
+
+    demand, supply = _sites()
+    return _quiet(locate, demand, supply.drop(columns="capacity"), model="mclp", p=3, radius=25)
+
+
+def _scenario():
+    from healthalloc.optimize import scenario
+
+    demand, supply = _sites()
+    after = supply.assign(capacity=_capacity().sites["capacity_after"].to_numpy())
+    return _quiet(scenario, demand, supply, after, method="2sfca", catchment=50)
+
+
+def _network():
+    from healthalloc.mobility import network_from_edges
+
+    return network_from_edges(load_province_adjacency(), source="name_en_a", target="name_en_b",
+                              weight="shared_border_km", directed=False)
+
+
+def _centrality():
+    from healthalloc.mobility import centrality
+
+    return centrality(_network())
+
+
 RESULTS = {"dea": _dea, "dea_panel": _dea_panel, "malmquist": _malmquist, "bootstrap": _bootstrap,
-           "equity": _equity, "spatial": _spatial}
+           "equity": _equity, "spatial": _spatial, "qca": _qca, "necessity": lambda: _qca().necessity,
+           "truth_table": lambda: _qca().truth_table, "solutions": lambda: _qca().solutions,
+           "robustness": _robustness, "capacity": _capacity, "location": _location, "scenario": _scenario,
+           "network": _network, "centrality": _centrality}
 
 
 @pytest.fixture(scope="module", params=list(RESULTS))
@@ -97,7 +179,15 @@ def test_to_excel_reads_back_as_its_tables(result, tmp_path):
 def _same(read: pd.DataFrame, written: pd.DataFrame) -> None:
     """Equal as Excel keeps them: empty text reads back as a missing value."""
     expected = written.replace("", float("nan")).reset_index(drop=True)
-    pd.testing.assert_frame_equal(read, expected, check_dtype=False, check_column_type=False)
+    pd.testing.assert_frame_equal(read, expected, check_dtype=False, check_column_type=False, check_names=False)
+
+
+def test_qca_text_stays_available():
+    res = _qca()
+    assert str(res) == res.to_text() and res.solutions.to_text() in res.to_text()
+    assert str(res.truth_table).startswith("Truth table:") and str(res.necessity).startswith("Analysis of necessity")
+    assert res.summary().columns.tolist() == ["solution", "model", "expression", "consistency", "pri", "coverage",
+                                              "terms"]
 
 
 def test_to_excel_refuses_other_types(tmp_path):

@@ -77,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
     result = fsqca(data, **kwargs)
     with output_folder(args.output, input_paths(args)) as folder:
         result.write(folder)
-    print(result.solutions.summary())
+    print(result.solutions.to_text())
     print(f"\nTables written to {args.output.resolve()}")
     return 0

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.report.figures.base import styled
+from healthalloc.result import Result
 
 __all__ = ["CentralityResult", "betweenness", "centrality"]
 
@@ -42,13 +43,14 @@ SOURCES_PER_BLOCK = 256
 
 
 @dataclass(frozen=True)
-class CentralityResult:
+class CentralityResult(Result):
     """Centrality of every node (see the module docstring for the columns)."""
 
     table: pd.DataFrame
     directed: bool
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per node: ``node`` and every measure."""
         return self.table.reset_index()
 
     def summary(self) -> pd.DataFrame:
@@ -57,32 +59,17 @@ class CentralityResult:
         stats["top_node"] = [self.table[c].idxmax() for c in self.table.columns]
         return stats.reset_index(names="measure")
 
-    def to_excel(self, path):
-        from healthalloc.data.output import write_file
-
-        return write_file(path, lambda tmp: self.to_frame().to_excel(tmp, index=False), suffixes=(".xlsx",))
-
     def plot(self, measure: str = "in_degree_std", top: int = 20):
         """The ``top`` nodes by ``measure`` as horizontal bars."""
-        return _bars(self.table[measure].nlargest(top), measure)
+        from healthalloc.report.figures.bars import bars
+
+        return bars(self.table[measure].nlargest(top), title=f"Top {top} nodes by {measure}")
 
     def map(self, coords: pd.DataFrame, measure: str = "in_degree_std", labels: pd.Series | None = None,
             top: int = 10):
         """``measure`` at each node's coordinates (``coords``: x/lon and y/lat columns, indexed
         by node), colour and size by value; the ``top`` nodes labelled (seed 003's Figure 7)."""
         return _point_map(self.table[measure], coords, measure, labels, top)
-
-
-@styled
-def _bars(values: pd.Series, measure: str):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6, 0.3 * len(values) + 1.2))
-    ax = fig.subplots()
-    ax.barh([str(i) for i in values.index][::-1], values.to_numpy()[::-1], color="#3b6ea5")
-    ax.set_xlabel(measure)
-    ax.set_title(f"Top {len(values)} nodes by {measure}")
-    return fig
 
 
 def centrality(net) -> CentralityResult:

@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from healthalloc.data import DataError
 from healthalloc.data.messages import did_you_mean, listing, show
 from healthalloc.data.geo import great_circle
+from healthalloc.result import Result
 
 __all__ = ["BINARIZE_RULES", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
            "network_from_records", "read_network", "same_category"]
@@ -63,7 +64,7 @@ def _keys(values) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Network:
+class Network(Result):
     """A directed or undirected network on a fixed, ordered set of nodes.
 
     Attributes
@@ -125,6 +126,14 @@ class Network:
                               "density": self.n_edges / self.n_dyads if self.n_dyads else np.nan,
                               "total_flow": float(self.weights.sum()) / (1 if self.directed else 2),
                               "isolates": int((deg == 0).sum())}])
+
+    def plot(self, top: int = 20):
+        """The ``top`` nodes by flow (in + out strength; halved for undirected networks)."""
+        from healthalloc.report.figures.bars import bars
+
+        flow = np.asarray(self.weights.sum(axis=0)).ravel() + np.asarray(self.weights.sum(axis=1)).ravel()
+        flow = pd.Series(flow / (1 if self.directed else 2), index=self.ids, name="flow")
+        return bars(flow.nlargest(top), title=f"Top {min(top, self.n)} nodes by flow")
 
     def binarize(self, rule: str = "any", value: float | None = None) -> Network:
         """A binary copy (weights 1) keeping the ties the rule selects (see the module docstring).

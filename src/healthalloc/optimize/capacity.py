@@ -47,6 +47,7 @@ from healthalloc.access.fca import kernel, resolve_decay, selection_matrix
 from healthalloc.access.result import access_equity
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
+from healthalloc.result import Result
 from healthalloc.solver import INF, solve_lp, solve_milp, solve_qp
 
 __all__ = ["OBJECTIVES", "CapacityModel", "CapacityResult", "capacity_model", "optimize_capacity"]
@@ -113,7 +114,7 @@ def capacity_model(dem: Points, sup: Points, method: str, decay, od=None) -> Cap
 
 
 @dataclass(frozen=True)
-class CapacityResult:
+class CapacityResult(Result):
     """A re-allocation of capacity and how it changes accessibility.
 
     Attributes
@@ -180,6 +181,15 @@ class CapacityResult:
         frame = pd.DataFrame(rows, columns=["measure", "before", "after"])
         frame["change"] = frame["after"] - frame["before"]
         return frame
+
+    def plot(self, top: int = 30):
+        """Capacity before and after of the ``top`` sites with the largest change."""
+        from healthalloc.report.figures.bars import bars
+
+        sites = self.sites.set_index("id")
+        changed = sites.loc[sites["change"].abs().sort_values(ascending=False).index[:top]]
+        return bars(changed[["capacity_before", "capacity_after"]].set_axis(["before", "after"], axis=1),
+                    title=f"Capacity before and after ({self.objective})", xlabel="capacity")
 
 
 def optimize_capacity(

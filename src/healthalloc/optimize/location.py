@@ -45,6 +45,7 @@ from healthalloc.access._points import Points, costs, points
 from healthalloc.access.distance import Pairs
 from healthalloc.data.messages import named, show
 from healthalloc.data.validate import DataError
+from healthalloc.result import Result
 from healthalloc.solver import solve_milp
 
 __all__ = ["MODELS", "LocationResult", "locate"]
@@ -56,7 +57,7 @@ _HALF_EARTH_KM = 20_016.0  # farther than any two points on the globe
 
 
 @dataclass(frozen=True)
-class LocationResult:
+class LocationResult(Result):
     """Chosen sites and what they achieve.
 
     Attributes
@@ -122,6 +123,14 @@ class LocationResult:
     def summary(self) -> pd.DataFrame:
         """:meth:`summary_dict` as a one-row table."""
         return pd.DataFrame([self.summary_dict()])
+
+    def plot(self):
+        """The chosen sites as bars: the population of the demand points each one serves."""
+        from healthalloc.report.figures.bars import bars
+
+        served = self.points.groupby("site")["population"].sum().reindex(self.selected, fill_value=0)
+        return bars(served.rename("population served").sort_values(ascending=False),
+                    title=f"Chosen sites ({self.model}, {self.n_selected} new)")
 
 
 def locate(

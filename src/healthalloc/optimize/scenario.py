@@ -30,18 +30,19 @@ from healthalloc.access.result import AccessResult, access_equity
 from healthalloc.efficiency import dea
 from healthalloc.optimize.capacity import CapacityResult, optimize_capacity
 from healthalloc.optimize.location import LocationResult, locate
+from healthalloc.result import Result
 
 __all__ = ["PlanResult", "ScenarioResult", "plan", "scenario"]
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
+class ScenarioResult(Result):
     """Before/after comparison of two supply tables on the same demand.
 
     Attributes
     ----------
-    summary : DataFrame
-        ``measure``, ``before``, ``after``, ``change``: total capacity, sites, mean
+    comparison : DataFrame
+        What :meth:`summary` returns: ``measure``, ``before``, ``after``, ``change``: total capacity, sites, mean
         accessibility (population-weighted), Gini, Theil L and T, share of the population
         below today's mean, unreachable population share, coverage within the radius and,
         with DEA columns, mean efficiency.
@@ -55,7 +56,7 @@ class ScenarioResult:
         The two accessibility analyses (for maps).
     """
 
-    summary: pd.DataFrame
+    comparison: pd.DataFrame
     points: pd.DataFrame
     sites: pd.DataFrame
     efficiency: pd.DataFrame | None
@@ -63,8 +64,27 @@ class ScenarioResult:
     after: AccessResult
 
     def to_frame(self) -> pd.DataFrame:
-        """The before/after summary table."""
-        return self.summary.copy()
+        """One row per demand point: ``id``, ``population``, ``access_before``, ``access_after``, ``change``."""
+        return self.points.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """The before/after table (see ``comparison``)."""
+        return self.comparison.copy()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``results`` (demand points), ``summary``, ``sites`` and, with DEA, ``efficiency``."""
+        out = super().tables() | {"sites": self.sites}
+        return out if self.efficiency is None else out | {"efficiency": self.efficiency}
+
+    def plot(self):
+        """The equity measures (Gini, Theil L and T, share below today's mean; and coverage) before and
+        after; measures without a finite value (Theil L with unreachable demand) are left out."""
+        from healthalloc.report.figures.bars import bars
+
+        shares = ["gini", "theil_l", "theil_t", "share_below", "unreachable_population", "coverage"]
+        table = self.comparison.set_index("measure").reindex(shares)[["before", "after"]]
+        table = table[np.isfinite(table).all(axis=1)]
+        return bars(table, title="Equity of accessibility before and after the scenario")
 
 
 def scenario(

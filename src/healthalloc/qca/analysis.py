@@ -21,6 +21,7 @@ from healthalloc.qca.chart import LEGENDS, Chart, configuration_chart
 from healthalloc.qca.necessity import NecessityResult, necessity
 from healthalloc.qca.solutions import Solutions, solve
 from healthalloc.qca.truthtable import INCL_CUT, N_CUT, PRI_CUT, TruthTable, truth_table
+from healthalloc.result import Result, flat
 
 
 #: The parameters of :func:`fsqca`, from which ``healthalloc qca`` and the study analysis
@@ -49,7 +50,7 @@ PARAMS = Params(
 
 
 @dataclass(frozen=True, eq=False)
-class QCAResult:
+class QCAResult(Result):
     """Every table of an fsQCA of one outcome (or its negation).
 
     Attributes
@@ -73,26 +74,28 @@ class QCAResult:
     chart: Chart
 
     def to_frame(self) -> pd.DataFrame:
-        """The solutions as a tidy table: one row per model term (``model``: R's label,
-        ``C1P1 M1`` for intermediate models)."""
-        rows = []
-        for kind, models in self.solutions.to_dict().items():
-            for model in models:
-                for term in model["terms"]:
-                    rows.append({"solution": kind, "model": model["label"],
-                                 "expression": model["expression"],
-                                 "solution_consistency": model["consistency"],
-                                 "solution_coverage": model["coverage"],
-                                 **{k: v for k, v in term.items() if k != "cases"},
-                                 "cases": ";".join(term["cases"])})
-        return pd.DataFrame(rows)
+        """The solutions as a tidy table: one row per model term (see :meth:`Solutions.to_frame`)."""
+        return self.solutions.to_frame()
 
-    def summary(self) -> str:
-        return "\n\n".join([self.necessity.summary(), str(self.solutions.summary()),
-                            self.chart.to_markdown()])
+    def summary(self) -> pd.DataFrame:
+        """One row per model and its fit (see :meth:`Solutions.summary`)."""
+        return self.solutions.summary()
 
-    def __str__(self) -> str:
-        return self.summary()
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``results``, ``summary``, ``necessity``, ``truth_table`` and ``chart``."""
+        return super().tables() | {"necessity": self.necessity.to_frame(),
+                                   "truth_table": flat(self.truth_table.to_frame()),
+                                   "chart": flat(self.chart.to_frame())}
+
+    def plot(self):
+        """The configuration chart (:meth:`Chart.plot`)."""
+        return self.chart.plot()
+
+    def to_text(self) -> str:
+        """Necessity, the solutions and the chart as text."""
+        return "\n\n".join([self.necessity.to_text(), self.solutions.to_text(), self.chart.to_markdown()])
+
+    __str__ = to_text
 
     def write(self, folder: str | Path) -> list[Path]:
         """Write ``calibrated.csv``, ``anchors.csv``, ``necessity.csv``, ``truth_table.csv``,

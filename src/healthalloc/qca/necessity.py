@@ -36,6 +36,7 @@ from healthalloc.data.validate import DataError, check_columns
 from healthalloc.qca import fit
 from healthalloc.qca.calibrate import _default_index, _raw_values, _where
 from healthalloc.qca.truthtable import NEGATION
+from healthalloc.result import Result
 
 __all__ = [
     "CUT_TOLERANCE",
@@ -65,7 +66,7 @@ class SkewnessWarning(UserWarning):
 
 
 @dataclass(frozen=True)
-class NecessityResult:
+class NecessityResult(Result):
     """Parameters of fit for necessity of every condition and negation, for Y and ~Y.
 
     Attributes
@@ -101,7 +102,20 @@ class NecessityResult:
         columns = ["condition", "outcome", "consistency", "coverage", "ron", "necessary"]
         return pd.concat(parts, ignore_index=True)[columns]
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row per condition: ``consistency``, ``coverage`` and ``necessary`` for Y, then for ~Y."""
+        stats = {"consistency": "inclN", "coverage": "covN", "necessary": "necessary"}
+        return pd.DataFrame({f"{name} {o}": self.table[(o, column)] for o in self.outcomes
+                             for name, column in stats.items()}).rename_axis("condition")
+
+    def plot(self):
+        """Consistency of necessity of every condition for Y, with the threshold."""
+        from healthalloc.report.figures.bars import bars
+
+        return bars(self.table[(self.outcome, "inclN")].rename(f"consistency of necessity for {self.outcome}"),
+                    reference=self.threshold, title=f"Necessity for {self.outcome}")
+
+    def to_text(self) -> str:
         """Seed 000's Table 5 layout (consistency and coverage for Y and ~Y, 3 decimals)."""
         outcomes = self.outcomes
         columns = {}
@@ -129,6 +143,8 @@ class NecessityResult:
             shares = [f"{s} ({100 * r:.0f}% above 0.5)" for s, r in skewed["share_in"].items()]
             lines.append(f"Skewed sets: {listing(shares)}")
         return "\n".join(lines)
+
+    __str__ = to_text
 
 
 def necessity(

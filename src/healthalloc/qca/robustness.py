@@ -21,13 +21,14 @@ from healthalloc.qca.analysis import _restrict
 from healthalloc.qca.calibrate import calibrate_percentiles, calibrate_table, calibrated
 from healthalloc.qca.solutions import TYPES, solve
 from healthalloc.qca.truthtable import truth_table
+from healthalloc.result import Result
 
 #: Consistency thresholds of the default grid (the 0.75–0.9 range users report).
 INCL_CUTS = (0.75, 0.8, 0.85, 0.9)
 
 
 @dataclass(frozen=True)
-class RobustnessResult:
+class RobustnessResult(Result):
     """One row per variant and a persistence count per term.
 
     Attributes
@@ -70,14 +71,26 @@ class RobustnessResult:
         return text
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per variant (see ``variants``)."""
         return self.variants
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row per term: in how many variants (and which share) it appears (see ``terms``)."""
+        return self.terms
+
+    def plot(self):
+        """Share of the variants in which every tied model contains each term."""
+        from healthalloc.report.figures.bars import bars
+
+        share = self.terms.set_index("term")["share_every"].rename("share of variants")
+        return bars(share, reference=1.0, title=f"Robustness of the {self.solution} solution")
+
+    def to_text(self) -> str:
+        """The variants and the robust core, as text."""
         return (f"Robustness of the {self.solution} solution over {len(self.variants)} variants\n"
                 f"{self.variants.round(3).to_string(index=False)}\n\nrobust core: {self.reading()}")
 
-    def __str__(self) -> str:
-        return self.summary()
+    __str__ = to_text
 
 
 def robustness(

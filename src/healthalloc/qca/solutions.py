@@ -45,6 +45,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from healthalloc.data.messages import did_you_mean, listing
 from healthalloc.data.validate import DataError
@@ -64,6 +65,7 @@ from healthalloc.qca.minimize import (
     widen,
 )
 from healthalloc.qca.truthtable import NEGATION, TruthTable
+from healthalloc.result import Result
 
 __all__ = ["Model", "Solutions", "Term", "minimize", "solve"]
 
@@ -151,7 +153,7 @@ class Model:
 
 
 @dataclass(frozen=True, eq=False)
-class Solutions:
+class Solutions(Result):
     """The complex, parsimonious and intermediate solutions of one truth table.
 
     Attributes
@@ -197,7 +199,34 @@ class Solutions:
                 out.append((i, term, {c: ("core" if (c, v) in core else "peripheral", v) for c, v in term.literals}))
         return out
 
-    def summary(self) -> str:
+    def to_frame(self) -> pd.DataFrame:
+        """One row per model term (``model``: R's label, ``C1P1 M1`` for intermediate models)."""
+        rows = []
+        for kind, models in self.to_dict().items():
+            for model in models:
+                for term in model["terms"]:
+                    rows.append({"solution": kind, "model": model["label"],
+                                 "expression": model["expression"],
+                                 "solution_consistency": model["consistency"],
+                                 "solution_coverage": model["coverage"],
+                                 **{k: v for k, v in term.items() if k != "cases"},
+                                 "cases": ";".join(term["cases"])})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per model: ``solution``, ``model``, ``expression``, ``consistency``, ``pri``,
+        ``coverage`` and ``terms``."""
+        return pd.DataFrame([{"solution": kind, "model": m.label, "expression": m.expression,
+                              "consistency": m.consistency, "pri": m.pri, "coverage": m.coverage,
+                              "terms": len(m.terms)} for kind in TYPES for m in getattr(self, kind)])
+
+    def plot(self):
+        """The configuration chart of the first intermediate model (needs directional expectations)."""
+        from healthalloc.qca.chart import configuration_chart
+
+        return configuration_chart(self).plot()
+
+    def to_text(self) -> str:
         """The three solutions printed as R ``QCA`` prints ``minimize(..., details = TRUE)``."""
         tt = self.truth_table
         row_of = {case: row for row, cases in tt.table["cases"].items() for case in cases}
@@ -217,7 +246,7 @@ class Solutions:
                 lines += ["", _format_model(model, tt.outcome, row_of)]
         return "\n".join(lines) + "\n"
 
-    __str__ = summary
+    __str__ = to_text
 
 
 def _format_model(model: Model, outcome: str, row_of: dict[str, int]) -> str:

@@ -31,6 +31,7 @@ from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.qca import fit
 from healthalloc.qca.minimize import MAX_CONDITIONS, bits, term_membership
+from healthalloc.result import Result
 
 __all__ = ["INCL_CUT", "MAX_REMAINDER_ROWS", "N_CUT", "PRI_CUT", "TruthTable", "truth_table"]
 
@@ -46,7 +47,7 @@ NEGATION = "~"
 
 
 @dataclass(frozen=True, eq=False)
-class TruthTable:
+class TruthTable(Result):
     """A truth table with the data it was built from.
 
     Attributes
@@ -110,7 +111,22 @@ class TruthTable:
         out["cases"] = out["cases"].map(",".join)
         return out
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row: the cut-offs, the positive, negative and remainder rows and the cases in a row."""
+        return pd.DataFrame([{"outcome": self.outcome, "conditions": len(self.conditions),
+                              "incl_cut": self.incl_cut, "pri_cut": self.pri_cut, "n_cut": self.n_cut,
+                              "positive": len(self.positive), "negative": len(self.negative),
+                              "remainders": self.n_remainders, "cases_in_rows": int(self.table["n"].sum()),
+                              "cases": len(self.memberships)}])
+
+    def plot(self):
+        """Sufficiency inclusion (``incl``) of every row, with ``incl_cut``."""
+        from healthalloc.report.figures.bars import bars
+
+        incl = self.table["incl"].rename("incl").set_axis([f"row {r}" for r in self.table.index])
+        return bars(incl, reference=self.incl_cut, title=f"Truth table rows -> {self.outcome}")
+
+    def to_text(self) -> str:
         """The table as R prints it, with its settings above."""
         head = [
             f"Truth table: {len(self.conditions)} conditions -> {self.outcome}; "
@@ -130,7 +146,7 @@ class TruthTable:
         shown = shown.rename(columns={"contradiction": "C"})
         return "\n".join(head) + shown.to_string(index_names=False) + "\n"
 
-    __str__ = summary
+    __str__ = to_text
 
 
 def truth_table(

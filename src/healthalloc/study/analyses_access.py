@@ -187,12 +187,12 @@ def _scenario(ctx: Context) -> Section:
     res = plan(_demand(ctx), _sites(ctx, "supply", sec), _sites(ctx, "candidates", sec, capacity=False),
                p=o["p"], added=o["added"], radius=o["radius"], integer=o["integer"], time_limit=o["time_limit"],
                **_method(ctx))
-    table = res.scenario.summary.set_index("measure")
+    table = res.scenario.comparison.set_index("measure")
     sec.reading = (f"Opening {res.location.n_selected} sites with {o['added']:,.0f} units raises coverage within "
                    f"{o['radius']:g} km from {table.loc['coverage', 'before']:.1%} to "
                    f"{table.loc['coverage', 'after']:.1%} and moves the Gini of accessibility from "
                    f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}.")
-    sec.tables["before_after"] = res.scenario.summary
+    sec.tables["before_after"] = res.scenario.comparison
     sec.captions["before_after"] = "Capacity, accessibility, equity and coverage before and after the plan."
     sec.tables["new_sites"] = res.supply_after[res.supply_after["new"] == 1].reset_index(drop=True)
     sec.captions["new_sites"] = "The selected sites and their capacity."

@@ -1,18 +1,20 @@
-"""Bars: one value per unit (e.g. efficiency scores, centrality), optionally with intervals."""
+"""Bars: one value (or a few, side by side) per unit, e.g. efficiency scores or capacity before/after."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from healthalloc.report.figures.base import numeric, styled
+from healthalloc.report.figures.curves import _colours
 
 __all__ = ["bars"]
 
 
 @styled
 def bars(
-    values: pd.Series,
+    values: pd.Series | pd.DataFrame,
     *,
     low: pd.Series | None = None,
     high: pd.Series | None = None,
@@ -20,21 +22,30 @@ def bars(
     title: str | None = None,
     xlabel: str | None = None,
 ) -> Figure:
-    """Horizontal bars, one per index label, top to bottom in the order of ``values``.
+    """Horizontal bars, one row per index label, top to bottom in the order of ``values``.
 
-    ``low`` and ``high`` (same index) draw an interval on each bar; ``reference`` a
-    dashed vertical line (e.g. 1 for efficiency). The height grows with the number of bars.
+    A DataFrame draws one bar per column side by side, with a legend. ``low`` and
+    ``high`` (same index) draw an interval on each bar of a Series; ``reference`` a
+    dashed vertical line (e.g. 1 for efficiency). The height grows with the number of rows.
     """
-    v = numeric(values, "the bar values")
-    labels = [str(i) for i in v.index][::-1]
-    fig = Figure(figsize=(6, 0.25 * len(v) + 1.4), layout="constrained")
+    frame = values.to_frame() if isinstance(values, pd.Series) else values
+    labels = [str(i) for i in frame.index][::-1]
+    rows = np.arange(len(frame))
+    height = 0.8 / frame.shape[1]
+    fig = Figure(figsize=(6, 0.25 * len(frame) * max(1, frame.shape[1] / 1.5) + 1.4), layout="constrained")
     ax = fig.add_subplot()
-    ax.barh(labels, v.to_numpy()[::-1], color="#3b6ea5")
+    for k, (column, colour) in enumerate(zip(frame.columns, _colours(frame.shape[1]))):
+        v = numeric(frame[column], f"column {column!r}").to_numpy()[::-1]
+        ax.barh(rows + (frame.shape[1] - 1 - 2 * k) * height / 2, v, height=height, color=colour, label=str(column))
     if low is not None and high is not None:
-        lo, hi = low.reindex(v.index).to_numpy(float)[::-1], high.reindex(v.index).to_numpy(float)[::-1]
-        ax.hlines(labels, lo, hi, color="0.2", linewidth=1.2)
+        ax.hlines(rows, low.reindex(frame.index).to_numpy(float)[::-1],
+                  high.reindex(frame.index).to_numpy(float)[::-1], color="0.2", linewidth=1.2)
     if reference is not None:
         ax.axvline(reference, color="0.45", linestyle="--", linewidth=0.9)
-    ax.set(title=title or v.name, xlabel=xlabel or v.name)
-    ax.tick_params(axis="y", labelsize=max(5, 9 - len(v) // 30))
+    ax.set_yticks(rows, labels)
+    name = str(frame.columns[0]) if frame.shape[1] == 1 else None
+    ax.set(title=title or name, xlabel=xlabel or name)
+    ax.tick_params(axis="y", labelsize=max(5, 9 - len(frame) // 30))
+    if frame.shape[1] > 1:
+        ax.legend(frameon=False)
     return fig
