@@ -107,6 +107,12 @@ def _quiet(func, *args, **kw):
         return func(*args, **kw)
 
 
+def _access():
+    from healthalloc.access import accessibility
+
+    return _quiet(accessibility, *_sites(), method="2sfca", catchment=50)
+
+
 def _capacity():
     from healthalloc.optimize import optimize_capacity
 
@@ -144,7 +150,7 @@ def _centrality():
 RESULTS = {"dea": _dea, "dea_panel": _dea_panel, "malmquist": _malmquist, "bootstrap": _bootstrap,
            "equity": _equity, "spatial": _spatial, "qca": _qca, "necessity": lambda: _qca().necessity,
            "truth_table": lambda: _qca().truth_table, "solutions": lambda: _qca().solutions,
-           "robustness": _robustness, "capacity": _capacity, "location": _location, "scenario": _scenario,
+           "robustness": _robustness, "access": _access, "capacity": _capacity, "location": _location, "scenario": _scenario,
            "network": _network, "centrality": _centrality}
 
 

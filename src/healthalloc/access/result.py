@@ -6,7 +6,6 @@ import math
 import re
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,10 +13,10 @@ from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
 from healthalloc.access.decay import Decay
-from healthalloc.data.output import write_file
 from healthalloc.equity import gini, theil
 from healthalloc.report.figures.base import styled
 from healthalloc.report.geo import Albers, shapes
+from healthalloc.result import Result
 
 __all__ = ["AccessResult", "access_equity", "access_map"]
 
@@ -65,7 +64,7 @@ def access_equity(access: np.ndarray, population: np.ndarray, threshold: float |
 
 
 @dataclass(frozen=True)
-class AccessResult:
+class AccessResult(Result):
     """Accessibility of every demand point, and what each site offers.
 
     Attributes
@@ -152,14 +151,9 @@ class AccessResult:
         return access_map(points, sites, title=title or f"Accessibility ({self.method})"
                           + (f", {tier}" if self.tier else ""))
 
-    def to_excel(self, path: str | Path) -> Path:
-        """Write sheets ``access``, ``sites`` and ``summary`` to ``path`` (.xlsx, atomically)."""
-        def write(tmp: Path) -> None:
-            with pd.ExcelWriter(tmp) as xlsx:
-                self.to_frame().to_excel(xlsx, sheet_name="access", index=False)
-                self.sites.to_excel(xlsx, sheet_name="sites", index=False)
-                self.summary().to_excel(xlsx, sheet_name="summary", index=False)
-        return write_file(path, write, suffixes=(".xlsx",))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``access`` (:meth:`to_frame`), ``sites`` and ``summary`` of :meth:`to_excel`."""
+        return {"access": self.to_frame(), "sites": self.sites, "summary": self.summary()}
 
 
 @styled
