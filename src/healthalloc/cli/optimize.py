@@ -7,8 +7,10 @@ from pathlib import Path
 
 from healthalloc.cli._common import input_paths, write_table
 from healthalloc.access import PARAMS
-from healthalloc.cli.access import _positive, add_method, add_supply_demand, read, write_summary
-from healthalloc.optimize import MODELS, OBJECTIVES, locate, optimize_capacity
+from healthalloc.cli.access import add_method, add_supply_demand, read, write_summary
+from healthalloc.optimize import locate, optimize_capacity
+from healthalloc.optimize.capacity import PARAMS as CAPACITY
+from healthalloc.optimize.location import PARAMS as LOCATION
 
 LOCATION_EXAMPLE = """\
 example:
@@ -60,11 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            epilog=LOCATION_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_supply_demand(loc, "--candidates", capacity=False)
     loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
-    loc.add_argument("--model", choices=MODELS, required=True, help="location model")
-    loc.add_argument("--p", type=int, metavar="P", help="new sites to open (mclp, pmedian)")
-    loc.add_argument("--radius", type=_positive, metavar="R",
-                     help="coverage radius in km or the --od cost unit (mclp, lscp; pmedian: largest cost)")
-    loc.add_argument("--time-limit", type=_positive, metavar="S", help="seconds for the solver")
+    LOCATION.add_to(loc)
     loc.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
     loc.set_defaults(func=run_location)
 
@@ -73,31 +71,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                            epilog=CAPACITY_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_supply_demand(cap)
     add_method(cap)
-    cap.add_argument("--total", type=_positive, metavar="T", help="capacity to allocate (default: today's total)")
-    cap.add_argument("--min", metavar="COL", help="supply column of per-site lower bounds")
-    cap.add_argument("--max", metavar="COL", help="supply column of per-site upper bounds")
-    cap.add_argument("--objective", choices=OBJECTIVES, default="variance",
-                     help="variance: Σ P (A − Ā)² (default); shortfall: the largest Ā − A")
-    cap.add_argument("--integer", action="store_true", help="whole units (beds)")
-    cap.add_argument("--time-limit", type=_positive, metavar="S", help="seconds for the integer shortfall MILP")
+    CAPACITY.add_to(cap)
     cap.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
     cap.set_defaults(func=run_capacity)
 
 
 def run_location(args: argparse.Namespace) -> int:
-    result = locate(read(args.demand), read(args.candidates), model=args.model, p=args.p, radius=args.radius,
-                    existing=read(args.existing), od=read(args.od), time_limit=args.time_limit,
-                    population=args.population)
+    result = locate(read(args.demand), read(args.candidates), existing=read(args.existing), od=read(args.od),
+                    population=args.population, **LOCATION.from_args(args))
     write_table(result.to_frame(), args.output, inputs=input_paths(args))
     write_summary(result.summary_dict(), args.output, args)
     return 0
 
 
 def run_capacity(args: argparse.Namespace) -> int:
-    result = optimize_capacity(read(args.demand), read(args.supply), od=read(args.od), total=args.total,
-                               lower=args.min, upper=args.max, objective=args.objective, integer=args.integer,
-                               time_limit=args.time_limit, population=args.population,
-                               capacity=args.capacity, **PARAMS.from_args(args))
+    result = optimize_capacity(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
+                               capacity=args.capacity, **PARAMS.from_args(args), **CAPACITY.from_args(args))
     write_table(result.to_frame(), args.output, inputs=input_paths(args))
     write_summary(result.summary_dict(), args.output, args)
     return 0

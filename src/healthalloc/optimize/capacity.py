@@ -47,13 +47,28 @@ from healthalloc.access.fca import kernel, resolve_decay, selection_matrix
 from healthalloc.access.result import access_equity
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
+from healthalloc.params import Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import INF, solve_lp, solve_milp, solve_qp
 
-__all__ = ["OBJECTIVES", "CapacityModel", "CapacityResult", "capacity_model", "optimize_capacity"]
+__all__ = ["OBJECTIVES", "PARAMS", "CapacityModel", "CapacityResult", "capacity_model", "optimize_capacity"]
 
 OBJECTIVES = ("variance", "shortfall")
 """``variance``: Σ Pᵢ (Aᵢ − Ā)² (QP); ``shortfall``: the largest Ā − Aᵢ (LP)."""
+
+#: The parameters of :func:`optimize_capacity` beyond the accessibility method's, from which
+#: ``healthalloc optimize capacity`` and the study analysis ``capacity`` are generated.
+PARAMS = Params(
+    Param("total", None, "capacity to allocate (default: today's total)", kind=(int, float), low=0,
+          low_open=True, metavar="T"),
+    Param("lower", None, "supply column of per-site lower bounds", kind=str, flag="--min", metavar="COL"),
+    Param("upper", None, "supply column of per-site upper bounds", kind=str, flag="--max", metavar="COL"),
+    Param("objective", "variance", "variance: Σ P (A − Ā)², a QP; shortfall: the largest Ā − A, an LP",
+          choices=OBJECTIVES),
+    Param("integer", False, "whole units (beds)"),
+    Param("time_limit", None, "seconds for the integer shortfall MILP", kind=(int, float), low=0, low_open=True,
+          metavar="S"),
+)
 
 #: Largest number of sites for the integer variance heuristic (it holds an m × m Hessian).
 MAX_INTEGER_SITES = 3000

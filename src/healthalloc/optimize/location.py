@@ -45,12 +45,24 @@ from healthalloc.access._points import Points, costs, points
 from healthalloc.access.distance import Pairs
 from healthalloc.data.messages import named, show
 from healthalloc.data.validate import DataError
+from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import solve_milp
 
-__all__ = ["MODELS", "LocationResult", "locate"]
+__all__ = ["MODELS", "PARAMS", "LocationResult", "locate"]
 
 MODELS = ("mclp", "pmedian", "lscp")
+
+#: The parameters of :func:`locate`, from which ``healthalloc optimize location`` and the
+#: study analysis ``location`` are generated.
+PARAMS = Params(
+    Param("model", REQUIRED, "location model: mclp, pmedian or lscp", choices=MODELS),
+    Param("p", None, "new sites to open (mclp, pmedian)", kind=int, low=0, metavar="P"),
+    Param("radius", None, "coverage radius in km or the OD cost unit (mclp, lscp; pmedian: largest cost)",
+          kind=(int, float), low=0, low_open=True, metavar="R"),
+    Param("time_limit", None, "seconds for the solver (then the best solution found, with its gap)",
+          kind=(int, float), low=0, low_open=True, metavar="S"),
+)
 """The location models."""
 
 _HALF_EARTH_KM = 20_016.0  # farther than any two points on the globe

@@ -9,6 +9,8 @@ labelled SYNTHETIC (``china_facilities_synthetic``) is flagged in the report.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +18,9 @@ import pandas as pd
 from healthalloc.access import PARAMS, access_map, accessibility
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.io import read_table
-from healthalloc.optimize import MODELS, OBJECTIVES, locate, optimize_capacity, plan
+from healthalloc.optimize import locate, optimize_capacity, plan
+from healthalloc.optimize.capacity import PARAMS as CAPACITY_PARAMS
+from healthalloc.optimize.location import PARAMS as LOCATION_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.registry import Context, register
@@ -35,8 +39,9 @@ CANDIDATES = Params(Param("candidates", REQUIRED, "embedded data set or file of 
                           many=True))
 P = Param("p", REQUIRED, "new sites to open", kind=int, low=0)
 RADIUS = Param("radius", REQUIRED, "coverage radius (km)", kind=float, low=0, low_open=True)
-TIME_LIMIT = Param("time_limit", 60.0, "seconds for the solver", kind=float, low=0, low_open=True)
-INTEGER = Param("integer", False, "whole units (beds)")
+# a study's report must finish: its solvers stop after 60 s unless it sets another limit
+TIME_LIMIT = replace(LOCATION_PARAMS["time_limit"], default=60.0)
+INTEGER = CAPACITY_PARAMS["integer"]
 
 
 def _source(ctx: Context, value: str) -> tuple[pd.DataFrame, bool]:
@@ -109,11 +114,7 @@ def _access(ctx: Context) -> Section:
 
 @register("capacity", title="Capacity optimization",
           params=DEMAND + SITES + PARAMS + Params(
-              Param("total", None, "capacity to allocate (default: today's total)", kind=float, low=0, low_open=True),
-              Param("lower", None, "supply column of per-site lower bounds", kind=str),
-              Param("upper", None, "supply column of per-site upper bounds", kind=str),
-              Param("objective", "variance", "variance (QP) or shortfall (LP)", choices=OBJECTIVES),
-              INTEGER, TIME_LIMIT))
+              *CAPACITY_PARAMS.without("time_limit"), TIME_LIMIT))
 def _capacity(ctx: Context) -> Section:
     """Re-allocate a fixed total among the sites for the most equal accessibility (Wang & Tang 2013)."""
     o = ctx.options
@@ -147,10 +148,7 @@ def _capacity(ctx: Context) -> Section:
                                        source=True),
                                  Param("supply_id", "id", "id column of the site tables", kind=str),
                                  Param("supply_coordinates", ["lon", "lat"], "lon, lat columns", kind=str, many=True),
-                                 Param("model", "mclp", "mclp, pmedian or lscp", choices=MODELS),
-                                 Param("p", None, "new sites to open (mclp, pmedian)", kind=int, low=0),
-                                 Param("radius", None, "coverage radius (km)", kind=float, low=0, low_open=True),
-                                 TIME_LIMIT))
+                                 *LOCATION_PARAMS.without("time_limit"), TIME_LIMIT))
 def _location(ctx: Context) -> Section:
     """MCLP, p-median or LSCP: where to open new facilities."""
     o = ctx.options
