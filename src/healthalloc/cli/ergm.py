@@ -10,6 +10,7 @@ from pathlib import Path
 from healthalloc.cli._common import add_engine_options, write_table
 from healthalloc.data import DataError
 from healthalloc.data.output import write_file
+from healthalloc.mobility.ergm.fit import PARAMS
 
 EXAMPLE = """\
 examples:
@@ -55,14 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
     p.add_argument("--edgecov", type=_edgecov, action="append", default=[], metavar="NAME=MATRIX.csv",
                    help="a dyadic covariate for edgecov(NAME); repeat for several")
-    p.add_argument("--formula", required=True, help="statnet formula, e.g. \"edges + nodeicov('HTH') + mutual\"")
-    p.add_argument("--estimate", choices=("MLE", "MPLE"), default="MLE",
-                   help="MLE (default: exact or MCMC) or MPLE (pseudo-likelihood)")
-    p.add_argument("--seed", type=int, metavar="S", help="random seed of the MCMC (dyad-dependent models)")
-    p.add_argument("--sample-size", type=int, default=1024, metavar="N",
-                   help="MCMC sample size per iteration (default 1024)")
-    p.add_argument("--interval", type=int, metavar="K",
-                   help="proposals between sampled networks (default: dyads / 2, between 32 and 1024)")
+    PARAMS.add_to(p)
     p.add_argument("-o", "--output", type=Path, metavar="OUT.csv",
                    help="write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing")
     add_engine_options(p)

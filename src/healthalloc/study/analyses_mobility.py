@@ -15,12 +15,15 @@ of the model with the lowest AIC. Records from a SYNTHETIC data set are flagged 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from healthalloc.mobility import (BINARIZE_RULES, centrality, geo_proximity, network_from_edges,
                                   network_from_records, same_category)
 from healthalloc.mobility.ergm import Control, compare_models, ergm, gof
+from healthalloc.mobility.ergm.fit import PARAMS as ERGM_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.analyses_access import _source
@@ -85,8 +88,9 @@ def _network(ctx: Context) -> Section:
               Param("same_category", None, "covariate name = node column: 1 where two nodes share it", kind=dict),
               Param("geo_name", "GeoProx", "name of the inverse-distance covariate (needs coordinates)", kind=str),
               Param("metric", "euclidean", "distance for it", choices=("euclidean", "great_circle")),
-              Param("seed", 1, "seed of the MCMC and the goodness-of-fit simulations", kind=int),
-              Param("sample_size", 1024, "MCMC sample size per iteration", kind=int, low=16),
+              # a study's report is reproducible: seed 1 unless the study sets another
+              replace(ERGM_PARAMS["seed"], default=1, help="seed of the MCMC and the goodness-of-fit simulations"),
+              ERGM_PARAMS["sample_size"],
               Param("nsim", 100, "networks simulated for the goodness of fit (0: none)", kind=int, low=0)))
 def _ergm(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options

@@ -48,6 +48,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
+
+from healthalloc.params import REQUIRED, Param, Params
 from tqdm import tqdm
 
 from healthalloc.data import DataError
@@ -134,6 +136,20 @@ class Control:
 
     def interval_for(self, model: Model) -> int:
         return self.interval or int(np.clip(model.n_dyads // 2, 32, 1024))
+
+
+#: The parameters of :func:`ergm` (and its :class:`Control`) from which ``healthalloc ergm``
+#: and the study analysis ``ergm`` are generated.
+PARAMS = Params(
+    Param("formula", REQUIRED, "statnet formula, e.g. \"edges + nodeicov('HTH') + mutual\"", kind=str,
+          study=False),
+    Param("estimate", "MLE", "MLE (exact, or MCMC for dyad-dependent terms) or MPLE (pseudo-likelihood)",
+          choices=("MLE", "MPLE")),
+    Param("seed", None, "random seed of the MCMC (dyad-dependent models)", kind=int, metavar="S"),
+    Param("sample_size", Control.sample_size, "MCMC sample size per iteration", kind=int, low=16, metavar="N"),
+    Param("interval", None, "proposals between sampled networks (default: dyads / 2, between 32 and 1024)",
+          kind=int, low=1, metavar="K"),
+)
 
 
 @dataclass(frozen=True)
