@@ -7,6 +7,7 @@ from pathlib import Path
 
 from healthalloc.cli._common import column_list, input_paths, write_table
 from healthalloc.data import DataError
+from healthalloc.mobility.network import PARAMS
 
 EXAMPLE = """\
 examples:
@@ -44,15 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                description="Aggregate records into an origin-destination network.",
                                epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("file", type=Path, help="records (.csv, .xlsx or .parquet): one row per person or flow")
-    build.add_argument("--origin", required=True, metavar="COL", help="origin column")
-    build.add_argument("--destination", required=True, metavar="COL", help="destination column")
-    build.add_argument("--weight", metavar="COL", help="weight column (survey weights or flows; default 1 per row)")
+    PARAMS.add_to(build)
     build.add_argument("--nodes", type=Path, metavar="NODES.csv",
                        help="node table (id first, then attributes); default: the ids in the records")
     build.add_argument("--undirected", action="store_true", help="ignore the direction of moves")
-    build.add_argument("--binarize", choices=("any", "threshold", "top_k", "quantile"), default="any",
-                       help="rule for the ties of edges.csv (default any)")
-    build.add_argument("--value", type=float, help="threshold, k or quantile of --binarize")
     build.add_argument("--coords", type=column_list, metavar="X,Y",
                        help="coordinate columns of --nodes: writes geoprox.csv (1 / distance)")
     build.add_argument("--metric", choices=("euclidean", "great_circle"), default="euclidean",

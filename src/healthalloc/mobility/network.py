@@ -40,12 +40,26 @@ import scipy.sparse as sp
 from healthalloc.data import DataError
 from healthalloc.data.messages import did_you_mean, listing, show
 from healthalloc.data.geo import great_circle
+from healthalloc.params import Param, Params
 from healthalloc.result import Result
 
-__all__ = ["BINARIZE_RULES", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
+__all__ = ["BINARIZE_RULES", "PARAMS", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
            "network_from_records", "read_network", "same_category"]
 
 BINARIZE_RULES = ("any", "threshold", "top_k", "quantile")
+
+#: The parameters turning records into a binary network (:func:`network_from_records`,
+#: :meth:`Network.binarize`), from which ``healthalloc network build`` and the study
+#: analysis ``network`` are generated.
+PARAMS = Params(
+    Param("origin", "origin", "origin column of the records", kind=str, metavar="COL"),
+    Param("destination", "destination", "destination column of the records", kind=str, metavar="COL"),
+    Param("weight", None, "weight column (survey weights or flows; default 1 per record)", kind=str, metavar="COL"),
+    Param("directed", True, "keep the direction of moves", cli=False),
+    Param("binarize", "any", "rule for the ties: any flow, a threshold, the top k per origin, a quantile",
+          choices=BINARIZE_RULES),
+    Param("value", None, "threshold, k or quantile of the binarize rule", kind=(int, float)),
+)
 
 
 _WHOLE = re.compile(r"[+-]?\d+(\.0*)?")

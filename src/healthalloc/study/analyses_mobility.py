@@ -20,10 +20,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from healthalloc.mobility import (BINARIZE_RULES, centrality, geo_proximity, network_from_edges,
-                                  network_from_records, same_category)
+from healthalloc.mobility import (centrality, geo_proximity, network_from_edges, network_from_records,
+                                  same_category)
 from healthalloc.mobility.ergm import Control, compare_models, ergm, gof
 from healthalloc.mobility.ergm.fit import PARAMS as ERGM_PARAMS
+from healthalloc.mobility.network import PARAMS as NETWORK_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.analyses_access import _source
@@ -38,12 +39,7 @@ SYNTHETIC = ("The migration records are SYNTHETIC (a seeded stand-in for seed 00
           params=NODES + Params(
               Param("records", REQUIRED, "embedded data set or file of records (one per person) or flows", kind=str,
                     source=True),
-              Param("origin", "origin", "origin column of the records", kind=str),
-              Param("destination", "destination", "destination column of the records", kind=str),
-              Param("weight", None, "weight column of the records (default: 1 per record)", kind=str),
-              Param("directed", True, "keep the direction of moves"),
-              Param("binarize", "any", "rule for ties", choices=BINARIZE_RULES),
-              Param("value", None, "threshold, k or quantile of the rule", kind=float),
+              *NETWORK_PARAMS,
               Param("label", None, "node column to label the map with", kind=str)),
           exports=("in_degree_std", "ties"))
 def _network(ctx: Context) -> Section:
