@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthalloc.data import DataError, Panel, UnknownNameError, check_panel, read_table
+from healthalloc.data.panel import unit_column
 
 
 @pytest.fixture
@@ -152,3 +153,34 @@ def test_a_balanced_panels_wide_table_round_trips(case):
     merged = long.merge(back, on=["unit", "period"], suffixes=("", "_wide"))
     assert len(merged) == n * t
     np.testing.assert_array_equal(merged["v"].to_numpy(), merged["v_wide"].to_numpy())
+
+
+# the one unit= rule ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("frame, exclude, expected", [
+    (pd.DataFrame({"city": ["A", "B"], "beds": [1.0, 2.0]}), (), "city"),      # names first
+    (pd.DataFrame({"city": ["A", "A"], "beds": [1.0, 2.0]}), (), None),        # not unique
+    (pd.DataFrame({"city": ["A", None], "beds": [1.0, 2.0]}), (), None),       # a gap
+    (pd.DataFrame({"code": [11, 12], "beds": [1.0, 2.0]}), (), None),          # numbers
+    (pd.DataFrame({"city": ["A", "B"], "beds": [1.0, 2.0]}), ("city",), None),  # a role
+    (pd.DataFrame({"city": ["A", "B"]}, index=["x", "y"]), (), None),          # named rows
+    (pd.DataFrame(index=range(2)), (), None),
+])
+def test_unit_column_rule(frame, exclude, expected):
+    assert unit_column(frame, exclude=exclude) == expected
+    assert unit_column(frame, "given") == "given"
+
+
+def test_every_analysis_takes_the_same_default_unit(beds):
+    from healthalloc.data import load_cst_hospitals
+    from healthalloc.efficiency import dea
+    from healthalloc.equity import equity
+
+    hospitals = load_cst_hospitals()
+    assert hospitals.columns[0] == "hospital"
+    named = dea(hospitals, ["doctors", "nurses"], ["outpatients", "inpatients"], unit="hospital")
+    guessed = dea(hospitals, ["doctors", "nurses"], ["outpatients", "inpatients"])
+    pd.testing.assert_series_equal(guessed.efficiency, named.efficiency)
+    one = beds[beds.year == 2015].reset_index(drop=True)
+    assert list(equity(one, "beds", "pop").units["unit"]) == ["Beijing", "Hebei", "Tibet"]
+    assert list(check_panel(one.drop(columns="province"), "beds").labels) == [0, 1, 2]

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REQUIRED", "Param", "Params", "column_list", "suggest"]
+__all__ = ["REQUIRED", "UNIT", "Param", "Params", "column_list", "suggest"]
 
 
 class _Required:
@@ -288,3 +288,9 @@ def _article(kind: type) -> str:
     names = {int: "an integer", float: "a number", str: "a text", bool: "true or false", list: "a list",
              dict: "a table"}
     return names.get(kind, kind.__name__)
+
+
+#: ``unit=`` of every analysis that names its units optionally, with the one default rule
+#: of :func:`healthalloc.data.panel.unit_column`.
+UNIT = Param("unit", None, "column naming the units (default: the first column when it holds unique "
+             "text labels, else the row number)", role="unit")

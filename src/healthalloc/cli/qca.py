@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from healthalloc.cli._common import add_input_file, input_paths, load
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.qca.analysis import PARAMS, fsqca
@@ -58,22 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _unit(data: pd.DataFrame, unit: str | None) -> str | None:
-    """The --unit column, or the first column when it holds unique text labels."""
-    if unit is not None:
-        return unit
-    first = data.columns[0]
-    column = data[first]
-    if not pd.api.types.is_numeric_dtype(column) and column.is_unique:
-        return first
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output, input_paths(args))
     data = load(args)
-    kwargs = PARAMS.from_args(args) | {"unit": _unit(data, args.unit), "anchors": args.anchors,
-                                        "percentiles": args.percentiles, "calibrated": args.calibrated}
+    kwargs = PARAMS.from_args(args) | {"anchors": args.anchors, "percentiles": args.percentiles,
+                                        "calibrated": args.calibrated}
     result = fsqca(data, **kwargs)
     with output_folder(args.output, input_paths(args)) as folder:
         result.write(folder)

@@ -18,7 +18,7 @@ import pandas as pd
 from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show
 from healthalloc.data.validate import as_names, check_columns, fail
 
-__all__ = ["ALL", "Panel", "check_panel", "numeric_matrix", "unit_labels"]
+__all__ = ["ALL", "Panel", "check_panel", "numeric_matrix", "unit_column", "unit_labels"]
 
 ALL = "all"
 """Label of the one period of a table without a period column."""
@@ -27,8 +27,35 @@ Rule = Sequence[str] | Mapping[str, str]
 """Columns a sign check applies to, or each column mapped to the reason that ends its message."""
 
 
+def unit_column(data: pd.DataFrame, unit: str | None = None, exclude: Sequence[str] = ()) -> str | None:
+    """The column naming the units, the one rule of every analysis's ``unit=``.
+
+    ``unit`` when given. Otherwise, for a table whose row labels are plain row numbers
+    (as read from a file), its first column when that holds unique text labels and is not
+    in ``exclude`` (the layout of MaxDEA and fsQCA 3.0 sheets: names first); else None,
+    and the row labels name the units.
+
+    >>> unit_column(pd.DataFrame({"city": ["Nanning", "Liuzhou"], "beds": [9.0, 4.0]}))
+    'city'
+    >>> unit_column(pd.DataFrame({"beds": [9.0, 4.0]}, index=["Nanning", "Liuzhou"])) is None
+    True
+    """
+    if unit is not None or not len(data.columns) or not _row_numbers(data.index):
+        return unit
+    first = data.columns[0]
+    column = data[first]
+    labels = not (first in exclude or pd.api.types.is_numeric_dtype(column) or column.isna().any())
+    return first if labels and column.is_unique else None
+
+
+def _row_numbers(index: pd.Index) -> bool:
+    """Row labels 0, 1, … that carry no names."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
 def unit_labels(data: pd.DataFrame, unit: str | None) -> pd.Index:
-    """The unit of each row: the ``unit`` column, or the row labels when ``unit`` is None."""
+    """The unit of each row: the :func:`unit_column`, or the row labels without one."""
+    unit = unit_column(data, unit)
     return pd.Index(data[unit] if unit is not None else data.index, name="unit")
 
 
@@ -176,8 +203,8 @@ def check_panel(
     columns : str or sequence of str
         Value columns.
     unit : str, optional
-        Column of unit ids; the row labels name the units when omitted (and rows are
-        named by number in messages).
+        Column of unit ids; by default the :func:`unit_column` rule (the first column of
+        unique text labels, else the row labels, and rows are named by number in messages).
     by : str, optional
         Period column.
     balanced : bool
@@ -207,6 +234,7 @@ def check_panel(
     ...     print(error)
     the panel is unbalanced: no row for unit B/2015; every unit needs a row in every period
     """
+    unit = unit_column(data, unit, exclude=[*as_names(columns), *as_names(by)])
     p = _numbers(data, columns, unit, by, source)
     p.fail(_missing(p, [*p.columns, *as_names(unit)], "missing or infinite values")
            + _missing(p, as_names(by), "missing periods"))

@@ -35,9 +35,9 @@ from tqdm import tqdm
 from healthalloc.data.messages import named
 from healthalloc.efficiency import models
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.efficiency.dea import EFFICIENT_TOL, INPUTS_OUTPUTS, RTS_ORIENTATION, UNIT, dea
+from healthalloc.efficiency.dea import EFFICIENT_TOL, INPUTS_OUTPUTS, RTS_ORIENTATION, dea
 from healthalloc.engine import Executor, get_executor
-from healthalloc.params import Param, Params
+from healthalloc.params import UNIT, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
 

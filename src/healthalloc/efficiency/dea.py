@@ -21,7 +21,7 @@ from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS, RTS
 from healthalloc.engine import Executor, get_executor
-from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.params import REQUIRED, UNIT, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
@@ -55,7 +55,6 @@ INPUTS_OUTPUTS = Params(
     Param("inputs", REQUIRED, "input columns (> 0)", role="inputs", many=True),
     Param("outputs", REQUIRED, "output columns (≥ 0)", role="outputs", many=True),
 )
-UNIT = Param("unit", None, "column naming the units (default: row number)", role="unit")
 RTS_ORIENTATION = Params(
     Param("rts", "crs", "returns to scale ('nirs' is R Benchmarking's 'drs', 'ndrs' its 'irs')",
           choices=RTS),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.messages import named
-from healthalloc.data.panel import check_panel
+from healthalloc.data.panel import check_panel, unit_column
 from healthalloc.data.validate import DataError, check_columns
 
 #: A role (resource, population, …): a column of the table, or values aligned with its rows.
@@ -134,6 +134,7 @@ def panel(
     given = {"resource": resource, "population": population, "area": area, "ranking": ranking,
              "group": group}
     roles = {role: value for role, value in given.items() if value is not None}
+    unit = unit_column(data, unit, exclude=[by, *(v for v in roles.values() if isinstance(v, str))])
     check_columns(data, [v for v in roles.values() if isinstance(v, str)] + [c for c in (by, unit) if c])
     names = {role: role_name(role, value) for role, value in roles.items()}
     cells = {role: _cells(data, role, value) for role, value in roles.items()}

@@ -17,7 +17,7 @@ from healthalloc.equity._panel import Role, panel, role_name
 from healthalloc.equity.agglomeration import POPULATION_UNIT, unit_table
 from healthalloc.equity.gini import concentration_values, gini_values, lorenz_curve, lorenz_table
 from healthalloc.equity.theil import INDICES, decompose
-from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.params import REQUIRED, UNIT, Param, Params
 from healthalloc.result import Result, flat
 
 __all__ = ["PARAMS", "EquityResult", "equity"]
@@ -32,7 +32,7 @@ PARAMS = Params(
     Param("ranking", None, "living-standard column (e.g. GDP per capita): adds concentration_index",
           role="ranking"),
     Param("by", None, "period column (e.g. year): one row per period", role="period"),
-    Param("unit", None, "column naming the units (default: row number)", role="unit"),
+    UNIT,
     Param("population_unit", POPULATION_UNIT, "people per population unit in per_population and hrdi, "
           "e.g. 1000 for per 1,000 people", kind=(int, float), low=0, low_open=True, metavar="N"),
 )
@@ -151,7 +151,8 @@ def equity(
     by : str, optional
         Period column (e.g. ``"year"``): every index per period.
     unit : str, optional
-        Column naming the units (default: the index); must be unique per period.
+        Column naming the units (default: :func:`~healthalloc.data.panel.unit_column`);
+        must be unique per period.
     population_unit : float
         People per population unit in ``per_population`` and ``hrdi`` (default 1,000; > 0).
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthalloc.data.panel import unit_column
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.params import REQUIRED, UNIT, Param, Params
 from healthalloc.qca.calibrate import Calibration, calibrate_percentiles, calibrate_table, read_anchors
 from healthalloc.qca.calibrate import calibrated as as_calibrated
 from healthalloc.qca.chart import LEGENDS, Chart, configuration_chart
@@ -29,7 +30,7 @@ from healthalloc.result import Result, flat
 PARAMS = Params(
     Param("outcome", REQUIRED, "outcome column (calibrated here unless calibrated)", role="outcome"),
     Param("conditions", REQUIRED, "condition columns", role="conditions", many=True),
-    Param("unit", None, "column of case names (default: the first column when it is text)", role="unit"),
+    UNIT,
     Param("anchors", None, "direct calibration anchors per variable, outcome included: a table, a file "
           "(columns variable, full_membership, crossover, full_nonmembership) or an embedded data set",
           kind=(str, dict), cli=False, source=True),
@@ -158,7 +159,8 @@ def fsqca(
         With ``percentiles``: variables calibrated as decreasing sets (full membership at
         the low percentile). Anchors tables say so by reversed anchors.
     unit : str, optional
-        Column of case names (default: the index).
+        Column of case names (default: the first column when it holds unique text
+        labels, else the row labels; :func:`~healthalloc.data.panel.unit_column`).
     negate_outcome : bool
         Explain the outcome's absence (~Y), as seed 000's Table 7 does.
     incl_cut, pri_cut, n_cut
@@ -179,10 +181,11 @@ def fsqca(
     if decreasing and percentiles is None:
         raise DataError("decreasing= goes with percentiles=; in an anchors table reverse the anchors of "
                         "a decreasing set (full membership below full non-membership)")
-    frame = data.set_index(unit) if unit else data
+    name = outcome if isinstance(outcome, str) else (outcome.name or "outcome")
+    unit = unit_column(data, unit, exclude=[*conditions, name])
     if unit:
         check_columns(data, [unit])
-    name = outcome if isinstance(outcome, str) else (outcome.name or "outcome")
+    frame = data.set_index(unit) if unit else data
     if not isinstance(outcome, str):
         missing = frame.index.difference(outcome.index)
         if len(missing):

@@ -14,7 +14,6 @@ import difflib
 import importlib.metadata
 import platform
 import sys
-import warnings
 import time
 import warnings
 from dataclasses import dataclass
