@@ -184,3 +184,17 @@ def test_every_analysis_takes_the_same_default_unit(beds):
     one = beds[beds.year == 2015].reset_index(drop=True)
     assert list(equity(one, "beds", "pop").units["unit"]) == ["Beijing", "Hebei", "Tibet"]
     assert list(check_panel(one.drop(columns="province"), "beds").labels) == [0, 1, 2]
+
+
+def test_the_command_line_names_units_by_the_same_rule(tmp_path, capsys):
+    from healthalloc.cli import main
+    from healthalloc.data import load_cst_hospitals
+
+    hospitals = load_cst_hospitals()
+    hospitals.to_csv(tmp_path / "h.csv", index=False)
+    hospitals.drop(columns="hospital").to_csv(tmp_path / "nameless.csv", index=False)
+    run = ["dea", "--inputs", "doctors,nurses", "--outputs", "outpatients,inpatients", "-o"]
+    assert main([run[0], str(tmp_path / "h.csv"), *run[1:], str(tmp_path / "a.csv")]) == 0
+    assert main([run[0], str(tmp_path / "nameless.csv"), *run[1:], str(tmp_path / "b.csv")]) == 0
+    assert pd.read_csv(tmp_path / "a.csv")["unit"].tolist() == hospitals["hospital"].tolist()
+    assert pd.read_csv(tmp_path / "b.csv")["unit"].tolist() == list(range(len(hospitals)))
