@@ -10,7 +10,7 @@ from conftest import reference
 from matplotlib.figure import Figure
 
 from healthalloc.mobility import network_from_edges
-from healthalloc.mobility.ergm import Control, ergm, gof, simulate
+from healthalloc.mobility.ergm import Control, compare_models, ergm, gof, simulate
 from healthalloc.mobility.ergm.gof import network_distributions
 
 
@@ -68,6 +68,15 @@ def test_gof_is_reproducible_on_every_engine_and_plots():
     assert row["observed"] == 16 and row["observed"] > row["max"] and row["p_value"] == 0
     assert isinstance(a.plot(), Figure)
     assert set(a.summary()["statistic"]) == {"idegree", "odegree", "espartners", "distance"}
+
+
+def test_to_excel_writes_the_tables_of_fit_model_table_and_gof(tmp_path):
+    fit = ergm(load("florentine_marriage", False), "edges + nodecov('wealth')")
+    for name, result in {"fit": fit, "models": compare_models({"m": fit}), "gof": gof(fit, 10, seed=1)}.items():
+        sheets = pd.read_excel(result.to_excel(tmp_path / f"{name}.xlsx"), sheet_name=None)
+        assert list(sheets) == list(result.tables())
+        assert len(sheets[next(iter(sheets))]) == len(result.to_frame())
+    assert list(fit.tables()) == ["coefficients", "fit"] and list(compare_models({"m": fit}).tables()) == ["models", "fit"]
 
 
 def test_simulate_refuses_infinite_coefficients():

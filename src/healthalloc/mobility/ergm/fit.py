@@ -41,24 +41,22 @@ from __future__ import annotations
 import sys
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
-
-from healthalloc.params import REQUIRED, Param, Params
 from tqdm import tqdm
 
 from healthalloc.data import DataError
-from healthalloc.data.output import write_file
 from healthalloc.engine import get_executor
 from healthalloc.mobility.ergm.formula import parse_formula
 from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads, make_term
+from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.figures.base import styled
+from healthalloc.result import Result
 from healthalloc.solver import SolverError, solve_lp
 
 __all__ = ["Control", "ErgmResult", "Model", "ergm", "stars"]
@@ -153,7 +151,7 @@ PARAMS = Params(
 
 
 @dataclass(frozen=True)
-class ErgmResult:
+class ErgmResult(Result):
     """A fitted ERGM.
 
     Attributes
@@ -225,13 +223,9 @@ class ErgmResult:
         return pd.DataFrame([{k: info[k] for k in ("formula", "method", "n_nodes", "nobs", "n_params", "loglik",
                                                     "null_deviance", "deviance", "aic", "bic", "converged")}])
 
-    def to_excel(self, path) -> Path:
-        """Coefficients and fit on two sheets of a new ``.xlsx`` (written atomically)."""
-        def write(tmp):
-            with pd.ExcelWriter(tmp) as xlsx:
-                self.to_frame().to_excel(xlsx, sheet_name="coefficients", index=False)
-                self.summary().to_excel(xlsx, sheet_name="fit", index=False)
-        return write_file(path, write, suffixes=(".xlsx",))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``coefficients`` (:meth:`to_frame`) and ``fit`` (:meth:`summary`)."""
+        return {"coefficients": self.to_frame(), "fit": self.summary()}
 
     def plot(self):
         """Estimates with 95% confidence intervals (infinite ones marked at the edge)."""
@@ -564,7 +558,7 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
 
 
 @dataclass(frozen=True)
-class ModelTable:
+class ModelTable(Result):
     """Fitted models side by side in seed 003's layout (its Tables 3 and 4)."""
 
     fits: dict[str, ErgmResult]
@@ -590,12 +584,9 @@ class ModelTable:
         frame["best_bic"] = frame["bic"] == frame["bic"].min()
         return frame[["model"] + [c for c in frame.columns if c != "model"]]
 
-    def to_excel(self, path) -> Path:
-        def write(tmp):
-            with pd.ExcelWriter(tmp) as xlsx:
-                self.to_frame().to_excel(xlsx, sheet_name="models", index=False)
-                self.summary().to_excel(xlsx, sheet_name="fit", index=False)
-        return write_file(path, write, suffixes=(".xlsx",))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``models`` (:meth:`to_frame`) and ``fit`` (:meth:`summary`)."""
+        return {"models": self.to_frame(), "fit": self.summary()}
 
     def plot(self):
         return coefficient_plot(self.fits)

@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from healthalloc.mobility.ergm.simulate import simulate
 from healthalloc.report.figures.base import styled
+from healthalloc.result import Result
 
 __all__ = ["GofResult", "gof", "network_distributions"]
 
@@ -44,7 +45,7 @@ def network_distributions(A: np.ndarray, directed: bool) -> dict[str, pd.Series]
 
 
 @dataclass(frozen=True)
-class GofResult:
+class GofResult(Result):
     """Observed and simulated distributions.
 
     ``table``: one row per statistic and value with ``observed``, ``min``, ``mean``,
@@ -65,10 +66,9 @@ class GofResult:
                 .agg(values=("value", "size"), outside_95=("outside", "sum"), min_p=("p_value", "min"))
                 .reset_index())
 
-    def to_excel(self, path):
-        from healthalloc.data.output import write_file
-
-        return write_file(path, lambda tmp: self.table.to_excel(tmp, index=False), suffixes=(".xlsx",))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The one sheet ``gof``: :attr:`table`."""
+        return {"gof": self.table}
 
     def plot(self):
         """One panel per statistic: simulated 95% band and mean, observed as a line with points."""

@@ -507,19 +507,13 @@ class _GWDegree(_Decay):
     side = "both"
 
     def change(self, st, t, h):
-        a = st.A[t, h].astype(np.int64)
-        if self.side == "in":
-            return (self.r ** (st.indeg[h] - a))[:, None]
-        if self.side == "out":
-            return (self.r ** (st.outdeg[t] - a))[:, None]
-        return (self.r ** (st.indeg[t] - a) + self.r ** (st.indeg[h] - a))[:, None]
+        return sum(self.r ** d for d in _degrees(st, self.side, t, h))[:, None]
 
     def change1(self, st, t, h):
         return (sum(self.r ** d for d in _degrees1(st, self.side, t, h)),)
 
     def _stat(self, st):
-        deg = st.indeg if self.side in ("in", "both") else st.outdeg
-        return np.array([self.weight(deg).sum()])
+        return np.array([self.weight(_node_degrees(st, self.side)).sum()])
 
 
 class GWDegree(_GWDegree):
@@ -532,6 +526,21 @@ class GWIDegree(_GWDegree):
 
 class GWODegree(_GWDegree):
     name, directed, label, side = "gwodegree", True, "gwodeg.", "out"
+
+
+def _degrees(st: State, side: str, t: np.ndarray, h: np.ndarray) -> list[np.ndarray]:
+    """Degrees of the node(s) a term looks at for dyads (t, h), without the dyads themselves."""
+    a = st.A[t, h].astype(np.int64)
+    if side == "in":
+        return [st.indeg[h] - a]
+    if side == "out":
+        return [st.outdeg[t] - a]
+    return [st.indeg[t] - a, st.indeg[h] - a]
+
+
+def _node_degrees(st: State, side: str) -> np.ndarray:
+    """Each node's degree (in-degree for ``both``: undirected, the two are equal)."""
+    return st.indeg if side in ("in", "both") else st.outdeg
 
 
 def _degrees1(st: State, side: str, t: int, h: int) -> list[int]:
@@ -558,29 +567,17 @@ class _ByValue(_Dependent):
         self.values = np.array([int(v) for v in values])
         self.coef_names = [f"{self.name}{v}" for v in self.values]
 
-    def degrees(self, st, t, h):
-        """(degree of the node(s) concerned without the dyad) per side."""
-        a = st.A[t, h].astype(np.int64)
-        if self.side == "in":
-            return [st.indeg[h] - a]
-        if self.side == "out":
-            return [st.outdeg[t] - a]
-        return [st.indeg[t] - a, st.indeg[h] - a]
-
-    def node_degrees(self, st):
-        return st.indeg if self.side in ("in", "both") else st.outdeg
-
 
 class _Star(_ByValue):
     def change(self, st, t, h):
-        return sum(comb(d[:, None], self.values[None, :] - 1) for d in self.degrees(st, t, h))
+        return sum(comb(d[:, None], self.values[None, :] - 1) for d in _degrees(st, self.side, t, h))
 
     def change1(self, st, t, h):
         degs = _degrees1(st, self.side, t, h)
         return [float(sum(math.comb(d, k - 1) if k >= 1 else 0 for d in degs)) for k in self.values.tolist()]
 
     def _stat(self, st):
-        return comb(self.node_degrees(st)[:, None], self.values[None, :]).sum(axis=0)
+        return comb(_node_degrees(st, self.side)[:, None], self.values[None, :]).sum(axis=0)
 
 
 class KStar(_Star):
@@ -600,14 +597,15 @@ class _Degree(_ByValue):
 
     def change(self, st, t, h):
         v = self.values[None, :]
-        return sum(((d[:, None] + 1) == v).astype(float) - (d[:, None] == v) for d in self.degrees(st, t, h))
+        return sum(((d[:, None] + 1) == v).astype(float) - (d[:, None] == v)
+                   for d in _degrees(st, self.side, t, h))
 
     def change1(self, st, t, h):
         degs = _degrees1(st, self.side, t, h)
         return [float(sum(int(d + 1 == k) - int(d == k) for d in degs)) for k in self.values.tolist()]
 
     def _stat(self, st):
-        return (self.node_degrees(st)[:, None] == self.values[None, :]).sum(axis=0).astype(float)
+        return (_node_degrees(st, self.side)[:, None] == self.values[None, :]).sum(axis=0).astype(float)
 
 
 class Degree(_Degree):
