@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs, unit_vectors
-from healthalloc.data.messages import listing, named, show
+from healthalloc.data.messages import listing, rows, show
 from healthalloc.data.validate import DataError, check_columns
 
 
@@ -78,7 +78,7 @@ def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id
         raise DataError(f"{table}: the table has no rows")
     ids = pd.Index(frame[id])
     if ids.isna().any():
-        raise DataError(f"{table}: {id} is missing at {named('row', (np.flatnonzero(ids.isna()) + 1).tolist())}")
+        raise DataError(f"{table}: {id} is missing at {rows(np.flatnonzero(ids.isna()).tolist())}")
     if ids.has_duplicates:
         raise DataError(f"{table}: repeated {id} {listing([show(v) for v in ids[ids.duplicated()].unique()])}; "
                         "ids must be unique")
@@ -94,6 +94,15 @@ def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id
             raise DataError(f"{table}: {name} must lie in [−{limit}, {limit}] degrees; not at "
                             f"{_at(ids, bad, v)} (are {lon} and {lat} swapped or projected?)")
     return Points(table, ids, values, x, y)
+
+
+def demand_supply(demand: pd.DataFrame, supply: pd.DataFrame, od: pd.DataFrame | None = None, *,
+                  population: str = "population", capacity: str = "capacity", id: str = "id",
+                  lon: str = "lon", lat: str = "lat") -> tuple[Points, Points]:
+    """The checked demand and supply :class:`Points`, with coordinates unless ``od`` gives the costs."""
+    coords = od is None
+    return (points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords),
+            points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords))
 
 
 def _numbers(frame: pd.DataFrame, column: str, ids: pd.Index, table: str) -> np.ndarray:

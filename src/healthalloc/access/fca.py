@@ -51,12 +51,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from healthalloc.access._points import Points, costs, points
+from healthalloc.access._points import Points, costs, demand_supply
 from healthalloc.access.decay import DECAYS, Decay, make_decay
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
-from healthalloc.data.messages import listing, named, show
-from healthalloc.data.validate import DataError
+from healthalloc.data.messages import listing, named, rows, show
+from healthalloc.data.validate import DataError, check_columns
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import Param, Params
 
@@ -279,9 +279,8 @@ def accessibility(
     """
     if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a whole number ≥ 1, got {chunk_size!r}")
-    coords = od is None
-    dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
-    sup = points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords)
+    dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, id=id, lon=lon,
+                             lat=lat)
     if tier is None:
         if isinstance(catchment, dict):
             raise ValueError("catchment per tier (a dict) needs tier=")
@@ -292,10 +291,10 @@ def accessibility(
             od_costs(od, dem.ids, sup.ids)
     parts, sites, decays = [], [], {}
     with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
-        for label, rows, cols, reach in groups:
+        for label, dem_rows, sup_rows, reach in groups:
             d = resolve_decay(method, reach, decay, steps, beta)
             decays[label] = d
-            sub_d, sub_s = dem.subset(rows), sup.subset(cols)
+            sub_d, sub_s = dem.subset(dem_rows), sup.subset(sup_rows)
             own = od if od is None or tier is None else od[od["origin"].isin(sub_d.ids) &
                                                             od["destination"].isin(sub_s.ids)]
             res = fca(kernel(sub_d, sub_s, method, d, own), chunk_size=chunk_size, engine=ex)
@@ -309,11 +308,10 @@ def accessibility(
 
 def _tiers(demand, supply, tier, catchment):
     """(tier, demand rows, site rows, catchment) per tier of the supply, in sorted order."""
-    if tier not in supply.columns:
-        raise DataError(f"supply: no tier column {tier!r}")
+    check_columns(supply, tier, source="supply")
     labels = pd.Index(supply[tier])
     if labels.isna().any():
-        raise DataError(f"supply: {tier} is missing at {named('row', (np.flatnonzero(labels.isna()) + 1).tolist())}")
+        raise DataError(f"supply: {tier} is missing at {rows(np.flatnonzero(labels.isna()).tolist())}")
     tiers = sorted(labels.unique(), key=str)
     if isinstance(catchment, dict):
         missing = [t for t in tiers if t not in catchment]
@@ -327,8 +325,9 @@ def _tiers(demand, supply, tier, catchment):
                             f"{'has' if len(unknown) == 1 else 'have'} no supply")
     out = []
     for t in tiers:
-        rows = np.flatnonzero(demand[tier].to_numpy() == t) if own else np.arange(len(demand))
-        out.append((t, rows, np.flatnonzero(labels == t), catchment[t] if isinstance(catchment, dict) else catchment))
+        dem_rows = np.flatnonzero(demand[tier].to_numpy() == t) if own else np.arange(len(demand))
+        reach = catchment[t] if isinstance(catchment, dict) else catchment
+        out.append((t, dem_rows, np.flatnonzero(labels == t), reach))
     return out
 
 

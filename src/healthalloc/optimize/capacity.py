@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from healthalloc.access._points import Points, points
+from healthalloc.access._points import Points, demand_supply
 from healthalloc.access.fca import kernel, resolve_decay, selection_matrix
 from healthalloc.access.result import access_equity
 from healthalloc.data.messages import listing, show
@@ -260,9 +260,8 @@ def optimize_capacity(
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    coords = od is None
-    dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
-    sup = points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords)
+    dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, id=id, lon=lon,
+                             lat=lat)
     model = capacity_model(dem, sup, method, resolve_decay(method, catchment, decay, steps, beta), od)
     if not model.served.any():
         raise DataError("no demand point with population has a site in reach: nothing to equalize")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.access._points import costs, points
+from healthalloc.access._points import costs, demand_supply
 from healthalloc.access.fca import accessibility
 from healthalloc.access.result import AccessResult, access_equity
 from healthalloc.efficiency import dea
@@ -120,13 +120,13 @@ def scenario(
         DEA columns of the supply tables (``capacity`` may be one of the inputs): adds the
         sites' efficiency before and after on a common frontier.
     """
-    kwargs = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, od=od, id=id,
-                  population=population, capacity=capacity, lon=lon, lat=lat)
+    columns = dict(id=id, population=population, capacity=capacity, lon=lon, lat=lat)
+    kwargs = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, od=od, **columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the same gaps are warned about by the caller's own analyses
         res0 = accessibility(demand, before, **kwargs)
     res1 = accessibility(demand, after, **kwargs)
-    reach = radius if radius is not None else (res0.decay.reach)
+    reach = radius if radius is not None else res0.decay.reach
     p0, p1 = res0.points, res1.points
     eq0 = access_equity(p0["access"].to_numpy(), p0["population"].to_numpy())
     eq1 = access_equity(p1["access"].to_numpy(), p1["population"].to_numpy(), eq0["mean"])
@@ -136,7 +136,7 @@ def scenario(
     rows += [(f"access_{k}" if k == "mean" else k, eq0[k], eq1[k])
              for k in ("mean", "gini", "theil_l", "theil_t", "share_below")]
     rows += [("unreachable_population", _share(pop, p0["n_sites"] == 0), _share(pop, p1["n_sites"] == 0))]
-    rows += [("coverage", _coverage(demand, before, reach, od, kwargs), _coverage(demand, after, reach, od, kwargs))]
+    rows += [("coverage", *(_coverage(demand, supply, reach, od, columns) for supply in (before, after)))]
     efficiency = None
     if inputs and outputs:
         efficiency = _efficiency(before, after, inputs, outputs, id)
@@ -156,11 +156,9 @@ def _share(pop: np.ndarray, mask) -> float:
     return float(pop[np.asarray(mask)].sum() / pop.sum()) if pop.sum() else float("nan")
 
 
-def _coverage(demand, supply, reach, od, kw) -> float:
+def _coverage(demand, supply, reach, od, columns) -> float:
     """Share of the population within ``reach`` of a site with capacity > 0."""
-    coords = od is None
-    dem = points(demand, "demand", kw["population"], id=kw["id"], lon=kw["lon"], lat=kw["lat"], coordinates=coords)
-    sup = points(supply, "supply", kw["capacity"], id=kw["id"], lon=kw["lon"], lat=kw["lat"], coordinates=coords)
+    dem, sup = demand_supply(demand, supply, od, **columns)
     sup = sup.subset(sup.amount > 0)
     covered = np.zeros(len(dem), bool)
     covered[costs(dem, sup, reach, od).pairs().i] = True
@@ -247,17 +245,18 @@ def plan(
     """
     if not added > 0:
         raise ValueError(f"added must be a capacity > 0, got {added!r}")
+    points = dict(id=id, population=population, lon=lon, lat=lat)
+    access = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, capacity=capacity,
+                  **points)
     where = locate(demand, candidates, model="mclp", p=p, radius=radius, existing=supply, time_limit=time_limit,
-                   id=id, population=population, lon=lon, lat=lat)
+                   **points)
     new = candidates[candidates[id].isin(where.selected)][[id, lon, lat]].assign(**{capacity: added / max(p, 1)})
     old = supply[[id, capacity, lon, lat]]
     sites = pd.concat([old.assign(new=0), new.assign(new=1)], ignore_index=True)
     fixed = sites[capacity].where(sites["new"] == 0)
-    sized = optimize_capacity(demand, sites, method=method, catchment=catchment, decay=decay, steps=steps, beta=beta,
-                              total=float(old[capacity].sum() + added), lower=fixed.fillna(0).to_numpy(),
-                              upper=fixed.fillna(np.inf).to_numpy(), integer=integer, id=id,
-                              population=population, capacity=capacity, lon=lon, lat=lat)
+    sized = optimize_capacity(demand, sites, total=float(old[capacity].sum() + added),
+                              lower=fixed.fillna(0).to_numpy(), upper=fixed.fillna(np.inf).to_numpy(),
+                              integer=integer, **access)
     after = sites.assign(**{capacity: sized.sites["capacity_after"].to_numpy()})
-    compare = scenario(demand, old, after, method=method, catchment=catchment, decay=decay, steps=steps, beta=beta,
-                       radius=radius, id=id, population=population, capacity=capacity, lon=lon, lat=lat)
+    compare = scenario(demand, old, after, radius=radius, **access)
     return PlanResult(where, sized, compare, after)
