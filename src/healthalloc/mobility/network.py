@@ -38,7 +38,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from healthalloc.data import DataError
-from healthalloc.data.messages import did_you_mean, listing, show
+from healthalloc.data.messages import did_you_mean, listing, rows, show
+from healthalloc.data.validate import as_names, check_columns
 from healthalloc.data.geo import great_circle
 from healthalloc.params import Param, Params
 from healthalloc.result import Result
@@ -212,11 +213,10 @@ def _node_table(nodes: pd.DataFrame | None, node_id: str | None, used: list) -> 
         ids = pd.Index(sorted(set(used), key=lambda v: (str(type(v)), v)))
         return ids, pd.DataFrame(index=ids)
     node_id = node_id or nodes.columns[0]
-    if node_id not in nodes.columns:
-        raise DataError(f"node table has no id column {node_id!r}; {did_you_mean(node_id, nodes.columns)}")
+    check_columns(nodes, node_id, source="node table")
     ids = nodes[node_id]
     if ids.isna().any():
-        raise DataError(f"node table: missing id in row(s) {listing([i + 1 for i in np.flatnonzero(ids.isna())])}")
+        raise DataError(f"node table: missing id in {rows(np.flatnonzero(ids.isna()).tolist())}")
     dup = pd.Index(_keys(ids)).duplicated(keep=False)
     if dup.any():
         raise DataError(f"node table: repeated node ids {listing(sorted(set(ids[dup].astype(str))))}")
@@ -250,17 +250,13 @@ def network_from_edges(edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *
         For unknown columns, ids of ``edges`` absent from ``nodes``, repeated node ids,
         missing or negative weights, or self-loops with ``self_loops="error"``.
     """
-    for col in [source, target] + ([weight] if weight else []):
-        if col not in edges.columns:
-            hint = did_you_mean(col, edges.columns)
-            raise DataError(f"edge table has no column {col!r}" + (f"; {hint}" if hint else
-                            f" (columns: {listing(list(map(str, edges.columns)))})"))
+    check_columns(edges, [source, target, *as_names(weight)], source="edge table")
     if self_loops not in ("error", "drop"):
         raise ValueError(f"self_loops must be 'error' or 'drop', got {self_loops!r}")
     frame = edges.dropna(subset=[source, target], how="all")
     if frame[[source, target]].isna().any().any():
         bad = np.flatnonzero(frame[[source, target]].isna().any(axis=1).to_numpy())
-        raise DataError(f"edge table: missing {source}/{target} in row(s) {listing([int(i) + 1 for i in bad])}")
+        raise DataError(f"edge table: missing {source}/{target} in {rows(bad.tolist())}")
     ids, attrs = _node_table(nodes, node_id, list(frame[source]) + list(frame[target]))
     index = {k: i for i, k in enumerate(_keys(ids))}
     tails_k, heads_k = _keys(frame[source]), _keys(frame[target])
@@ -273,7 +269,7 @@ def network_from_edges(edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *
     w = np.ones(len(t)) if weight is None else pd.to_numeric(frame[weight], errors="coerce").to_numpy(float)
     if np.isnan(w).any() or (w < 0).any():
         bad = np.flatnonzero(np.isnan(w) | (w < 0))
-        raise DataError(f"edge weights must be numbers ≥ 0; not at row(s) {listing([int(i) + 1 for i in bad])}")
+        raise DataError(f"edge weights must be numbers ≥ 0; not at {rows(bad.tolist())}")
     loops = t == h
     if loops.any():
         pairs = [f"{ids[i]}→{ids[i]}" for i in t[loops]]
