@@ -24,8 +24,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-from healthalloc.data.messages import listing, named, show
 from healthalloc.data.geo import EARTH_RADIUS_KM, great_circle, unit_vectors
+from healthalloc.data.messages import MAX_LISTED, listing, named, show
+from healthalloc.data.panel import Panel
 from healthalloc.data.validate import DataError, check_columns
 
 __all__ = ["EARTH_RADIUS_KM", "GreatCircle", "ODCosts", "Pairs", "great_circle", "od_costs", "unit_vectors"]
@@ -134,10 +135,10 @@ def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach
     """
     check_columns(od, [origin, destination, cost], source="od")
     costs = pd.to_numeric(od[cost], errors="coerce").to_numpy(float)
-    bad = ~np.isfinite(costs) | (costs < 0)
-    if bad.any():
-        cells = [f"row {k + 1} ({show(v)})" for k, v in zip(np.flatnonzero(bad), od[cost].to_numpy()[bad])]
-        raise DataError(f"od: {cost} must be finite numbers ≥ 0; not at {listing(cells)}")
+    bad = np.flatnonzero(~np.isfinite(costs) | (costs < 0))
+    if bad.size:
+        at = Panel(od, None, None, ()).where(bad, od[cost].iloc[bad[:MAX_LISTED]].tolist())
+        raise DataError(f"od: {cost} must be finite numbers ≥ 0; not at {at}")
     i = _positions(od[origin], demand_ids, "origin", "demand")
     j = _positions(od[destination], supply_ids, "destination", "supply")
     known = (i >= 0) & (j >= 0)

@@ -298,8 +298,10 @@ def accessibility(
             own = od if od is None or tier is None else od[od["origin"].isin(sub_d.ids) &
                                                             od["destination"].isin(sub_s.ids)]
             res = fca(kernel(sub_d, sub_s, method, d, own), chunk_size=chunk_size, engine=ex)
-            parts.append(_points_frame(sub_d, res, label, tier))
-            sites.append(_sites_frame(sub_s, res, label, tier))
+            parts.append(_frame(sub_d, label, tier, population=sub_d.amount, access=res.access,
+                                n_sites=res.n_sites))
+            sites.append(_frame(sub_s, label, tier, capacity=sub_s.amount, ratio=res.ratio,
+                                demand_potential=res.potential, n_demand=res.n_demand))
     frame, site_frame = pd.concat(parts, ignore_index=True), pd.concat(sites, ignore_index=True)
     _warn_gaps(frame, site_frame, tier)
     return AccessResult(method=method, decay=decays if tier else decays[None], points=frame,
@@ -331,20 +333,11 @@ def _tiers(demand, supply, tier, catchment):
     return out
 
 
-def _points_frame(dem: Points, res: FCA, label, tier) -> pd.DataFrame:
-    frame = pd.DataFrame({"id": dem.ids, "population": dem.amount, "access": res.access, "n_sites": res.n_sites})
-    if dem.lon is not None:
-        frame["lon"], frame["lat"] = dem.lon, dem.lat
-    if tier:
-        frame.insert(1, "tier", label)
-    return frame
-
-
-def _sites_frame(sup: Points, res: FCA, label, tier) -> pd.DataFrame:
-    frame = pd.DataFrame({"id": sup.ids, "capacity": sup.amount, "ratio": res.ratio,
-                          "demand_potential": res.potential, "n_demand": res.n_demand})
-    if sup.lon is not None:
-        frame["lon"], frame["lat"] = sup.lon, sup.lat
+def _frame(pts: Points, label, tier, **columns) -> pd.DataFrame:
+    """``id``, (``tier``), ``columns`` and, with coordinates, ``lon``, ``lat`` of the points."""
+    frame = pd.DataFrame({"id": pts.ids, **columns})
+    if pts.lon is not None:
+        frame["lon"], frame["lat"] = pts.lon, pts.lat
     if tier:
         frame.insert(1, "tier", label)
     return frame

@@ -167,8 +167,7 @@ def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "acces
     are projected like the province maps (Albers equal-area, 25° N / 47° N, 105° E).
     """
     geo = shapes("provinces")
-    project = _ALBERS
-    xy = project(points["lon"].to_numpy(), points["lat"].to_numpy())
+    xy = _ALBERS(points["lon"].to_numpy(), points["lat"].to_numpy())
     fig = Figure(figsize=(7.5, 6), layout="constrained")
     ax = fig.add_subplot()
     ax.add_collection(PathCollection(list(geo.paths), facecolors="#f4f4f4", edgecolors="#9a9a9a",
@@ -177,7 +176,7 @@ def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "acces
     top = float(np.nanpercentile(values, 98)) if len(values) else 1.0
     top = top if top > np.nanmin(values) else float(np.nanmax(values))  # a few outliers do not take the scale
     if len(sites):
-        sxy = project(sites["lon"].to_numpy(), sites["lat"].to_numpy())
+        sxy = _ALBERS(sites["lon"].to_numpy(), sites["lat"].to_numpy())
         ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 4, 30), c="black",
                    alpha=0.6, linewidths=0, zorder=2, label="sites")
         ax.legend(loc="lower left", frameon=False)
