@@ -17,12 +17,13 @@ moved there would reach no one and lower every ``Aᵢ`` and ``Ā`` alike. With t
 
 ``objective="variance"`` is the convex QP above in the capacities alone. Its Hessian is
 ``2 (Mᵀ diag(P) M − ΣP a aᵀ)`` with ``Ā = a S``; since ``Ā`` is the same for every
-allocation (below), the rank-one term is dropped and the sparse ``2 Mᵀ diag(P) M`` (non-zero
-for sites sharing demand) is passed to HiGHS after scaling: capacities in units of ``T/m``
-and the Hessian divided by its largest diagonal entry, so its entries are at most 1 (as
-posed, with populations in the thousands, they are near 1e-6 and HiGHS' QP solver stalls). With ``integer=True`` (whole beds) the QP optimum is rounded (largest remainders,
-keeping ``T``) and improved by moving one unit between two sites while that lowers the
-objective: a local optimum, reported as such (HiGHS has no mixed-integer QP).
+allocation, the rank-one term is dropped and the sparse ``2 Mᵀ diag(P) M`` (non-zero for
+sites sharing demand) is passed to HiGHS after scaling: capacities in units of ``T/m`` and
+the Hessian divided by its largest diagonal entry, so its entries are at most 1 (as posed,
+with populations in the thousands, they are near 1e-6 and HiGHS' QP solver stalls). With
+``integer=True`` (whole beds) the QP optimum is rounded (largest remainders, keeping ``T``)
+and improved by moving one unit between two sites while that lowers the objective: a local
+optimum, reported as such (HiGHS has no mixed-integer QP).
 ``objective="shortfall"`` is the linear variant: minimize the largest shortfall
 ``maxᵢ (Ā − Aᵢ)``; with ``integer=True`` an exact MILP.
 
@@ -302,8 +303,7 @@ def _bounds(frame: pd.DataFrame, sup: Points, value, which: str, default: float)
     if isinstance(value, str):
         if value not in frame.columns:
             raise DataError(f"supply: no {which}-bound column {value!r}")
-        raw = frame[value]
-        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+        numbers = pd.to_numeric(frame[value], errors="coerce").to_numpy(float)
     else:
         numbers = np.broadcast_to(np.asarray(value, float), (len(sup),)).copy()
     bad = np.isnan(numbers) | (numbers < 0)
@@ -330,12 +330,8 @@ def _check_feasible(sup: Points, total: float, lo: np.ndarray, hi: np.ndarray) -
 
 
 def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, str, float]:
-    """The QP in x = S / s_S (s_S = T / m), the sparse Hessian divided by its largest diagonal entry.
-
-    On the feasible set ``Ā`` is fixed (``a = 1/ΣP`` on every site with demand in reach,
-    the others' capacity fixed), so ``Σ Pᵢ (Aᵢ − Ā)² = Sᵀ Mᵀ diag(P) M S − ΣP Ā²`` and the
-    sparse Gram matrix ``2 Mᵀ diag(P) M`` (sites sharing demand) is the Hessian to use.
-    """
+    """The QP in x = S / s_S (s_S = T / m) with the sparse Hessian ``2 Mᵀ diag(P) M`` divided by
+    its largest diagonal entry (see the module docstring)."""
     m = model.matrix.shape[1]
     s_S = total / m
     H = sp.csc_matrix(2 * s_S**2 * (model.matrix.T @ sp.diags(model.population) @ model.matrix))

@@ -52,6 +52,7 @@ from healthalloc.solver import solve_milp
 __all__ = ["MODELS", "PARAMS", "LocationResult", "locate"]
 
 MODELS = ("mclp", "pmedian", "lscp")
+"""The location models."""
 
 #: The parameters of :func:`locate`, from which ``healthalloc optimize location`` and the
 #: study analysis ``location`` are generated.
@@ -63,7 +64,6 @@ PARAMS = Params(
     Param("time_limit", None, "seconds for the solver (then the best solution found, with its gap)",
           kind=(int, float), low=0, low_open=True, metavar="S"),
 )
-"""The location models."""
 
 _HALF_EARTH_KM = 20_016.0  # farther than any two points on the globe
 

@@ -80,7 +80,7 @@ class Model:
         self.formula = formula.strip()
         self.terms = [make_term(net, s.name, s.args, s.kwargs) for s in parse_formula(formula)]
         self.directed = net.directed
-        self.n = net.n
+        self.n, self.n_dyads = net.n, net.n_dyads
         self.observed = net.adjacency()
         if not net.directed and (self.observed != self.observed.T).any():
             raise DataError("an undirected network needs a symmetric adjacency")
@@ -92,10 +92,6 @@ class Model:
             raise DataError(f"formula repeats the statistic(s) {', '.join(repeated)}")
         self.dyad_independent = np.concatenate(
             [np.full(len(term.coef_names), term.dyad_independent) for term in self.terms])
-
-    @property
-    def n_dyads(self) -> int:
-        return self.n * (self.n - 1) // (1 if self.directed else 2)
 
     def change(self, st: State, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         return np.hstack([term.change(st, t, h) for term in self.terms])
@@ -521,8 +517,7 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
         raise ValueError(f"estimate must be 'MLE' or 'MPLE', got {estimate!r}")
     if net.n < 2:
         raise DataError("an ERGM needs at least 2 nodes")
-    w = net.weights
-    if (w.diagonal() != 0).any():
+    if (net.weights.diagonal() != 0).any():
         raise DataError("the network has self-loops; ERGMs here have none")
     model = Model(net, formula)
     control = control or Control()

@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from healthalloc.data import DataError
-from healthalloc.data.messages import did_you_mean
-from healthalloc.mobility.ergm.terms import TERMS
+from healthalloc.mobility.ergm.terms import term_class
 
 __all__ = ["TermSpec", "parse_formula"]
 
@@ -77,10 +76,7 @@ class _Parser:
         kind, name = self.take()
         if kind != "name":
             raise DataError(f"formula: expected a term name, found {name!r} in {self.text!r}")
-        if name not in TERMS:
-            hint = did_you_mean(name, TERMS)
-            raise DataError(f"unknown ERGM term {name!r}" + (f"; {hint}" if hint else
-                            f" (terms: {', '.join(TERMS)})"))
+        term_class(name)
         args, kwargs = [], {}
         if self.peek()[1] == "(":
             self.take("(")

@@ -627,11 +627,15 @@ TERMS: dict[str, type[Term]] = {cls.name: cls for cls in (
 """Every term by its ergm name."""
 
 
-def make_term(net, name: str, args: tuple = (), kwargs: dict | None = None) -> Term:
-    """The term ``name`` bound to ``net``; DataError with close suggestions for unknown names."""
-    cls = TERMS.get(name)
-    if cls is None:
+def term_class(name: str) -> type[Term]:
+    """The term called ``name``; DataError with close suggestions for unknown names."""
+    if name not in TERMS:
         hint = did_you_mean(name, TERMS)
         raise DataError(f"unknown ERGM term {name!r}" + (f"; {hint}" if hint else
                         f" (terms: {', '.join(TERMS)})"))
-    return cls(net, tuple(args), kwargs)
+    return TERMS[name]
+
+
+def make_term(net, name: str, args: tuple = (), kwargs: dict | None = None) -> Term:
+    """The term ``name`` bound to ``net`` (see :func:`term_class`)."""
+    return term_class(name)(net, tuple(args), kwargs)
