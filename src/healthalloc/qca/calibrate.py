@@ -38,8 +38,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from healthalloc.data.messages import listing, named, show
-from healthalloc.data.validate import DataError, check_columns
+from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show
+from healthalloc.data.panel import _row_numbers
+from healthalloc.data.validate import DataError, as_names, check_columns
 
 __all__ = [
     "ANCHOR_COLUMNS",
@@ -167,7 +168,7 @@ def calibrate(
     >>> calibrate([1, 5, 9], 5, type="crisp").tolist()
     [0, 1, 1]
     """
-    values = _as_series(x)
+    values = x if isinstance(x, pd.Series) else pd.Series(np.asarray(x, dtype=object).ravel())
     label = name or (str(values.name) if values.name is not None else "x")
     raw = _raw_values(values, label)
     if type == "crisp":
@@ -222,9 +223,7 @@ def calibrate_table(
     [0.746, 0.024]
     """
     table = _anchor_table(anchors)
-    check_columns(df, list(table["variable"]) + ([unit] if unit else []))
-    frame = df.set_index(unit) if unit else df
-    return _calibrate_all(frame, table, log_odds, adjust_crossover)
+    return _calibrate_all(_cases(df, list(table["variable"]), unit), table, log_odds, adjust_crossover)
 
 
 def read_anchors(source: pd.DataFrame | Mapping | str | os.PathLike | None,
@@ -291,21 +290,21 @@ def calibrate_percentiles(
     >>> anchors.round(3).values.tolist()
     [['gdp_per_capita', 7.475, 4.95, 3.63]]
     """
-    names = [columns] if isinstance(columns, str) else list(columns)
+    names = as_names(columns)
     levels = _percentiles(percentiles)
     unknown = [v for v in decreasing if v not in names]
     if unknown:
         raise DataError(f"decreasing names {listing([repr(v) for v in unknown])}, which "
                         f"{'is' if len(unknown) == 1 else 'are'} not calibrated here ({listing(names)})")
-    check_columns(df, names + ([unit] if unit else []))
-    frame = df.set_index(unit) if unit else df
-    rows = []
+    frame = _cases(df, names, unit)
+    found, pct = [], listing([f"{100 * p:g}th" for p in levels])
     for column in names:
         raw = _raw_values(frame[column], column)
         full, cross, non = np.quantile(raw, levels[::-1] if column in decreasing else levels, method=method)
-        rows.append((column, full, cross, non))
-        _check_order(column, non, cross, full, _percentile_hint(levels, raw))
-    table = pd.DataFrame(rows, columns=list(ANCHOR_COLUMNS))
+        found.append((column, full, cross, non))
+        _check_order(column, non, cross, full,
+                     f" (the {pct} percentiles; the column has {np.unique(raw).size} distinct values)")
+    table = pd.DataFrame(found, columns=list(ANCHOR_COLUMNS))
     return _calibrate_all(frame, table, log_odds, adjust_crossover)
 
 
@@ -333,28 +332,33 @@ def calibrated(
     DataError
         Non-numeric, missing or out-of-range values, naming the column and the cases.
     """
-    names = [columns] if isinstance(columns, str) else list(columns)
-    check_columns(df, names + ([unit] if unit else []))
-    frame = df.set_index(unit) if unit else df
+    names = as_names(columns)
+    frame = _cases(df, names, unit)
     memberships, crossover = {}, []
     for column in names:
         m = _raw_values(frame[column], column)
         bad = np.flatnonzero((m < 0) | (m > 1))
         if bad.size:
-            cells = ", ".join(show(frame[column].iloc[p]) for p in bad[:5])
             raise DataError(f"{column!r} is given as calibrated but holds values outside [0, 1] in "
-                            f"{_where(frame.index, bad)} ({cells}): calibrate it (anchors or percentiles)")
+                            f"{_where(frame[column], bad, cells=True)}: calibrate it (anchors or percentiles)")
         at = np.flatnonzero(m == 0.5)
         if adjust_crossover:
             m = np.where(m == 0.5, CROSSOVER_ADJUSTED, m)
         memberships[column] = m
         crossover += [(column, frame.index[p], 0.5, m[p]) for p in at]
-    return Calibration(
-        memberships=pd.DataFrame(memberships, index=frame.index),
-        anchors=pd.DataFrame(columns=list(ANCHOR_COLUMNS)),
-        crossover_cases=pd.DataFrame(crossover, columns=["variable", "case", "raw", "membership"]),
-        log_odds=float("nan"),
-    )
+    return _calibration(frame, memberships, pd.DataFrame(columns=list(ANCHOR_COLUMNS)), crossover, float("nan"))
+
+
+def _cases(df: pd.DataFrame, columns: list[str], unit: str | None) -> pd.DataFrame:
+    """``df`` indexed by its ``unit`` column of case names (if given), after checking ``columns``."""
+    check_columns(df, columns + as_names(unit))
+    return df.set_index(unit) if unit else df
+
+
+def _calibration(frame: pd.DataFrame, memberships: dict, anchors: pd.DataFrame, crossover: list,
+                 log_odds: float) -> Calibration:
+    return Calibration(pd.DataFrame(memberships, index=frame.index), anchors,
+                       pd.DataFrame(crossover, columns=["variable", "case", "raw", "membership"]), log_odds)
 
 
 def _calibrate_all(
@@ -371,12 +375,7 @@ def _calibrate_all(
         memberships[row.variable] = m
         at = np.flatnonzero(raw == row.crossover)
         crossover += [(row.variable, values.index[p], raw[p], m[p]) for p in at]
-    return Calibration(
-        memberships=pd.DataFrame(memberships, index=frame.index),
-        anchors=table.reset_index(drop=True),
-        crossover_cases=pd.DataFrame(crossover, columns=["variable", "case", "raw", "membership"]),
-        log_odds=log_odds,
-    )
+    return _calibration(frame, memberships, table.reset_index(drop=True), crossover, log_odds)
 
 
 def _direct(
@@ -399,7 +398,7 @@ def _direct(
     membership[membership > _NEAR_ONE] = 1.0
     at = np.flatnonzero(membership == 0.5)
     if at.size:
-        where = f"{_where(values.index, at)} of {label!r} {'lies' if at.size == 1 else 'lie'}"
+        where = f"{_where(values, at)} of {label!r} {'lies' if at.size == 1 else 'lie'}"
         if adjust_crossover:
             membership[at] = CROSSOVER_ADJUSTED
             message = (
@@ -489,11 +488,8 @@ def _number(label: str, what: str, value: object) -> float:
 def _anchor_table(anchors: pd.DataFrame | Mapping) -> pd.DataFrame:
     """Validate an anchors table (or dict) into columns :data:`ANCHOR_COLUMNS`."""
     if isinstance(anchors, Mapping):
-        rows = []
-        for variable, given in anchors.items():
-            e, c, i = _fuzzy_anchors(given, str(variable))
-            rows.append((variable, i, c, e))
-        return pd.DataFrame(rows, columns=list(ANCHOR_COLUMNS))
+        given = {variable: _fuzzy_anchors(e_c_i, str(variable)) for variable, e_c_i in anchors.items()}
+        return pd.DataFrame([(v, i, c, e) for v, (e, c, i) in given.items()], columns=list(ANCHOR_COLUMNS))
     check_columns(anchors, list(ANCHOR_COLUMNS))
     table = anchors[list(ANCHOR_COLUMNS)].reset_index(drop=True)
     repeated = table["variable"][table["variable"].duplicated()].unique()
@@ -521,42 +517,26 @@ def _percentiles(percentiles: Sequence[float]) -> list[float]:
     return levels
 
 
-def _percentile_hint(levels: list[float], raw: np.ndarray) -> str:
-    """Explain equal percentile anchors: few distinct values."""
-    pct = listing([f"{100 * p:g}th" for p in levels])
-    return f" (the {pct} percentiles; the column has {np.unique(raw).size} distinct values)"
-
-
-def _as_series(x: object) -> pd.Series:
-    """``x`` as a Series; a Series is kept as it is, its index naming the cases."""
-    if isinstance(x, pd.Series):
-        return x
-    return pd.Series(np.asarray(x, dtype=object).ravel())
-
-
 def _raw_values(values: pd.Series, label: str) -> np.ndarray:
     """Finite floats, or a :class:`DataError` naming the non-numeric or missing cases."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     text = np.flatnonzero((values.notna() & numbers.isna()).to_numpy())
     if text.size:
-        cells = ", ".join(show(values.iloc[p]) for p in text[:5])
-        raise DataError(f"{label!r} has non-numeric values in {_where(values.index, text)} ({cells})")
+        raise DataError(f"{label!r} has non-numeric values in {_where(values, text, cells=True)}")
     raw = numbers.to_numpy()
     missing = np.flatnonzero(~np.isfinite(raw))
     if missing.size:
-        raise DataError(f"{label!r} has missing or infinite values in {_where(values.index, missing)}")
+        raise DataError(f"{label!r} has missing or infinite values in {_where(values, missing)}")
     if raw.size == 0:
         raise DataError(f"{label!r} has no values to calibrate")
     return raw
 
 
-def _where(index: pd.Index, positions: np.ndarray) -> str:
-    """``"cases Nanning and Hechi"``, or ``"rows 3 and 7"`` (1-based) for a default index."""
-    if _default_index(index):
-        return named("row", [p + 1 for p in positions])
-    return named("case", [index[p] for p in positions])
-
-
-def _default_index(index: pd.Index) -> bool:
-    """A default 0..n-1 RangeIndex, which carries no case names."""
-    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+def _where(values: pd.Series, positions: np.ndarray, cells: bool = False) -> str:
+    """``"cases Nanning and Hechi ('n/a', 7.2)"`` (with the ``cells`` of ``values``), or
+    ``"rows 3 and 7"`` (1-based) when the index holds row numbers rather than case names."""
+    index = values.index
+    where = rows(positions) if _row_numbers(index) else named("case", [index[p] for p in positions])
+    if not cells:
+        return where
+    return f"{where} ({', '.join(show(values.iloc[p]) for p in positions[:MAX_LISTED])})"

@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.messages import listing, named
+from healthalloc.data.panel import _row_numbers
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.qca import fit
-from healthalloc.qca.calibrate import _default_index, _raw_values, _where
+from healthalloc.qca.calibrate import _raw_values, _where
 from healthalloc.qca.truthtable import NEGATION
 from healthalloc.result import Result
 
@@ -219,7 +220,7 @@ def _align(conditions: pd.DataFrame, outcome: pd.Series | str) -> tuple[pd.DataF
         raise DataError("no conditions given")
     if outcome.name is None:
         outcome = outcome.rename("Y")
-    named_cases = not _default_index(conditions.index) and not _default_index(outcome.index)
+    named_cases = not _row_numbers(conditions.index) and not _row_numbers(outcome.index)
     if named_cases and set(conditions.index) != set(outcome.index):
         only_x = [c for c in conditions.index if c not in set(outcome.index)]
         only_y = [c for c in outcome.index if c not in set(conditions.index)]
@@ -248,7 +249,7 @@ def _membership(values: pd.Series, label: str) -> np.ndarray:
     outside = np.flatnonzero((raw < 0) | (raw > 1))
     if outside.size:
         raise DataError(
-            f"{label!r} has memberships outside [0, 1] in {_where(values.index, outside)}; "
+            f"{label!r} has memberships outside [0, 1] in {_where(values, outside)}; "
             "calibrate raw data first"
         )
     return raw
