@@ -15,6 +15,7 @@ import pytest
 
 from conftest import reference
 from healthalloc.data import DataError
+from healthalloc.data.output import OutputError
 from healthalloc.qca.chart import CASES_ROW, FIT_ROWS, LEGENDS, SOLUTION_ROWS, configuration_chart
 from healthalloc.qca.solutions import Model, Solutions, Term, solve
 from healthalloc.qca.truthtable import truth_table
@@ -158,6 +159,31 @@ def test_excel_round_trip(tmp_path):
     pd.testing.assert_frame_equal(back.astype(object), frame, check_names=False)
     legend = pd.read_excel(tmp_path / "chart.xlsx", skiprows=len(frame) + 2, header=None)[0].tolist()
     assert legend[0] == "Legend" and legend[1] == "● core condition present"
+
+
+def test_excel_is_written_atomically(tmp_path, monkeypatch):
+    # through write_file: a folder is refused, a failed write leaves the user's file as it
+    # was and no partial file beside it, a complete one replaces it
+    chart = configuration_chart(_table6_solutions(), labels=LABELS)
+    with pytest.raises(OutputError, match="is a folder"):
+        chart.to_excel(tmp_path)
+    target = tmp_path / "chart.xlsx"
+    target.write_bytes(b"earlier file")
+    table_only = pd.DataFrame.to_excel
+
+    def fail_at_legend(frame, writer, **options):
+        if options.get("startrow"):
+            raise RuntimeError("disk full")
+        table_only(frame, writer, **options)
+
+    with monkeypatch.context() as m:
+        m.setattr(pd.DataFrame, "to_excel", fail_at_legend)
+        with pytest.raises(RuntimeError, match="disk full"):
+            chart.to_excel(target)
+    assert target.read_bytes() == b"earlier file" and [p.name for p in tmp_path.iterdir()] == ["chart.xlsx"]
+    chart.to_excel(target)
+    assert pd.read_excel(target, index_col=0, nrows=len(TABLE6)).shape == TABLE6.shape
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.xlsx"]
 
 
 def test_plot_draws_every_symbol_layer():

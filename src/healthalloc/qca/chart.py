@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.messages import listing
+from healthalloc.data.output import write_file
 from healthalloc.data.validate import DataError
 
 __all__ = ["CASES_ROW", "FIT_ROWS", "LEGENDS", "SOLUTION_ROWS", "STATUSES", "Chart", "configuration_chart"]
@@ -145,16 +146,22 @@ class Chart:
         return table + "\n\n" + "; ".join(self.legend_lines()) + ".\n" + note
 
     def to_csv(self, path: str | Path, digits: int = 3) -> None:
-        """Write :meth:`to_frame` as UTF-8 CSV (blank cells empty)."""
-        self.to_frame(digits).to_csv(path, encoding="utf-8")
+        """Write :meth:`to_frame` as UTF-8 CSV (blank cells empty), atomically (:func:`write_file`)."""
+        write_file(path, lambda tmp: self.to_frame(digits).to_csv(tmp, encoding="utf-8"))
 
     def to_excel(self, path: str | Path, digits: int = 3, sheet_name: str = "configurations") -> None:
-        """Write :meth:`to_frame` to one sheet, the legend two rows below the table."""
+        """Write :meth:`to_frame` to one sheet, the legend two rows below the table, atomically
+        (:func:`~healthalloc.data.output.write_file`: an earlier file of that name is replaced
+        only once the new one is complete)."""
         frame = self.to_frame(digits)
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name=sheet_name)
-            legend = pd.DataFrame({"Legend": self.legend_lines()})
-            legend.to_excel(writer, sheet_name=sheet_name, startrow=len(frame) + 2, index=False)
+        legend = pd.DataFrame({"Legend": self.legend_lines()})
+
+        def write(tmp: Path) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                frame.to_excel(writer, sheet_name=sheet_name)
+                legend.to_excel(writer, sheet_name=sheet_name, startrow=len(frame) + 2, index=False)
+
+        write_file(path, write)
 
     def plot(self, digits: int = 3):
         """Draw the chart (symbols in a grid, fit figures below, legend) as a matplotlib Figure.
