@@ -324,9 +324,9 @@ def solve(tt: TruthTable, *, dir_exp: Mapping[str, int | str] | Iterable[str] | 
     complex_models, parsimonious = _minimize(tt, False), _minimize(tt, True)
     if dir_exp is None:
         return Solutions(complex_models, parsimonious, (), tt, None)
-    expectations, conjunctions = _dir_exp(dir_exp, tt.conditions)
-    intermediate = _intermediate(tt, complex_models, parsimonious, expectations, conjunctions)
-    return Solutions(complex_models, parsimonious, intermediate, tt, expectations, conjunctions)
+    expectations = _dir_exp(dir_exp, tt.conditions)
+    intermediate = _intermediate(tt, complex_models, parsimonious, *expectations)
+    return Solutions(complex_models, parsimonious, intermediate, tt, *expectations)
 
 
 def _minimize(tt: TruthTable, include_remainders: bool) -> tuple[Model, ...]:
@@ -367,11 +367,11 @@ def _intermediate(
     """The models of every pair (Ci, Pj), labelled ``CiPj Mm`` in R's order (see the module notes)."""
     pos, _, k = _rows(tt)
     e_mask, e_value = _rules(expectations, conjunctions, tt.conditions)
-    p_bits = [_term_bits(p, tt.conditions) for p in parsimonious]
+    p_bits = [_bits([t.literals for t in p.terms], tt.conditions) for p in parsimonious]
     found: dict[bytes, tuple[Model, ...]] = {}  # counterfactuals (or widened terms) -> models
     out = []
     for i, c_model in enumerate(complex_models):
-        c_mask, c_value = _term_bits(c_model, tt.conditions)
+        c_mask, c_value = _bits([t.literals for t in c_model.terms], tt.conditions)
         for j, (p_mask, p_value) in enumerate(p_bits):
             if not len(e_mask):
                 models = (replace(c_model, label="M1"),)  # R: with no expectation, CiPj is Ci
@@ -414,15 +414,11 @@ def _rows(tt: TruthTable) -> tuple[np.ndarray, np.ndarray, int]:
     return pos, np.array(tt.negative, dtype=np.int64) - 1, len(tt.conditions)
 
 
-def _term_bits(model: Model, conditions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _bits(terms: list, conditions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Terms given by their ``(condition, 0 | 1)`` literals as ``(mask, value)`` bitmasks."""
     k = len(conditions)
-    mask = np.zeros(len(model.terms), np.int64)
-    value = np.zeros(len(model.terms), np.int64)
-    for i, term in enumerate(model.terms):
-        for c, v in term.literals:
-            bit = 1 << (k - 1 - conditions.index(c))
-            mask[i] |= bit
-            value[i] |= bit * v
+    mask = np.array([sum(1 << (k - 1 - conditions.index(c)) for c, _ in t) for t in terms], np.int64)
+    value = np.array([sum(v << (k - 1 - conditions.index(c)) for c, v in t) for t in terms], np.int64)
     return mask, value
 
 
@@ -490,7 +486,7 @@ def _dir_exp(dir_exp, conditions: tuple[str, ...]) -> tuple[dict[str, int | str]
         items = list(dir_exp.items())
     else:
         names = _expectation_names(dir_exp, conditions)
-        items = [(n.removeprefix(NEGATION), int(not n.startswith(NEGATION))) for n in names if AND not in n]
+        items = [_literal(n) for n in names if AND not in n]
         both = {c for c, _ in items if (c, 0) in items and (c, 1) in items}
         items = [(c, "-" if c in both else v) for c, v in items]
     out: dict[str, int | str] = dict.fromkeys(conditions, "-")
@@ -503,7 +499,7 @@ def _dir_exp(dir_exp, conditions: tuple[str, ...]) -> tuple[dict[str, int | str]
     conjunctions = () if isinstance(dir_exp, Mapping) else tuple(n for n in names if AND in n)
     for conjunction in conjunctions:
         for literal in conjunction.split(AND):
-            _check_condition(literal.strip().removeprefix(NEGATION), conditions)
+            _check_condition(_literal(literal)[0], conditions)
     return out, conjunctions
 
 
@@ -535,10 +531,11 @@ def _check_condition(name: str, conditions: tuple[str, ...]) -> None:
 def _rules(expectations: dict[str, int | str], conjunctions: tuple[str, ...],
            conditions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Each individual and conjunctural expectation as a term ``(mask, value)``."""
-    k = len(conditions)
-    literals = [[(c, v)] for c, v in expectations.items() if v != "-"]
-    literals += [[(lit.strip().removeprefix(NEGATION), int(not lit.strip().startswith(NEGATION)))
-                  for lit in conj.split(AND)] for conj in conjunctions]
-    mask = np.array([sum(1 << (k - 1 - conditions.index(c)) for c, _ in rule) for rule in literals], np.int64)
-    value = np.array([sum(v << (k - 1 - conditions.index(c)) for c, v in rule) for rule in literals], np.int64)
-    return mask, value
+    rules = [[(c, v)] for c, v in expectations.items() if v != "-"]
+    return _bits(rules + [[_literal(lit) for lit in conj.split(AND)] for conj in conjunctions], conditions)
+
+
+def _literal(text: str) -> tuple[str, int]:
+    """``("A", 1)`` for ``"A"``, ``("A", 0)`` for ``"~A"``."""
+    text = text.strip()
+    return text.removeprefix(NEGATION), int(not text.startswith(NEGATION))
