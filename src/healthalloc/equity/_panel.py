@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.messages import named
+from healthalloc.data.panel import Panel as CheckedPanel
 from healthalloc.data.panel import check_panel, unit_column
 from healthalloc.data.validate import DataError, check_columns
 
@@ -25,39 +26,26 @@ _POSITIVE = "population and area must be > 0"
 _NUMERIC = ("resource", "population", "area", "ranking")
 
 
-@dataclass(frozen=True)
-class Panel:
-    """Arrays of one equity analysis, rows in the table's order.
+@dataclass(frozen=True, kw_only=True)
+class Panel(CheckedPanel):
+    """A checked panel (periods, row labels and naming from the shared panel) with the
+    arrays of the equity roles, rows in the table's order.
 
     Attributes
     ----------
     resource, population, area, ranking : ndarray or None
         Float arrays (resource ≥ 0, population and area > 0).
-    period : ndarray of int
-        Code of each row's period, ``0 … len(periods) − 1`` (all 0 without ``by``).
-    periods : Index
-        Period labels in ascending order, named after the ``by`` column (without ``by``:
-        one unnamed period).
     group : ndarray of int or None
         Code of each row's group in ``groups`` (order of first appearance, or the
         categories' order for a categorical column).
-    units : Index
-        Unit labels (the ``unit`` column, else the table's index).
     """
 
     resource: np.ndarray
-    population: np.ndarray | None
-    area: np.ndarray | None
-    ranking: np.ndarray | None
-    period: np.ndarray
-    periods: pd.Index
-    group: np.ndarray | None
-    groups: pd.Index | None
-    units: pd.Index
-
-    @property
-    def by(self) -> str | None:
-        return self.periods.name
+    population: np.ndarray | None = None
+    area: np.ndarray | None = None
+    ranking: np.ndarray | None = None
+    group: np.ndarray | None = None
+    groups: pd.Index | None = None
 
     @property
     def n_periods(self) -> int:
@@ -94,7 +82,7 @@ class Panel:
         table[:, period, position] = np.stack(values)[:, order]
         return tuple(np.cumsum(table, axis=2)[:, period, position])
 
-    def frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    def per_period(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
         """One row per period: the ``by`` column first (when given), then ``columns``."""
         ids = {self.by: self.periods.to_numpy()} if self.by is not None else {}
         return pd.DataFrame(ids | columns)
@@ -103,7 +91,7 @@ class Panel:
         """One row per unit and period (by period, then in table order)."""
         order = np.argsort(self.period, kind="stable")
         ids = {self.by: self.periods.to_numpy()[self.period[order]]} if self.by is not None else {}
-        ids["unit"] = self.units.to_numpy()[order]
+        ids["unit"] = self.labels.to_numpy()[order]
         if self.groups is not None:
             ids["group"] = self.groups.to_numpy()[self.group[order]]
         return pd.DataFrame(ids | {k: v[order] for k, v in columns.items()})
@@ -134,8 +122,9 @@ def panel(
     given = {"resource": resource, "population": population, "area": area, "ranking": ranking,
              "group": group}
     roles = {role: value for role, value in given.items() if value is not None}
-    unit = unit_column(data, unit, exclude=[by, *(v for v in roles.values() if isinstance(v, str))])
-    check_columns(data, [v for v in roles.values() if isinstance(v, str)] + [c for c in (by, unit) if c])
+    given_columns = [v for v in roles.values() if isinstance(v, str)]
+    unit = unit_column(data, unit, exclude=[by, *given_columns])
+    check_columns(data, given_columns + [c for c in (by, unit) if c])
     names = {role: role_name(role, value) for role, value in roles.items()}
     cells = {role: _cells(data, role, value) for role, value in roles.items()}
     numeric = [r for r in _NUMERIC if r in roles]
@@ -144,22 +133,25 @@ def panel(
     checked = check_panel(
         frame, columns, unit=unit, by=by, nonnegative={names["resource"]: "resources must be ≥ 0"},
         positive=dict.fromkeys([names[r] for r in ("population", "area") if r in roles], _POSITIVE))
-    unlabelled = np.flatnonzero(cells["group"].isna().to_numpy()) if group is not None else []
-    if len(unlabelled):
-        checked.fail([f"column {names['group']!r} has missing group labels in "
-                      f"{checked.where(unlabelled)}; every unit needs a group"])
-    arrays = dict(zip(numeric, checked.values(columns).T))
-    group_codes, groups = _codes(cells["group"]) if group is not None else (None, None)
-    out = Panel(resource=arrays["resource"], population=arrays.get("population"),
-                area=arrays.get("area"), ranking=arrays.get("ranking"), period=checked.period,
-                periods=checked.periods, group=group_codes, groups=groups, units=checked.labels)
+    codes = groups = None
+    if group is not None:
+        labels = cells["group"]
+        unlabelled = np.flatnonzero(labels.isna().to_numpy())
+        if unlabelled.size:
+            checked.fail([f"column {names['group']!r} has missing group labels in "
+                          f"{checked.where(unlabelled)}; every unit needs a group"])
+        # groups in category order, or in order of first appearance
+        codes, groups = pd.factorize(labels, sort=isinstance(labels.dtype, pd.CategoricalDtype))
+        groups = pd.Index(groups)
+    out = Panel(checked.frame, checked.unit, by, checked.columns, group=codes, groups=groups,
+                **dict(zip(numeric, checked.values(columns).T)))
     _check_totals(out, names["resource"])
     return out
 
 
-def role_name(role: str, value: Role) -> str:
-    """The column's name, or the role's name for values given as an array."""
-    return value if isinstance(value, str) else role
+def role_name(role: str, value: Role | None) -> str | None:
+    """The column's name, or the role's name for values given as an array (None for None)."""
+    return value if isinstance(value, str) or value is None else role
 
 
 def _cells(data: pd.DataFrame, role: str, value: Role) -> pd.Series:
@@ -172,13 +164,6 @@ def _cells(data: pd.DataFrame, role: str, value: Role) -> pd.Series:
                         f"values but the table has {len(data)} rows; pass a column name or one "
                         "value per row")
     return values
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes 0…k−1 and labels: in category order, or in order of first appearance."""
-    sort = isinstance(values.dtype, pd.CategoricalDtype)
-    codes, uniques = pd.factorize(values.reset_index(drop=True), sort=sort)
-    return codes.astype(np.intp), pd.Index(uniques)
 
 
 def _check_totals(p: Panel, column: str) -> None:

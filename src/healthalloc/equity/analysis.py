@@ -194,15 +194,15 @@ def equity(
     lorenz = pd.concat(curves, ignore_index=True)
     lorenz.insert(1 if by else 0, "basis", lorenz.pop("basis"))
     return EquityResult(
-        indices=p.frame(columns),
+        indices=p.per_period(columns),
         contributions=contributions,
         lorenz=lorenz,
         units=units,
         resource=role_name("resource", resource),
         population=role_name("population", population),
-        area=role_name("area", area) if area is not None else None,
-        group=role_name("group", group) if group is not None else None,
-        ranking=role_name("ranking", ranking) if ranking is not None else None,
+        area=role_name("area", area),
+        group=role_name("group", group),
+        ranking=role_name("ranking", ranking),
         by=by,
         population_unit=population_unit,
     )

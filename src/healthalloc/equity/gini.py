@@ -87,7 +87,7 @@ def gini(data: pd.DataFrame, resource: Role, weight: Role, *, by: str | None = N
     0.25
     """
     p = panel(data, resource=resource, population=weight, by=by)
-    return p.frame({"gini": gini_values(p, lorenz_curve(p, p.population))})
+    return p.per_period({"gini": gini_values(p, lorenz_curve(p, p.population))})
 
 
 def lorenz(
@@ -130,7 +130,7 @@ def concentration_index(
         in (−1, 1); > 0 means the resource concentrates in better-off units.
     """
     p = panel(data, resource=resource, population=population, ranking=ranking, by=by)
-    return p.frame({"concentration_index": concentration_values(p)})
+    return p.per_period({"concentration_index": concentration_values(p)})
 
 
 # -- kernels on a checked panel (all periods at once) ----------------------------------------
@@ -179,7 +179,7 @@ def lorenz_table(p: Panel, curve: Curve) -> pd.DataFrame:
     point = np.zeros(n + k, np.intp)
     point[at] = np.arange(n) - starts[curve.period] + 1
     unit = np.full(n + k, None, dtype=object)
-    unit[at] = p.units.to_numpy()[curve.order]
+    unit[at] = p.labels.to_numpy()[curve.order]
     x, y = np.zeros(n + k), np.zeros(n + k)
     x[at], y[at] = curve.X, curve.Y
     out = pd.DataFrame({"point": point, "unit": unit, "cumulative_weight": x, "cumulative_resource": y})

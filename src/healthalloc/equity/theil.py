@@ -82,7 +82,7 @@ def theil(
     [0.2027, 0.1874, 0.1438, 0.0589, 0.1308, 0.0566]
     """
     p = panel(data, resource=resource, population=population, group=group, by=by, unit=unit)
-    return p.frame(decompose(p)[0])
+    return p.per_period(decompose(p)[0])
 
 
 def theil_groups(
@@ -163,8 +163,6 @@ def _warn_zero(p: Panel, res: np.ndarray) -> None:
     """GE(0) is infinite when a unit has no resource: say so, naming the units."""
     zero = np.flatnonzero(res == 0)
     if zero.size:
-        where = [f"{u}/{t}" if p.by else str(u)
-                 for u, t in zip(p.units[zero], p.periods[p.period[zero]])]
-        warnings.warn(f"theil_l (GE(0)) is infinite: {named('unit', where)} "
+        warnings.warn(f"theil_l (GE(0)) is infinite: {named('unit', p.keys(zero))} "
                       f"{'has' if zero.size == 1 else 'have'} zero resource; theil_t (GE(1)) "
                       "and the Gini coefficients stay finite", stacklevel=4)
