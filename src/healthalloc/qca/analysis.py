@@ -195,14 +195,8 @@ def fsqca(
         raise DataError(f"{name!r} is both the outcome and a condition")
     variables = conditions + [name]
     check_columns(frame, variables)
-    if anchors is not None:
-        cal = calibrate_table(frame, _restrict(read_anchors(anchors), variables),
-                              adjust_crossover=adjust_crossover)
-    elif calibrated:
-        cal = as_calibrated(frame, variables, adjust_crossover=adjust_crossover)
-    else:
-        cal = calibrate_percentiles(frame, variables, percentiles, decreasing=decreasing or (),
-                                    adjust_crossover=adjust_crossover)
+    how = read_anchors(anchors) if anchors is not None else "calibrated" if calibrated else percentiles
+    cal = _calibrate(frame, variables, how, decreasing or (), adjust_crossover)
     memberships = cal.memberships
     y = memberships[name]
     nec = necessity(memberships[conditions], y)
@@ -212,6 +206,17 @@ def fsqca(
     sol = solve(tt, dir_exp=expectations)
     chart = configuration_chart(sol, legend=legend, prefix="NH" if negate_outcome else "H")
     return QCAResult(cal, nec, tt, sol, chart)
+
+
+def _calibrate(frame: pd.DataFrame, variables: list[str], how, decreasing: Sequence[str] = (),
+               adjust_crossover: bool = False) -> Calibration:
+    """Calibrate ``variables`` by ``how``: an anchors table or mapping, ``"calibrated"`` (the
+    data hold memberships) or a percentile triple."""
+    if isinstance(how, str) and how == "calibrated":
+        return as_calibrated(frame, variables, adjust_crossover=adjust_crossover)
+    if isinstance(how, pd.DataFrame | Mapping):
+        return calibrate_table(frame, _restrict(how, variables), adjust_crossover=adjust_crossover)
+    return calibrate_percentiles(frame, variables, how, decreasing=decreasing, adjust_crossover=adjust_crossover)
 
 
 def _restrict(anchors, variables: list[str]):

@@ -17,8 +17,7 @@ from itertools import product
 
 import pandas as pd
 
-from healthalloc.qca.analysis import _restrict
-from healthalloc.qca.calibrate import calibrate_percentiles, calibrate_table, calibrated
+from healthalloc.qca.analysis import _calibrate
 from healthalloc.qca.solutions import TYPES, solve
 from healthalloc.qca.truthtable import truth_table
 from healthalloc.result import Result
@@ -141,12 +140,7 @@ def robustness(
     expectations = dir_exp if dir_exp is not None else {}  # unlisted conditions: "-"
     rows, some, every = [], [], []
     for label, how in calibrations.items():
-        if isinstance(how, str) and how == "calibrated":
-            memberships = calibrated(frame, variables).memberships
-        elif isinstance(how, pd.DataFrame | Mapping):
-            memberships = calibrate_table(frame, _restrict(how, variables)).memberships
-        else:
-            memberships = calibrate_percentiles(frame, variables, how).memberships
+        memberships = _calibrate(frame, variables, how).memberships
         for incl, pri, n in product(incl_cuts, pri_cuts, n_cuts):
             tt = truth_table(memberships[conditions], memberships[outcome], incl_cut=incl,
                              pri_cut=pri, n_cut=n, negate_outcome=negate_outcome)
