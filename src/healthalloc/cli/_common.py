@@ -14,7 +14,30 @@ from healthalloc.params import column_list
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["add_engine_options", "add_input_file", "column_list", "input_paths", "load", "write_table"]
+__all__ = ["add_command", "add_engine_options", "add_input_file", "add_output", "column_list", "input_paths",
+           "load", "write_table"]
+
+#: The ``-o`` help of a command that prints its table unless told to write it.
+WRITE_OR_PRINT = "write .csv or .xlsx instead of printing"
+
+
+def add_command(sub: argparse._SubParsersAction, name: str, description: str, example: str | None = None,
+                **kwargs) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name``: its one-line help from
+    :data:`healthalloc.cli.SUBCOMMANDS` (or ``help=``), ``description``, and ``example``
+    as the epilog, printed as written."""
+    if "help" not in kwargs:
+        from healthalloc.cli import SUBCOMMANDS
+
+        kwargs["help"] = SUBCOMMANDS[name]
+    if example is not None:
+        kwargs |= {"epilog": example, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    return sub.add_parser(name, description=description, **kwargs)
+
+
+def add_output(parser: argparse.ArgumentParser, help: str = WRITE_OR_PRINT, **kwargs) -> None:
+    """``-o/--output`` (a path; ``kwargs`` as for ``add_argument``)."""
+    parser.add_argument("-o", "--output", type=Path, help=help, **kwargs)
 
 
 def add_input_file(parser: argparse.ArgumentParser) -> None:

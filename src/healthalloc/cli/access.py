@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from healthalloc.access import METHODS, PARAMS, accessibility
-from healthalloc.cli._common import add_engine_options, input_paths, write_table
+from healthalloc.cli._common import add_command, add_engine_options, add_output, input_paths, write_table
 from healthalloc.data.io import read_table
 from healthalloc.data.output import write_file
 
@@ -81,17 +81,12 @@ def _plain(value):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "access",
-        help="spatial accessibility: 2SFCA, E2SFCA, 3SFCA, Huff-2SFCA",
-        description="Floating catchment accessibility of every demand point to the supply "
-        "(capacity per person within reach), with the population-weighted equity of accessibility.",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "access", "Floating catchment accessibility of every demand point to the supply "
+                    "(capacity per person within reach), with the population-weighted equity of "
+                    "accessibility.", EXAMPLE)
     add_supply_demand(p)
     add_method(p)
-    p.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
+    add_output(p, metavar="OUT")
     add_engine_options(p)
     p.set_defaults(func=run)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import write_table
+from healthalloc.cli._common import add_command, write_table
 from healthalloc.data import DATASETS, describe
 from healthalloc.data.datasets import _dataset
 
@@ -21,11 +21,9 @@ For the boundary data sets (GeoJSON) the export is the features' properties, one
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("data", help="embedded data sets: list, describe, export as .csv or .xlsx",
-                       description="The data sets shipped with healthalloc (the examples and the "
-                       "reference tests use them): list them, read one's data dictionary, or export "
-                       "one to a file to run the commands on.",
-                       epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_command(sub, "data", "The data sets shipped with healthalloc (the examples and the reference "
+                    "tests use them): list them, read one's data dictionary, or export one to a file to run "
+                    "the commands on.", EXAMPLE)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="name and one-line description of each data set",
                                  description="Name and one-line description of each embedded data set.")

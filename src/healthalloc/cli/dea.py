@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from healthalloc.cli._common import add_engine_options, add_input_file, input_paths, load, write_table
+from healthalloc.cli._common import (add_command, add_engine_options, add_input_file, add_output, input_paths,
+                                     load, write_table)
 from healthalloc.efficiency.bootstrap import PARAMS as BOOTSTRAP
 from healthalloc.efficiency.bootstrap import dea_bootstrap
 from healthalloc.efficiency.dea import PARAMS, dea
@@ -25,20 +25,14 @@ redundancy_* / shortfall_* (shares of the observed value), peers and peer_weight
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "dea",
-        help="DEA efficiency (CRS/VRS, input/output, super-efficiency, SBM, bootstrap)",
-        description="Data envelopment analysis: evaluate every unit against the best-practice "
-        "frontier of its period and report how far it is from it and why.",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "dea", "Data envelopment analysis: evaluate every unit against the best-practice "
+                    "frontier of its period and report how far it is from it and why.", EXAMPLE)
     add_input_file(p)
     PARAMS.add_to(p)
     p.add_argument("--bootstrap", type=BOOTSTRAP["n_boot"].parse, metavar="N",
                    help="Simar–Wilson bootstrap with N ≥ 1 replications (radial model)")
     p.add_argument("--seed", type=BOOTSTRAP["seed"].parse, help="random seed for --bootstrap")
-    p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
+    add_output(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
     p.set_defaults(func=run)

@@ -6,19 +6,15 @@ import argparse
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from healthalloc.cli._common import add_command, add_output
 from healthalloc.study import run_study
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "demo",
-        help="run every analysis on embedded example data and write a report",
-        description="Run the bundled demo study: DEA, Malmquist and bootstrap on the 31-province "
-        "panel 2014-2023 (outputs simulated: the panel has none) and fsQCA of seed 000's Guangxi "
-        "data, then write tables, figures and report.html.",
-    )
-    p.add_argument("-o", "--output", type=Path, default=Path("healthalloc-output/demo"),
-                   help="output folder (default: healthalloc-output/demo)")
+    p = add_command(sub, "demo", "Run the bundled demo study: DEA, Malmquist and bootstrap on the "
+                    "31-province panel 2014-2023 (outputs simulated: the panel has none) and fsQCA of seed "
+                    "000's Guangxi data, then write tables, figures and report.html.")
+    add_output(p, "output folder (default: healthalloc-output/demo)", default=Path("healthalloc-output/demo"))
     p.add_argument("--quiet", action="store_true",
                    help="no progress lines (they are shown only on a terminal anyway)")
     p.set_defaults(func=run)

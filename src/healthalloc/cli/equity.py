@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_input_file, input_paths, load, write_table
+from healthalloc.cli._common import add_command, add_input_file, add_output, input_paths, load, write_table
 from healthalloc.equity.analysis import PARAMS, equity
 
 EXAMPLE = """\
@@ -34,21 +34,14 @@ resource than population).
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "equity",
-        help="equity of a resource: Gini (population, area), Theil with decomposition, HRDI",
-        description="How fairly a health resource is spread over units: Gini coefficients by "
-        "population and by area, population-weighted Theil indices decomposed into between- "
-        "and within-group inequality, and per-unit density and agglomeration degrees.",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "equity", "How fairly a health resource is spread over units: Gini coefficients by "
+                    "population and by area, population-weighted Theil indices decomposed into between- "
+                    "and within-group inequality, and per-unit density and agglomeration degrees.", EXAMPLE)
     add_input_file(p)
     PARAMS.add_to(p)
     p.add_argument("--units", action="store_true",
                    help="also write the per-unit table (OUT stem + _units; printed without -o)")
-    p.add_argument("-o", "--output", type=Path, metavar="OUT",
-                   help="write .csv or .xlsx (plus _contributions with --group) instead of printing")
+    add_output(p, "write .csv or .xlsx (plus _contributions with --group) instead of printing", metavar="OUT")
     p.set_defaults(func=run)
 
 

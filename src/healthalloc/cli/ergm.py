@@ -7,7 +7,7 @@ import json
 import math
 from pathlib import Path
 
-from healthalloc.cli._common import add_engine_options, write_table
+from healthalloc.cli._common import add_command, add_engine_options, add_output, write_table
 from healthalloc.data import DataError
 from healthalloc.data.output import write_file
 from healthalloc.mobility.ergm.fit import PARAMS
@@ -40,16 +40,10 @@ def _edgecov(text: str) -> tuple[str, Path]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "ergm",
-        help="exponential random graph model (statnet formula; MLE or MCMC-MLE)",
-        description="Fit an ERGM to a binary network: exact maximum likelihood for "
-        "dyad-independent models, Monte Carlo MLE for models with mutual, triangle, gwesp, "
-        "stars, ...; coefficients, standard errors, z, p, stars, log-likelihood, AIC and BIC "
-        "as R ergm reports them.",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "ergm", "Fit an ERGM to a binary network: exact maximum likelihood for "
+                    "dyad-independent models, Monte Carlo MLE for models with mutual, triangle, gwesp, "
+                    "stars, ...; coefficients, standard errors, z, p, stars, log-likelihood, AIC and BIC "
+                    "as R ergm reports them.", EXAMPLE)
     p.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv",
                    help="node table: id in the first column, then attributes")
     p.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
@@ -57,8 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--edgecov", type=_edgecov, action="append", default=[], metavar="NAME=MATRIX.csv",
                    help="a dyadic covariate for edgecov(NAME); repeat for several")
     PARAMS.add_to(p)
-    p.add_argument("-o", "--output", type=Path, metavar="OUT.csv",
-                   help="write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing")
+    add_output(p, "write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing",
+               metavar="OUT.csv")
     add_engine_options(p)
     p.set_defaults(func=run)
 

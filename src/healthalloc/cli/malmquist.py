@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from healthalloc.cli._common import add_engine_options, add_input_file, input_paths, load, write_table
+from healthalloc.cli._common import (add_command, add_engine_options, add_input_file, add_output, input_paths,
+                                     load, write_table)
 from healthalloc.efficiency.malmquist import PARAMS, malmquist
 
 EXAMPLE = """\
@@ -22,19 +22,13 @@ and overall (DEAP 2.1's summary) are printed as well. The panel must be balanced
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "malmquist",
-        help="Malmquist productivity index (effch, techch, pech, sech, tfpch; DEAP 2.1)",
-        description="Malmquist DEA (Färe, Grosskopf, Norris & Zhang 1994), computed as DEAP 2.1 "
-        "does: how each unit's total factor productivity changed between adjacent periods, "
-        "split into catching up with the frontier (efficiency change) and the frontier "
-        "moving (technical change).",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "malmquist", "Malmquist DEA (Färe, Grosskopf, Norris & Zhang 1994), computed "
+                    "as DEAP 2.1 does: how each unit's total factor productivity changed between adjacent "
+                    "periods, split into catching up with the frontier (efficiency change) and the frontier "
+                    "moving (technical change).", EXAMPLE)
     add_input_file(p)
     PARAMS.add_to(p)
-    p.add_argument("-o", "--output", type=Path, help="write .csv or .xlsx instead of printing")
+    add_output(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
     p.set_defaults(func=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import column_list, input_paths, write_table
+from healthalloc.cli._common import add_command, add_output, column_list, input_paths, write_table
 from healthalloc.data import DataError
 from healthalloc.mobility.network import PARAMS
 
@@ -32,18 +32,12 @@ in_strength, out_strength, in_strength_share, betweenness (normalized), pagerank
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "network",
-        help="mobility networks: build from records or flows, centrality",
-        description="Origin-destination mobility networks: aggregate individual records into "
-        "flows, binarize them for an ERGM, build dyadic covariates, and measure centrality.",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "network", "Origin-destination mobility networks: aggregate individual records "
+                    "into flows, binarize them for an ERGM, build dyadic covariates, and measure "
+                    "centrality.", EXAMPLE)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    build = actions.add_parser("build", help="records -> nodes, edges and covariate files",
-                               description="Aggregate records into an origin-destination network.",
-                               epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build = add_command(actions, "build", "Aggregate records into an origin-destination network.", EXAMPLE,
+                        help="records -> nodes, edges and covariate files")
     build.add_argument("file", type=Path, help="records (.csv, .xlsx or .parquet): one row per person or flow")
     PARAMS.add_to(build)
     build.add_argument("--nodes", type=Path, metavar="NODES.csv",
@@ -55,15 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="distance for geoprox.csv (default euclidean, as seed 003)")
     build.add_argument("--same-category", action="append", default=[], metavar="COL",
                        help="a --nodes column: writes same_COL.csv (1 where two nodes share it)")
-    build.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR", help="folder for the files")
+    add_output(build, "folder for the files", required=True, metavar="OUTDIR")
     build.set_defaults(func=run_build)
-    cent = actions.add_parser("centrality", help="degree, strength, betweenness and PageRank per node",
-                              description="Centrality of every node of a network.",
-                              epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cent = add_command(actions, "centrality", "Centrality of every node of a network.", EXAMPLE,
+                       help="degree, strength, betweenness and PageRank per node")
     cent.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv", help="node table (id first)")
     cent.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
     cent.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
-    cent.add_argument("-o", "--output", type=Path, metavar="OUT.csv", help="write .csv or .xlsx instead of printing")
+    add_output(cent, metavar="OUT.csv")
     cent.set_defaults(func=run_centrality)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import input_paths, write_table
+from healthalloc.cli._common import add_command, add_output, input_paths, write_table
 from healthalloc.access import PARAMS
 from healthalloc.cli.access import add_method, add_supply_demand, read, write_summary
 from healthalloc.optimize import locate, optimize_capacity
@@ -49,30 +49,24 @@ status, gap).
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "optimize",
-        help="optimize allocation: facility location (MCLP, p-median, LSCP) or capacity",
-        description="Better allocations: where to open new facilities, and how to re-allocate "
-        "capacity for equal accessibility.",
-        epilog="Run 'healthalloc optimize location --help' or 'healthalloc optimize capacity --help'.",
-    )
+    p = add_command(sub, "optimize", "Better allocations: where to open new facilities, and how to "
+                    "re-allocate capacity for equal accessibility.", epilog="Run 'healthalloc optimize "
+                    "location --help' or 'healthalloc optimize capacity --help'.")
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
-    loc = kinds.add_parser("location", help="choose sites: mclp, pmedian or lscp",
-                           description="Choose sites for new facilities by an exact MILP.",
-                           epilog=LOCATION_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    loc = add_command(kinds, "location", "Choose sites for new facilities by an exact MILP.",
+                      LOCATION_EXAMPLE, help="choose sites: mclp, pmedian or lscp")
     add_supply_demand(loc, "--candidates", capacity=False)
     loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
     LOCATION.add_to(loc)
-    loc.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
+    add_output(loc, metavar="OUT")
     loc.set_defaults(func=run_location)
 
-    cap = kinds.add_parser("capacity", help="re-allocate capacity for equal accessibility",
-                           description="Maximal accessibility equality: re-allocate a fixed total capacity.",
-                           epilog=CAPACITY_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cap = add_command(kinds, "capacity", "Maximal accessibility equality: re-allocate a fixed total "
+                      "capacity.", CAPACITY_EXAMPLE, help="re-allocate capacity for equal accessibility")
     add_supply_demand(cap)
     add_method(cap)
     CAPACITY.add_to(cap)
-    cap.add_argument("-o", "--output", type=Path, metavar="OUT", help="write .csv or .xlsx instead of printing")
+    add_output(cap, metavar="OUT")
     cap.set_defaults(func=run_capacity)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_input_file, input_paths, load
+from healthalloc.cli._common import add_command, add_input_file, add_output, input_paths, load
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.qca.analysis import PARAMS, fsqca
 
@@ -38,21 +38,15 @@ def _fractions(text: str) -> tuple[float, ...]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "qca",
-        help="fuzzy-set QCA: calibration, necessity, truth table, solutions, charts",
-        description="Fuzzy-set qualitative comparative analysis: which combinations of "
-        "conditions lead to the outcome (or its absence), with R QCA's numbers.",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "qca", "Fuzzy-set qualitative comparative analysis: which combinations of "
+                    "conditions lead to the outcome (or its absence), with R QCA's numbers.", EXAMPLE)
     add_input_file(p)
     PARAMS.add_to(p)
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--anchors", type=Path, metavar="ANCHORS.csv", help=PARAMS["anchors"].help)
     how.add_argument("--percentiles", type=_fractions, metavar="F,C,N", help=PARAMS["percentiles"].help)
     how.add_argument("--calibrated", action="store_true", help=PARAMS["calibrated"].help)
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR", help="output folder")
+    add_output(p, "output folder", required=True, metavar="OUTDIR")
     p.set_defaults(func=run)
 
 

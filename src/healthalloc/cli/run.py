@@ -6,7 +6,7 @@ import argparse
 import textwrap
 from pathlib import Path
 
-from healthalloc.cli._common import add_engine_options
+from healthalloc.cli._common import add_command, add_engine_options, add_output
 from healthalloc.study import run_study
 
 EXAMPLE = """\
@@ -33,14 +33,11 @@ study.resolved.toml (every default filled in, with package versions).
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a study file: all its analyses, one report",
-                       description="Validate a study file, run its analyses in order and write one "
-                       "output folder with tables, figures and a self-contained HTML report.",
-                       epilog=EXAMPLE + "\n" + analyses_help(),
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_command(sub, "run", "Validate a study file, run its analyses in order and write one output "
+                    "folder with tables, figures and a self-contained HTML report.",
+                    EXAMPLE + "\n" + analyses_help())
     p.add_argument("study", type=Path, help="study file (.toml)")
-    p.add_argument("-o", "--output", type=Path,
-                   help="output folder (default: healthalloc-output/<study file name>)")
+    add_output(p, "output folder (default: healthalloc-output/<study file name>)")
     add_engine_options(p)
     p.add_argument("--quiet", action="store_true",
                    help="no progress lines (they are shown only on a terminal anyway)")

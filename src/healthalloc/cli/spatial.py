@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_input_file, column_list, input_paths, load
+from healthalloc.cli._common import add_command, add_input_file, add_output, column_list, input_paths, load
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.spatial.analysis import PARAMS
 from healthalloc.spatial.weights import ISLANDS
@@ -45,15 +45,9 @@ Files written to OUTDIR:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "spatial",
-        help="spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
-        description="Spatial-temporal evolution of one indicator: global and local Moran's I "
-        "per period with permutation inference, kernel densities, sigma and beta convergence, "
-        "classic and spatial Markov chains, and optionally a regional comparison.",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "spatial", "Spatial-temporal evolution of one indicator: global and local Moran's I "
+                    "per period with permutation inference, kernel densities, sigma and beta convergence, "
+                    "classic and spatial Markov chains, and optionally a regional comparison.", EXAMPLE)
     add_input_file(p)
     PARAMS.add_to(p)
     how = p.add_mutually_exclusive_group(required=True)
@@ -71,8 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--islands", choices=ISLANDS, default="nearest",
                    help="units without a neighbour: link to the nearest unit (default; needs "
                         "--coords except with --provinces), leave out (drop), or stop (error)")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
-                   help="folder for the CSV files")
+    add_output(p, "folder for the CSV files", required=True, metavar="OUTDIR")
     p.set_defaults(func=run)
 
 
