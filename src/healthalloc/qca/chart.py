@@ -141,7 +141,8 @@ class Chart:
         header = [frame.index.name, *map(str, frame.columns)]
         rule = ["---", *[":-:"] * len(frame.columns)]
         rows = [[str(label), *(_cell(v, digits) for v in values)] for label, values in frame.iterrows()]
-        table = "\n".join("| " + " | ".join(_escape(c) for c in row) + " |" for row in [header, rule, *rows])
+        table = "\n".join("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
+                          for row in [header, rule, *rows])
         note = f"\n{self.note}\n" if self.note else ""
         return table + "\n\n" + "; ".join(self.legend_lines()) + ".\n" + note
 
@@ -296,13 +297,8 @@ def _which(models, model: int) -> str:
 
 def _marker_style(marker: str, size: float, filled: bool) -> dict:
     """Keyword arguments of one black marker layer, filled or hollow."""
-    return dict(
-        marker=marker,
-        markersize=size,
-        markerfacecolor="black" if filled else "none",
-        markeredgecolor="black",
-        markeredgewidth=1.2,
-    )
+    return dict(marker=marker, markersize=size, markerfacecolor="black" if filled else "none",
+                markeredgecolor="black", markeredgewidth=1.2)
 
 
 def _cell(value: object, digits: int) -> str:
@@ -310,8 +306,3 @@ def _cell(value: object, digits: int) -> str:
     if isinstance(value, (float, np.floating)):
         return "" if np.isnan(value) else f"{value:.{digits}f}"
     return str(value)
-
-
-def _escape(text: str) -> str:
-    """Escape Markdown table delimiters."""
-    return text.replace("|", "\\|")

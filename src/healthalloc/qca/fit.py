@@ -89,20 +89,8 @@ def sufficiency(X, Y):
 
 
 def necessity(X, Y):
-    """Consistency, relevance (RoN) and coverage of necessity of each set in ``X`` for ``Y``.
-
-    Parameters
-    ----------
-    X : array_like, shape (cases,) or (cases, sets)
-        Memberships in the candidate necessary set(s).
-    Y : array_like, shape (cases,)
-        Memberships in the outcome.
-
-    Returns
-    -------
-    incl, ron, cov : float or ndarray of shape (sets,)
-        ``inclN``, ``RoN`` and ``covN``; floats when ``X`` is one set.
-    """
+    """Consistency ``inclN``, relevance ``RoN`` and coverage ``covN`` of necessity of each set
+    in ``X`` (the candidate necessary sets) for ``Y``; shapes as in :func:`sufficiency`."""
     X, Y, single = _sets(X, Y)
     both = np.minimum(X, Y)
     total = both.sum(axis=0)

@@ -217,19 +217,11 @@ def truth_table(
     out[~enough] = pd.NA
     case_names = X.index.astype(str).to_numpy()
     members = [placed[row_of_case == r] for r in range(len(rows))]
-    above = y > 0.5
-    below = y < 0.5
-    contradiction = np.array([
-        bool(enough[r] and (below[m].any() if positive[r] else above[m].any()))
-        for r, m in enumerate(members)
-    ])
-    table = pd.DataFrame(bits(rows, k).astype(np.int8), columns=names)
-    table["OUT"] = out
-    table["n"] = n
-    table["incl"] = incl
-    table["PRI"] = pri
-    table["contradiction"] = contradiction
-    table["cases"] = pd.Series([tuple(case_names[m]) for m in members], dtype=object)
+    contradiction = np.array([bool(enough[r] and ((y[m] < 0.5) if positive[r] else (y[m] > 0.5)).any())
+                              for r, m in enumerate(members)])
+    table = pd.DataFrame(bits(rows, k).astype(np.int8), columns=names).assign(
+        OUT=out, n=n, incl=incl, PRI=pri, contradiction=contradiction,
+        cases=pd.Series([tuple(case_names[m]) for m in members], dtype=object))
     table.index = pd.Index(rows + 1, name="row")
     return TruthTable(
         conditions=tuple(names),
