@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_column
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.params import REQUIRED, UNIT, Param, Params
@@ -189,7 +190,7 @@ def fsqca(
     if not isinstance(outcome, str):
         missing = frame.index.difference(outcome.index)
         if len(missing):
-            raise DataError(f"the outcome has no value for cases {list(missing[:5])}")
+            raise DataError(f"the outcome has no value for cases {listing(list(missing))}")
         frame = frame.assign(**{name: outcome.reindex(frame.index).to_numpy()})
     if name in conditions:
         raise DataError(f"{name!r} is both the outcome and a condition")
@@ -225,7 +226,7 @@ def _restrict(anchors, variables: list[str]):
     names = list(table["variable"]) if table is not None else list(anchors)
     missing = [v for v in variables if v not in names]
     if missing:
-        raise DataError(f"the anchors table has no row for {missing}")
+        raise DataError(f"the anchors table has no row for {listing([repr(v) for v in missing])}")
     if table is not None:
         return table[table["variable"].isin(variables)]
     return {v: anchors[v] for v in variables}

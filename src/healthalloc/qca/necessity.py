@@ -220,19 +220,13 @@ def _align(conditions: pd.DataFrame, outcome: pd.Series | str) -> tuple[pd.DataF
         raise DataError("no conditions given")
     if outcome.name is None:
         outcome = outcome.rename("Y")
-    named_cases = not _row_numbers(conditions.index) and not _row_numbers(outcome.index)
-    if named_cases and set(conditions.index) != set(outcome.index):
-        only_x = [c for c in conditions.index if c not in set(outcome.index)]
-        only_y = [c for c in outcome.index if c not in set(conditions.index)]
-        raise DataError(
-            "conditions and outcome name different cases: "
-            + "; ".join(
-                f"{named('case', cases)} only in the {what}"
-                for what, cases in (("conditions", only_x), ("outcome", only_y))
-                if cases
-            )
-        )
-    if named_cases:
+    if not _row_numbers(conditions.index) and not _row_numbers(outcome.index):  # cases named
+        in_x, in_y = set(conditions.index), set(outcome.index)
+        if in_x != in_y:
+            only = {"conditions": [c for c in conditions.index if c not in in_y],
+                    "outcome": [c for c in outcome.index if c not in in_x]}
+            raise DataError("conditions and outcome name different cases: " + "; ".join(
+                f"{named('case', cases)} only in the {what}" for what, cases in only.items() if cases))
         outcome = outcome.loc[conditions.index]
     elif len(outcome) != len(conditions):
         raise DataError(f"the outcome has {len(outcome)} cases but the conditions have {len(conditions)}")
