@@ -165,7 +165,8 @@ def spatial_analysis(
     """
     common = dict(unit=unit, by=by)
     inference = dict(permutations=permutations, seed=seed)
-    periods = len(check_panel(data, value, **common, balanced=True).periods) if by else 1
+    panel = check_panel(data, value, **common, balanced=True)
+    periods = len(panel.periods)
     moran_result = moran(data, value, weights, **common, **inference)
     sw = moran_result.weights
     lisa = moran_local(data, value, sw, **common, **inference, alpha=alpha)
@@ -176,18 +177,17 @@ def spatial_analysis(
     if periods >= 2:
         sigma = sigma_convergence(data, value, **common, group=group)
         markov = spatial_markov(data, value, sw, **common, k=classes)
-        beta = _beta_models(data, value, unit, by, tuple(controls), periods)
+        beta = _beta_models(data, value, common, tuple(controls), periods, (panel.values() > 0).all())
     return SpatialAnalysis(moran=moran_result, lisa=lisa, density=density, sigma=sigma, beta=beta,
                            markov=markov, comparison=comparison, weights=sw)
 
 
-def _beta_models(data, value, unit, by, controls, periods) -> tuple[BetaConvergence, ...]:
+def _beta_models(data, value, common, controls, periods, positive) -> tuple[BetaConvergence, ...]:
     """Absolute cross-section β and, with ≥ 3 periods, conditional two-way fixed-effects β."""
-    if not (check_panel(data, value, unit=unit, by=by, balanced=True).values() > 0).all():
+    if not positive:
         warnings.warn(f"β-convergence skipped: column {value!r} has values ≤ 0 and growth rates "
                       "take logarithms", stacklevel=3)
         return ()
-    common = dict(by=by, unit=unit)
     models = [beta_convergence(data, value, **common)]
     if periods >= 3:
         models.append(beta_convergence(data, value, **common, controls=controls, model="panel",

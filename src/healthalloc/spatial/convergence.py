@@ -78,10 +78,7 @@ class SigmaConvergence:
         """Per group: cv and sd_log in the first and last period and their OLS trend per
         period unit (negative: σ-convergence)."""
         keys = ["group"] if self.group else []
-        periods = self.table[self.by]
-        x = periods.to_numpy(float) if pd.api.types.is_numeric_dtype(periods) else \
-            pd.factorize(periods, sort=True)[0].astype(float)
-        frame = self.table.assign(_x=x)
+        frame = self.table.assign(_x=_period_positions(self.table[self.by]))
         rows = []
         for key, part in (frame.groupby(keys, sort=False) if keys else [((), frame)]):
             row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
@@ -204,9 +201,9 @@ def sigma_convergence(
     logs = wide.gt(0).all(axis=None)
     if not logs:
         warnings.warn(f"column {value!r} has values ≤ 0: sd_log is left empty", stacklevel=2)
-    groups = _unit_groups(data, group, unit, wide.index) if group else None
     parts = [_dispersion(wide, logs).assign(group="all")]
-    if groups is not None:
+    if group:
+        groups = _unit_groups(data, group, unit, wide.index)
         parts[:0] = [_dispersion(wide[groups == g], logs).assign(group=g) for g in group_order(groups)]
     table = pd.concat(parts).reset_index()
     columns = [by, "group", "n", "mean", "sd", "cv", "sd_log"]
@@ -332,11 +329,11 @@ def _unit_groups(data, group, unit, units) -> pd.Series:
     return pairs.set_index("unit")["group"].reindex(units)
 
 
-def _period_positions(periods: pd.Index) -> np.ndarray:
-    """Periods as numbers (years as they are; other labels as 0, 1, 2, …)."""
+def _period_positions(periods: pd.Index | pd.Series) -> np.ndarray:
+    """Periods as numbers (years as they are; other labels by rank: 0, 1, 2, …)."""
     if pd.api.types.is_numeric_dtype(periods):
         return periods.to_numpy(float)
-    return np.arange(len(periods), dtype=float)
+    return pd.factorize(periods, sort=True)[0].astype(float)
 
 
 def _dummies(index: pd.MultiIndex, effects: str | None) -> pd.DataFrame:

@@ -207,12 +207,9 @@ def province_weights(
     >>> province_weights(extra_pairs=[(460000, 440000)]).w.neighbors[460000]
     [440000]
     """
-    from healthalloc.data import PROVINCES, load_province_adjacency
+    from healthalloc.data import PROVINCES
 
-    pairs = load_province_adjacency()[["adcode_a", "adcode_b"]]
-    if extra_pairs:
-        pairs = pd.concat([pairs, pd.DataFrame(list(extra_pairs), columns=pairs.columns)])
-    return adjacency_weights(pairs, ids=[p.code for p in PROVINCES],
+    return adjacency_weights(_province_pairs(extra_pairs), ids=[p.code for p in PROVINCES],
                              points=province_points(point), islands=islands, transform=transform)
 
 
@@ -264,7 +261,7 @@ def adjacency_weights(
     graph: dict = {i: {} for i in ids}
     for u, v in ends.itertuples(index=False):
         graph[as_id[u]][as_id[v]] = graph[as_id[v]][as_id[u]] = 1.0
-    return _build(graph, "contiguity (pairs)", points, islands, lambda d: 1.0, transform)
+    return _build(graph, "contiguity (pairs)", points, islands, transform)
 
 
 def knn_weights(points: pd.DataFrame, k: int, *, transform: str = TRANSFORM) -> SpatialWeights:
@@ -320,9 +317,8 @@ def distance_band_weights(
                                        ids=list(points.index), radius=EARTH_RADIUS_KM,
                                        silence_warnings=True)
     graph = {i: dict(zip(band.neighbors[i], band.weights[i])) for i in band.id_order}
-    weight = (lambda d: 1.0) if binary else (lambda d: d ** alpha)
     return _build(graph, f"distance band (≤ {threshold:g} km, great-circle)", points, islands,
-                  weight, transform)
+                  transform, weight_at=None if binary else (lambda d: d ** alpha))
 
 
 def as_weights(
@@ -334,7 +330,7 @@ def as_weights(
     ``transform`` defaults to the ``W``'s own transformation.
     """
     graph = {i: dict(zip(w.neighbors[i], w.weights[i])) for i in w.id_order}
-    return _build(graph, "libpysal W", points, islands, lambda d: 1.0, transform or w.transform)
+    return _build(graph, "libpysal W", points, islands, transform or w.transform)
 
 
 def spatial_weights(
@@ -380,12 +376,10 @@ def spatial_weights(
         raise DataError(f"coordinates are two columns, longitude and latitude; got {list(coordinates)}")
     points = unit_coordinates(data, *coordinates, unit=unit) if coordinates else None
     if source == "provinces":
-        from healthalloc.data import load_province_adjacency, province
+        from healthalloc.data import province
 
         label = {province(u).code: u for u in units}
-        pairs = load_province_adjacency()[["adcode_a", "adcode_b"]]
-        if link_hainan_guangdong:
-            pairs = pd.concat([pairs, pd.DataFrame([(460000, 440000)], columns=pairs.columns)])
+        pairs = _province_pairs([(460000, 440000)] if link_hainan_guangdong else ())
         pairs = pairs[pairs["adcode_a"].isin(label) & pairs["adcode_b"].isin(label)].replace(label)
         if points is None:
             points = province_points().loc[list(label)].set_axis(list(label.values()))
@@ -393,17 +387,16 @@ def spatial_weights(
     if source == "adjacency":
         if adjacency is None:
             raise DataError("weights = 'adjacency' needs a table or file of neighbouring pairs")
-        if not isinstance(adjacency, pd.DataFrame):
-            from healthalloc.data import read_table
+        from healthalloc.data import read_table
 
-            name = Path(adjacency).name
-            try:
-                return adjacency_weights(read_table(adjacency), columns=adjacency_columns, ids=units,
-                                         points=points, islands=islands, transform=transform)
-            except DataError as error:
-                raise DataError(f"{name}: {error}") from None
-        return adjacency_weights(adjacency, columns=adjacency_columns, ids=units, points=points,
-                                 islands=islands, transform=transform)
+        file = not isinstance(adjacency, pd.DataFrame)
+        try:
+            return adjacency_weights(read_table(adjacency) if file else adjacency, columns=adjacency_columns,
+                                     ids=units, points=points, islands=islands, transform=transform)
+        except DataError as error:
+            if not file:
+                raise
+            raise DataError(f"{Path(adjacency).name}: {error}") from None
     if points is None:
         raise DataError(f"weights = {source!r} needs coordinates (longitude, latitude columns)")
     if source == "knn":
@@ -469,6 +462,14 @@ def _matched(labels: Sequence[Hashable], ids: Sequence[Hashable]) -> list:
     return [lookup.get(u, lookup.get(str(u))) for u in labels]
 
 
+def _province_pairs(extra: Sequence[tuple[int, int]] = ()) -> pd.DataFrame:
+    """The embedded land borders of the provinces (columns ``adcode_a``, ``adcode_b``), plus ``extra``."""
+    from healthalloc.data import load_province_adjacency
+
+    pairs = load_province_adjacency()[["adcode_a", "adcode_b"]]
+    return pd.concat([pairs, pd.DataFrame(list(extra), columns=pairs.columns)]) if extra else pairs
+
+
 def _pair_columns(pairs: pd.DataFrame, columns: Sequence[str] | None) -> tuple[str, str]:
     if columns is None:
         if pairs.shape[1] < 2:
@@ -490,10 +491,11 @@ def _check_points(points: pd.DataFrame) -> pd.DataFrame:
 
 
 def _build(
-    graph: dict, kind: str, points: pd.DataFrame | None, islands: str,
-    weight_at: Callable[[float], float], transform: str,
+    graph: dict, kind: str, points: pd.DataFrame | None, islands: str, transform: str,
+    weight_at: Callable[[float], float] | None = None,
 ) -> SpatialWeights:
-    """Apply ``islands`` to ``{unit: {neighbor: weight}}`` and make the libpysal ``W``."""
+    """Apply ``islands`` to ``{unit: {neighbor: weight}}`` and make the libpysal ``W``; an
+    island's link to its nearest unit at ``d`` km weighs ``weight_at(d)`` (default 1)."""
     from libpysal.weights import W
 
     if islands not in ISLANDS:
@@ -512,7 +514,7 @@ def _build(
     if lonely and islands == "nearest":
         links = _nearest(lonely, list(graph), points)
         for u, v, d in links.itertuples(index=False):
-            graph[u][v] = graph[v][u] = weight_at(d)
+            graph[u][v] = graph[v][u] = weight_at(d) if weight_at else 1.0
         said = [f"{u} to {v} ({d:.0f} km)" for u, v, d in links.itertuples(index=False)]
         warnings.warn(f"islands='nearest': units without a neighbour linked to their nearest "
                       f"unit: {listing(said)}", stacklevel=3)
