@@ -4,10 +4,12 @@ tables."""
 from __future__ import annotations
 
 import argparse
+import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from healthalloc.data.output import write_tables
+from healthalloc.data.output import write_file, write_tables
 from healthalloc.engine import ENGINES
 from healthalloc.params import column_list
 
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["add_command", "add_engine_options", "add_input_file", "add_output", "column_list", "input_paths",
-           "load", "write_table"]
+           "load", "write_json", "write_table"]
 
 #: The ``-o`` help of a command that prints its table unless told to write it.
 WRITE_OR_PRINT = "write .csv or .xlsx instead of printing"
@@ -84,3 +86,19 @@ def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3,
         return
     write_tables(out, {"results": frame}, inputs=inputs, suffixes=(".csv", ".xlsx"))
     print(f"wrote {out}")
+
+
+def write_json(data: dict, path: Path | None, inputs: list[Path] | tuple = ()) -> None:
+    """``data`` as JSON (numpy scalars as numbers, non-finite numbers as null) to ``path``,
+    atomically, or printed."""
+    text = json.dumps({k: _plain(v) for k, v in data.items()}, indent=2, ensure_ascii=False) + "\n"
+    if path is None:
+        print(text, end="")
+        return
+    write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), inputs=inputs, suffixes=(".json",))
+    print(f"wrote {path}")
+
+
+def _plain(value):
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and not math.isfinite(value) else value

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +10,6 @@ import pandas as pd
 from healthalloc.access import METHODS, PARAMS, accessibility
 from healthalloc.cli._common import add_command, add_engine_options, add_output, input_paths, write_table
 from healthalloc.data.io import read_table
-from healthalloc.data.output import write_file
 
 EXAMPLE = """\
 example:
@@ -60,24 +57,6 @@ def add_method(p: argparse.ArgumentParser) -> None:
 
 def read(path: Path | None) -> pd.DataFrame | None:
     return None if path is None else read_table(path)
-
-
-def write_summary(summary: dict, out: Path | None, args: argparse.Namespace) -> None:
-    """``summary`` as JSON beside ``out`` (its stem + ``.summary.json``), or printed."""
-    text = json.dumps({k: _plain(v) for k, v in summary.items()}, indent=2, ensure_ascii=False) + "\n"
-    if out is None:
-        print(text, end="")
-        return
-    path = out.with_name(f"{out.stem}.summary.json")
-    write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), inputs=input_paths(args),
-               suffixes=(".json",))
-    print(f"wrote {path}")
-
-
-def _plain(value):
-    """JSON-safe: numpy scalars to Python, non-finite numbers to null."""
-    value = value.item() if hasattr(value, "item") else value
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_engine_options, add_output, write_table
+from healthalloc.cli._common import add_command, add_engine_options, add_output, write_json, write_table
 from healthalloc.data import DataError
-from healthalloc.data.output import write_file
 from healthalloc.mobility.ergm.fit import PARAMS
 
 EXAMPLE = """\
@@ -74,18 +71,12 @@ def run(args: argparse.Namespace) -> int:
     control = Control(sample_size=args.sample_size, interval=args.interval)
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
         fit = ergm(net, args.formula, estimate=args.estimate, control=control, seed=args.seed, engine=ex)
-    table = fit.to_frame()
-    info = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in fit.fit_info().items()}
-    if args.output is not None:
-        side = args.output.with_name(f"{args.output.stem}.fit.json")
-        if any(side.resolve() == p.resolve() for p in inputs):
-            raise DataError(f"{side}: is an input of this run; give the output another name")
-        write_table(table, args.output, inputs=inputs)
-        write_file(side, lambda tmp: tmp.write_text(json.dumps(info, indent=1), encoding="utf-8"),
-                   inputs=inputs, suffixes=(".json",))
-        print(f"wrote {side}")
-    else:
-        write_table(table, None, digits=4)
+    side = None if args.output is None else args.output.with_name(f"{args.output.stem}.fit.json")
+    if side is not None and any(side.resolve() == p.resolve() for p in inputs):
+        raise DataError(f"{side}: is an input of this run; give the output another name")
+    write_table(fit.to_frame(), args.output, digits=4, inputs=inputs)
+    if side is not None:
+        write_json(fit.fit_info(), side, inputs)
     print(f"{fit.method}: {fit.n_nodes} nodes, {fit.nobs} dyads; log-likelihood {fit.loglik:.4f}, "
           f"AIC {fit.aic:.4f}, BIC {fit.bic:.4f}")
     return 0

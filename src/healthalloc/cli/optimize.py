@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_output, input_paths, write_table
+from healthalloc.cli._common import add_command, add_output, input_paths, write_json, write_table
 from healthalloc.access import PARAMS
-from healthalloc.cli.access import add_method, add_supply_demand, read, write_summary
+from healthalloc.cli.access import add_method, add_supply_demand, read
 from healthalloc.optimize import locate, optimize_capacity
 from healthalloc.optimize.capacity import PARAMS as CAPACITY
 from healthalloc.optimize.location import PARAMS as LOCATION
@@ -73,14 +73,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_location(args: argparse.Namespace) -> int:
     result = locate(read(args.demand), read(args.candidates), existing=read(args.existing), od=read(args.od),
                     population=args.population, **LOCATION.from_args(args))
-    write_table(result.to_frame(), args.output, inputs=input_paths(args))
-    write_summary(result.summary_dict(), args.output, args)
-    return 0
+    return _write(result, args)
 
 
 def run_capacity(args: argparse.Namespace) -> int:
     result = optimize_capacity(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
                                capacity=args.capacity, **PARAMS.from_args(args), **CAPACITY.from_args(args))
-    write_table(result.to_frame(), args.output, inputs=input_paths(args))
-    write_summary(result.summary_dict(), args.output, args)
+    return _write(result, args)
+
+
+def _write(result, args: argparse.Namespace) -> int:
+    """The result's table, and its summary as JSON beside it (OUT's stem + .summary.json) or printed."""
+    out = args.output
+    write_table(result.to_frame(), out, inputs=input_paths(args))
+    write_json(result.summary_dict(), None if out is None else out.with_name(f"{out.stem}.summary.json"),
+               input_paths(args))
     return 0
