@@ -34,6 +34,17 @@ def guangxi():
     return load_guangxi_2022(), load_guangxi_calibration()
 
 
+@pytest.fixture
+def memberships(guangxi, tmp_path):
+    """Guangxi's memberships by its anchors table, also written to ``m.csv`` in ``tmp_path``."""
+    data, anchors = guangxi
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        calibrated = calibrate_table(data, anchors, unit="city").memberships
+    calibrated.reset_index().to_csv(tmp_path / "m.csv", index=False)
+    return calibrated
+
+
 def test_fsqca_equals_the_steps_done_by_hand(guangxi):
     data, anchors = guangxi
     res = fsqca(data, "efficiency", CONDITIONS, anchors=anchors, unit="city", dir_exp={"gdp_per_capita": 1})
@@ -183,12 +194,8 @@ def test_fsqca_on_calibrated_data_equals_calibrating_first(guangxi):
         fsqca(given, "efficiency", CONDITIONS, calibrated=True, decreasing=["average_wage"], unit="city")
 
 
-def test_cli_calibrated_reversed_percentiles_and_decreasing(guangxi, tmp_path, capsys):
-    data, anchors = guangxi
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalibrationWarning)
-        memberships = calibrate_table(data, anchors, unit="city").memberships
-    memberships.reset_index().to_csv(tmp_path / "m.csv", index=False)
+def test_cli_calibrated_reversed_percentiles_and_decreasing(guangxi, memberships, tmp_path, capsys):
+    data = guangxi[0]
     base = ["qca", "--outcome", "efficiency", "--conditions", ",".join(CONDITIONS)]
     assert main([*base[:1], str(tmp_path / "m.csv"), *base[1:], "--calibrated", "-o", str(tmp_path / "a")]) == 0
     written = pd.read_csv(tmp_path / "a" / "calibrated.csv", index_col="case")
@@ -226,14 +233,9 @@ def test_cli_calibrated_reversed_percentiles_and_decreasing(guangxi, tmp_path, c
     assert "dir_exp names 'wage'" in capsys.readouterr().err
 
 
-def test_study_qca_on_calibrated_data(guangxi, tmp_path):
+def test_study_qca_on_calibrated_data(memberships, tmp_path):
     from healthalloc.study import run_study
 
-    data, anchors = guangxi
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalibrationWarning)
-        memberships = calibrate_table(data, anchors, unit="city").memberships
-    memberships.reset_index().to_csv(tmp_path / "m.csv", index=False)
     study = tmp_path / "study.toml"
     study.write_text(
         '[study]\ntitle = "QCA"\n\n[data]\nsource = "m.csv"\n\n[roles]\nunit = "city"\n\n'
