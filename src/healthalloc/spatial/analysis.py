@@ -88,7 +88,7 @@ class SpatialAnalysis(Result):
         return self.moran.to_frame()
 
     def summary(self) -> pd.DataFrame:
-        """Per period: Moran's I, E(I), sd, z, p (normality), permutation p and the units per LISA cluster type."""
+        """Per period: Moran's I, E(I), sd, z, p (normality), permutation p, units per LISA cluster type."""
         return self.moran.summary().join(self.lisa.summary())
 
     def plot(self):

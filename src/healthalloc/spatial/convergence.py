@@ -81,7 +81,7 @@ class SigmaConvergence:
         frame = self.table.assign(_x=_period_positions(self.table[self.by]))
         rows = []
         for key, part in (frame.groupby(keys, sort=False) if keys else [((), frame)]):
-            row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+            row = dict(zip(keys, key))
             for m in ("cv", "sd_log"):
                 row |= {f"{m}_first": part[m].iloc[0], f"{m}_last": part[m].iloc[-1],
                         f"{m}_trend": _slope(part["_x"].to_numpy(), part[m].to_numpy())}

@@ -168,22 +168,15 @@ def spatial_markov(
     y = (wide / wide.mean() if relative else wide).to_numpy()
     sm = Spatial_Markov(y, sw.w, k=k, m=m, fixed=fixed)
     classes = pd.RangeIndex(1, sm.k + 1)
-    lags = pd.RangeIndex(1, sm.m + 1)
-
-    def matrix(a):
-        return pd.DataFrame(a, index=classes.rename("from_class"), columns=classes.rename("to_class"))
-
-    def stacked(a):
-        index = pd.MultiIndex.from_product([lags, classes], names=["lag_class", "from_class"])
-        return pd.DataFrame(a.reshape(-1, sm.k), index=index, columns=classes.rename("to_class"))
-
+    start, to = classes.rename("from_class"), classes.rename("to_class")
+    lags = pd.MultiIndex.from_product([pd.RangeIndex(1, sm.m + 1), start], names=["lag_class", "from_class"])
     return SpatialMarkov(
         cutoffs=_bounds(sm.cutoffs), lag_cutoffs=_bounds(sm.lag_cutoffs),
-        transitions=matrix(sm.transitions), p=matrix(sm.p), s=pd.Series(np.asarray(sm.s, float).ravel(),
-                                                                         index=classes, name="s"),
-        T=stacked(sm.T), P=stacked(sm.P), Q=float(sm.Q), Q_p_value=float(sm.Q_p_value),
-        LR=float(sm.LR), LR_p_value=float(sm.LR_p_value), dof_hom=int(sm.dof_hom),
-        value=value, by=by, fixed=fixed, relative=relative, weights=sw, stats=sm)
+        transitions=pd.DataFrame(sm.transitions, start, to), p=pd.DataFrame(sm.p, start, to),
+        s=pd.Series(np.asarray(sm.s, float).ravel(), index=classes, name="s"),
+        T=pd.DataFrame(sm.T.reshape(-1, sm.k), lags, to), P=pd.DataFrame(sm.P.reshape(-1, sm.k), lags, to),
+        Q=float(sm.Q), Q_p_value=float(sm.Q_p_value), LR=float(sm.LR), LR_p_value=float(sm.LR_p_value),
+        dof_hom=int(sm.dof_hom), value=value, by=by, fixed=fixed, relative=relative, weights=sw, stats=sm)
 
 
 def _bounds(cutoffs) -> np.ndarray | None:
