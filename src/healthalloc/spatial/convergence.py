@@ -266,19 +266,18 @@ def beta_convergence(
         raise DataError(f"β-convergence needs at least two periods in column {by!r}")
     periods = _period_positions(wide.columns)
     logs = np.log(wide)
-    extra = {c: panel.wide(c) for c in controls}
+    levels = {LN_INITIAL: logs} | {c: panel.wide(c) for c in controls}  # regressors, units × periods
     if model == "cross-section":
         T = periods[-1] - periods[0]
         growth = (logs.iloc[:, -1] - logs.iloc[:, 0]) / T
-        X = pd.DataFrame({LN_INITIAL: logs.iloc[:, 0]} | {c: x.iloc[:, 0] for c, x in extra.items()})
+        X = pd.DataFrame({c: x.iloc[:, 0] for c, x in levels.items()})
         groups = np.arange(len(X))
     else:
         steps = np.diff(periods)
         T = float(steps[0]) if np.allclose(steps, steps[0]) else float(np.mean(steps))
         growth = (logs.diff(axis=1).iloc[:, 1:] / steps).stack()
-        start = logs.iloc[:, :-1].set_axis(logs.columns[1:], axis=1).stack()
-        X = pd.DataFrame({LN_INITIAL: start} | {
-            c: x.iloc[:, :-1].set_axis(x.columns[1:], axis=1).stack() for c, x in extra.items()})
+        X = pd.DataFrame({c: x.iloc[:, :-1].set_axis(x.columns[1:], axis=1).stack()  # at each step's start
+                          for c, x in levels.items()})
         X = X.join(_dummies(X.index, effects))
         groups = pd.factorize(X.index.get_level_values(0))[0]
     return _ols(growth, X, T, controls, model, effects, cov_type, groups, value)

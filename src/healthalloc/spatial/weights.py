@@ -150,9 +150,8 @@ def unit_coordinates(
         Missing or non-numeric coordinates, values outside [−180, 180] × [−90, 90], or a
         unit given two different points.
     """
-    xy = numeric_matrix(data, [lon, lat], unit=unit)
-    ids = unit_labels(data, unit).to_numpy()
-    points = pd.DataFrame(xy, columns=["lon", "lat"], index=pd.Index(ids, name="unit"))
+    points = pd.DataFrame(numeric_matrix(data, [lon, lat], unit=unit), columns=["lon", "lat"],
+                          index=unit_labels(data, unit))
     out_of_range = (points["lon"].abs() > 180) | (points["lat"].abs() > 90)
     if out_of_range.any():
         units = listing(points.index[out_of_range].unique())
