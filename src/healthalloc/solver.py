@@ -21,6 +21,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from healthalloc.data.messages import named
+
 INF = highspy.kHighsInf
 
 
@@ -66,6 +68,15 @@ class SolverError(RuntimeError):
 
     def __reduce__(self):
         return _rebuild_solver_error, (type(self), self.args[0], self.status, self.units)
+
+    def at(self, units) -> SolverError:
+        """The same error for the units at positions ``units`` (of a larger family)."""
+        return SolverError(str(self), status=self.status, units=units)
+
+    def naming(self, names, context: str = "") -> SolverError:
+        """The message followed by ``context`` and the failed units' ``names``."""
+        listed = f" for {named('unit', list(names))}" if len(names) else ""
+        return SolverError(f"{self}{context}{listed}", status=self.status)
 
 
 def _rebuild_solver_error(cls, message, status, units):
@@ -119,16 +130,18 @@ def _model(c, A, row_lower, row_upper, col_lower, col_upper) -> highspy.HighsLp:
     return lp
 
 
-def solve_lp(
-    c: np.ndarray,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    *,
-    presolve: bool = True,
-) -> LPSolution:
+def _run(model, **options) -> highspy.Highs:
+    """A HiGHS instance with ``options`` set that has solved ``model``."""
+    h = _highs()
+    for option, value in options.items():
+        h.setOptionValue(option, value)
+    h.passModel(model)
+    h.run()
+    return h
+
+
+def solve_lp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: np.ndarray,
+             col_lower: np.ndarray, col_upper: np.ndarray, *, presolve: bool = True) -> LPSolution:
     """Minimize ``c @ x`` subject to row and column bounds with HiGHS' dual simplex.
 
     ``presolve=False`` saves time on many small independent blocks (DEA families). A
@@ -136,12 +149,8 @@ def solve_lp(
     Raises :class:`SolverError` unless HiGHS reports an optimal solution; the message
     carries HiGHS' model status (``Infeasible``, ``Unbounded``, ...).
     """
-    lp = _model(c, A, row_lower, row_upper, col_lower, col_upper)
-    h = _highs()
-    h.setOptionValue("solver", "simplex")
-    h.setOptionValue("presolve", "on" if presolve else "off")
-    h.passModel(lp)
-    h.run()
+    h = _run(_model(c, A, row_lower, row_upper, col_lower, col_upper), solver="simplex",
+             presolve="on" if presolve else "off")
     for option, value in RETRIES:
         if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             break
@@ -171,18 +180,9 @@ class MILPSolution:
     optimal: bool
 
 
-def solve_milp(
-    c: np.ndarray,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    integrality: np.ndarray,
-    *,
-    time_limit: float | None = None,
-    mip_rel_gap: float | None = None,
-) -> MILPSolution:
+def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: np.ndarray,
+               col_lower: np.ndarray, col_upper: np.ndarray, integrality: np.ndarray, *,
+               time_limit: float | None = None, mip_rel_gap: float | None = None) -> MILPSolution:
     """Minimize ``c @ x`` over the bounds with ``x[integrality]`` whole numbers (HiGHS branch and cut).
 
     Parameters
@@ -206,13 +206,8 @@ def solve_milp(
         raise ValueError(f"integrality needs one flag per column ({lp.num_col_}), got {integrality.size}")
     lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
                        for f in integrality]
-    h = _highs()
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    if mip_rel_gap is not None:
-        h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    h.passModel(lp)
-    h.run()
+    limits = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
+    h = _run(lp, **{k: float(v) for k, v in limits.items() if v is not None})
     model_status = h.getModelStatus()
     status = h.modelStatusToString(model_status)
     info = h.getInfo()
@@ -229,15 +224,8 @@ def solve_milp(
     )
 
 
-def solve_qp(
-    c: np.ndarray,
-    Q: sp.spmatrix,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-) -> LPSolution:
+def solve_qp(c: np.ndarray, Q: sp.spmatrix, A: sp.spmatrix, row_lower: np.ndarray,
+             row_upper: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray) -> LPSolution:
     """Minimize ``½ x @ Q @ x + c @ x`` subject to row and column bounds (HiGHS' QP solver).
 
     ``Q`` is the Hessian: symmetric positive semidefinite, sparse (its lower triangle is
@@ -256,7 +244,4 @@ def solve_qp(
     model.hessian_.start_ = Q.indptr.astype(np.int32)
     model.hessian_.index_ = Q.indices.astype(np.int32)
     model.hessian_.value_ = Q.data.astype(float)
-    h = _highs()
-    h.passModel(model)
-    h.run()
-    return _optimum(h, " of the QP")
+    return _optimum(_run(model), " of the QP")

@@ -50,7 +50,9 @@ TOP_OWN = 6
 #: Cost of the elastic columns that keep every restricted LP feasible.
 BIG_M = 1e6
 
-RTS = ("crs", "vrs", "nirs", "ndrs")
+#: Bounds on Σλ for each returns-to-scale assumption (CRS: none, and no row).
+LAMBDA_SUM = {"crs": None, "vrs": (1.0, 1.0), "nirs": (-np.inf, 1.0), "ndrs": (1.0, np.inf)}
+RTS = tuple(LAMBDA_SUM)
 ORIENTATIONS = ("input", "output")
 
 
@@ -358,8 +360,3 @@ def _unique_lists(lists: list[np.ndarray], n: int) -> list[np.ndarray]:
                       shape=(len(lists), n))
     M.sort_indices()
     return np.split(M.indices.astype(np.int64), M.indptr[1:-1])
-
-
-def rts_bounds(rts: str) -> tuple[float, float] | None:
-    """Bounds on Σλ for a returns-to-scale assumption; None for CRS (no row)."""
-    return {"crs": None, "vrs": (1.0, 1.0), "nirs": (-np.inf, 1.0), "ndrs": (1.0, np.inf)}[rts]

@@ -32,9 +32,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from healthalloc.data.messages import named
-from healthalloc.efficiency import models
 from healthalloc.data.validate import DataError, check_columns
+from healthalloc.efficiency import models
 from healthalloc.efficiency.dea import EFFICIENT_TOL, INPUTS_OUTPUTS, RTS_ORIENTATION, dea
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import UNIT, Param, Params
@@ -132,7 +131,8 @@ class BootstrapResult(Result):
 
         values = self.bias_corrected.rename("bias-corrected efficiency").sort_values(ascending=False)
         return bars(values, low=self.ci_low, high=self.ci_high, reference=1.0,
-                    title=f"Bootstrap efficiency, {1 - self.alpha:.0%} intervals ({self.n_boot} replications)")
+                    title=f"Bootstrap efficiency, {1 - self.alpha:.0%} intervals "
+                          f"({self.n_boot} replications)")
 
     def __str__(self) -> str:
         head = (f"DEA bootstrap (Simar-Wilson 1998; rts={self.rts}, "
@@ -218,10 +218,8 @@ def dea_bootstrap(
             try:
                 boot = np.hstack(ex.map(run, chunks, done=lambda i: bar.update(len(chunks[i]))))
             except SolverError as exc:  # units: positions in the data
-                where = list(est.efficiency.index[list(exc.units)])
-                raise SolverError(f"{exc} in a bootstrap replication"
-                                  f"{' for ' + named('unit', where) if where else ''}",
-                                  status=exc.status) from None
+                raise exc.naming(est.efficiency.index[list(exc.units)],
+                                 " in a bootstrap replication") from None
     corrected = 2 * dist - boot.mean(axis=1)
     q = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=1, method=QUANTILE_METHOD)
     replicates = 1 / boot

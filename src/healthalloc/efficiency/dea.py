@@ -177,7 +177,8 @@ class DEAResult(Result):
         if self.by:
             return trend_lines(self.efficiency.rename("efficiency").reset_index(), self.by, "efficiency",
                                group="unit", reference=1.0, title=title)
-        return bars(self.efficiency.rename("efficiency").sort_values(ascending=False), reference=1.0, title=title)
+        return bars(self.efficiency.rename("efficiency").sort_values(ascending=False), reference=1.0,
+                    title=title)
 
     def __str__(self) -> str:
         head = (f"DEA ({self.model}, rts={self.rts}, orientation={self.orientation}): "
@@ -269,9 +270,10 @@ def dea(
         chunks = iter(ex.map(solve, tasks, done=lambda i: bar.update(tasks[i][2] - tasks[i][1])))
     parts = [_tables(f, X, Y, inputs, outputs, orientation, spec, [next(chunks) for _ in b])
              for f, (X, Y, *_), b in zip(groups, periods, bounds)]
-    eff, phi, sl, tg, peers, scale = ([p[i] for p in parts] for i in range(6))
-    order = frame.index
-    efficiency = pd.concat(eff).reindex(order).rename("efficiency")
+    tables = [[p[i] for p in parts] for i in range(6)]
+    peers = pd.concat(tables.pop(4), ignore_index=True)
+    efficiency, phi, slack, target, scale = (
+        None if t[0] is None else pd.concat(t).reindex(frame.index) for t in tables)
     if efficiency.isna().any():
         missing = named("unit", _labels(efficiency.index[efficiency.isna()]))
         if not spec.excludes_self:  # the unit itself is a solution of its LP
@@ -281,11 +283,11 @@ def dea(
                       RuntimeWarning, stacklevel=2)
     return DEAResult(
         efficiency=efficiency,
-        phi=pd.concat(phi).reindex(order).rename("phi") if phi[0] is not None else None,
-        slacks=pd.concat(sl).reindex(order),
-        targets=pd.concat(tg).reindex(order),
-        peers=pd.concat(peers, ignore_index=True),
-        scale=pd.concat(scale).reindex(order) if scale[0] is not None else None,
+        phi=phi,
+        slacks=slack,
+        targets=target,
+        peers=peers,
+        scale=scale,
         data=frame,
         inputs=tuple(inputs),
         outputs=tuple(outputs),
@@ -354,27 +356,24 @@ def _solve_chunk(task, *, periods, rts, orientation, spec: Model, slacks, with_s
             return sol, None
         crs = models.radial(Xe, Ye, X, Y, rts="crs", orientation=orientation, slacks=False,
                             pilot=pilots["crs"])
-        te = crs.score if orientation == "input" else 1.0 / crs.score
-        return sol, [te, np.asarray(crs.lambdas.sum(axis=1)).ravel()]
+        return sol, [models.efficiency(crs.score, orientation),
+                     np.asarray(crs.lambdas.sum(axis=1)).ravel()]
     except SolverError as exc:
-        units = [labels[lo + u] for u in exc.units]
-        raise SolverError(f"{exc}{' for ' + named('unit', units) if units else ''}",
-                          status=exc.status) from None
+        raise exc.naming([labels[lo + u] for u in exc.units]) from None
 
 
 def _tables(frame, X, Y, inputs, outputs, orientation, spec: Model, chunks):
     """One period's result tables from its chunks' solutions."""
     idx = frame.index
     sol = models.EnvelopmentSolution.concat([c[0] for c in chunks])
-    if not spec.radial:
-        eff, phi = sol.score, None
-    else:
-        eff = sol.score if orientation == "input" else 1.0 / sol.score
-        phi = pd.Series(sol.score, index=idx) if orientation == "output" else None
+    shrink = spec.radial and orientation == "input"
+    expand = spec.radial and orientation == "output"
+    eff = 1.0 / sol.score if expand else sol.score
+    phi = pd.Series(sol.score, index=idx, name="phi") if expand else None
     sx = pd.DataFrame(sol.slack_x, index=idx, columns=inputs)
     sy = pd.DataFrame(sol.slack_y, index=idx, columns=outputs)
-    radial_x = X * eff[:, None] if spec.radial and orientation == "input" else X
-    radial_y = Y * sol.score[:, None] if spec.radial and orientation == "output" else Y
+    radial_x = X * eff[:, None] if shrink else X
+    radial_y = Y * sol.score[:, None] if expand else Y
     targets = pd.concat([
         pd.DataFrame(radial_x - sol.slack_x, index=idx, columns=inputs),
         pd.DataFrame(radial_y + sol.slack_y, index=idx, columns=outputs)], axis=1)
@@ -387,7 +386,8 @@ def _tables(frame, X, Y, inputs, outputs, orientation, spec: Model, chunks):
     if chunks[0][1] is not None:
         crs, crs_sum = (np.concatenate([c[1][i] for c in chunks]) for i in range(2))
         scale = scale_efficiency(crs, crs_sum, eff, idx)
-    return pd.Series(eff, index=idx), phi, pd.concat([sx, sy], axis=1), targets, peers, scale
+    return (pd.Series(eff, index=idx, name="efficiency"), phi, pd.concat([sx, sy], axis=1), targets,
+            peers, scale)
 
 
 def scale_efficiency(crs_te, crs_lambda_sum, vrs_te, index) -> pd.DataFrame:

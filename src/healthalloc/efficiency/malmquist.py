@@ -33,7 +33,6 @@ from healthalloc.data.messages import named
 from healthalloc.data.panel import Panel
 from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
-from healthalloc.efficiency._envelopment import ORIENTATIONS
 from healthalloc.efficiency.dea import INPUTS_OUTPUTS, RTS_ORIENTATION
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import REQUIRED, Param, Params
@@ -139,11 +138,12 @@ class MalmquistResult(Result):
         return super().tables() | {"distances": self.distances}
 
     def plot(self):
-        """Geometric means of ``effch``, ``techch`` and ``tfpch`` per transition, with the no-change line at 1."""
+        """Geometric means of ``effch``, ``techch`` and ``tfpch`` per transition, and the line at 1."""
         from healthalloc.report.figures.curves import trend_lines
 
-        long = self.period_means().reset_index().melt(id_vars=["transition"], value_vars=["effch", "techch", "tfpch"],
-                                                      var_name="index", value_name="mean")
+        long = self.period_means().reset_index().melt(
+            id_vars=["transition"], value_vars=["effch", "techch", "tfpch"], var_name="index",
+            value_name="mean")
         return trend_lines(long, "transition", "mean", group="index", reference=1.0,
                            title="Malmquist indices, geometric means per transition")
 
@@ -237,14 +237,12 @@ def malmquist(
         by = period if by is None else by
     if by is None:
         raise TypeError("malmquist() needs by=, the period column")
-    period = by
     inputs, outputs = list(inputs), list(outputs)
-    if orientation not in ORIENTATIONS:
-        raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
-    panel = check_dea_data(data, inputs, outputs, unit=unit, by=period)
+    models.check(orientation=orientation)
+    panel = check_dea_data(data, inputs, outputs, unit=unit, by=by)
     frame = data.set_axis(panel.index)
     units, periods = _balanced(panel)
-    cube = frame.reorder_levels([period, "unit"]).reindex(
+    cube = frame.reorder_levels([by, "unit"]).reindex(
         pd.MultiIndex.from_product([periods, units]))
     T, n = len(periods), len(units)
     X = cube[inputs].to_numpy(float).reshape(T, n, len(inputs))
@@ -256,26 +254,23 @@ def malmquist(
         try:
             prev, own, nxt, vrs = _distances(X, Y, orientation, ex, done=lambda i: bar.update())
         except SolverError as exc:  # units: positions in the (period, unit) cube
-            where = [f"{units[u % n]} ({periods[u // n]})" for u in exc.units]
-            raise SolverError(f"{exc}{' for ' + named('unit', where) if where else ''}",
-                              status=exc.status) from None
+            raise exc.naming([f"{units[u % n]} ({periods[u // n]})" for u in exc.units]) from None
     effch = own[1:] / own[:-1]
     techch = np.sqrt(prev[1:] / own[1:] * own[:-1] / nxt[:-1])
     pech = vrs[1:] / vrs[:-1]
     values = dict(effch=effch, techch=techch, pech=pech, sech=effch / pech, tfpch=effch * techch)
-    indices = pd.DataFrame({
-        "unit": np.tile(units, T - 1),
-        "period_from": np.repeat(periods[:-1], n),
-        "period_to": np.repeat(periods[1:], n),
-        **{k: v.ravel() for k, v in values.items()},
-    })
-    distances = pd.DataFrame({
-        "unit": np.tile(units, T),
-        "period": np.repeat(periods, n),
-        **{k: v.ravel() for k, v in zip(DISTANCES, (prev, own, nxt, vrs))},
-    })
+    indices = _long(units, {"period_from": periods[:-1], "period_to": periods[1:]}, values)
+    distances = _long(units, {"period": periods}, dict(zip(DISTANCES, (prev, own, nxt, vrs))))
     return MalmquistResult(indices, distances, tuple(periods), frame, tuple(inputs),
                            tuple(outputs), orientation)
+
+
+def _long(units: pd.Index, periods: dict, values: dict) -> pd.DataFrame:
+    """One row per period and unit: the unit, its ``periods`` columns and the (T, n) ``values``."""
+    T = len(next(iter(periods.values())))
+    return pd.DataFrame({"unit": np.tile(units, T),
+                         **{k: np.repeat(p, len(units)) for k, p in periods.items()},
+                         **{k: v.ravel() for k, v in values.items()}})
 
 
 def _balanced(panel: Panel) -> tuple[pd.Index, pd.Index]:
@@ -334,8 +329,7 @@ def _frontier_te(task, *, X, Y, orientation) -> np.ndarray:
         return models.technical_efficiency(X[lo:hi], Y[lo:hi], X[t], Y[t], rts=rts,
                                            orientation=orientation)
     except SolverError as exc:
-        raise SolverError(str(exc), status=exc.status,
-                          units=[lo * X.shape[1] + u for u in exc.units]) from None
+        raise exc.at([lo * X.shape[1] + u for u in exc.units]) from None
 
 
 def _gmean(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

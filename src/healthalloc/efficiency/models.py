@@ -17,12 +17,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from healthalloc.efficiency._envelopment import (
+    LAMBDA_SUM,
     LAMBDA_TOL,
     ORIENTATIONS,
     RTS,
     BlockSpec,
     faces,
-    rts_bounds,
     solve_family,
 )
 from healthalloc.solver import SolverError
@@ -56,11 +56,16 @@ class EnvelopmentSolution:
                    np.concatenate([p.slack_y for p in parts]))
 
 
-def _check(rts: str, orientation: str) -> None:
-    if rts not in RTS:
-        raise ValueError(f"rts must be one of {RTS}, got {rts!r}")
-    if orientation not in ORIENTATIONS:
-        raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
+def check(*, rts: str = "crs", orientation: str = "input") -> None:
+    """Raise ValueError unless ``rts`` and ``orientation`` are known names."""
+    for name, value, choices in (("rts", rts, RTS), ("orientation", orientation, ORIENTATIONS)):
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def efficiency(score: np.ndarray, orientation: str) -> np.ndarray:
+    """Technical efficiency ≤ 1 of radial scores: θ, or 1/φ (DEAP's convention)."""
+    return score if orientation == "input" else 1.0 / score
 
 
 def _rescale(Xe, Ye, Xr, Yr):
@@ -77,7 +82,7 @@ def _rescale(Xe, Ye, Xr, Yr):
 
 def _rows(k: int, m: int, s: int, rts: str, extra: int = 0):
     """Row layout shared by every model: inputs, outputs, optional Σλ row, extras."""
-    bounds = rts_bounds(rts)
+    bounds = LAMBDA_SUM[rts]
     rts_row = None if bounds is None else m + s
     R = m + s + (bounds is not None) + extra
     lo = np.full((k, R), -np.inf)
@@ -97,7 +102,7 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
     positions. ``pilot`` holds duals from :func:`pilot_duals` to start column generation
     from (default: solve a pilot of these units when there are more than 2·N_PILOT).
     """
-    _check(rts, orientation)
+    check(rts=rts, orientation=orientation)
     Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
     k, m = Xe.shape
     s = Ye.shape[1]
@@ -126,7 +131,7 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
             lam2, slack_x[ok], slack_y[ok] = _phase2(Xe[ok], Ye[ok], Xr, Yr, score[ok], rts, inp,
                                                      face, sx, sy)
         except SolverError as exc:
-            raise SolverError(str(exc), status=exc.status, units=ok[list(exc.units)]) from None
+            raise exc.at(ok[list(exc.units)]) from None
         lambdas = sp.csr_matrix((np.ones(len(ok)), (ok, np.arange(len(ok)))),
                                 shape=(k, len(ok))) @ lam2
     return EnvelopmentSolution(score, lambdas, _clean(slack_x) * sx, _clean(slack_y) * sy)
@@ -162,7 +167,7 @@ def pilot_duals(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None)
     once for all of them and pass it to every chunk's ``radial(..., pilot=...)``, which
     starts each unit exactly as the whole call would.
     """
-    _check(rts, orientation)
+    check(rts=rts, orientation=orientation)
     Xe, Ye, Xr, Yr, *_ = _rescale(Xe, Ye, Xr, Yr)
     if len(Xe) <= 2 * N_PILOT:
         return None
@@ -177,7 +182,7 @@ def technical_efficiency(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", pilo
     Ye = np.asarray(Ye, dtype=float).reshape(-1, np.shape(Yr)[1])
     score = radial(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, slacks=False,
                    pilot=pilot).score
-    return score if orientation == "input" else 1.0 / score
+    return efficiency(score, orientation)
 
 
 def _clean(slack: np.ndarray) -> np.ndarray:
@@ -224,8 +229,7 @@ def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy):
     s = Ye.shape[1]
     R, rts_row, lo, hi = _rows(k, m, s, rts)
     A = np.zeros((k, R, m + s))
-    A[:, np.arange(m), np.arange(m)] = 1.0
-    A[:, m + np.arange(s), m + np.arange(s)] = -1.0
+    A[:, np.arange(m + s), np.arange(m + s)] = np.r_[np.ones(m), -np.ones(s)]  # s⁻, s⁺
     rhs_x = Xe * score[:, None] if inp else Xe
     rhs_y = Ye if inp else Ye * score[:, None]
     lo[:, :m] = hi[:, :m] = rhs_x
@@ -244,7 +248,7 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     ρ = (1 − Σ sᵢ⁻/xᵢₒ / m) / (1 + Σ sᵣ⁺/yᵣₒ / s); outputs equal to zero for the unit
     are left out of the output average, as Tone (2001) suggests.
     """
-    _check(rts, "input")
+    check(rts=rts)
     Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
     k, m = Xe.shape
     s = Ye.shape[1]
@@ -254,18 +258,17 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     A = np.zeros((k, R, 1 + m + s))
     A[:, :m, 0] = -Xe
     A[:, m : m + s, 0] = -Ye
-    A[:, np.arange(m), 1 + np.arange(m)] = 1.0
-    A[:, m + np.arange(s), 1 + m + np.arange(s)] = -1.0
+    A[:, np.arange(m + s), 1 + np.arange(m + s)] = np.r_[np.ones(m), -np.ones(s)]
     pos_y = Ye > 0
     inv_y = np.where(pos_y, 1.0 / np.where(pos_y, Ye, 1.0), 0.0) / np.maximum(pos_y.sum(1), 1)[:, None]
     A[:, norm_row, 0] = 1.0
     A[:, norm_row, 1 + m :] = inv_y
     lo[:, : m + s] = hi[:, : m + s] = 0.0
     lo[:, norm_row] = hi[:, norm_row] = 1.0
-    if rts_row is not None:  # Σλ = t (not 1) after the transform
+    if rts_row is not None:  # the bound 1 on Σλ is t after the transform: Σλ − t against 0
         A[:, rts_row, 0] = -1.0
-        lo[:, rts_row] = 0.0 if rts in ("vrs", "ndrs") else -np.inf
-        hi[:, rts_row] = 0.0 if rts in ("vrs", "nirs") else np.inf
+        lo[:, rts_row] -= 1.0
+        hi[:, rts_row] -= 1.0
     c = np.zeros((k, 1 + m + s))
     c[:, 0] = 1.0
     c[:, 1 : 1 + m] = -1.0 / (m * Xe)
