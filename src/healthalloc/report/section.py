@@ -33,6 +33,15 @@ class Section:
     notes: list[str] = field(default_factory=list)
     table_notes: dict[str, list[str]] = field(default_factory=dict)
 
+    def add_table(self, name: str, frame: pd.DataFrame, caption: str) -> None:
+        self.tables[name] = frame
+        self.captions[name] = caption
+
+    def add_figure(self, name: str, figure: Any, caption: str) -> None:
+        """Add a figure; its caption is ``captions[name + "_figure"]``."""
+        self.figures[name] = figure
+        self.captions[f"{name}_figure"] = caption
+
     def add_note(self, text: str) -> None:
         """Add ``text`` once: beside the one table it names (its name, or a column of at least
         3 characters that no other table of the section has), else at the top. Names in

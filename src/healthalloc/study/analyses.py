@@ -50,11 +50,10 @@ def _dea(ctx: Context) -> Section:
     res = ctx.call(dea, ctx.data, progress=False, **ctx.engine)
     sec = Section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
                   _eff_reading(res.efficiency, r.get("period")))
-    sec.tables["scores"] = res.to_frame()
-    sec.captions["scores"] = "Efficiency, slacks, targets and peers of every unit."
+    sec.add_table("scores", res.to_frame(), "Efficiency, slacks, targets and peers of every unit.")
     group = r.get("group")
-    sec.tables["summary"] = res.summary(group).reset_index() if group else res.summary().reset_index()
-    sec.captions["summary"] = "Efficient units and mean scores" + (f" by {group}." if group else ".")
+    sec.add_table("summary", res.summary(group).reset_index(),
+                  "Efficient units and mean scores" + (f" by {group}." if group else "."))
     sec.exports["efficiency"] = res.efficiency
     if res.scale is not None:
         sec.exports["scale_efficiency"] = res.scale["scale_efficiency"]
@@ -71,13 +70,13 @@ def _malmquist(ctx: Context) -> Section:
                f"(efficiency change {overall['effch']:.3f} × technical change {overall['techch']:.3f}); "
                + ("productivity grew." if overall["tfpch"] > 1 else "productivity declined."))
     sec = Section(ctx.name, "Malmquist productivity index", reading)
-    sec.tables["indices"] = res.to_frame()
-    sec.captions["indices"] = "effch, techch, pech, sech and tfpch of every unit per transition."
-    sec.tables["means"] = res.summary().reset_index()
-    sec.captions["means"] = "Geometric means per transition and overall (DEAP's mean rows)."
+    sec.add_table("indices", res.to_frame(),
+                  "effch, techch, pech, sech and tfpch of every unit per transition.")
+    sec.add_table("means", res.summary().reset_index(),
+                  "Geometric means per transition and overall (DEAP's mean rows).")
     if r.get("group"):
-        sec.tables["group_means"] = res.group_means(r["group"]).reset_index()
-        sec.captions["group_means"] = f"Geometric means by {r['group']}."
+        sec.add_table("group_means", res.group_means(r["group"]).reset_index(),
+                      f"Geometric means by {r['group']}.")
     figures.malmquist_figure(sec, res)
     return sec
 
@@ -97,13 +96,13 @@ def _equity(ctx: Context) -> Section:
         share = last["theil_l_between"] / last["theil_l"]
         reading += f"; {share:.0%} of the Theil L index lies between {r['group']} groups"
     sec = Section(ctx.name, f"Equity of {r['resource']}", reading + ".")
-    sec.tables["indices"] = idx
-    sec.captions["indices"] = "Gini by population and area; Theil L (GE(0)) and T (GE(1)), population-weighted."
+    sec.add_table("indices", idx,
+                  "Gini by population and area; Theil L (GE(0)) and T (GE(1)), population-weighted.")
     if res.contributions is not None:
-        sec.tables["contributions"] = res.contributions
-        sec.captions["contributions"] = "Each group's population and resource shares, Theil indices and contribution."
-    sec.tables["units"] = res.units
-    sec.captions["units"] = "Per unit: per-capita resource, density index HRDI, agglomeration HRAD, PAD."
+        sec.add_table("contributions", res.contributions,
+                      "Each group's population and resource shares, Theil indices and contribution.")
+    sec.add_table("units", res.units,
+                  "Per unit: per-capita resource, density index HRDI, agglomeration HRAD, PAD.")
     figures.equity_figures(sec, res, r.get("period"))
     return sec
 
@@ -180,8 +179,8 @@ def _bootstrap(ctx: Context) -> Section:
     reading = (f"With {o['n_boot']} Simar–Wilson replications the mean bias-corrected efficiency is "
                f"{res.bias_corrected.mean():.3f}, {bias:.3f} below the DEA estimate.")
     sec = Section(ctx.name, "Bootstrapped DEA efficiency (Simar & Wilson 1998)", reading)
-    sec.tables["scores"] = res.to_frame()
-    sec.captions["scores"] = f"Bias-corrected scores and {1 - o['alpha']:.0%} confidence intervals."
+    sec.add_table("scores", res.to_frame(),
+                  f"Bias-corrected scores and {1 - o['alpha']:.0%} confidence intervals.")
     sec.exports["bias_corrected"] = res.bias_corrected
     return sec
 
@@ -210,8 +209,8 @@ def _qca(ctx: Context) -> Section:
         "chart": f"Configuration chart: {res.chart.note} " + " ".join(res.chart.legend_lines()),
         "calibrated": "Set memberships." if o["calibrated"] else "Calibrated set memberships.",
         "anchors": "Calibration anchors used."})
-    sec.figures["chart"] = res.chart.plot()
-    sec.captions["chart_figure"] = f"Configuration chart (core and peripheral conditions): {res.chart.note}"
+    sec.add_figure("chart", res.chart.plot(),
+                   f"Configuration chart (core and peripheral conditions): {res.chart.note}")
     return sec
 
 
@@ -224,21 +223,18 @@ def _qca(ctx: Context) -> Section:
                         Param("solution", "intermediate", choices=("complex", "parsimonious", "intermediate"))))
 def _qca_robustness(ctx: Context) -> Section:
     """Solutions over a grid of thresholds and calibrations (anchors and percentile sets)."""
-    r, o = ctx.roles, ctx.options
+    o = ctx.options
     calibrations = {"/".join(f"{100 * v:g}" for v in p): tuple(p) for p in o["percentiles"]}
     if o["anchors"] is not None:
         calibrations = {"anchors": read_anchors(o["anchors"], ctx.study_dir)} | calibrations
-    res = robustness(ctx.data, r["outcome"], r["conditions"], calibrations, unit=r.get("unit"),
-                     incl_cuts=o["incl_cuts"], pri_cuts=o["pri_cuts"], n_cuts=o["n_cuts"],
-                     negate_outcome=o["negate_outcome"], dir_exp=o["dir_exp"], solution=o["solution"])
+    res = ctx.call(robustness, ctx.data, calibrations=calibrations)
     v = res.variants
     reading = (f"Across {len(v)} variants the {o['solution']} solution's consistency (first tied model) ranges "
                f"{v['consistency'].min():.3f}–{v['consistency'].max():.3f} and coverage "
                f"{v['coverage'].min():.3f}–{v['coverage'].max():.3f}; {res.reading()}.")
     sec = Section(ctx.name, "Robustness of the fsQCA solutions", reading)
-    sec.tables["variants"] = v
-    sec.captions["variants"] = "Solution per threshold and calibration variant (first of tied models)."
-    sec.tables["terms"] = res.terms
-    sec.captions["terms"] = ("Per term, the variants in which at least one tied model contains it (in_some_model) "
-                             "and those in which every tied model does (in_every_model); share_every 1: the robust core.")
+    sec.add_table("variants", v, "Solution per threshold and calibration variant (first of tied models).")
+    sec.add_table("terms", res.terms, "Per term, the variants in which at least one tied model contains it "
+                  "(in_some_model) and those in which every tied model does (in_every_model); share_every 1: "
+                  "the robust core.")
     return sec

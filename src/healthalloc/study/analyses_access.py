@@ -100,14 +100,12 @@ def _access(ctx: Context) -> Section:
     sec.title = f"Spatial accessibility ({res.method}, {row['decay']})"
     sec.reading = (f"Over {row['demand_points']:,} demand points: {_equity_reading(row)}; "
                    f"{row['unreachable_population']:.1%} of the population has no site in reach.")
-    sec.tables["access"] = res.to_frame()
-    sec.captions["access"] = "Accessibility (capacity per person in reach) of every demand point."
-    sec.tables["sites"] = res.sites
-    sec.captions["sites"] = "Supply-to-demand ratio Rⱼ and demand potential Dⱼ of every site."
-    sec.tables["summary"] = summary
-    sec.captions["summary"] = "Equity of accessibility (population-weighted Gini and Theil)."
-    sec.figures["map"] = res.plot()
-    sec.captions["map_figure"] = "Accessibility of the demand points; triangles: sites (size: capacity)."
+    sec.add_table("access", res.to_frame(),
+                  "Accessibility (capacity per person in reach) of every demand point.")
+    sec.add_table("sites", res.sites, "Supply-to-demand ratio Rⱼ and demand potential Dⱼ of every site.")
+    sec.add_table("summary", summary, "Equity of accessibility (population-weighted Gini and Theil).")
+    sec.add_figure("map", res.plot(),
+                   "Accessibility of the demand points; triangles: sites (size: capacity).")
     sec.exports["access"] = res.access
     return sec
 
@@ -128,17 +126,15 @@ def _capacity(ctx: Context) -> Section:
     sec.reading = (f"Re-allocating {res.total:,.0f} units among {len(res.sites)} sites ({res.status}) moves the "
                    f"Gini of accessibility from {eq0['gini']:.3f} to {eq1['gini']:.3f} and the share below "
                    f"today's mean from {eq0['share_below']:.0%} to {eq1['share_below']:.0%}, the total unchanged.")
-    sec.tables["before_after"] = res.summary()
-    sec.captions["before_after"] = f"Objective ({res.objective}) and equity of accessibility, before and after."
-    sec.tables["allocation"] = res.to_frame()
-    sec.captions["allocation"] = "Capacity of every site before and after, with its bounds."
-    sec.tables["access"] = res.points
-    sec.captions["access"] = "Accessibility of the served demand points before and after."
+    sec.add_table("before_after", res.summary(),
+                  f"Objective ({res.objective}) and equity of accessibility, before and after.")
+    sec.add_table("allocation", res.to_frame(), "Capacity of every site before and after, with its bounds.")
+    sec.add_table("access", res.points, "Accessibility of the served demand points before and after.")
     points = res.points.merge(_demand(ctx)[["id", "lon", "lat"]], on="id")
     sites = supply.assign(capacity=res.sites["capacity_after"].to_numpy())
-    sec.figures["map_after"] = access_map(points, sites, value="access_after",
-                                          title="Accessibility after re-allocation")
-    sec.captions["map_after_figure"] = "Accessibility after re-allocation; triangles: sites (size: new capacity)."
+    sec.add_figure("map_after", access_map(points, sites, value="access_after",
+                                           title="Accessibility after re-allocation"),
+                   "Accessibility after re-allocation; triangles: sites (size: new capacity).")
     return sec
 
 
@@ -161,15 +157,15 @@ def _location(ctx: Context) -> Section:
     s = res.summary_dict()
     sec.reading = (f"{s['n_selected']} new site(s) ({s['status']}, gap {s['gap']:.2%}); "
                    f"{s['coverage']:.1%} of the population within {o['radius'] or '—'} km of an open site.")
-    sec.tables["summary"] = res.summary()
-    sec.captions["summary"] = "Model, objective, covered population, status and optimality gap."
-    sec.tables["candidates"] = res.to_frame()
-    sec.captions["candidates"] = "Every candidate: selected (1/0) and the population within its radius."
+    sec.add_table("summary", res.summary(),
+                  "Model, objective, covered population, status and optimality gap.")
+    sec.add_table("candidates", res.to_frame(),
+                  "Every candidate: selected (1/0) and the population within its radius.")
     chosen = cand[cand["id"].isin(res.selected)].assign(capacity=1.0)
     points = res.points.merge(demand[["id", "lon", "lat"]], on="id")
-    sec.figures["map"] = access_map(points, chosen, value="covered", label="covered (1) or not (0)",
-                                    title="Selected sites and covered demand", cmap="RdYlBu")
-    sec.captions["map_figure"] = "Demand points covered by an open site; triangles: the selected new sites."
+    sec.add_figure("map", access_map(points, chosen, value="covered", label="covered (1) or not (0)",
+                                     title="Selected sites and covered demand", cmap="RdYlBu"),
+                   "Demand points covered by an open site; triangles: the selected new sites.")
     return sec
 
 
@@ -190,13 +186,12 @@ def _scenario(ctx: Context) -> Section:
                    f"{o['radius']:g} km from {table.loc['coverage', 'before']:.1%} to "
                    f"{table.loc['coverage', 'after']:.1%} and moves the Gini of accessibility from "
                    f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}.")
-    sec.tables["before_after"] = res.scenario.comparison
-    sec.captions["before_after"] = "Capacity, accessibility, equity and coverage before and after the plan."
-    sec.tables["new_sites"] = res.supply_after[res.supply_after["new"] == 1].reset_index(drop=True)
-    sec.captions["new_sites"] = "The selected sites and their capacity."
-    sec.tables["access"] = res.scenario.points
-    sec.captions["access"] = "Accessibility of every demand point before and after."
+    sec.add_table("before_after", res.scenario.comparison,
+                  "Capacity, accessibility, equity and coverage before and after the plan.")
+    sec.add_table("new_sites", res.supply_after[res.supply_after["new"] == 1].reset_index(drop=True),
+                  "The selected sites and their capacity.")
+    sec.add_table("access", res.scenario.points, "Accessibility of every demand point before and after.")
     for when, result in (("before", res.scenario.before), ("after", res.scenario.after)):
-        sec.figures[f"map_{when}"] = result.plot(title=f"Accessibility {when} the plan")
-        sec.captions[f"map_{when}_figure"] = f"Accessibility {when} the plan; triangles: sites."
+        sec.add_figure(f"map_{when}", result.plot(title=f"Accessibility {when} the plan"),
+                       f"Accessibility {when} the plan; triangles: sites.")
     return sec

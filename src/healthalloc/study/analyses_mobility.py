@@ -55,18 +55,17 @@ def _network(ctx: Context) -> Section:
                f"'{o['binarize']}' {ties.n_edges:,} ties (density {ties.summary()['density'].iloc[0]:.4f}). "
                f"Highest standardized in-degree: {', '.join(f'{k} ({v:.3f})' for k, v in top.items())}.")
     sec = Section(ctx.name, "Population mobility network", reading)
-    sec.tables["summary"] = summary[["network"] + [c for c in summary.columns if c != "network"]]
-    sec.captions["summary"] = "Valued flows and the binary ties kept for the ERGM."
-    sec.tables["centrality"] = cent.to_frame()
-    sec.captions["centrality"] = ("In/out degree, standardized in-degree (in-degree / (n − 1)), strength, "
-                                  "betweenness and PageRank of every node.")
-    sec.tables["top_flows"] = net.edges().nlargest(20, "weight").reset_index(drop=True)
-    sec.captions["top_flows"] = "The 20 largest origin–destination flows."
+    sec.add_table("summary", summary[["network"] + [c for c in summary.columns if c != "network"]],
+                  "Valued flows and the binary ties kept for the ERGM.")
+    sec.add_table("centrality", cent.to_frame(), "In/out degree, standardized in-degree (in-degree / "
+                  "(n − 1)), strength, betweenness and PageRank of every node.")
+    sec.add_table("top_flows", net.edges().nlargest(20, "weight").reset_index(drop=True),
+                  "The 20 largest origin–destination flows.")
     if r.get("coordinates"):
         coords = net.nodes[r["coordinates"]]
         labels = net.nodes[o["label"]] if o["label"] else None
-        sec.figures["centrality_map"] = cent.map(coords, labels=labels)
-        sec.captions["centrality_map_figure"] = "Standardized in-degree centrality of every node (seed 003's Figure 7)."
+        sec.add_figure("centrality_map", cent.map(coords, labels=labels),
+                       "Standardized in-degree centrality of every node (seed 003's Figure 7).")
     if synthetic:
         sec.add_note(SYNTHETIC.format(name=o["records"]))
     sec.exports["in_degree_std"] = cent.table["in_degree_std"]
@@ -112,24 +111,20 @@ def _ergm(ctx: Context) -> Section:
         reading += " Significant in it (p < 0.05): " + ", ".join(
             f"{t} ({e:+.4g})" for t, e in zip(significant["term"], significant["estimate"])) + "."
     sec = Section(ctx.name, "Exponential random graph models", reading)
-    sec.tables["models"] = table.to_frame()
-    sec.captions["models"] = ("Estimates side by side (seed 003's layout); *** p < 0.001, ** p < 0.01, * p < 0.05, "
-                              ". p < 0.1; AIC and BIC with nobs = dyads; N = nodes.")
-    sec.tables["coefficients"] = pd.concat([fit.to_frame().assign(model=label) for label, fit in fits.items()],
-                                           ignore_index=True)
-    sec.captions["coefficients"] = "Every coefficient with its standard error, z and two-sided normal p."
-    sec.tables["fit"] = fit_stats
-    sec.captions["fit"] = "Method, log-likelihood, deviances, AIC and BIC of every model."
-    sec.figures["coefficients"] = table.plot()
-    sec.captions["coefficients_figure"] = "Estimates with 95% confidence intervals (edges omitted)."
+    sec.add_table("models", table.to_frame(), "Estimates side by side (seed 003's layout); *** p < 0.001, "
+                  "** p < 0.01, * p < 0.05, . p < 0.1; AIC and BIC with nobs = dyads; N = nodes.")
+    coefficients = [fit.to_frame().assign(model=label) for label, fit in fits.items()]
+    sec.add_table("coefficients", pd.concat(coefficients, ignore_index=True),
+                  "Every coefficient with its standard error, z and two-sided normal p.")
+    sec.add_table("fit", fit_stats, "Method, log-likelihood, deviances, AIC and BIC of every model.")
+    sec.add_figure("coefficients", table.plot(), "Estimates with 95% confidence intervals (edges omitted).")
     finite = np.isfinite(fits[best].coef.to_numpy(float)).all()
     if o["nsim"] and finite:
         result = gof(fits[best], o["nsim"], seed=o["seed"], **ctx.engine)
-        sec.tables["gof"] = result.to_frame()
-        sec.captions["gof"] = (f"Goodness of fit of {best}: observed against {o['nsim']} simulated networks "
-                               "(degree, edgewise shared partners, geodesic distance).")
-        sec.figures["gof"] = result.plot()
-        sec.captions["gof_figure"] = f"Goodness of fit of {best}: observed line inside the simulated 95% band?"
+        sec.add_table("gof", result.to_frame(), f"Goodness of fit of {best}: observed against {o['nsim']} "
+                      "simulated networks (degree, edgewise shared partners, geodesic distance).")
+        sec.add_figure("gof", result.plot(),
+                       f"Goodness of fit of {best}: observed line inside the simulated 95% band?")
     if ties.attrs.get("synthetic"):
         sec.add_note(SYNTHETIC.format(name=ties.attrs.get("records")))
     return sec
