@@ -147,11 +147,30 @@ def _centrality():
     return centrality(_network())
 
 
+def _ergm():
+    from healthalloc.mobility.ergm import ergm
+
+    return ergm(_network(), "edges")
+
+
+def _ergm_models():
+    from healthalloc.mobility.ergm import compare_models
+
+    return compare_models({"edges": _ergm()})
+
+
+def _gof():
+    from healthalloc.mobility.ergm import gof
+
+    return gof(_ergm(), nsim=20, seed=1)
+
+
 RESULTS = {"dea": _dea, "dea_panel": _dea_panel, "malmquist": _malmquist, "bootstrap": _bootstrap,
            "equity": _equity, "spatial": _spatial, "qca": _qca, "necessity": lambda: _qca().necessity,
            "truth_table": lambda: _qca().truth_table, "solutions": lambda: _qca().solutions,
            "robustness": _robustness, "access": _access, "capacity": _capacity, "location": _location, "scenario": _scenario,
-           "network": _network, "centrality": _centrality}
+           "network": _network, "centrality": _centrality, "ergm": _ergm, "ergm_models": _ergm_models,
+           "gof": _gof}
 
 
 @pytest.fixture(scope="module", params=list(RESULTS))
