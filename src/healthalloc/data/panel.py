@@ -18,7 +18,7 @@ import pandas as pd
 from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show
 from healthalloc.data.validate import as_names, check_columns, fail
 
-__all__ = ["ALL", "Panel", "check_panel", "numeric_matrix", "unit_column", "unit_labels"]
+__all__ = ["ALL", "Panel", "check_panel", "numeric_matrix", "row_numbers", "unit_column", "unit_labels"]
 
 ALL = "all"
 """Label of the one period of a table without a period column."""
@@ -40,7 +40,7 @@ def unit_column(data: pd.DataFrame, unit: str | None = None, exclude: Sequence[s
     >>> unit_column(pd.DataFrame({"beds": [9.0, 4.0]}, index=["Nanning", "Liuzhou"])) is None
     True
     """
-    if unit is not None or not len(data.columns) or not _row_numbers(data.index):
+    if unit is not None or not len(data.columns) or not row_numbers(data.index):
         return unit
     first = data.columns[0]
     column = data[first]
@@ -48,7 +48,7 @@ def unit_column(data: pd.DataFrame, unit: str | None = None, exclude: Sequence[s
     return first if labels and column.is_unique else None
 
 
-def _row_numbers(index: pd.Index) -> bool:
+def row_numbers(index: pd.Index) -> bool:
     """Row labels 0, 1, … that carry no names."""
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 

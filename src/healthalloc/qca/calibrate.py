@@ -39,7 +39,7 @@ import pandas as pd
 from scipy.special import expit
 
 from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show
-from healthalloc.data.panel import _row_numbers
+from healthalloc.data.panel import row_numbers
 from healthalloc.data.validate import DataError, as_names, check_columns
 
 __all__ = [
@@ -536,7 +536,7 @@ def _where(values: pd.Series, positions: np.ndarray, cells: bool = False) -> str
     """``"cases Nanning and Hechi ('n/a', 7.2)"`` (with the ``cells`` of ``values``), or
     ``"rows 3 and 7"`` (1-based) when the index holds row numbers rather than case names."""
     index = values.index
-    where = rows(positions) if _row_numbers(index) else named("case", [index[p] for p in positions])
+    where = rows(positions) if row_numbers(index) else named("case", [index[p] for p in positions])
     if not cells:
         return where
     return f"{where} ({', '.join(show(values.iloc[p]) for p in positions[:MAX_LISTED])})"

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.messages import listing, named
-from healthalloc.data.panel import _row_numbers
+from healthalloc.data.panel import row_numbers
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.qca import fit
 from healthalloc.qca.calibrate import _raw_values, _where
@@ -220,7 +220,7 @@ def _align(conditions: pd.DataFrame, outcome: pd.Series | str) -> tuple[pd.DataF
         raise DataError("no conditions given")
     if outcome.name is None:
         outcome = outcome.rename("Y")
-    if not _row_numbers(conditions.index) and not _row_numbers(outcome.index):  # cases named
+    if not row_numbers(conditions.index) and not row_numbers(outcome.index):  # cases named
         in_x, in_y = set(conditions.index), set(outcome.index)
         if in_x != in_y:
             only = {"conditions": [c for c in conditions.index if c not in in_y],
