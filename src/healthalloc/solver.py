@@ -213,14 +213,13 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: 
     info = h.getInfo()
     if info.primal_solution_status != 2:  # kSolutionStatusFeasible
         raise SolverError(f"HiGHS found no integer solution: {status}")
-    optimal = model_status == highspy.HighsModelStatus.kOptimal
     return MILPSolution(
         x=np.asarray(h.getSolution().col_value),
         objective=info.objective_function_value,
         bound=info.mip_dual_bound,
         gap=max(float(info.mip_gap), 0.0) if np.isfinite(info.mip_gap) else float("inf"),
         status=status,
-        optimal=optimal,
+        optimal=model_status == highspy.HighsModelStatus.kOptimal,
     )
 
 

@@ -223,9 +223,8 @@ def dea_bootstrap(
     corrected = 2 * dist - boot.mean(axis=1)
     q = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=1, method=QUANTILE_METHOD)
     replicates = 1 / boot
-    eff = est.efficiency.to_numpy()
     table = pd.DataFrame({
-        "bias": eff - 1 / corrected,
+        "bias": est.efficiency.to_numpy() - 1 / corrected,
         "bias_corrected": 1 / corrected,
         "variance": replicates.var(axis=1, ddof=1) if n_boot > 1 else np.nan,
         "ci_low": 1 / (2 * dist - q[0]),
@@ -233,11 +232,7 @@ def dea_bootstrap(
     }, index=est.efficiency.index)
     return BootstrapResult(
         efficiency=est.efficiency,
-        bias=table["bias"],
-        bias_corrected=table["bias_corrected"],
-        variance=table["variance"],
-        ci_low=table["ci_low"],
-        ci_high=table["ci_high"],
+        **table.to_dict("series"),
         replicates=replicates,
         bandwidth=h,
         inputs=tuple(inputs),

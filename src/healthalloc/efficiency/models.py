@@ -103,13 +103,13 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
     from (default: solve a pilot of these units when there are more than 2·N_PILOT).
     """
     check(rts=rts, orientation=orientation)
+    if pilot is None:
+        pilot = pilot_duals(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, exclude=exclude)
     Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
     k, m = Xe.shape
     s = Ye.shape[1]
     inp = orientation == "input"
     spec = _phase1(Xe, Ye, rts, inp)
-    if pilot is None and k > 2 * N_PILOT:
-        pilot = _pilot(spec, Xr, Yr, exclude, rts)
     start = None if pilot is None else _dual_guided_start(pilot, spec, Xe, Ye, Xr, Yr, inp)
     sol = solve_family(Xr, Yr, spec, exclude=exclude, candidates=start, rts=rts)
     sol.check("radial DEA LP", infeasible_ok=True)
@@ -171,7 +171,10 @@ def pilot_duals(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None)
     Xe, Ye, Xr, Yr, *_ = _rescale(Xe, Ye, Xr, Yr)
     if len(Xe) <= 2 * N_PILOT:
         return None
-    return _pilot(_phase1(Xe, Ye, rts, orientation == "input"), Xr, Yr, exclude, rts)
+    pilot = np.random.default_rng(0).choice(len(Xe), N_PILOT, replace=False)
+    first = solve_family(Xr, Yr, _phase1(Xe[pilot], Ye[pilot], rts, orientation == "input"), rts=rts,
+                         exclude=None if exclude is None else exclude[pilot])
+    return first.duals[~np.isnan(first.duals).any(axis=1)]  # feasible LPs only
 
 
 def technical_efficiency(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", pilot=None):
@@ -188,14 +191,6 @@ def technical_efficiency(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", pilo
 def _clean(slack: np.ndarray) -> np.ndarray:
     """Solver noise (|s| below the λ tolerance, on data rescaled to mean 1) becomes 0."""
     return np.where(slack > LAMBDA_TOL, slack, 0.0)
-
-
-def _pilot(spec, Xr, Yr, exclude, rts) -> np.ndarray:
-    """Optimal duals (feasible LPs only) of N_PILOT of the units of ``spec``."""
-    pilot = np.random.default_rng(0).choice(len(spec.own_A), N_PILOT, replace=False)
-    first = solve_family(Xr, Yr, spec.subset(pilot), rts=rts,
-                         exclude=None if exclude is None else exclude[pilot])
-    return first.duals[~np.isnan(first.duals).any(axis=1)]
 
 
 def _dual_guided_start(D, spec, Xe, Ye, Xr, Yr, inp) -> list[np.ndarray]:
