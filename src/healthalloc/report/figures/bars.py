@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from healthalloc.report.figures.base import numeric, styled
-from healthalloc.report.figures.curves import _colours
+from healthalloc.report.figures.base import REFERENCE_STYLE, colours, numeric, one_axes, styled
 
 __all__ = ["bars"]
 
@@ -32,16 +31,15 @@ def bars(
     labels = [str(i) for i in frame.index][::-1]
     rows = np.arange(len(frame))
     height = 0.8 / frame.shape[1]
-    fig = Figure(figsize=(6, 0.25 * len(frame) * max(1, frame.shape[1] / 1.5) + 1.4), layout="constrained")
-    ax = fig.add_subplot()
-    for k, (column, colour) in enumerate(zip(frame.columns, _colours(frame.shape[1]))):
+    fig, ax = one_axes((6, 0.25 * len(frame) * max(1, frame.shape[1] / 1.5) + 1.4))
+    for k, (column, colour) in enumerate(zip(frame.columns, colours(frame.shape[1]))):
         v = numeric(frame[column], f"column {column!r}").to_numpy()[::-1]
         ax.barh(rows + (frame.shape[1] - 1 - 2 * k) * height / 2, v, height=height, color=colour, label=str(column))
     if low is not None and high is not None:
         ax.hlines(rows, low.reindex(frame.index).to_numpy(float)[::-1],
                   high.reindex(frame.index).to_numpy(float)[::-1], color="0.2", linewidth=1.2)
     if reference is not None:
-        ax.axvline(reference, color="0.45", linestyle="--", linewidth=0.9)
+        ax.axvline(reference, **REFERENCE_STYLE)
     ax.set_yticks(rows, labels)
     name = str(frame.columns[0]) if frame.shape[1] == 1 else None
     ax.set(title=title or name, xlabel=xlabel or name)

@@ -16,16 +16,18 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 
-__all__ = ["CJK_FONTS", "DPI", "check_unique", "cjk_font", "missing_glyphs", "numeric", "quiet_glyphs",
-           "refresh_fonts", "save", "styled"]
+__all__ = ["CJK_FONTS", "DPI", "REFERENCE_STYLE", "check_unique", "cjk_font", "colours", "missing_glyphs",
+           "numeric", "one_axes", "quiet_glyphs", "refresh_fonts", "save", "styled"]
 
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
@@ -43,6 +45,9 @@ _RC = {
     "ytick.labelsize": 9, "legend.fontsize": 9, "legend.title_fontsize": 9, "figure.titlesize": 13,
     "axes.spines.top": False, "axes.spines.right": False,
 }
+REFERENCE_STYLE = {"color": "0.45", "linestyle": "--", "linewidth": 0.9}
+"""Dashed grey reference lines (equality, no change, a threshold)."""
+
 _MISSING_GLYPH = r"Glyph \d+ .* missing from font"
 _CHINESE = "中文字"  # a font that has these draws Chinese
 _warned = False  # the missing-glyph warning is given once per process
@@ -183,6 +188,18 @@ def save(fig: Figure, path: str | Path, *, dpi: int = DPI) -> tuple[Path, Path]:
         fig.savefig(svg, format="svg", bbox_inches="tight")
         fig.savefig(png, format="png", dpi=dpi, bbox_inches="tight")
     return svg, png
+
+
+def one_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """A new figure (constrained layout) and its one axes."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def colours(n: int) -> list:
+    """``n`` line colours: the default cycle, or a viridis ramp for more than its length."""
+    cycle = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+    return cycle[:n] if n <= len(cycle) else list(mpl.colormaps["viridis"](np.linspace(0, 0.9, n)))
 
 
 def numeric(values: pd.Series, what: str) -> pd.Series:

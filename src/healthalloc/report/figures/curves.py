@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.report.figures.base import check_unique, numeric, styled
+from healthalloc.report.figures.base import REFERENCE_STYLE, check_unique, colours, numeric, one_axes, styled
 
 __all__ = ["lorenz_curves", "trend_lines"]
 
 _TOLERANCE = 1e-6  # on shares: how far from [0, 1] and from the end point (1, 1)
-_REFERENCE_STYLE = {"color": "0.45", "linestyle": "--", "linewidth": 0.9}
-
-
-def _colours(n: int) -> list:
-    """``n`` line colours: the default cycle, or a viridis ramp for more than its length."""
-    cycle = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
-    return cycle[:n] if n <= len(cycle) else list(mpl.colormaps["viridis"](np.linspace(0, 0.9, n)))
 
 
 def _groups(frame: pd.DataFrame, by: str | None) -> list[tuple[object, pd.DataFrame]]:
@@ -91,10 +83,9 @@ def lorenz_curves(
     """
     check_columns(points, [x, y] + ([by] if by is not None else []))
     groups = _groups(points, by)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot([0, 1], [0, 1], label="line of equality", **_REFERENCE_STYLE)
-    for (group, part), colour in zip(groups, _colours(len(groups))):
+    fig, ax = one_axes(figsize)
+    ax.plot([0, 1], [0, 1], label="line of equality", **REFERENCE_STYLE)
+    for (group, part), colour in zip(groups, colours(len(groups))):
         xy = _curve(group, part, x, y)
         label = "Lorenz curve" if group is None else str(group)
         value = gini if gini is None or np.isscalar(gini) else gini.get(group)
@@ -167,11 +158,10 @@ def trend_lines(
         frame = frame.sort_values(x)
     groups = [(None, frame)] if group is None else list(frame.groupby(group, sort=False))
     lines = [(g, part, column) for g, part in groups for column in ys]
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = one_axes(figsize)
     if reference is not None:
-        ax.axhline(reference, zorder=0, **_REFERENCE_STYLE)
-    for (g, part, column), colour in zip(lines, _colours(len(lines))):
+        ax.axhline(reference, zorder=0, **REFERENCE_STYLE)
+    for (g, part, column), colour in zip(lines, colours(len(lines))):
         label = column if g is None else str(g) if len(ys) == 1 else f"{g}: {column}"
         values = numeric(part.set_index(x)[column], f"column {column!r}")
         xs = values.index if numeric_x else values.index.astype(str)

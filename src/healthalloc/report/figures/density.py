@@ -11,7 +11,7 @@ from scipy.stats import gaussian_kde
 
 from healthalloc.data.messages import listing
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.report.figures.base import numeric, styled
+from healthalloc.report.figures.base import numeric, one_axes, styled
 
 __all__ = ["GRID_SIZE", "density_ridges"]
 
@@ -89,9 +89,8 @@ def density_ridges(
     densities = {period: kde(grid) for period, kde in kdes.items()}
     scale = (1 + overlap) / max(d.max() for d in densities.values())
     n = len(densities)
-    colours = (mpl.colormaps[cmap] if isinstance(cmap, str) else cmap)(np.linspace(0.15, 0.85, n))
-    fig = Figure(figsize=figsize or (6.4, 1.2 + 0.55 * (n + overlap)), layout="constrained")
-    ax = fig.add_subplot()
+    colours = mpl.colormaps.get_cmap(cmap)(np.linspace(0.15, 0.85, n))
+    fig, ax = one_axes(figsize or (6.4, 1.2 + 0.55 * (n + overlap)))
     for i, ((period, density), colour) in enumerate(zip(densities.items(), colours)):
         top = i + density * scale
         ax.fill_between(grid, i, top, color=colour, alpha=0.85, linewidth=0, zorder=2 * (n - i))

@@ -33,7 +33,7 @@ from matplotlib.patches import Patch
 
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.report.figures.base import check_unique, numeric, styled
+from healthalloc.report.figures.base import check_unique, numeric, one_axes, styled
 from healthalloc.report.geo import Shapes, shapes, unit_codes
 
 __all__ = ["LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "choropleth", "choropleth_panel", "lisa_map"]
@@ -92,7 +92,7 @@ class _Scale:
 
 def _scale(values: np.ndarray, cmap: str | Colormap, classes: int | Sequence[float] | None) -> _Scale:
     """The colour scale of ``values`` (finite, non-empty)."""
-    cmap = mpl.colormaps[cmap] if isinstance(cmap, str) else cmap
+    cmap = mpl.colormaps.get_cmap(cmap)
     if classes is None:
         return _Scale(cmap, norm=Normalize(values.min(), values.max()))
     if isinstance(classes, numbers.Integral):
@@ -113,10 +113,14 @@ def _scale(values: np.ndarray, cmap: str | Colormap, classes: int | Sequence[flo
     return _Scale(cmap, edges=edges)
 
 
+def _check_series(values, name: str) -> None:
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"{name} must be a pandas Series indexed by unit, not {type(values).__name__}")
+
+
 def _values_by_code(values: pd.Series, geography: str) -> pd.Series:
     """``values`` as floats indexed by adcode, missing values dropped."""
-    if not isinstance(values, pd.Series):
-        raise TypeError(f"values must be a pandas Series indexed by unit, not {type(values).__name__}")
+    _check_series(values, "values")
     floats = numeric(values, "values")
     return pd.Series(floats.to_numpy(), index=unit_codes(values.index, geography)).dropna()
 
@@ -171,8 +175,13 @@ def _map(ax: Axes, geo: Shapes, colours: dict, *, outside: str, inset: bool) -> 
     return n_missing
 
 
+def _patch(colour, label: str, **style) -> Patch:
+    """A legend entry filled like a unit of the map."""
+    return Patch(facecolor=colour, edgecolor=_EDGE_COLOUR, linewidth=0.3, label=label, **style)
+
+
 def _missing_patch(label: str) -> Patch:
-    return Patch(facecolor=MISSING_COLOUR, edgecolor=_EDGE_COLOUR, hatch=_HATCH, linewidth=0.3, label=label)
+    return _patch(MISSING_COLOUR, label, hatch=_HATCH)
 
 
 def _scale_legend(fig: Figure, axes: list[Axes], scale: _Scale, label: str | None,
@@ -184,8 +193,7 @@ def _scale_legend(fig: Figure, axes: list[Axes], scale: _Scale, label: str | Non
         place = {"location": "bottom", "shrink": 0.4, "aspect": 40} if panel else {"shrink": 0.6, "aspect": 25}
         fig.colorbar(ScalarMappable(scale.norm, scale.cmap), ax=axes, label=label, **place)
     else:
-        handles = [Patch(facecolor=c, edgecolor=_EDGE_COLOUR, linewidth=0.3, label=text)
-                   for c, text in zip(scale.class_colours, scale.class_labels())] + handles
+        handles = [_patch(c, text) for c, text in zip(scale.class_colours, scale.class_labels())] + handles
         title = label
     _legend(fig, axes, handles, title, panel=panel)
 
@@ -199,10 +207,6 @@ def _legend(fig: Figure, axes: list[Axes], handles: list[Patch], title: str | No
                    frameon=False)
     else:
         axes[0].legend(handles=handles, title=title, loc="lower left", frameon=False)
-
-
-def _figure(geography: str, figsize: tuple[float, float] | None) -> Figure:
-    return Figure(figsize=figsize or _FIGSIZE[geography], layout="constrained")
 
 
 @styled
@@ -268,8 +272,7 @@ def choropleth(
         raise DataError("values has no numbers to map")
     scale = _scale(by_code.to_numpy(), cmap, classes)
     colours = dict(zip(by_code.index, scale.colours(by_code.to_numpy())))
-    fig = _figure(geography, figsize)
-    ax = fig.add_subplot()
+    fig, ax = one_axes(figsize or _FIGSIZE[geography])
     n_missing = _map(ax, shapes(geography), colours, outside=outside, inset=inset)
     ax.set_title(title or label or str(values.name or "values"))
     _scale_legend(fig, [ax], scale, label, missing_label if n_missing else None, panel=False)
@@ -406,18 +409,15 @@ def lisa_map(
         Labels that are not LISA categories.
     """
     _check_outside(outside)
-    if not isinstance(labels, pd.Series):
-        raise TypeError(f"labels must be a pandas Series indexed by unit, not {type(labels).__name__}")
+    _check_series(labels, "labels")
     codes = unit_codes(labels.index, geography)
     categories = pd.Series(_lisa_categories(labels).to_numpy(), index=codes).dropna()
-    fig = _figure(geography, figsize)
-    ax = fig.add_subplot()
+    fig, ax = one_axes(figsize or _FIGSIZE[geography])
     colours = {code: LISA_COLOURS[category] for code, category in categories.items()}
     n_missing = _map(ax, shapes(geography), colours, outside=outside, inset=inset)
     ax.set_title(title)
     counts = categories.value_counts()
-    handles = [Patch(facecolor=colour, edgecolor=_EDGE_COLOUR, linewidth=0.3,
-                     label=f"{LISA_NAMES[category]} ({counts.get(category, 0)})")
+    handles = [_patch(colour, f"{LISA_NAMES[category]} ({counts.get(category, 0)})")
                for category, colour in LISA_COLOURS.items()]
     _legend(fig, [ax], handles + ([_missing_patch(missing_label)] if n_missing else []), None, panel=False)
     return fig
