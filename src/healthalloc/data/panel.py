@@ -85,8 +85,8 @@ class Panel:
 
     @cached_property
     def labels(self) -> pd.Index:
-        """Each row's unit (see :func:`unit_labels`)."""
-        return unit_labels(self.frame, self.unit)
+        """Each row's unit: the ``unit`` column (resolved by :func:`check_panel`), else the row labels."""
+        return pd.Index(self.frame[self.unit] if self.unit is not None else self.frame.index, name="unit")
 
     @cached_property
     def _unit_codes(self) -> tuple[np.ndarray, pd.Index]:
