@@ -198,3 +198,8 @@ def test_the_command_line_names_units_by_the_same_rule(tmp_path, capsys):
     assert main([run[0], str(tmp_path / "nameless.csv"), *run[1:], str(tmp_path / "b.csv")]) == 0
     assert pd.read_csv(tmp_path / "a.csv")["unit"].tolist() == hospitals["hospital"].tolist()
     assert pd.read_csv(tmp_path / "b.csv")["unit"].tolist() == list(range(len(hospitals)))
+
+
+def test_a_text_period_column_is_never_taken_for_the_unit():
+    p = check_panel(pd.DataFrame({"year": ["2014", "2015"], "beds": [1.0, 2.0]}), "beds", by="year")
+    assert list(p.labels) == [0, 1] and list(p.periods) == ["2014", "2015"]
