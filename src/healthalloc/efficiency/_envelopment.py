@@ -91,11 +91,10 @@ class BlockSpec:
             self.row_lo, self.row_hi, self.rts_row,
         )
 
-    def subset(self, idx, *, elastic: bool = True) -> BlockSpec:
-        """The units ``idx`` only (with or without the elastic columns)."""
+    def subset(self, idx) -> BlockSpec:
+        """The units ``idx`` only, without elastic columns."""
         return BlockSpec(self.own_A[idx], self.own_c[idx], self.own_lo[idx], self.own_hi[idx],
-                         self.row_lo[idx], self.row_hi[idx], self.rts_row,
-                         self.elastic if elastic else None)
+                         self.row_lo[idx], self.row_hi[idx], self.rts_row)
 
 
 @dataclass(frozen=True)
@@ -245,7 +244,7 @@ def solve_family(Xr: np.ndarray, Yr: np.ndarray, spec: BlockSpec, *,
             capped = (np.abs(duals[:, spec.elastic != 0]) >= BIG_M / 2).any(axis=1)
             redo |= set(np.nonzero(capped)[0])
         for i in sorted(redo):
-            one = _column_generation(Xr, Yr, spec.subset([i], elastic=False),
+            one = _column_generation(Xr, Yr, spec.subset([i]),
                                      None if exclude is None else exclude[i : i + 1],
                                      np.arange(len(Xr)), rts)
             failed.pop(i, None)

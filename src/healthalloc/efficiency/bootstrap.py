@@ -209,8 +209,7 @@ def dea_bootstrap(
     with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
         est = dea(data, inputs, outputs, unit=unit, rts=rts, orientation=orientation,
                   slacks=False, progress=show, engine=ex)
-        X = est.data[list(inputs)].to_numpy(float)
-        Y = est.data[list(outputs)].to_numpy(float)
+        X, Y = (est.data[list(c)].to_numpy(float) for c in (inputs, outputs))
         dist = 1.0 / est.efficiency.to_numpy()
         h = bandwidth(dist)
         run = partial(_replicate_chunk, X=X, Y=Y, dist=dist, h=h, rts=rts, orientation=orientation)

@@ -242,11 +242,9 @@ def malmquist(
     panel = check_dea_data(data, inputs, outputs, unit=unit, by=by)
     frame = data.set_axis(panel.index)
     units, periods = _balanced(panel)
-    cube = frame.reorder_levels([by, "unit"]).reindex(
-        pd.MultiIndex.from_product([periods, units]))
+    cube = frame.reorder_levels([by, "unit"]).reindex(pd.MultiIndex.from_product([periods, units]))
     T, n = len(periods), len(units)
-    X = cube[inputs].to_numpy(float).reshape(T, n, len(inputs))
-    Y = cube[outputs].to_numpy(float).reshape(T, n, len(outputs))
+    X, Y = (cube[c].to_numpy(float).reshape(T, n, len(c)) for c in (inputs, outputs))
     _check_produced(Y, periods, outputs)
     show = sys.stderr.isatty() if progress is None else progress
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,

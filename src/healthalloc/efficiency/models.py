@@ -75,8 +75,7 @@ def _rescale(Xe, Ye, Xr, Yr):
     so one layout keeps results independent of how the data arrived (e.g. pickled to an
     engine's worker)."""
     Xe, Ye, Xr, Yr = (np.ascontiguousarray(a, dtype=float) for a in (Xe, Ye, Xr, Yr))
-    sx = np.where(Xr.mean(axis=0) > 0, Xr.mean(axis=0), 1.0)
-    sy = np.where(Yr.mean(axis=0) > 0, Yr.mean(axis=0), 1.0)
+    sx, sy = (np.where(a.mean(axis=0) > 0, a.mean(axis=0), 1.0) for a in (Xr, Yr))
     return Xe / sx, Ye / sy, Xr / sx, Yr / sy, sx, sy
 
 
