@@ -28,7 +28,7 @@ import healthalloc.study.analyses_access  # noqa: F401  (registers access, capac
 import healthalloc.study.analyses_mobility  # noqa: F401  (registers network, ergm)
 from healthalloc.data import data_dictionary
 from healthalloc.data.datasets import DATASETS
-from healthalloc.data.output import check_output_folder, output_folder
+from healthalloc.data.output import check_output_folder, output_folder, write_tables
 from healthalloc.data.validate import layout_hint
 from healthalloc.engine import ENGINES, get_executor
 from healthalloc.params import Param, Params, suggest
@@ -36,8 +36,8 @@ from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.report.section import Section
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context
-from healthalloc.study.spec import (AnalysisSpec, Study, data_specs, input_files, list_roles, load_data,
-                                    load_study)
+from healthalloc.study.spec import (AnalysisSpec, Study, data_key, data_specs, input_files, list_roles,
+                                    load_data, load_study, source_path)
 
 #: The ``[study]`` keys choosing where the work runs (see :mod:`healthalloc.engine`).
 ENGINE_PARAMS = Params(Param("engine", "serial", "where the LPs run", choices=ENGINES),
@@ -76,12 +76,11 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
     """Check every analysis, option, role and reference before any work starts."""
     done: dict[str, AnalysisType] = {}
     out = []
-    single = "source" in study.raw["data"]
     for spec in study.analyses:
         where = ("analyses", spec.index)
         data = tables[spec.data]
         set_roles = data_specs(study.raw)[spec.data].get("roles", {})
-        layers = [(spec.roles, None), (set_roles, ("data",) if single else ("data", spec.data)),
+        layers = [(spec.roles, None), (set_roles, data_key(study.raw, spec.data)),
                   (study.raw.get("roles", {}), ())]
         kind = REGISTRY.get(spec.type)
         if kind is None:
@@ -101,8 +100,7 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
             if problem:
                 raise study.error((*where, key), problem)
             if param.source and isinstance(value, str) and value not in DATASETS:
-                path = Path(value) if study.path is None or Path(value).is_absolute() else study.path.parent / value
-                if not path.exists():
+                if not source_path(study, value).exists():
                     raise study.error((*where, key), f"{value!r} is neither an embedded data set nor a file"
                                                      f"{suggest(value, list(DATASETS))}")
             if key != param.name:
@@ -276,8 +274,6 @@ def _resolved(study: Study, steps: list[_Planned]) -> dict:
 
 def _write(folder: Path, title, sections, notes, dictionary, resolved) -> None:
     """Write every output into ``folder`` (new and empty)."""
-    from healthalloc.data.output import write_tables
-
     (folder / "tables").mkdir()
     (folder / "figures").mkdir()
     tables = {f"{sec.name}_{name}": table for sec in sections for name, table in sec.tables.items()}

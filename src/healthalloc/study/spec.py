@@ -42,6 +42,7 @@ import pandas as pd
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.io import read_table
 from healthalloc.data.simulate import simulate_outputs
+from healthalloc.params import suggest
 from healthalloc.study.registry import REGISTRY
 
 TOP_KEYS = ("study", "data", "roles", "analyses")
@@ -146,7 +147,7 @@ def load_study(source: str | Path | dict) -> Study:
     if "data" not in raw:
         raise study.error(("data",), "a study needs a [data] table with a source")
     for name, spec in data_specs(raw).items():
-        where = ("data",) if "source" in raw["data"] else ("data", name)
+        where = data_key(raw, name)
         _check_keys(study, spec, DATA_KEYS, where)
         _check_keys(study, spec.get("roles", {}), roles(), (*where, "roles"))
     _check_keys(study, raw.get("roles", {}), roles(), ("roles",))
@@ -191,20 +192,22 @@ def data_specs(raw: dict) -> dict[str, dict]:
     return {name: spec for name, spec in data.items() if isinstance(spec, dict)}
 
 
+def data_key(raw: dict, name: str) -> tuple:
+    """Where data set ``name`` is in the study: ``("data",)`` for a lone ``[data]``."""
+    return ("data",) if "source" in raw["data"] else ("data", name)
+
+
 def _check_keys(study: Study, table: dict, allowed: tuple, where: tuple) -> None:
     if not isinstance(table, dict):
         raise study.error(where, "expected a table")
     for key in table:
         if key not in allowed:
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            more = f"; did you mean {hint[0]!r}?" if hint else f" (known: {', '.join(allowed)})"
-            raise study.error((*where, key), f"unknown key {key!r}{more}")
+            raise study.error((*where, key), f"unknown key {key!r}{suggest(key, allowed)}")
 
 
 def load_data(study: Study) -> dict[str, tuple[pd.DataFrame, list[str], list[str]]]:
     """Every data set: its table, the embedded data sets it used, its simulated columns."""
-    single = "source" in study.raw["data"]
-    return {name: _load_one(study, spec, ("data",) if single else ("data", name))
+    return {name: _load_one(study, spec, data_key(study.raw, name))
             for name, spec in data_specs(study.raw).items()}
 
 
@@ -249,7 +252,7 @@ def _read(study: Study, spec: dict, where: tuple, used: list[str]) -> pd.DataFra
     if source in DATASETS:
         used.append(source)
         return DATASETS[source].load()
-    path = _source_path(study, source)
+    path = source_path(study, source)
     if not path.exists():
         hint = difflib.get_close_matches(source, list(DATASETS), n=1)
         more = f"; did you mean the embedded data set {hint[0]!r}?" if hint else ""
@@ -257,7 +260,7 @@ def _read(study: Study, spec: dict, where: tuple, used: list[str]) -> pd.DataFra
     return read_table(path, sheet=spec.get("sheet"))
 
 
-def _source_path(study: Study, source: str) -> Path:
+def source_path(study: Study, source: str) -> Path:
     """A data source file, relative to the study file's folder unless absolute."""
     path = Path(source)
     return study.path.parent / path if study.path is not None and not path.is_absolute() else path
@@ -268,5 +271,5 @@ def input_files(study: Study) -> list[Path]:
     sources = [spec.get("source") for spec in data_specs(study.raw).values()]
     sources += [join.get("source") for spec in data_specs(study.raw).values() for join in spec.get("join", [])
                 if isinstance(join, dict)]
-    files = [_source_path(study, s) for s in sources if isinstance(s, str) and s not in DATASETS]
+    files = [source_path(study, s) for s in sources if isinstance(s, str) and s not in DATASETS]
     return ([study.path] if study.path is not None else []) + files
