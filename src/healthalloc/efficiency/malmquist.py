@@ -196,10 +196,8 @@ def malmquist(
     ----------
     data : DataFrame
         A balanced panel: one row per unit per period.
-    inputs, outputs : list of str
-        Column names; inputs must be > 0, outputs ≥ 0 and not all zero for a unit.
-    unit : str
-        Column naming the units.
+    inputs, outputs, unit
+        As for :func:`healthalloc.efficiency.dea` (``unit`` is required).
     by : str
         Column naming the periods (numbers or strings; sorted). ``period=`` is its older
         name, still read with a FutureWarning.
@@ -209,17 +207,9 @@ def malmquist(
     progress : bool, optional
         Show a progress bar over the frontiers solved; by default only when stderr is a
         terminal.
-    engine : {"serial", "processes", "dask"} or Executor
+    engine, scheduler, workers
         Where the 2T envelopment families (CRS and VRS per frontier period) run, one
-        task each (:mod:`healthalloc.engine`); results are identical on every engine.
-    scheduler : str, optional
-        Dask scheduler address (``engine="dask"``; default: a local cluster).
-    workers : int, optional
-        Processes of a local pool or cluster (default: all cores).
-
-    Returns
-    -------
-    MalmquistResult
+        task each; as for :func:`healthalloc.efficiency.dea`.
 
     Examples
     --------
