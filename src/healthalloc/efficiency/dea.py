@@ -270,10 +270,10 @@ def dea(
         chunks = iter(ex.map(solve, tasks, done=lambda i: bar.update(tasks[i][2] - tasks[i][1])))
     parts = [_tables(f, X, Y, inputs, outputs, orientation, spec, [next(chunks) for _ in b])
              for f, (X, Y, *_), b in zip(groups, periods, bounds)]
-    tables = [[p[i] for p in parts] for i in range(6)]
-    peers = pd.concat(tables.pop(4), ignore_index=True)
-    efficiency, phi, slack, target, scale = (
-        None if t[0] is None else pd.concat(t).reindex(frame.index) for t in tables)
+    stacked = {k: [p[k] for p in parts] for k in parts[0]}
+    peers = pd.concat(stacked.pop("peers"), ignore_index=True)
+    tables = {k: None if t[0] is None else pd.concat(t).reindex(frame.index) for k, t in stacked.items()}
+    efficiency = tables["efficiency"]
     if efficiency.isna().any():
         missing = named("unit", _labels(efficiency.index[efficiency.isna()]))
         if not spec.excludes_self:  # the unit itself is a solution of its LP
@@ -282,12 +282,8 @@ def dea(
         warnings.warn(f"super-efficiency LP infeasible (efficiency set to NaN) for {missing}",
                       RuntimeWarning, stacklevel=2)
     return DEAResult(
-        efficiency=efficiency,
-        phi=phi,
-        slacks=slack,
-        targets=target,
+        **tables,
         peers=peers,
-        scale=scale,
         data=frame,
         inputs=tuple(inputs),
         outputs=tuple(outputs),
@@ -363,7 +359,7 @@ def _solve_chunk(task, *, periods, rts, orientation, spec: Model, slacks, with_s
 
 
 def _tables(frame, X, Y, inputs, outputs, orientation, spec: Model, chunks):
-    """One period's result tables from its chunks' solutions."""
+    """One period's result tables, by :class:`DEAResult` field, from its chunks' solutions."""
     idx = frame.index
     sol = models.EnvelopmentSolution.concat([c[0] for c in chunks])
     shrink = spec.radial and orientation == "input"
@@ -386,8 +382,8 @@ def _tables(frame, X, Y, inputs, outputs, orientation, spec: Model, chunks):
     if chunks[0][1] is not None:
         crs, crs_sum = (np.concatenate([c[1][i] for c in chunks]) for i in range(2))
         scale = scale_efficiency(crs, crs_sum, eff, idx)
-    return (pd.Series(eff, index=idx, name="efficiency"), phi, pd.concat([sx, sy], axis=1), targets,
-            peers, scale)
+    return dict(efficiency=pd.Series(eff, index=idx, name="efficiency"), phi=phi,
+                slacks=pd.concat([sx, sy], axis=1), targets=targets, peers=peers, scale=scale)
 
 
 def scale_efficiency(crs_te, crs_lambda_sum, vrs_te, index) -> pd.DataFrame:
