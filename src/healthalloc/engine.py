@@ -118,6 +118,20 @@ def _collect(finished: Iterable[tuple[int, object]], n: int, done) -> list:
     return results
 
 
+def show_progress(progress: bool | None) -> bool:
+    """Whether to show progress: ``progress`` when given, else whether stderr is a terminal."""
+    import sys
+
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def progress_bar(progress: bool | None, **options):
+    """A ``tqdm`` bar, shown per :func:`show_progress` (``options``: total, desc, unit)."""
+    from tqdm import tqdm
+
+    return tqdm(disable=not show_progress(progress), **options)
+
+
 @contextmanager
 def get_executor(engine: str | Executor = "serial", *, scheduler: str | None = None,
                  workers: int | None = None) -> Iterator[Executor]:

@@ -24,18 +24,16 @@ Advanced Robust and Nonparametric Methods in Efficiency Analysis, pp. 58–62.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency import models
 from healthalloc.efficiency.dea import EFFICIENT_TOL, INPUTS_OUTPUTS, RTS_ORIENTATION, dea
-from healthalloc.engine import Executor, get_executor
+from healthalloc.engine import Executor, get_executor, progress_bar, show_progress
 from healthalloc.params import UNIT, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
@@ -205,7 +203,7 @@ def dea_bootstrap(
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     chunks = [seeds[i : i + REPLICATIONS_PER_TASK] for i in range(0, n_boot, REPLICATIONS_PER_TASK)]
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     with get_executor(engine, scheduler=scheduler, workers=workers) as ex:
         est = dea(data, inputs, outputs, unit=unit, rts=rts, orientation=orientation,
                   slacks=False, progress=show, engine=ex)
@@ -213,7 +211,7 @@ def dea_bootstrap(
         dist = 1.0 / est.efficiency.to_numpy()
         h = bandwidth(dist)
         run = partial(_replicate_chunk, X=X, Y=Y, dist=dist, h=h, rts=rts, orientation=orientation)
-        with tqdm(total=n_boot, desc="DEA bootstrap", unit="rep", disable=not show) as bar:
+        with progress_bar(show, total=n_boot, desc="DEA bootstrap", unit="rep") as bar:
             try:
                 boot = np.hstack(ex.map(run, chunks, done=lambda i: bar.update(len(chunks[i]))))
             except SolverError as exc:  # units: positions in the data

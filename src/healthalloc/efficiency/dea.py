@@ -7,20 +7,18 @@ Andersen & Petersen (1993) (super-efficiency); Tone (2001) (SBM); Coelli (1996),
 
 from __future__ import annotations
 
-import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from healthalloc.data.messages import named
 from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency._envelopment import ORIENTATIONS, RTS
-from healthalloc.engine import Executor, get_executor
+from healthalloc.engine import Executor, get_executor, progress_bar
 from healthalloc.params import REQUIRED, UNIT, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
@@ -264,9 +262,8 @@ def dea(
     tasks = [(g, lo, hi) for g, b in enumerate(bounds) for lo, hi in b]
     solve = partial(_solve_chunk, periods=periods, rts=rts, orientation=orientation,
                     spec=spec, slacks=slacks, with_scale=with_scale)
-    show = sys.stderr.isatty() if progress is None else progress
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
-          tqdm(total=len(frame), desc="DEA", unit="unit", disable=not show) as bar):
+          progress_bar(progress, total=len(frame), desc="DEA", unit="unit") as bar):
         chunks = iter(ex.map(solve, tasks, done=lambda i: bar.update(tasks[i][2] - tasks[i][1])))
     parts = [_tables(f, X, Y, inputs, outputs, orientation, spec, [next(chunks) for _ in b])
              for f, (X, Y, *_), b in zip(groups, periods, bounds)]

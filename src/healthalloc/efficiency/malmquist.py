@@ -20,21 +20,19 @@ DEAP 2.1, CEPA Working Paper 96/08.
 
 from __future__ import annotations
 
-import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from healthalloc.data.messages import named
 from healthalloc.data.panel import Panel
 from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency.dea import INPUTS_OUTPUTS, RTS_ORIENTATION
-from healthalloc.engine import Executor, get_executor
+from healthalloc.engine import Executor, get_executor, progress_bar
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
@@ -236,9 +234,8 @@ def malmquist(
     T, n = len(periods), len(units)
     X, Y = (cube[c].to_numpy(float).reshape(T, n, len(c)) for c in (inputs, outputs))
     _check_produced(Y, periods, outputs)
-    show = sys.stderr.isatty() if progress is None else progress
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
-          tqdm(total=2 * T, desc="Malmquist", unit="frontier", disable=not show) as bar):
+          progress_bar(progress, total=2 * T, desc="Malmquist", unit="frontier") as bar):
         try:
             prev, own, nxt, vrs = _distances(X, Y, orientation, ex, done=lambda i: bar.update())
         except SolverError as exc:  # units: positions in the (period, unit) cube

@@ -30,7 +30,7 @@ from healthalloc.data import data_dictionary
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.output import check_output_folder, output_folder, write_tables
 from healthalloc.data.validate import layout_hint
-from healthalloc.engine import ENGINES, get_executor
+from healthalloc.engine import ENGINES, get_executor, show_progress
 from healthalloc.params import Param, Params, suggest
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
@@ -219,7 +219,7 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
     used = sorted({d for _, u, _ in loaded.values() for d in u})
     simulated = [c for _, _, sim in loaded.values() for c in sim]
     steps = plan(study, tables)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     sections: dict[str, Section] = {}
     with get_executor(**settings) as executor:
         for i, step in enumerate(steps, start=1):

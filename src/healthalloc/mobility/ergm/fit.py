@@ -38,7 +38,6 @@ Softw.* 24(3).
 
 from __future__ import annotations
 
-import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -47,10 +46,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
-from tqdm import tqdm
 
 from healthalloc.data import DataError
-from healthalloc.engine import get_executor
+from healthalloc.engine import get_executor, progress_bar
 from healthalloc.mobility.ergm.formula import parse_formula
 from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads, make_term
@@ -529,8 +527,7 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     if not independent and estimate == "MLE":
         if not np.isfinite(estimates).all():
             raise DataError("the MPLE has infinite coefficients; MCMC-MLE needs finite ones: drop those terms")
-        show = sys.stderr.isatty() if progress is None else progress
-        with tqdm(total=control.max_iter + control.bridges, desc="MCMC-MLE", unit="step", disable=not show) as bar, \
+        with progress_bar(progress, total=control.max_iter + control.bridges, desc="MCMC-MLE", unit="step") as bar, \
                 get_executor(engine) as ex:  # one pool or cluster for every sample
             estimates, cov, mc, steps, converged, sample, seq = _mcmle(model, st, estimates, control, seed, ex, bar)
             bar.total = steps + control.bridges
