@@ -434,8 +434,8 @@ def _models(tt: TruthTable, mask, value) -> tuple[Model, ...]:
     used = sorted(set().union(*found))
     X = tt.memberships.to_numpy(dtype=float)
     y = tt.outcome_values.to_numpy(dtype=float)
-    member = np.zeros((len(X), len(mask)))
-    member[:, used] = term_membership(X, mask[used], value[used])
+    column = {i: c for c, i in enumerate(used)}  # of the primes some model uses
+    member = term_membership(X, mask[used], value[used])
     incl, pri, cov = fit.sufficiency(member, y)  # per prime implicant, whatever its model
     cases = tt.table["cases"]
     row_cases = [cases.loc[r + 1] for r in pos]
@@ -443,12 +443,13 @@ def _models(tt: TruthTable, mask, value) -> tuple[Model, ...]:
     covered = {i: tuple(c for r in np.flatnonzero(chart[i]) for c in row_cases[r]) for i in used}
     models = []
     for m, cover in enumerate(found, 1):
-        M = member[:, cover]
+        cols = [column[i] for i in cover]
+        M = member[:, cols]
         unique = fit.unique_coverage(M, y)
         m_incl, m_pri, m_cov = fit.sufficiency(M.max(axis=1), y)
         terms = tuple(
-            Term(*named[i], float(incl[i]), float(pri[i]), float(cov[i]), float(unique[t]), covered[i])
-            for t, i in enumerate(cover)
+            Term(*named[i], float(incl[c]), float(pri[c]), float(cov[c]), float(unique[t]), covered[i])
+            for t, (i, c) in enumerate(zip(cover, cols))
         )
         models.append(Model(
             terms=terms,
