@@ -3,6 +3,7 @@ and write_tables, the one writer of CSV, Excel and JSON."""
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 
@@ -59,6 +60,7 @@ def _equity():
                   group="region", by="year", unit="province_en")
 
 
+@functools.cache
 def _spatial():
     from healthalloc.spatial import province_weights, spatial_analysis
 
@@ -67,7 +69,7 @@ def _spatial():
         warnings.simplefilter("ignore", UserWarning)  # Hainan, an island, gets its nearest neighbour
         w = province_weights(islands="nearest")
     return spatial_analysis(data[data["year"] >= 2021], "beds_per_1000_people", w, unit="province_code",
-                            by="year", permutations=99)
+                            by="year", group="region", permutations=99)
 
 
 QCA_CONDITIONS = ["gdp_per_capita", "urbanization_rate", "population_agglomeration",
@@ -166,7 +168,11 @@ def _gof():
 
 
 RESULTS = {"dea": _dea, "dea_panel": _dea_panel, "malmquist": _malmquist, "bootstrap": _bootstrap,
-           "equity": _equity, "spatial": _spatial, "qca": _qca, "necessity": lambda: _qca().necessity,
+           "equity": _equity, "spatial": _spatial, "moran": lambda: _spatial().moran,
+           "lisa": lambda: _spatial().lisa, "density": lambda: _spatial().density,
+           "sigma": lambda: _spatial().sigma, "beta": lambda: _spatial().beta[0],
+           "beta_panel": lambda: _spatial().beta[1], "markov": lambda: _spatial().markov,
+           "comparison": lambda: _spatial().comparison, "qca": _qca, "necessity": lambda: _qca().necessity,
            "truth_table": lambda: _qca().truth_table, "solutions": lambda: _qca().solutions,
            "robustness": _robustness, "access": _access, "capacity": _capacity, "location": _location, "scenario": _scenario,
            "network": _network, "centrality": _centrality, "ergm": _ergm, "ergm_models": _ergm_models,

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from healthalloc.data import check_panel
-from healthalloc.data.panel import ALL
 from healthalloc.spatial.autocorrelation import (
     ALPHA,
     PERMUTATIONS,
@@ -92,14 +91,8 @@ class SpatialAnalysis(Result):
         return self.moran.summary().join(self.lisa.summary())
 
     def plot(self):
-        """Global Moran's I per period, with the line of no autocorrelation at 0."""
-        from healthalloc.report.figures.curves import trend_lines
-
-        frame, period = self.moran.to_frame(), self.moran.by
-        if period is None:
-            period = "period"
-            frame.insert(0, period, ALL)
-        return trend_lines(frame, period, "I", reference=0.0, title=f"Global Moran's I of {self.moran.value}")
+        """Global Moran's I per period (:meth:`MoranResult.plot`)."""
+        return self.moran.plot()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by file stem, as ``healthalloc spatial`` writes them (and :meth:`to_excel`)."""

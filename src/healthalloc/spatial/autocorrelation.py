@@ -37,6 +37,7 @@ import pandas as pd
 from healthalloc.data import DataError
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import ALL
+from healthalloc.result import Result
 from healthalloc.spatial.crand import moran_local_crand
 from healthalloc.spatial.weights import SpatialWeights, aligned_values
 
@@ -56,7 +57,7 @@ MORAN_STATISTICS = ("I", "EI", "seI_norm", "z_norm", "p_norm", "z_rand", "p_rand
 
 
 @dataclass(frozen=True)
-class MoranResult:
+class MoranResult(Result):
     """Global Moran's I of ``value`` in each period (attributes as in ``esda.Moran``).
 
     Every statistic is a Series indexed by period (one entry, ``"all"``, without ``by``).
@@ -113,6 +114,16 @@ class MoranResult:
         return self.to_frame().set_index(self.by or pd.Index([ALL]))[
             ["I", "EI", "seI_norm", "z_norm", "p_norm", "p_sim"]]
 
+    def plot(self):
+        """Global Moran's I per period, with the line of no autocorrelation at 0."""
+        from healthalloc.report.figures.curves import trend_lines
+
+        frame, period = self.to_frame(), self.by
+        if period is None:
+            period = "period"
+            frame.insert(0, period, ALL)
+        return trend_lines(frame, period, "I", reference=0.0, title=f"Global Moran's I of {self.value}")
+
     def __str__(self) -> str:
         return (f"Global Moran's I of {self.value!r} ({self.weights.kind}, transform "
                 f"{self.weights.w.transform}; {self.permutations} permutations, seed {self.seed})\n"
@@ -120,7 +131,7 @@ class MoranResult:
 
 
 @dataclass(frozen=True)
-class LISAResult:
+class LISAResult(Result):
     """Local Moran's Iᵢ of every unit (in each period), its quadrant and its cluster.
 
     Series are indexed by ``unit`` (and the period with ``by``).
@@ -186,6 +197,13 @@ class LISAResult:
             return table.unstack("cluster", fill_value="").reindex(columns=labels, fill_value="")
         table = frame.groupby([*keys, "cluster"]).size().unstack("cluster", fill_value=0)
         return table.reindex(columns=labels, fill_value=0)
+
+    def plot(self):
+        """Units per LISA cluster type (bars side by side) in each period."""
+        from healthalloc.report.figures.bars import bars
+
+        return bars(self.summary(), title=f"LISA clusters of {self.value} (p_sim < {self.alpha})",
+                    xlabel="units")
 
     def __str__(self) -> str:
         return (f"Local Moran (LISA) of {self.value!r}: clusters at p_sim < {self.alpha} "

@@ -21,6 +21,7 @@ from healthalloc.data import DataError, check_columns, numeric_matrix
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import ALL
 from healthalloc.data.regions import group_order
+from healthalloc.result import Result
 
 __all__ = ["GroupComparison", "compare_groups"]
 
@@ -31,7 +32,7 @@ P_ADJUST = ("holm", "bonferroni", "fdr_bh", "none")
 
 
 @dataclass(frozen=True)
-class GroupComparison:
+class GroupComparison(Result):
     """An indicator compared across groups, per period.
 
     Attributes
@@ -65,6 +66,14 @@ class GroupComparison:
         means = describe.pivot(index=key, columns="group", values="mean")
         means = means[list(pd.unique(describe["group"]))]
         return means.join(kruskal.set_index(key)[["H", "p_value"]])
+
+    def plot(self):
+        """Mean per group (and over all units) in each period."""
+        from healthalloc.report.figures.curves import trend_lines
+
+        frame = self.describe if self.by else self.describe.assign(period=ALL)
+        return trend_lines(frame, self.by or "period", "mean", group="group",
+                           title=f"Mean {self.value} by {self.group}")
 
     def __str__(self) -> str:
         return (f"{self.value!r} by {self.group!r}: mean per group; Kruskal–Wallis H and p\n"

@@ -43,6 +43,7 @@ from healthalloc.data import DataError, check_columns, check_panel
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 from healthalloc.data.regions import group_order
+from healthalloc.result import Result
 
 __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_convergence"]
 
@@ -55,7 +56,7 @@ LN_INITIAL = "ln_y0"
 
 
 @dataclass(frozen=True)
-class SigmaConvergence:
+class SigmaConvergence(Result):
     """Dispersion of an indicator per period (and group).
 
     Attributes
@@ -88,12 +89,20 @@ class SigmaConvergence:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def plot(self):
+        """cv per period and group with ``group``; else cv and sd_log (when defined) per period."""
+        from healthalloc.report.figures.curves import trend_lines
+
+        measures = ["cv"] if self.group or self.table["sd_log"].isna().all() else ["cv", "sd_log"]
+        return trend_lines(self.table, self.by, measures, group="group" if self.group else None,
+                           title=f"σ-convergence of {self.value}", ylabel="dispersion")
+
     def __str__(self) -> str:
         return f"σ-convergence of {self.value!r}\n" + self.summary().round(4).to_string(index=False)
 
 
 @dataclass(frozen=True)
-class BetaConvergence:
+class BetaConvergence(Result):
     """A β-convergence regression (statsmodels OLS) and the convergence speed it implies.
 
     Attributes
@@ -156,6 +165,14 @@ class BetaConvergence:
         return pd.DataFrame({"coef": self.params, "se": self.bse,
                              "t": self.params / self.bse, "p": self.pvalues,
                              "ci_low": ci[0], "ci_high": ci[1]})
+
+    def plot(self):
+        """The coefficients but the constant, with their 95% confidence intervals."""
+        from healthalloc.report.figures.bars import bars
+
+        table = self.summary().drop(index="const")
+        return bars(table["coef"], low=table["ci_low"], high=table["ci_high"], reference=0.0,
+                    title=f"{self.kind.capitalize()} β-convergence of {self.value} ({self.model})")
 
     def __str__(self) -> str:
         head = (f"{self.kind.capitalize()} β-convergence of {self.value!r} ({self.model}, "

@@ -15,13 +15,15 @@ Chapman & Hall. Scott, D. W. (1992) Multivariate Density Estimation. Wiley.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from healthalloc.data import DataError, check_panel
 from healthalloc.data.messages import listing
+from healthalloc.result import Result
 
 __all__ = ["GRID_POINTS", "KernelDensity", "kernel_density"]
 
@@ -34,7 +36,7 @@ PEAK_SHARE = 0.1
 
 
 @dataclass(frozen=True)
-class KernelDensity:
+class KernelDensity(Result):
     """Density curves of ``value``, one per period, on a common grid.
 
     Attributes
@@ -45,6 +47,8 @@ class KernelDensity:
         One column per period, one row per grid point.
     bandwidth : Series
         h per period, in the value's unit.
+    samples : mapping
+        The values of each period.
     """
 
     grid: np.ndarray
@@ -53,6 +57,7 @@ class KernelDensity:
     value: str
     by: str | None
     bw_method: str | float
+    samples: Mapping = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy: the ``by`` column, ``x``, ``density`` (a figure's ridge lines)."""
@@ -69,6 +74,15 @@ class KernelDensity:
         table = pd.DataFrame.from_dict(rows, orient="index")
         table.insert(0, "bandwidth", self.bandwidth)
         return table.rename_axis(self.by)
+
+    def plot(self):
+        """The curves as ridges, one per period, on the grid's range (as the report draws them)."""
+        from healthalloc.report.figures.density import density_ridges
+
+        by = self.by or "period"
+        frame = pd.DataFrame([(p, y) for p, ys in self.samples.items() for y in ys], columns=[by, self.value])
+        return density_ridges(frame, self.value, by, bandwidth=self.bw_method,
+                              limits=(self.grid[0], self.grid[-1]))
 
     def __str__(self) -> str:
         return (f"Kernel density of {self.value!r} (Gaussian, bandwidth {self.bw_method})\n"
@@ -125,7 +139,7 @@ def kernel_density(
     grid = np.asarray(grid, dtype=float)
     density = pd.DataFrame({p: k(grid) for p, k in kdes.items()})
     density.columns.name = "period"
-    return KernelDensity(grid, density, bandwidth.rename_axis(by), value, by, bw_method)
+    return KernelDensity(grid, density, bandwidth.rename_axis(by), value, by, bw_method, samples)
 
 
 def _shape(x: np.ndarray, f: np.ndarray) -> dict:

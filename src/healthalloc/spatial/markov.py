@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data import DataError
+from healthalloc.result import Result
 from healthalloc.spatial.weights import SpatialWeights, aligned_values
 
 __all__ = ["K", "SpatialMarkov", "spatial_markov"]
@@ -32,7 +33,7 @@ K = 4
 
 
 @dataclass(frozen=True)
-class SpatialMarkov:
+class SpatialMarkov(Result):
     """Classic and spatially conditioned Markov transition matrices.
 
     Attributes
@@ -98,6 +99,15 @@ class SpatialMarkov:
         parts += [block(self.T.loc[lag], self.P.loc[lag], lag)
                   for lag in self.T.index.get_level_values(0).unique()]
         return pd.concat(parts)
+
+    def plot(self):
+        """Probability of staying in each class: classic, and conditioned on each lag class."""
+        from healthalloc.report.figures.bars import bars
+
+        stay = {"classic": np.diag(self.p)} | {f"lag class {lag}": np.diag(self.P.loc[lag])
+                                                for lag in self.P.index.unique("lag_class")}
+        return bars(pd.DataFrame(stay, index=self.p.index), title=f"Markov chains of {self.value}",
+                    xlabel="probability of staying in the class")
 
     def __str__(self) -> str:
         return (f"Markov chains of {self.value!r} ({len(self.p)} classes, "
