@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from healthalloc.access.decay import Decay
 from healthalloc.equity import gini, theil
-from healthalloc.report.figures.base import styled
+from healthalloc.report.figures.base import one_axes, styled
 from healthalloc.report.geo import Albers, shapes
 from healthalloc.result import Result
 
@@ -168,8 +168,7 @@ def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "acces
     """
     geo = shapes("provinces")
     xy = _ALBERS(points["lon"].to_numpy(), points["lat"].to_numpy())
-    fig = Figure(figsize=(7.5, 6), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = one_axes((7.5, 6))
     ax.add_collection(PathCollection(list(geo.paths), facecolors="#f4f4f4", edgecolors="#9a9a9a",
                                      linewidths=0.4), autolim=False)
     values = points[value].to_numpy(float)

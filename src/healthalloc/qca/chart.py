@@ -176,15 +176,15 @@ class Chart:
         return styled(Chart._draw)(self, digits)
 
     def _draw(self, digits: int):
-        from matplotlib.figure import Figure
         from matplotlib.legend_handler import HandlerTuple
         from matplotlib.lines import Line2D
+
+        from healthalloc.report.figures.base import one_axes
 
         frame = self.to_frame(digits).drop(index=CASES_ROW)
         conditions, configurations = len(self.status), list(self.status.columns)
         n_rows = len(frame)
-        fig = Figure(figsize=(2.2 + 0.9 * len(configurations), 0.9 + 0.38 * n_rows), layout="constrained")
-        ax = fig.subplots()
+        fig, ax = one_axes((2.2 + 0.9 * len(configurations), 0.9 + 0.38 * n_rows))
         layers = _MARKERS[self.legend]
         for row, cells in enumerate(self.status.itertuples(index=False)):
             for col, status in enumerate(cells):
