@@ -76,3 +76,53 @@ def frame(X: np.ndarray, Y: np.ndarray) -> tuple[pd.DataFrame, list[str], list[s
     df = pd.DataFrame(np.c_[X, Y], columns=xs + ys)
     df.insert(0, "unit", [f"u{i}" for i in range(len(df))])
     return df, xs, ys
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file and folder under ``folder`` with its content hash (hidden ones included)."""
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+            for p in sorted(folder.rglob("*"))}
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    """``healthalloc ARGV`` in process: exit code, stdout, stderr (parser exits included)."""
+    from healthalloc.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # rejected while parsing the command line
+        code = stop.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_refused(argv: list[str], message: str, folder: Path, capsys) -> str:
+    """The command exits 2 with exactly one ``error:`` line matching the regex ``message``,
+    no traceback, and ``folder`` (the user's files) exactly as before; returns the line."""
+    import re
+
+    before = snapshot(folder)
+    code, _, err = run_cli(argv, capsys)
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert snapshot(folder) == before
+    assert not list(folder.parent.glob(".*partial*"))
+    return lines[0]
+
+
+def assert_warns(argv: list[str], message: str, folder: Path, capsys) -> tuple[str, str]:
+    """The command succeeds (exit 0) and prints exactly one ``warning:`` line matching the
+    regex ``message`` and no ``error:`` line; returns (stdout, stderr)."""
+    import re
+
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, err
+    matching = [line for line in err.splitlines() if line.startswith("warning:") and re.search(message, line)]
+    assert len(matching) == 1, err
+    assert "error:" not in err and "Traceback" not in err, err
+    return out, err
