@@ -138,6 +138,8 @@ class Param:
         return self._check_one(value)
 
     def _check_one(self, value: Any) -> str | None:
+        if self.required and isinstance(value, dict) and not value:
+            return f"{self.name} must name at least one entry"
         if self.choices is not None:
             if value in self.choices:
                 return None

@@ -31,7 +31,7 @@ from healthalloc.data.datasets import DATASETS
 from healthalloc.data.output import check_output_folder, output_folder, write_tables
 from healthalloc.data.validate import layout_hint
 from healthalloc.engine import ENGINES, get_executor, show_progress
-from healthalloc.params import Param, Params, suggest
+from healthalloc.params import REQUIRED, Param, Params, suggest
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.report.section import Section
@@ -108,12 +108,18 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
                               f"{spec.name} is now called {param.name!r}", FutureWarning, stacklevel=2)
             options[param.name] = value
         options = {p.name: p.default for p in kind.options.values()} | options
+        declared = {p.name: p for p in kind.options.values()}.values()
+        missing = [p for p in declared if p.required and options[p.name] is REQUIRED]
+        if missing:
+            keys = ", ".join(f"{p.name!r} ({p.help})" if p.help else repr(p.name) for p in missing)
+            raise study.error(where, f"{_named(spec, kind)} needs the key{'s' if len(missing) > 1 else ''} "
+                                     f"{keys}")
         roles, places = {}, {}
         for role in kind.roles + kind.optional_roles:
             found = next(((layer[role], at) for layer, at in layers if role in layer), None)
             if found is None:
                 if role in kind.roles:
-                    raise study.error(where, f"{kind.name} needs the role {role!r}: set it in [roles], "
+                    raise study.error(where, f"{_named(spec, kind)} needs the role {role!r}: set it in [roles], "
                                              "in its data set's roles or in this analysis")
                 continue
             value, at = found
@@ -124,6 +130,11 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
         done[spec.name] = kind
         out.append(_Planned(kind, spec, roles, options))
     return out
+
+
+def _named(spec: AnalysisSpec, kind: AnalysisType) -> str:
+    """``"evolution (spatial)"``, or ``"spatial"`` when the analysis has its type's name."""
+    return kind.name if spec.name == kind.name else f"{spec.name} ({kind.name})"
 
 
 def _check_role(study, data, role, value, at, done):
