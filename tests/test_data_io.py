@@ -226,3 +226,45 @@ def test_the_command_line_reads_a_semicolon_file_and_says_so(tmp_path):
     assert done.stderr == ("warning: hospitals.csv: read with semicolons (';') between columns, "
                            "detected on its first lines\n")
     assert "efficiency" in done.stdout
+
+
+@pytest.mark.parametrize("text", ["医院A", "小", "医院", "某医院"])
+def test_short_gbk_files_whose_bytes_are_also_utf8_are_read_as_gbk_and_said(tmp_path, text):
+    path = tmp_path / "short.csv"
+    raw = f"name,beds\n{text},3\n".encode("gbk")
+    path.write_bytes(raw)
+    raw.decode("utf-8")  # the bytes are valid UTF-8 too: the trap
+    with pytest.warns(UserWarning, match=r"short\.csv: read as GB18030 \(GBK\), not UTF-8; pass encoding="):
+        frame = read_table(path)
+    assert frame["name"].tolist() == [text]
+
+
+@pytest.mark.parametrize("text", ["Café", "Hôpital Saint-Éloi", "Петров", "医院A Петров", "Zürich München"])
+def test_utf8_text_with_accents_or_other_scripts_stays_utf8_without_a_warning(tmp_path, text):
+    path = tmp_path / "utf8.csv"
+    path.write_text(f"name\n{text}\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_table(path)["name"].tolist() == [text]
+
+
+def test_encoding_overrides_the_detection(tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_bytes("name\n医院A\n".encode("gbk"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_table(path, encoding="utf-8")["name"].tolist() == ["ҽԺA"]
+
+
+def test_an_unknown_encoding_is_one_clear_error(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"t\.csv: unknown encoding 'klingon'"):
+        read_table(path, encoding="klingon")
+
+
+def test_text_columns_keep_ids_as_written(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id,v\n01,1\n1,2\n007,3\n", encoding="utf-8")
+    assert read_table(path)["id"].tolist() == [1, 1, 7]
+    assert read_table(path, text=["id", "absent"])["id"].tolist() == ["01", "1", "007"]

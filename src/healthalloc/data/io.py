@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import unicodedata
 import warnings
+from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -23,6 +25,7 @@ _CSV = (".csv",)
 _EXCEL = (".xlsx", ".xlsm")
 _PARQUET = (".parquet", ".pq")
 _SNIFFED_LINES = 50  # lines of a CSV file the column separator is detected on
+_SCORED = 100_000  # characters of a CSV file its encoding is judged on
 
 
 def read_table(
@@ -30,6 +33,7 @@ def read_table(
     *,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    text: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a table, choosing the reader from the file extension.
 
@@ -40,8 +44,12 @@ def read_table(
     sheet : str or int, optional
         Excel only: sheet name or 0-based index; the first sheet by default.
     encoding : str, optional
-        CSV only: text encoding. By default UTF-8 (BOM or not) is tried, then GB18030,
-        which also reads GBK files saved by Chinese-locale Excel.
+        CSV only: text encoding. By default UTF-8 (BOM or not), or GB18030 (which also
+        reads GBK files saved by Chinese-locale Excel) when the bytes are not UTF-8 or read
+        as common Chinese only in GB18030; a warning says when GB18030 was used.
+    text : sequence of str
+        CSV only: columns kept as written (text), e.g. ids such as ``01`` that would
+        otherwise be read as the number 1; names absent from the file are ignored.
 
     Returns
     -------
@@ -70,7 +78,7 @@ def read_table(
     if encoding is not None and kind not in _CSV:
         raise DataError(f"{path.name}: encoding= applies to CSV files only")
     if kind in _CSV:
-        df = _read_csv(path, encoding)
+        df = _read_csv(path, encoding, text)
     elif kind in _EXCEL:
         df = _read_excel(path, sheet)
     else:
@@ -79,29 +87,79 @@ def read_table(
 
 
 def _decode(path: Path, encoding: str | None) -> str:
-    """The text of ``path`` in ``encoding``, or in the first of ``CSV_ENCODINGS`` that fits."""
+    """The text of ``path`` in ``encoding``, or in the one of ``CSV_ENCODINGS`` that reads as
+    common text (see :func:`_reads_better`), with a warning when that is not UTF-8."""
     raw = path.read_bytes()
+    if encoding is None and raw.isascii():
+        return raw.decode("ascii")
+    texts: dict[str, str] = {}
     for candidate in (encoding,) if encoding else CSV_ENCODINGS:
         try:
-            return raw.decode(candidate)
+            texts[candidate] = raw.decode(candidate)
         except UnicodeDecodeError as error:
             failure = error
-    tried = encoding or " or ".join(CSV_ENCODINGS)
-    raise DataError(
-        f"{path.name}: cannot decode as {tried} (byte {failure.start}); pass encoding=, e.g. 'big5'"
-    )
+        except LookupError:
+            raise DataError(f"{path.name}: unknown encoding {candidate!r}; e.g. utf-8, gb18030, big5") from None
+    if not texts:
+        tried = encoding or " or ".join(CSV_ENCODINGS)
+        raise DataError(f"{path.name}: cannot decode as {tried} (byte {failure.start}); pass encoding=, "
+                        "e.g. 'big5' (--encoding on the command line)")
+    if encoding:
+        return texts[encoding]
+    utf8, chinese = texts.get(CSV_ENCODINGS[0]), texts.get(CSV_ENCODINGS[1])
+    if utf8 is not None and (chinese is None or not _reads_better(chinese, utf8)):
+        return utf8
+    warnings.warn(f"{path.name}: read as GB18030 (GBK), not UTF-8; pass encoding= (--encoding) if that is wrong",
+                  stacklevel=4)
+    return chinese
 
 
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
-    """A CSV file, split at the separator detected on its first lines."""
-    text = _decode(path, encoding)
-    separator = _separator(text)
+def _reads_better(chinese: str, utf8: str) -> bool:
+    """Bytes that decode both ways are GB18030 when that reading is common Chinese (≥ 90% of
+    its non-ASCII characters) and the UTF-8 reading is less plausible: GBK's ``医院A`` reads
+    in UTF-8 as ``ҽԺA``, letters of three scripts side by side."""
+    share = plausible_share(chinese[:_SCORED], words=False)
+    return share >= 0.9 and share > plausible_share(utf8[:_SCORED])
+
+
+def plausible_share(text: str, *, words: bool = True) -> float:
+    """Share of the non-ASCII characters of ``text`` that are common Chinese (in GB2312's
+    hanzi, punctuation or full-width rows) or, with ``words``, letters next to a letter of
+    the same script (``é`` in ``Café``, ``Петров``); 1.0 without non-ASCII characters."""
+    wide = [i for i, c in enumerate(text) if ord(c) > 127]
+    if not wide:
+        return 1.0
+    return sum(_chinese(text[i]) or (words and _in_word(text, i)) for i in wide) / len(wide)
+
+
+def _chinese(char: str) -> bool:
+    try:
+        lead = char.encode("gb2312")[0]
+    except UnicodeEncodeError:
+        return False
+    return lead in (0xA1, 0xA3) or lead >= 0xB0  # punctuation, full-width forms, hanzi
+
+
+def _in_word(text: str, i: int) -> bool:
+    script = _script(text[i])
+    return script is not None and any(0 <= j < len(text) and _script(text[j]) == script for j in (i - 1, i + 1))
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter (``LATIN``, ``CYRILLIC``, ...), None for anything else."""
+    return unicodedata.name(char, "").split(" ")[0] or None if char.isalpha() else None
+
+
+def _read_csv(path: Path, encoding: str | None, text: Sequence[str] = ()) -> pd.DataFrame:
+    """A CSV file, split at the separator detected on its first lines; ``text`` columns as written."""
+    content = _decode(path, encoding)
+    separator = _separator(content)
     name = CSV_SEPARATORS[separator]
     if separator != ",":
         warnings.warn(f"{path.name}: read with {name}s ({separator!r}) between columns, "
                       f"detected on its first lines", stacklevel=3)
     try:
-        return pd.read_csv(io.StringIO(text), sep=separator)
+        return pd.read_csv(io.StringIO(content), sep=separator, dtype=dict.fromkeys(text, str) or None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name}: the file is empty") from None
     except pd.errors.ParserError as error:
