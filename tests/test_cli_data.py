@@ -33,13 +33,16 @@ def test_export_writes_the_data_set(tmp_path, capsys, name, suffix):
     assert [p.name for p in out.parent.iterdir()] == [out.name]
 
 
-def test_export_never_replaces_a_file(tmp_path, capsys):
+def test_export_replaces_a_file_only_with_overwrite(tmp_path, capsys):
     out = tmp_path / "hospitals.csv"
     out.write_text("mine\n", encoding="utf-8")
     assert main(["data", "export", "cst_hospitals", str(out)]) == 2
-    assert capsys.readouterr().err == f"error: {out}: already exists; give the name of a new file\n"
+    assert capsys.readouterr().err == (f"error: {out}: already exists; give a new name, or pass --overwrite to "
+                                       "replace it (overwrite=True in Python)\n")
     assert out.read_text(encoding="utf-8") == "mine\n"
     assert [p.name for p in tmp_path.iterdir()] == ["hospitals.csv"]
+    assert main(["data", "export", "cst_hospitals", str(out), "--overwrite"]) == 0
+    assert pd.read_csv(out).shape[0] == 12 and [p.name for p in tmp_path.iterdir()] == ["hospitals.csv"]
 
 
 @pytest.mark.parametrize(("name", "file", "message"), [

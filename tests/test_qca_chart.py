@@ -179,9 +179,11 @@ def test_excel_is_written_atomically(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(pd.DataFrame, "to_excel", fail_at_legend)
         with pytest.raises(RuntimeError, match="disk full"):
-            chart.to_excel(target)
+            chart.to_excel(target, overwrite=True)
     assert target.read_bytes() == b"earlier file" and [p.name for p in tmp_path.iterdir()] == ["chart.xlsx"]
-    chart.to_excel(target)
+    with pytest.raises(OutputError, match="chart.xlsx: already exists; give a new name, or pass --overwrite"):
+        chart.to_excel(target)
+    chart.to_excel(target, overwrite=True)
     assert pd.read_excel(target, index_col=0, nrows=len(TABLE6)).shape == TABLE6.shape
     assert [p.name for p in tmp_path.iterdir()] == ["chart.xlsx"]
 

@@ -260,9 +260,11 @@ def test_an_empty_folder_may_be_used(home):
     assert (home / "empty" / "solutions.json").exists()
 
 
-def test_a_single_file_output_replaces_an_earlier_file_of_its_type(home):
+def test_a_single_file_output_replaces_an_earlier_file_only_with_overwrite(home):
     Path("scores.csv").write_text("old", encoding="utf-8")
-    assert main(["dea", "hospitals.csv", *HOSP, "-o", "scores.csv"]) == 0
+    assert main(["dea", "hospitals.csv", *HOSP, "-o", "scores.csv"]) == 2
+    assert Path("scores.csv").read_text(encoding="utf-8") == "old"
+    assert main(["dea", "hospitals.csv", *HOSP, "-o", "scores.csv", "--overwrite"]) == 0
     assert list(pd.read_csv("scores.csv").columns[:2]) == ["unit", "efficiency"]
     assert sorted(p.name for p in home.iterdir() if p.name.startswith(".")) == []
 

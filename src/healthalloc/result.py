@@ -43,6 +43,7 @@ class Result:
         (an index that is not a plain row number becomes columns)."""
         return {"results": flat(self.to_frame()), "summary": flat(self.summary())}
 
-    def to_excel(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`tables` to ``path`` (.xlsx, one sheet each; atomically)."""
-        return write_tables(path, self.tables(), suffixes=(".xlsx",))
+    def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write :meth:`tables` to ``path`` (.xlsx, one sheet each; atomically; an existing
+        file is replaced only with ``overwrite``)."""
+        return write_tables(path, self.tables(), suffixes=(".xlsx",), overwrite=overwrite)

@@ -112,11 +112,22 @@ def _solver_errors() -> tuple[type[Exception], ...]:
 
 
 def _check_output(args: argparse.Namespace) -> None:
-    """Refuse, before any work, an output path that is also an input of the run."""
+    """Refuse, before any work, an output path that is also an input of the run, and a file
+    output (with the files always written beside it) that may not be written."""
     out = getattr(args, "output", None)
+    if not isinstance(out, Path):
+        return
     for path in input_paths(args):
-        if isinstance(out, Path) and out.resolve() == path.resolve():
+        if out.resolve() == path.resolve():
             raise ValueError(f"{out}: is an input of this run; give the output another name")
+    if hasattr(args, "overwrite"):
+        from healthalloc.data.output import check_file
+
+        check_file(out, (".csv", ".xlsx"), input_paths(args), overwrite=args.overwrite)
+        for ending in getattr(args, "beside", ()):  # files always written beside it
+            own = Path(ending).suffix
+            path = out.with_name(out.stem + ending + ("" if own else out.suffix))
+            check_file(path, (own,) if own else (".csv", ".xlsx"), input_paths(args), overwrite=args.overwrite)
 
 
 def _message(exc: BaseException, args: argparse.Namespace) -> str:

@@ -9,15 +9,15 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from healthalloc.data.output import write_file, write_tables
+from healthalloc.data.output import table_writer, write_files
 from healthalloc.engine import ENGINES
 from healthalloc.params import column_list
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["add_command", "add_engine_options", "add_input_file", "add_output", "column_list", "input_paths",
-           "load", "write_json", "write_table"]
+__all__ = ["add_command", "add_engine_options", "add_input_file", "add_output", "add_read_options", "column_list",
+           "input_paths", "load", "read", "write_table"]
 
 #: The ``-o`` help of a command that prints its table unless told to write it.
 WRITE_OR_PRINT = "write .csv or .xlsx instead of printing"
@@ -37,14 +37,31 @@ def add_command(sub: argparse._SubParsersAction, name: str, description: str, ex
     return sub.add_parser(name, description=description, **kwargs)
 
 
-def add_output(parser: argparse.ArgumentParser, help: str = WRITE_OR_PRINT, **kwargs) -> None:
-    """``-o/--output`` (a path; ``kwargs`` as for ``add_argument``)."""
+def add_output(parser: argparse.ArgumentParser, help: str = WRITE_OR_PRINT, *, folder: bool = False,
+               **kwargs) -> None:
+    """``-o/--output`` (a path; ``kwargs`` as for ``add_argument``) and, for a file output,
+    ``--overwrite``. A folder output replaces only healthalloc's own unchanged earlier output."""
     parser.add_argument("-o", "--output", type=Path, help=help, **kwargs)
+    if not folder:
+        parser.add_argument("--overwrite", action="store_true",
+                            help="replace OUT, and the files written beside it, if they exist (without it an "
+                            "existing file is never replaced)")
 
 
 def add_input_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="data table: .csv (UTF-8 or GBK), .xlsx or .parquet")
-    parser.add_argument("--sheet", help="sheet name of an .xlsx file (default: the first)")
+    add_read_options(parser)
+
+
+def add_read_options(parser: argparse.ArgumentParser, tables: tuple[str, ...] = ()) -> None:
+    """``--sheet`` and ``--encoding`` for the tables the command reads; with several
+    ``tables`` (e.g. ``("demand", "supply")``) each may be named: ``--sheet supply=Beds``."""
+    which = (" of every table read, or TABLE=NAME for one of " + ", ".join(tables)) if tables else ""
+    parser.add_argument("--sheet", action="append", metavar="NAME" if not tables else "[TABLE=]NAME",
+                        help=f"sheet of an .xlsx file{which} (default: the first sheet)")
+    parser.add_argument("--encoding", action="append", metavar="ENC" if not tables else "[TABLE=]ENC",
+                        help=f"text encoding of a .csv file{which.replace('sheet', 'encoding')} (default: UTF-8, "
+                        "or GB18030/GBK when the bytes read as Chinese only that way, which is said)")
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -63,9 +80,45 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> pd.DataFrame:
-    from healthalloc.data.io import read_table
+    """The command's data file (``args.file``) with its ``--sheet`` and ``--encoding``."""
+    return read(args, args.file)
 
-    return read_table(args.file, sheet=args.sheet)
+
+def read(args: argparse.Namespace, path: Path | None, table: str | None = None,
+         text: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    """The table at ``path`` (None stays None) read with the ``--sheet`` and ``--encoding``
+    given for ``table`` (or for every table); ``text`` columns as written (ids)."""
+    if path is None:
+        return None
+    from healthalloc.data.io import read_table
+    from healthalloc.data.validate import OTHER_SHEETS
+
+    sheet, encoding = _for(args, "sheet", table, path), _for(args, "encoding", table, path)
+    frame = read_table(path, sheet=sheet, encoding=encoding, text=text)
+    hint = frame.attrs.get(OTHER_SHEETS)
+    if hint is not None:
+        hint["option"] = f"--sheet {table}=" if table and _named(args) else "--sheet "
+    return frame
+
+
+def _named(args: argparse.Namespace) -> bool:
+    """Whether the command reads several tables (so ``--sheet`` takes TABLE=NAME)."""
+    return len(input_paths(args)) > 1
+
+
+def _for(args: argparse.Namespace, option: str, table: str | None, path: Path) -> str | None:
+    """The value of ``--option`` for ``table``: its ``TABLE=VALUE``, else a plain VALUE, else
+    None; a plain value applies only where the file type takes it (sheets: .xlsx; encodings: .csv)."""
+    values = getattr(args, option, None) or []
+    named = dict(v.split("=", 1) for v in values if "=" in v)
+    plain = [v for v in values if "=" not in v]
+    if table in named:
+        return named[table]
+    if not plain:
+        return None
+    kind = path.suffix.lower()
+    applies = kind in (".xlsx", ".xlsm") if option == "sheet" else kind == ".csv"
+    return plain[-1] if applies else None
 
 
 def input_paths(args: argparse.Namespace) -> list[Path]:
@@ -73,30 +126,46 @@ def input_paths(args: argparse.Namespace) -> list[Path]:
     return [v for k, v in vars(args).items() if isinstance(v, Path) and k != "output"]
 
 
-def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3,
-                inputs: list[Path] | tuple = ()) -> None:
-    """Write ``frame`` to ``out`` (.csv or .xlsx, full precision, atomically; never over
-    a folder or one of ``inputs``) or print it rounded."""
+def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3, inputs: list[Path] | tuple = (),
+                overwrite: bool = False, beside: dict[str, pd.DataFrame | dict] | None = None) -> None:
+    """Write ``frame`` to ``out`` (.csv or .xlsx, full precision) and each of ``beside`` next to
+    it, all together or none (atomically; an existing file replaced only with ``overwrite``;
+    never over a folder or one of ``inputs``), or print them (tables rounded).
+
+    ``beside`` maps a name ending to a table or a dict: ``"_units"`` writes ``OUT_units`` with
+    OUT's extension, ``".summary.json"`` writes ``OUT.summary.json`` (a dict as JSON)."""
+    beside = beside or {}
     if out is None:
-        import pandas as pd
-
-        with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
-                               "display.width", 200):
-            print(frame.round(digits).to_string(index=False))
+        for item in [frame, *beside.values()]:
+            _print(item, digits)
         return
-    write_tables(out, {"results": frame}, inputs=inputs, suffixes=(".csv", ".xlsx"))
-    print(f"wrote {out}")
+    outputs = {out: table_writer(out, {"results": frame}, (".csv", ".xlsx"))}
+    for ending, item in beside.items():
+        path = out.with_name(out.stem + ending + ("" if Path(ending).suffix else out.suffix))
+        outputs[path] = (_json_writer(item), (".json",)) if isinstance(item, dict) else \
+            table_writer(path, {ending.strip("_.") or "results": item}, (".csv", ".xlsx"))
+    written = write_files(outputs, inputs=inputs, overwrite=overwrite)
+    print(f"wrote {', '.join(map(str, written))}")
 
 
-def write_json(data: dict, path: Path | None, inputs: list[Path] | tuple = ()) -> None:
-    """``data`` as JSON (numpy scalars as numbers, non-finite numbers as null) to ``path``,
-    atomically, or printed."""
-    text = json.dumps({k: _plain(v) for k, v in data.items()}, indent=2, ensure_ascii=False) + "\n"
-    if path is None:
-        print(text, end="")
+def _print(item, digits: int) -> None:
+    if isinstance(item, dict):
+        print(_json(item), end="")
         return
-    write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), inputs=inputs, suffixes=(".json",))
-    print(f"wrote {path}")
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
+        print(item.round(digits).to_string(index=False))
+
+
+def _json(data: dict) -> str:
+    """``data`` as JSON text (numpy scalars as numbers, non-finite numbers as null)."""
+    return json.dumps({k: _plain(v) for k, v in data.items()}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_writer(data: dict):
+    text = _json(data)
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
 
 def _plain(value):

@@ -35,9 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     about.set_defaults(func=run_describe)
     export = actions.add_parser("export", help="write a data set as .csv (UTF-8) or .xlsx",
                                 description="Write an embedded data set to a new .csv (UTF-8) or "
-                                ".xlsx file; an existing file is never replaced.")
+                                ".xlsx file; an existing file is replaced only with --overwrite.")
     export.add_argument("name", help="data set name (see 'healthalloc data list')")
     export.add_argument("output", type=Path, metavar="FILE", help="new file ending in .csv or .xlsx")
+    export.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     export.set_defaults(func=run_export)
 
 
@@ -55,7 +56,5 @@ def run_describe(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     dataset = _dataset(args.name)
-    if args.output.exists() and not args.output.is_dir():
-        raise ValueError(f"{args.output}: already exists; give the name of a new file")
-    write_table(dataset.load(), args.output)
+    write_table(dataset.load(), args.output, overwrite=args.overwrite)
     return 0

@@ -53,6 +53,6 @@ def run(args: argparse.Namespace) -> int:
                                  engine=ex).to_frame()
             cols = ["bias", "bias_corrected", "ci_low", "ci_high"]
             table = table.join(boot.set_index("unit")[cols], on="unit")
-    write_table(table, args.output, inputs=input_paths(args))
+    write_table(table, args.output, inputs=input_paths(args), overwrite=args.overwrite)
     print(result.summary().round(3).to_string())
     return 0

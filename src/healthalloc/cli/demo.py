@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "demo", "Run the bundled demo study: DEA, Malmquist and bootstrap on the "
                     "31-province panel 2014-2023 (outputs simulated: the panel has none) and fsQCA of seed "
                     "000's Guangxi data, then write tables, figures and report.html.")
-    add_output(p, "output folder (default: healthalloc-output/demo)", default=Path("healthalloc-output/demo"))
+    add_output(p, "output folder (default: healthalloc-output/demo)", folder=True,
+               default=Path("healthalloc-output/demo"))
     p.add_argument("--quiet", action="store_true",
                    help="no progress lines (they are shown only on a terminal anyway)")
     p.set_defaults(func=run)

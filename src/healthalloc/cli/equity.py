@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from healthalloc.cli._common import add_command, add_input_file, add_output, input_paths, load, write_table
 from healthalloc.equity.analysis import PARAMS, equity
@@ -47,15 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     result = equity(load(args), **PARAMS.from_args(args))
-    inputs = input_paths(args)
-    write_table(result.to_frame(), args.output, digits=4, inputs=inputs)
-    if result.contributions is not None:
-        write_table(result.contributions, _beside(args.output, "contributions"), digits=4, inputs=inputs)
+    beside = {"_contributions": result.contributions} if result.contributions is not None else {}
     if args.units:
-        write_table(result.units, _beside(args.output, "units"), digits=4, inputs=inputs)
+        beside["_units"] = result.units
+    write_table(result.to_frame(), args.output, digits=4, inputs=input_paths(args), overwrite=args.overwrite,
+                beside=beside)
     return 0
-
-
-def _beside(out: Path | None, what: str) -> Path | None:
-    """``equity.xlsx`` → ``equity_contributions.xlsx`` (None stays None: print)."""
-    return None if out is None else out.with_name(f"{out.stem}_{what}{out.suffix}")

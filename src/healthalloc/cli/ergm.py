@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_engine_options, add_output, write_json, write_table
+from healthalloc.cli._common import add_command, add_engine_options, add_output, write_table
 from healthalloc.data import DataError
 from healthalloc.mobility.ergm.fit import PARAMS
 
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_output(p, "write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing",
                metavar="OUT.csv")
     add_engine_options(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, beside=(".fit.json",))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,12 +71,8 @@ def run(args: argparse.Namespace) -> int:
     control = Control(sample_size=args.sample_size, interval=args.interval)
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
         fit = ergm(net, args.formula, estimate=args.estimate, control=control, seed=args.seed, engine=ex)
-    side = None if args.output is None else args.output.with_name(f"{args.output.stem}.fit.json")
-    if side is not None and any(side.resolve() == p.resolve() for p in inputs):
-        raise DataError(f"{side}: is an input of this run; give the output another name")
-    write_table(fit.to_frame(), args.output, digits=4, inputs=inputs)
-    if side is not None:
-        write_json(fit.fit_info(), side, inputs)
+    write_table(fit.to_frame(), args.output, digits=4, inputs=inputs, overwrite=args.overwrite,
+                beside={".fit.json": fit.fit_info()} if args.output is not None else None)
     print(f"{fit.method}: {fit.n_nodes} nodes, {fit.nobs} dyads; log-likelihood {fit.loglik:.4f}, "
           f"AIC {fit.aic:.4f}, BIC {fit.bic:.4f}")
     return 0

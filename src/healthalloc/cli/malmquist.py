@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     result = malmquist(load(args), **PARAMS.from_args(args), progress=False if args.quiet else None,
                        engine=args.engine, scheduler=args.scheduler, workers=args.workers)
-    write_table(result.to_frame(), args.output, inputs=input_paths(args))
+    write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
     print(f"\nmeans (geometric, {args.orientation} orientation):")
     print(result.summary().round(3).to_string())
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_output, input_paths, write_json, write_table
+from healthalloc.cli._common import add_command, add_output, input_paths, write_table
 from healthalloc.access import PARAMS
 from healthalloc.cli.access import add_method, add_supply_demand, read
 from healthalloc.optimize import locate, optimize_capacity
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
     LOCATION.add_to(loc)
     add_output(loc, metavar="OUT")
-    loc.set_defaults(func=run_location)
+    loc.set_defaults(func=run_location, beside=(".summary.json",))
 
     cap = add_command(kinds, "capacity", "Maximal accessibility equality: re-allocate a fixed total "
                       "capacity.", CAPACITY_EXAMPLE, help="re-allocate capacity for equal accessibility")
@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_method(cap)
     CAPACITY.add_to(cap)
     add_output(cap, metavar="OUT")
-    cap.set_defaults(func=run_capacity)
+    cap.set_defaults(func=run_capacity, beside=(".summary.json",))
 
 
 def run_location(args: argparse.Namespace) -> int:
@@ -84,8 +84,6 @@ def run_capacity(args: argparse.Namespace) -> int:
 
 def _write(result, args: argparse.Namespace) -> int:
     """The result's table, and its summary as JSON beside it (OUT's stem + .summary.json) or printed."""
-    out = args.output
-    write_table(result.to_frame(), out, inputs=input_paths(args))
-    write_json(result.summary_dict(), None if out is None else out.with_name(f"{out.stem}.summary.json"),
-               input_paths(args))
+    write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite,
+                beside={".summary.json": result.summary_dict()})
     return 0

@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     how.add_argument("--anchors", type=Path, metavar="ANCHORS.csv", help=PARAMS["anchors"].help)
     how.add_argument("--percentiles", type=_fractions, metavar="F,C,N", help=PARAMS["percentiles"].help)
     how.add_argument("--calibrated", action="store_true", help=PARAMS["calibrated"].help)
-    add_output(p, "output folder", required=True, metavar="OUTDIR")
+    add_output(p, "output folder", folder=True, required=True, metavar="OUTDIR")
     p.set_defaults(func=run)
 
 

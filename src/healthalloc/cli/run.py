@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "folder with tables, figures and a self-contained HTML report.",
                     EXAMPLE + "\n" + analyses_help())
     p.add_argument("study", type=Path, help="study file (.toml)")
-    add_output(p, "output folder (default: healthalloc-output/<study file name>)")
+    add_output(p, "output folder (default: healthalloc-output/<study file name>)", folder=True)
     add_engine_options(p)
     p.add_argument("--quiet", action="store_true",
                    help="no progress lines (they are shown only on a terminal anyway)")

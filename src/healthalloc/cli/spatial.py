@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--islands", choices=ISLANDS, default="nearest",
                    help="units without a neighbour: link to the nearest unit (default; needs "
                         "--coords except with --provinces), leave out (drop), or stop (error)")
-    add_output(p, "folder for the CSV files", required=True, metavar="OUTDIR")
+    add_output(p, "folder for the CSV files", folder=True, required=True, metavar="OUTDIR")
     p.set_defaults(func=run)
 
 

@@ -4,10 +4,11 @@ A folder output (a study's report, ``qca -o``, ``spatial -o``) is built in a new
 folder beside its target and moved into place when complete. It is marked with a
 manifest (:data:`MANIFEST`: every file written and its SHA-256), and an existing folder is
 replaced only when it is empty or is such an earlier output, unchanged since it was
-written; the old one is kept until the new one is in place. A single-file output
-(``dea -o scores.csv``) is written to a temporary file beside it and renamed over the
-target, which may be an earlier file of the same name, never a folder and never an input
-of the same run.
+written; the old one is kept until the new one is in place. A file output
+(``dea -o scores.csv``, and the files written beside it) is written to a temporary file
+beside it and renamed into place once complete; an existing file is replaced only when the
+user says so (``--overwrite``, ``overwrite=True``), never a folder and never an input of the
+same run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["MANIFEST", "TABLE_SUFFIXES", "OutputError", "check_output_folder", "output_folder", "sheet_names",
-           "write_file", "write_tables"]
+           "check_file", "table_writer", "write_file", "write_files", "write_tables"]
 
 MANIFEST = ".healthalloc-output.json"
 """File marking a folder as a healthalloc output: the files written and their SHA-256."""
@@ -91,37 +92,110 @@ def output_folder(folder: str | os.PathLike[str],
 
 
 def write_file(path: str | os.PathLike[str], write: Callable[[Path], object], *,
-               inputs: Iterable[str | os.PathLike[str]] = (), suffixes: tuple[str, ...] = ()) -> Path:
+               inputs: Iterable[str | os.PathLike[str]] = (), suffixes: tuple[str, ...] = (),
+               overwrite: bool = False) -> Path:
     """Write one output file atomically: ``write(tmp)`` fills a temporary file beside
-    ``path`` (with the same suffix), which then replaces ``path``.
+    ``path`` (with the same suffix), which then takes its place (see :func:`write_files`)."""
+    return write_files({path: (write, suffixes)}, inputs=inputs, overwrite=overwrite)[0]
 
-    ``suffixes`` (e.g. ``(".csv", ".xlsx")``) are the accepted file types; an existing
-    ``path`` must be a file, and not one of ``inputs``.
+
+def write_files(outputs: Mapping[str | os.PathLike[str], tuple[Callable[[Path], object], tuple[str, ...]]], *,
+                inputs: Iterable[str | os.PathLike[str]] = (), overwrite: bool = False) -> list[Path]:
+    """Write several output files together or not at all.
+
+    ``outputs`` maps each path to ``(write, suffixes)``: ``write(tmp)`` fills a temporary
+    file beside the path, ``suffixes`` (e.g. ``(".csv", ".xlsx")``, empty for any) are the
+    accepted file types. Every path is checked before anything is written: it must not be
+    a folder or one of ``inputs``, and an existing file is replaced only with
+    ``overwrite``. The files are moved into place only once all are complete; an earlier
+    file is kept aside until then and put back if any move fails. A failed write (a full
+    disk, a read-only folder) raises :class:`OutputError` naming the target and leaves no
+    temporary file.
     """
+    paths = [Path(p) for p in outputs]
+    for path, (_, suffixes) in zip(paths, outputs.values()):
+        check_file(path, suffixes, inputs, overwrite=overwrite)
+    made = [folder for path in paths for folder in reversed([path.parent, *path.parent.parents])
+            if not folder.exists()]
+    done: list[tuple[Path, Path]] = []
+    try:
+        for path, (write, _) in zip(paths, outputs.values()):
+            done.append((path, _filled(path, write)))
+        _move_into_place(done)
+    except BaseException:
+        for _, tmp in done:
+            tmp.unlink(missing_ok=True)
+        for folder in reversed(dict.fromkeys(made)):  # the folders made for the outputs, deepest first
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+    return paths
+
+
+def check_file(path: str | os.PathLike[str], suffixes: tuple[str, ...] = (),
+               inputs: Iterable[str | os.PathLike[str]] = (), *, overwrite: bool = False) -> None:
+    """Raise :class:`OutputError` unless ``path`` may be written as a file output: not a
+    folder, of one of ``suffixes`` (any if empty), not one of ``inputs``, below a folder,
+    and new unless ``overwrite``."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name"
                           + (f" ending in {' or '.join(suffixes)}" if suffixes else ""))
     if suffixes and path.suffix.lower() not in suffixes:
         raise OutputError(f"{path}: output file must end in {' or '.join(suffixes)}")
-    for source in inputs:
-        if Path(source).resolve() == path.resolve():
-            raise OutputError(f"{path}: is an input of this run; give the output another name")
+    if path.resolve() in {Path(p).resolve() for p in inputs}:
+        raise OutputError(f"{path}: is an input of this run; give the output another name")
     parent = path.parent
     if parent.exists() and not parent.is_dir():
         raise OutputError(f"{path}: {parent} is a file, not a folder")
-    parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=parent)
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path}: already exists; give a new name, or pass --overwrite to replace it "
+                          "(overwrite=True in Python)")
+
+
+def _filled(path: Path, write: Callable[[Path], object]) -> Path:
+    """A complete temporary file beside ``path`` with what ``write`` puts in it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write here: {error.strerror or error}") from None
     os.close(fd)
     tmp = Path(name)
     try:
         write(tmp)
         tmp.chmod(0o666 & ~_umask())  # mkstemp's 0600 → what a new file normally gets
-        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return path
+    return tmp
+
+
+def _move_into_place(done: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary file over its path; on any failure put every earlier file back."""
+    kept: list[tuple[Path, Path]] = []  # (path, its earlier file set aside)
+    placed: list[Path] = []
+    try:
+        for path, tmp in done:
+            if path.exists():
+                aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
+                os.rename(path, aside)
+                kept.append((path, aside))
+            os.rename(tmp, path)
+            placed.append(path)
+    except BaseException as error:
+        for path in placed:
+            path.unlink(missing_ok=True)
+        for path, aside in kept:
+            os.replace(aside, path)
+        if isinstance(error, OSError):
+            raise OutputError(f"{error.filename or done[0][0]}: cannot write: {error.strerror or error}") from None
+        raise
+    for _, aside in kept:
+        aside.unlink()
 
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".json")
@@ -129,21 +203,27 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".json")
 
 
 def write_tables(path: str | os.PathLike[str], tables: dict[str, pd.DataFrame], *,
-                 inputs: Iterable[str | os.PathLike[str]] = (), suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> Path:
+                 inputs: Iterable[str | os.PathLike[str]] = (), suffixes: tuple[str, ...] = TABLE_SUFFIXES,
+                 overwrite: bool = False) -> Path:
     """Write named tables to one file atomically (through :func:`write_file`), without index.
 
     ``.xlsx``: one sheet per table (names made valid by :func:`sheet_names`); ``.csv``:
     exactly one table; ``.json``: ``{name: [record, ...]}``. ``suffixes`` narrows the
-    accepted types.
+    accepted types; an existing file is replaced only with ``overwrite``.
     """
+    return write_files({path: table_writer(path, tables, suffixes)}, inputs=inputs, overwrite=overwrite)[0]
+
+
+def table_writer(path: str | os.PathLike[str], tables: dict[str, pd.DataFrame],
+                 suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> tuple[Callable[[Path], object], tuple[str, ...]]:
+    """The ``(write, suffixes)`` of :func:`write_files` writing ``tables`` as :func:`write_tables` does."""
     if not tables:
         raise ValueError("no tables to write")
     suffix = Path(path).suffix.lower()
     if suffix == ".csv" and ".csv" in suffixes and len(tables) > 1:
         raise OutputError(f"{path}: a .csv file holds one table, not {len(tables)} "
                           f"({', '.join(tables)}); write .xlsx or .json")
-    return write_file(path, lambda tmp: _TABLE_WRITERS[tmp.suffix.lower()](tables, tmp), inputs=inputs,
-                      suffixes=suffixes)
+    return (lambda tmp: _TABLE_WRITERS[tmp.suffix.lower()](tables, tmp)), suffixes
 
 
 def sheet_names(names: Iterable[str]) -> list[str]:

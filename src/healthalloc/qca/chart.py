@@ -146,14 +146,16 @@ class Chart:
         note = f"\n{self.note}\n" if self.note else ""
         return table + "\n\n" + "; ".join(self.legend_lines()) + ".\n" + note
 
-    def to_csv(self, path: str | Path, digits: int = 3) -> None:
-        """Write :meth:`to_frame` as UTF-8 CSV (blank cells empty), atomically (:func:`write_file`)."""
-        write_file(path, lambda tmp: self.to_frame(digits).to_csv(tmp, encoding="utf-8"))
+    def to_csv(self, path: str | Path, digits: int = 3, *, overwrite: bool = False) -> None:
+        """Write :meth:`to_frame` as UTF-8 CSV (blank cells empty), atomically (:func:`write_file`;
+        an existing file is replaced only with ``overwrite``)."""
+        write_file(path, lambda tmp: self.to_frame(digits).to_csv(tmp, encoding="utf-8"), overwrite=overwrite)
 
-    def to_excel(self, path: str | Path, digits: int = 3, sheet_name: str = "configurations") -> None:
+    def to_excel(self, path: str | Path, digits: int = 3, sheet_name: str = "configurations", *,
+                 overwrite: bool = False) -> None:
         """Write :meth:`to_frame` to one sheet, the legend two rows below the table, atomically
-        (:func:`~healthalloc.data.output.write_file`: an earlier file of that name is replaced
-        only once the new one is complete)."""
+        (:func:`~healthalloc.data.output.write_file`: an existing file is replaced only with
+        ``overwrite``, and only once the new one is complete)."""
         frame = self.to_frame(digits)
         legend = pd.DataFrame({"Legend": self.legend_lines()})
 
@@ -162,7 +164,7 @@ class Chart:
                 frame.to_excel(writer, sheet_name=sheet_name)
                 legend.to_excel(writer, sheet_name=sheet_name, startrow=len(frame) + 2, index=False)
 
-        write_file(path, write)
+        write_file(path, write, overwrite=overwrite)
 
     def plot(self, digits: int = 3):
         """Draw the chart (symbols in a grid, fit figures below, legend) as a matplotlib Figure.
