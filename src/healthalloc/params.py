@@ -78,7 +78,8 @@ class Param:
         Whether the command line / study files offer it.
     source : bool
         The value names an embedded data set or a file (a study checks it exists before
-        any analysis runs).
+        any analysis runs); in a study it may also be a table ``{source = FILE, sheet =
+        NAME, encoding = ENC}`` naming how to read the file.
     """
 
     name: str
@@ -138,6 +139,8 @@ class Param:
         return self._check_one(value)
 
     def _check_one(self, value: Any) -> str | None:
+        if self.source and isinstance(value, dict) and "source" in value:
+            return _check_source(self.name, value)
         if self.required and isinstance(value, dict) and not value:
             return f"{self.name} must name at least one entry"
         if self.choices is not None:
@@ -280,6 +283,21 @@ class Params:
             default = "required" if p.required else repr(p.default)
             rows.append(f"| `{p.name}` | {default} | {p.describe()} |")
         return "\n".join(rows)
+
+
+SOURCE_KEYS = ("source", "sheet", "encoding")
+"""Keys of a study's table naming a file and how to read it."""
+
+
+def _check_source(name: str, value: dict) -> str | None:
+    """Why ``{source = ..., sheet = ..., encoding = ...}`` is not a readable source, or None."""
+    unknown = [k for k in value if k not in SOURCE_KEYS]
+    if unknown:
+        return f"{name}: unknown key {unknown[0]!r}{suggest(unknown[0], SOURCE_KEYS)}"
+    bad = [k for k in SOURCE_KEYS if k in value and not isinstance(value[k], str | int if k == "sheet" else str)]
+    if bad:
+        return f"{name}.{bad[0]} must be a text, got {value[bad[0]]!r}"
+    return None
 
 
 def _num(value: float) -> str:

@@ -2,8 +2,8 @@
 
 The study's data set holds the demand points (roles ``unit``, ``population`` and
 ``coordinates`` = [lon, lat]); the sites come from an embedded data set or a file named by
-``supply`` (and ``candidates``, ``existing``), a path relative to the study file, with
-columns ``supply_id``, ``capacity`` and ``supply_coordinates``. A supply whose data set is
+``supply`` (and ``candidates``, ``existing``), a path relative to the study file (or
+``{source = FILE, sheet = NAME, encoding = ENC}``), with columns ``supply_id``, ``capacity`` and ``supply_coordinates``. A supply whose data set is
 labelled SYNTHETIC (``china_facilities_synthetic``) is flagged in the report.
 """
 
@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pathlib import Path
-
 import pandas as pd
 
 from healthalloc.access import PARAMS, access_map, accessibility
 from healthalloc.data.datasets import DATASETS
-from healthalloc.data.io import read_table
 from healthalloc.optimize import locate, optimize_capacity, plan
 from healthalloc.optimize.capacity import PARAMS as CAPACITY_PARAMS
 from healthalloc.optimize.location import PARAMS as LOCATION_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.registry import Context, register
+from healthalloc.study.spec import read_source
 
 DEMAND = Params(Param("unit", role="unit"), Param("population", role="population"),
                 Param("coordinates", role="coordinates", many=True))
@@ -44,14 +42,11 @@ TIME_LIMIT = replace(LOCATION_PARAMS["time_limit"], default=60.0)
 INTEGER = CAPACITY_PARAMS["integer"]
 
 
-def _source(ctx: Context, value: str) -> tuple[pd.DataFrame, bool]:
-    """A table from an embedded data set or a file (relative to the study); True when synthetic."""
-    if value in DATASETS:
-        return DATASETS[value].load(), "SYNTHETIC" in DATASETS[value].title
-    path = Path(value)
-    if ctx.study_dir is not None and not path.is_absolute():
-        path = Path(ctx.study_dir) / path
-    return read_table(path), False
+def _source(ctx: Context, value: str | dict) -> tuple[pd.DataFrame, bool]:
+    """The table a key names (:func:`~healthalloc.study.spec.read_source`); True when it is a
+    SYNTHETIC embedded data set."""
+    frame, embedded = read_source(value, ctx.study_dir)
+    return frame, embedded is not None and "SYNTHETIC" in DATASETS[embedded].title
 
 
 def _demand(ctx: Context) -> pd.DataFrame:

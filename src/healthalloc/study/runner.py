@@ -99,10 +99,11 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
             problem = param.check(value)
             if problem:
                 raise study.error((*where, key), problem)
-            if param.source and isinstance(value, str) and value not in DATASETS:
-                if not source_path(study, value).exists():
-                    raise study.error((*where, key), f"{value!r} is neither an embedded data set nor a file"
-                                                     f"{suggest(value, list(DATASETS))}")
+            source = value.get("source") if param.source and isinstance(value, dict) else value
+            if param.source and isinstance(source, str) and source not in DATASETS:
+                if not source_path(study, source).exists():
+                    raise study.error((*where, key), f"{source!r} is neither an embedded data set nor a file"
+                                                     f"{suggest(source, list(DATASETS))}")
             if key != param.name:
                 warnings.warn(f"{study.path.name if study.path else 'study'}: option {key!r} of "
                               f"{spec.name} is now called {param.name!r}", FutureWarning, stacklevel=2)

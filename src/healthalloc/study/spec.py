@@ -47,8 +47,8 @@ from healthalloc.study.registry import REGISTRY
 
 TOP_KEYS = ("study", "data", "roles", "analyses")
 STUDY_KEYS = ("title", "engine", "scheduler", "workers")
-DATA_KEYS = ("source", "sheet", "join", "simulate_outputs", "roles")
-JOIN_KEYS = ("source", "sheet", "on", "columns")
+DATA_KEYS = ("source", "sheet", "encoding", "join", "simulate_outputs", "roles")
+JOIN_KEYS = ("source", "sheet", "encoding", "on", "columns")
 SIMULATE_KEYS = ("inputs", "population", "period", "seed")
 NAME = re.compile(r"[^\W_][\w-]{0,30}")
 """An analysis name: a letter or digit, then letters, digits, ``_`` or ``-`` (31 at most)."""
@@ -249,15 +249,27 @@ def _read(study: Study, spec: dict, where: tuple, used: list[str]) -> pd.DataFra
     source = spec.get("source")
     if not isinstance(source, str):
         raise study.error(where, "source must be a data set name or a file path")
-    if source in DATASETS:
-        used.append(source)
-        return DATASETS[source].load()
-    path = source_path(study, source)
-    if not path.exists():
+    if source not in DATASETS and not source_path(study, source).exists():
         hint = difflib.get_close_matches(source, list(DATASETS), n=1)
         more = f"; did you mean the embedded data set {hint[0]!r}?" if hint else ""
         raise study.error(where, f"{source!r} is neither an embedded data set nor a file{more}")
-    return read_table(path, sheet=spec.get("sheet"))
+    frame, embedded = read_source(spec, study.path.parent if study.path is not None else None)
+    used += [embedded] if embedded else []
+    return frame
+
+
+def read_source(value: str | dict, folder: Path | None) -> tuple[pd.DataFrame, str | None]:
+    """The table an analysis key names: an embedded data set, a file (relative to the study's
+    ``folder``) or ``{source = FILE, sheet = NAME, encoding = ENC}``; and the data set's name
+    when it is embedded."""
+    spec = value if isinstance(value, dict) else {"source": value}
+    source = spec["source"]
+    if source in DATASETS:
+        return DATASETS[source].load(), source
+    path = Path(source)
+    if folder is not None and not path.is_absolute():
+        path = Path(folder) / path
+    return read_table(path, sheet=spec.get("sheet"), encoding=spec.get("encoding")), None
 
 
 def source_path(study: Study, source: str) -> Path:
