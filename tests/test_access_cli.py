@@ -96,7 +96,7 @@ def test_optimize_capacity_contract(files, tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["access", "--method", "2sfca"], "the following arguments are required: --demand, --supply"),
     (["access", "--demand", "{demand}", "--supply", "{supply}", "--population", "pop", "--method", "2sfca",
-      "--catchment", "40"], "supply: unknown column 'capacity'"),
+      "--catchment", "40"], "supply.csv: unknown column 'capacity'"),
     (["access", "--demand", "{demand}", "--supply", "{supply}", "--capacity", "beds", "--population", "pop",
       "--method", "2sfca", "--catchment", "-3"], "argument --catchment: catchment must be > 0"),
     (["optimize", "location", "--demand", "{demand}", "--population", "pop", "--candidates", "{candidates}",

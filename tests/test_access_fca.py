@@ -223,9 +223,9 @@ def test_figure_and_excel(tmp_path):
 
 
 @pytest.mark.parametrize("change, match", [
-    (lambda d, s: (d.assign(population=[-1, 300]), s), r"population must be ≥ 0; negative at id 'a' \(-1\)"),
-    (lambda d, s: (d.assign(id=["a", "a"]), s), "repeated id 'a'"),
-    (lambda d, s: (d, s.assign(capacity=["8", "x"])), r"capacity must be finite numbers; not at id 'g' \('x'\)"),
+    (lambda d, s: (d.assign(population=[-1, 300]), s), r"population must be finite numbers ≥ 0; not at id 'a' \(-1\)"),
+    (lambda d, s: (d.assign(id=["a", "a"]), s), "demand: repeated id a; ids must be unique"),
+    (lambda d, s: (d, s.assign(capacity=["8", "x"])), r"capacity must be finite numbers ≥ 0; not at id 'g' \('x'\)"),
     (lambda d, s: (d.rename(columns={"population": "pop"}), s), "unknown column 'population'"),
     (lambda d, s: (d.assign(lon=[200, 104], lat=[30, 30]), s), r"lon must lie in \[−180, 180\]"),
 ])

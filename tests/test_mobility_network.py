@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from healthalloc.data.validate import DataError
 from healthalloc.mobility import centrality, geo_proximity, network_from_edges, network_from_records, same_category
 
 FLOWS = pd.DataFrame({"o": ["A", "A", "A", "B", "B", "C"], "d": ["B", "C", "D", "A", "C", "A"],
@@ -20,7 +21,9 @@ def test_records_are_counted_per_pair_with_weights():
 
 
 def test_undirected_flows_merge_both_directions():
-    net = network_from_edges(FLOWS, source="o", target="d", weight="flow", directed=False)
+    with pytest.warns(UserWarning, match=r"edges: 2 pair\(s\) are listed in more than one row \(in either order\): "
+                      r"A–B and A–C; each is summed into one flow"):
+        net = network_from_edges(FLOWS, source="o", target="d", weight="flow", directed=False)
     assert net.n_edges == 4 and net.n_dyads == 6
     assert net.edges().set_index(["from", "to"])["weight"][("A", "B")] == 14
     assert (net.adjacency() == net.adjacency().T).all()
@@ -71,14 +74,18 @@ def test_centrality_on_a_directed_star_and_path():
     assert result.to_frame().columns[0] == "node"
 
 
-def test_ids_match_across_files_however_the_reader_typed_them():
+def test_ids_keep_their_written_form_across_files():
     from healthalloc.mobility import covariate_matrix
 
-    nodes = pd.DataFrame({"id": [1, 2, 10]})                      # "001", "002", "010" read as numbers
-    net = network_from_edges(pd.DataFrame({"from": ["001", "2.0"], "to": [2, "010"]}), nodes)
+    nodes = pd.DataFrame({"id": [1, 2, 10]})                      # canonical integers, read as numbers
+    net = network_from_edges(pd.DataFrame({"from": ["1", "2"], "to": [2, "10"]}), nodes)    # read as text
     assert net.edges()[["from", "to"]].values.tolist() == [[1, 2], [2, 10]]
-    matrix = pd.DataFrame({"": ["010", "001", "002"], "001": [1.0, 0, 2], "002": [3.0, 4, 0], "010": [0.0, 5, 6]})
+    matrix = pd.DataFrame({"": ["10", "1", "2"], "1": [1.0, 0, 2], "2": [3.0, 4, 0], "10": [0.0, 5, 6]})
     assert covariate_matrix(matrix, net.ids).tolist() == [[0, 4, 5], [2, 0, 6], [1, 3, 0]]
+    with pytest.raises(DataError, match=r"edges: 2 id\(s\) in the edge table are not nodes: 001 and 010"):
+        network_from_edges(pd.DataFrame({"from": ["001", "2"], "to": [2, "010"]}), nodes)
+    padded = network_from_edges(pd.DataFrame({"from": ["01", "1"], "to": ["1", "01"]}))   # two nodes, not one
+    assert list(padded.ids) == ["01", "1"] and padded.n_edges == 2
 
 
 @pytest.mark.parametrize("directed", [True, False])

@@ -6,14 +6,19 @@ so bad input fails the same way everywhere, naming the table, column and ids at 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs, unit_vectors
-from healthalloc.data.messages import listing, rows, show
-from healthalloc.data.validate import DataError, check_columns
+from healthalloc.data.messages import show
+from healthalloc.data.validate import DataError, check_columns, check_coordinates, check_nonnegative, id_column
+
+LARGEST_TOTAL = math.sqrt(np.finfo(float).max)
+"""Largest total of an amount column (≈ 1.34e154): below it, sums, squares and products of
+totals (Σ, Σ², the Gini's pair sums) stay finite in float64."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,11 @@ def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id
     Raises
     ------
     DataError
-        Unknown columns, missing or repeated ids, amounts that are missing, non-numeric,
-        infinite or negative, coordinates out of range.
+        Unknown columns, missing or repeated ids (ids keep their written form,
+        :func:`~healthalloc.data.validate.id_column`), amounts that are missing, not numbers,
+        infinite, negative or so large that their sums overflow (a total above
+        :data:`LARGEST_TOTAL`), coordinates out of range
+        (:func:`~healthalloc.data.validate.check_coordinates`).
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame, not {type(frame).__name__}")
@@ -76,24 +84,26 @@ def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id
     check_columns(frame, columns, source=table)
     if frame.empty:
         raise DataError(f"{table}: the table has no rows")
-    ids = pd.Index(frame[id])
-    if ids.isna().any():
-        raise DataError(f"{table}: {id} is missing at {rows(np.flatnonzero(ids.isna()).tolist())}")
-    if ids.has_duplicates:
-        raise DataError(f"{table}: repeated {id} {listing([show(v) for v in ids[ids.duplicated()].unique()])}; "
-                        "ids must be unique")
-    values = _numbers(frame, amount, ids, table) if amount else np.zeros(len(ids))
-    if amount and (values < 0).any():
-        raise DataError(f"{table}: {amount} must be ≥ 0; negative at {_at(ids, values < 0, values)}")
+    ids = pd.Index(id_column(frame[id], source=table, unique=id))
+    values = np.zeros(len(ids))
+    if amount:
+        values = check_nonnegative(frame[amount], column=amount, source=table, label=lambda k: f"id {show(ids[k])}")
+        _check_total(values, amount, table, ids)
     if not coordinates:
         return Points(table, ids, values)
-    x, y = _numbers(frame, lon, ids, table), _numbers(frame, lat, ids, table)
-    for name, v, limit in ((lon, x, 180), (lat, y, 90)):
-        bad = np.abs(v) > limit
-        if bad.any():
-            raise DataError(f"{table}: {name} must lie in [−{limit}, {limit}] degrees; not at "
-                            f"{_at(ids, bad, v)} (are {lon} and {lat} swapped or projected?)")
-    return Points(table, ids, values, x, y)
+    xy = check_coordinates(frame, lon, lat, source=table, ids=ids)
+    return Points(table, ids, values, xy[:, 0], xy[:, 1])
+
+
+def _check_total(values: np.ndarray, column: str, table: str, ids: pd.Index) -> None:
+    """Refuse amounts whose total exceeds :data:`LARGEST_TOTAL` (sums or squares would overflow)."""
+    with np.errstate(over="ignore"):
+        total = values.sum()
+    if total > LARGEST_TOTAL:
+        top = int(np.argmax(values))
+        raise DataError(f"{table}: {column} is too large to compute with: it sums to {total:.3g} (largest "
+                        f"{values[top]:.3g} at id {show(ids[top])}); totals above {LARGEST_TOTAL:.3g} make sums "
+                        "of squares overflow: give it in larger units (thousands, millions)")
 
 
 def demand_supply(demand: pd.DataFrame, supply: pd.DataFrame, od: pd.DataFrame | None = None, *,
@@ -103,20 +113,6 @@ def demand_supply(demand: pd.DataFrame, supply: pd.DataFrame, od: pd.DataFrame |
     coords = od is None
     return (points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords),
             points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords))
-
-
-def _numbers(frame: pd.DataFrame, column: str, ids: pd.Index, table: str) -> np.ndarray:
-    raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        cells = [f"{show(i)} ({show(v)})" for i, v in zip(ids[bad], raw.to_numpy()[bad])]
-        raise DataError(f"{table}: {column} must be finite numbers; not at id {listing(cells)}")
-    return values
-
-
-def _at(ids: pd.Index, bad: np.ndarray, values: np.ndarray) -> str:
-    return "id " + listing([f"{show(i)} ({show(v)})" for i, v in zip(ids[bad], values[bad])])
 
 
 def costs(demand: Points, supply: Points, reach: float, od: pd.DataFrame | None = None) -> GreatCircle | ODCosts:

@@ -25,9 +25,8 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from healthalloc.data.geo import EARTH_RADIUS_KM, great_circle, unit_vectors
-from healthalloc.data.messages import MAX_LISTED, listing, named, show
-from healthalloc.data.panel import Panel
-from healthalloc.data.validate import DataError, check_columns
+from healthalloc.data.messages import listing, named, show
+from healthalloc.data.validate import DataError, check_columns, check_nonnegative, id_column, id_positions
 
 __all__ = ["EARTH_RADIUS_KM", "GreatCircle", "ODCosts", "Pairs", "great_circle", "od_costs", "unit_vectors"]
 
@@ -118,14 +117,17 @@ def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach
         One row per (origin, destination) pair: origins are demand ids, destinations site
         ids (pairs absent from the table are out of reach).
     demand_ids, supply_ids : Index
-        Ids of the demand points and sites, in the order of the analysis.
+        Ids of the demand points and sites, in the order of the analysis; origins and
+        destinations match them by their written form
+        (:func:`~healthalloc.data.validate.id_positions`).
     reach : float, optional
         Largest cost kept (default: every pair).
 
     Raises
     ------
     DataError
-        Repeated pairs, missing, non-numeric or negative costs; no pair between the ids.
+        Missing origins or destinations, repeated pairs, costs that are missing, not
+        numbers, infinite or negative; no pair between the ids.
 
     Warns
     -----
@@ -134,17 +136,14 @@ def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach
         one table can serve several supply scenarios).
     """
     check_columns(od, [origin, destination, cost], source="od")
-    costs = pd.to_numeric(od[cost], errors="coerce").to_numpy(float)
-    bad = np.flatnonzero(~np.isfinite(costs) | (costs < 0))
-    if bad.size:
-        at = Panel(od, None, None, ()).where(bad, od[cost].iloc[bad[:MAX_LISTED]].tolist())
-        raise DataError(f"od: {cost} must be finite numbers ≥ 0; not at {at}")
+    costs = check_nonnegative(od[cost], column=cost, source="od",
+                              label=lambda k: f"{od[origin].iat[k]}→{od[destination].iat[k]}")
     i = _positions(od[origin], demand_ids, "origin", "demand")
     j = _positions(od[destination], supply_ids, "destination", "supply")
     known = (i >= 0) & (j >= 0)
     if not known.any():
-        raise DataError(f"od: no row joins a demand id ({origin}) to a supply id ({destination}); are the ids "
-                        "of the same type and the columns in that order?")
+        raise DataError(f"od: no row joins a demand id ({origin}) to a supply id ({destination}); are the "
+                        "columns in that order, and the ids written alike (01 and 1 are different ids)?")
     od, i, j, costs = od[known], i[known], j[known], costs[known]
     repeated = pd.Series(i * len(supply_ids) + j).duplicated(keep=False).to_numpy()
     if repeated.any():
@@ -158,7 +157,8 @@ def od_costs(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index, reach
 
 def _positions(values: pd.Series, ids: pd.Index, column: str, table: str) -> np.ndarray:
     """Position of each value in ``ids`` (−1 for unknown ones, which are named in a warning)."""
-    pos = ids.get_indexer(values)
+    values = id_column(values, source="od")
+    pos = id_positions(values, ids)
     if (pos < 0).any():
         unknown = pd.unique(values[pos < 0])
         warnings.warn(f"od: {column} {named('id', [show(v) for v in unknown])} "

@@ -56,7 +56,7 @@ from healthalloc.access.decay import DECAYS, Decay, make_decay
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
 from healthalloc.data.messages import listing, named, rows, show
-from healthalloc.data.validate import DataError, check_columns
+from healthalloc.data.validate import DataError, check_columns, id_column, id_positions
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import Param, Params
 
@@ -141,19 +141,24 @@ def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
+def _sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Float sums of ``values`` per ``index`` in ``range(n)`` (also without any pair in reach)."""
+    return np.bincount(index, values, minlength=n).astype(float, copy=False)
+
+
 def _potential_task(kern: Kernel, bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     start, stop = bounds
     i, j, k = kern.selection(start, stop)
     m = len(kern.capacity)
     pop = kern.population[start:stop][i]
-    return (np.bincount(j, pop * k, minlength=m), np.bincount(j, pop > 0, minlength=m).astype(np.int64),
+    return (_sums(j, pop * k, m), np.bincount(j, pop > 0, minlength=m).astype(np.int64),
             np.bincount(i, minlength=stop - start))
 
 
 def _access_task(kern: Kernel, ratio: np.ndarray, bounds: tuple[int, int]) -> np.ndarray:
     start, stop = bounds
     i, j, k = kern.selection(start, stop)
-    return np.bincount(i, k * ratio[j], minlength=stop - start)
+    return _sums(i, k * ratio[j], stop - start)
 
 
 def fca(kern: Kernel, *, chunk_size: int = CHUNK_SIZE, engine: str | Executor = "serial",
@@ -267,7 +272,9 @@ def accessibility(
     Warns
     -----
     UserWarning
-        Demand points with no site in reach (accessibility 0) and sites with no demand in reach.
+        Demand points with no site in reach (accessibility 0) and sites with no demand in
+        reach; one warning instead when the population or the capacity is 0 everywhere, or
+        no demand point has a site in reach (accessibility 0 everywhere).
 
     Examples
     --------
@@ -295,15 +302,14 @@ def accessibility(
             d = resolve_decay(method, reach, decay, steps, beta)
             decays[label] = d
             sub_d, sub_s = dem.subset(dem_rows), sup.subset(sup_rows)
-            own = od if od is None or tier is None else od[od["origin"].isin(sub_d.ids) &
-                                                            od["destination"].isin(sub_s.ids)]
+            own = od if od is None or tier is None else _within(od, sub_d.ids, sub_s.ids)
             res = fca(kernel(sub_d, sub_s, method, d, own), chunk_size=chunk_size, engine=ex)
             parts.append(_frame(sub_d, label, tier, population=sub_d.amount, access=res.access,
                                 n_sites=res.n_sites))
             sites.append(_frame(sub_s, label, tier, capacity=sub_s.amount, ratio=res.ratio,
                                 demand_potential=res.potential, n_demand=res.n_demand))
     frame, site_frame = pd.concat(parts, ignore_index=True), pd.concat(sites, ignore_index=True)
-    _warn_gaps(frame, site_frame, tier)
+    _warn_gaps(frame, site_frame, tier, population, capacity, max(d.reach for d in decays.values()))
     return AccessResult(method=method, decay=decays if tier else decays[None], points=frame,
                         sites=site_frame, tier=tier)
 
@@ -333,6 +339,12 @@ def _tiers(demand, supply, tier, catchment):
     return out
 
 
+def _within(od: pd.DataFrame, demand_ids: pd.Index, supply_ids: pd.Index) -> pd.DataFrame:
+    """The rows of ``od`` from one of ``demand_ids`` to one of ``supply_ids`` (ids as written)."""
+    return od[(id_positions(id_column(od["origin"]), demand_ids) >= 0)
+              & (id_positions(id_column(od["destination"]), supply_ids) >= 0)]
+
+
 def _frame(pts: Points, label, tier, **columns) -> pd.DataFrame:
     """``id``, (``tier``), ``columns`` and, with coordinates, ``lon``, ``lat`` of the points."""
     frame = pd.DataFrame({"id": pts.ids, **columns})
@@ -343,11 +355,28 @@ def _frame(pts: Points, label, tier, **columns) -> pd.DataFrame:
     return frame
 
 
-def _warn_gaps(frame: pd.DataFrame, sites: pd.DataFrame, tier: str | None) -> None:
-    """Warn about demand without a site in reach and sites without demand in reach."""
+def _warn_gaps(frame: pd.DataFrame, sites: pd.DataFrame, tier: str | None, population: str, capacity: str,
+               reach: float) -> None:
+    """One warning when nothing can be reached (no population, no capacity, no site within
+    ``reach``), else one about demand without a site in reach and one about sites without
+    demand in reach."""
     label = (lambda f: [f"{show(a)}/{show(b)}" for a, b in zip(f["id"], f["tier"])]) if tier else \
         (lambda f: [show(a) for a in f["id"]])
+    if not frame["population"].any():
+        warnings.warn(f"demand: {population} is 0 at every demand point: no site has demand in reach, every "
+                      "ratio and accessibility is 0 and the population-weighted mean, Gini and Theil are "
+                      "undefined (NaN)", stacklevel=3)
+        return
+    if not sites["capacity"].any():
+        warnings.warn(f"supply: {capacity} is 0 at every site: accessibility is 0 at every demand point "
+                      "(Gini and Theil undefined, NaN)", stacklevel=3)
+        return
     lost = frame[frame["n_sites"] == 0]
+    if len(lost) == len(frame):
+        warnings.warn(f"no demand point has a site within {reach:g} (the catchment: km, or the unit of the od "
+                      f"costs): accessibility is 0 at all {frame['id'].nunique()} demand points and every site "
+                      "is idle (Gini and Theil undefined, NaN)", stacklevel=3)
+        return
     if len(lost):
         total = frame["population"].sum()
         share = "" if tier or not total else f" ({lost['population'].sum() / total:.1%} of the population)"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +18,6 @@ from healthalloc.result import Result
 
 __all__ = ["AccessResult", "access_equity", "access_map"]
 
-_THEIL_ZERO = "theil_l (GE(0)) is infinite"
 _ALBERS = Albers(105.0, 25.0, 47.0)  # the projection of the province maps
 
 
@@ -41,25 +38,32 @@ def access_equity(access: np.ndarray, population: np.ndarray, threshold: float |
     -------
     dict
         ``mean`` (population-weighted), ``gini`` (population-weighted Gini of ``A``, i.e.
-        of the capacity reached by each person), ``theil_l`` (GE(0), infinite when someone
-        has accessibility 0), ``theil_t`` (GE(1)), ``threshold`` and ``share_below`` (share
-        of the population with ``A < threshold``). NaN when nobody has any accessibility.
+        of the capacity reached by each person), ``theil_l`` (GE(0), the mean log
+        deviation, over the persons with ``A > 0``: it is infinite at ``A = 0``),
+        ``theil_l_population`` (the share of the population ``theil_l`` covers: 1 unless
+        some have no site in reach or only sites without capacity), ``theil_t`` (GE(1),
+        everyone), ``threshold`` and ``share_below`` (share of the population with
+        ``A < threshold``). Gini and Theil are NaN when nobody has any accessibility, and
+        every figure when nobody lives at the points.
     """
     access, population = np.asarray(access, float), np.asarray(population, float)
     keep = population > 0
     a, p = access[keep], population[keep]
-    mean = float(a @ p / p.sum()) if p.sum() > 0 else math.nan
+    total = p.sum()
+    mean = float(a @ p / total) if total > 0 else math.nan
     threshold = mean if threshold is None else float(threshold)
-    out = {"mean": mean, "gini": math.nan, "theil_l": math.nan, "theil_t": math.nan,
-           "threshold": threshold, "share_below": float(p[a < threshold].sum() / p.sum()) if p.sum() else math.nan}
-    if not (p.sum() > 0 and (a * p).sum() > 0):
+    reached = a * p > 0  # A > 0 (and no underflow of the capacity reached)
+    out = {"mean": mean, "gini": math.nan, "theil_l": math.nan,
+           "theil_l_population": float(p[reached].sum() / total) if total > 0 else math.nan, "theil_t": math.nan,
+           "threshold": threshold, "share_below": float(p[a < threshold].sum() / total) if total > 0 else math.nan}
+    if not reached.any():
         return out
     frame = pd.DataFrame({"reached": a * p, "population": p})
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=re.escape(_THEIL_ZERO))  # said by the unreachable-demand warning
-        out["gini"] = float(gini(frame, "reached", "population")["gini"].iloc[0])
-        indices = theil(frame, "reached", "population").iloc[0]
-    out["theil_l"], out["theil_t"] = float(indices["theil_l"]), float(indices["theil_t"])
+    out["gini"] = float(gini(frame, "reached", "population")["gini"].iloc[0])
+    indices = theil(frame[reached], "reached", "population").iloc[0]
+    # GE(1) of everyone from that of the persons with A > 0: T = T_reached − ln(their population share)
+    out["theil_l"], out["theil_t"] = float(indices["theil_l"]), float(indices["theil_t"]) - math.log(
+        out["theil_l_population"])
     return out
 
 
@@ -116,8 +120,10 @@ class AccessResult(Result):
         """One row per tier (one row without tiers): the settings and the equity of accessibility.
 
         Columns ``method``, ``decay``, ``demand_points``, ``population``, ``sites``,
-        ``capacity``, ``pairs`` (pairs in reach), the :func:`access_equity` figures,
-        ``unreachable_points``, ``unreachable_population`` (share) and ``idle_sites``.
+        ``capacity``, ``pairs`` (pairs in reach), the :func:`access_equity` figures
+        (``theil_l`` over the population with accessibility > 0, the share
+        ``theil_l_population``), ``unreachable_points``, ``unreachable_population``
+        (share) and ``idle_sites``.
         """
         rows = []
         groups = self.points.groupby("tier", sort=False) if self.tier else [(None, self.points)]

@@ -10,6 +10,7 @@ import pandas as pd
 from healthalloc.access import METHODS, PARAMS, accessibility
 from healthalloc.cli._common import add_command, add_engine_options, add_output, input_paths, write_table
 from healthalloc.data.io import read_table
+from healthalloc.data.validate import naming_files
 
 EXAMPLE = """\
 example:
@@ -30,7 +31,8 @@ catchment), power (--beta), exponential (--beta, per cost unit).
 OUT has one row per demand point: id, access (capacity per person), population, n_sites
 (sites in reach). Demand with no site in reach gets access 0; it and sites with no demand
 in reach are reported as warnings. The summary (population-weighted mean, Gini, Theil)
-is printed.
+is printed; theil_l (GE(0), infinite at access 0) covers the persons with access > 0,
+their share of the population is theil_l_population.
 """
 
 
@@ -71,9 +73,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = accessibility(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
-                           capacity=args.capacity, engine=args.engine, scheduler=args.scheduler,
-                           workers=args.workers, **PARAMS.from_args(args))
-    write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args))
+    with naming_files(demand=args.demand, supply=args.supply, od=args.od):
+        result = accessibility(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
+                               capacity=args.capacity, engine=args.engine, scheduler=args.scheduler,
+                               workers=args.workers, **PARAMS.from_args(args))
+    write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args), overwrite=args.overwrite)
     print(result.summary().T.to_string(header=False))
     return 0

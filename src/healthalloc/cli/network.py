@@ -7,6 +7,7 @@ from pathlib import Path
 
 from healthalloc.cli._common import add_command, add_output, column_list, input_paths, write_table
 from healthalloc.data import DataError
+from healthalloc.data.validate import check_columns, naming_files
 from healthalloc.mobility.network import PARAMS
 
 EXAMPLE = """\
@@ -24,10 +25,16 @@ with --binarize only the ties kept), flows.csv (every flow, before binarizing) a
 --coords, geoprox.csv (inverse distance) and, with --same-category COL, same_COL.csv: square
 matrices with node ids as header and first column, for 'healthalloc ergm --edgecov'.
 Binarize rules: any (flow > 0), threshold (flow >= VALUE), top_k (each origin's VALUE
-largest flows), quantile (flow >= the VALUE quantile of positive flows).
+largest flows), quantile (flow >= the VALUE quantile of positive flows). The printed
+summary has a row for the flows (flows.csv) and one for the ties (edges.csv): nodes, ties
+(rows of the file), density, total_flow (sum of its weight column) and isolates.
 
 centrality: per node in_degree, out_degree, in_degree_std (in-degree / (n - 1)),
 in_strength, out_strength, in_strength_share, betweenness (normalized), pagerank.
+EDGES.csv lists each pair once: a pair in several rows (either order without --directed)
+is summed into one flow, with a warning. Weights are finite numbers >= 0.
+
+Ids keep their written form in every file: 01 and 1 are two nodes.
 """
 
 
@@ -49,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="distance for geoprox.csv (default euclidean, as seed 003)")
     build.add_argument("--same-category", action="append", default=[], metavar="COL",
                        help="a --nodes column: writes same_COL.csv (1 where two nodes share it)")
-    add_output(build, "folder for the files", required=True, metavar="OUTDIR")
+    add_output(build, "folder for the files", folder=True, required=True, metavar="OUTDIR")
     build.set_defaults(func=run_build)
     cent = add_command(actions, "centrality", "Centrality of every node of a network.", EXAMPLE,
                        help="degree, strength, betweenness and PageRank per node")
@@ -67,21 +74,19 @@ def run_build(args: argparse.Namespace) -> int:
 
     check_output_folder(args.output, input_paths(args))
     nodes = read_table(args.nodes) if args.nodes else None
-    net = network_from_records(read_table(args.file), args.origin, args.destination, weight=args.weight,
-                               nodes=nodes, directed=not args.undirected)
-    ties = net.binarize(args.binarize, args.value)
-    flows = net.edges()
-    edges = flows.merge(ties.edges()[["from", "to"]], on=["from", "to"])
-    matrices = {}
-    if args.coords:
-        if len(args.coords) != 2:
-            raise DataError(f"--coords takes two columns, X,Y; got {','.join(args.coords)}")
-        missing = [c for c in args.coords if c not in net.nodes.columns]
-        if missing:
-            raise DataError(f"--coords: no column {missing[0]!r} in the node table (--nodes)")
-        matrices["geoprox"] = geo_proximity(net.nodes[args.coords], metric=args.metric)
-    for col in args.same_category:
-        matrices[f"same_{col}"] = same_category(net.attribute(col))
+    if args.coords and len(args.coords) != 2:
+        raise DataError(f"--coords takes two columns, X,Y; got {','.join(args.coords)}")
+    if (args.coords or args.same_category) and nodes is None:
+        raise DataError("--coords and --same-category name columns of the node table: give it with --nodes")
+    with naming_files(records=args.file, nodes=args.nodes):
+        net = network_from_records(read_table(args.file), args.origin, args.destination, weight=args.weight,
+                                   nodes=nodes, directed=not args.undirected)
+        ties = net.binarize(args.binarize, args.value, flows=True)  # edges.csv: the ties with their flows
+        check_columns(net.nodes, (args.coords or []) + args.same_category, source="nodes")
+        matrices = {"geoprox": geo_proximity(net.nodes[args.coords], metric=args.metric)} if args.coords else {}
+        for col in args.same_category:
+            matrices[f"same_{col}"] = same_category(net.attribute(col))
+    flows, edges = net.edges(), ties.edges()
     import pandas as pd
 
     with output_folder(args.output, input_paths(args)) as folder:
@@ -93,7 +98,9 @@ def run_build(args: argparse.Namespace) -> int:
             frame = pd.DataFrame(matrix, index=pd.Index(net.ids, name="id"), columns=list(net.ids))
             frame.reset_index().to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
     print(f"wrote nodes.csv, edges.csv, flows.csv{''.join(f', {m}.csv' for m in matrices)} to {args.output}")
-    print(ties.summary().to_string(index=False))
+    summary = pd.concat([net.summary(), ties.summary()], ignore_index=True)  # the objects written
+    summary.insert(0, "network", ["flows (flows.csv)", "ties (edges.csv)"])
+    print(summary.to_string(index=False))
     return 0
 
 
@@ -101,5 +108,5 @@ def run_centrality(args: argparse.Namespace) -> int:
     from healthalloc.mobility import centrality, read_network
 
     result = centrality(read_network(args.nodes, args.edges, directed=args.directed))
-    write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges])
+    write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges], overwrite=args.overwrite)
     return 0

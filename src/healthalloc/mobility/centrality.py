@@ -10,14 +10,15 @@ column                     meaning
                            in-degree; seed 003's Figure 7)
 ``in_strength``            total inflow (sum of tie weights received)
 ``out_strength``           total outflow
-``in_strength_share``      in_strength / total flow
+``in_strength_share``      in_strength / total flow (0 in a network without flow)
 ``betweenness``            shortest-path betweenness on the binary network,
                            normalized by (n − 1)(n − 2) (directed) or half that
 ``pagerank``               PageRank (damping 0.85) on the weighted network
 =========================  ======================================================
 
-Undirected networks report ``degree`` and ``strength`` in the in/out columns alike.
-Betweenness is Brandes' (2001) algorithm run on blocks of sources at once with sparse
+Undirected networks report ``degree`` and ``strength`` in the in/out columns alike. Tie
+weights are flows, finite and ≥ 0 (every :class:`~healthalloc.mobility.network.Network`
+checks them). Betweenness is Brandes' (2001) algorithm run on blocks of sources at once with sparse
 matrix products (breadth-first levels forward, dependencies backward), equal to
 :func:`networkx.betweenness_centrality` and much faster on thousands of nodes; PageRank
 (Page et al. 1999) uses :mod:`networkx`.
@@ -99,7 +100,7 @@ def centrality(net) -> CentralityResult:
         "in_degree": in_deg, "out_degree": out_deg,
         "in_degree_std": in_deg / (n - 1) if n > 1 else np.nan,
         "in_strength": in_str, "out_strength": out_str,
-        "in_strength_share": in_str / total if total else np.nan,
+        "in_strength_share": in_str / total if total else np.zeros(n),
         "betweenness": between, "pagerank": [rank[i] for i in range(n)],
     }, index=pd.Index(net.ids, name="node"))
     return CentralityResult(table, net.directed)

@@ -23,14 +23,26 @@ ERGMs need a binary network, and the rule that turns flows into ties changes the
 Dyadic covariates: :func:`geo_proximity` (inverse distance from coordinates, seed 003's
 ``GeoProx``), :func:`same_category` (1 where two nodes share a category, e.g. a dialect
 zone: ``CulProx``) and :func:`covariate_matrix` (any square table whose header row and
-first column are node ids, matched by id).
+first column are node ids, matched by id; symmetric for an undirected network).
+
+Rules every table follows (:mod:`healthalloc.data.validate`):
+
+- ids keep their written form: ``01`` and ``1`` are two nodes, and ids written as
+  canonical integers in one file match the same digits read as text in another
+  (:func:`~healthalloc.data.validate.id_column`);
+- flows (edge weights) are finite numbers ≥ 0, in every :class:`Network`;
+- an edge table lists each pair once: a from → to pair in several rows (either order when
+  undirected) is one flow, the sum of its rows, or in a binary network (``weighted=False``,
+  as ERGMs read ties) one tie; both with a warning naming the first pairs. Records repeat
+  pairs by nature (one row per person) and are counted without one;
+- messages start with the table at fault, ``nodes``, ``edges`` or ``records``, which
+  :func:`read_network` and the command line replace by its file name
+  (:func:`~healthalloc.data.validate.naming_files`).
 """
 
 from __future__ import annotations
 
-import re
 import warnings
-from pathlib import Path
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -38,9 +50,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from healthalloc.data import DataError
-from healthalloc.data.messages import did_you_mean, listing, rows, show
-from healthalloc.data.validate import as_names, check_columns
 from healthalloc.data.geo import great_circle
+from healthalloc.data.messages import MAX_LISTED, did_you_mean, listing, rows, show
+from healthalloc.data.validate import (as_names, check_columns, check_coordinates, check_nonnegative, id_column,
+                                       id_positions, naming_files)
 from healthalloc.params import Param, Params
 from healthalloc.result import Result
 
@@ -63,21 +76,6 @@ PARAMS = Params(
 )
 
 
-_WHOLE = re.compile(r"[+-]?\d+(\.0*)?")
-
-
-def _keys(values) -> list[str]:
-    """Ids as matching keys: ``1``, ``1.0``, ``"1"`` and ``"001"`` are the same node (a CSV
-    reader turns ``001`` into 1 in one file and keeps it as text in a header row)."""
-    out = []
-    for v in values:
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            v = int(v)
-        text = str(v).strip()
-        out.append(str(int(text.split(".")[0])) if _WHOLE.fullmatch(text) else text)
-    return out
-
-
 @dataclass(frozen=True)
 class Network(Result):
     """A directed or undirected network on a fixed, ordered set of nodes.
@@ -87,7 +85,8 @@ class Network(Result):
     ids : pandas.Index
         Node ids, in the order of the matrix rows and columns.
     weights : scipy.sparse.csr_matrix
-        Valued adjacency (flows), ``n × n``, zero diagonal; symmetric when undirected.
+        Valued adjacency (flows: finite, ≥ 0, checked), ``n × n``, zero diagonal;
+        symmetric when undirected.
     directed : bool
         Whether ties have a direction (origin → destination).
     nodes : pandas.DataFrame
@@ -101,6 +100,15 @@ class Network(Result):
     directed: bool = True
     nodes: pd.DataFrame = field(default_factory=pd.DataFrame)
     covariates: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        w = self.weights
+
+        def pair(k: int) -> str:
+            row = np.searchsorted(w.indptr, k, side="right") - 1
+            return f"{self.ids[row]}→{self.ids[w.indices[k]]}"
+
+        check_nonnegative(w.data, column="weight", source="edges", label=pair)
 
     @property
     def n(self) -> int:
@@ -150,7 +158,7 @@ class Network(Result):
         flow = pd.Series(flow / (1 if self.directed else 2), index=self.ids, name="flow")
         return bars(flow.nlargest(top), title=f"Top {min(top, self.n)} nodes by flow")
 
-    def binarize(self, rule: str = "any", value: float | None = None) -> Network:
+    def binarize(self, rule: str = "any", value: float | None = None, *, flows: bool = False) -> Network:
         """A binary copy (weights 1) keeping the ties the rule selects (see the module docstring).
 
         Parameters
@@ -158,6 +166,9 @@ class Network(Result):
         rule : {"any", "threshold", "top_k", "quantile"}
         value : float
             The threshold (flow units), k (ties per origin) or the quantile in [0, 1].
+        flows : bool
+            Keep each kept tie's flow as its weight instead of 1 (the flows of the ties, as
+            ``healthalloc network build`` writes them to edges.csv).
         """
         if rule not in BINARIZE_RULES:
             raise ValueError(f"rule must be one of {', '.join(BINARIZE_RULES)}, got {rule!r}")
@@ -179,18 +190,29 @@ class Network(Result):
             keep &= w.data >= kth[w.row]
             if not self.directed:  # a pair is kept when either end keeps it
                 kept = sp.coo_matrix((keep.astype(float), (w.row, w.col)), shape=w.shape).tocsr()
-                kept = kept.maximum(kept.T).tocoo()
-                return replace(self, weights=kept.tocsr())
-        binary = sp.coo_matrix((np.ones(keep.sum()), (w.row[keep], w.col[keep])), shape=w.shape)
-        return replace(self, weights=binary.tocsr())
+                keep = np.asarray(kept.maximum(kept.T)[w.row, w.col]).ravel() > 0
+        data = w.data[keep] if flows else np.ones(keep.sum())
+        return replace(self, weights=sp.coo_matrix((data, (w.row[keep], w.col[keep])), shape=w.shape).tocsr())
 
     def with_covariate(self, name: str, matrix) -> Network:
-        """A copy with the dyadic covariate ``name`` (an ``n × n`` array or a labelled table)."""
+        """A copy with the dyadic covariate ``name`` (an ``n × n`` array or a labelled table).
+
+        An undirected network needs a symmetric matrix (to a relative 1e-9): an asymmetric
+        one is refused naming its first asymmetric pair, rather than read from one triangle.
+        """
         values = (covariate_matrix(matrix, self.ids, name=name) if isinstance(matrix, pd.DataFrame)
                   else np.asarray(matrix, dtype=float))
         if values.shape != (self.n, self.n):
             raise DataError(f"covariate {name!r} is {values.shape[0]} × {values.shape[1]}; the network has "
                             f"{self.n} nodes, so it must be {self.n} × {self.n}")
+        if not self.directed:
+            apart = ~np.isclose(values, values.T, rtol=1e-9, atol=0, equal_nan=True)
+            if apart.any():
+                i, j = np.argwhere(apart)[0]
+                a, b = self.ids[i], self.ids[j]
+                raise DataError(f"covariate {name!r} is not symmetric: ({a}, {b}) is {values[i, j]:g} but ({b}, "
+                                f"{a}) is {values[j, i]:g} ({int(apart.sum()) // 2} such pair(s)); the network is "
+                                "undirected, so a pair has one value")
         return replace(self, covariates={**self.covariates, name: values})
 
     def attribute(self, name: str) -> pd.Series:
@@ -203,23 +225,21 @@ class Network(Result):
         values = self.nodes[name]
         if values.isna().any():
             missing = [show(i) for i in values.index[values.isna()]]
-            raise DataError(f"node attribute {name!r} is missing for {len(missing)} node(s): {listing(missing)}")
+            raise DataError(f"nodes: node attribute {name!r} is missing for {len(missing)} node(s): "
+                            f"{listing(missing)}")
         return values
 
 
-def _node_table(nodes: pd.DataFrame | None, node_id: str | None, used: list) -> tuple[pd.Index, pd.DataFrame]:
-    """Node ids and attributes: the node table's (checked) or, without one, the ids used."""
+def _node_table(nodes: pd.DataFrame | None, node_id: str | None, used: pd.Series) -> tuple[pd.Index, pd.DataFrame]:
+    """Node ids and attributes: the node table's (checked) or, without one, the ids used (sorted)."""
     if nodes is None:
-        ids = pd.Index(sorted(set(used), key=lambda v: (str(type(v)), v)))
+        ids = pd.Index(used.unique()).sort_values()
         return ids, pd.DataFrame(index=ids)
     node_id = node_id or nodes.columns[0]
-    check_columns(nodes, node_id, source="node table")
-    ids = nodes[node_id]
-    if ids.isna().any():
-        raise DataError(f"node table: missing id in {rows(np.flatnonzero(ids.isna()).tolist())}")
-    dup = pd.Index(_keys(ids)).duplicated(keep=False)
-    if dup.any():
-        raise DataError(f"node table: repeated node ids {listing(sorted(set(ids[dup].astype(str))))}")
+    check_columns(nodes, node_id, source="nodes")
+    if nodes.empty:
+        raise DataError("nodes: no rows; the node table lists one node per row")
+    ids = id_column(nodes[node_id], source="nodes", unique="node ids")
     attrs = nodes.drop(columns=node_id)
     attrs.index = pd.Index(ids.to_numpy(), name=node_id)
     return attrs.index, attrs
@@ -227,67 +247,44 @@ def _node_table(nodes: pd.DataFrame | None, node_id: str | None, used: list) -> 
 
 def network_from_edges(edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *, source: str = "from",
                        target: str = "to", weight: str | None = None, node_id: str | None = None,
-                       directed: bool = True, self_loops: str = "error") -> Network:
+                       directed: bool = True, self_loops: str = "error", weighted: bool = True) -> Network:
     """A network from a flow (edge) table: one row per origin–destination pair.
 
     Parameters
     ----------
     edges : DataFrame
-        Columns ``source``, ``target`` and optionally ``weight`` (default: each row counts 1).
-        Repeated pairs (and, undirected, both orientations of a pair) are summed.
+        Columns ``source``, ``target`` and optionally ``weight`` (the flow, finite and ≥ 0;
+        default: each row counts 1). A pair in several rows (either order when undirected)
+        is summed into one flow, with a warning naming the first such pairs. Rows whose
+        ends are both blank are skipped.
     nodes : DataFrame, optional
         Node ids (column ``node_id``, default the first) and attributes. Every id of
         ``edges`` must be a node; nodes without ties are isolates. Without it the nodes
-        are the ids in ``edges``.
+        are the ids in ``edges``. Ids match by their written form
+        (:func:`~healthalloc.data.validate.id_column`).
     directed : bool
         Keep the direction of each flow.
     self_loops : {"error", "drop"}
         Rows whose origin equals the destination: an error, or dropped with a warning.
+    weighted : bool
+        False: a binary network, every listed pair one tie of weight 1 (``weight`` unused),
+        a pair in several rows still one tie, with the same warning.
 
     Raises
     ------
     DataError
-        For unknown columns, ids of ``edges`` absent from ``nodes``, repeated node ids,
-        missing or negative weights, or self-loops with ``self_loops="error"``.
+        Starting with the table at fault (``edges:``, ``nodes:``): unknown columns, missing
+        ends, ids of ``edges`` absent from ``nodes``, missing or repeated node ids, weights
+        missing, not numbers, infinite or negative, self-loops with ``self_loops="error"``,
+        or no rows at all without a node table.
+
+    Warns
+    -----
+    UserWarning
+        Repeated pairs, and an edge table without rows (a network of isolates).
     """
-    check_columns(edges, [source, target, *as_names(weight)], source="edge table")
-    if self_loops not in ("error", "drop"):
-        raise ValueError(f"self_loops must be 'error' or 'drop', got {self_loops!r}")
-    frame = edges.dropna(subset=[source, target], how="all")
-    if frame[[source, target]].isna().any().any():
-        bad = np.flatnonzero(frame[[source, target]].isna().any(axis=1).to_numpy())
-        raise DataError(f"edge table: missing {source}/{target} in {rows(bad.tolist())}")
-    ids, attrs = _node_table(nodes, node_id, list(frame[source]) + list(frame[target]))
-    index = {k: i for i, k in enumerate(_keys(ids))}
-    tails_k, heads_k = _keys(frame[source]), _keys(frame[target])
-    unknown = sorted({k for k in tails_k + heads_k if k not in index})
-    if unknown:
-        raise DataError(f"{len(unknown)} id(s) in the edge table are not nodes: {listing(unknown)}; "
-                        "add them to the node table or correct the edges")
-    t = np.array([index[k] for k in tails_k], dtype=np.int64)
-    h = np.array([index[k] for k in heads_k], dtype=np.int64)
-    w = np.ones(len(t)) if weight is None else pd.to_numeric(frame[weight], errors="coerce").to_numpy(float)
-    if np.isnan(w).any() or (w < 0).any():
-        bad = np.flatnonzero(np.isnan(w) | (w < 0))
-        raise DataError(f"edge weights must be numbers ≥ 0; not at {rows(bad.tolist())}")
-    loops = t == h
-    if loops.any():
-        pairs = [f"{ids[i]}→{ids[i]}" for i in t[loops]]
-        if self_loops == "error":
-            raise DataError(f"{int(loops.sum())} self-loop(s) (origin = destination): {listing(pairs)}; "
-                            "networks here have no self-ties: remove them (or drop them when building "
-                            "from records)")
-        warnings.warn(f"dropped {int(loops.sum())} record(s) whose origin equals the destination", stacklevel=3)
-        t, h, w = t[~loops], h[~loops], w[~loops]
-    if not directed:
-        t, h = np.minimum(t, h), np.maximum(t, h)
-    n = len(ids)
-    mat = sp.coo_matrix((w, (t, h)), shape=(n, n)).tocsr()
-    mat.sum_duplicates()
-    if not directed:
-        mat = (mat + mat.T).tocsr()
-    mat.eliminate_zeros()
-    return Network(ids, mat, directed, attrs)
+    return _build(edges, nodes, source, target, weight, node_id, directed=directed, self_loops=self_loops,
+                  weighted=weighted, table="edges")
 
 
 def network_from_records(records: pd.DataFrame, origin: str, destination: str, *, weight: str | None = None,
@@ -295,18 +292,86 @@ def network_from_records(records: pd.DataFrame, origin: str, destination: str, *
                          directed: bool = True) -> Network:
     """Aggregate individual records (one person's move from ``origin`` to ``destination``)
     into an origin–destination network: the flow x → y is the number of records from x
-    to y, or the sum of ``weight`` (survey weights). Records that stay in their city
-    (origin = destination) are dropped with a warning. See :func:`network_from_edges`.
+    to y, or the sum of ``weight`` (survey weights, finite and ≥ 0). Records that stay in
+    their city (origin = destination) are dropped with a warning. Messages start with
+    ``records:`` or ``nodes:``; see :func:`network_from_edges` for the rest.
     """
-    return network_from_edges(records, nodes, source=origin, target=destination, weight=weight,
-                              node_id=node_id, directed=directed, self_loops="drop")
+    return _build(records, nodes, origin, destination, weight, node_id, directed=directed, self_loops="drop",
+                  weighted=True, table="records")
+
+
+def _build(frame: pd.DataFrame, nodes: pd.DataFrame | None, source: str, target: str, weight: str | None,
+           node_id: str | None, *, directed: bool, self_loops: str, weighted: bool, table: str) -> Network:
+    """The network of an edge table (``table="edges"``: repeated pairs warned about) or of
+    records (``"records"``: repeated pairs are what is counted)."""
+    check_columns(frame, [source, target, *as_names(weight)], source=table)
+    if self_loops not in ("error", "drop"):
+        raise ValueError(f"self_loops must be 'error' or 'drop', got {self_loops!r}")
+    if weight is not None and not weighted:
+        raise ValueError("weighted=False reads every row as one tie; it takes no weight column")
+    blank = frame[[source, target]].isna()
+    half = blank.any(axis=1).to_numpy() & ~blank.all(axis=1).to_numpy()
+    if half.any():
+        raise DataError(f"{table}: missing {source}/{target} in {rows(np.flatnonzero(half).tolist())}")
+    at = np.flatnonzero(~blank.all(axis=1).to_numpy())  # the rows used (blank lines skipped)
+    frame = frame.iloc[at]
+    noun = "edge table" if table == "edges" else table
+    if frame.empty:
+        if nodes is None:
+            raise DataError(f"{table}: no rows, and no node table: there is no network to build")
+        warnings.warn(f"{table}: no rows: the network has no ties (every node is an isolate)", stacklevel=3)
+    ends = id_column(pd.concat([frame[source], frame[target]], ignore_index=True))
+    ids, attrs = _node_table(nodes, node_id, ends)
+    pos = id_positions(ends, ids)
+    if (pos < 0).any():
+        unknown = sorted(set(ends[pos < 0].astype(str)))
+        raise DataError(f"{table}: {len(unknown)} id(s) in the {noun} are not nodes: {listing(unknown)}; "
+                        f"add them to the node table or correct the {noun}")
+    t, h = pos[:len(frame)], pos[len(frame):]
+    w = np.ones(len(t)) if weight is None else check_nonnegative(
+        frame[weight], column=weight, source=table, label=lambda k: f"row {at[k] + 1}")
+    loops = t == h
+    if loops.any():
+        pairs = [f"{ids[i]}→{ids[i]}" for i in t[loops]]
+        if self_loops == "error":
+            raise DataError(f"{table}: {int(loops.sum())} self-loop(s) (origin = destination): {listing(pairs)}; "
+                            "networks here have no self-ties: remove them (or drop them when building "
+                            "from records)")
+        warnings.warn(f"dropped {int(loops.sum())} record(s) whose origin equals the destination", stacklevel=3)
+        t, h, w = t[~loops], h[~loops], w[~loops]
+    if not directed:
+        t, h = np.minimum(t, h), np.maximum(t, h)
+    n = len(ids)
+    if table == "edges":
+        _warn_repeats(t * n + h, ids, directed, weighted)
+    mat = sp.coo_matrix((w, (t, h)), shape=(n, n)).tocsr()
+    mat.sum_duplicates()
+    if not weighted:
+        mat.data[:] = 1.0
+    if not directed:
+        mat = (mat + mat.T).tocsr()
+    mat.eliminate_zeros()
+    return Network(ids, mat, directed, attrs)
+
+
+def _warn_repeats(pairs: np.ndarray, ids: pd.Index, directed: bool, weighted: bool) -> None:
+    """One warning naming the first pairs (``from · n + to``) listed in more than one row."""
+    repeated = pd.unique(pairs[pd.Series(pairs).duplicated().to_numpy()])
+    if not repeated.size:
+        return
+    n, arrow = len(ids), "→" if directed else "–"
+    named = [f"{ids[k // n]}{arrow}{ids[k % n]}" for k in repeated[:MAX_LISTED]]
+    warnings.warn(f"edges: {len(repeated)} pair(s) are listed in more than one row"
+                  f"{'' if directed else ' (in either order)'}: {listing(named, len(repeated))}; "
+                  + ("each is summed into one flow" if weighted else "each is one tie"), stacklevel=4)
 
 
 def covariate_matrix(table: pd.DataFrame, ids, *, name: str = "covariate") -> np.ndarray:
     """A square table whose header row and first column are node ids, reordered to ``ids``.
 
     The table's first column holds the row ids; the other column names are the column
-    ids. Both must be exactly the node ids (in any order).
+    ids. Both must be exactly the node ids (in any order), matched by their written form
+    (:func:`~healthalloc.data.validate.id_column`).
 
     Raises
     ------
@@ -314,34 +379,31 @@ def covariate_matrix(table: pd.DataFrame, ids, *, name: str = "covariate") -> np
         For a table that is not square, ids missing or unknown on either side, repeated
         ids, or cells that are not numbers.
     """
-    rows = _keys(table.iloc[:, 0])
-    cols = _keys(table.columns[1:])
-    want = _keys(ids)
-    values = table.iloc[:, 1:]
-    if len(rows) != len(cols):
-        raise DataError(f"covariate {name!r} is {len(rows)} × {len(cols)}: it must be square, with node ids "
+    source = f"covariate {name!r}"
+    row_ids = id_column(table.iloc[:, 0], source=source, unique="row ids")
+    col_ids = id_column(pd.Series(table.columns[1:], dtype=object, name="header"), source=source,
+                        unique="column ids")
+    want = pd.Index(id_column(pd.Series(list(ids), dtype=object)))
+    if len(row_ids) != len(col_ids):
+        raise DataError(f"covariate {name!r} is {len(row_ids)} × {len(col_ids)}: it must be square, with node ids "
                         "as its header row and first column")
-    for side, got in (("row", rows), ("column", cols)):
-        if len(set(got)) != len(got):
-            rep = sorted({k for k in got if got.count(k) > 1})
-            raise DataError(f"covariate {name!r}: repeated {side} ids {listing(rep)}")
-        unknown = sorted(set(got) - set(want))
-        missing = sorted(set(want) - set(got))
-        if unknown or missing:
-            parts = ([f"{len(unknown)} {side} id(s) that are not nodes: {listing(unknown)}"] if unknown else []) + \
-                    ([f"no {side} for {len(missing)} node(s): {listing(missing)}"] if missing else [])
-            raise DataError(f"covariate {name!r} is {len(rows)} × {len(cols)} for {len(want)} nodes: "
+    order = {}
+    for side, got in (("row", pd.Index(row_ids)), ("column", pd.Index(col_ids))):
+        unknown = got[id_positions(got, want) < 0].astype(str)
+        order[side] = id_positions(want, got)
+        missing = want[order[side] < 0].astype(str)
+        if len(unknown) or len(missing):
+            parts = ([f"{len(unknown)} {side} id(s) that are not nodes: {listing(unknown)}"] if len(unknown) else []) \
+                + ([f"no {side} for {len(missing)} node(s): {listing(missing)}"] if len(missing) else [])
+            raise DataError(f"covariate {name!r} is {len(row_ids)} × {len(col_ids)} for {len(want)} nodes: "
                             + "; ".join(parts))
+    values = table.iloc[:, 1:]
     numbers = values.apply(pd.to_numeric, errors="coerce")
     if numbers.isna().any().any():
         r, c = np.argwhere(numbers.isna().to_numpy())[0]
-        raise DataError(f"covariate {name!r}: cell ({rows[r]}, {cols[c]}) is not a number "
+        raise DataError(f"covariate {name!r}: cell ({row_ids.iat[r]}, {col_ids.iat[c]}) is not a number "
                         f"({show(values.iat[r, c])})")
-    rpos = {k: i for i, k in enumerate(rows)}
-    cpos = {k: i for i, k in enumerate(cols)}
-    order_r = [rpos[k] for k in want]
-    order_c = [cpos[k] for k in want]
-    out = numbers.to_numpy(float)[np.ix_(order_r, order_c)]
+    out = numbers.to_numpy(float)[np.ix_(order["row"], order["column"])]
     np.fill_diagonal(out, 0.0)
     return out
 
@@ -352,8 +414,8 @@ def geo_proximity(coords: pd.DataFrame, *, metric: str = "euclidean") -> np.ndar
     Parameters
     ----------
     coords : DataFrame
-        Two columns, x and y (longitude and latitude for ``"great_circle"``), one row per
-        node in network order.
+        Two columns, x and y (longitude and latitude in degrees for ``"great_circle"``),
+        one row per node in network order, indexed by node id.
     metric : {"euclidean", "great_circle"}
         Euclidean distance in the coordinates' units (as seed 003), or great-circle
         distance in km on a sphere of radius ``EARTH_RADIUS_KM``.
@@ -361,32 +423,29 @@ def geo_proximity(coords: pd.DataFrame, *, metric: str = "euclidean") -> np.ndar
     Raises
     ------
     DataError
-        For missing coordinates or two nodes at the same place (infinite proximity).
+        Starting ``nodes:``: coordinates missing, not numbers or out of range
+        (:func:`~healthalloc.data.validate.check_coordinates`), or two nodes at the same
+        place (infinite proximity).
     """
-    xy = coords.iloc[:, :2].apply(pd.to_numeric, errors="coerce").to_numpy(float)
-    if np.isnan(xy).any():
-        bad = [show(i) for i in coords.index[np.isnan(xy).any(axis=1)]]
-        raise DataError(f"coordinates missing or not numbers for {listing(bad)}")
+    xy = check_coordinates(coords, coords.columns[0], coords.columns[1], metric=metric, source="nodes")
     if metric == "euclidean":
         d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
-    elif metric == "great_circle":
-        d = great_circle(xy[:, None, 0], xy[:, None, 1], xy[None, :, 0], xy[None, :, 1])
     else:
-        raise ValueError(f"metric must be 'euclidean' or 'great_circle', got {metric!r}")
+        d = great_circle(xy[:, None, 0], xy[:, None, 1], xy[None, :, 0], xy[None, :, 1])
     np.fill_diagonal(d, np.inf)
     if (d == 0).any():
         i, j = np.argwhere(d == 0)[0]
-        raise DataError(f"nodes {show(coords.index[i])} and {show(coords.index[j])} are at the same place: "
+        raise DataError(f"nodes: nodes {show(coords.index[i])} and {show(coords.index[j])} are at the same place: "
                         "their inverse distance is infinite")
     return 1.0 / d
 
 
 def same_category(values: pd.Series) -> np.ndarray:
     """1 where two different nodes share the category of ``values`` (e.g. a dialect zone:
-    seed 003's ``CulProx``), else 0; DataError for missing categories."""
+    seed 003's ``CulProx``), else 0; DataError (``nodes:``) for missing categories."""
     if values.isna().any():
         missing = [show(i) for i in values.index[values.isna()]]
-        raise DataError(f"category {values.name!r} is missing for {listing(missing)}")
+        raise DataError(f"nodes: category {values.name!r} is missing for {listing(missing)}")
     codes = pd.factorize(values)[0]
     out = (codes[:, None] == codes[None, :]).astype(float)
     np.fill_diagonal(out, 0.0)
@@ -398,28 +457,38 @@ def read_network(nodes, edges, *, directed: bool = False, weight: str | None = N
     """A network from a node file (first column the id, then attributes) and an edge file
     (``from, to[, weight]``; without columns named ``from`` and ``to``, its first two).
 
-    ``weight`` names the edge weight column (default ``"weight"`` when present); without
-    one, or with ``weighted=False`` (an ERGM's binary network: every row is a tie, as R's
-    ``network`` reads an edge list), each row counts 1. Errors name the file at fault.
+    Ids are read as written (``01`` and ``1`` are two nodes). ``weight`` names the edge
+    weight column (default ``"weight"`` when present); without one each row counts 1. A
+    pair in several rows (either order when undirected) is summed into one flow; with
+    ``weighted=False`` (an ERGM's binary network, as R's ``network`` reads an edge list)
+    every listed pair is one tie. Both with a warning (:func:`network_from_edges`). Errors
+    and warnings name the file at fault.
     """
+    node_table = _read_ids(nodes, lambda names: list(names[:1]))
+    edge_table = _read_ids(edges, _ends)
+    with naming_files(nodes=nodes, edges=edges):
+        if node_table.shape[1] == 0:
+            raise DataError("nodes: no columns; the first column must be the node id")
+        ends = _ends(edge_table.columns)
+        if len(ends) < 2:
+            raise DataError("edges: needs two columns, from and to")
+        if weighted and weight is None and "weight" in edge_table.columns:
+            weight = "weight"
+        return network_from_edges(edge_table, node_table, source=ends[0], target=ends[1],
+                                  weight=weight if weighted else None, directed=directed, weighted=weighted)
+
+
+def _ends(names: pd.Index) -> list:
+    """The from and to columns of an edge file: so named, else its first two."""
+    return ["from", "to"] if {"from", "to"} <= set(names) else list(names[:2])
+
+
+def _read_ids(path, ids) -> pd.DataFrame:
+    """The table at ``path`` with the columns ``ids(names)`` read as written (text): read once,
+    quietly, for the column names, then with those columns as text."""
     from healthalloc.data.io import read_table
 
-    node_table, edge_table = read_table(nodes), read_table(edges)
-    if node_table.shape[1] == 0:
-        raise DataError(f"{Path(nodes).name}: no columns; the first column must be the node id")
-    cols = [str(c) for c in edge_table.columns]
-    if {"from", "to"} <= set(cols):
-        source, target = "from", "to"
-    elif len(cols) >= 2:
-        source, target = edge_table.columns[0], edge_table.columns[1]
-    else:
-        raise DataError(f"{Path(edges).name}: needs two columns, from and to")
-    if not weighted:
-        weight = None
-    elif weight is None and "weight" in cols:
-        weight = "weight"
-    try:
-        return network_from_edges(edge_table, node_table, source=source, target=target, weight=weight,
-                                  directed=directed)
-    except DataError as error:
-        raise DataError(f"{Path(edges).name}: {error}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # said by the second reading
+        names = read_table(path).columns
+    return read_table(path, text=ids(names))
