@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["add_command", "add_engine_options", "add_input_file", "add_output", "add_read_options", "column_list",
-           "input_paths", "load", "read", "write_table"]
+           "blame", "input_paths", "load", "read", "write_table"]
 
 #: The ``-o`` help of a command that prints its table unless told to write it.
 WRITE_OR_PRINT = "write .csv or .xlsx instead of printing"
@@ -48,9 +50,11 @@ def add_output(parser: argparse.ArgumentParser, help: str = WRITE_OR_PRINT, *, f
                             "existing file is never replaced)")
 
 
-def add_input_file(parser: argparse.ArgumentParser) -> None:
+def add_input_file(parser: argparse.ArgumentParser, tables: tuple[str, ...] = ()) -> None:
+    """The data file argument with ``--sheet`` and ``--encoding`` (``tables``: the names of
+    the tables the command reads, ``data`` first, when it reads several)."""
     parser.add_argument("file", type=Path, help="data table: .csv (UTF-8 or GBK), .xlsx or .parquet")
-    add_read_options(parser)
+    add_read_options(parser, tables)
 
 
 def add_read_options(parser: argparse.ArgumentParser, tables: tuple[str, ...] = ()) -> None:
@@ -81,7 +85,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 def load(args: argparse.Namespace) -> pd.DataFrame:
     """The command's data file (``args.file``) with its ``--sheet`` and ``--encoding``."""
-    return read(args, args.file)
+    return read(args, args.file, "data")
 
 
 def read(args: argparse.Namespace, path: Path | None, table: str | None = None,
@@ -99,6 +103,18 @@ def read(args: argparse.Namespace, path: Path | None, table: str | None = None,
     if hint is not None:
         hint["option"] = f"--sheet {table}=" if table and _named(args) else "--sheet "
     return frame
+
+
+@contextmanager
+def blame(path: Path) -> Iterator[None]:
+    """Prefix a :class:`~healthalloc.data.DataError` raised inside the block with ``path``'s
+    name: the file that holds the problem, not the command's main data file."""
+    from healthalloc.data.validate import DataError
+
+    try:
+        yield
+    except DataError as error:
+        raise DataError(f"{path.name}: {error}") from None
 
 
 def _named(args: argparse.Namespace) -> bool:

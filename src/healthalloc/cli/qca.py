@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_input_file, add_output, input_paths, load
+from healthalloc.cli._common import add_command, add_input_file, add_output, blame, input_paths, load, read
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.qca.analysis import PARAMS, fsqca
+from healthalloc.qca.calibrate import anchor_table
 
 EXAMPLE = """\
 example (seed 000's Guangxi analysis, anchors from its Table 3):
@@ -40,7 +41,7 @@ def _fractions(text: str) -> tuple[float, ...]:
 def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "qca", "Fuzzy-set qualitative comparative analysis: which combinations of "
                     "conditions lead to the outcome (or its absence), with R QCA's numbers.", EXAMPLE)
-    add_input_file(p)
+    add_input_file(p, ("data", "anchors"))
     PARAMS.add_to(p)
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--anchors", type=Path, metavar="ANCHORS.csv", help=PARAMS["anchors"].help)
@@ -53,7 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output, input_paths(args))
     data = load(args)
-    kwargs = PARAMS.from_args(args) | {"anchors": args.anchors, "percentiles": args.percentiles,
+    anchors = None
+    if args.anchors is not None:
+        with blame(args.anchors):
+            anchors = anchor_table(read(args, args.anchors, "anchors"))
+    kwargs = PARAMS.from_args(args) | {"anchors": anchors, "percentiles": args.percentiles,
                                         "calibrated": args.calibrated}
     result = fsqca(data, **kwargs)
     with output_folder(args.output, input_paths(args)) as folder:

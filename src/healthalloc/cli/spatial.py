@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_input_file, add_output, column_list, input_paths, load
+from healthalloc.cli._common import (add_command, add_input_file, add_output, blame, column_list, input_paths, load,
+                                     read)
 from healthalloc.data.output import check_output_folder, output_folder
 from healthalloc.spatial.analysis import PARAMS
 from healthalloc.spatial.weights import ISLANDS
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "spatial", "Spatial-temporal evolution of one indicator: global and local Moran's I "
                     "per period with permutation inference, kernel densities, sigma and beta convergence, "
                     "classic and spatial Markov chains, and optionally a regional comparison.", EXAMPLE)
-    add_input_file(p)
+    add_input_file(p, ("data", "adjacency"))
     PARAMS.add_to(p)
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--provinces", action="store_true",
@@ -92,6 +93,10 @@ def _weights(args: argparse.Namespace, data):
 
     source = ("provinces" if args.provinces else "adjacency" if args.adjacency is not None
               else "knn" if args.knn is not None else "band")
-    return spatial_weights(data, args.unit, source, coordinates=args.coords,
-                           knn=args.knn, band=args.band, adjacency=args.adjacency,
-                           adjacency_columns=args.adjacency_columns, islands=args.islands)
+    if args.adjacency is None:
+        return spatial_weights(data, args.unit, source, coordinates=args.coords, knn=args.knn, band=args.band,
+                               islands=args.islands)
+    with blame(args.adjacency):
+        return spatial_weights(data, args.unit, source, coordinates=args.coords, islands=args.islands,
+                               adjacency=read(args, args.adjacency, "adjacency"),
+                               adjacency_columns=args.adjacency_columns)

@@ -56,6 +56,7 @@ __all__ = [
     "calibrate_percentiles",
     "calibrate_table",
     "calibrated",
+    "anchor_table",
     "read_anchors",
 ]
 
@@ -222,7 +223,7 @@ def calibrate_table(
     >>> cal.memberships.loc[["Nanning", "Hechi"], "gdp_per_capita"].round(3).tolist()
     [0.746, 0.024]
     """
-    table = _anchor_table(anchors)
+    table = anchor_table(anchors)
     return _calibrate_all(_cases(df, list(table["variable"]), unit), table, log_odds, adjust_crossover)
 
 
@@ -485,7 +486,7 @@ def _number(label: str, what: str, value: object) -> float:
     return float(number)
 
 
-def _anchor_table(anchors: pd.DataFrame | Mapping) -> pd.DataFrame:
+def anchor_table(anchors: pd.DataFrame | Mapping) -> pd.DataFrame:
     """Validate an anchors table (or dict) into columns :data:`ANCHOR_COLUMNS`."""
     if isinstance(anchors, Mapping):
         given = {variable: _fuzzy_anchors(e_c_i, str(variable)) for variable, e_c_i in anchors.items()}
