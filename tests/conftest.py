@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy.optimize import linprog
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -76,6 +77,13 @@ def frame(X: np.ndarray, Y: np.ndarray) -> tuple[pd.DataFrame, list[str], list[s
     df = pd.DataFrame(np.c_[X, Y], columns=xs + ys)
     df.insert(0, "unit", [f"u{i}" for i in range(len(df))])
     return df, xs, ys
+
+
+@pytest.fixture
+def user(tmp_path: Path, monkeypatch) -> Path:
+    """A user's folder, empty, as the current folder."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -6,8 +6,6 @@ amounts, coordinates) against independent computations."""
 from __future__ import annotations
 
 import math
-import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,19 +21,6 @@ from healthalloc.data.validate import DataError, check_coordinates, id_column, i
 
 METHODS = [("--method", "2sfca"), ("--method", "e2sfca"), ("--method", "3sfca", "--steps", "1:1"),
            ("--method", "huff2sfca", "--decay", "power", "--beta", "1")]
-
-
-def _print_warning(message, category, filename, lineno, file=None, line=None):
-    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
-
-
-@pytest.fixture
-def user(tmp_path: Path, monkeypatch) -> Path:
-    """A user's folder as the current folder, with warnings printed on stderr as in a terminal
-    (under pytest they are otherwise recorded, not shown)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(warnings, "showwarning", _print_warning)
-    return tmp_path
 
 
 def _write(name: str, **columns) -> str:

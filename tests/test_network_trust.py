@@ -16,7 +16,6 @@ import scipy.sparse as sp
 from conftest import assert_refused, assert_warns, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_access_trust import user  # noqa: F401  (the user's folder, warnings printed)
 
 from healthalloc.data.validate import DataError
 from healthalloc.mobility import Network, centrality, network_from_edges, read_network
@@ -30,7 +29,7 @@ def _write(name: str, **columns) -> None:
 
 
 @pytest.fixture
-def files(user):  # noqa: F811
+def files(user):
     """n.csv: nodes a, b, c with coordinates and a zone; e.csv: a→b (1), b→c (2);
     r.csv: five records a→b, a→b, b→c, c→a, a→c."""
     _write("n.csv", id=["a", "b", "c"], x=[0.0, 3.0, 0.0], y=[0.0, 4.0, 1.0], zone=["n", "n", "s"])
@@ -202,7 +201,7 @@ def test_printed_figures_equal_the_files(files, capsys, extra):
     assert _printed(out)["flows"][2] == 5.0                                # five records
 
 
-def test_printed_figures_of_the_embedded_records(user, capsys):  # noqa: F811
+def test_printed_figures_of_the_embedded_records(user, capsys):
     from healthalloc.data.datasets import load_mobility_records
 
     load_mobility_records().to_csv("r.csv", index=False)

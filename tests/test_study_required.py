@@ -15,7 +15,6 @@ import pytest
 import tomli_w
 
 from healthalloc.study.registry import REGISTRY
-from healthalloc.study.runner import plan  # noqa: F401  (registers every analysis)
 
 from conftest import assert_refused
 

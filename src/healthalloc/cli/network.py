@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_output, column_list, input_paths, write_table
+import pandas as pd
+
+from healthalloc.cli._common import (add_command, add_output, add_read_options, column_list, input_paths, read,
+                                     write_table)
 from healthalloc.data import DataError
 from healthalloc.data.validate import check_columns, naming_files
-from healthalloc.mobility.network import PARAMS
+from healthalloc.mobility.network import PARAMS, edge_ends
 
 EXAMPLE = """\
 examples:
@@ -56,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="distance for geoprox.csv (default euclidean, as seed 003)")
     build.add_argument("--same-category", action="append", default=[], metavar="COL",
                        help="a --nodes column: writes same_COL.csv (1 where two nodes share it)")
+    add_read_options(build, ("records", "nodes"))
     add_output(build, "folder for the files", folder=True, required=True, metavar="OUTDIR")
     build.set_defaults(func=run_build)
     cent = add_command(actions, "centrality", "Centrality of every node of a network.", EXAMPLE,
@@ -63,23 +67,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     cent.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv", help="node table (id first)")
     cent.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
     cent.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
+    add_read_options(cent, ("nodes", "edges"))
     add_output(cent, metavar="OUT.csv")
     cent.set_defaults(func=run_centrality)
 
 
+def read_tables(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The --nodes and --edges tables with their --sheet and --encoding, ids as written."""
+    return (read(args, args.nodes, "nodes", text=lambda names: list(names[:1])),
+            read(args, args.edges, "edges", text=edge_ends))
+
+
 def run_build(args: argparse.Namespace) -> int:
-    from healthalloc.data.io import read_table
     from healthalloc.data.output import check_output_folder, output_folder
     from healthalloc.mobility import geo_proximity, network_from_records, same_category
 
     check_output_folder(args.output, input_paths(args))
-    nodes = read_table(args.nodes) if args.nodes else None
+    nodes = read(args, args.nodes, "nodes", text=lambda names: list(names[:1]))
     if args.coords and len(args.coords) != 2:
         raise DataError(f"--coords takes two columns, X,Y; got {','.join(args.coords)}")
     if (args.coords or args.same_category) and nodes is None:
         raise DataError("--coords and --same-category name columns of the node table: give it with --nodes")
     with naming_files(records=args.file, nodes=args.nodes):
-        net = network_from_records(read_table(args.file), args.origin, args.destination, weight=args.weight,
+        records = read(args, args.file, "records", text=(args.origin, args.destination))
+        net = network_from_records(records, args.origin, args.destination, weight=args.weight,
                                    nodes=nodes, directed=not args.undirected)
         ties = net.binarize(args.binarize, args.value, flows=True)  # edges.csv: the ties with their flows
         check_columns(net.nodes, (args.coords or []) + args.same_category, source="nodes")
@@ -87,7 +98,6 @@ def run_build(args: argparse.Namespace) -> int:
         for col in args.same_category:
             matrices[f"same_{col}"] = same_category(net.attribute(col))
     flows, edges = net.edges(), ties.edges()
-    import pandas as pd
 
     with output_folder(args.output, input_paths(args)) as folder:
         net.nodes.reset_index().rename(columns={net.nodes.index.name or "index": "id"}) \
@@ -107,6 +117,8 @@ def run_build(args: argparse.Namespace) -> int:
 def run_centrality(args: argparse.Namespace) -> int:
     from healthalloc.mobility import centrality, read_network
 
-    result = centrality(read_network(args.nodes, args.edges, directed=args.directed))
+    nodes, edges = read_tables(args)
+    with naming_files(nodes=args.nodes, edges=args.edges):
+        result = centrality(read_network(nodes, edges, directed=args.directed))
     write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges], overwrite=args.overwrite)
     return 0

@@ -7,7 +7,7 @@ import io
 import os
 import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -33,7 +33,7 @@ def read_table(
     *,
     sheet: str | int | None = None,
     encoding: str | None = None,
-    text: Sequence[str] = (),
+    text: Sequence[str | int] | Callable[[pd.Index], Sequence[str]] = (),
 ) -> pd.DataFrame:
     """Read a table, choosing the reader from the file extension.
 
@@ -47,9 +47,10 @@ def read_table(
         CSV only: text encoding. By default UTF-8 (BOM or not), or GB18030 (which also
         reads GBK files saved by Chinese-locale Excel) when the bytes are not UTF-8 or read
         as common Chinese only in GB18030; a warning says when GB18030 was used.
-    text : sequence of str
+    text : sequence of str or int, or callable
         CSV only: columns kept as written (text), e.g. ids such as ``01`` that would
-        otherwise be read as the number 1; names absent from the file are ignored.
+        otherwise be read as the number 1: names (those absent from the file are ignored),
+        0-based positions, or a function of the column names returning names.
 
     Returns
     -------
@@ -150,7 +151,7 @@ def _script(char: str) -> str | None:
     return unicodedata.name(char, "").split(" ")[0] or None if char.isalpha() else None
 
 
-def _read_csv(path: Path, encoding: str | None, text: Sequence[str] = ()) -> pd.DataFrame:
+def _read_csv(path: Path, encoding: str | None, text=()) -> pd.DataFrame:
     """A CSV file, split at the separator detected on its first lines; ``text`` columns as written."""
     content = _decode(path, encoding)
     separator = _separator(content)
@@ -159,7 +160,12 @@ def _read_csv(path: Path, encoding: str | None, text: Sequence[str] = ()) -> pd.
         warnings.warn(f"{path.name}: read with {name}s ({separator!r}) between columns, "
                       f"detected on its first lines", stacklevel=3)
     try:
-        return pd.read_csv(io.StringIO(content), sep=separator, dtype=dict.fromkeys(text, str) or None)
+        if text:
+            names = pd.read_csv(io.StringIO(content), sep=separator, nrows=0).columns
+            chosen = text(names) if callable(text) else [names[c] if isinstance(c, int) else c for c in text
+                                                         if not isinstance(c, int) or c < len(names)]
+            text = dict.fromkeys(chosen, str)
+        return pd.read_csv(io.StringIO(content), sep=separator, dtype=text or None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name}: the file is empty") from None
     except pd.errors.ParserError as error:

@@ -112,8 +112,9 @@ def layout_hint(df: pd.DataFrame, unknown: list[str]) -> str:
     if not holding:
         return ""
     sheet = holding[0]
+    option = book.get("option", "--sheet ")  # the command line's spelling for this table
     return (f"{'it is' if len(unknown) == 1 else 'they are'} on sheet {sheet!r} of {book['file']}, "
-            f"not on sheet {book['sheet']!r} that was read: pass {book.get('option', '--sheet ')}{shlex.quote(str(sheet))} "
+            f"not on sheet {book['sheet']!r} that was read: pass {option}{shlex.quote(str(sheet))} "
             f"(sheet = {str(sheet)!r} in a study, sheet= in read_table)")
 
 

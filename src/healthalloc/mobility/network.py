@@ -58,7 +58,7 @@ from healthalloc.params import Param, Params
 from healthalloc.result import Result
 
 __all__ = ["BINARIZE_RULES", "PARAMS", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
-           "network_from_records", "read_network", "same_category"]
+           "edge_ends", "network_from_records", "read_network", "same_category"]
 
 BINARIZE_RULES = ("any", "threshold", "top_k", "quantile")
 
@@ -455,7 +455,8 @@ def same_category(values: pd.Series) -> np.ndarray:
 def read_network(nodes, edges, *, directed: bool = False, weight: str | None = None,
                  weighted: bool = True) -> Network:
     """A network from a node file (first column the id, then attributes) and an edge file
-    (``from, to[, weight]``; without columns named ``from`` and ``to``, its first two).
+    (``from, to[, weight]``; without columns named ``from`` and ``to``, its first two), or
+    from those tables as read (messages then name the tables ``nodes`` and ``edges``).
 
     Ids are read as written (``01`` and ``1`` are two nodes). ``weight`` names the edge
     weight column (default ``"weight"`` when present); without one each row counts 1. A
@@ -464,12 +465,12 @@ def read_network(nodes, edges, *, directed: bool = False, weight: str | None = N
     every listed pair is one tie. Both with a warning (:func:`network_from_edges`). Errors
     and warnings name the file at fault.
     """
-    node_table = _read_ids(nodes, lambda names: list(names[:1]))
-    edge_table = _read_ids(edges, _ends)
-    with naming_files(nodes=nodes, edges=edges):
+    node_table = _table(nodes, lambda names: list(names[:1]))
+    edge_table = _table(edges, edge_ends)
+    with naming_files(**{k: v for k, v in (("nodes", nodes), ("edges", edges)) if not isinstance(v, pd.DataFrame)}):
         if node_table.shape[1] == 0:
             raise DataError("nodes: no columns; the first column must be the node id")
-        ends = _ends(edge_table.columns)
+        ends = edge_ends(edge_table.columns)
         if len(ends) < 2:
             raise DataError("edges: needs two columns, from and to")
         if weighted and weight is None and "weight" in edge_table.columns:
@@ -478,17 +479,14 @@ def read_network(nodes, edges, *, directed: bool = False, weight: str | None = N
                                   weight=weight if weighted else None, directed=directed, weighted=weighted)
 
 
-def _ends(names: pd.Index) -> list:
+def edge_ends(names: pd.Index) -> list:
     """The from and to columns of an edge file: so named, else its first two."""
     return ["from", "to"] if {"from", "to"} <= set(names) else list(names[:2])
 
 
-def _read_ids(path, ids) -> pd.DataFrame:
-    """The table at ``path`` with the columns ``ids(names)`` read as written (text): read once,
-    quietly, for the column names, then with those columns as text."""
+def _table(source, ids) -> pd.DataFrame:
+    """``source`` as it is when a table, else the file at ``source`` with the columns
+    ``ids(names)`` read as written (text)."""
     from healthalloc.data.io import read_table
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # said by the second reading
-        names = read_table(path).columns
-    return read_table(path, text=ids(names))
+    return source if isinstance(source, pd.DataFrame) else read_table(source, text=ids)

@@ -3,8 +3,8 @@
 The study's data set holds the demand points (roles ``unit``, ``population`` and
 ``coordinates`` = [lon, lat]); the sites come from an embedded data set or a file named by
 ``supply`` (and ``candidates``, ``existing``), a path relative to the study file (or
-``{source = FILE, sheet = NAME, encoding = ENC}``), with columns ``supply_id``, ``capacity`` and ``supply_coordinates``. A supply whose data set is
-labelled SYNTHETIC (``china_facilities_synthetic``) is flagged in the report.
+``{source = FILE, sheet = NAME, encoding = ENC}``), with columns ``supply_id``,
+``capacity`` and ``supply_coordinates``. A supply whose data set is labelled SYNTHETIC (``china_facilities_synthetic``) is flagged in the report.
 """
 
 from __future__ import annotations
