@@ -95,13 +95,23 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """``healthalloc ARGV`` in process: exit code, stdout, stderr (parser exits included)."""
+    """``healthalloc ARGV`` in process: exit code, stdout, stderr (parser exits included), with
+    warnings printed on stderr as in a terminal (pytest otherwise records them unshown)."""
+    import sys
+    import warnings
+
     from healthalloc.cli import main
 
+    def show(message, category, filename, lineno, file=None, line=None):
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    saved, warnings.showwarning = warnings.showwarning, show
     try:
         code = main(argv)
     except SystemExit as stop:  # rejected while parsing the command line
         code = stop.code
+    finally:
+        warnings.showwarning = saved
     out, err = capsys.readouterr()
     return code, out, err
 

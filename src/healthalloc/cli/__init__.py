@@ -73,10 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(_command(argv)).parse_args(argv)
     saved = warnings.formatwarning
-    with warnings.catch_warnings():  # restores the filters and showwarning when the command ends
+    with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.formatwarning = _format_warning
-        warnings.showwarning = _show_warning
         try:
             _check_output(args)
             code = args.func(args) or 0
@@ -104,11 +103,6 @@ def main(argv: list[str] | None = None) -> int:
 def _format_warning(message, category, filename, lineno, line=None) -> str:
     """Warnings as ``warning: ...`` lines (the format is restored when the command ends)."""
     return f"warning: {message}\n"
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Every warning as one ``warning:`` line on stderr, whoever else listens for warnings."""
-    print(_format_warning(message, category, filename, lineno), end="", file=sys.stderr)
 
 
 def _solver_errors() -> tuple[type[Exception], ...]:

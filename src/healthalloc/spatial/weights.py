@@ -34,6 +34,7 @@ from healthalloc.data.geo import EARTH_RADIUS_KM
 from healthalloc.data import DataError, check_columns, check_panel, numeric_matrix
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
+from healthalloc.data.validate import check_coordinates
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -147,17 +148,13 @@ def unit_coordinates(
     Raises
     ------
     DataError
-        Missing or non-numeric coordinates, values outside [−180, 180] × [−90, 90], or a
+        Missing or non-numeric coordinates, values outside [−180, 180] × [−90, 90]
+        (:func:`~healthalloc.data.validate.check_coordinates`, as every command checks them), or a
         unit given two different points.
     """
-    points = pd.DataFrame(numeric_matrix(data, [lon, lat], unit=unit), columns=["lon", "lat"],
-                          index=unit_labels(data, unit))
-    out_of_range = (points["lon"].abs() > 180) | (points["lat"].abs() > 90)
-    if out_of_range.any():
-        units = listing(points.index[out_of_range].unique())
-        raise DataError(f"coordinates out of range for units {units}: expected {lon!r} in "
-                        f"[-180, 180] and {lat!r} in [-90, 90] (degrees); are longitude and "
-                        "latitude swapped?")
+    labels = unit_labels(data, unit)
+    numeric_matrix(data, [lon, lat], unit=unit)  # missing or non-numeric cells, named by row
+    points = pd.DataFrame(check_coordinates(data, lon, lat, ids=labels), columns=["lon", "lat"], index=labels)
     distinct = points.reset_index().drop_duplicates()
     twice = distinct["unit"].duplicated(keep=False)
     if twice.any():
