@@ -131,7 +131,10 @@ def test_scenario_and_plan():
                                "lat": rng.uniform(30, 32, 15)})
     planned = _quiet(plan, demand, supply, candidates, p=3, added=120, radius=25, method="2sfca", catchment=50)
     new = planned.supply_after[planned.supply_after["new"] == 1]
-    assert len(new) == 3 and set(new["id"]) == set(planned.location.selected)
+    sized = planned.capacity.sites.set_index("id")["capacity_after"]
+    chosen = set(planned.location.selected)
+    assert len(chosen) == 3 and set(new["id"]) == {c for c in chosen if sized[c] > 0}  # empty ones not opened
+    assert (new["capacity"] > 0).all() and all(sized[c] == 0 for c in chosen - set(new["id"]))
     assert planned.supply_after["capacity"].sum() == pytest.approx(supply["capacity"].sum() + 120)
     old = planned.supply_after[planned.supply_after["new"] == 0]
     assert old["capacity"].to_numpy() == pytest.approx(supply["capacity"].to_numpy())

@@ -5,6 +5,11 @@ Analyses build their model as arrays (a sparse constraint matrix, bounds, costs)
 reported gap) or :func:`solve_qp` (capacity re-allocation: a convex quadratic objective);
 nothing else imports :mod:`highspy`.
 
+A MILP is sized before it is built (:func:`check_size`: rows, columns, non-zeros and the
+memory HiGHS is estimated to need, against the memory available); its search shows
+progress lines on a terminal (:func:`healthalloc.engine.show_progress`) and stops at the
+time limit or on Ctrl-C with the best solution found and its gap.
+
 Conventions follow HiGHS: ``row_lower <= A @ x <= row_upper`` and
 ``col_lower <= x <= col_upper``, infinite bounds as ``numpy.inf``. The problem is a
 minimization; the row duals ``y`` satisfy ``reduced_cost = c - A.T @ y``.
@@ -12,8 +17,14 @@ minimization; the row duals ``y`` satisfy ``reduced_cost = c - A.T @ y``.
 
 from __future__ import annotations
 
+import math
 import os
+import signal
 import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,8 +33,24 @@ import numpy as np
 import scipy.sparse as sp
 
 from healthalloc.data.messages import named
+from healthalloc.engine import progress_bar
 
 INF = highspy.kHighsInf
+
+#: Seconds of search of every MILP unless told otherwise: the default ``time_limit`` of
+#: :mod:`healthalloc.optimize`, its command line and its study analyses (a report must end).
+TIME_LIMIT = 60.0
+
+#: Peak memory of HiGHS' presolve and branch and cut, in bytes per non-zero of the
+#: constraint matrix and per row or column: fitted to peak resident memory under HiGHS 1.16
+#: of p-median models of 100 to 800 towns of ``china_cities`` (4.3 to 4.9 kB per assignment
+#: variable, which brings a row, a column and three non-zeros; flat after the root node)
+#: and of MCLP models of up to 2.9 million non-zeros (150 to 220 B per non-zero).
+BYTES_PER_NONZERO = 200
+BYTES_PER_LINE = 2_000
+#: Share of the available memory a model may be estimated to need: the estimate is a typical
+#: peak, not a bound, and other programs share the machine.
+MEMORY_SHARE = 0.75
 
 
 @cache
@@ -163,13 +190,71 @@ def solve_lp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: np
 # -- mixed-integer and quadratic programs -------------------------------------------------------
 
 
+def available_memory() -> float:
+    """Bytes of memory available now: ``MemAvailable`` of ``/proc/meminfo``, else the free
+    physical pages (:func:`os.sysconf`), else infinite (unknown)."""
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return math.inf
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """Rows, columns and constraint-matrix non-zeros of a MILP."""
+
+    rows: int
+    columns: int
+    nonzeros: int
+
+    @property
+    def memory(self) -> float:
+        """Estimated peak bytes of HiGHS on this model (``BYTES_PER_NONZERO``, ``BYTES_PER_LINE``)."""
+        return BYTES_PER_NONZERO * self.nonzeros + BYTES_PER_LINE * (self.rows + self.columns)
+
+
+def memory_budget() -> float:
+    """Bytes a model may be estimated to need: ``MEMORY_SHARE`` of :func:`available_memory`."""
+    return MEMORY_SHARE * available_memory()
+
+
+def check_size(size: ModelSize, what: str, shrink: str, *, about: bool = False) -> None:
+    """ValueError when ``size`` is estimated to need more than :func:`memory_budget`.
+
+    The message gives the model's size (``about``: extrapolated), the estimate, the
+    memory available, and ``shrink``: the options that make the model smaller.
+    """
+    available = available_memory()
+    if size.memory <= MEMORY_SHARE * available:
+        return
+    approx = "about " if about else ""
+    raise ValueError(f"{what}: too large for the memory of this machine: {approx}{size.columns:,} variables, "
+                     f"{size.rows:,} constraints and {size.nonzeros:,} non-zeros, an estimated {_bytes(size.memory)} "
+                     f"for HiGHS, above {MEMORY_SHARE:.0%} of the {_bytes(available)} available. Shrink it: {shrink}")
+
+
+def _bytes(n: float) -> str:
+    """``n`` bytes as ``"20.4 GB"``, ``"72 kB"``..."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
 @dataclass(frozen=True)
 class MILPSolution:
     """Best integer solution of a MILP, with HiGHS' status and optimality gap.
 
     ``gap`` is HiGHS' relative MIP gap ``|objective − bound| / |objective|`` (0 when proven
-    optimal); ``bound`` the best dual bound; ``optimal`` False when the time limit ended the
-    search with a feasible but unproven solution.
+    optimal); ``bound`` the best dual bound; ``optimal`` False when the time limit or Ctrl-C
+    ended the search with a feasible but unproven solution (``status`` says which).
     """
 
     x: np.ndarray
@@ -180,9 +265,17 @@ class MILPSolution:
     optimal: bool
 
 
+#: ``progress`` of :func:`solve_milp` as a function: called with the seconds, the incumbent,
+#: the bound (both as ``shown``) and the relative gap when one of them has changed, at most
+#: every ``PROGRESS_EVERY`` seconds.
+Progress = Callable[[float, float, float, float], object]
+
+
 def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: np.ndarray,
                col_lower: np.ndarray, col_upper: np.ndarray, integrality: np.ndarray, *,
-               time_limit: float | None = None, mip_rel_gap: float | None = None) -> MILPSolution:
+               time_limit: float | None = None, mip_rel_gap: float | None = None, start: np.ndarray | None = None,
+               progress: bool | Progress | None = None,
+               shown: Callable[[float], float] | None = None) -> MILPSolution:
     """Minimize ``c @ x`` over the bounds with ``x[integrality]`` whole numbers (HiGHS branch and cut).
 
     Parameters
@@ -191,14 +284,26 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: 
         True for each integer column.
     time_limit : float, optional
         Seconds of search; at the limit the best solution found is returned with
-        ``optimal=False`` and its gap.
+        ``optimal=False`` and its gap (and a warning says so). Ctrl-C (in the main thread)
+        ends the search the same way, with status ``Interrupted by user``, at HiGHS' next
+        check: between nodes, so a long root LP of a large model is finished first.
     mip_rel_gap : float, optional
         Stop at this relative gap (HiGHS' default 1e-4).
+    start : array, optional
+        A feasible solution to start from (the first incumbent).
+    progress : bool, function or None
+        One line with the incumbent, bound and gap, updated during the search, shown per
+        :func:`healthalloc.engine.show_progress` (by default only when stderr is a
+        terminal); a function (:data:`Progress`) is called instead of a line.
+    shown : function, optional
+        The objective as shown in progress lines (e.g. unscaled), from HiGHS' ``c @ x``.
 
     Raises
     ------
     SolverError
         Infeasible or unbounded, or no integer solution found within the time limit.
+    KeyboardInterrupt
+        Ctrl-C before any integer solution was found.
     """
     lp = _model(c, A, row_lower, row_upper, col_lower, col_upper)
     integrality = np.asarray(integrality, dtype=bool)
@@ -206,21 +311,81 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: 
         raise ValueError(f"integrality needs one flag per column ({lp.num_col_}), got {integrality.size}")
     lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
                        for f in integrality]
-    limits = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
-    h = _run(lp, **{k: float(v) for k, v in limits.items() if v is not None})
+    h = _highs()
+    for option, value in {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}.items():
+        if value is not None:
+            h.setOptionValue(option, float(value))
+    h.passModel(lp)
+    if start is not None:
+        first = highspy.HighsSolution()
+        first.col_value = np.asarray(start, float)
+        h.setSolution(first)
+    interrupted = _search(h, progress, shown or (lambda v: v))
     model_status = h.getModelStatus()
     status = h.modelStatusToString(model_status)
     info = h.getInfo()
     if info.primal_solution_status != 2:  # kSolutionStatusFeasible
-        raise SolverError(f"HiGHS found no integer solution: {status}")
-    return MILPSolution(
-        x=np.asarray(h.getSolution().col_value),
-        objective=info.objective_function_value,
-        bound=info.mip_dual_bound,
-        gap=max(float(info.mip_gap), 0.0) if np.isfinite(info.mip_gap) else float("inf"),
-        status=status,
-        optimal=model_status == highspy.HighsModelStatus.kOptimal,
-    )
+        if interrupted:
+            raise KeyboardInterrupt
+        limit = f" within the time limit of {time_limit:g} s" if model_status == highspy.HighsModelStatus.kTimeLimit else ""
+        raise SolverError(f"HiGHS found no integer solution{limit}: {status}", status=status)
+    gap = max(float(info.mip_gap), 0.0) if np.isfinite(info.mip_gap) else math.inf
+    optimal = model_status == highspy.HighsModelStatus.kOptimal
+    if not optimal:
+        why = "Ctrl-C" if interrupted else f"the time limit of {time_limit:g} s" if time_limit else status
+        shown_gap = f"gap {gap:.2%}" if math.isfinite(gap) else "no bound yet"
+        warnings.warn(f"the search was stopped by {why} before the solution was proven optimal: the best "
+                      f"solution found is kept (status {status!r}, {shown_gap})", stacklevel=3)
+    return MILPSolution(x=np.asarray(h.getSolution().col_value), objective=info.objective_function_value,
+                        bound=info.mip_dual_bound, gap=gap, status=status, optimal=optimal)
+
+
+#: Seconds between two updates of a progress line.
+PROGRESS_EVERY = 0.5
+
+
+def _search(h: highspy.Highs, progress: bool | Progress | None, shown: Callable[[float], float]) -> bool:
+    """Run HiGHS on a worker thread; Ctrl-C (SIGINT in the main thread, handled here for the
+    time of the search) asks HiGHS to stop at its next check (its interrupt callbacks), which
+    keeps the best solution. Shows progress on the way; True when Ctrl-C stopped the search."""
+    stop, done = threading.Event(), threading.Event()
+    bar = None if callable(progress) else progress_bar(progress, desc="MILP", bar_format="{desc} {elapsed}{postfix}")
+    report = progress if callable(progress) else None if bar.disable else (
+        lambda seconds, incumbent, bound, gap: bar.set_postfix_str(
+            f"incumbent {incumbent:.6g}, " + (f"bound {bound:.6g}, gap {gap:.2%}" if math.isfinite(gap) else
+                                              "no bound yet")))
+    last: list = [-math.inf, None]  # time and figures of the last report
+
+    def check(event) -> None:
+        out = event.data_out
+        if report is not None and event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+            figures = (shown(out.mip_primal_bound), shown(out.mip_dual_bound), out.mip_gap)
+            if figures != last[1] and time.monotonic() - last[0] >= PROGRESS_EVERY:
+                last[:] = time.monotonic(), figures
+                report(out.running_time, *figures)
+        if stop.is_set():
+            event.interrupt()
+
+    def run() -> None:
+        try:
+            h.run()
+        finally:
+            done.set()
+
+    for callback in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
+        callback.subscribe(check)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main else None
+    try:
+        threading.Thread(target=run, name="highs", daemon=True).start()
+        while not done.wait(0.1):
+            pass
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+        if bar is not None:
+            bar.close()
+    return stop.is_set()
 
 
 def solve_qp(c: np.ndarray, Q: sp.spmatrix, A: sp.spmatrix, row_lower: np.ndarray,

@@ -20,7 +20,21 @@ moved there would reach no one and lower every ``Aᵢ`` and ``Ā`` alike. With t
 allocation, the rank-one term is dropped and the sparse ``2 Mᵀ diag(P) M`` (non-zero for
 sites sharing demand) is passed to HiGHS after scaling: capacities in units of ``T/m`` and
 the Hessian divided by its largest diagonal entry, so its entries are at most 1 (as posed,
-with populations in the thousands, they are near 1e-6 and HiGHS' QP solver stalls). With
+with populations in the thousands, they are near 1e-6 and HiGHS' QP solver stalls).
+
+Scaling is exact: ``M``, ``P`` and the capacities are divided by powers of two before any
+product is formed, so the model HiGHS solves is the same, bit for bit, when the population
+or the capacities are multiplied by a power of two, and the allocation scales exactly
+with them; the objective is summed in units of the mean accessibility, so its squares
+neither overflow nor underflow. Inputs whose accessibility unit ``T / ΣP`` or objective
+unit ``T² / ΣP`` lies outside ``UNIT_RANGE`` are refused, naming the total (or capacity
+column) and the population column.
+
+Solver noise: a capacity within ``NOISE × T`` of its lower or upper bound is set to the
+bound, so a site the optimum leaves empty holds exactly 0; a change (after − before) within
+``NOISE`` times the larger of the two values is exactly 0 in every table.
+
+With
 ``integer=True`` (whole beds) the QP optimum is rounded (largest remainders, keeping ``T``)
 and improved by moving one unit between two sites while that lowers the objective: a local
 optimum, reported as such (HiGHS has no mixed-integer QP).
@@ -50,7 +64,7 @@ from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.params import Param, Params
 from healthalloc.result import Result
-from healthalloc.solver import INF, solve_lp, solve_milp, solve_qp
+from healthalloc.solver import INF, TIME_LIMIT, ModelSize, check_size, solve_lp, solve_milp, solve_qp
 
 __all__ = ["OBJECTIVES", "PARAMS", "CapacityModel", "CapacityResult", "capacity_model", "optimize_capacity"]
 
@@ -67,12 +81,33 @@ PARAMS = Params(
     Param("objective", "variance", "variance: Σ P (A − Ā)², a QP; shortfall: the largest Ā − A, an LP",
           choices=OBJECTIVES),
     Param("integer", False, "whole units (beds)"),
-    Param("time_limit", None, "seconds for the integer shortfall MILP", kind=(int, float), low=0, low_open=True,
-          metavar="S"),
+    Param("time_limit", TIME_LIMIT, "seconds for the integer shortfall MILP (then the best solution found, with "
+          "its gap)", kind=(int, float), low=0, low_open=True, metavar="S"),
 )
 
 #: Largest number of sites for the integer variance heuristic (it holds an m × m Hessian).
 MAX_INTEGER_SITES = 3000
+#: What makes the integer shortfall MILP smaller, for the message refusing one too large.
+SHRINK = ("a smaller catchment (fewer demand–site pairs), fewer demand points (aggregated), or integer=False "
+          "(--no-integer: an LP)")
+#: Relative tolerance of solver noise (see the module docstring).
+NOISE = 1e-9
+#: Units of accessibility (T / ΣP) and of the variance objective (T² / ΣP) that are handled:
+#: values up to 1e±50 times a unit stay normal floating point numbers.
+UNIT_RANGE = (1e-250, 1e250)
+
+
+def change(before, after):
+    """``after − before``, exactly 0 where within ``NOISE`` times the larger of the two values."""
+    before, after = np.asarray(before, float), np.asarray(after, float)
+    with np.errstate(invalid="ignore"):  # inf − inf (Theil L with unreachable demand) is NaN, as in pandas
+        diff = after - before
+    return np.where(np.abs(diff) <= NOISE * np.maximum(np.abs(before), np.abs(after)), 0.0, diff)
+
+
+def _power_of_two(x: float) -> float:
+    """The power of two in ``(x, 2x]`` (1 for ``x`` ≤ 0): dividing by it is exact."""
+    return math.ldexp(1.0, math.frexp(x)[1]) if x > 0 else 1.0
 
 
 @dataclass(frozen=True)
@@ -96,21 +131,39 @@ class CapacityModel:
     @property
     def mean_row(self) -> np.ndarray:
         """``a`` with ``Ā = a @ S``."""
-        return np.asarray(self.matrix.T @ self.population).ravel() / self.population.sum()
+        w, _ = self._weights()
+        return np.asarray(self.matrix.T @ w).ravel() / w.sum()
 
     def access(self, capacity: np.ndarray) -> np.ndarray:
         """``A = M S`` of the served demand points."""
         return self.matrix @ np.asarray(capacity, float)
 
+    def _weights(self) -> tuple[np.ndarray, float]:
+        """``P / u`` and ``u``, a power of two at or above the largest ``Pᵢ``."""
+        unit = _power_of_two(self.population.max())
+        return self.population / unit, unit
+
     def objective(self, capacity: np.ndarray) -> float:
-        """``Σᵢ Pᵢ (Aᵢ − Ā)²``."""
+        """``Σᵢ Pᵢ (Aᵢ − Ā)²``, summed in units of a power of two near the largest ``Aᵢ``."""
         a = self.access(capacity)
-        return float(self.population @ (a - self.population @ a / self.population.sum()) ** 2)
+        w, p_unit = self._weights()
+        a_unit = _power_of_two(np.abs(a).max())
+        dev = a / a_unit - w @ (a / a_unit) / w.sum()
+        return float((w @ dev**2) * (a_unit * (a_unit * p_unit)))
 
     def shortfall(self, capacity: np.ndarray) -> float:
         """``maxᵢ (Ā − Aᵢ)``."""
         a = self.access(capacity)
-        return float((self.population @ a / self.population.sum() - a).max())
+        w, _ = self._weights()
+        return float((w @ a / w.sum() - a).max())
+
+    def gram(self) -> sp.csc_matrix:
+        """``2 Mᵀ diag(P) M`` divided by its largest diagonal entry (entries at most 1), formed
+        from ``M`` and ``P`` divided by powers of two (no overflow or underflow on the way)."""
+        w, _ = self._weights()
+        M = self.matrix / _power_of_two(abs(self.matrix).max())
+        G = sp.csc_matrix(M.T @ sp.diags(w) @ M)
+        return G / max(float(G.diagonal().max()), np.finfo(float).tiny)
 
     def hessian(self) -> np.ndarray:
         """``H`` (dense, m × m) with ``objective(S) = ½ Sᵀ H S``."""
@@ -195,7 +248,7 @@ class CapacityResult(Result):
         rows += [(k, self.equity_before[k], self.equity_after[k])
                  for k in ("mean", "gini", "theil_l", "theil_t", "share_below")]
         frame = pd.DataFrame(rows, columns=["measure", "before", "after"])
-        frame["change"] = frame["after"] - frame["before"]
+        frame["change"] = change(frame["before"], frame["after"])
         return frame
 
     def plot(self, top: int = 30):
@@ -223,7 +276,8 @@ def optimize_capacity(
     upper: str | float | np.ndarray | None = None,
     objective: str = "variance",
     integer: bool = False,
-    time_limit: float | None = None,
+    time_limit: float | None = TIME_LIMIT,
+    progress: bool | None = None,
     id: str = "id",
     population: str = "population",
     capacity: str = "capacity",
@@ -245,8 +299,12 @@ def optimize_capacity(
         See the module docstring.
     integer : bool
         Whole units (beds): ``T`` and the bounds are then rounded inwards.
-    time_limit : float, optional
-        Seconds for the MILP (``objective="shortfall"``, ``integer=True``).
+    time_limit : float or None
+        Seconds for the MILP (``objective="shortfall"``, ``integer=True``; default
+        :data:`healthalloc.solver.TIME_LIMIT`, None: no limit); then, as on Ctrl-C, the best
+        solution found, with its gap.
+    progress : bool, optional
+        Show the MILP's incumbent, bound and gap; by default only when stderr is a terminal.
 
     Returns
     -------
@@ -257,17 +315,34 @@ def optimize_capacity(
     DataError
         Bad tables or bounds (naming the sites), or bounds that cannot meet ``T``: the
         message names the binding constraint (lower bounds summing above ``T``, upper
-        bounds summing below it, a site whose lower bound exceeds its upper bound).
+        bounds summing below it, a site whose lower bound exceeds its upper bound);
+        population 0 everywhere; capacity 0 everywhere without ``total``; a total and
+        population whose units leave ``UNIT_RANGE`` (see the module docstring).
+
+    Warns
+    -----
+    UserWarning
+        Capacity 0 at every site (with ``total``): the equity measures before are NaN.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, id=id, lon=lon,
                              lat=lat)
+    if not (dem.amount > 0).any():
+        raise DataError(f"demand: {population} is 0 at every demand point: there is no accessibility to equalize")
+    before = sup.amount
+    if not (before > 0).any():
+        if total is None:
+            raise DataError(f"supply: {capacity} is 0 at every site and no total was given: nothing to "
+                            "re-allocate (give the capacity to allocate: total=, --total)")
+        warnings.warn(f"supply: {capacity} is 0 at every site: accessibility before is 0 everywhere, so the Gini "
+                      "and Theil indices before are undefined (NaN)", stacklevel=2)
     model = capacity_model(dem, sup, method, resolve_decay(method, catchment, decay, steps, beta), od)
     if not model.served.any():
         raise DataError("no demand point with population has a site in reach: nothing to equalize")
-    before = sup.amount
+    source = f"supply column {capacity!r}" if total is None else "total"
     total = float(before.sum() if total is None else total)
+    _check_units(total, float(model.population.sum()), objective, source, f"demand column {population!r}")
     lo, hi = _bounds(supply, sup, lower, "lower", 0.0), _bounds(supply, sup, upper, "upper", math.inf)
     if integer:
         total, lo, hi = math.floor(total + 1e-9), np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
@@ -283,13 +358,13 @@ def optimize_capacity(
             after, status = _improve_integer(model, after, total, lo, hi)
         value = model.objective
     else:
-        after, status, gap = _shortfall(model, total, lo, hi, integer, time_limit)
+        after, status, gap = _shortfall(model, total, lo, hi, integer, dict(time_limit=time_limit, progress=progress))
         value = model.shortfall
     a0, a1 = model.access(before), model.access(after)
     eq0 = access_equity(a0, model.population)
     eq1 = access_equity(a1, model.population, eq0["mean"])
     sites = pd.DataFrame({"id": sup.ids, "capacity_before": before, "capacity_after": after,
-                          "change": after - before, "lower": lo, "upper": hi})
+                          "change": change(before, after), "lower": lo, "upper": hi})
     pts = pd.DataFrame({"id": dem.ids[model.served], "population": model.population,
                         "access_before": a0, "access_after": a1})
     return CapacityResult(method, objective, integer, sites, pts, total, value(before), value(after),
@@ -313,6 +388,20 @@ def _bounds(frame: pd.DataFrame, sup: Points, value, which: str, default: float)
     return numbers
 
 
+def _check_units(total: float, population: float, objective: str, source: str, column: str) -> None:
+    """DataError naming the total's source and the population column when the unit of
+    accessibility (``T / ΣP``) or of the variance objective (``T² / ΣP``) leaves ``UNIT_RANGE``."""
+    access = total / population
+    units = {"accessibility": ("total / population", access)}
+    if objective == "variance":
+        units["the objective Σ P (A − Ā)²"] = ("total² / population", total * access)
+    for what, (formula, unit) in units.items():
+        if not UNIT_RANGE[0] <= unit <= UNIT_RANGE[1]:
+            raise DataError(f"{source} ({total:g} in all) and {column} ({population:g} in all) put {what} in "
+                            f"units of {formula} = {unit:.3g}, outside {UNIT_RANGE[0]:g} to {UNIT_RANGE[1]:g} where "
+                            "its values stay floating point numbers; give them in other units (e.g. thousands)")
+
+
 def _check_feasible(sup: Points, total: float, lo: np.ndarray, hi: np.ndarray) -> None:
     """DataError naming the binding constraint when no allocation meets the bounds and ``T``."""
     crossed = lo > hi
@@ -330,26 +419,24 @@ def _check_feasible(sup: Points, total: float, lo: np.ndarray, hi: np.ndarray) -
 
 
 def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, str, float]:
-    """The QP in x = S / s_S (s_S = T / m) with the sparse Hessian ``2 Mᵀ diag(P) M`` divided by
-    its largest diagonal entry (see the module docstring)."""
+    """The QP in x = S / s (s: a power of two near T / m) with the Hessian :meth:`CapacityModel.gram`."""
     m = model.matrix.shape[1]
-    s_S = total / m
-    H = sp.csc_matrix(2 * s_S**2 * (model.matrix.T @ sp.diags(model.population) @ model.matrix))
-    H /= max(float(np.abs(H.diagonal()).max()), 1e-300)
-    sol = solve_qp(np.zeros(m), H, sp.csr_matrix(np.ones((1, m))), [m], [m],
-                   lo / s_S, np.where(np.isfinite(hi), hi / s_S, INF))
-    return _clip(sol.x * s_S, total, lo, hi), sol.status, 0.0
+    s = _power_of_two(total / m)
+    sol = solve_qp(np.zeros(m), model.gram(), sp.csr_matrix(np.ones((1, m))), [total / s], [total / s],
+                   lo / s, np.where(np.isfinite(hi), hi / s, INF))
+    return _tidy(sol.x * s, total, lo, hi), sol.status, 0.0
 
 
-def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, time_limit) -> tuple[np.ndarray, str, float]:
-    """The LP/MILP: columns y (S / s_S), μ (Ā / s_A), z (largest shortfall / s_A)."""
+def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, search: dict) -> tuple[np.ndarray, str, float]:
+    """The LP/MILP: columns y (S / s_S), μ (Ā / s_A), z (largest shortfall / s_A), with s_S and
+    s_A powers of two near T / m and T / ΣP."""
     n, m = model.matrix.shape
-    s_S = 1.0 if integer else total / m  # whole units stay whole
-    s_A = total / model.population.sum()
-    c = s_S / s_A
+    s_S = 1.0 if integer else _power_of_two(total / m)  # whole units stay whole
+    s_A = _power_of_two(total / model.population.sum())
+    M = model.matrix * (s_S / s_A)
     A = sp.vstack([
-        sp.hstack([-c * model.matrix, np.ones((n, 1)), -np.ones((n, 1))]),       # μ − c M y − z ≤ 0
-        sp.hstack([sp.csr_matrix(-c * model.mean_row), sp.csr_matrix([[1.0, 0.0]])]),  # μ − c a y = 0
+        sp.hstack([-M, np.ones((n, 1)), -np.ones((n, 1))]),                       # μ − M y − z ≤ 0
+        sp.hstack([sp.csr_matrix(-(s_S / s_A) * model.mean_row), sp.csr_matrix([[1.0, 0.0]])]),  # μ − a y = 0
         sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, 2))]),  # Σ y = T / s_S
     ]).tocsc()
     row_lo = np.r_[np.full(n, -INF), 0.0, total / s_S]
@@ -358,25 +445,33 @@ def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, time_l
     col_hi = np.r_[np.where(np.isfinite(hi), hi / s_S, INF), INF, INF]
     cost = np.r_[np.zeros(m + 1), 1.0]
     if integer:
+        check_size(ModelSize(*A.shape, A.nnz), "capacity (integer shortfall)", SHRINK)
         sol = solve_milp(cost, A, row_lo, row_hi, col_lo, col_hi, np.r_[np.ones(m, bool), False, False],
-                         time_limit=time_limit)
+                         shown=lambda v: v * s_A, **search)
         return np.round(sol.x[:m]), sol.status, sol.gap
     lp = solve_lp(cost, A, row_lo, row_hi, col_lo, col_hi)
-    return _clip(lp.x[:m] * s_S, total, lo, hi), lp.status, 0.0
+    return _tidy(lp.x[:m] * s_S, total, lo, hi), lp.status, 0.0
 
 
-def _clip(S: np.ndarray, total: float, lo, hi) -> np.ndarray:
-    """Remove the solver's rounding: within the bounds, summing to ``total``."""
+def _tidy(S: np.ndarray, total: float, lo, hi) -> np.ndarray:
+    """Remove the solver's noise: within the bounds, a capacity within ``NOISE × T`` of a bound
+    on it, summing to ``total`` (the rest spread over the sites off their bounds)."""
     S = np.clip(S, lo, hi)
+    tol = NOISE * total
+    S = np.where(S - lo <= tol, lo, np.where(hi - S <= tol, hi, S))
     rest = total - S.sum()
-    room = hi - S if rest > 0 else S - lo  # each site moves in proportion to its room: no bound is crossed
-    room = np.where(np.isfinite(room), room, S.max() + 1.0)
+    room = hi - S if rest > 0 else S - lo
+    room = np.where(np.isfinite(room), room, total)
+    free = room * ((S > lo) & (S < hi))  # each site moves in proportion to its room: no bound is crossed
+    room = free if free.sum() >= abs(rest) else room
     return S + rest * room / room.sum() if room.sum() > 0 else S
 
 
 def _improve_integer(model: CapacityModel, S: np.ndarray, total: float, lo, hi) -> tuple[np.ndarray, str]:
     """Round to whole units keeping ``total`` (largest remainders), then move one unit at a
-    time from site a to site b while that lowers ``½ Sᵀ H S``: a local optimum."""
+    time from site a to site b while that lowers ``½ Sᵀ H S`` (``H``: :meth:`CapacityModel.gram`,
+    the objective's Hessian up to a positive factor and the rank-one term, which no move
+    keeping ``total`` changes): a local optimum."""
     m = len(S)
     if m > MAX_INTEGER_SITES:
         raise ValueError(f"the integer variance re-allocation handles at most {MAX_INTEGER_SITES} sites "
@@ -386,7 +481,7 @@ def _improve_integer(model: CapacityModel, S: np.ndarray, total: float, lo, hi) 
     room = np.flatnonzero(whole < hi)
     order = room[np.argsort(-(S - whole)[room], kind="stable")]
     whole[order[:short]] += 1
-    H = model.hessian()
+    H = model.gram().toarray()
     diag = np.diag(H)
     grad = H @ whole
     while True:

@@ -13,7 +13,10 @@ one table.
 :func:`plan` sites ``p`` new facilities among candidates by the MCLP (existing sites open),
 then sizes them with ``added`` capacity for the most equal accessibility (existing
 capacities fixed; :func:`~healthalloc.optimize.optimize_capacity`), and compares the
-result with today's supply through :func:`scenario`.
+result with today's supply through :func:`scenario`. A chosen site the sizing leaves
+empty (its capacity within the solver-noise tolerance ``NOISE × T`` of 0, see
+:mod:`~healthalloc.optimize.capacity`) is not opened: it is left out of the planned supply
+and of every count, coverage included.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ import pandas as pd
 from healthalloc.access._points import costs, demand_supply
 from healthalloc.access.fca import accessibility
 from healthalloc.access.result import AccessResult, access_equity
+from healthalloc.data.messages import listing, show
 from healthalloc.efficiency import dea
-from healthalloc.optimize.capacity import CapacityResult, optimize_capacity
+from healthalloc.optimize.capacity import CapacityResult, change, optimize_capacity
 from healthalloc.optimize.location import LocationResult, locate
 from healthalloc.result import Result
+from healthalloc.solver import TIME_LIMIT
 
 __all__ = ["PlanResult", "ScenarioResult", "plan", "scenario"]
 
@@ -42,10 +47,12 @@ class ScenarioResult(Result):
     Attributes
     ----------
     comparison : DataFrame
-        What :meth:`summary` returns: ``measure``, ``before``, ``after``, ``change``: total capacity, sites, mean
-        accessibility (population-weighted), Gini, Theil L and T, share of the population
-        below today's mean, unreachable population share, coverage within the radius and,
-        with DEA columns, mean efficiency.
+        What :meth:`summary` returns: ``measure``, ``before``, ``after``, ``change``: total capacity, sites
+        (with capacity > 0), mean accessibility (population-weighted), Gini, Theil L and T,
+        share of the population below today's mean, unreachable population share, coverage
+        within the radius (of sites with capacity > 0) and, with DEA columns, mean
+        efficiency. Changes within the solver-noise tolerance are 0
+        (:func:`~healthalloc.optimize.capacity.change`).
     points : DataFrame
         ``id``, ``population``, ``access_before``, ``access_after``, ``change``.
     sites : DataFrame
@@ -119,6 +126,13 @@ def scenario(
     inputs, outputs : list of str, optional
         DEA columns of the supply tables (``capacity`` may be one of the inputs): adds the
         sites' efficiency before and after on a common frontier.
+
+    Warns
+    -----
+    UserWarning
+        Capacity 0 at every site of ``before``: its equity measures are undefined (NaN);
+        the accessibility of ``after`` warns of its own gaps (population or capacity 0
+        everywhere, demand out of reach).
     """
     columns = dict(id=id, population=population, capacity=capacity, lon=lon, lat=lat)
     kwargs = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, od=od, **columns)
@@ -128,11 +142,14 @@ def scenario(
     res1 = accessibility(demand, after, **kwargs)
     reach = radius if radius is not None else res0.decay.reach
     p0, p1 = res0.points, res1.points
+    if (p0["population"] > 0).any() and not (before[capacity] > 0).any():  # said by res1 for after and demand
+        warnings.warn(f"before: {capacity} is 0 at every site: accessibility before is 0 everywhere, so the Gini "
+                      "and Theil indices before are undefined (NaN)", stacklevel=2)
     eq0 = access_equity(p0["access"].to_numpy(), p0["population"].to_numpy())
     eq1 = access_equity(p1["access"].to_numpy(), p1["population"].to_numpy(), eq0["mean"])
     pop = p0["population"].to_numpy()
     rows = [("capacity", before[capacity].sum(), after[capacity].sum()),
-            ("sites", float(len(before)), float(len(after)))]
+            ("sites", float((before[capacity] > 0).sum()), float((after[capacity] > 0).sum()))]
     rows += [(f"access_{k}" if k == "mean" else k, eq0[k], eq1[k])
              for k in ("mean", "gini", "theil_l", "theil_t", "share_below")]
     rows += [("unreachable_population", _share(pop, p0["n_sites"] == 0), _share(pop, p1["n_sites"] == 0))]
@@ -142,10 +159,10 @@ def scenario(
         efficiency = _efficiency(before, after, inputs, outputs, id)
         rows += [("mean_efficiency", efficiency["efficiency_before"].mean(), efficiency["efficiency_after"].mean())]
     summary = pd.DataFrame(rows, columns=["measure", "before", "after"])
-    summary["change"] = summary["after"] - summary["before"]
+    summary["change"] = change(summary["before"], summary["after"])
     pts = pd.DataFrame({"id": p0["id"], "population": pop, "access_before": p0["access"].to_numpy(),
                         "access_after": p1["access"].to_numpy()})
-    pts["change"] = pts["access_after"] - pts["access_before"]
+    pts["change"] = change(pts["access_before"], pts["access_after"])
     sites = pd.merge(before[[id, capacity]].rename(columns={id: "id", capacity: "capacity_before"}),
                      after[[id, capacity]].rename(columns={id: "id", capacity: "capacity_after"}),
                      on="id", how="outer", sort=False)
@@ -187,11 +204,11 @@ class PlanResult:
     location : LocationResult
         The MCLP choice of new sites.
     capacity : CapacityResult
-        The sizing of the new sites (existing capacities fixed).
+        The sizing of the chosen sites (existing capacities fixed; 0 where not opened).
     scenario : ScenarioResult
-        Today's supply against today's plus the new sites.
+        Today's supply against today's plus the opened sites.
     supply_after : DataFrame
-        The planned supply table (existing and new sites, ``new`` = 1 for new ones).
+        The planned supply table (existing and opened sites, ``new`` = 1 for new ones).
     """
 
     location: LocationResult
@@ -214,7 +231,8 @@ def plan(
     steps=None,
     beta: float | None = None,
     integer: bool = False,
-    time_limit: float | None = None,
+    time_limit: float | None = TIME_LIMIT,
+    progress: bool | None = None,
     id: str = "id",
     population: str = "population",
     capacity: str = "capacity",
@@ -240,8 +258,13 @@ def plan(
         sites' choice probabilities are taken at an equal split of ``added``.
     integer : bool
         Whole units for the new sites.
-    time_limit : float, optional
-        Seconds for the MCLP.
+    time_limit, progress
+        For the MCLP, as in :func:`~healthalloc.optimize.locate`.
+
+    Warns
+    -----
+    UserWarning
+        Chosen sites that the sizing leaves empty, named: they are not opened.
     """
     if not added > 0:
         raise ValueError(f"added must be a capacity > 0, got {added!r}")
@@ -249,7 +272,7 @@ def plan(
     access = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, capacity=capacity,
                   **points)
     where = locate(demand, candidates, model="mclp", p=p, radius=radius, existing=supply, time_limit=time_limit,
-                   **points)
+                   progress=progress, **points)
     new = candidates[candidates[id].isin(where.selected)][[id, lon, lat]].assign(**{capacity: added / max(p, 1)})
     old = supply[[id, capacity, lon, lat]]
     sites = pd.concat([old.assign(new=0), new.assign(new=1)], ignore_index=True)
@@ -258,5 +281,11 @@ def plan(
                               lower=fixed.fillna(0).to_numpy(), upper=fixed.fillna(np.inf).to_numpy(),
                               integer=integer, **access)
     after = sites.assign(**{capacity: sized.sites["capacity_after"].to_numpy()})
+    empty = (after["new"] == 1) & (after[capacity] == 0)
+    if empty.any():
+        warnings.warn(f"{empty.sum()} of the {len(new)} sites chosen by the MCLP get no capacity when sized for "
+                      f"equal accessibility and are not opened: {listing([show(v) for v in after.loc[empty, id]])}",
+                      stacklevel=2)
+        after = after[~empty].reset_index(drop=True)
     compare = scenario(demand, old, after, radius=radius, **access)
     return PlanResult(where, sized, compare, after)
