@@ -15,13 +15,16 @@ from healthalloc.optimize.location import PARAMS as LOCATION
 LOCATION_EXAMPLE = """\
 example:
   healthalloc optimize location --demand towns.csv --candidates sites.csv \\
-      --existing hospitals.csv --model mclp --p 5 --radius 30 --time-limit 60 -o chosen.csv
+      --existing hospitals.csv --model mclp --p 5 --radius 30 -o chosen.csv
 
 Models: mclp (maximize the population within --radius of an open site, --p new sites,
 --existing sites open), pmedian (minimize population × cost to the nearest open site;
 --radius, if given, caps the assignment cost), lscp (fewest sites covering every populated
 demand point within --radius; an uncoverable point is an error naming it). Exact MILPs
-solved by HiGHS; with --time-limit the best solution found is kept and its gap reported.
+solved by HiGHS, sized first: one too large for the memory is refused with its size and
+what shrinks it. On a terminal a line shows the incumbent, bound and gap; at the time
+limit (--time-limit, default 60 s) or on Ctrl-C the best solution found is kept, with its
+status and gap.
 
 Files: demand id, population, lon, lat; candidates and existing id, lon, lat (or --od
 with origin, destination, cost from demand ids to candidate and existing ids).
@@ -39,7 +42,8 @@ Re-allocates the total capacity (--total, default today's) among the sites to mi
 Σ P (A − Ā)², the population-weighted squared deviation of accessibility from its mean
 (Wang & Tang 2013; a convex QP), within per-site bounds from the --min and --max columns
 of the supply. --objective shortfall minimizes the largest shortfall below the mean
-instead (an LP); --integer gives whole units.
+instead (an LP); --integer gives whole units (with shortfall an exact MILP: --time-limit,
+default 60 s, or Ctrl-C keeps the best solution found).
 
 OUT has one row per site: id, capacity_before, capacity_after, change, lower, upper.
 Beside it, OUT's stem + .summary.json: objective_before, objective_after, gini_before,
@@ -58,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_supply_demand(loc, "--candidates", capacity=False)
     loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
     LOCATION.add_to(loc)
+    loc.add_argument("--quiet", action="store_true", help="no progress line")
     add_output(loc, metavar="OUT")
     loc.set_defaults(func=run_location, beside=(".summary.json",))
 
@@ -66,19 +71,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_supply_demand(cap)
     add_method(cap)
     CAPACITY.add_to(cap)
+    cap.add_argument("--quiet", action="store_true", help="no progress line")
     add_output(cap, metavar="OUT")
     cap.set_defaults(func=run_capacity, beside=(".summary.json",))
 
 
 def run_location(args: argparse.Namespace) -> int:
     result = locate(read(args.demand), read(args.candidates), existing=read(args.existing), od=read(args.od),
-                    population=args.population, **LOCATION.from_args(args))
+                    population=args.population, progress=False if args.quiet else None, **LOCATION.from_args(args))
     return _write(result, args)
 
 
 def run_capacity(args: argparse.Namespace) -> int:
     result = optimize_capacity(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
-                               capacity=args.capacity, **PARAMS.from_args(args), **CAPACITY.from_args(args))
+                               capacity=args.capacity, progress=False if args.quiet else None,
+                               **PARAMS.from_args(args), **CAPACITY.from_args(args))
     return _write(result, args)
 
 
