@@ -78,6 +78,8 @@ def _method(ctx: Context) -> dict:
 
 
 def _equity_reading(row: pd.Series) -> str:
+    if not row["mean"] > 0:
+        return "nobody has a site in reach, so accessibility is 0 everywhere and its inequality undefined"
     return (f"population-weighted mean accessibility {row['mean']:.4g} per person, Gini {row['gini']:.3f}, "
             f"{row['share_below']:.0%} of the population below the mean")
 

@@ -47,9 +47,10 @@ def _network(ctx: Context) -> Section:
     records, synthetic = _source(ctx, o["records"])
     net = network_from_records(records, o["origin"], o["destination"], weight=o["weight"], nodes=ctx.data,
                                node_id=r["unit"], directed=o["directed"])
-    ties = net.binarize(o["binarize"], o["value"])
+    ties = net.binarize(o["binarize"], o["value"], flows=True)  # the ties kept, with their flows
     cent = centrality(net)
-    summary = pd.concat([net.summary().assign(network="flows"), ties.summary().assign(network="ties")])
+    summary = pd.concat([net.summary().assign(network="flows"), ties.summary().assign(network="ties")],
+                        ignore_index=True)
     top = cent.table["in_degree_std"].nlargest(5)
     reading = (f"{len(records):,} records give {net.n_edges:,} flows between {net.n} nodes; with rule "
                f"'{o['binarize']}' {ties.n_edges:,} ties (density {ties.summary()['density'].iloc[0]:.4f}). "

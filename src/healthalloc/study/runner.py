@@ -80,18 +80,21 @@ def plan(study: Study, tables: dict[str, pd.DataFrame]) -> list[_Planned]:
         where = ("analyses", spec.index)
         data = tables[spec.data]
         set_roles = data_specs(study.raw)[spec.data].get("roles", {})
-        layers = [(spec.roles, None), (set_roles, data_key(study.raw, spec.data)),
-                  (study.raw.get("roles", {}), ())]
         kind = REGISTRY.get(spec.type)
         if kind is None:
             raise study.error((*where, "type"), f"unknown analysis {spec.type!r}{suggest(spec.type, sorted(REGISTRY))}")
         used = kind.roles + kind.optional_roles
+        given = {}  # the analysis' own keys: a role name it does not use may be one of its options
         for role in spec.roles:
-            if role not in used:
+            if role not in used and role not in kind.options:
                 raise study.error((*where, role), f"{kind.name} does not use the role {role!r}"
                                                   f"{suggest(role, used)}")
+            if role not in used:
+                given[role] = spec.roles[role]
+        layers = [({k: v for k, v in spec.roles.items() if k in used}, None),
+                  (set_roles, data_key(study.raw, spec.data)), (study.raw.get("roles", {}), ())]
         options = {}
-        for key, value in spec.options.items():
+        for key, value in (spec.options | given).items():
             param = kind.options.get(key)
             if param is None:
                 raise study.error((*where, key), f"unknown option {key!r} for {kind.name}"

@@ -1,0 +1,59 @@
+"""Study analyses of the planning and network half say what their tables hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from healthalloc.study import run_study
+
+NETWORK = """\
+[data]
+source = "nodes.csv"
+[roles]
+unit = "id"
+[[analyses]]
+type = "network"
+name = "mobility"
+records = "records.csv"
+binarize = "threshold"
+value = 2
+"""
+
+ACCESS = """\
+[data]
+source = "demand.csv"
+[roles]
+unit = "id"
+population = "population"
+coordinates = ["lon", "lat"]
+[[analyses]]
+type = "access"
+supply = "sites.csv"
+catchment = 0.001
+"""
+
+
+def test_the_ties_row_of_the_network_summary_is_the_flow_of_the_ties_kept(user):
+    pd.DataFrame({"id": list("abc")}).to_csv("nodes.csv", index=False)
+    # a→b 3 times, b→c twice, c→a once: with flow ≥ 2, ties a→b (3) and b→c (2)
+    pd.DataFrame({"origin": list("aaabbc"), "destination": list("bbbcca")}).to_csv("records.csv", index=False)
+    Path("s.toml").write_text(NETWORK, encoding="utf-8")
+    result = run_study("s.toml", "out", progress=False)
+    summary = result.sections[0].tables["summary"].set_index("network")
+    assert summary.loc["flows", "total_flow"] == 6 and summary.loc["flows", "ties"] == 3
+    assert summary.loc["ties", "total_flow"] == 5 and summary.loc["ties", "ties"] == 2
+
+
+def test_access_with_nobody_in_reach_reads_as_undefined_not_nan(user):
+    pd.DataFrame({"id": ["d1", "d2"], "population": [10, 20], "lon": [108.0, 109.0],
+                  "lat": [22.0, 23.0]}).to_csv("demand.csv", index=False)
+    pd.DataFrame({"id": ["s1"], "capacity": [5], "lon": [110.0], "lat": [24.0]}).to_csv("sites.csv", index=False)
+    Path("s.toml").write_text(ACCESS, encoding="utf-8")
+    with pytest.warns(UserWarning, match="no demand point has a site within"):
+        result = run_study("s.toml", "out", progress=False)
+    reading = result.sections[0].reading
+    assert "undefined" in reading and "nan" not in reading.lower()
+    assert (result.sections[0].tables["access"]["access"] == 0).all()
