@@ -8,7 +8,6 @@ import itertools
 import json
 import os
 import signal
-import sys
 import time
 import warnings
 from fractions import Fraction
@@ -37,19 +36,12 @@ CAPACITY = ["optimize", "capacity", "--demand", "d.csv", "--supply", "s.csv", "-
 LOCATION = ["optimize", "location", "--demand", "d.csv", "--candidates", "c.csv"]
 
 
-def _print_warning(message, category, filename, lineno, file=None, line=None):
-    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
-
-
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
-    """A user folder holding d.csv, s.csv and c.csv, as the working directory, with warnings
-    printed on stderr as in a terminal (under pytest they are otherwise recorded, not shown)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(warnings, "showwarning", _print_warning)
+def folder(user):
+    """A user folder holding d.csv, s.csv and c.csv, as the working directory."""
     for name, table in (("d.csv", DEMAND), ("s.csv", SUPPLY), ("c.csv", CANDIDATES)):
-        table.to_csv(tmp_path / name, index=False)
-    return tmp_path
+        table.to_csv(user / name, index=False)
+    return user
 
 
 def _towns(seed, n=40, m=12):

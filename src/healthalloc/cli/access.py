@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from healthalloc.access import METHODS, PARAMS, accessibility
-from healthalloc.cli._common import add_command, add_engine_options, add_output, input_paths, write_table
-from healthalloc.data.io import read_table
+from healthalloc.cli._common import (add_command, add_engine_options, add_output, add_read_options, input_paths, read,
+                                     write_table)
 from healthalloc.data.validate import naming_files
 
 EXAMPLE = """\
@@ -36,8 +36,10 @@ their share of the population is theil_l_population.
 """
 
 
-def add_supply_demand(p: argparse.ArgumentParser, supply: str = "--supply", *, capacity: bool = True) -> None:
-    """--demand, the supply-like table, --od, --population and (with ``capacity``) --capacity."""
+def add_supply_demand(p: argparse.ArgumentParser, supply: str = "--supply", *, capacity: bool = True,
+                      more: tuple[str, ...] = ()) -> None:
+    """--demand, the supply-like table, --od, --population, (with ``capacity``) --capacity, and
+    --sheet/--encoding for those tables and the ``more`` the command adds."""
     p.add_argument("--demand", type=Path, required=True, metavar="D.csv",
                    help="demand points: id, population, lon, lat (.csv, .xlsx or .parquet)")
     p.add_argument(supply, type=Path, required=True, metavar="S.csv",
@@ -49,6 +51,7 @@ def add_supply_demand(p: argparse.ArgumentParser, supply: str = "--supply", *, c
     if capacity:
         p.add_argument("--capacity", default="capacity", metavar="COL",
                        help="capacity column of the supply (default: capacity)")
+    add_read_options(p, ("demand", supply.lstrip("-"), *more, "od"))
 
 
 def add_method(p: argparse.ArgumentParser) -> None:
@@ -57,8 +60,11 @@ def add_method(p: argparse.ArgumentParser) -> None:
     PARAMS.add_to(p, skip=("method",))
 
 
-def read(path: Path | None) -> pd.DataFrame | None:
-    return None if path is None else read_table(path)
+def read_points(args: argparse.Namespace, table: str) -> pd.DataFrame | None:
+    """The ``--TABLE`` file (demand, supply, candidates, existing or od; None when not given)
+    with its --sheet and --encoding, ids as written (``01`` is not ``1``)."""
+    ids = ("origin", "destination") if table == "od" else ("id",)
+    return read(args, getattr(args, table), table, text=ids)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with naming_files(demand=args.demand, supply=args.supply, od=args.od):
-        result = accessibility(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
+        result = accessibility(read_points(args, "demand"), read_points(args, "supply"), od=read_points(args, "od"),
+                               population=args.population,
                                capacity=args.capacity, engine=args.engine, scheduler=args.scheduler,
                                workers=args.workers, **PARAMS.from_args(args))
     write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args), overwrite=args.overwrite)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from healthalloc.cli._common import add_command, add_output, input_paths, write_table
 from healthalloc.access import PARAMS
-from healthalloc.cli.access import add_method, add_supply_demand, read
+from healthalloc.cli.access import add_method, add_supply_demand, read_points
 from healthalloc.optimize import locate, optimize_capacity
 from healthalloc.optimize.capacity import PARAMS as CAPACITY
 from healthalloc.optimize.location import PARAMS as LOCATION
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     loc = add_command(kinds, "location", "Choose sites for new facilities by an exact MILP.",
                       LOCATION_EXAMPLE, help="choose sites: mclp, pmedian or lscp")
-    add_supply_demand(loc, "--candidates", capacity=False)
+    add_supply_demand(loc, "--candidates", capacity=False, more=("existing",))
     loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
     LOCATION.add_to(loc)
     loc.add_argument("--quiet", action="store_true", help="no progress line")
@@ -77,13 +77,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_location(args: argparse.Namespace) -> int:
-    result = locate(read(args.demand), read(args.candidates), existing=read(args.existing), od=read(args.od),
+    result = locate(read_points(args, "demand"), read_points(args, "candidates"),
+                    existing=read_points(args, "existing"), od=read_points(args, "od"),
                     population=args.population, progress=False if args.quiet else None, **LOCATION.from_args(args))
     return _write(result, args)
 
 
 def run_capacity(args: argparse.Namespace) -> int:
-    result = optimize_capacity(read(args.demand), read(args.supply), od=read(args.od), population=args.population,
+    result = optimize_capacity(read_points(args, "demand"), read_points(args, "supply"), od=read_points(args, "od"),
+                               population=args.population,
                                capacity=args.capacity, progress=False if args.quiet else None,
                                **PARAMS.from_args(args), **CAPACITY.from_args(args))
     return _write(result, args)

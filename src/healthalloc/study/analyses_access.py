@@ -9,8 +9,6 @@ The study's data set holds the demand points (roles ``unit``, ``population`` and
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from healthalloc.access import PARAMS, access_map, accessibility
@@ -37,8 +35,7 @@ CANDIDATES = Params(Param("candidates", REQUIRED, "embedded data set or file of 
                           many=True))
 P = Param("p", REQUIRED, "new sites to open", kind=int, low=0)
 RADIUS = Param("radius", REQUIRED, "coverage radius (km)", kind=float, low=0, low_open=True)
-# a study's report must finish: its solvers stop after 60 s unless it sets another limit
-TIME_LIMIT = replace(LOCATION_PARAMS["time_limit"], default=60.0)
+TIME_LIMIT = LOCATION_PARAMS["time_limit"]  # the solvers' one default limit (60 s), as on the command line
 INTEGER = CAPACITY_PARAMS["integer"]
 
 
@@ -109,7 +106,7 @@ def _access(ctx: Context) -> Section:
 
 @register("capacity", title="Capacity optimization",
           params=DEMAND + SITES + PARAMS + Params(
-              *CAPACITY_PARAMS.without("time_limit"), TIME_LIMIT))
+              *CAPACITY_PARAMS))
 def _capacity(ctx: Context) -> Section:
     """Re-allocate a fixed total among the sites for the most equal accessibility (Wang & Tang 2013)."""
     o = ctx.options
@@ -141,7 +138,7 @@ def _capacity(ctx: Context) -> Section:
                                        source=True),
                                  Param("supply_id", "id", "id column of the site tables", kind=str),
                                  Param("supply_coordinates", ["lon", "lat"], "lon, lat columns", kind=str, many=True),
-                                 *LOCATION_PARAMS.without("time_limit"), TIME_LIMIT))
+                                 *LOCATION_PARAMS))
 def _location(ctx: Context) -> Section:
     """MCLP, p-median or LSCP: where to open new facilities."""
     o = ctx.options
