@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from healthalloc.data import load_china_provinces, load_cst_hospitals
 from healthalloc.data.output import OutputError, write_files
 
 from conftest import assert_refused, run_cli, snapshot
+from test_trust import home  # noqa: F401  (the user's folder of data files)
 
 HOSP = ["hospitals.csv", "--unit", "hospital", "--inputs", "doctors,nurses", "--outputs", "outpatients,inpatients"]
 ACCESS = ["access", "--demand", "demand.csv", "--supply", "sites.csv", "--method", "2sfca", "--catchment", "50"]
@@ -26,16 +26,8 @@ EQUITY = ["equity", "provinces.csv", "--resource", "medical_health_beds", "--pop
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    load_cst_hospitals().to_csv("hospitals.csv", index=False)
-    load_china_provinces().to_csv("provinces.csv", index=False)
-    pd.DataFrame({"id": ["d1", "d2", "d3"], "population": [1000, 2000, 1500], "lon": [108.3, 108.5, 109.4],
-                  "lat": [22.8, 22.9, 24.3]}).to_csv("demand.csv", index=False)
-    pd.DataFrame({"id": ["s1", "s2"], "capacity": [50, 80], "lon": [108.4, 109.3],
-                  "lat": [22.85, 24.2]}).to_csv("sites.csv", index=False)
-    pd.DataFrame({"id": ["a", "b", "c", "d"], "HTH": [3, 1, 2, 0]}).to_csv("nodes.csv", index=False)
-    pd.DataFrame({"from": ["a", "b", "c", "d"], "to": ["b", "c", "a", "a"]}).to_csv("edges.csv", index=False)
+def files(home) -> Path:
+    """The user's folder of :mod:`test_trust` with files in the way of the outputs."""
     Path("notes.csv").write_text("my notes\n", encoding="utf-8")
     with pd.ExcelWriter("mybook.xlsx") as book:
         pd.DataFrame({"a": [1]}).to_excel(book, sheet_name="one", index=False)
@@ -43,7 +35,7 @@ def home(tmp_path, monkeypatch) -> Path:
     Path("plan.summary.json").write_text('{"mine": true}\n', encoding="utf-8")
     Path("fit.fit.json").write_text('{"mine": true}\n', encoding="utf-8")
     Path("eq_contributions.csv").write_text("mine\n", encoding="utf-8")
-    return tmp_path
+    return home
 
 
 EXISTING = {
@@ -64,24 +56,24 @@ EXISTING = {
 
 
 @pytest.mark.parametrize("case", list(EXISTING))
-def test_an_existing_file_is_never_replaced_without_overwrite(home, capsys, case):
+def test_an_existing_file_is_never_replaced_without_overwrite(files, capsys, case):
     argv, named = EXISTING[case]
-    line = assert_refused(argv, rf"{named}: already exists; give a new name, or pass --overwrite", home, capsys)
+    line = assert_refused(argv, rf"{named}: already exists; give a new name, or pass --overwrite", files, capsys)
     assert "Traceback" not in line
 
 
 @pytest.mark.parametrize("case", ["access over a csv", "optimize over the summary beside", "ergm over the fit beside",
                                   "equity over the contributions beside", "data export over a workbook"])
-def test_overwrite_replaces_the_output_and_its_side_files_together(home, capsys, case):
+def test_overwrite_replaces_the_output_and_its_side_files_together(files, capsys, case):
     argv, named = EXISTING[case]
     code, out, err = run_cli([*argv, "--overwrite"], capsys)
     assert code == 0, err
     assert Path(named).read_bytes() not in (b"my notes\n", b'{"mine": true}\n', b"mine\n")
-    assert not [p.name for p in home.iterdir() if p.name.startswith(".")]
+    assert not [p.name for p in files.iterdir() if p.name.startswith(".")]
 
 
-def test_a_table_is_not_written_when_its_side_file_is_refused(home, capsys):
-    assert_refused([*LOCATION, "-o", "plan.csv"], "plan.summary.json", home, capsys)
+def test_a_table_is_not_written_when_its_side_file_is_refused(files, capsys):
+    assert_refused([*LOCATION, "-o", "plan.csv"], "plan.summary.json", files, capsys)
     assert not Path("plan.csv").exists()
 
 
