@@ -9,6 +9,8 @@ import pytest
 
 from healthalloc.study import run_study
 
+from test_study_sources import STUDY
+
 NETWORK = """\
 [data]
 source = "nodes.csv"
@@ -22,18 +24,6 @@ binarize = "threshold"
 value = 2
 """
 
-ACCESS = """\
-[data]
-source = "demand.csv"
-[roles]
-unit = "id"
-population = "population"
-coordinates = ["lon", "lat"]
-[[analyses]]
-type = "access"
-supply = "sites.csv"
-catchment = 0.001
-"""
 
 
 def test_the_ties_row_of_the_network_summary_is_the_flow_of_the_ties_kept(user):
@@ -49,9 +39,9 @@ def test_the_ties_row_of_the_network_summary_is_the_flow_of_the_ties_kept(user):
 
 def test_access_with_nobody_in_reach_reads_as_undefined_not_nan(user):
     pd.DataFrame({"id": ["d1", "d2"], "population": [10, 20], "lon": [108.0, 109.0],
-                  "lat": [22.0, 23.0]}).to_csv("demand.csv", index=False)
-    pd.DataFrame({"id": ["s1"], "capacity": [5], "lon": [110.0], "lat": [24.0]}).to_csv("sites.csv", index=False)
-    Path("s.toml").write_text(ACCESS, encoding="utf-8")
+                  "lat": [22.0, 23.0]}).to_csv("demand.csv", index=False, encoding="gb18030")
+    pd.DataFrame({"id": ["s1"], "beds": [5], "lon": [110.0], "lat": [24.0]}).to_csv("sites.csv", index=False)
+    Path("s.toml").write_text(STUDY.format(supply='"sites.csv"').replace("60.0", "0.001"), encoding="utf-8")
     with pytest.warns(UserWarning, match="no demand point has a site within"):
         result = run_study("s.toml", "out", progress=False)
     reading = result.sections[0].reading
