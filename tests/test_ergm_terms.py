@@ -37,7 +37,8 @@ def _network(seed: int, n: int, density: float, directed: bool):
     t, h = np.nonzero(A)
     nodes = pd.DataFrame({"id": range(n), "x": rng.normal(size=n).round(2), "g": rng.choice(["a", "B", "c"], n)})
     net = network_from_edges(pd.DataFrame({"from": t, "to": h}), nodes, directed=directed)
-    return net.with_covariate("M", rng.normal(size=(n, n)))
+    M = rng.normal(size=(n, n))
+    return net.with_covariate("M", M if directed else (M + M.T) / 2)   # undirected: one value per pair
 
 
 @settings(max_examples=25, deadline=None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from healthalloc.cli._common import add_command, add_engine_options, add_output, write_table
-from healthalloc.data import DataError
+from healthalloc.cli._common import (add_command, add_engine_options, add_output, add_read_options, blame, read,
+                                     write_table)
+from healthalloc.data.validate import naming_files
 from healthalloc.mobility.ergm.fit import PARAMS
 
 EXAMPLE = """\
@@ -18,14 +19,20 @@ examples:
       --formula "edges + mutual" --seed 1 -o fit.csv
 
 NODES.csv: first column the node id, then attributes. EDGES.csv: from, to[, weight] (every
-row is a tie; undirected pairs may be listed once or both ways). MATRIX.csv: a square
-table whose header row and first column are node ids, in any order.
+row is a tie; a pair listed twice, or both ways when undirected, is one tie, with a
+warning). MATRIX.csv: a square table whose header row and first column are node ids, in
+any order (symmetric for an undirected network). Ids are compared as written: 01 is not 1.
 
 OUT.csv (or .xlsx) holds term, estimate, std_error, z, p_value, stars (and mcmc_se for
-MCMC-MLE), terms named as R ergm prints them (edges, nodeicov.HTH, nodefactor.Grade.8,
-edgecov.GeoProx, mutual); an infinite MLE is -inf/inf with std_error 0. Beside it,
-OUT's stem + .fit.json holds loglik, aic, bic, nobs (informative dyads), n_nodes, method
-(MLE: exact, dyad-independent models; MCMLE: Monte Carlo MLE) and the rest of the fit.
+MCMC-MLE), converged, terms named as R ergm prints them (edges, nodeicov.HTH,
+nodefactor.Grade.8, edgecov.GeoProx, mutual); an infinite MLE (a statistic at its
+smallest or largest attainable value, as on an empty or complete network) is -inf/inf
+with std_error 0; a coefficient the data cannot estimate (perfect separation) is empty.
+An MCMC-MLE that did not converge has converged False, no z, p_value or stars, and no
+log-likelihood, AIC or BIC. Beside it, OUT's stem + .fit.json holds loglik, aic, bic,
+nobs (informative dyads), n_nodes, method (MLE: exact, dyad-independent models; MCMLE:
+Monte Carlo MLE), converged, reason, loglik_bound (MCMLE: the exact log-likelihood of the
+dyad-independent submodel, a lower bound of the MLE's), notes (the warnings) and the rest.
 """
 
 
@@ -48,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--edgecov", type=_edgecov, action="append", default=[], metavar="NAME=MATRIX.csv",
                    help="a dyadic covariate for edgecov(NAME); repeat for several")
     PARAMS.add_to(p)
+    add_read_options(p, ("nodes", "edges", "NAME (an --edgecov)"))
     add_output(p, "write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing",
                metavar="OUT.csv")
     add_engine_options(p)
@@ -55,24 +63,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from healthalloc.data.io import read_table
+    from healthalloc.cli.network import read_tables
     from healthalloc.engine import get_executor
     from healthalloc.mobility import covariate_matrix, read_network
     from healthalloc.mobility.ergm import Control, ergm
 
-    net = read_network(args.nodes, args.edges, directed=args.directed, weighted=False)
+    nodes, edges = read_tables(args)
+    with naming_files(nodes=args.nodes, edges=args.edges):
+        net = read_network(nodes, edges, directed=args.directed, weighted=False)
     inputs = [args.nodes, args.edges]
     for name, path in args.edgecov:
-        try:
-            net = net.with_covariate(name, covariate_matrix(read_table(path), net.ids, name=name))
-        except DataError as error:
-            raise DataError(f"{path.name}: {error}") from None
+        with blame(path):
+            matrix = read(args, path, name, text=(0,))
+            net = net.with_covariate(name, covariate_matrix(matrix, net.ids, name=name))
         inputs.append(path)
     control = Control(sample_size=args.sample_size, interval=args.interval)
-    with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
+    with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex, \
+            naming_files(nodes=args.nodes, edges=args.edges):
         fit = ergm(net, args.formula, estimate=args.estimate, control=control, seed=args.seed, engine=ex)
     write_table(fit.to_frame(), args.output, digits=4, inputs=inputs, overwrite=args.overwrite,
                 beside={".fit.json": fit.fit_info()} if args.output is not None else None)
-    print(f"{fit.method}: {fit.n_nodes} nodes, {fit.nobs} dyads; log-likelihood {fit.loglik:.4f}, "
+    state = "" if fit.converged else " (not converged)"
+    print(f"{fit.method}{state}: {fit.n_nodes} nodes, {fit.nobs} dyads; log-likelihood {fit.loglik:.4f}, "
           f"AIC {fit.aic:.4f}, BIC {fit.bic:.4f}")
     return 0

@@ -9,9 +9,13 @@ Dyad-independent models (every term is, see :mod:`.terms`)
     blocks of dyads (the change statistics of a block of origins at a time), so 2,800
     nodes (7.8 million dyads) never need the dense design matrix. A statistic at its
     smallest (largest) attainable value — e.g. ``nodematch.Race.Black`` with no
-    within-group tie — has an MLE of −∞ (+∞): it is reported so, with standard error 0,
-    its dyads fixed, and it is left out of the parameter count of AIC and BIC, as
-    ``ergm`` does. Log-likelihood, AIC and BIC are exact, with nobs = the number of
+    within-group tie, ``edges`` on an empty (complete) network — has an MLE of −∞ (+∞):
+    it is reported so, with standard error 0, its dyads fixed, and it is left out of the
+    parameter count of AIC and BIC, as ``ergm`` does; the rule is applied again to the
+    dyads left free. Where a combination of statistics predicts ties perfectly (perfect
+    separation: the MLE does not exist, Albert & Anderson 1984), the statistics of the
+    combination are NaN and the others are fitted to the dyads it leaves. Each case is
+    warned once. Log-likelihood, AIC and BIC are exact, with nobs = the number of
     informative dyads (n(n−1) directed, n(n−1)/2 undirected).
 Dyad-dependent models (``mutual``, ``triangle``, ``gwesp``, stars, …)
     MCMC-MLE (Geyer & Thompson 1992; Hunter & Handcock 2006): start at the MPLE, draw
@@ -23,10 +27,23 @@ Dyad-dependent models (``mutual``, ``triangle``, ``gwesp``, stars, …)
     errors combine the inverse Fisher information (covariance of the sampled statistics)
     and the MCMC error (batch means, per chain). The log-likelihood is estimated by path
     sampling from the dyad-independent part of the model (whose log-likelihood is exact)
-    to θ̂, as ``ergm``'s bridge sampling does.
+    to θ̂, as ``ergm``'s bridge sampling does. The MLE's log-likelihood cannot be below
+    that exact submodel's (``loglik_bound``): an estimate below it by more than 3 Monte
+    Carlo standard errors marks the fit as not converged, one within them is raised to it.
+    A fit that did not converge — step length below 1 after ``max_iter`` iterations, a
+    degenerate sample (statistics constant or collinear: networks almost all empty or
+    complete), or that log-likelihood — is flagged (``converged`` False, ``reason``) and
+    warned once, with no z, p-values or stars, no log-likelihood, AIC or BIC, and no
+    standard errors from a degenerate sample. The progress bar shows each iteration's
+    step length and Hotelling's T² of g(y_obs) against the sample mean. A model whose MPLE
+    is not finite is refused, unless its dyad-independent terms fix every dyad (``edges``
+    on an empty or complete network): the observed network then has probability 1, the
+    log-likelihood is 0 and the other coefficients are NaN.
 
 References
 ----------
+Albert, A., Anderson, J. A. (1984). On the existence of maximum likelihood estimates in
+logistic regression models. *Biometrika* 71(1), 1–10.
 Geyer, C. J., Thompson, E. A. (1992). Constrained Monte Carlo maximum likelihood for
 dependent data. *JRSS B* 54(3), 657–699.
 Hummel, R. M., Hunter, D. R., Handcock, M. S. (2012). Improving simulation-based
@@ -34,6 +51,8 @@ algorithms for fitting ERGMs. *J. Comput. Graph. Stat.* 21(4), 920–939.
 Hunter, D. R., Handcock, M. S., Butts, C. T., Goodreau, S. M., Morris, M. (2008). ergm: A
 package to fit, simulate and diagnose exponential-family models for networks. *J. Stat.
 Softw.* 24(3).
+Konis, K. (2007). *Linear programming algorithms for detecting separated data in binary
+logistic regression models*. DPhil thesis, University of Oxford.
 """
 
 from __future__ import annotations
@@ -44,7 +63,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 from threadpoolctl import threadpool_limits
 
 from healthalloc.data import DataError
@@ -63,6 +82,9 @@ BLOCK_DYADS = 1 << 20
 """Dyads per block of the streamed logistic regression (about 8 MB per model term)."""
 CACHE_CELLS = 1 << 23
 """Design matrices up to this many cells (dyads × terms) are kept between Newton steps."""
+TIGHT_MARGIN = 10.0
+"""A dyad fitted to within e^−10 of its tie after Newton's method is a candidate for perfect
+separation (:func:`_separation`); none such, no check."""
 
 
 def stars(p) -> np.ndarray:
@@ -153,16 +175,30 @@ class ErgmResult(Result):
     coef, std_error, z, p_value : pandas.Series
         Estimates (±inf where the MLE is infinite), standard errors, z = estimate / SE and
         two-sided normal p-values, indexed by ergm's coefficient names.
+        An infinite estimate has standard error 0 (and z = ±inf, p = 0, as ``ergm`` prints
+        it); one that cannot be estimated is NaN, with NaN standard error, z and p.
     mcmc_se : pandas.Series or None
         The MCMC part of the standard errors (MCMC-MLE only).
     loglik, aic, bic : float
-        Log-likelihood (exact for MLE; path-sampling estimate for MCMC-MLE), AIC and BIC.
+        Log-likelihood (exact for MLE; path-sampling estimate for MCMC-MLE, never below
+        ``loglik_bound``), AIC and BIC; NaN for an MCMC-MLE that did not converge.
     nobs : int
         Informative dyads. ``null_deviance`` is −2 log L at θ = 0, ``deviance`` −2 log L.
     method : {"MLE", "MCMLE", "MPLE"}
     converged : bool
+        False for an MCMC-MLE whose step length did not reach 1 twice in a row, whose
+        sample was degenerate, or whose log-likelihood came out below ``loglik_bound``:
+        its z and p-values are then NaN (no stars) and, for a degenerate sample, its
+        standard errors too.
     iterations : int
         Newton steps (MLE) or MCMC-MLE iterations.
+    reason : str or None
+        Why the fit did not converge.
+    loglik_bound : float or None
+        MCMC-MLE: the exact log-likelihood of the dyad-independent submodel (the dependence
+        terms at 0), a lower bound of the MLE's.
+    notes : tuple of str
+        What was warned: statistics at an extreme, perfect separation, no convergence.
     """
 
     formula: str
@@ -184,6 +220,9 @@ class ErgmResult(Result):
     mcmc_se: pd.Series | None = None
     sample: np.ndarray | None = field(default=None, repr=False)
     seed: int | None = None
+    reason: str | None = None
+    loglik_bound: float | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def deviance(self) -> float:
@@ -195,12 +234,14 @@ class ErgmResult(Result):
         return int(np.isfinite(self.coef.to_numpy(float)).sum())
 
     def to_frame(self) -> pd.DataFrame:
-        """``term, estimate, std_error, z, p_value, stars`` (and ``mcmc_se`` for MCMC-MLE)."""
+        """``term, estimate, std_error, z, p_value, stars`` (and ``mcmc_se`` for MCMC-MLE),
+        ``converged``."""
         frame = pd.DataFrame({"term": self.coef.index, "estimate": self.coef.to_numpy(),
                               "std_error": self.std_error.to_numpy(), "z": self.z.to_numpy(),
                               "p_value": self.p_value.to_numpy(), "stars": stars(self.p_value.to_numpy())})
         if self.mcmc_se is not None:
             frame["mcmc_se"] = self.mcmc_se.to_numpy()
+        frame["converged"] = self.converged
         return frame
 
     def fit_info(self) -> dict:
@@ -208,8 +249,9 @@ class ErgmResult(Result):
         return {"loglik": self.loglik, "aic": self.aic, "bic": self.bic, "nobs": self.nobs,
                 "n_nodes": self.n_nodes, "method": self.method, "formula": self.formula,
                 "null_deviance": self.null_deviance, "deviance": self.deviance,
-                "n_params": self.n_params, "converged": self.converged, "iterations": self.iterations,
-                "seed": self.seed}
+                "n_params": self.n_params, "converged": self.converged, "reason": self.reason,
+                "loglik_bound": self.loglik_bound, "iterations": self.iterations, "seed": self.seed,
+                "notes": list(self.notes)}
 
     def summary(self) -> pd.DataFrame:
         """The fit in one row: method, nobs, log-likelihood, deviances, AIC, BIC."""
@@ -230,8 +272,9 @@ class ErgmResult(Result):
 
 
 class _Design:
-    """Change statistics (one row per statistic, one column per dyad) and ties of every
-    informative dyad, in blocks of origins; kept in memory when small, else recomputed."""
+    """Change statistics (one row per statistic, one column per dyad) and ties of the
+    informative dyads, in blocks of origins; kept in memory when small, else recomputed.
+    Statistics leave it by :meth:`keep_columns`, dyads whose tie is fixed by :meth:`fix_dyads`."""
 
     def __init__(self, model: Model, st: State, columns: np.ndarray):
         self.model, self.st, self.columns = model, st, columns
@@ -239,19 +282,35 @@ class _Design:
         rows = max(1, BLOCK_DYADS // max(n, 1))
         self.slices = [slice(a, min(a + rows, n)) for a in range(0, n, rows)]
         self.cache = list(self._compute()) if model.n_dyads * len(columns) <= CACHE_CELLS else None
-        self.mask: list[np.ndarray] | None = None
+        self.mask: list[np.ndarray] | None = None  # per block: the dyads not fixed
 
     def _compute(self):
         for rows in self.slices:
             t, h = dyads(self.model.n, self.model.directed, rows)
             yield self.model.change_rows(self.st, t, h, self.columns), self.st.A[t, h].astype(float)
 
+    def _whole(self):
+        return self.cache if self.cache is not None else self._compute()
+
     def blocks(self):
-        source = self.cache if self.cache is not None else self._compute()
-        for k, (Xt, y) in enumerate(source):
+        for k, (Xt, y) in enumerate(self._whole()):
             if self.mask is not None:
                 Xt, y = Xt[:, self.mask[k]], y[self.mask[k]]
             yield Xt, y
+
+    def keep_columns(self, keep: np.ndarray) -> None:
+        self.columns = self.columns[keep]
+        if self.cache is not None:
+            self.cache = [(Xt[keep], y) for Xt, y in self.cache]
+
+    def fix_dyads(self, fixed) -> None:
+        """Leave out the dyads for which ``fixed(Xt, y)`` (of a whole block) is true."""
+        old = self.mask or [True] * len(self.slices)
+        self.mask = [~fixed(Xt, y) & m for (Xt, y), m in zip(self._whole(), old)]
+
+    @property
+    def free_dyads(self) -> int:
+        return self.model.n_dyads if self.mask is None else int(sum(m.sum() for m in self.mask))
 
 
 def _softplus(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -261,23 +320,25 @@ def _softplus(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pass(design: _Design, beta: np.ndarray):
-    """Log-likelihood, gradient and information of the logistic model at ``beta``."""
+    """Log-likelihood, gradient and information of the logistic model at ``beta``, and the
+    largest margin ỹη of a dyad (ỹ = +1 for a tie, −1 for none)."""
     p = len(beta)
-    grad, info, loglik = np.zeros(p), np.zeros((p, p)), 0.0
+    grad, info, loglik, margin = np.zeros(p), np.zeros((p, p)), 0.0, -np.inf
     for Xt, y in design.blocks():
         eta = beta @ Xt
         log_norm, mu = _softplus(eta)
         grad += Xt @ (y - mu)
         info += (Xt * (mu * (1 - mu))) @ Xt.T
         loglik += float(y @ eta - log_norm.sum())
-    return loglik, grad, info
+        margin = max(margin, float(((2 * y - 1) * eta).max(initial=-np.inf)))
+    return loglik, grad, info, margin
 
 
 def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100):
     """Newton–Raphson with step halving for the logistic regression streamed from
-    ``design``: (β, covariance, log-likelihood, steps)."""
+    ``design``: (β, covariance, log-likelihood, steps, largest margin)."""
     beta = beta0.copy()
-    loglik, grad, info = _pass(design, beta)
+    loglik, grad, info, margin = _pass(design, beta)
     for step in range(1, max_iter + 1):
         try:
             move = np.linalg.solve(info, grad)
@@ -286,7 +347,7 @@ def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_ite
                             "another, or a covariate is constant): drop one") from None
         previous = loglik
         for _ in range(30):  # halve a step that lowers the likelihood
-            loglik, grad_new, info_new = _pass(design, beta + move)
+            loglik, grad_new, info_new, margin = _pass(design, beta + move)
             if loglik >= previous - 1e-9 * (1 + abs(previous)):
                 break
             move /= 2
@@ -294,12 +355,13 @@ def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_ite
         small_step = np.max(np.abs(move)) < tol * (1 + np.max(np.abs(beta)))
         if small_step or abs(loglik - previous) < 1e-12 * (1 + abs(loglik)):
             break
-    return beta, np.linalg.pinv(info), loglik, step
+    return beta, np.linalg.pinv(info), loglik, step, margin
 
 
-def _extremes(design: _Design, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Columns whose observed statistic is at its smallest (−1) or largest (+1) attainable
-    value (0 otherwise), and those that are 0 on every dyad."""
+def _extremes(design: _Design) -> tuple[np.ndarray, np.ndarray]:
+    """Columns whose observed statistic on the free dyads is at its smallest (−1) or largest
+    (+1) attainable value (0 otherwise), and those that are 0 on every free dyad."""
+    p = len(design.columns)
     obs, low, high = np.zeros(p), np.zeros(p), np.zeros(p)
     for Xt, y in design.blocks():
         obs += Xt @ y
@@ -310,39 +372,185 @@ def _extremes(design: _Design, p: int) -> tuple[np.ndarray, np.ndarray]:
     return side, np.abs(high - low) <= scale
 
 
-def _fit_logistic(model: Model, st: State, columns: np.ndarray):
-    """Exact (or pseudo-) MLE of ``columns``: (estimates with ±inf, covariance, loglik, steps)."""
+def _null_space(gram: np.ndarray, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+    """A basis (unit columns) of the null space of a Gram or covariance matrix, and which
+    variables enter it (those that are linear combinations of others, or constant);
+    scale-free: the matrix is scaled to unit diagonal first."""
+    scale = np.sqrt(np.clip(np.diag(gram), 0, None))
+    scale[scale == 0] = 1.0
+    w, v = np.linalg.eigh(gram / np.outer(scale, scale))
+    null = v[:, w <= tol * max(w.max(initial=0.0), 1.0)]
+    basis = null / scale[:, None]
+    return basis / np.linalg.norm(basis, axis=0), (np.abs(null) > 1e-6).any(axis=1)
+
+
+def _separation(design: _Design, beta: np.ndarray) -> np.ndarray | None:
+    """A direction d along which the log-likelihood rises without bound, or None when the
+    MLE is finite (Albert & Anderson 1984).
+
+    d has ỹ_i x_i'd ≥ 0 on every free dyad (ỹ = +1 for a tie, −1 for none) and > 0 on the
+    separated ones, whose fitted probabilities tend to 0 or 1. Newton's method, at
+    ``beta``, has fitted those to within e^−``TIGHT_MARGIN``: d is sought orthogonal to
+    every other dyad's x_i, by Konis' (2007) linear program max Σ s_j subject to
+    ỹ_j x_j'd ≥ s_j, 0 ≤ s_j ≤ 1 over the distinct candidate rows; its optimum separates
+    every candidate that can be separated (s_j = 1).
+    """
+    gram = np.zeros((len(beta), len(beta)))
+    for Xt, y in design.blocks():
+        loose = (2 * y - 1) * (beta @ Xt) <= TIGHT_MARGIN
+        gram += Xt[:, loose] @ Xt[:, loose].T
+    null, _ = _null_space(gram)
+    if null.shape[1] == 0:
+        return None
+    rows = [np.zeros((0, null.shape[1]))]
+    for Xt, y in design.blocks():
+        tight = (2 * y - 1) * (beta @ Xt) > TIGHT_MARGIN
+        row = (2 * y[tight] - 1) * (null.T @ Xt[:, tight])
+        row[np.abs(row) <= 1e-9 * (np.abs(null).T @ np.abs(Xt[:, tight]))] = 0.0  # rounding, not a direction
+        rows.append(np.unique(row.T, axis=0))
+    R = np.unique(np.concatenate(rows), axis=0)
+    k, q = R.shape
+    if k == 0:
+        return None
+    A = sp.hstack([sp.csr_matrix(R), -sp.identity(k, format="csr")]).tocsr()
+    sol = solve_lp(np.r_[np.zeros(q), -np.ones(k)], A, np.zeros(k), np.full(k, np.inf),
+                   np.r_[np.full(q, -np.inf), np.zeros(k)], np.r_[np.full(q, np.inf), np.ones(k)])
+    return null @ sol.x[:q] if -sol.objective >= 0.5 else None
+
+
+@dataclass(frozen=True)
+class _Logit:
+    """An exact (or pseudo-) MLE: estimates (±inf where a statistic is at an extreme, NaN
+    where it cannot be estimated), covariance, log-likelihood, Newton steps, the dyads
+    whose tie no infinite coefficient fixes, and what to warn."""
+
+    estimates: np.ndarray
+    cov: np.ndarray
+    loglik: float
+    steps: int
+    free_dyads: int
+    notes: tuple[str, ...]
+
+
+def _fit_logistic(model: Model, st: State, columns: np.ndarray) -> _Logit:
+    """Exact (or pseudo-) MLE of ``columns``.
+
+    As ``ergm`` does, a statistic at its smallest (largest) attainable value gets −∞ (+∞)
+    and the dyads it touches are fixed; this is repeated on the dyads left free (ties
+    exactly where a 0/1 edge covariate is 1: ``edgecov`` +∞, then ``edges`` −∞ on the
+    rest). A statistic then 0 on every free dyad cannot be estimated (NaN). The others are
+    fitted by Newton–Raphson; if their MLE does not exist either (perfect separation by a
+    combination of statistics, :func:`_separation`), see :func:`_without_separation`.
+    """
     design = _Design(model, st, columns)
     p = len(columns)
-    side, constant = _extremes(design, p)
-    if constant.any():
-        names = [model.coef_names[c] for c in columns[constant]]
-        raise DataError(f"statistic(s) {', '.join(names)} are 0 on every dyad (a level no node has?): "
-                        "the coefficient is not identifiable; drop the term or level")
-    infinite = side != 0
-    if infinite.any():
-        names = [model.coef_names[c] for c in columns[infinite]]
-        warnings.warn(f"observed statistic(s) {', '.join(names)} are at their "
-                      f"{'smallest' if (side[infinite] < 0).all() else 'extreme'} attainable values: "
-                      "their coefficients are fixed at ±Inf (left out of AIC/BIC's parameter count)",
-                      stacklevel=3)
-        design.mask = [~(Xt[infinite] != 0).any(axis=0) for Xt, _ in design.blocks()]
-        design.columns = columns[~infinite]
-        if design.cache is not None:
-            design.cache = [(Xt[~infinite], y) for Xt, y in design.cache]
-    free = ~infinite
-    start = np.zeros(int(free.sum()))
-    edges = [k for k, c in enumerate(columns[free]) if model.coef_names[c] == "edges"]
-    if edges:  # the edges-only MLE, logit(density), saves Newton steps
+    names = np.array([model.coef_names[c] for c in columns], dtype=object)
+    estimates, cov, pos = np.zeros(p), np.zeros((p, p)), np.arange(p)  # pos: the columns still free
+    fixed: list[tuple[int, int, list[str]]] = []  # (round, −1/+1 for ∓inf or 0 for NaN, statistics)
+    for rnd in range(p):
+        side, constant = _extremes(design)
+        independent = model.dyad_independent[columns[pos]]
+        if rnd == 0 and (constant & independent).any():
+            raise DataError(f"statistic(s) {', '.join(names[pos[constant & independent]])} are 0 on every "
+                            "dyad (a level no node has?): the coefficient is not identifiable; drop the term or level")
+        infinite = (side != 0) & ~constant
+        if not (infinite | constant).any():
+            break
+        fixed += [(rnd, s, list(names[pos[constant if s == 0 else infinite & (side == s)]])) for s in (-1, 1, 0)]
+        estimates[pos[infinite]] = side[infinite] * np.inf
+        estimates[pos[constant]] = np.nan
+        if infinite.any():
+            design.fix_dyads(lambda Xt, y, rows=infinite: (Xt[rows] != 0).any(axis=0))
+        design.keep_columns(~(infinite | constant))
+        pos = pos[~(infinite | constant)]
+        if not len(pos):
+            break
+    notes = [_fixed_note(fixed)] if any(found for _, _, found in fixed) else []
+    with threadpool_limits(1, user_api="blas"):  # thin products: threads only add overhead
+        if len(pos):
+            est, cov_free, loglik, steps, margin = _logistic(design, _start(model, columns[pos]))
+            direction = _separation(design, est) if margin > TIGHT_MARGIN else None
+            if direction is not None:
+                est, cov_free, loglik, more, lost, separated = _without_separation(design, est, direction)
+                notes.append(_separation_note(names[pos], direction, lost, separated))
+                steps += more
+            estimates[pos] = est
+            cov[np.ix_(pos, pos)] = cov_free
+        else:
+            loglik, steps = _pass(design, np.zeros(0))[0], 0
+    unknown = np.flatnonzero(np.isnan(estimates))
+    cov[unknown, unknown] = np.nan
+    return _Logit(estimates, cov, loglik, steps, design.free_dyads, tuple(notes))
+
+
+def _start(model: Model, columns: np.ndarray) -> np.ndarray:
+    """Newton's starting point: 0, but the edges-only MLE logit(density) for ``edges``."""
+    start = np.zeros(len(columns))
+    edges = [k for k, c in enumerate(columns) if model.coef_names[c] == "edges"]
+    if edges:
         density = model.observed.sum() / (1 if model.directed else 2) / model.n_dyads
         start[edges[0]] = np.log(density / (1 - density)) if 0 < density < 1 else 0.0
-    with threadpool_limits(1, user_api="blas"):  # thin products: threads only add overhead
-        est, cov_free, loglik, steps = _logistic(design, start)
-    estimates = np.where(side > 0, np.inf, -np.inf).astype(float)
-    estimates[free] = est
-    cov = np.zeros((p, p))
-    cov[np.ix_(free, free)] = cov_free
-    return estimates, cov, loglik, steps
+    return start
+
+
+def _without_separation(design: _Design, beta: np.ndarray, direction: np.ndarray):
+    """The limit of the likelihood along a separating ``direction``: the separated dyads
+    are fixed (their probabilities tend to 0 or 1, their log-likelihood to 0); statistics
+    that are linear combinations of others on the remaining dyads (those of the direction
+    among them) are not identified (NaN); the rest are fitted to the remaining dyads, with
+    as many of the unidentified statistics as are independent, which span what those fit.
+
+    Returns estimates, covariance (NaN for the unidentified), log-likelihood, Newton steps,
+    which statistics are unidentified and how many dyads were separated."""
+    before = design.free_dyads
+    design.fix_dyads(lambda Xt, y: (2 * y - 1) * (direction @ Xt) > 0.5)
+    p = len(design.columns)
+    gram = np.zeros((p, p))
+    for Xt, _ in design.blocks():
+        gram += Xt @ Xt.T
+    _, lost = _null_space(gram)
+    keep = ~lost
+    for k in np.flatnonzero(lost):
+        trial = keep | (np.arange(p) == k)
+        if _null_space(gram[np.ix_(trial, trial)])[0].shape[1] == 0:
+            keep = trial
+    design.keep_columns(keep)
+    est, cov = np.full(p, np.nan), np.full((p, p), np.nan)
+    if keep.any():
+        est[keep], cov[np.ix_(keep, keep)], loglik, steps, _ = _logistic(design, np.where(lost, 0.0, beta)[keep])
+    else:
+        loglik, steps = _pass(design, np.zeros(0))[0], 0
+    est[lost] = np.nan
+    cov[lost, :] = cov[:, lost] = np.nan
+    return est, cov, loglik, steps, lost, before - design.free_dyads
+
+
+def _fixed_note(fixed: list[tuple[int, int, list[str]]]) -> str:
+    """The warning for statistics at an extreme (R ergm's sentence) or left without data."""
+    parts = []
+    for rnd, side, found in fixed:
+        if not found:
+            continue
+        terms = ", ".join(found)
+        if side == 0:
+            parts.append(f"no free dyad is left to estimate {terms} (NaN)" if rnd else
+                         f"the change statistics of {terms} are 0 on every dyad of the observed network (NaN)")
+        else:
+            word, value = ("smallest", "-Inf") if side < 0 else ("greatest", "+Inf")
+            lead = "observed statistic(s)" if rnd == 0 else "on the dyads these leave free, statistic(s)"
+            parts.append(f"{lead} {terms} are at their {word} attainable values. "
+                         f"Their coefficients will be fixed at {value}")
+    return "; ".join(parts) + " (infinite and NaN coefficients are left out of AIC/BIC's parameter count)"
+
+
+def _separation_note(names: np.ndarray, direction: np.ndarray, lost: np.ndarray, separated: int) -> str:
+    """The warning for a perfect separation, with its direction (largest component ±1)."""
+    big = np.abs(direction).max()
+    along = ", ".join(f"{n} {v / big:+.3g}" for n, v in zip(names, direction) if abs(v) > 1e-9 * big)
+    return (f"the MLE does not exist: a combination of {', '.join(names[lost])} predicts the ties of {separated} "
+            f"dyad(s) perfectly (perfect separation: the log-likelihood keeps rising along {along}); their "
+            "coefficients are NaN, the other coefficients and the log-likelihood are those of the remaining dyads "
+            "(NaN coefficients are left out of AIC/BIC's parameter count)")
 
 
 def _table(names, estimates, se):
@@ -406,39 +614,67 @@ def _batch_cov(chains: list[np.ndarray]) -> np.ndarray:
     return np.atleast_2d(np.cov(batches, rowvar=False)) * size / total
 
 
-def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, engine, bar):
+@dataclass(frozen=True)
+class _Run:
+    """An MCMC-MLE run: θ̂, the inverse Fisher information and MCMC standard errors from the
+    last sample, iterations, why it did not converge (None if it did), whether the sample
+    was degenerate (no standard errors then), the last sample and the seeds left."""
+
+    theta: np.ndarray
+    info_inv: np.ndarray
+    mc_se: np.ndarray
+    iterations: int
+    reason: str | None
+    degenerate: bool
+    sample: np.ndarray
+    seq: np.random.SeedSequence
+
+
+def _degenerate(names: list[str], cov: np.ndarray) -> str | None:
+    """Why a sample's covariance cannot move θ (statistics constant or collinear), or None."""
+    _, stuck = _null_space(cov)
+    if not stuck.any():
+        return None
+    return (f"the sampled statistic(s) {', '.join(np.array(names, dtype=object)[stuck])} are constant or "
+            "collinear: the networks drawn are (almost) all alike, e.g. empty or complete (a near-degenerate model)")
+
+
+def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, engine, bar) -> _Run:
     g_obs = model.stats(st)
     interval = control.interval_for(model)
     seq = np.random.SeedSequence(seed)
-    theta, run_of_ones, converged, start = theta0.copy(), 0, False, st.A
+    theta, run_of_ones, reason, degenerate, start = theta0.copy(), 0, None, False, st.A
     for iteration in range(1, control.max_iter + 1):  # each iteration goes on from the last networks
         chains = run_chains(model, theta, start, draws=control.sample_size, interval=interval,
                             burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
         start = chains.networks
         sample = chains.pooled()
         cov = np.cov(sample, rowvar=False).reshape(len(theta), len(theta))
-        sd = sample.std(axis=0)
-        if (sd == 0).any():
-            names = [n for n, s in zip(model.coef_names, sd) if s == 0]
-            warnings.warn(f"the sampled statistic(s) {', '.join(names)} never change: the model is "
-                          "near-degenerate (its networks are almost all empty or full); check the terms",
-                          stacklevel=3)
+        reason = _degenerate(model.coef_names, cov)
+        if reason:
+            degenerate = True
             break
         gamma = hummel_step(sample, g_obs)
-        theta = theta + np.linalg.solve(cov, gamma * (g_obs - sample.mean(axis=0)))
+        gap = g_obs - sample.mean(axis=0)
+        theta = theta + np.linalg.solve(cov, gamma * gap)
         run_of_ones = run_of_ones + 1 if gamma == 1.0 else 0
         bar.update(1)
-        bar.set_postfix_str(f"step {gamma:.2f}")
+        bar.set_postfix_str(f"iteration {iteration}: step {gamma:.2f}, {_convergence(chains, gap)}")
         if run_of_ones >= 2:
-            converged = True
             break
-    if not converged:
-        warnings.warn(f"MCMC-MLE did not converge in {control.max_iter} iterations (the step length "
-                      "stayed below 1): estimates are unreliable and the model may be near-degenerate; "
-                      "try a larger sample_size or interval, or other terms", stacklevel=3)
+    else:
+        reason = (f"the step length was still {gamma:.2f} after {control.max_iter} iteration(s) (it must be 1 in two "
+                  "consecutive ones)")
     info_inv = np.linalg.pinv(cov)
     mc = info_inv @ _batch_cov(chains.stats) @ info_inv
-    return theta, info_inv, np.sqrt(np.clip(np.diag(mc), 0, None)), iteration, converged, sample, seq
+    return _Run(theta, info_inv, np.sqrt(np.clip(np.diag(mc), 0, None)), iteration, reason, degenerate, sample, seq)
+
+
+def _convergence(chains, gap: np.ndarray) -> str:
+    """Hotelling's T² of the observed statistics against the sample mean (its covariance by
+    batch means) and its χ² p-value: small T² (large p) means θ reproduces g(y_obs)."""
+    t2 = float(gap @ np.linalg.pinv(_batch_cov(chains.stats)) @ gap)
+    return f"T² {t2:.3g} (p {chi2.sf(t2, len(gap)):.2g})"
 
 
 def _log_z_independent(model: Model, st: State, columns: np.ndarray, beta: np.ndarray) -> float:
@@ -449,25 +685,34 @@ def _log_z_independent(model: Model, st: State, columns: np.ndarray, beta: np.nd
     return float(sum(_softplus(beta @ Xt)[0].sum() for Xt, _ in design.blocks()))
 
 
-def _path_loglik(model, st, theta, control, seq, engine, bar) -> float:
-    """log L(θ̂) by path sampling from the dyad-independent part of the model (exact) to θ̂."""
+def _submodel(model: Model, st: State) -> tuple[np.ndarray, float, float]:
+    """θ₀ = the dyad-independent terms at their MLE (infinite ones at 0), the others at 0;
+    log Z(θ₀); and the exact log-likelihood at θ₀, below which the MLE's cannot be."""
     di = np.flatnonzero(model.dyad_independent)
-    theta0 = np.zeros_like(theta)
+    theta0 = np.zeros(len(model.coef_names))
     if len(di):
-        est, _, _, _ = _fit_logistic(model, st, di)
+        est = _fit_logistic(model, st, di).estimates
         theta0[di] = np.where(np.isfinite(est), est, 0.0)
     log_z = _log_z_independent(model, st, di, theta0[di])
+    return theta0, log_z, float(theta0 @ model.stats(st) - log_z)
+
+
+def _path_loglik(model, st, theta, theta0, log_z, control, seq, engine, bar) -> tuple[float, float]:
+    """log L(θ̂) by path sampling from θ₀ (whose log Z is exact) to θ̂, and its Monte Carlo
+    standard error (batch means within each bridge)."""
     interval = control.interval_for(model)
     direction = theta - theta0
-    start = st.A
+    start, variance = st.A, 0.0
     for k in range(control.bridges):  # from θ̂'s end, each bridge going on from the last networks
         u = 1 - (k + 0.5) / control.bridges
         chains = run_chains(model, theta0 + u * direction, start, draws=control.bridge_size, interval=interval,
                             burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
         start = chains.networks
         log_z += float(direction @ chains.pooled().mean(axis=0)) / control.bridges
+        variance += _batch_cov([s @ direction[:, None] for s in chains.stats])[0, 0] / control.bridges ** 2
         bar.update(1)
-    return float(theta @ model.stats(st) - log_z)
+        bar.set_postfix_str(f"log-likelihood: bridge {k + 1} of {control.bridges}")
+    return float(theta @ model.stats(st) - log_z), float(np.sqrt(variance))
 
 
 # ------------------------------------------------------------------------------ ergm()
@@ -495,12 +740,18 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     engine : {"serial", "processes", "dask"} or Executor
         Where the MCMC chains run.
     progress : bool, optional
-        Show the MCMC iterations and bridges as a progress bar; by default only when
-        stderr is a terminal.
+        Show the MCMC-MLE iterations (step length, convergence statistic) and the bridges
+        as a progress bar; by default only when stderr is a terminal.
 
     Returns
     -------
     ErgmResult
+
+    Warns
+    -----
+    UserWarning
+        Once for the statistics at an extreme (fixed at ±Inf) or left without data (NaN),
+        once for a perfect separation, once for an MCMC-MLE that did not converge.
 
     Examples
     --------
@@ -520,30 +771,77 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     model = Model(net, formula)
     control = control or Control()
     st = State(model.observed.copy(), model.directed)
-    everything = np.arange(len(model.coef_names))
-    estimates, cov, loglik, steps = _fit_logistic(model, st, everything)
-    independent = bool(model.dyad_independent.all())
-    method, mcmc_se, sample, converged = ("MLE" if independent else "MPLE"), None, None, True
-    if not independent and estimate == "MLE":
-        if not np.isfinite(estimates).all():
-            raise DataError("the MPLE has infinite coefficients; MCMC-MLE needs finite ones: drop those terms")
-        with progress_bar(progress, total=control.max_iter + control.bridges, desc="MCMC-MLE", unit="step") as bar, \
-                get_executor(engine) as ex:  # one pool or cluster for every sample
-            estimates, cov, mc, steps, converged, sample, seq = _mcmle(model, st, estimates, control, seed, ex, bar)
-            bar.total = steps + control.bridges
-            bar.refresh()
-            loglik = _path_loglik(model, st, estimates, control, seq, ex, bar) if control.bridges else np.nan
-        se = np.sqrt(np.clip(np.diag(cov), 0, None) + mc ** 2)
-        mcmc_se = pd.Series(mc, index=pd.Index(model.coef_names, name="term"))
-        method = "MCMLE"
-    else:
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    coef, se_s, z, p = _table(model.coef_names, estimates, se)
-    k = int(np.isfinite(estimates).sum())
+    fit = _fit_logistic(model, st, np.arange(len(model.coef_names)))
+    if model.dyad_independent.all():
+        return _result(model, control, seed, "MLE", fit)
+    if estimate == "MPLE":
+        return _result(model, control, seed, "MPLE", fit)
+    if not np.isfinite(fit.estimates).all():
+        return _result(model, control, seed, "MLE", _determined(model, st, fit))
+    with progress_bar(progress, total=control.max_iter + control.bridges, desc="MCMC-MLE", unit="step") as bar, \
+            get_executor(engine) as ex:  # one pool or cluster for every sample
+        run = _mcmle(model, st, fit.estimates, control, seed, ex, bar)
+        theta0, log_z, bound = _submodel(model, st)
+        bridges = control.bridges if run.reason is None else 0
+        bar.total = run.iterations + bridges
+        bar.refresh()
+        loglik, reason = np.nan, run.reason
+        if bridges:
+            loglik, error = _path_loglik(model, st, run.theta, theta0, log_z, control, run.seq, ex, bar)
+            if loglik < bound - 3 * error:
+                reason = (f"its log-likelihood, {loglik:.4f} by bridge sampling, is below {bound:.4f}, the exact "
+                          "log-likelihood of the dyad-independent submodel it nests (the dependence terms at 0)")
+            loglik = max(loglik, bound)
+    cov, mc = run.info_inv + np.diag(run.mc_se ** 2), run.mc_se
+    if run.degenerate:  # a singular sample covariance gives no standard errors
+        cov, mc = np.full_like(cov, np.nan), np.full_like(mc, np.nan)
+    mcmle = _Logit(run.theta, cov, np.nan if reason else loglik, run.iterations, fit.free_dyads, fit.notes)
+    return _result(model, control, seed, "MCMLE", mcmle, reason=reason, bound=bound,
+                   mcmc_se=pd.Series(mc, index=pd.Index(model.coef_names, name="term")), sample=run.sample)
+
+
+def _determined(model: Model, st: State, mple: _Logit) -> _Logit:
+    """A dyad-dependent model whose MPLE is not finite: if its dyad-independent terms fix
+    every dyad (an empty or complete network with ``edges``), the observed network has
+    probability 1 whatever the other coefficients are (NaN); otherwise MCMC-MLE, which
+    starts from the MPLE, cannot be run and the model is refused."""
+    di = np.flatnonzero(model.dyad_independent)
+    names = np.array(model.coef_names, dtype=object)
+    sub = _fit_logistic(model, st, di) if len(di) else None
+    if sub is None or sub.free_dyads:
+        bad = ~np.isfinite(mple.estimates)
+        values = ", ".join(f"{n} {'NaN' if np.isnan(v) else f'{v:+}'.title()}"
+                           for n, v in zip(names[bad], mple.estimates[bad]))
+        raise DataError(f"MCMC-MLE starts from the MPLE, which is not finite here ({values}: a statistic at an "
+                        "extreme, or ties perfectly separated, in the pseudo-likelihood); the MLE may not exist: "
+                        "drop those terms, or fit the MPLE (estimate='MPLE')")
+    estimates, cov = np.full(len(names), np.nan), np.full((len(names), len(names)), np.nan)
+    estimates[di], cov[np.ix_(di, di)] = sub.estimates, sub.cov
+    dependent = ", ".join(names[~model.dyad_independent])
+    note = (f"the dyad-independent terms fix every dyad, so the observed network has probability 1 whatever "
+            f"{dependent} are: their coefficients are NaN")
+    return _Logit(estimates, cov, sub.loglik, sub.steps, 0, (*sub.notes, note))
+
+
+def _result(model: Model, control: Control, seed, method: str, fit: _Logit, *, reason: str | None = None,
+            bound: float | None = None, mcmc_se: pd.Series | None = None, sample=None) -> ErgmResult:
+    """The :class:`ErgmResult` of ``fit``, warning its notes (and ``reason``, why an
+    MCMC-MLE did not converge: then no z, p-values, log-likelihood, AIC or BIC)."""
+    notes = list(fit.notes)
+    if reason:
+        notes.append(f"MCMC-MLE did not converge: {reason}. The estimates are unreliable (no p-values; "
+                     f"log-likelihood, AIC and BIC are NaN; the MLE's log-likelihood is at least {bound:.4f}, the "
+                     "dyad-independent submodel's); try a larger sample_size or interval, or other terms")
+    for note in notes:
+        warnings.warn(note, stacklevel=3)
+    coef, se, z, p = _table(model.coef_names, fit.estimates, np.sqrt(np.clip(np.diag(fit.cov), 0, None)))
+    if reason:
+        z[:], p[:] = np.nan, np.nan
+    k = int(np.isfinite(fit.estimates).sum())
     nobs = model.n_dyads
-    return ErgmResult(model.formula, coef, se_s, z, p, loglik, -2 * loglik + 2 * k, -2 * loglik + k * np.log(nobs),
-                      nobs, model.n, method, 2 * nobs * np.log(2.0), converged, steps, model, control, mcmc_se,
-                      sample, seed)
+    return ErgmResult(model.formula, coef, se, z, p, fit.loglik, -2 * fit.loglik + 2 * k,
+                      -2 * fit.loglik + k * np.log(nobs), nobs, model.n, method, 2 * nobs * np.log(2.0), reason is None,
+                      fit.steps, model, control, mcmc_se, sample, seed, reason, bound, tuple(notes))
 
 
 # ---------------------------------------------------------------------- model tables
