@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import warnings
 from dataclasses import replace
 
@@ -252,13 +251,6 @@ def test_progress_shows_iteration_step_and_convergence_statistic(capsys):
 
 
 # ------------------------------------------------------------------ command line
-
-
-@pytest.fixture(autouse=True)
-def shown(monkeypatch):
-    """Warnings printed on stderr as in a terminal (pytest otherwise records them)."""
-    monkeypatch.setattr(warnings, "showwarning", lambda message, category, filename, lineno, file=None, line=None:
-                        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line)))
 
 
 @pytest.mark.parametrize("directed, formula", [(True, "edges + nodeicov('HTH')"), (False, "edges + nodecov('HTH')")])

@@ -47,3 +47,18 @@ def test_access_with_nobody_in_reach_reads_as_undefined_not_nan(user):
     reading = result.sections[0].reading
     assert "undefined" in reading and "nan" not in reading.lower()
     assert (result.sections[0].tables["access"]["access"] == 0).all()
+
+
+def test_an_ergm_study_whose_models_all_fail_to_converge_says_so(user):
+    cliques = [list(range(0, 12)), list(range(12, 24))]
+    pairs = [(a, b) for group in cliques for a in group for b in group if a < b] + [(0, 12), (5, 20)]
+    pd.DataFrame({"id": range(24)}).to_csv("nodes.csv", index=False)
+    pd.DataFrame(pairs, columns=["origin", "destination"]).to_csv("records.csv", index=False)
+    Path("s.toml").write_text(NETWORK.replace('binarize = "threshold"\nvalue = 2\n', 'binarize = "any"\ndirected = false\n')
+                              + '\n[[analyses]]\ntype = "ergm"\nedges = "mobility.ties"\nsample_size = 200\n'
+                              'nsim = 10\n[analyses.models]\n"Model 1" = "edges + triangle"\n', encoding="utf-8")
+    with pytest.warns(UserWarning, match="not converge"):
+        result = run_study("s.toml", "out", progress=False)
+    ergm = result.sections[1]
+    assert "none converged" in ergm.reading and "gof" not in ergm.tables
+    assert not ergm.tables["coefficients"]["converged"].any()
