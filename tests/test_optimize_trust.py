@@ -243,6 +243,13 @@ def test_plan_opens_and_counts_only_sites_given_capacity():
     assert table.loc["sites", "change"] == 2
 
 
+def test_plan_with_no_new_site_says_the_added_capacity_has_nowhere_to_go():
+    demand, supply = _instance(8, n=50, m=5, spread=2)
+    candidates = pd.DataFrame({"id": ["c1"], "lon": [105.0], "lat": [31.0]})
+    with pytest.raises(ValueError, match=r"p = 0 new sites leaves the added capacity of 120 nowhere to go"):
+        plan(demand, supply, candidates, p=0, added=120, radius=25, method="2sfca", catchment=50)
+
+
 @pytest.mark.parametrize("which", ["before", "after", "population"])
 def test_scenario_warns_once_about_zero_capacity_and_zero_population(which):
     demand, supply = _instance(4, n=60, spread=2)

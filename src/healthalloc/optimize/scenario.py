@@ -268,12 +268,14 @@ def plan(
     """
     if not added > 0:
         raise ValueError(f"added must be a capacity > 0, got {added!r}")
+    if p < 1:
+        raise ValueError(f"p = {p} new sites leaves the added capacity of {added:g} nowhere to go; give p ≥ 1")
     points = dict(id=id, population=population, lon=lon, lat=lat)
     access = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, capacity=capacity,
                   **points)
     where = locate(demand, candidates, model="mclp", p=p, radius=radius, existing=supply, time_limit=time_limit,
                    progress=progress, **points)
-    new = candidates[candidates[id].isin(where.selected)][[id, lon, lat]].assign(**{capacity: added / max(p, 1)})
+    new = candidates[candidates[id].isin(where.selected)][[id, lon, lat]].assign(**{capacity: added / p})
     old = supply[[id, capacity, lon, lat]]
     sites = pd.concat([old.assign(new=0), new.assign(new=1)], ignore_index=True)
     fixed = sites[capacity].where(sites["new"] == 0)

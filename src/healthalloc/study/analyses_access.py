@@ -33,7 +33,7 @@ CANDIDATES = Params(Param("candidates", REQUIRED, "embedded data set or file of 
                     Param("candidates_id", "id", "id column of the candidates", kind=str),
                     Param("candidates_coordinates", ["lon", "lat"], "lon, lat columns of the candidates", kind=str,
                           many=True))
-P = Param("p", REQUIRED, "new sites to open", kind=int, low=0)
+P = Param("p", REQUIRED, "new sites to open", kind=int, low=1)
 RADIUS = Param("radius", REQUIRED, "coverage radius (km)", kind=float, low=0, low_open=True)
 TIME_LIMIT = LOCATION_PARAMS["time_limit"]  # the solvers' one default limit (60 s), as on the command line
 INTEGER = CAPACITY_PARAMS["integer"]
