@@ -8,7 +8,7 @@ itself. Dyad-independent terms do not look at the network in :meth:`Term.change`
 Definitions follow ergm's term documentation (``?ergmTerm``; Morris, Handcock & Hunter
 2008, *J. Stat. Softw.* 24(4)); for undirected networks a dyad is an unordered pair and
 ``t < h``. Coefficient names are ergm's: ``nodeicov.HTH``, ``nodefactor.Grade.8``,
-``nodematch.Race.Hisp``, ``gwesp.fixed.0.5``, ``istar2``.
+``nodematch.Race.Hisp``, ``gwesp.fixed.0.5``, ``gwdsp.OTP.fixed.0.5``, ``istar2``.
 
 =================  ==========================================================  ===========
 term               statistic (sum over ties i → j, or nodes)                   directed
@@ -29,6 +29,7 @@ ttriple            transitive triples i → j → k, i → k                    
 ctriple            cyclic triples i → j → k → i                                both
 gwesp(α)           e^α Σ_k (1 − (1 − e^−α)^k) ESP_k (directed: outgoing        both
                    two-paths, ergm's OTP)
+gwdsp(α)           the same for DSP_k: dyads, tied or not, with k partners     both
 gwdegree(α)        e^α Σ_k (1 − (1 − e^−α)^k) D_k                              undirected
 gwidegree(α)       the same for in-degrees                                     directed
 gwodegree(α)       the same for out-degrees                                    directed
@@ -463,44 +464,104 @@ class _Decay(_Dependent):
         return np.exp(self.decay) * (1.0 - self.r ** k)
 
 
-class GWESP(_Decay):
-    name = "gwesp"
+class _SharedPartners(_Decay):
+    """A geometrically weighted shared partner term over the pairs :meth:`pairs` selects.
+
+    The partners of a pair (i, j) are the k with i – k – j, or, directed, the outgoing
+    two-paths i → k → j (ergm's ``type="OTP"``, its default and the only type here):
+    ``S = A @ A``. A pair that gains one partner, k → k + 1, adds
+    w(k + 1) − w(k) = r^k to the statistic, r = 1 − e^−α. Labels are ergm's:
+    ``<name>.fixed.<α>``, directed ``<name>.OTP.fixed.<α>``.
+    """
 
     def setup(self):
-        self.label = "gwesp.OTP." if self.net.directed else "gwesp."
+        self.label = f"{self.name}.OTP." if self.net.directed else f"{self.name}."
         super().setup()
         self.powers = np.ones(0)
 
+    def pairs(self, A: np.ndarray) -> np.ndarray:
+        """Which pairs (i, j) the statistic sums w(S_ij) over (each twice when undirected)."""
+        raise NotImplementedError
+
+    def two_path_rows(self, A: np.ndarray, t: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``S[t, :]`` and ``S[:, h]`` as rows: one product for many dyads, the rows needed for few."""
+        Af = A.astype(float)
+        if len(t) > A.shape[0] // 4:
+            S = Af @ Af
+            return S[t], S[:, h].T
+        return Af[t] @ Af, (Af @ Af[:, h]).T
+
+    def gained(self, St, Sh, out, into, a) -> np.ndarray:
+        """Σ r^k over the pairs (t, l), l in ``out``, and (i, h), i in ``into``, that gain the
+        partner h (t) when t → h is added; k = their count without the dyad (``a`` its tie)."""
+        def part(mask, S):
+            return np.power(self.r, S - a, out=np.zeros(S.shape), where=mask).sum(axis=1)
+        return part(out, St) + part(into, Sh)
+
+    def gained1(self, st: State, t: int, h: int, out: np.ndarray, into: np.ndarray) -> float:
+        """:meth:`gained` for one dyad, with node indices ``out`` and ``into``, by lookup of r^k."""
+        A, S = st.A, st.two_paths()
+        if len(self.powers) <= len(A):
+            self.powers = self.r ** np.arange(len(A) + 2)  # k = 0 … n + 1
+        shift = int(A[t, h])
+        return float(self.powers[S[t, out] - shift].sum() + self.powers[S[into, h] - shift].sum())
+
+    def _stat(self, st):
+        Af = st.A.astype(float)
+        total = (self.weight(Af @ Af) * self.pairs(st.A)).sum()
+        return np.array([total if st.directed else total / 2])
+
+
+class GWESP(_SharedPartners):
+    """Edgewise shared partners: the pairs are the ties (Hunter 2007)."""
+
+    name = "gwesp"
+
+    def pairs(self, A):
+        return A
+
     def change(self, st, t, h):
         A = st.A
-        Af = A.astype(float)
-        if len(t) > A.shape[0] // 4:               # many dyads: one matrix product
-            S = Af @ Af
-            St, Sh = S[t], S[:, h].T
-        else:                                      # few (the sampler): the rows needed
-            St, Sh = Af[t] @ Af, (Af @ Af[:, h]).T  # S[t, :] and S[:, h]
+        St, Sh = self.two_path_rows(A, t, h)
         a = A[t, h].astype(float)[:, None]         # the dyad's own tie, taken out of sp
         sp = St[np.arange(len(t)), h]              # (OTP) shared partners of t and h
         first = A[t] & A[h]                        # ties t–k (t → k) closed by h
         second = first if not st.directed else (A[:, t] & A[:, h]).T  # ties i → h via i → t
-        other = (first * self.r ** (St - a)).sum(axis=1) + (second * self.r ** (Sh - a)).sum(axis=1)
-        return (self.weight(sp) + other)[:, None]
+        return (self.weight(sp) + self.gained(St, Sh, first, second, a))[:, None]
 
     def change1(self, st, t, h):
-        A, S = st.A, st.two_paths()
-        if len(self.powers) <= len(A):
-            self.powers = self.r ** np.arange(len(A) + 2)  # r^k by lookup, k = 0 … n + 1
-        shift = int(A[t, h])
+        A = st.A
         first = np.flatnonzero(A[t] & A[h])
         second = first if not st.directed else np.flatnonzero(A[:, t] & A[:, h])
-        other = self.powers[S[t, first] - shift].sum() + self.powers[S[second, h] - shift].sum()
-        return (float(np.exp(self.decay) * (1.0 - self.powers[S[t, h]]) + other),)
+        own = np.exp(self.decay) * (1.0 - self.r ** st.two_paths()[t, h])
+        return (own + self.gained1(st, t, h, first, second),)
 
-    def _stat(self, st):
-        Af = st.A.astype(float)
-        S = Af @ Af
-        total = (self.weight(S) * Af).sum()
-        return np.array([total if st.directed else total / 2])
+
+class GWDSP(_SharedPartners):
+    """Dyadwise shared partners: the pairs are all dyads, tied or not (Hunter 2007).
+
+    Adding t → h gives the partner h to the pairs (t, l) with h → l, l ≠ t, and the
+    partner t to the pairs (i, h) with i → t, i ≠ h (undirected: the neighbours of h and
+    of t); the pair (t, h) keeps its partners.
+    """
+
+    name = "gwdsp"
+
+    def pairs(self, A):
+        return ~np.eye(len(A), dtype=bool)
+
+    def change(self, st, t, h):
+        A = st.A
+        St, Sh = self.two_path_rows(A, t, h)
+        a = A[t, h].astype(float)[:, None]
+        rows = np.arange(len(t))
+        out, into = A[h], A[:, t].T                # fancy indexing: copies
+        out[rows, t] = into[rows, h] = False
+        return self.gained(St, Sh, out, into, a)[:, None]
+
+    def change1(self, st, t, h):
+        out, into = np.flatnonzero(st.A[h]), np.flatnonzero(st.A[:, t])
+        return (self.gained1(st, t, h, out[out != t], into[into != h]),)
 
 
 class _GWDegree(_Decay):
@@ -622,7 +683,7 @@ class ODegree(_Degree):
 
 TERMS: dict[str, type[Term]] = {cls.name: cls for cls in (
     Edges, NodeCov, NodeICov, NodeOCov, NodeFactor, NodeIFactor, NodeOFactor, NodeMatch, AbsDiff, EdgeCov,
-    Mutual, Triangle, TTriple, CTriple, GWESP, GWDegree, GWIDegree, GWODegree, KStar, IStar, OStar,
+    Mutual, Triangle, TTriple, CTriple, GWESP, GWDSP, GWDegree, GWIDegree, GWODegree, KStar, IStar, OStar,
     Degree, IDegree, ODegree)}
 """Every term by its ergm name."""
 
