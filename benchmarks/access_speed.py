@@ -82,7 +82,7 @@ def _healthalloc(case):
 def _prepared(demand, supply):
     """The weight matrix of the pairs in reach (shared by scipy_sums and pysal_access)."""
     from healthalloc.access import make_decay
-    from healthalloc.access._points import costs, points as checked
+    from healthalloc.access.points import costs, points as checked
 
     decay = make_decay("step", steps=STEPS)
     dem, sup = checked(demand, "demand", "population"), checked(supply, "supply", "capacity")

@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from healthalloc.access import access_equity, accessibility
-from healthalloc.access._points import LARGEST_TOTAL, points
+from healthalloc.access.points import LARGEST_TOTAL, points
 from healthalloc.data.validate import DataError, check_coordinates, id_column, id_positions
 
 METHODS = [("--method", "2sfca"), ("--method", "e2sfca"), ("--method", "3sfca", "--steps", "1:1"),

@@ -16,7 +16,7 @@ from healthalloc.mobility.ergm.terms import TERMS, State, dyads
 
 COMMON = ["edges", "nodecov('x')", "nodefactor('g')", "nodematch('g')", "nodematch('g', diff=TRUE)",
           "absdiff('x')", "absdiff('x', pow=2)", "edgecov('M')", "triangle", "ttriple", "ctriple",
-          "gwesp(0.5, fixed=TRUE)"]
+          "gwesp(0.5, fixed=TRUE)", "gwdsp(0.5, fixed=TRUE)"]
 DIRECTED = COMMON + ["nodeicov('x')", "nodeocov('x')", "nodeifactor('g')", "nodeofactor('g')", "mutual",
                      "gwidegree(0.7, fixed=TRUE)", "gwodegree(0.7, fixed=TRUE)", "istar(c(2, 3))",
                      "ostar(2)", "idegree(0:2)", "odegree(1)"]

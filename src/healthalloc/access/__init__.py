@@ -1,7 +1,9 @@
 """Spatial accessibility: who can reach which supply, by floating catchment methods.
 
 ==========================  ===============================================================
-:func:`accessibility`       2SFCA, E2SFCA, 3SFCA or Huff-2SFCA per demand point (:class:`AccessResult`)
+:func:`accessibility`       2SFCA, E2SFCA, 3SFCA, Huff-2SFCA or M2SFCA per demand point (:class:`AccessResult`)
+:func:`fca_operator`        the same algebra as a matrix: ``A = M S`` (capacity optimization)
+:func:`points`              checked demand or supply points (:class:`Points`), :func:`costs` between them
 :func:`access_equity`       population-weighted mean, Gini, Theil and share below a threshold
 :func:`make_decay`          step, gaussian, power or exponential distance decay
 :func:`great_circle`        haversine km (R = 6371.0088 km)
@@ -14,8 +16,10 @@ package's engines (:mod:`healthalloc.engine`) with identical results.
 """
 
 from healthalloc.access.decay import DECAYS, Decay, make_decay, parse_steps
-from healthalloc.access.distance import EARTH_RADIUS_KM, great_circle, od_costs, unit_vectors
-from healthalloc.access.fca import CHUNK_SIZE, METHODS, PARAMS, accessibility
+from healthalloc.access.distance import EARTH_RADIUS_KM, Pairs, great_circle, od_costs, unit_vectors
+from healthalloc.access.fca import (CHUNK_SIZE, METHODS, PARAMS, FCAOperator, Kernel, accessibility, fca_operator,
+                                   kernel, resolve_decay)
+from healthalloc.access.points import Points, costs, demand_supply, points
 from healthalloc.access.result import AccessResult, access_equity, access_map
 
 __all__ = [
@@ -26,12 +30,22 @@ __all__ = [
     "PARAMS",
     "AccessResult",
     "Decay",
+    "FCAOperator",
+    "Kernel",
+    "Pairs",
+    "Points",
     "access_equity",
     "access_map",
     "accessibility",
+    "costs",
+    "demand_supply",
+    "fca_operator",
     "great_circle",
+    "kernel",
     "make_decay",
     "od_costs",
     "parse_steps",
+    "points",
+    "resolve_decay",
     "unit_vectors",
 ]

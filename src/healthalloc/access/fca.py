@@ -1,24 +1,30 @@
-"""Floating catchment area accessibility: 2SFCA, E2SFCA, 3SFCA and Huff-2SFCA.
+"""Floating catchment area accessibility: 2SFCA, E2SFCA, 3SFCA, Huff-2SFCA and M2SFCA.
 
 Demand points ``i`` (population ``Pᵢ``), sites ``j`` (capacity ``Sⱼ``), decay weights
 ``wᵢⱼ = w(dᵢⱼ)`` (zero beyond the catchment, see :mod:`healthalloc.access.decay`). Each
-method is one sparse selection matrix ``K``; then
+method is a sparse selection matrix ``K`` for the demand step and ``L`` for the access
+step (``L = K`` but for M2SFCA); then
 
-    Dⱼ = Σᵢ Pᵢ Kᵢⱼ   (demand potential),   Rⱼ = Sⱼ / Dⱼ,   Aᵢ = Σⱼ Kᵢⱼ Rⱼ,
+    Dⱼ = Σᵢ Pᵢ Kᵢⱼ   (demand potential),   Rⱼ = Sⱼ / Dⱼ,   Aᵢ = Σⱼ Lᵢⱼ Rⱼ,
 
-with, per method,
+so that ``A = L diag(1/D) S`` is linear in the capacities: :func:`fca_operator` gives that
+matrix, which capacity optimization solves over. Per method,
 
 =============  ==============================================================  ==========================
 ``2sfca``      ``Kᵢⱼ = [dᵢⱼ ≤ d₀]``                                             Luo & Wang (2003)
 ``e2sfca``     ``Kᵢⱼ = wᵢⱼ``                                                   Luo & Qi (2009)
 ``3sfca``      ``Kᵢⱼ = Gᵢⱼ wᵢⱼ``, ``Gᵢⱼ = wᵢⱼ / Σₖ wᵢₖ``                       Wan, Zou & Sternberg (2012)
 ``huff2sfca``  ``Kᵢⱼ = Probᵢⱼ = Sⱼ wᵢⱼ / Σₖ Sₖ wᵢₖ``                         Luo (2014)
+``m2sfca``     ``Kᵢⱼ = wᵢⱼ``, ``Lᵢⱼ = wᵢⱼ²``                                   Delamater (2013)
 =============  ==============================================================  ==========================
 
 ``Aᵢ`` is capacity per person (beds per person when ``S`` counts beds). Because
-``Σᵢ Pᵢ Aᵢ = Σⱼ Rⱼ Dⱼ``, the population-weighted accessibility adds up to the capacity of
-the sites with demand in reach: all of it for Huff-2SFCA (its probabilities of each demand
-point sum to 1) and for 2SFCA when every site has demand in reach.
+``Σᵢ Pᵢ Aᵢ = Σⱼ Rⱼ Dⱼ`` when ``L = K``, the population-weighted accessibility adds up to
+the capacity of the sites with demand in reach: all of it for Huff-2SFCA (its
+probabilities of each demand point sum to 1) and for 2SFCA when every site has demand in
+reach. M2SFCA weights the access step by distance once more, so that capacity far from
+its users counts less and the total falls short of the supply where the system is
+configured suboptimally.
 
 Sites with no demand in reach get ``Rⱼ = 0`` and demand points with no site in reach
 ``Aᵢ = 0``; both are reported (a warning and :attr:`AccessResult.idle_sites`,
@@ -39,6 +45,9 @@ analyzing spatial access to health services. *International Journal of Geographi
 Information Science* 26(6), 1073–1089.
 Luo, J. (2014). Integrating the Huff model and floating catchment area methods to analyze
 spatial access to healthcare services. *Transactions in GIS* 18(3), 436–448.
+Delamater, P. L. (2013). Spatial accessibility in suboptimally configured health care
+systems: a modified two-step floating catchment area (M2SFCA) metric. *Health & Place*
+24, 30–43.
 """
 
 from __future__ import annotations
@@ -51,7 +60,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from healthalloc.access._points import Points, costs, demand_supply
+from healthalloc.access.points import Points, costs, demand_supply
 from healthalloc.access.decay import DECAYS, Decay, make_decay
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
@@ -60,9 +69,10 @@ from healthalloc.data.validate import DataError, check_columns, id_column, id_po
 from healthalloc.engine import Executor, get_executor
 from healthalloc.params import Param, Params
 
-__all__ = ["CHUNK_SIZE", "METHODS", "PARAMS", "FCA", "Kernel", "accessibility", "fca", "kernel"]
+__all__ = ["CHUNK_SIZE", "METHODS", "PARAMS", "FCA", "FCAOperator", "Kernel", "accessibility", "fca", "fca_operator",
+           "kernel", "resolve_decay"]
 
-METHODS = ("2sfca", "e2sfca", "3sfca", "huff2sfca")
+METHODS = ("2sfca", "e2sfca", "3sfca", "huff2sfca", "m2sfca")
 """The floating catchment area methods."""
 
 CHUNK_SIZE = 50_000
@@ -72,7 +82,7 @@ PARAMS = Params(
     Param("method", "2sfca", "floating catchment method", choices=METHODS),
     Param("catchment", None, "largest cost in reach: km, or the unit of the od costs", kind=float,
           low=0, low_open=True, metavar="C"),
-    Param("decay", None, "distance decay of e2sfca, 3sfca, huff2sfca (default: gaussian; step with steps)",
+    Param("decay", None, "distance decay of e2sfca, 3sfca, huff2sfca, m2sfca (default: gaussian; step with steps)",
           choices=DECAYS),
     Param("steps", None, "zones of the step decay, e.g. 10:1,20:0.68,30:0.22", kind=str, metavar="B:W,..."),
     Param("beta", None, "β of the power and exponential decays", kind=float, low=0, low_open=True, metavar="B"),
@@ -91,9 +101,9 @@ class Kernel:
     method: str
     decay: Decay
 
-    def selection(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows (from ``start``), columns and values of ``K`` for demand rows ``start:stop``
-        (pairs with a positive decay weight; ``K`` may be 0 for Huff at empty sites)."""
+    def selection(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows (from ``start``), columns and the values of ``K`` and ``L`` for demand rows
+        ``start:stop`` (pairs with a positive decay weight; ``K`` may be 0 for Huff at empty sites)."""
         pairs = self.costs.pairs(start, stop)
         w = self.decay(pairs.cost)
         inside = w > 0
@@ -106,7 +116,7 @@ class Kernel:
             k = np.divide(sw, total, out=np.zeros_like(sw), where=total > 0)
         else:
             k = w
-        return i, j, k
+        return i, j, k, (w * w if self.method == "m2sfca" else k)
 
 
 @dataclass(frozen=True)
@@ -148,7 +158,7 @@ def _sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def _potential_task(kern: Kernel, bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     start, stop = bounds
-    i, j, k = kern.selection(start, stop)
+    i, j, k, _ = kern.selection(start, stop)
     m = len(kern.capacity)
     pop = kern.population[start:stop][i]
     return (_sums(j, pop * k, m), np.bincount(j, pop > 0, minlength=m).astype(np.int64),
@@ -157,8 +167,8 @@ def _potential_task(kern: Kernel, bounds: tuple[int, int]) -> tuple[np.ndarray, 
 
 def _access_task(kern: Kernel, ratio: np.ndarray, bounds: tuple[int, int]) -> np.ndarray:
     start, stop = bounds
-    i, j, k = kern.selection(start, stop)
-    return _sums(i, k * ratio[j], stop - start)
+    i, j, _, access_weight = kern.selection(start, stop)
+    return _sums(i, access_weight * ratio[j], stop - start)
 
 
 def fca(kern: Kernel, *, chunk_size: int = CHUNK_SIZE, engine: str | Executor = "serial",
@@ -176,10 +186,30 @@ def fca(kern: Kernel, *, chunk_size: int = CHUNK_SIZE, engine: str | Executor = 
     return FCA(access, ratio, potential, n_sites, n_demand, int(n_sites.sum()))
 
 
-def selection_matrix(kern: Kernel) -> sp.csr_matrix:
-    """``K`` as a sparse (demand × sites) matrix."""
-    i, j, k = kern.selection(0, len(kern.population))
-    return sp.csr_matrix((k, (i, j)), shape=(len(kern.population), len(kern.capacity)))
+@dataclass(frozen=True)
+class FCAOperator:
+    """Accessibility as a linear map of the capacities: ``A = matrix @ S``.
+
+    Attributes
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        ``L diag(1/D)`` (demand points × sites; columns of sites without demand in reach are 0).
+    potential : ndarray
+        ``Dⱼ`` per site.
+    """
+
+    matrix: sp.csr_matrix
+    potential: np.ndarray
+
+
+def fca_operator(kern: Kernel) -> FCAOperator:
+    """The :class:`FCAOperator` of ``kern``: the same algebra as :func:`fca`, as one matrix
+    (Huff-2SFCA's choice probabilities taken at the kernel's capacities)."""
+    n, m = len(kern.population), len(kern.capacity)
+    i, j, k, access_weight = kern.selection(0, n)
+    potential = _sums(j, kern.population[i] * k, m)
+    inverse = np.divide(1.0, potential, out=np.zeros_like(potential), where=potential > 0)
+    return FCAOperator(sp.csr_matrix((access_weight * inverse[j], (i, j)), shape=(n, m)), potential)
 
 
 def kernel(demand: Points, supply: Points, method: str, decay: Decay, od: pd.DataFrame | None = None) -> Kernel:
@@ -232,7 +262,7 @@ def accessibility(
         ``lat`` (degrees) unless ``od`` gives the costs.
     supply : DataFrame
         One row per site: ``id``, ``capacity`` (beds, physicians, ...; ≥ 0), ``lon``, ``lat``.
-    method : {"2sfca", "e2sfca", "3sfca", "huff2sfca"}
+    method : {"2sfca", "e2sfca", "3sfca", "huff2sfca", "m2sfca"}
         See the module docstring.
     catchment : float or dict, optional
         ``d₀``: largest cost in reach (km, or the unit of ``od``); with ``tier``, a dict
@@ -264,7 +294,7 @@ def accessibility(
     Raises
     ------
     DataError
-        Bad tables (see :func:`healthalloc.access._points.points`), or an OD table naming
+        Bad tables (see :func:`healthalloc.access.points.points`), or an OD table naming
         unknown ids.
     ValueError
         Bad method, decay or parameters.

@@ -24,7 +24,9 @@ table and coordinates are not needed; --catchment is then in the cost's unit, el
 great-circle km.
 
 Methods: 2sfca (every pair within the catchment counts fully), e2sfca (weights by
---decay), 3sfca (weights times selection weights), huff2sfca (Huff choice probabilities).
+--decay), 3sfca (weights times selection weights), huff2sfca (Huff choice probabilities),
+m2sfca (Delamater 2013: the access step weighted by --decay again, so distant capacity
+counts less).
 Decays: step (--steps 10:1,20:0.68,30:0.22: upper bounds and weights), gaussian (0 at the
 catchment), power (--beta), exponential (--beta, per cost unit).
 

@@ -5,10 +5,10 @@ Maximal accessibility equality (Wang & Tang 2013): choose capacities ``Sⱼ`` wi
 
     minimize  Σᵢ Pᵢ (Aᵢ − Ā)²,    Ā = Σᵢ Pᵢ Aᵢ / Σᵢ Pᵢ,
 
-with ``A = M S`` the accessibility of a floating catchment method
-(:mod:`healthalloc.access.fca`): ``Mᵢⱼ = Kᵢⱼ / Dⱼ``, linear in ``S`` for fixed demand
-potentials ``Dⱼ`` (exact for 2SFCA, E2SFCA and 3SFCA; for Huff-2SFCA the choice
-probabilities are held at today's capacities). The sums run over the demand points with
+with ``A = M S`` the accessibility of a floating catchment method, from access's public
+operator (:func:`healthalloc.access.fca_operator`): ``Mᵢⱼ = Lᵢⱼ / Dⱼ``, linear in ``S``
+for fixed demand potentials ``Dⱼ`` (exact for 2SFCA, E2SFCA, 3SFCA and M2SFCA; for
+Huff-2SFCA the choice probabilities are held at today's capacities). The sums run over the demand points with
 a site in reach: the others have ``A = 0`` whatever the allocation (they are reported by
 the accessibility warning), and including them would only reward wasting capacity. For the
 same reason sites with no demand in reach keep their capacity (with a warning): capacity
@@ -16,9 +16,12 @@ moved there would reach no one and lower every ``Aᵢ`` and ``Ā`` alike. With t
 ``Ā = (T − their capacity) / ΣP`` is the same for every allocation.
 
 ``objective="variance"`` is the convex QP above in the capacities alone. Its Hessian is
-``2 (Mᵀ diag(P) M − ΣP a aᵀ)`` with ``Ā = a S``; since ``Ā`` is the same for every
+``2 (Mᵀ diag(P) M − ΣP a aᵀ)`` with ``Ā = a S``; where ``Ā`` is the same for every
 allocation, the rank-one term is dropped and the sparse ``2 Mᵀ diag(P) M`` (non-zero for
-sites sharing demand) is passed to HiGHS after scaling: capacities in units of ``T/m`` and
+sites sharing demand) is passed to HiGHS. Where it is not (M2SFCA, whose access step
+weights distance again, so that ``Σ Pᵢ Aᵢ`` depends on where the capacity is), the mean
+enters as one more, free, variable ``μ``: ``Σᵢ Pᵢ (Aᵢ − μ)²`` is minimized over ``μ`` at
+``μ = Ā``, and its Hessian stays sparse but for one row. Either is scaled: capacities in units of ``T/m`` and
 the Hessian divided by its largest diagonal entry, so its entries are at most 1 (as posed,
 with populations in the thousands, they are near 1e-6 and HiGHS' QP solver stalls).
 
@@ -57,9 +60,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from healthalloc.access._points import Points, demand_supply
-from healthalloc.access.fca import kernel, resolve_decay, selection_matrix
-from healthalloc.access.result import access_equity
+from healthalloc.access import Points, access_equity, demand_supply, fca_operator, kernel, resolve_decay
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.params import Param, Params
@@ -157,12 +158,25 @@ class CapacityModel:
         w, _ = self._weights()
         return float((w @ a / w.sum() - a).max())
 
-    def gram(self) -> sp.csc_matrix:
+    @property
+    def fixed_mean(self) -> bool:
+        """Whether ``Ā`` is the same for every allocation of the sites with demand in reach
+        (``a`` constant over them: every method whose two steps share their weights)."""
+        a = self.mean_row[self.matrix.getnnz(axis=0) > 0]
+        return bool(a.size == 0 or np.ptp(a) <= 1e-12 * np.abs(a).max())
+
+    def gram(self, mean: bool = False) -> sp.csc_matrix:
         """``2 Mᵀ diag(P) M`` divided by its largest diagonal entry (entries at most 1), formed
-        from ``M`` and ``P`` divided by powers of two (no overflow or underflow on the way)."""
+        from ``M`` and ``P`` divided by powers of two (no overflow or underflow on the way);
+        with ``mean``, bordered by the free mean ``μ``: ``[[MᵀWM, −MᵀW1], [−1ᵀWM, Σ W]]``,
+        the Hessian of ``Σᵢ Wᵢ ((M S)ᵢ − μ)²``."""
         w, _ = self._weights()
         M = self.matrix / _power_of_two(abs(self.matrix).max())
-        G = sp.csc_matrix(M.T @ sp.diags(w) @ M)
+        G = M.T @ sp.diags(w) @ M
+        if mean:
+            column = -sp.csr_matrix(M.T @ w).T
+            G = sp.bmat([[G, column], [column.T, sp.csr_matrix([[w.sum()]])]])
+        G = sp.csc_matrix(G)
         return G / max(float(G.diagonal().max()), np.finfo(float).tiny)
 
     def hessian(self) -> np.ndarray:
@@ -174,10 +188,7 @@ class CapacityModel:
 
 def capacity_model(dem: Points, sup: Points, method: str, decay, od=None) -> CapacityModel:
     """The :class:`CapacityModel` of checked demand and supply (capacities as of today)."""
-    K = selection_matrix(kernel(dem, sup, method, decay, od))
-    potential = np.asarray(K.T @ dem.amount).ravel()
-    inverse = np.divide(1.0, potential, out=np.zeros_like(potential), where=potential > 0)
-    M = sp.csr_matrix(K @ sp.diags(inverse))
+    M = fca_operator(kernel(dem, sup, method, decay, od)).matrix
     served = (np.diff(M.indptr) > 0) & (dem.amount > 0)
     return CapacityModel(M[served], dem.amount[served], served)
 
@@ -422,9 +433,11 @@ def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, s
     """The QP in x = S / s (s: a power of two near T / m) with the Hessian :meth:`CapacityModel.gram`."""
     m = model.matrix.shape[1]
     s = _power_of_two(total / m)
-    sol = solve_qp(np.zeros(m), model.gram(), sp.csr_matrix(np.ones((1, m))), [total / s], [total / s],
-                   lo / s, np.where(np.isfinite(hi), hi / s, INF))
-    return _tidy(sol.x * s, total, lo, hi), sol.status, 0.0
+    free = int(not model.fixed_mean)  # the mean μ as a variable (M2SFCA), in A's scaled unit
+    rows = sp.csr_matrix(np.r_[np.ones(m), np.zeros(free)][None, :])
+    sol = solve_qp(np.zeros(m + free), model.gram(mean=bool(free)), rows, [total / s], [total / s],
+                   np.r_[lo / s, np.full(free, -INF)], np.r_[np.where(np.isfinite(hi), hi / s, INF), np.full(free, INF)])
+    return _tidy(sol.x[:m] * s, total, lo, hi), sol.status, 0.0
 
 
 def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, search: dict) -> tuple[np.ndarray, str, float]:

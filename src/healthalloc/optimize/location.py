@@ -49,8 +49,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from healthalloc.access._points import Points, costs, points
-from healthalloc.access.distance import Pairs
+from healthalloc.access import Pairs, Points, costs, points
 from healthalloc.data.messages import named, show
 from healthalloc.data.validate import DataError
 from healthalloc.params import REQUIRED, Param, Params

@@ -27,9 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from healthalloc.access._points import costs, demand_supply
-from healthalloc.access.fca import accessibility
-from healthalloc.access.result import AccessResult, access_equity
+from healthalloc.access import AccessResult, access_equity, accessibility, costs, demand_supply
 from healthalloc.data.messages import listing, show
 from healthalloc.efficiency import dea
 from healthalloc.optimize.capacity import CapacityResult, change, optimize_capacity
