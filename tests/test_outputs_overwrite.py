@@ -125,3 +125,14 @@ def test_write_files_checks_every_target_before_writing_any(tmp_path):
     with pytest.raises(OutputError, match="b.json: already exists"):
         write_files({tmp_path / "a.csv": (write, ()), tmp_path / "b.json": (write, ())})
     assert snapshot(tmp_path) == before
+
+
+def test_a_control_character_in_an_xlsx_cell_is_one_line_naming_the_target(user, capsys):
+    pd.DataFrame({"id": ["a\x01b", "c"], "population": [10, 20], "lon": [108.3, 108.5],
+                  "lat": [22.8, 22.9]}).to_csv("d.csv", index=False)
+    pd.DataFrame({"id": ["s"], "capacity": [5], "lon": [108.4], "lat": [22.85]}).to_csv("s.csv", index=False)
+    argv = ["access", "--demand", "d.csv", "--supply", "s.csv", "--method", "2sfca", "--catchment", "50"]
+    assert_refused([*argv, "-o", "a.xlsx"], r"^error: a\.xlsx: cannot write: a cell holds a control character "
+                   r"that \.xlsx files cannot store .*; write \.csv instead", user, capsys)
+    code, _, err = run_cli([*argv, "-o", "a.csv"], capsys)
+    assert code == 0, err

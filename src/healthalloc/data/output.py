@@ -165,9 +165,10 @@ def _filled(path: Path, write: Callable[[Path], object]) -> Path:
     try:
         write(tmp)
         tmp.chmod(0o666 & ~_umask())  # mkstemp's 0600 → what a new file normally gets
-    except OSError as error:
+    except (OSError, OutputError) as error:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise OutputError(f"{path}: cannot write: {reason}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -242,10 +243,15 @@ def sheet_names(names: Iterable[str]) -> list[str]:
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
     import pandas as pd
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
-    with pd.ExcelWriter(path) as xlsx:
-        for sheet, table in zip(sheet_names(tables), tables.values()):
-            table.to_excel(xlsx, sheet_name=sheet, index=False)
+    try:
+        with pd.ExcelWriter(path) as xlsx:
+            for sheet, table in zip(sheet_names(tables), tables.values()):
+                table.to_excel(xlsx, sheet_name=sheet, index=False)
+    except IllegalCharacterError as error:  # control characters (\x00-\x1f but tab and newlines)
+        raise OutputError(f"a cell holds a control character that .xlsx files cannot store ({error}); "
+                          "write .csv instead") from None
 
 
 def _write_json(tables: dict[str, pd.DataFrame], path: Path) -> None:
