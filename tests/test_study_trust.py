@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from healthalloc.study import run_study
+from healthalloc.study.spec import StudyError
 
 from test_study_sources import STUDY
 
@@ -62,3 +63,17 @@ def test_an_ergm_study_whose_models_all_fail_to_converge_says_so(user):
     ergm = result.sections[1]
     assert "none converged" in ergm.reading and "gof" not in ergm.tables
     assert not ergm.tables["coefficients"]["converged"].any()
+
+
+def test_a_solver_that_finds_nothing_in_time_is_named_with_its_analysis(user):
+    pd.DataFrame({"id": ["a", "b", "c"], "population": [100, 300, 600], "lon": [104.0, 104.3, 110.0],
+                  "lat": [30.0, 30.0, 35.0]}).to_csv("demand.csv", index=False, encoding="gb18030")
+    pd.DataFrame({"id": ["h", "k"], "beds": [8, 5], "lon": [104.1, 110.01], "lat": [30.0, 35.0]}).to_csv(
+        "sites.csv", index=False)
+    study = STUDY.format(supply='"sites.csv"').replace('type = "access"', 'type = "capacity"')
+    Path("s.toml").write_text(study + 'objective = "shortfall"\ninteger = true\ntime_limit = 0.000001\n',
+                              encoding="utf-8")
+    with pytest.raises(StudyError, match=r"s\.toml, line 8, analyses\[0\]: capacity failed: HiGHS found no "
+                                         r"integer solution within the time limit"):
+        run_study("s.toml", "out", progress=False)
+    assert not Path("out").exists()

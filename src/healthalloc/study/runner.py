@@ -35,6 +35,7 @@ from healthalloc.params import REQUIRED, Param, Params, suggest
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.report.section import Section
+from healthalloc.solver import SolverError
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context
 from healthalloc.study.spec import (AnalysisSpec, Study, data_key, data_specs, input_files, list_roles,
                                     load_data, load_study, source_path)
@@ -246,7 +247,7 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
                           study.path.parent if study.path else None, {"engine": executor}, step.kind.params)
             try:
                 sections[step.spec.name], caught = _run_analysis(step.kind.run, ctx)
-            except (ValueError, KeyError) as exc:
+            except (ValueError, KeyError, SolverError) as exc:
                 text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
                 raise study.error(("analyses", step.spec.index), f"{step.spec.name} failed: {text}") from exc
             if show:
