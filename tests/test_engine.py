@@ -169,6 +169,13 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
             pass
 
 
+@pytest.mark.parametrize("address", ["notanaddress", "tcp://host-without-port", "tls://10.0.0.5"])
+def test_a_scheduler_address_without_host_and_port_is_refused_at_once(address):
+    with pytest.raises(ValueError, match=rf"{address!r} is not the address of a Dask scheduler \(missing port"):
+        with get_executor("dask", scheduler=address):
+            pass
+
+
 def test_cli_engine_options(tmp_path, threads_cluster, monkeypatch, capsys):
     df = panel(n=200)
     path = tmp_path / "panel.csv"

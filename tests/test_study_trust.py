@@ -10,6 +10,7 @@ import pytest
 from healthalloc.study import run_study
 from healthalloc.study.spec import StudyError
 
+from conftest import assert_refused
 from test_study_sources import STUDY
 
 NETWORK = """\
@@ -77,3 +78,17 @@ def test_a_solver_that_finds_nothing_in_time_is_named_with_its_analysis(user):
                                          r"integer solution within the time limit"):
         run_study("s.toml", "out", progress=False)
     assert not Path("out").exists()
+
+
+@pytest.mark.parametrize(("join", "message"), [
+    ("join = 5\n", r"line 3, data\.join: join must be a list of tables"),
+    ("join = [5]\n", r"line 3, data\.join\[0\]: expected a table"),
+    ('[[data.join]]\nsource = "sites.csv"\non = ["id", "id"]\n',
+     r"data\.join\[0\]\.columns: column\(s\) \['lon', 'lat'\] are in the data already"),
+])
+def test_a_bad_join_is_one_line_naming_it(user, capsys, join, message):
+    pd.DataFrame({"id": ["a"], "population": [1], "lon": [104.0], "lat": [30.0]}).to_csv("d.csv", index=False)
+    pd.DataFrame({"id": ["a"], "beds": [1], "lon": [104.0], "lat": [30.0]}).to_csv("sites.csv", index=False)
+    Path("s.toml").write_text(f'[data]\nsource = "d.csv"\n{join}[roles]\nunit = "id"\n[[analyses]]\ntype = "access"\n'
+                              'supply = "sites.csv"\ncatchment = 30.0\n', encoding="utf-8")
+    assert_refused(["run", "s.toml", "-o", "out"], message, user, capsys)

@@ -190,6 +190,20 @@ def _one_blas_thread() -> None:
     threadpool_limits(1, user_api="blas")
 
 
+def _check_address(scheduler: str) -> None:
+    """Refuse a TCP/TLS scheduler address without a host and port."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        protocol, location = parse_address(scheduler)
+        if protocol in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise ValueError(f"{scheduler!r} is not the address of a Dask scheduler ({exc}); give one such as "
+                         "tcp://10.0.0.5:8786") from None
+
+
 @contextmanager
 def _dask_client(scheduler: str | None, workers: int):
     """A client of the scheduler at ``scheduler``, the default client, or a new local
@@ -198,6 +212,7 @@ def _dask_client(scheduler: str | None, workers: int):
     from distributed import Client, LocalCluster, default_client
 
     if scheduler is not None:
+        _check_address(scheduler)  # before Client(): a half-made client hangs 20 s on exit
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError) as exc:

@@ -216,7 +216,10 @@ def _load_one(study: Study, spec: dict, at: tuple) -> tuple[pd.DataFrame, list[s
         raise study.error(at, "a data set needs a source: an embedded data set or a file")
     used: list[str] = []
     frame = _read(study, spec, (*at, "source"), used)
-    for j, join in enumerate(spec.get("join", [])):
+    joins = spec.get("join", [])
+    if not isinstance(joins, list):
+        raise study.error((*at, "join"), "join must be a list of tables ([[data.join]] entries)")
+    for j, join in enumerate(joins):
         _check_keys(study, join, JOIN_KEYS, (*at, "join", j))
         other = _read(study, join, (*at, "join", j, "source"), used)
         on = join.get("on")
@@ -229,6 +232,10 @@ def _load_one(study: Study, spec: dict, at: tuple) -> tuple[pd.DataFrame, list[s
         missing = [c for c in columns if c not in other.columns]
         if missing:
             raise study.error((*at, "join", j, "columns"), f"no column(s) {missing} in the joined data")
+        taken = [c for c in columns if c in frame.columns and c != on[0]]
+        if taken:
+            raise study.error((*at, "join", j, "columns"), f"column(s) {taken} are in the data already; name the "
+                                                            "columns to bring in with columns = [...]")
         right = other[[on[1], *columns]].rename(columns={on[1]: on[0]})
         frame = frame.merge(right, on=on[0], how="left", validate="many_to_one")
     simulated: list[str] = []
@@ -281,7 +288,7 @@ def source_path(study: Study, source: str) -> Path:
 def input_files(study: Study) -> list[Path]:
     """The study file and every data file it reads: what its output must never touch."""
     sources = [spec.get("source") for spec in data_specs(study.raw).values()]
-    sources += [join.get("source") for spec in data_specs(study.raw).values() for join in spec.get("join", [])
-                if isinstance(join, dict)]
+    sources += [join.get("source") for spec in data_specs(study.raw).values()
+                for join in (spec.get("join") if isinstance(spec.get("join"), list) else []) if isinstance(join, dict)]
     files = [source_path(study, s) for s in sources if isinstance(s, str) and s not in DATASETS]
     return ([study.path] if study.path is not None else []) + files
