@@ -246,3 +246,11 @@ def test_a_good_run_has_no_warning(files, capsys):
     code, out, err = run_cli(access() + ["-o", "out.csv"], capsys)
     assert code == 0 and "warning" not in err
     assert pd.read_csv("out.csv")["access"].tolist() == pytest.approx([0.02, 0.02])
+
+
+@pytest.mark.parametrize("steps", ["nan:1", "10:1,inf:0.5"])
+def test_step_bounds_must_be_finite(steps):
+    from healthalloc.access import make_decay
+
+    with pytest.raises(ValueError, match="step bounds must be finite, > 0 and increasing"):
+        make_decay("step", steps=steps)

@@ -92,3 +92,15 @@ def test_a_bad_join_is_one_line_naming_it(user, capsys, join, message):
     Path("s.toml").write_text(f'[data]\nsource = "d.csv"\n{join}[roles]\nunit = "id"\n[[analyses]]\ntype = "access"\n'
                               'supply = "sites.csv"\ncatchment = 30.0\n', encoding="utf-8")
     assert_refused(["run", "s.toml", "-o", "out"], message, user, capsys)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('data = "d.csv"\n[[analyses]]\ntype = "access"\n', r"line 1, data: a study needs a \[data\] table"),
+    ('[data]\nsource = "d.csv"\n[roles]\nunit = "id"\n[[analyses]]\ntype = "network"\nrecords = "d.csv"\n'
+     '[[analyses]]\ntype = "ergm"\nedges = "network.ties"\nmodels = { M1 = 5 }\n',
+     r"analyses\[1\]\.models: models\.M1 must be a text, got 5"),
+])
+def test_a_study_table_of_the_wrong_shape_is_one_line(user, capsys, text, message):
+    pd.DataFrame({"id": ["a"], "origin": ["a"], "destination": ["a"]}).to_csv("d.csv", index=False)
+    Path("s.toml").write_text(text, encoding="utf-8")
+    assert_refused(["run", "s.toml", "-o", "out"], message, user, capsys)

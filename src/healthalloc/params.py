@@ -76,6 +76,8 @@ class Param:
         Older names still accepted (flags and study keys), with a deprecation warning.
     cli, study : bool
         Whether the command line / study files offer it.
+    values : type, optional
+        For a table (``kind=dict``): the type of each of its values.
     source : bool
         The value names an embedded data set or a file (a study checks it exists before
         any analysis runs); in a study it may also be a table ``{source = FILE, sheet =
@@ -98,6 +100,7 @@ class Param:
     aliases: tuple[str, ...] = ()
     cli: bool = True
     study: bool = True
+    values: type | None = None
     source: bool = False
 
     @property
@@ -141,6 +144,10 @@ class Param:
     def _check_one(self, value: Any) -> str | None:
         if self.source and isinstance(value, dict) and "source" in value:
             return _check_source(self.name, value)
+        if self.values is not None and isinstance(value, dict):
+            bad = [k for k, v in value.items() if not isinstance(v, self.values)]
+            if bad:
+                return f"{self.name}.{bad[0]} must be {_article(self.values)}, got {value[bad[0]]!r}"
         if self.required and isinstance(value, dict) and not value:
             return f"{self.name} must name at least one entry"
         if self.choices is not None:

@@ -133,8 +133,9 @@ def make_decay(kind: str, *, catchment: float | None = None,
             steps = ((catchment, 1.0),)
         zones = parse_steps(steps) if isinstance(steps, str) else tuple((float(b), float(w)) for b, w in steps)
         bounds = [b for b, _ in zones]
-        if not zones or bounds[0] <= 0 or any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
-            raise ValueError(f"step bounds must be > 0 and increasing, got {bounds}")
+        if not zones or not np.isfinite(bounds).all() or bounds[0] <= 0 or \
+                any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
+            raise ValueError(f"step bounds must be finite, > 0 and increasing, got {bounds}")
         if any(not 0 <= w <= 1 for _, w in zones):
             raise ValueError(f"step weights must lie in [0, 1], got {[w for _, w in zones]}")
         if catchment is not None:  # cut the zones at the catchment

@@ -80,8 +80,9 @@ def _network(ctx: Context) -> Section:
 @register("ergm", title="Exponential random graph models",
           params=NODES + Params(
               Param("edges", role="edges"),
-              Param("models", REQUIRED, "model label = statnet formula, fitted side by side", kind=dict),
-              Param("same_category", None, "covariate name = node column: 1 where two nodes share it", kind=dict),
+              Param("models", REQUIRED, "model label = statnet formula, fitted side by side", kind=dict, values=str),
+              Param("same_category", None, "covariate name = node column: 1 where two nodes share it", kind=dict,
+                    values=str),
               Param("geo_name", "GeoProx", "name of the inverse-distance covariate (needs coordinates)", kind=str),
               Param("metric", "euclidean", "distance for it", choices=("euclidean", "great_circle")),
               # a study's report is reproducible: seed 1 unless the study sets another

@@ -144,7 +144,7 @@ def load_study(source: str | Path | dict) -> Study:
     study = Study(raw, path, text, str(raw.get("study", {}).get("title", "healthalloc study")))
     _check_keys(study, raw, TOP_KEYS, ())
     _check_keys(study, raw.get("study", {}), STUDY_KEYS, ("study",))
-    if "data" not in raw:
+    if not isinstance(raw.get("data"), dict):
         raise study.error(("data",), "a study needs a [data] table with a source")
     for name, spec in data_specs(raw).items():
         where = data_key(raw, name)
