@@ -204,3 +204,10 @@ def _help(argv, capsys) -> str:
     with pytest.raises(SystemExit):
         main(argv)
     return capsys.readouterr().out
+
+
+def test_more_local_workers_than_the_machine_can_hold_are_capped_with_a_warning(monkeypatch):
+    monkeypatch.setattr(engine_module.os, "cpu_count", lambda: 2)
+    with pytest.warns(UserWarning, match=r"100000 local worker processes on 2 core\(s\) .* using 8"):
+        with get_executor("processes", workers=100_000) as ex:
+            assert ex.map(abs, [-1, -2]) == [1, 2]

@@ -104,3 +104,19 @@ def test_a_study_table_of_the_wrong_shape_is_one_line(user, capsys, text, messag
     pd.DataFrame({"id": ["a"], "origin": ["a"], "destination": ["a"]}).to_csv("d.csv", index=False)
     Path("s.toml").write_text(text, encoding="utf-8")
     assert_refused(["run", "s.toml", "-o", "out"], message, user, capsys)
+
+
+def test_study_that_is_not_a_table_is_one_line(user, capsys):
+    pd.DataFrame({"id": ["a"]}).to_csv("d.csv", index=False)
+    Path("s.toml").write_text('study = 5\n[data]\nsource = "d.csv"\n[[analyses]]\ntype = "access"\n', encoding="utf-8")
+    assert_refused(["run", "s.toml", "-o", "out"], r"s\.toml, line 1, study: expected a table", user, capsys)
+
+
+def test_a_file_an_analysis_key_names_is_an_input_the_output_may_not_replace(user, capsys):
+    pd.DataFrame({"id": ["a", "b"], "population": [100, 300], "lon": [104.0, 104.3],
+                  "lat": [30.0, 30.0]}).to_csv("demand.csv", index=False, encoding="gb18030")
+    pd.DataFrame({"id": ["h"], "beds": [8], "lon": [104.1], "lat": [30.0]}).to_csv("sites.csv", index=False)
+    Path("s.toml").write_text(STUDY.format(supply='"sites.csv"'), encoding="utf-8")
+    run_study("s.toml", "prev", progress=False)
+    Path("t.toml").write_text(STUDY.format(supply='{ source = "prev/tables/access_sites.csv" }'), encoding="utf-8")
+    assert_refused(["run", "t.toml", "-o", "prev"], r"prev: contains the input access_sites\.csv", user, capsys)

@@ -34,11 +34,15 @@ from __future__ import annotations
 import logging
 import numbers
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
 ENGINES = ("serial", "processes", "dask")
+#: Local worker processes per core at most (more are capped, with a warning).
+MAX_OVERSUBSCRIPTION = 4
+
 #: Seconds to wait for a Dask scheduler given by address.
 CONNECT_TIMEOUT = 10
 
@@ -168,7 +172,12 @@ def get_executor(engine: str | Executor = "serial", *, scheduler: str | None = N
     if workers is not None and (not isinstance(workers, numbers.Integral)
                                 or isinstance(workers, bool) or workers < 1):
         raise ValueError(f"workers must be a whole number ≥ 1, got {workers!r}")
-    workers = workers or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > MAX_OVERSUBSCRIPTION * cores and engine != "serial" and scheduler is None:
+        warnings.warn(f"{workers} local worker processes on {cores} core(s) would only wait for each other "
+                      f"(and may exhaust the machine); using {MAX_OVERSUBSCRIPTION * cores}", stacklevel=3)
+        workers = MAX_OVERSUBSCRIPTION * cores
+    workers = workers or cores
     if engine == "serial":
         yield SerialExecutor()
     elif engine == "processes":

@@ -141,9 +141,10 @@ def load_study(source: str | Path | dict) -> Study:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise StudyError(f"{path.name}: not valid TOML: {exc}") from None
-    study = Study(raw, path, text, str(raw.get("study", {}).get("title", "healthalloc study")))
+    study = Study(raw, path, text, "healthalloc study")
     _check_keys(study, raw, TOP_KEYS, ())
     _check_keys(study, raw.get("study", {}), STUDY_KEYS, ("study",))
+    study.title = str(raw.get("study", {}).get("title", study.title))
     if not isinstance(raw.get("data"), dict):
         raise study.error(("data",), "a study needs a [data] table with a source")
     for name, spec in data_specs(raw).items():
@@ -290,5 +291,10 @@ def input_files(study: Study) -> list[Path]:
     sources = [spec.get("source") for spec in data_specs(study.raw).values()]
     sources += [join.get("source") for spec in data_specs(study.raw).values()
                 for join in (spec.get("join") if isinstance(spec.get("join"), list) else []) if isinstance(join, dict)]
+    for analysis in study.analyses:  # the files its keys name (supply, candidates, records, anchors, ...)
+        kind = REGISTRY.get(analysis.type)
+        for param in {p.name: p for p in kind.options.values() if p.source}.values() if kind else ():
+            value = analysis.options.get(param.name)
+            sources.append(value.get("source") if isinstance(value, dict) else value)
     files = [source_path(study, s) for s in sources if isinstance(s, str) and s not in DATASETS]
     return ([study.path] if study.path is not None else []) + files
