@@ -11,6 +11,7 @@ import signal
 import time
 import warnings
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,47 @@ def test_location_time_limit_keeps_the_start_solution_and_says_so(folder, capsys
     summary = json.loads(out[out.index("{"):])
     assert summary["status"] == "Time limit reached" and summary["n_selected"] == 5
     assert 0 < summary["covered_population"] <= summary["total_population"]
+
+
+TOWNS = pd.DataFrame({"id": list("abc"), "population": [100.0, 300.0, 600.0], "lon": [104.0, 104.3, 110.0],
+                      "lat": [30.0, 30.0, 35.0]})
+
+
+@pytest.mark.parametrize("objective", ["variance", "shortfall"])
+def test_integer_keeps_the_fraction_of_idle_sites_and_reports_the_total_allocated(user, capsys, objective):
+    # z reaches no one and keeps its 2.5; h and k share the 8 whole units left of 10.5 (was h 3, k 4: 9.5 in
+    # all, reported as 10; shortfall: "HiGHS found no integer solution: Infeasible")
+    TOWNS.to_csv("d.csv", index=False)
+    pd.DataFrame({"id": list("hkz"), "capacity": [5.5, 2.5, 2.5], "lon": [104.1, 110.01, 80.0],
+                  "lat": [30.0, 35.0, 30.0]}).to_csv("s.csv", index=False)
+    out, _ = assert_warns(["optimize", "capacity", "--demand", "d.csv", "--supply", "s.csv", "--method", "2sfca",
+                           "--catchment", "30", "--integer", "--objective", objective, "-o", "k1.csv"],
+                          r"1 site\(s\) have no demand in reach and keep their capacity \(2\.5 in all\): 'z'", user,
+                          capsys)
+    sites = pd.read_csv("k1.csv").set_index("id")["capacity_after"]
+    assert sites.to_dict() == {"h": 3.0, "k": 5.0, "z": 2.5}
+    assert json.loads(Path("k1.summary.json").read_text())["total"] == sites.sum() == 10.5
+
+
+def test_integer_fraction_left_over_is_said_and_the_total_is_what_is_allocated():
+    supply = pd.DataFrame({"id": list("hk"), "capacity": [5.5, 2.0], "lon": [104.1, 110.01], "lat": [30.0, 35.0]})
+    with pytest.warns(UserWarning, match=r"integer: 0\.5 of the total 7\.5 is less than one whole unit and is not "
+                                         r"allocated; the total is 7 \(7 in whole units\)"):
+        res = optimize_capacity(TOWNS, supply, method="2sfca", catchment=30, integer=True)
+    assert res.total == res.sites["capacity_after"].sum() == 7
+
+
+@pytest.mark.parametrize("objective", ["variance", "shortfall"])
+@pytest.mark.parametrize("integer", [False, True])
+def test_an_allocation_already_optimal_is_kept(objective, integer):
+    # both sites reach both towns: every allocation is equally good (was h 8 → 0, k 4 → 12 for variance)
+    demand = pd.DataFrame({"id": list("ab"), "population": [100.0, 300.0], "lon": [104.0, 104.05],
+                           "lat": [30.0, 30.0]})
+    supply = pd.DataFrame({"id": list("hk"), "capacity": [8.0, 4.0], "lon": [104.02, 104.03], "lat": [30.0, 30.0]})
+    res = optimize_capacity(demand, supply, method="2sfca", catchment=30, objective=objective, integer=integer)
+    assert res.sites["capacity_after"].tolist() == [8.0, 4.0] and (res.sites["change"] == 0).all()
+    assert res.objective_before == res.objective_after == 0
+    assert res.status.endswith("today's allocation kept: no better one found")
 
 
 # -- scales: exact rescaling, objectives at extreme units ------------------------------------------

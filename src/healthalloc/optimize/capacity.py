@@ -42,7 +42,14 @@ With
 and improved by moving one unit between two sites while that lowers the objective: a local
 optimum, reported as such (HiGHS has no mixed-integer QP).
 ``objective="shortfall"`` is the linear variant: minimize the largest shortfall
-``maxᵢ (Ā − Aᵢ)``; with ``integer=True`` an exact MILP.
+``maxᵢ (Ā − Aᵢ)``; with ``integer=True`` an exact MILP. With ``integer=True``, sites whose
+capacity is fixed (lower = upper bound, or no demand in reach) keep it as given, fraction
+and all; the others share the whole part of what is left of ``T`` (a fraction left over is
+not allocated, with a warning), and ``T`` is reported as allocated: ``Σ Sⱼ = T`` exactly.
+
+Where today's allocation meets the total and the bounds and its objective is within
+``KEEP`` of the optimum's (it is already optimal, as far as the solver can tell), it is
+kept, and the status says so: an equally good allocation is never "found" by closing sites.
 
 References
 ----------
@@ -93,6 +100,9 @@ SHRINK = ("a smaller catchment (fewer demand–site pairs), fewer demand points 
           "(--no-integer: an LP)")
 #: Relative tolerance of solver noise (see the module docstring).
 NOISE = 1e-9
+#: Today's allocation is kept when its objective is within this share of the optimum's (or of
+#: the objective's unit, ``T² / ΣP`` or ``T / ΣP``): no site is closed for no gain.
+KEEP = 1e-7
 #: Units of accessibility (T / ΣP) and of the variance objective (T² / ΣP) that are handled:
 #: values up to 1e±50 times a unit stay normal floating point numbers.
 UNIT_RANGE = (1e-250, 1e250)
@@ -309,7 +319,10 @@ def optimize_capacity(
     objective : {"variance", "shortfall"}
         See the module docstring.
     integer : bool
-        Whole units (beds): ``T`` and the bounds are then rounded inwards.
+        Whole units (beds): sites whose capacity is fixed (lower = upper, or no demand in
+        reach) keep theirs as given; the others' bounds are rounded inwards and they share
+        the whole part of what is left of ``T`` (a fraction left over is not allocated,
+        with a warning); the reported ``total`` is what is allocated.
     time_limit : float or None
         Seconds for the MILP (``objective="shortfall"``, ``integer=True``; default
         :data:`healthalloc.solver.TIME_LIMIT`, None: no limit); then, as on Ctrl-C, the best
@@ -334,6 +347,8 @@ def optimize_capacity(
     -----
     UserWarning
         Capacity 0 at every site (with ``total``): the equity measures before are NaN.
+        Sites with no demand in reach (they keep their capacity); with ``integer``, a
+        fraction of ``T`` left unallocated.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
@@ -355,26 +370,29 @@ def optimize_capacity(
     total = float(before.sum() if total is None else total)
     _check_units(total, float(model.population.sum()), objective, source, f"demand column {population!r}")
     lo, hi = _bounds(supply, sup, lower, "lower", 0.0), _bounds(supply, sup, upper, "upper", math.inf)
-    if integer:
-        total, lo, hi = math.floor(total + 1e-9), np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
     idle = model.matrix.getnnz(axis=0) == 0
     if idle.any():  # capacity there reaches no one: moving it in would only dilute everyone's access
         lo, hi = np.where(idle, before, lo), np.where(idle, before, hi)
         warnings.warn(f"{idle.sum()} site(s) have no demand in reach and keep their capacity "
                       f"({before[idle].sum():g} in all): {listing([show(i) for i in sup.ids[idle]])}", stacklevel=2)
+    if integer:
+        total, lo, hi = _whole(total, lo, hi)
     _check_feasible(sup, total, lo, hi)
     if objective == "variance":
         after, status, gap = _variance(model, total, lo, hi)
         if integer:
             after, status = _improve_integer(model, after, total, lo, hi)
-        value = model.objective
+        value, unit = model.objective, total * total / model.population.sum()
     else:
         after, status, gap = _shortfall(model, total, lo, hi, integer, dict(time_limit=time_limit, progress=progress))
-        value = model.shortfall
+        value, unit = model.shortfall, total / model.population.sum()
+    if _feasible(before, total, lo, hi, integer) and value(before) <= value(after) + KEEP * max(
+            abs(value(before)), abs(value(after)), unit):
+        after, status = before, f"{status}; today's allocation kept: no better one found"
     a0, a1 = model.access(before), model.access(after)
     eq0 = access_equity(a0, model.population)
     eq1 = access_equity(a1, model.population, eq0["mean"])
-    sites = pd.DataFrame({"id": sup.ids, "capacity_before": before, "capacity_after": after,
+    sites = pd.DataFrame({"id": sup.ids, "capacity_before": before, "capacity_after": after + 0.0,  # no −0
                           "change": change(before, after), "lower": lo, "upper": hi})
     pts = pd.DataFrame({"id": dem.ids[model.served], "population": model.population,
                         "access_before": a0, "access_after": a1})
@@ -429,6 +447,27 @@ def _check_feasible(sup: Points, total: float, lo: np.ndarray, hi: np.ndarray) -
                         "(binding constraint: Σ S = T with S ≤ upper)")
 
 
+def _whole(total: float, lo: np.ndarray, hi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Whole units: sites whose capacity is fixed (lower = upper, as for sites with no demand in
+    reach) keep it as it is; the others' bounds are rounded inwards and they share the whole
+    part of what the fixed sites leave of ``total``, which becomes the total (a fraction left
+    over is said in a warning)."""
+    fixed = lo == hi
+    kept = float(lo[fixed].sum())
+    movable = math.floor(total - kept + 1e-9)
+    if total - kept - movable > 1e-9:
+        warnings.warn(f"integer: {total - kept - movable:g} of the total {total:g} is less than one whole unit and "
+                      f"is not allocated; the total is {movable + kept:g} ({movable:g} in whole units"
+                      + (f", {kept:g} kept by sites whose capacity is fixed)" if kept else ")"), stacklevel=3)
+    return movable + kept, np.where(fixed, lo, np.ceil(lo - 1e-9)), np.where(fixed, hi, np.floor(hi + 1e-9))
+
+
+def _feasible(S: np.ndarray, total: float, lo: np.ndarray, hi: np.ndarray, integer: bool) -> bool:
+    """Whether ``S`` meets the total and the bounds (and, with ``integer``, is whole where not fixed)."""
+    whole = not integer or bool((S[lo < hi] == np.round(S[lo < hi])).all())
+    return whole and bool((S >= lo).all() and (S <= hi).all()) and abs(S.sum() - total) <= NOISE * total
+
+
 def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, str, float]:
     """The QP in x = S / s (s: a power of two near T / m) with the Hessian :meth:`CapacityModel.gram`."""
     m = model.matrix.shape[1]
@@ -459,9 +498,10 @@ def _shortfall(model: CapacityModel, total: float, lo, hi, integer: bool, search
     cost = np.r_[np.zeros(m + 1), 1.0]
     if integer:
         check_size(ModelSize(*A.shape, A.nnz), "capacity (integer shortfall)", SHRINK)
-        sol = solve_milp(cost, A, row_lo, row_hi, col_lo, col_hi, np.r_[np.ones(m, bool), False, False],
+        movable = lo < hi  # fixed sites keep a fractional capacity (see _whole)
+        sol = solve_milp(cost, A, row_lo, row_hi, col_lo, col_hi, np.r_[movable, False, False],
                          shown=lambda v: v * s_A, **search)
-        return np.round(sol.x[:m]), sol.status, sol.gap
+        return np.where(movable, np.round(sol.x[:m]), lo), sol.status, sol.gap
     lp = solve_lp(cost, A, row_lo, row_hi, col_lo, col_hi)
     return _tidy(lp.x[:m] * s_S, total, lo, hi), lp.status, 0.0
 
