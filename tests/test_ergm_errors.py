@@ -87,3 +87,13 @@ def test_directed_only_terms_on_undirected_networks_and_bad_arguments():
         ergm(net(), "edges + nodeicov")
     with pytest.raises(DataError, match="only fixed decay"):
         ergm(net(), "edges + gwesp(0.5, fixed=FALSE)")
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("edges + gwesp(decay='abc', fixed=TRUE)", r"term gwesp: argument 'decay' must be a finite number, got 'abc'"),
+    ("edges + gwodegree(decay=TRUE)", r"term gwodegree: argument 'decay' must be a finite number, got True"),
+    ("edges + absdiff('hth', pow='x')", r"term absdiff: argument 'pow' must be a finite number, got 'x'"),
+])
+def test_numeric_arguments_that_are_not_numbers_name_the_term_and_argument(formula, message):
+    with pytest.raises(DataError, match=message):
+        ergm(network_from_edges(EDGES, NODES.fillna(0)), formula)

@@ -157,6 +157,13 @@ class Term:
             raise DataError(f"term {self.name} needs the argument {key!r}, e.g. {self.name}('{key}')")
         return default
 
+    def number(self, position: int, key: str, default=None, *, required: bool = False) -> float:
+        """:meth:`arg` as a finite number (DataError naming the term and argument otherwise)."""
+        value = self.arg(position, key, default, required=required)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise DataError(f"term {self.name}: argument {key!r} must be a finite number, got {value!r}")
+        return float(value)
+
     def change(self, st: State, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """Change statistics of adding each dyad (t, h): array ``(len(t), k)``."""
         raise NotImplementedError
@@ -329,7 +336,7 @@ class AbsDiff(_Attr):
 
     def setup(self):
         self.x = self.numeric()
-        self.pow = float(self.arg(1, "pow", 1))
+        self.pow = self.number(1, "pow", 1)
         self.coef_names = [f"absdiff{'' if self.pow == 1 else _fmt(self.pow)}.{self.attr}"]
 
     def change(self, st, t, h):
@@ -450,14 +457,13 @@ class _Decay(_Dependent):
     label = ""
 
     def setup(self):
-        decay = self.arg(0, "decay", required=True)
+        self.decay = self.number(0, "decay", required=True)
         fixed = self.arg(1, "fixed", True)
         if not fixed:
             raise DataError(f"{self.name}: only fixed decay is supported (fixed=TRUE); curved "
                             "models (fixed=FALSE) are not")
-        self.decay = float(decay)
         self.r = 1.0 - np.exp(-self.decay)
-        self.coef_names = [f"{self.label}fixed.{_fmt(decay)}"]
+        self.coef_names = [f"{self.label}fixed.{_fmt(self.decay)}"]
 
     def weight(self, k: np.ndarray) -> np.ndarray:
         """e^α (1 − r^k): a tie's (or node's) contribution with k partners (degree k)."""
