@@ -4,10 +4,13 @@ existing sites, errors; cross-check against spopt where it is installed."""
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +126,20 @@ def test_against_spopt():
     ours = locate(served, cand, model="lscp", radius=radius)
     theirs = locate_spopt.LSCP.from_cost_matrix(D[P > 0], radius).solve(solver)
     assert ours.n_selected == len(chosen(theirs))
+
+
+def test_pmedian_without_radius_keeps_od_costs_of_any_size_and_fills_covered_population(user, capsys):
+    # OD costs above 20016 (km round half the earth) were dropped: "demand point 'a' has no site in the od table";
+    # covered_population was empty (NaN) for pmedian without a radius
+    pd.DataFrame({"id": ["a", "b"], "population": [100, 300]}).to_csv("od_d.csv", index=False)
+    pd.DataFrame({"id": ["h1", "h2"]}).to_csv("od_c.csv", index=False)
+    pd.DataFrame({"origin": list("aabb"), "destination": ["h1", "h2", "h1", "h2"],
+                  "cost": [30000, 50000, 40000, 10000]}).to_csv("od_big.csv", index=False)
+    code, _, err = run_cli(["optimize", "location", "--demand", "od_d.csv", "--candidates", "od_c.csv", "--od",
+                            "od_big.csv", "--model", "pmedian", "--p", "1", "-o", "l1.csv"], capsys)
+    assert code == 0, err
+    out = pd.read_csv("l1.csv").set_index("id")
+    assert out["selected"].to_dict() == {"h1": 0, "h2": 1}  # 100 × 50000 + 300 × 10000 < 100 × 30000 + 300 × 40000
+    assert out["covered_population"].to_dict() == {"h1": 0, "h2": 400}
+    summary = json.loads(Path("l1.summary.json").read_text())
+    assert summary["objective"] == 8_000_000 and summary["covered_population"] == 400

@@ -28,9 +28,10 @@ status and gap.
 
 Files: demand id, population, lon, lat; candidates and existing id, lon, lat (or --od
 with origin, destination, cost from demand ids to candidate and existing ids).
-OUT has one row per candidate: id, selected (1/0), covered_population. Beside it,
-OUT's stem + .summary.json: model, objective, covered_population, n_selected, status,
-gap (and total_population, coverage, p, radius, n_existing, seconds).
+OUT has one row per candidate: id, selected (1/0), covered_population (the population
+within --radius of it; pmedian without --radius: the population assigned to it, 0 if not
+selected). Beside it, OUT's stem + .summary.json: model, objective, covered_population,
+n_selected, status, gap (and total_population, coverage, p, radius, n_existing, seconds).
 """
 
 CAPACITY_EXAMPLE = """\

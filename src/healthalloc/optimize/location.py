@@ -93,7 +93,8 @@ class LocationResult(Result):
         ``mclp``, ``pmedian`` or ``lscp``.
     candidates : DataFrame
         One row per candidate: ``id``, ``selected`` (1/0), ``covered_population``
-        (population within the radius of the site, when a radius is given).
+        (population within the radius of the site; pmedian without a radius: the population
+        assigned to it, 0 where not selected).
     points : DataFrame
         One row per demand point: ``id``, ``population``, ``site`` (id of the nearest
         open site within reach, missing if none), ``cost`` to it and ``covered`` (1/0,
@@ -101,7 +102,8 @@ class LocationResult(Result):
     objective : float
         See the module docstring.
     covered_population, total_population : float
-        Population within the radius of an open site (existing or new), and in all.
+        Population within the radius of an open site (existing or new; pmedian without a
+        radius: assigned to one), and in all.
     n_selected : int
         New sites opened.
     status : str
@@ -259,14 +261,15 @@ def locate(
     return _result(model, dem, cand, sites, pairs, cover, len(old), chosen, status, gap, p, radius, seconds)
 
 
-def _reach(model: str, dem: Points, sites: Points, n_old: int, radius, od) -> tuple[Pairs, np.ndarray]:
-    """The pairs a model can use and the population within the radius of each candidate (NaN
+def _reach(model: str, dem: Points, sites: Points, n_old: int, radius, od) -> tuple[Pairs, np.ndarray | None]:
+    """The pairs a model can use and the population within the radius of each candidate (None
     without a radius), read ``CHUNK_PAIRS`` pairs at a time: pairs within the radius (pmedian
     without one: every pair) no farther than the point's nearest existing site. The model is
     sized as they come in; one too large is refused (:func:`~healthalloc.solver.check_size`),
     extrapolated from the demand points read so far, before the rest are read."""
     P, n, m_new = dem.amount, len(dem), len(sites) - n_old
-    reach = costs(dem, sites, radius if radius is not None else _HALF_EARTH_KM, od)
+    unbounded = math.inf if od is not None else _HALF_EARTH_KM  # OD costs: any unit, no cap
+    reach = costs(dem, sites, radius if radius is not None else unbounded, od)
     step = max(1, CHUNK_PAIRS // len(sites))
     budget = memory_budget()
     parts, cover, counts = [], np.zeros(m_new), np.zeros(2, np.int64)  # counts: demand rows, pairs in the model
@@ -290,7 +293,7 @@ def _reach(model: str, dem: Points, sites: Points, n_old: int, radius, od) -> tu
                        about=True)
     check_size(_size(model, *counts, m_new, n_old), model, SHRINK)
     pairs = Pairs(*(np.concatenate([getattr(q, f) for q in parts]) for f in ("i", "j", "cost")))
-    return pairs, cover if radius is not None else np.full(m_new, np.nan)
+    return pairs, cover if radius is not None else None
 
 
 def _size(model: str, rows: int, pairs: int, m_new: int, n_old: int) -> ModelSize:
@@ -448,6 +451,9 @@ def _result(model, dem, cand, sites, pairs, cover, n_old, chosen, status, gap, p
     site[i[first]], cost[i[first]] = j[first], d[first]
     covered = (site >= 0) & (cost <= (radius if radius is not None else np.inf))
     total, covered_pop = float(P.sum()), float(P[covered].sum())
+    if cover is None:  # pmedian without a radius: the population assigned to each new site
+        new = site >= n_old
+        cover = np.bincount(site[new] - n_old, weights=P[new], minlength=len(cand))
     objective = {"mclp": covered_pop, "pmedian": float(np.nansum(P * cost)), "lscp": float(chosen.sum())}[model]
     cands = pd.DataFrame({"id": cand.ids, "selected": chosen.astype(int), "covered_population": cover})
     names = sites.ids.to_numpy(dtype=object)
