@@ -66,6 +66,7 @@ def add_read_options(parser: argparse.ArgumentParser, tables: tuple[str, ...] = 
     parser.add_argument("--encoding", action="append", metavar="ENC" if not tables else "[TABLE=]ENC",
                         help=f"text encoding of a .csv file{which.replace('sheet', 'encoding')} (default: UTF-8, "
                         "or GB18030/GBK when the bytes read as Chinese only that way, which is said)")
+    parser.set_defaults(tables_read=tables)
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +90,7 @@ def load(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def read(args: argparse.Namespace, path: Path | None, table: str | None = None,
-         text: tuple[str, ...] = ()) -> pd.DataFrame | None:
+         text=()) -> pd.DataFrame | None:
     """The table at ``path`` (None stays None) read with the ``--sheet`` and ``--encoding``
     given for ``table`` (or for every table); ``text`` columns as written (ids)."""
     if path is None:
@@ -128,13 +129,19 @@ def _for(args: argparse.Namespace, option: str, table: str | None, path: Path) -
     values = getattr(args, option, None) or []
     named = dict(v.split("=", 1) for v in values if "=" in v)
     plain = [v for v in values if "=" not in v]
-    if table in named:
-        return named[table]
-    if not plain:
-        return None
+    known = [t for t in getattr(args, "tables_read", ()) if " " not in t] + [n for n, _ in getattr(args, "edgecov", [])]
+    unknown = [t for t in named if t not in known]
+    if unknown:
+        which = f"name one of {', '.join(known)}" if known else f"this command reads one table: give --{option} VALUE"
+        raise ValueError(f"--{option} {unknown[0]}={named[unknown[0]]}: no table {unknown[0]!r} here; {which}")
     kind = path.suffix.lower()
     applies = kind in (".xlsx", ".xlsm") if option == "sheet" else kind == ".csv"
-    return plain[-1] if applies else None
+    if table in named:
+        if not applies:
+            raise ValueError(f"--{option} {table}={named[table]}: {path.name} is not "
+                             f"{'an .xlsx workbook' if option == 'sheet' else 'a .csv file'}")
+        return named[table]
+    return plain[-1] if plain and applies else None
 
 
 def input_paths(args: argparse.Namespace) -> list[Path]:

@@ -48,7 +48,7 @@ def read_table(
         reads GBK files saved by Chinese-locale Excel) when the bytes are not UTF-8 or read
         as common Chinese only in GB18030; a warning says when GB18030 was used.
     text : sequence of str or int, or callable
-        CSV only: columns kept as written (text), e.g. ids such as ``01`` that would
+        CSV and Excel: columns kept as written (text), e.g. ids such as ``01`` that would
         otherwise be read as the number 1: names (those absent from the file are ignored),
         0-based positions, or a function of the column names returning names.
 
@@ -78,10 +78,12 @@ def read_table(
         raise DataError(f"{path.name}: sheet= applies to Excel files only")
     if encoding is not None and kind not in _CSV:
         raise DataError(f"{path.name}: encoding= applies to CSV files only")
+    if text and kind in _PARQUET:
+        text = ()  # Parquet keeps its column types: ids written as text are text
     if kind in _CSV:
         df = _read_csv(path, encoding, text)
     elif kind in _EXCEL:
-        df = _read_excel(path, sheet)
+        df = _read_excel(path, sheet, text)
     else:
         df = pd.read_parquet(path, engine="pyarrow")
     return _strip_names(df, path.name)
@@ -160,12 +162,9 @@ def _read_csv(path: Path, encoding: str | None, text=()) -> pd.DataFrame:
         warnings.warn(f"{path.name}: read with {name}s ({separator!r}) between columns, "
                       f"detected on its first lines", stacklevel=3)
     try:
-        if text:
-            names = pd.read_csv(io.StringIO(content), sep=separator, nrows=0).columns
-            chosen = text(names) if callable(text) else [names[c] if isinstance(c, int) else c for c in text
-                                                         if not isinstance(c, int) or c < len(names)]
-            text = dict.fromkeys(chosen, str)
-        return pd.read_csv(io.StringIO(content), sep=separator, dtype=text or None)
+        _check_header(next(csv.reader(io.StringIO(content), delimiter=separator), []), path.name)
+        header = pd.read_csv(io.StringIO(content), sep=separator, nrows=0, index_col=False).columns
+        return pd.read_csv(io.StringIO(content), sep=separator, dtype=_as_written(header, text), index_col=False)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name}: the file is empty") from None
     except pd.errors.ParserError as error:
@@ -185,7 +184,25 @@ def _separator(text: str) -> str:
         return ","
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _as_written(names: pd.Index, text) -> dict | None:
+    """The ``dtype=`` reading the ``text`` columns (names, positions or a function of the
+    names) as written."""
+    if not text:
+        return None
+    chosen = text(names) if callable(text) else [names[c] if isinstance(c, int) else c for c in text
+                                                 if not isinstance(c, int) or c < len(names)]
+    return dict.fromkeys(chosen, str)
+
+
+def _check_header(names: list, file: str) -> None:
+    """Refuse a header naming one column twice (pandas would rename the second ``name.1``)."""
+    seen = [str(n) for n in names if n is not None and str(n).strip()]
+    twice = sorted({n for n in seen if seen.count(n) > 1})
+    if twice:
+        raise DataError(f"{file}: the header names column {twice[0]!r} more than once; give each column its own name")
+
+
+def _read_excel(path: Path, sheet: str | int | None, text=()) -> pd.DataFrame:
     """One sheet of an .xlsx workbook (the first by default), with the other sheets' column names."""
     with pd.ExcelFile(path, engine="openpyxl") as book:
         names = book.sheet_names
@@ -195,7 +212,10 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
             sheets = ", ".join(repr(n) for n in names)
             raise DataError(f"{path.name}: no sheet {sheet!r}; the workbook has {sheets}")
         read = names[sheet] if isinstance(sheet, int) else sheet
-        df = pd.read_excel(book, sheet_name=read)
+        first = pd.read_excel(book, sheet_name=read, header=None, nrows=1)
+        _check_header(first.iloc[0].tolist() if len(first) else [], path.name)
+        header = pd.read_excel(book, sheet_name=read, nrows=0).columns
+        df = pd.read_excel(book, sheet_name=read, dtype=_as_written(header, text))
         others = {n: _strip(pd.read_excel(book, sheet_name=n, nrows=0).columns) for n in names if n != read}
     if others:
         df.attrs[OTHER_SHEETS] = {"file": path.name, "sheet": read, "columns": others}
