@@ -97,3 +97,28 @@ def test_directed_only_terms_on_undirected_networks_and_bad_arguments():
 def test_numeric_arguments_that_are_not_numbers_name_the_term_and_argument(formula, message):
     with pytest.raises(DataError, match=message):
         ergm(network_from_edges(EDGES, NODES.fillna(0)), formula)
+
+
+def tester_net():
+    """Six nodes in two directed triangles joined by A → D, with A ⇄ B; c5 is constant."""
+    nodes = pd.DataFrame({"id": list("ABCDEF"), "c5": 5, "grp": list("xxyyzz"), "HTH": [1, 2, 3, 4, 5, 0]})
+    edges = pd.DataFrame({"from": list("ABCDEFAB"), "to": list("BCAEFDDA")})
+    return network_from_edges(edges, nodes, directed=True)
+
+
+@pytest.mark.parametrize("formula, names", [
+    ("edges + nodeicov('c5')", r"edges, nodeicov\.c5"),                          # 5 × edges, not exactly singular
+    ("edges + nodeifactor('grp', levels=TRUE)", r"edges, nodeifactor\.grp\.x, nodeifactor\.grp\.y, nodeifactor\.grp\.z"),
+    ("edges + nodeicov('HTH') + nodeocov('HTH') + nodecov('HTH')", r"nodeicov\.HTH, nodeocov\.HTH, nodecov\.HTH"),
+])
+def test_rank_deficient_models_are_refused_naming_the_collinear_statistics(formula, names):
+    with pytest.raises(DataError, match=rf"the model's statistics {names} are collinear on the dyads .*: drop one$"):
+        ergm(tester_net(), formula)
+    ergm(tester_net(), "edges + nodeicov('HTH') + nodeifactor('grp')")      # full rank: fitted
+
+
+@pytest.mark.parametrize("levels", ["-10", "7", "c(-1, -7)", "0"])
+def test_level_positions_out_of_range_are_refused(levels):
+    with pytest.raises(DataError, match=r"nodefactor: levels=.* out of range: positions are 1\.\.6 \(or -1\.\.-6 to "
+                                        r"drop\), for the 6 levels of 'HTH'"):
+        ergm(tester_net(), f"edges + nodefactor('HTH', levels={levels})")

@@ -358,9 +358,10 @@ def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_ite
     return beta, np.linalg.pinv(info), loglik, step, margin
 
 
-def _extremes(design: _Design) -> tuple[np.ndarray, np.ndarray]:
+def _extremes(design: _Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Columns whose observed statistic on the free dyads is at its smallest (−1) or largest
-    (+1) attainable value (0 otherwise), and those that are 0 on every free dyad."""
+    (+1) attainable value (0 otherwise), those that are 0 on every free dyad, and each
+    column's Σ|x| over the free dyads."""
     p = len(design.columns)
     obs, low, high = np.zeros(p), np.zeros(p), np.zeros(p)
     for Xt, y in design.blocks():
@@ -369,7 +370,32 @@ def _extremes(design: _Design) -> tuple[np.ndarray, np.ndarray]:
         high += np.maximum(Xt, 0).sum(axis=1)
     scale = 1e-9 * np.maximum(1, np.abs(obs))
     side = np.where(np.abs(obs - low) <= scale, -1, np.where(np.abs(obs - high) <= scale, 1, 0))
-    return side, np.abs(high - low) <= scale
+    return side, np.abs(high - low) <= scale, high - low
+
+
+COLLINEAR_TOL = 1e-10
+"""Relative tolerance of :func:`_refuse_collinear`: a singular value of the column-scaled
+design below this × the largest is a linear dependence (R's ``glm`` uses 1e-11 in its QR)."""
+
+
+def _refuse_collinear(design: _Design, names: np.ndarray, total: np.ndarray) -> None:
+    """Refuse a design (its free dyads and columns) of less than full column rank: the
+    coefficients of the statistics in a linear dependence are not identifiable, whatever
+    Newton's method or a pseudo-inverse makes of them. The rank is that of the design with
+    unit-length columns, by the singular values of its R factor (a QR streamed over the
+    blocks; ``total``, the columns' Σ|x|, keeps the products finite)."""
+    R = np.zeros((0, len(total)))
+    for Xt, _ in design.blocks():
+        R = np.linalg.qr(np.vstack([R, (Xt / total[:, None]).T]), mode="r")
+    R = R / np.linalg.norm(R, axis=0)
+    s, vt = np.linalg.svd(R)[1:]  # vt: every right singular vector, those past the rank's too
+    null = vt[int((s > COLLINEAR_TOL * s[0]).sum()):]
+    if len(null):
+        involved = (np.abs(null) > 1e-6).any(axis=0)
+        raise DataError(f"the model's statistics {', '.join(names[involved])} are collinear on the dyads (one is a "
+                        "linear combination of the others: a term repeats another, a covariate is constant, or "
+                        "factor levels cover every node together with edges), so their coefficients are not "
+                        "identifiable: drop one")
 
 
 def _null_space(gram: np.ndarray, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
@@ -448,7 +474,7 @@ def _fit_logistic(model: Model, st: State, columns: np.ndarray) -> _Logit:
     estimates, cov, pos = np.zeros(p), np.zeros((p, p)), np.arange(p)  # pos: the columns still free
     fixed: list[tuple[int, int, list[str]]] = []  # (round, −1/+1 for ∓inf or 0 for NaN, statistics)
     for rnd in range(p):
-        side, constant = _extremes(design)
+        side, constant, total = _extremes(design)
         independent = model.dyad_independent[columns[pos]]
         if rnd == 0 and (constant & independent).any():
             raise DataError(f"statistic(s) {', '.join(names[pos[constant & independent]])} are 0 on every "
@@ -468,6 +494,7 @@ def _fit_logistic(model: Model, st: State, columns: np.ndarray) -> _Logit:
     notes = [_fixed_note(fixed)] if any(found for _, _, found in fixed) else []
     with threadpool_limits(1, user_api="blas"):  # thin products: threads only add overhead
         if len(pos):
+            _refuse_collinear(design, names[pos], total)
             est, cov_free, loglik, steps, margin = _logistic(design, _start(model, columns[pos]))
             direction = _separation(design, est) if margin > TIGHT_MARGIN else None
             if direction is not None:

@@ -289,12 +289,13 @@ def _choose_levels(term: Term, levels: list, spec) -> list:
         return levels
     wanted = list(spec) if isinstance(spec, (list, tuple)) else [spec]
     if all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in wanted):
-        if all(s < 0 for s in wanted):
+        if all(-len(levels) <= s < 0 for s in wanted):
             drop = {int(-s) - 1 for s in wanted}
             return [lv for i, lv in enumerate(levels) if i not in drop]
         if all(0 < s <= len(levels) for s in wanted):
             return [levels[int(s) - 1] for s in sorted(set(wanted))]
-        raise DataError(f"{term.name}: levels={spec!r} mixes signs or is out of range 1..{len(levels)}")
+        raise DataError(f"{term.name}: levels={spec!r} mixes signs or is out of range: positions are 1..{len(levels)} "
+                        f"(or -1..-{len(levels)} to drop), for the {len(levels)} levels of {term.attr!r}")
     by_name = {_fmt(lv): lv for lv in levels}
     unknown = [w for w in wanted if _fmt(w) not in by_name]
     if unknown:
