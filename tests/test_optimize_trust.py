@@ -4,6 +4,7 @@ and progress. Bad inputs at the command line, the rest against independent compu
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -430,3 +431,77 @@ def test_cli_runs_with_the_default_time_limit(folder, capsys):
     assert code == 0 and err == ""
     summary = json.loads(out[out.index("{"):])
     assert summary["status"] == "Optimal" and summary["n_selected"] == 1
+
+
+# -- plans and study readings -----------------------------------------------------------------------
+
+
+def _plan_files(folder):
+    """Towns near Chengdu, two hospitals, three candidates among the towns and one (c4) far from everyone."""
+    demand, supply = _instance(8, n=60, m=2, spread=1)
+    rng = np.random.default_rng(3)
+    candidates = pd.DataFrame({"id": ["c1", "c2", "c3", "c4"], "lon": np.r_[rng.uniform(104, 105, 3), 80.0],
+                               "lat": np.r_[rng.uniform(30, 31, 3), 30.0]})
+    for name, table in (("towns.csv", demand), ("hosp.csv", supply), ("cand.csv", candidates)):
+        table.to_csv(folder / name, index=False)
+    return demand, supply, candidates
+
+
+def test_plan_gives_no_capacity_to_a_chosen_site_nobody_reaches(tmp_path):
+    # c4 was opened with its provisional 10 / 4 = 2.5 serving no one; the reading said "Opening 4 sites with 10"
+    demand, supply, candidates = _plan_files(tmp_path)
+    with pytest.warns(UserWarning, match=r"1 of the 4 sites chosen by the MCLP have no demand in reach \(2sfca, "
+                                         r"30 km\) and are not opened; the added capacity goes to the others: 'c4'"):
+        planned = plan(demand, supply, candidates, p=4, added=10, radius=25, method="2sfca", catchment=30)
+    new = planned.supply_after[planned.supply_after["new"] == 1]
+    assert "c4" not in set(new["id"]) and (new["capacity"] > 0).all()
+    assert planned.n_opened == len(new) and new["capacity"].sum() == pytest.approx(10, rel=1e-12)
+    assert planned.added == pytest.approx(10, rel=1e-12)
+    with pytest.raises(DataError, match=r"plan: no demand point is in reach \(2sfca, 30 km\) of the site chosen "
+                                        r"by the MCLP, 'c4': the added capacity would serve no one"):
+        plan(demand, supply, candidates[candidates["id"] == "c4"], p=1, added=10, radius=25, method="2sfca",
+             catchment=30)
+    with pytest.raises(ValueError, match=r"added = 0\.5 is less than one whole unit"):  # was "1 sites with 0 units"
+        plan(demand, supply, candidates, p=1, added=0.5, radius=25, integer=True, method="2sfca", catchment=30)
+
+
+def _study(folder, *analyses) -> dict:
+    return {"study": {"title": "readings"}, "data": {"source": str(folder / "towns.csv")},
+            "roles": {"unit": "id", "population": "population", "coordinates": ["lon", "lat"]},
+            "analyses": list(analyses)}
+
+
+def _readings(folder, *analyses) -> list[str]:
+    from healthalloc.study import run_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        result = run_study(_study(folder, *analyses), folder / "out", progress=False)
+    sections = result.sections.values() if isinstance(result.sections, dict) else result.sections
+    return [sec.reading for sec in sections]
+
+
+def test_study_readings_count_what_is_opened_and_say_when_there_is_no_bound(tmp_path, monkeypatch):
+    _plan_files(tmp_path)
+    sites = {"supply": str(tmp_path / "hosp.csv"), "method": "2sfca", "catchment": 30.0}
+    [scenario_reading] = _readings(tmp_path, {"type": "scenario", **sites, "candidates": str(tmp_path / "cand.csv"),
+                                              "p": 4, "radius": 25.0, "added": 10.0})
+    opened = pd.read_csv(tmp_path / "out" / "tables" / "scenario_new_sites.csv")
+    assert "c4" not in set(opened["id"]) and opened["capacity"].sum() == pytest.approx(10, rel=1e-12)
+    assert scenario_reading.startswith(f"Opening {len(opened)} site(s) with 10 units"), scenario_reading  # was 4
+    real = location_module.solve_milp  # as if the time limit stopped the search before HiGHS had a bound
+    monkeypatch.setattr(location_module, "solve_milp", lambda *a, **k: dataclasses.replace(
+        real(*a, **k), bound=-np.inf, gap=np.inf, status="Time limit reached", optimal=False))
+    [location_reading] = _readings(tmp_path, {"type": "location", "candidates": str(tmp_path / "cand.csv"),
+                                              "model": "mclp", "p": 2, "radius": 25.0})
+    assert "(Time limit reached, no bound)" in location_reading and "inf" not in location_reading
+
+
+def test_study_bound_column_that_does_not_exist_is_named_with_its_table(tmp_path):
+    from healthalloc.study.spec import StudyError
+
+    _plan_files(tmp_path)
+    with pytest.raises(StudyError, match=r"capacity failed: capacity: supply '.*hosp\.csv' has no column "
+                                         r"lower = 'nope' \(the bound per site\); its columns: id, capacity, lon, lat"):
+        _readings(tmp_path, {"type": "capacity", "supply": str(tmp_path / "hosp.csv"), "method": "2sfca",
+                             "catchment": 30.0, "lower": "nope"})

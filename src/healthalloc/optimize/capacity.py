@@ -140,6 +140,11 @@ class CapacityModel:
     served: np.ndarray
 
     @property
+    def idle(self) -> np.ndarray:
+        """Which sites have no served demand point in reach (their capacity serves no one)."""
+        return self.matrix.getnnz(axis=0) == 0
+
+    @property
     def mean_row(self) -> np.ndarray:
         """``a`` with ``Ā = a @ S``."""
         w, _ = self._weights()
@@ -370,7 +375,7 @@ def optimize_capacity(
     total = float(before.sum() if total is None else total)
     _check_units(total, float(model.population.sum()), objective, source, f"demand column {population!r}")
     lo, hi = _bounds(supply, sup, lower, "lower", 0.0), _bounds(supply, sup, upper, "upper", math.inf)
-    idle = model.matrix.getnnz(axis=0) == 0
+    idle = model.idle
     if idle.any():  # capacity there reaches no one: moving it in would only dilute everyone's access
         lo, hi = np.where(idle, before, lo), np.where(idle, before, hi)
         warnings.warn(f"{idle.sum()} site(s) have no demand in reach and keep their capacity "

@@ -13,24 +13,27 @@ one table.
 :func:`plan` sites ``p`` new facilities among candidates by the MCLP (existing sites open),
 then sizes them with ``added`` capacity for the most equal accessibility (existing
 capacities fixed; :func:`~healthalloc.optimize.optimize_capacity`), and compares the
-result with today's supply through :func:`scenario`. A chosen site the sizing leaves
-empty (its capacity within the solver-noise tolerance ``NOISE × T`` of 0, see
-:mod:`~healthalloc.optimize.capacity`) is not opened: it is left out of the planned supply
-and of every count, coverage included.
+result with today's supply through :func:`scenario`. A chosen site with no demand in reach
+of the accessibility method, or one the sizing leaves empty (its capacity within the
+solver-noise tolerance ``NOISE × T`` of 0, see :mod:`~healthalloc.optimize.capacity`), is
+not opened: it is left out of the planned supply and of every count, coverage included,
+and the added capacity all goes to the sites opened.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from healthalloc.access import AccessResult, access_equity, accessibility, costs, demand_supply
+from healthalloc.access import AccessResult, access_equity, accessibility, costs, demand_supply, resolve_decay
 from healthalloc.data.messages import listing, show
 from healthalloc.efficiency import dea
-from healthalloc.optimize.capacity import CapacityResult, change, optimize_capacity
+from healthalloc.data.validate import DataError
+from healthalloc.optimize.capacity import CapacityResult, capacity_model, change, optimize_capacity
 from healthalloc.optimize.location import LocationResult, locate
 from healthalloc.result import Result
 from healthalloc.solver import TIME_LIMIT
@@ -207,12 +210,21 @@ class PlanResult:
         Today's supply against today's plus the opened sites.
     supply_after : DataFrame
         The planned supply table (existing and opened sites, ``new`` = 1 for new ones).
+    added : float
+        The capacity the opened sites get in all (``added``, less a fraction of a unit with
+        ``integer``).
     """
 
     location: LocationResult
     capacity: CapacityResult
     scenario: ScenarioResult
     supply_after: pd.DataFrame
+    added: float
+
+    @property
+    def n_opened(self) -> int:
+        """New sites opened (chosen by the MCLP, with demand in reach and given capacity)."""
+        return int((self.supply_after["new"] == 1).sum())
 
 
 def plan(
@@ -259,22 +271,32 @@ def plan(
     time_limit, progress
         For the MCLP, as in :func:`~healthalloc.optimize.locate`.
 
+    Raises
+    ------
+    DataError
+        No chosen site has demand in reach (the added capacity would serve no one).
+
     Warns
     -----
     UserWarning
-        Chosen sites that the sizing leaves empty, named: they are not opened.
+        Chosen sites with no demand in reach, and those the sizing leaves empty, named:
+        they are not opened.
     """
     if not added > 0:
         raise ValueError(f"added must be a capacity > 0, got {added!r}")
     if p < 1:
         raise ValueError(f"p = {p} new sites leaves the added capacity of {added:g} nowhere to go; give p ≥ 1")
+    if integer and math.floor(added + 1e-9) < 1:
+        raise ValueError(f"added = {added:g} is less than one whole unit: with integer there is nothing to give the "
+                         "new sites; give added ≥ 1 or integer=False")
     points = dict(id=id, population=population, lon=lon, lat=lat)
     access = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, capacity=capacity,
                   **points)
     where = locate(demand, candidates, model="mclp", p=p, radius=radius, existing=supply, time_limit=time_limit,
                    progress=progress, **points)
-    new = candidates[candidates[id].isin(where.selected)][[id, lon, lat]].assign(**{capacity: added / p})
     old = supply[[id, capacity, lon, lat]]
+    new = _reached(demand, old, candidates[candidates[id].isin(where.selected)][[id, lon, lat]], added,
+                   resolve_decay(method, catchment, decay, steps, beta), access)
     sites = pd.concat([old.assign(new=0), new.assign(new=1)], ignore_index=True)
     fixed = sites[capacity].where(sites["new"] == 0)
     sized = optimize_capacity(demand, sites, total=float(old[capacity].sum() + added),
@@ -288,4 +310,24 @@ def plan(
                       stacklevel=2)
         after = after[~empty].reset_index(drop=True)
     compare = scenario(demand, old, after, radius=radius, **access)
-    return PlanResult(where, sized, compare, after)
+    return PlanResult(where, sized, compare, after, float(sized.total - old[capacity].sum()))
+
+
+def _reached(demand, old, chosen, added: float, decay, access: dict) -> pd.DataFrame:
+    """The chosen sites with demand in reach of the accessibility method, each given an equal
+    share of ``added`` for a start; the others are named in a warning (not opened), and none
+    reached is a DataError."""
+    capacity, method = access["capacity"], access["method"]
+    trial = pd.concat([old, chosen.assign(**{capacity: added / len(chosen)})], ignore_index=True)
+    dem, sup = demand_supply(demand, trial, **{k: access[k] for k in ("id", "population", "capacity", "lon", "lat")})
+    idle = capacity_model(dem, sup, method, decay).idle[len(old):]
+    ids = [show(v) for v in chosen[access["id"]][idle]]
+    if idle.all():
+        raise DataError(f"plan: no demand point is in reach ({method}, {decay.reach:g} km) of the "
+                        f"{'site' if len(ids) == 1 else 'sites'} chosen by the MCLP, {listing(ids)}: the added "
+                        f"capacity would serve no one; widen the catchment or give other candidates")
+    if idle.any():
+        warnings.warn(f"{idle.sum()} of the {len(chosen)} sites chosen by the MCLP have no demand in reach "
+                      f"({method}, {decay.reach:g} km) and are not opened; the added capacity goes to the others: "
+                      f"{listing(ids)}", stacklevel=3)
+    return chosen[~idle].assign(**{capacity: added / (~idle).sum()})

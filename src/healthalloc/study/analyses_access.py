@@ -9,10 +9,13 @@ The study's data set holds the demand points (roles ``unit``, ``population`` and
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from healthalloc.access import PARAMS, access_map, accessibility
 from healthalloc.data.datasets import DATASETS
+from healthalloc.data.validate import DataError
 from healthalloc.optimize import locate, optimize_capacity, plan
 from healthalloc.optimize.capacity import PARAMS as CAPACITY_PARAMS
 from healthalloc.optimize.location import PARAMS as LOCATION_PARAMS
@@ -113,6 +116,11 @@ def _capacity(ctx: Context) -> Section:
     sec = Section(ctx.name, "Capacity optimization (maximal accessibility equality)", "")
     supply = _sites(ctx, "supply", sec)
     source, _ = _source(ctx, o["supply"])
+    missing = [f"{k} = {o[k]!r}" for k in ("lower", "upper") if o[k] is not None and o[k] not in source.columns]
+    if missing:
+        raise DataError(f"{ctx.name}: supply {o['supply']!r} has no column {' or '.join(missing)} (the "
+                        f"{'bound' if len(missing) == 1 else 'bounds'} per site); its columns: "
+                        f"{', '.join(map(str, source.columns))}")
     bounds = {k: source[o[k]].to_numpy() for k in ("lower", "upper") if o[k] is not None}
     res = optimize_capacity(_demand(ctx), supply, **_method(ctx), total=o["total"], objective=o["objective"],
                             integer=o["integer"], time_limit=o["time_limit"], **bounds)
@@ -149,7 +157,8 @@ def _location(ctx: Context) -> Section:
     res = locate(demand, cand, model=o["model"], p=o["p"], radius=o["radius"], existing=existing,
                  time_limit=o["time_limit"])
     s = res.summary_dict()
-    sec.reading = (f"{s['n_selected']} new site(s) ({s['status']}, gap {s['gap']:.2%}); "
+    gap = f"gap {s['gap']:.2%}" if math.isfinite(s["gap"]) else "no bound"  # stopped before HiGHS had a bound
+    sec.reading = (f"{s['n_selected']} new site(s) ({s['status']}, {gap}); "
                    f"{s['coverage']:.1%} of the population within {o['radius'] or '—'} km of an open site.")
     sec.add_table("summary", res.summary(),
                   "Model, objective, covered population, status and optimality gap.")
@@ -176,7 +185,7 @@ def _scenario(ctx: Context) -> Section:
                p=o["p"], added=o["added"], radius=o["radius"], integer=o["integer"], time_limit=o["time_limit"],
                **_method(ctx))
     table = res.scenario.comparison.set_index("measure")
-    sec.reading = (f"Opening {res.location.n_selected} sites with {o['added']:,.0f} units raises coverage within "
+    sec.reading = (f"Opening {res.n_opened} site(s) with {res.added:,.6g} units raises coverage within "
                    f"{o['radius']:g} km from {table.loc['coverage', 'before']:.1%} to "
                    f"{table.loc['coverage', 'after']:.1%} and moves the Gini of accessibility from "
                    f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}.")
