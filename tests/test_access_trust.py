@@ -254,3 +254,14 @@ def test_step_bounds_must_be_finite(steps):
 
     with pytest.raises(ValueError, match="step bounds must be finite, > 0 and increasing"):
         make_decay("step", steps=steps)
+
+
+def test_tiny_accessibility_is_printed_in_significant_digits_not_as_zero(user, capsys):
+    pd.DataFrame({"id": ["a", "b"], "population": [10_000_000, 30_000_000], "lon": [104.0, 104.3],
+                  "lat": [30.0, 30.0]}).to_csv("d.csv", index=False)
+    pd.DataFrame({"id": ["h"], "capacity": [1], "lon": [104.1], "lat": [30.0]}).to_csv("s.csv", index=False)
+    code, out, err = run_cli(["access", "--demand", "d.csv", "--supply", "s.csv", "--method", "2sfca",
+                              "--catchment", "30"], capsys)
+    assert code == 0, err
+    # 1 bed for 40 million people within 30 km: 2.5e-08 beds per person, printed as such
+    assert out.count("2.5e-08") == 4 and " 0.0 " not in out

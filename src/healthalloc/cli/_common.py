@@ -175,10 +175,20 @@ def _print(item, digits: int) -> None:
     if isinstance(item, dict):
         print(_json(item), end="")
         return
+    print(shown(item, digits))
+
+
+def shown(frame: pd.DataFrame, digits: int, **options) -> str:
+    """``frame`` as text with ``digits`` decimals, except float columns holding values that
+    would round to 0 (2.5e-08 beds per person), shown in ``digits`` significant digits."""
     import pandas as pd
 
+    floats = frame.select_dtypes("number").columns
+    tiny = [c for c in floats if ((frame[c] != 0) & (frame[c].round(digits) == 0)).any()]
+    rounded = frame.round({c: digits for c in floats if c not in tiny})
+    formatters = {c: (lambda v: f"{v:.{digits}g}") for c in tiny}
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
-        print(item.round(digits).to_string(index=False))
+        return rounded.to_string(formatters=formatters, **{"index": False} | options)
 
 
 def _json(data: dict) -> str:

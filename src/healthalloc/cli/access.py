@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -69,6 +70,13 @@ def read_points(args: argparse.Namespace, table: str) -> pd.DataFrame | None:
     return read(args, getattr(args, table), table, text=ids)
 
 
+def _figure(value):
+    """A summary figure in six significant digits (2.5e-08, not 0.0); large ones whole."""
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+    return value
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "access", "Floating catchment accessibility of every demand point to the supply "
                     "(capacity per person within reach), with the population-weighted equity of "
@@ -87,5 +95,5 @@ def run(args: argparse.Namespace) -> int:
                                capacity=args.capacity, engine=args.engine, scheduler=args.scheduler,
                                workers=args.workers, **PARAMS.from_args(args))
     write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args), overwrite=args.overwrite)
-    print(result.summary().T.to_string(header=False))
+    print(result.summary().map(_figure).T.to_string(header=False))
     return 0
