@@ -505,3 +505,13 @@ def test_study_bound_column_that_does_not_exist_is_named_with_its_table(tmp_path
                                          r"lower = 'nope' \(the bound per site\); its columns: id, capacity, lon, lat"):
         _readings(tmp_path, {"type": "capacity", "supply": str(tmp_path / "hosp.csv"), "method": "2sfca",
                              "catchment": 30.0, "lower": "nope"})
+
+
+def test_study_capacity_reading_gives_the_total_allocated(tmp_path):
+    # 10.5 with integer: 10 whole units allocated; the reading said "Re-allocating 10 units ..., the total unchanged"
+    _, supply, _ = _plan_files(tmp_path)
+    [reading] = _readings(tmp_path, {"type": "capacity", "supply": str(tmp_path / "hosp.csv"), "method": "2sfca",
+                                     "catchment": 30.0, "total": 10.5, "integer": True})
+    today = supply["capacity"].sum()
+    assert reading.startswith("Re-allocating 10 units among 2 sites") and reading.endswith(
+        f"the total from {today:,.6g} today to 10."), reading

@@ -18,6 +18,7 @@ from healthalloc.data.datasets import DATASETS
 from healthalloc.data.validate import DataError
 from healthalloc.optimize import locate, optimize_capacity, plan
 from healthalloc.optimize.capacity import PARAMS as CAPACITY_PARAMS
+from healthalloc.optimize.capacity import change
 from healthalloc.optimize.location import PARAMS as LOCATION_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
@@ -125,9 +126,12 @@ def _capacity(ctx: Context) -> Section:
     res = optimize_capacity(_demand(ctx), supply, **_method(ctx), total=o["total"], objective=o["objective"],
                             integer=o["integer"], time_limit=o["time_limit"], **bounds)
     eq0, eq1 = res.equity_before, res.equity_after
-    sec.reading = (f"Re-allocating {res.total:,.0f} units among {len(res.sites)} sites ({res.status}) moves the "
+    today = float(res.sites["capacity_before"].sum())
+    total = ("the total unchanged" if change(today, res.total) == 0
+             else f"the total from {today:,.6g} today to {res.total:,.6g}")
+    sec.reading = (f"Re-allocating {res.total:,.6g} units among {len(res.sites)} sites ({res.status}) moves the "
                    f"Gini of accessibility from {eq0['gini']:.3f} to {eq1['gini']:.3f} and the share below "
-                   f"today's mean from {eq0['share_below']:.0%} to {eq1['share_below']:.0%}, the total unchanged.")
+                   f"today's mean from {eq0['share_below']:.0%} to {eq1['share_below']:.0%}, {total}.")
     sec.add_table("before_after", res.summary(),
                   f"Objective ({res.objective}) and equity of accessibility, before and after.")
     sec.add_table("allocation", res.to_frame(), "Capacity of every site before and after, with its bounds.")
