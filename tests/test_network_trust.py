@@ -283,3 +283,24 @@ def test_read_network_names_the_nodes_file_for_node_problems(tmp_path):
     _write(tmp_path / "ties.csv", **{"from": ["a"], "to": ["a"]})
     with pytest.raises(DataError, match=r"^cities\.csv: repeated node ids a"):
         read_network(tmp_path / "cities.csv", tmp_path / "ties.csv")
+
+
+def test_a_weight_column_of_another_name_is_said_and_can_be_named(user, capsys):
+    _write("n.csv", id=list("ABC"))
+    _write("e.csv", src=["A", "B"], dst=["B", "C"], flow=[5.0, 1.0])
+    argv = [*CENTRALITY, "--directed", "-o", "c.csv"]
+    assert_warns(argv, r"column\(s\) 'flow' are not read as tie weights; every row counts 1", user, capsys)
+    assert pd.read_csv("c.csv").set_index("node")["in_strength"].to_dict() == {"A": 0, "B": 1, "C": 1}
+    code, _, err = run_cli([*CENTRALITY, "--directed", "--weight", "flow", "-o", "w.csv"], capsys)
+    assert code == 0, err
+    assert pd.read_csv("w.csv").set_index("node")["in_strength"].to_dict() == {"A": 0, "B": 5, "C": 1}
+
+
+def test_undirected_strength_shares_sum_to_one(user, capsys):
+    _write("n.csv", id=list("ABC"))
+    _write("e.csv", **{"from": ["A", "A", "B"], "to": ["B", "C", "C"], "weight": [3.0, 6.0, 1.0]})
+    code, _, err = run_cli([*CENTRALITY, "-o", "c.csv"], capsys)
+    assert code == 0, err
+    share = pd.read_csv("c.csv").set_index("node")["in_strength_share"]
+    # strengths A 9, B 4, C 7 (each tie at both ends): shares of 20
+    assert share.to_dict() == pytest.approx({"A": 0.45, "B": 0.2, "C": 0.35}) and share.sum() == pytest.approx(1)

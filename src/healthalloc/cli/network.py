@@ -67,6 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cent.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv", help="node table (id first)")
     cent.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
     cent.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
+    cent.add_argument("--weight", metavar="COL", help="tie weight column of the edges (default: weight, if present; "
+                      "else every row counts 1)")
     add_read_options(cent, ("nodes", "edges"))
     add_output(cent, metavar="OUT.csv")
     cent.set_defaults(func=run_centrality)
@@ -119,6 +121,6 @@ def run_centrality(args: argparse.Namespace) -> int:
 
     nodes, edges = read_tables(args)
     with naming_files(nodes=args.nodes, edges=args.edges):
-        result = centrality(read_network(nodes, edges, directed=args.directed))
+        result = centrality(read_network(nodes, edges, directed=args.directed, weight=args.weight))
     write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges], overwrite=args.overwrite)
     return 0

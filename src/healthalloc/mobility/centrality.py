@@ -10,7 +10,9 @@ column                     meaning
                            in-degree; seed 003's Figure 7)
 ``in_strength``            total inflow (sum of tie weights received)
 ``out_strength``           total outflow
-``in_strength_share``      in_strength / total flow (0 in a network without flow)
+``in_strength_share``      in_strength / Σ in_strength: the node's share of the flow received
+                           (undirected: of the strength, each tie at both ends; the shares
+                           sum to 1; 0 in a network without flow)
 ``betweenness``            shortest-path betweenness on the binary network,
                            normalized by (n − 1)(n − 2) (directed) or half that
 ``pagerank``               PageRank (damping 0.85) on the weighted network
@@ -92,7 +94,6 @@ def centrality(net) -> CentralityResult:
     out_deg = np.asarray(B.sum(axis=1)).ravel()
     in_str = np.asarray(W.sum(axis=0)).ravel()
     out_str = np.asarray(W.sum(axis=1)).ravel()
-    total = float(W.sum()) / (1 if net.directed else 2)
     graph = nx.from_scipy_sparse_array(W, create_using=nx.DiGraph if net.directed else nx.Graph)
     between = betweenness(B) / ((n - 1) * (n - 2)) if n > 2 else np.zeros(n)
     rank = nx.pagerank(graph, alpha=DAMPING, weight="weight") if W.nnz else {i: 1 / n for i in range(n)}
@@ -100,7 +101,7 @@ def centrality(net) -> CentralityResult:
         "in_degree": in_deg, "out_degree": out_deg,
         "in_degree_std": in_deg / (n - 1) if n > 1 else np.nan,
         "in_strength": in_str, "out_strength": out_str,
-        "in_strength_share": in_str / total if total else np.zeros(n),
+        "in_strength_share": in_str / in_str.sum() if in_str.sum() else np.zeros(n),
         "betweenness": between, "pagerank": [rank[i] for i in range(n)],
     }, index=pd.Index(net.ids, name="node"))
     return CentralityResult(table, net.directed)

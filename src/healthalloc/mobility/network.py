@@ -475,6 +475,10 @@ def read_network(nodes, edges, *, directed: bool = False, weight: str | None = N
             raise DataError("edges: needs two columns, from and to")
         if weighted and weight is None and "weight" in edge_table.columns:
             weight = "weight"
+        numbers = [c for c in edge_table.select_dtypes("number").columns if c not in ends]
+        if weighted and weight is None and numbers:
+            warnings.warn(f"edges: column(s) {listing([repr(c) for c in numbers])} are not read as tie weights; "
+                          "every row counts 1 (name the weight column: weight=, --weight)", stacklevel=2)
         return network_from_edges(edge_table, node_table, source=ends[0], target=ends[1],
                                   weight=weight if weighted else None, directed=directed, weighted=weighted)
 
