@@ -304,3 +304,10 @@ def test_undirected_strength_shares_sum_to_one(user, capsys):
     share = pd.read_csv("c.csv").set_index("node")["in_strength_share"]
     # strengths A 9, B 4, C 7 (each tie at both ends): shares of 20
     assert share.to_dict() == pytest.approx({"A": 0.45, "B": 0.2, "C": 0.35}) and share.sum() == pytest.approx(1)
+
+
+def test_a_second_id_column_of_the_nodes_is_refused_before_nodes_csv_gets_two(user, capsys):
+    _write("n.csv", code=["A", "B"], id=["x1", "x2"], pop=[1, 2])
+    _write("r.csv", origin=["A"], destination=["B"])
+    assert_refused([*BUILD, "--nodes", "n.csv", "-o", "net"], r"n\.csv: a column other than the first \(the node "
+                   r"id\) is named 'id'", user, capsys)

@@ -101,6 +101,9 @@ def run_build(args: argparse.Namespace) -> int:
             matrices[f"same_{col}"] = same_category(net.attribute(col))
     flows, edges = net.edges(), ties.edges()
 
+    if "id" in net.nodes.columns:  # nodes.csv starts with the node id, named id
+        raise DataError(f"{args.nodes.name}: a column other than the first (the node id) is named 'id'; "
+                        "rename it, or put it first")
     with output_folder(args.output, input_paths(args)) as folder:
         net.nodes.reset_index().rename(columns={net.nodes.index.name or "index": "id"}) \
             .to_csv(folder / "nodes.csv", index=False, encoding="utf-8")
