@@ -321,3 +321,19 @@ def test_cli_model_without_a_finite_mple_is_refused(tmp_path, capsys):
     argv = write(tmp_path, U | U.T, True) + ["--formula", "edges + mutual", "-o", str(tmp_path / "f.csv")]
     assert_refused(argv, r"MCMC-MLE starts from the MPLE, which is not finite here \(edges -Inf, mutual \+Inf",
                    tmp_path, capsys)
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("edges + nodeicov('c5')", r"^error: the model's statistics edges, nodeicov\.c5 are collinear on the dyads .*drop one$"),
+    ("edges + nodefactor('HTH', levels=-10)", r"levels=-10 mixes signs or is out of range"),
+    ("edges + nodeicov('bad')", r"node attribute 'bad' must be finite; it is inf at E$"),
+    ("edges + nodeicov('tiny')", r"nodeicov\.tiny are too small to estimate"),
+    ("edges + gwesp(decay='abc', fixed=TRUE)", r"term gwesp: argument 'decay' must be a finite number, got 'abc'$"),
+])
+def test_cli_refuses_unidentifiable_or_unrepresentable_models_in_one_line(tmp_path, capsys, formula, message):
+    pd.DataFrame({"id": list("ABCDEF"), "c5": 5, "bad": [1e300, 1, 2, 3, np.inf, 4],
+                  "tiny": np.arange(1, 7) * 1e-300, "HTH": [1, 2, 3, 4, 5, 0]}).to_csv(tmp_path / "en.csv", index=False)
+    pd.DataFrame({"from": list("ABCDEFAB"), "to": list("BCAEFDDA")}).to_csv(tmp_path / "ee.csv", index=False)
+    argv = ["ergm", "--nodes", str(tmp_path / "en.csv"), "--edges", str(tmp_path / "ee.csv"), "--directed",
+            "--formula", formula]
+    assert_refused(argv, message, tmp_path, capsys)

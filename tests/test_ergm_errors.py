@@ -122,3 +122,33 @@ def test_level_positions_out_of_range_are_refused(levels):
     with pytest.raises(DataError, match=r"nodefactor: levels=.* out of range: positions are 1\.\.6 \(or -1\.\.-6 to "
                                         r"drop\), for the 6 levels of 'HTH'"):
         ergm(tester_net(), f"edges + nodefactor('HTH', levels={levels})")
+
+
+def test_non_finite_attribute_values_are_refused_naming_the_attribute_and_nodes():
+    net = tester_net()
+    net.nodes["bad"] = [1e300, 1, 2, 3, np.inf, -np.inf]
+    with pytest.raises(DataError, match=r"^nodeicov: node attribute 'bad' must be finite; it is inf at E and -inf at F$"):
+        ergm(net, "edges + nodeicov('bad')")
+
+
+@pytest.mark.parametrize("scale, word, why", [(1e300, "large", "overflow"), (1e-300, "small", "underflow")])
+def test_attributes_beyond_the_floating_point_range_of_the_fit_are_refused(scale, word, why):
+    net = tester_net()
+    net.nodes["x"] = np.arange(1.0, 7.0) * scale
+    with pytest.raises(DataError, match=rf"^the change statistics of nodeicov\.x are too {word} to estimate: their "
+                                        rf"absolute values sum to .* their squares would {why} in floating point; "
+                                        "rescale the attribute or covariate$"):
+        ergm(net, "edges + nodeicov('x')")
+
+
+@pytest.mark.parametrize("scale", [1e-20, 1e-120, 1e20, 1e120])
+def test_the_fit_is_scale_free_within_that_range(scale):
+    net = tester_net()
+    net.nodes["x"] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.5]
+    unit = ergm(net, "edges + nodeicov('x')")
+    net.nodes["x"] *= scale
+    scaled = ergm(net, "edges + nodeicov('x')")
+    np.testing.assert_allclose(scaled.coef * [1, scale], unit.coef, rtol=1e-9)
+    np.testing.assert_allclose(scaled.std_error * [1, scale], unit.std_error, rtol=1e-9)
+    np.testing.assert_allclose(scaled.p_value, unit.p_value, rtol=1e-9)
+    assert scaled.loglik == pytest.approx(unit.loglik, rel=1e-12)

@@ -340,8 +340,9 @@ def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_ite
     beta = beta0.copy()
     loglik, grad, info, margin = _pass(design, beta)
     for step in range(1, max_iter + 1):
+        scale = _unit_diagonal(info)  # scale-free: statistics of 1e-20 and of 1e6 alike
         try:
-            move = np.linalg.solve(info, grad)
+            move = np.linalg.solve(info / np.outer(scale, scale), grad / scale) / scale
         except np.linalg.LinAlgError:
             raise DataError("the model's statistics are collinear on the dyads (a term repeats "
                             "another, or a covariate is constant): drop one") from None
@@ -352,10 +353,18 @@ def _logistic(design: _Design, beta0: np.ndarray, *, tol: float = 1e-10, max_ite
                 break
             move /= 2
         beta, grad, info = beta + move, grad_new, info_new
-        small_step = np.max(np.abs(move)) < tol * (1 + np.max(np.abs(beta)))
+        small_step = (np.abs(move) < tol * (1 + np.abs(beta))).all()
         if small_step or abs(loglik - previous) < 1e-12 * (1 + abs(loglik)):
             break
-    return beta, np.linalg.pinv(info), loglik, step, margin
+    scale = _unit_diagonal(info)
+    return beta, np.linalg.pinv(info / np.outer(scale, scale)) / np.outer(scale, scale), loglik, step, margin
+
+
+def _unit_diagonal(info: np.ndarray) -> np.ndarray:
+    """The square roots of ``info``'s diagonal (1 where it is 0), which scale it to unit diagonal."""
+    scale = np.sqrt(np.clip(np.diag(info), 0, None))
+    scale[scale == 0] = 1.0
+    return scale
 
 
 def _extremes(design: _Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -368,9 +377,26 @@ def _extremes(design: _Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         obs += Xt @ y
         low += np.minimum(Xt, 0).sum(axis=1)
         high += np.maximum(Xt, 0).sum(axis=1)
-    scale = 1e-9 * np.maximum(1, np.abs(obs))
+    total = high - low  # Σ|x|: statistics at an extreme are so to rounding error, relative to it
+    scale = 1e-12 * total
     side = np.where(np.abs(obs - low) <= scale, -1, np.where(np.abs(obs - high) <= scale, 1, 0))
-    return side, np.abs(high - low) <= scale, high - low
+    return side, total == 0, total
+
+
+MAGNITUDE = 1e140
+"""Statistics are estimated when their change statistics' Σ|x| over the dyads is within
+[1 / MAGNITUDE, MAGNITUDE] (the fit is scale-free there); beyond, their squares in the
+information matrix would overflow or underflow (:func:`_refuse_out_of_scale`)."""
+
+
+def _refuse_out_of_scale(names: np.ndarray, total: np.ndarray) -> None:
+    """Refuse statistics whose Σ|x| over the free dyads is outside the range the fit represents."""
+    for wrong, word, why in ((~(total <= MAGNITUDE), "large", "overflow"), (total < 1 / MAGNITUDE, "small", "underflow")):
+        if wrong.any():
+            sums = ", ".join(f"{t:.3g}" for t in total[wrong])
+            raise DataError(f"the change statistics of {', '.join(names[wrong])} are too {word} to estimate: their "
+                            f"absolute values sum to {sums} over the dyads, outside 1e-140 … 1e+140, and their squares "
+                            f"would {why} in floating point; rescale the attribute or covariate")
 
 
 COLLINEAR_TOL = 1e-10
@@ -402,8 +428,7 @@ def _null_space(gram: np.ndarray, tol: float = 1e-9) -> tuple[np.ndarray, np.nda
     """A basis (unit columns) of the null space of a Gram or covariance matrix, and which
     variables enter it (those that are linear combinations of others, or constant);
     scale-free: the matrix is scaled to unit diagonal first."""
-    scale = np.sqrt(np.clip(np.diag(gram), 0, None))
-    scale[scale == 0] = 1.0
+    scale = _unit_diagonal(gram)
     w, v = np.linalg.eigh(gram / np.outer(scale, scale))
     null = v[:, w <= tol * max(w.max(initial=0.0), 1.0)]
     basis = null / scale[:, None]
@@ -494,6 +519,7 @@ def _fit_logistic(model: Model, st: State, columns: np.ndarray) -> _Logit:
     notes = [_fixed_note(fixed)] if any(found for _, _, found in fixed) else []
     with threadpool_limits(1, user_api="blas"):  # thin products: threads only add overhead
         if len(pos):
+            _refuse_out_of_scale(names[pos], total)
             _refuse_collinear(design, names[pos], total)
             est, cov_free, loglik, steps, margin = _logistic(design, _start(model, columns[pos]))
             direction = _separation(design, est) if margin > TIGHT_MARGIN else None

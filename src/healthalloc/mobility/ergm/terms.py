@@ -225,6 +225,10 @@ class _Attr(Term):
             bad = values[numbers.isna()]
             raise DataError(f"{self.name}: node attribute {self.attr!r} must be numeric; not at "
                             f"{listing([f'{i} ({v!r})' for i, v in bad.items()])}")
+        infinite = numbers[~np.isfinite(numbers.to_numpy(float))]
+        if len(infinite):
+            raise DataError(f"{self.name}: node attribute {self.attr!r} must be finite; it is "
+                            f"{listing([f'{v} at {i}' for i, v in infinite.items()])}")
         return numbers.to_numpy(float)
 
 
