@@ -178,6 +178,7 @@ def test_integer_keeps_the_fraction_of_idle_sites_and_reports_the_total_allocate
     sites = pd.read_csv("k1.csv").set_index("id")["capacity_after"]
     assert sites.to_dict() == {"h": 3.0, "k": 5.0, "z": 2.5}
     assert json.loads(Path("k1.summary.json").read_text())["total"] == sites.sum() == 10.5
+    assert "-0" not in Path("k1.csv").read_text()  # the lower bounds 0 were written -0.0
 
 
 def test_integer_fraction_left_over_is_said_and_the_total_is_what_is_allocated():

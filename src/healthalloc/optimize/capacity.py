@@ -464,7 +464,8 @@ def _whole(total: float, lo: np.ndarray, hi: np.ndarray) -> tuple[float, np.ndar
         warnings.warn(f"integer: {total - kept - movable:g} of the total {total:g} is less than one whole unit and "
                       f"is not allocated; the total is {movable + kept:g} ({movable:g} in whole units"
                       + (f", {kept:g} kept by sites whose capacity is fixed)" if kept else ")"), stacklevel=3)
-    return movable + kept, np.where(fixed, lo, np.ceil(lo - 1e-9)), np.where(fixed, hi, np.floor(hi + 1e-9))
+    lo = np.where(fixed, lo, np.ceil(lo - 1e-9) + 0.0)  # + 0.0: no −0 written for a bound 0
+    return movable + kept, lo, np.where(fixed, hi, np.floor(hi + 1e-9))
 
 
 def _feasible(S: np.ndarray, total: float, lo: np.ndarray, hi: np.ndarray, integer: bool) -> bool:
