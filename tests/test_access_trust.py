@@ -60,7 +60,7 @@ def _summary(out: str) -> dict[str, object]:
 @pytest.mark.parametrize("od", [False, True], ids=["km", "od"])
 def test_nothing_in_reach_is_access_zero_with_one_warning(files, capsys, method, od):
     argv = access(*(["--od", "od.csv"] if od else []), "-o", "out.csv", method=method, catchment="0.001")
-    out, err = assert_warns(argv, r"^warning: no demand point has a site within 0\.001 .*accessibility is 0 at "
+    out, err = assert_warns(argv, r"^warning: no demand point has a site in reach \(a positive decay weight within 0\.001.*accessibility is 0 at "
                             r"all 2 demand points", files, capsys)
     assert err.count("warning:") == 1, err
     assert pd.read_csv("out.csv")["access"].tolist() == [0, 0]
@@ -265,3 +265,11 @@ def test_tiny_accessibility_is_printed_in_significant_digits_not_as_zero(user, c
     assert code == 0, err
     # 1 bed for 40 million people within 30 km: 2.5e-08 beds per person, printed as such
     assert out.count("2.5e-08") == 4 and " 0.0 " not in out
+
+
+def test_all_zero_weights_point_to_beta_and_the_steps_not_only_the_catchment(user, capsys):
+    pd.DataFrame({"id": ["a"], "population": [100], "lon": [104.0], "lat": [30.0]}).to_csv("d.csv", index=False)
+    pd.DataFrame({"id": ["h"], "capacity": [8], "lon": [104.1], "lat": [30.0]}).to_csv("s.csv", index=False)
+    assert_warns(["access", "--demand", "d.csv", "--supply", "s.csv", "--method", "e2sfca", "--steps", "10:0,20:0"],
+                 r"no demand point has a site in reach .*check the catchment, and beta or the step weights", user,
+                 capsys)

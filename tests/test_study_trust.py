@@ -44,7 +44,7 @@ def test_access_with_nobody_in_reach_reads_as_undefined_not_nan(user):
                   "lat": [22.0, 23.0]}).to_csv("demand.csv", index=False, encoding="gb18030")
     pd.DataFrame({"id": ["s1"], "beds": [5], "lon": [110.0], "lat": [24.0]}).to_csv("sites.csv", index=False)
     Path("s.toml").write_text(STUDY.format(supply='"sites.csv"').replace("60.0", "0.001"), encoding="utf-8")
-    with pytest.warns(UserWarning, match="no demand point has a site within"):
+    with pytest.warns(UserWarning, match="no demand point has a site in reach"):
         result = run_study("s.toml", "out", progress=False)
     reading = result.sections[0].reading
     assert "undefined" in reading and "nan" not in reading.lower()

@@ -403,8 +403,9 @@ def _warn_gaps(frame: pd.DataFrame, sites: pd.DataFrame, tier: str | None, popul
         return
     lost = frame[frame["n_sites"] == 0]
     if len(lost) == len(frame):
-        warnings.warn(f"no demand point has a site within {reach:g} (the catchment: km, or the unit of the od "
-                      f"costs): accessibility is 0 at all {frame['id'].nunique()} demand points and every site "
+        warnings.warn(f"no demand point has a site in reach (a positive decay weight within {reach:g}, the "
+                      "catchment: km, or the unit of the od costs; check the catchment, and beta or the step "
+                      f"weights): accessibility is 0 at all {frame['id'].nunique()} demand points and every site "
                       "is idle (Gini and Theil undefined, NaN)", stacklevel=3)
         return
     if len(lost):
