@@ -120,3 +120,11 @@ def test_a_file_an_analysis_key_names_is_an_input_the_output_may_not_replace(use
     run_study("s.toml", "prev", progress=False)
     Path("t.toml").write_text(STUDY.format(supply='{ source = "prev/tables/access_sites.csv" }'), encoding="utf-8")
     assert_refused(["run", "t.toml", "-o", "prev"], r"prev: contains the input access_sites\.csv", user, capsys)
+
+
+def test_a_data_file_that_cannot_be_read_as_the_study_says_names_the_line(user, capsys):
+    pd.DataFrame({"id": ["a"]}).to_csv("d.csv", index=False)
+    Path("s.toml").write_text('[data]\nsource = "d.csv"\nsheet = "x"\n[roles]\nunit = "id"\n[[analyses]]\n'
+                              'type = "access"\nsupply = "d.csv"\n', encoding="utf-8")
+    assert_refused(["run", "s.toml", "-o", "out"], r"s\.toml, line 2, data\.source: d\.csv: sheet= applies to Excel",
+                   user, capsys)

@@ -41,6 +41,7 @@ import pandas as pd
 
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.io import read_table
+from healthalloc.data.validate import DataError
 from healthalloc.data.simulate import simulate_outputs
 from healthalloc.params import suggest
 from healthalloc.study.registry import REGISTRY
@@ -261,7 +262,10 @@ def _read(study: Study, spec: dict, where: tuple, used: list[str]) -> pd.DataFra
         hint = difflib.get_close_matches(source, list(DATASETS), n=1)
         more = f"; did you mean the embedded data set {hint[0]!r}?" if hint else ""
         raise study.error(where, f"{source!r} is neither an embedded data set nor a file{more}")
-    frame, embedded = read_source(spec, study.path.parent if study.path is not None else None)
+    try:
+        frame, embedded = read_source(spec, study.path.parent if study.path is not None else None)
+    except DataError as error:  # the file cannot be read as the study says: name the study's line too
+        raise study.error(where, str(error)) from None
     used += [embedded] if embedded else []
     return frame
 
