@@ -516,3 +516,9 @@ def test_study_capacity_reading_gives_the_total_allocated(tmp_path):
     today = supply["capacity"].sum()
     assert reading.startswith("Re-allocating 10 units among 2 sites") and reading.endswith(
         f"the total from {today:,.6g} today to 10."), reading
+
+
+def test_errors_name_the_file_of_the_table_at_fault(folder, capsys):
+    Path("none.csv").write_text("id,lon,lat\n", encoding="utf-8")
+    assert_refused([*LOCATION, "--existing", "none.csv", "--model", "mclp", "--p", "1", "--radius", "30"],
+                   r"^error: none\.csv: the table has no rows", folder, capsys)

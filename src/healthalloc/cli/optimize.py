@@ -8,6 +8,7 @@ from pathlib import Path
 from healthalloc.cli._common import add_command, add_output, input_paths, write_table
 from healthalloc.access import PARAMS
 from healthalloc.cli.access import add_method, add_supply_demand, read_points
+from healthalloc.data.validate import naming_files
 from healthalloc.optimize import locate, optimize_capacity
 from healthalloc.optimize.capacity import PARAMS as CAPACITY
 from healthalloc.optimize.location import PARAMS as LOCATION
@@ -78,17 +79,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_location(args: argparse.Namespace) -> int:
-    result = locate(read_points(args, "demand"), read_points(args, "candidates"),
-                    existing=read_points(args, "existing"), od=read_points(args, "od"),
-                    population=args.population, progress=False if args.quiet else None, **LOCATION.from_args(args))
+    with naming_files(demand=args.demand, candidates=args.candidates, existing=args.existing, od=args.od):
+        result = locate(read_points(args, "demand"), read_points(args, "candidates"),
+                        existing=read_points(args, "existing"), od=read_points(args, "od"), population=args.population,
+                        progress=False if args.quiet else None, **LOCATION.from_args(args))
     return _write(result, args)
 
 
 def run_capacity(args: argparse.Namespace) -> int:
-    result = optimize_capacity(read_points(args, "demand"), read_points(args, "supply"), od=read_points(args, "od"),
-                               population=args.population,
-                               capacity=args.capacity, progress=False if args.quiet else None,
-                               **PARAMS.from_args(args), **CAPACITY.from_args(args))
+    with naming_files(demand=args.demand, supply=args.supply, od=args.od):
+        result = optimize_capacity(read_points(args, "demand"), read_points(args, "supply"), od=read_points(args, "od"),
+                                   population=args.population, capacity=args.capacity,
+                                   progress=False if args.quiet else None, **PARAMS.from_args(args),
+                                   **CAPACITY.from_args(args))
     return _write(result, args)
 
 
