@@ -89,24 +89,24 @@ def test_population_zero_everywhere_is_refused_for_location(folder, capsys, mode
     DEMAND.assign(population=0).to_csv(folder / "d.csv", index=False)
     p = [] if model == "lscp" else ["--p", "1"]
     assert_refused(LOCATION + ["--model", model, "--radius", "30"] + p,
-                   r"demand: population is 0 at every demand point, so every choice of sites is as good", folder,
+                   r"d\.csv: population is 0 at every demand point, so every choice of sites is as good", folder,
                    capsys)
 
 
 def test_population_zero_everywhere_is_refused_for_capacity(folder, capsys):
     DEMAND.assign(population=0).to_csv(folder / "d.csv", index=False)
-    assert_refused(CAPACITY, r"demand: population is 0 at every demand point: there is no accessibility", folder,
+    assert_refused(CAPACITY, r"d\.csv: population is 0 at every demand point: there is no accessibility", folder,
                    capsys)
 
 
 def test_capacity_zero_everywhere_without_a_total_is_refused(folder, capsys):
     SUPPLY.assign(capacity=0).to_csv(folder / "s.csv", index=False)
-    assert_refused(CAPACITY, r"supply: capacity is 0 at every site and no total was given", folder, capsys)
+    assert_refused(CAPACITY, r"s\.csv: capacity is 0 at every site and no total was given", folder, capsys)
 
 
 def test_capacity_zero_everywhere_with_a_total_warns_once(folder, capsys):
     SUPPLY.assign(capacity=0).to_csv(folder / "s.csv", index=False)
-    out, _ = assert_warns(CAPACITY + ["--total", "30"], r"supply: capacity is 0 at every site: accessibility before "
+    out, _ = assert_warns(CAPACITY + ["--total", "30"], r"s\.csv: capacity is 0 at every site: accessibility before "
                           r"is 0 everywhere, so the Gini and Theil indices before are undefined", folder, capsys)
     summary = json.loads(out[out.index("{"):])
     assert summary["gini_before"] is None and summary["theil_t_before"] is None and summary["gini_after"] < 1e-12
@@ -522,3 +522,14 @@ def test_errors_name_the_file_of_the_table_at_fault(folder, capsys):
     Path("none.csv").write_text("id,lon,lat\n", encoding="utf-8")
     assert_refused([*LOCATION, "--existing", "none.csv", "--model", "mclp", "--p", "1", "--radius", "30"],
                    r"^error: none\.csv: the table has no rows", folder, capsys)
+
+
+def test_a_plan_that_raises_the_gini_says_so():
+    demand = pd.DataFrame({"id": ["a", "b", "c"], "population": [100, 300, 600], "lon": [104.0, 104.3, 110.0],
+                           "lat": [30.0, 30.0, 35.0]})
+    supply = pd.DataFrame({"id": ["h", "k"], "capacity": [8, 5], "lon": [104.1, 110.01], "lat": [30.0, 35.0]})
+    candidates = pd.DataFrame({"id": ["h1", "h2", "h3"], "lon": [104.1, 110.01, 104.3], "lat": [30.0, 35.0, 30.01]})
+    with pytest.warns(UserWarning, match=r"the plan raises the Gini of accessibility from 0\.215 to 0\.383"):
+        planned = plan(demand, supply, candidates, p=1, added=10, radius=30, method="2sfca", catchment=30)
+    gini = planned.scenario.comparison.set_index("measure").loc["gini"]
+    assert gini["after"] > gini["before"]

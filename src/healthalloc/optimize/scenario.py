@@ -310,6 +310,11 @@ def plan(
                       stacklevel=2)
         after = after[~empty].reset_index(drop=True)
     compare = scenario(demand, old, after, radius=radius, **access)
+    gini = compare.comparison.set_index("measure").loc["gini", ["before", "after"]]
+    if gini["after"] > gini["before"] + 1e-9:  # the MCLP sites maximize coverage, not equality
+        warnings.warn(f"the plan raises the Gini of accessibility from {gini['before']:.3f} to {gini['after']:.3f}: "
+                      "the sites that add most coverage are not where capacity is scarcest (try other "
+                      "candidates, a larger p or radius, or re-allocate the existing capacity too)", stacklevel=2)
     return PlanResult(where, sized, compare, after, float(sized.total - old[capacity].sum()))
 
 
