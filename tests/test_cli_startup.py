@@ -5,18 +5,35 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from healthalloc.cli import SUBCOMMANDS, build_parser
 
 
-def test_help_imports_neither_numpy_nor_pandas():
+@pytest.mark.parametrize("argv", [["--help"], ["dea", "--help"], ["malmquist", "--help"]])
+def test_help_imports_neither_numpy_nor_pandas(argv):
     code = ("import sys, contextlib, io\n"
             "from healthalloc.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try: main(['--help'])\n"
+            f"    try: main({argv!r})\n"
             "    except SystemExit: pass\n"
-            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'matplotlib') if m in sys.modules))")
+            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'matplotlib', 'highspy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_efficiency_functions_load_on_first_use_and_are_the_modules_own():
+    import importlib
+
+    import healthalloc.efficiency as efficiency
+
+    bootstrap, dea, malmquist = (importlib.import_module(f"healthalloc.efficiency.{name}")
+                                 for name in ("bootstrap", "dea", "malmquist"))
+    assert efficiency.dea is dea.dea and efficiency.dea_bootstrap is bootstrap.dea_bootstrap
+    assert efficiency.malmquist is malmquist.malmquist and efficiency.MalmquistResult is malmquist.MalmquistResult
+    assert set(efficiency.__all__) <= set(dir(efficiency))
+    with pytest.raises(AttributeError, match="has no attribute 'deaa'"):
+        efficiency.deaa
 
 
 def test_help_lists_every_subcommand_and_each_one_builds():

@@ -6,10 +6,8 @@ import argparse
 
 from healthalloc.cli._common import (add_command, add_engine_options, add_input_file, add_output, input_paths,
                                      load, write_table)
-from healthalloc.efficiency.bootstrap import PARAMS as BOOTSTRAP
-from healthalloc.efficiency.bootstrap import dea_bootstrap
-from healthalloc.efficiency.dea import PARAMS, dea
-from healthalloc.engine import get_executor
+from healthalloc.efficiency.declarations import BOOTSTRAP
+from healthalloc.efficiency.declarations import DEA as PARAMS
 
 EXAMPLE = """\
 example:
@@ -39,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from healthalloc.efficiency import dea, dea_bootstrap
+    from healthalloc.engine import get_executor
+
     data = load(args)
     kwargs = PARAMS.from_args(args)
     progress = False if args.quiet else None

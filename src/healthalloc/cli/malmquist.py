@@ -6,7 +6,7 @@ import argparse
 
 from healthalloc.cli._common import (add_command, add_engine_options, add_input_file, add_output, input_paths,
                                      load, write_table)
-from healthalloc.efficiency.malmquist import PARAMS, malmquist
+from healthalloc.efficiency.declarations import MALMQUIST as PARAMS
 
 EXAMPLE = """\
 example:
@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from healthalloc.efficiency import malmquist
+
     result = malmquist(load(args), **PARAMS.from_args(args), progress=False if args.quiet else None,
                        engine=args.engine, scheduler=args.scheduler, workers=args.workers)
     write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)

@@ -1,7 +1,40 @@
-"""Static and dynamic efficiency: DEA envelopment models, Malmquist index, bootstrap."""
+"""Static and dynamic efficiency: DEA envelopment models, Malmquist index, bootstrap.
 
-from healthalloc.efficiency.bootstrap import BootstrapResult, dea_bootstrap
-from healthalloc.efficiency.dea import DEAResult, dea
-from healthalloc.efficiency.malmquist import MalmquistResult, malmquist
+The functions load on first use (PEP 562), so that the declarations
+(:mod:`healthalloc.efficiency.declarations`) can be read without numpy, pandas or HiGHS.
+``healthalloc.efficiency.dea`` is the function :func:`dea`, whenever its module is loaded.
+"""
+
+import importlib
+import sys
+import types
+
+#: Public name → the module that defines it.
+_HOMES = {"BootstrapResult": "bootstrap", "dea_bootstrap": "bootstrap", "DEAResult": "dea", "dea": "dea",
+          "MalmquistResult": "malmquist", "malmquist": "malmquist"}
 
 __all__ = ["BootstrapResult", "DEAResult", "MalmquistResult", "dea", "dea_bootstrap", "malmquist"]
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Loading the submodule ``dea`` (or ``malmquist``) does not hide the function of that name."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _HOMES and isinstance(value, types.ModuleType):
+            return  # the module stays in sys.modules; the package's name is the function
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from healthalloc.efficiency.declarations import RTS
 from healthalloc.solver import SolverError, solve_lp
 
 #: Units per block-diagonal LP.
@@ -52,8 +53,8 @@ BIG_M = 1e6
 
 #: Bounds on Σλ for each returns-to-scale assumption (CRS: none, and no row).
 LAMBDA_SUM = {"crs": None, "vrs": (1.0, 1.0), "nirs": (-np.inf, 1.0), "ndrs": (1.0, np.inf)}
-RTS = tuple(LAMBDA_SUM)
-ORIENTATIONS = ("input", "output")
+if tuple(LAMBDA_SUM) != RTS:
+    raise ImportError(f"the declared returns to scale {RTS} are not the Σλ table's {tuple(LAMBDA_SUM)}")
 
 
 @dataclass(frozen=True)

@@ -32,34 +32,19 @@ import pandas as pd
 
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency import models
-from healthalloc.efficiency.dea import EFFICIENT_TOL, INPUTS_OUTPUTS, RTS_ORIENTATION, dea
+from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
+from healthalloc.efficiency.declarations import ALPHA, BOOTSTRAP, N_BOOT
 from healthalloc.engine import Executor, get_executor, progress_bar, show_progress
-from healthalloc.params import UNIT, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
-#: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
-N_BOOT = 2000
 #: Replications per engine task (fixed, whatever the engine; the progress bar advances
 #: by one task).
 REPLICATIONS_PER_TASK = 25
 #: Quantile rule for the interval: Hyndman & Fan type 9, as ``Benchmarking::dea.boot``.
 QUANTILE_METHOD = "normal_unbiased"
-#: One minus the confidence level of the intervals.
-ALPHA = 0.05
 
-#: The parameters of :func:`dea_bootstrap`, from which ``healthalloc dea --bootstrap`` and
-#: the study analysis ``dea_bootstrap`` are generated.
-PARAMS = INPUTS_OUTPUTS + Params(
-    UNIT,
-    Param("by", None, "period column of a panel", role="period"),
-    Param("at", None, "the period to bootstrap (default: the last)", kind=(int, str), cli=False),
-) + RTS_ORIENTATION + Params(
-    Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications", low=1, flag="--bootstrap", metavar="N"),
-    Param("seed", None, "random seed of the bootstrap", kind=int),
-    Param("alpha", ALPHA, "one minus the confidence level of the intervals", low=0, high=1, low_open=True,
-          high_open=True),
-)
+PARAMS = BOOTSTRAP  # declared in :mod:`healthalloc.efficiency.declarations`
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ import pandas as pd
 from healthalloc.data.messages import named
 from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
-from healthalloc.efficiency._envelopment import ORIENTATIONS, RTS
+from healthalloc.efficiency.declarations import DEA, MODELS
 from healthalloc.engine import Executor, get_executor, progress_bar
-from healthalloc.params import REQUIRED, UNIT, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
@@ -45,27 +44,12 @@ MODEL_TABLE = {
     "super": Model(radial=True, excludes_self=True, scale=False),
     "sbm": Model(radial=False, excludes_self=False, scale=False),
 }
-MODELS = tuple(MODEL_TABLE)
 
-#: The parameters of :func:`dea` shared with the command line and studies (declared once;
-#: :data:`INPUTS_OUTPUTS` and :data:`RTS_ORIENTATION` are reused by Malmquist and the bootstrap).
-INPUTS_OUTPUTS = Params(
-    Param("inputs", REQUIRED, "input columns (> 0)", role="inputs", many=True),
-    Param("outputs", REQUIRED, "output columns (≥ 0)", role="outputs", many=True),
-)
-RTS_ORIENTATION = Params(
-    Param("rts", "crs", "returns to scale ('nirs' is R Benchmarking's 'drs', 'ndrs' its 'irs')",
-          choices=RTS),
-    Param("orientation", "input", "shrink inputs or expand outputs", choices=ORIENTATIONS),
-)
-PARAMS = INPUTS_OUTPUTS + Params(
-    UNIT,
-    Param("by", None, "period column: each period gets its own frontier", role="period"),
-) + RTS_ORIENTATION + Params(
-    Param("model", "radial", "radial (Farrell), super (Andersen–Petersen) or sbm (Tone 2001)",
-          choices=MODELS),
-    Param("slacks", True, "two-phase slacks: the largest sum of slacks at the radial optimum", cli=False),
-)
+#: The parameters of :func:`dea` (declared in :mod:`healthalloc.efficiency.declarations`).
+PARAMS = DEA
+if MODELS != tuple(MODEL_TABLE):
+    raise ImportError(f"the declared DEA models {MODELS} are not the model table's {tuple(MODEL_TABLE)}")
+
 #: Scores within this distance of 1 count as efficient.
 EFFICIENT_TOL = 1e-6
 #: Evaluated units per engine task. Fixed, whatever the engine, so that every engine

@@ -31,22 +31,14 @@ from healthalloc.data.messages import named
 from healthalloc.data.panel import Panel
 from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
-from healthalloc.efficiency.dea import INPUTS_OUTPUTS, RTS_ORIENTATION
+from healthalloc.efficiency.declarations import MALMQUIST
 from healthalloc.engine import Executor, get_executor, progress_bar
-from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
 #: The indices, in DEAP's column order.
 INDICES = ("effch", "techch", "pech", "sech", "tfpch")
-#: The parameters of :func:`malmquist`, from which ``healthalloc malmquist`` and the study
-#: analysis ``malmquist`` are generated.
-PARAMS = INPUTS_OUTPUTS + Params(
-    Param("unit", REQUIRED, "column naming the units", role="unit"),
-    Param("by", REQUIRED, "period column (at least two periods, a balanced panel)", role="period",
-          aliases=("period",)),
-    RTS_ORIENTATION["orientation"],
-)
+PARAMS = MALMQUIST  # declared in :mod:`healthalloc.efficiency.declarations`
 
 #: Columns of the distance table: CRS TE against the previous, own and next period's
 #: frontier, and VRS TE against the own frontier.

@@ -16,15 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from healthalloc.efficiency._envelopment import (
-    LAMBDA_SUM,
-    LAMBDA_TOL,
-    ORIENTATIONS,
-    RTS,
-    BlockSpec,
-    faces,
-    solve_family,
-)
+from healthalloc.efficiency._envelopment import LAMBDA_SUM, LAMBDA_TOL, BlockSpec, faces, solve_family
+from healthalloc.efficiency.declarations import ORIENTATIONS, RTS
 from healthalloc.solver import SolverError
 
 #: Units solved first, whose optimal duals suggest where every other unit starts.

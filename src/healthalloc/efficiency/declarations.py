@@ -1,0 +1,65 @@
+"""The parameters of :func:`~healthalloc.efficiency.dea`, :func:`~healthalloc.efficiency.dea_bootstrap`
+and :func:`~healthalloc.efficiency.malmquist`, declared once.
+
+The command line and study files are generated from these. The module imports nothing
+heavy, so ``healthalloc dea --help`` reads it without loading numpy, pandas or HiGHS.
+"""
+
+from __future__ import annotations
+
+from healthalloc.params import REQUIRED, UNIT, Param, Params
+
+__all__ = ["ALPHA", "BOOTSTRAP", "DEA", "INPUTS_OUTPUTS", "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS", "RTS",
+           "RTS_ORIENTATION"]
+
+#: Returns to scale: constant, variable, non-increasing, non-decreasing.
+RTS = ("crs", "vrs", "nirs", "ndrs")
+#: Shrink inputs or expand outputs.
+ORIENTATIONS = ("input", "output")
+#: Radial (Farrell), super-efficiency (Andersen–Petersen 1993), SBM (Tone 2001).
+MODELS = ("radial", "super", "sbm")
+#: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
+N_BOOT = 2000
+#: One minus the confidence level of the bootstrap intervals.
+ALPHA = 0.05
+
+#: Shared by DEA, the bootstrap and Malmquist.
+INPUTS_OUTPUTS = Params(
+    Param("inputs", REQUIRED, "input columns (> 0)", role="inputs", many=True),
+    Param("outputs", REQUIRED, "output columns (≥ 0)", role="outputs", many=True),
+)
+RTS_ORIENTATION = Params(
+    Param("rts", "crs", "returns to scale ('nirs' is R Benchmarking's 'drs', 'ndrs' its 'irs')",
+          choices=RTS),
+    Param("orientation", "input", "shrink inputs or expand outputs", choices=ORIENTATIONS),
+)
+
+#: :func:`~healthalloc.efficiency.dea`.
+DEA = INPUTS_OUTPUTS + Params(
+    UNIT,
+    Param("by", None, "period column: each period gets its own frontier", role="period"),
+) + RTS_ORIENTATION + Params(
+    Param("model", "radial", "radial (Farrell), super (Andersen–Petersen) or sbm (Tone 2001)",
+          choices=MODELS),
+    Param("slacks", True, "two-phase slacks: the largest sum of slacks at the radial optimum", cli=False),
+)
+
+#: :func:`~healthalloc.efficiency.dea_bootstrap`.
+BOOTSTRAP = INPUTS_OUTPUTS + Params(
+    UNIT,
+    Param("by", None, "period column of a panel", role="period"),
+    Param("at", None, "the period to bootstrap (default: the last)", kind=(int, str), cli=False),
+) + RTS_ORIENTATION + Params(
+    Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications", low=1, flag="--bootstrap", metavar="N"),
+    Param("seed", None, "random seed of the bootstrap", kind=int),
+    Param("alpha", ALPHA, "one minus the confidence level of the intervals", low=0, high=1, low_open=True,
+          high_open=True),
+)
+
+#: :func:`~healthalloc.efficiency.malmquist`.
+MALMQUIST = INPUTS_OUTPUTS + Params(
+    Param("unit", REQUIRED, "column naming the units", role="unit"),
+    Param("by", REQUIRED, "period column (at least two periods, a balanced panel)", role="period",
+          aliases=("period",)),
+    RTS_ORIENTATION["orientation"],
+)
