@@ -254,3 +254,12 @@ def test_write_tables_refuses(tmp_path, monkeypatch, name, tables, message):
     with pytest.raises(OutputError, match=message):
         write_tables(name, tables)
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_result_displays_as_tables_in_a_notebook(result):
+    html = result._repr_html_()
+    assert html.startswith(f"<strong>{type(result).__name__}</strong>") and html.count("<table") == 2
+    first = flat(result.to_frame()).iloc[0]
+    rows = len(result.to_frame())
+    assert (f"20 of {rows:,} rows" in html) == (rows > 20)
+    assert all(str(v)[:3] in html for v in first if isinstance(v, str))

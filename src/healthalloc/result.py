@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["Result", "flat"]
+__all__ = ["HTML_ROWS", "Result", "flat"]
+
+#: Rows of :meth:`Result.to_frame` a notebook shows.
+HTML_ROWS = 20
 
 
 def flat(frame: pd.DataFrame) -> pd.DataFrame:
@@ -42,6 +45,18 @@ class Result:
         """The tables :meth:`to_excel` writes, by sheet name: ``results`` and ``summary``
         (an index that is not a plain row number becomes columns)."""
         return {"results": flat(self.to_frame()), "summary": flat(self.summary())}
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the summary, then the first rows of :meth:`to_frame` (numbers at three
+        decimals), as HTML tables."""
+        from html import escape
+
+        rows = self.to_frame()
+        shown = flat(rows).head(HTML_ROWS)
+        more = f"<p>{len(shown)} of {len(rows):,} rows; .to_frame() has them all.</p>" if len(rows) > HTML_ROWS else ""
+        return (f"<strong>{escape(type(self).__name__)}</strong>"
+                + flat(self.summary()).to_html(index=False, float_format="{:.3f}".format, na_rep="")
+                + shown.to_html(index=False, float_format="{:.3f}".format, na_rep="") + more)
 
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write :meth:`tables` to ``path`` (.xlsx, one sheet each; atomically; an existing
