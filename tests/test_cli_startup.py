@@ -55,3 +55,11 @@ def test_run_help_lists_every_analysis_with_its_declared_keys():
             if p.role is None and p.study:
                 assert p.name in text
     assert "incl_cut = 0.8" in text and "rts = 'crs'" in text and "records (required)" in text
+
+
+@pytest.mark.parametrize("module", ["healthalloc.mobility.ergm", "healthalloc.mobility.network"])
+def test_fitting_loads_no_drawing_or_graph_library(module):
+    code = (f"import sys, {module}\n"
+            "print(sorted(m for m in ('matplotlib', 'networkx') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

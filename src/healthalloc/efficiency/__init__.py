@@ -5,9 +5,10 @@ The functions load on first use (PEP 562), so that the declarations
 ``healthalloc.efficiency.dea`` is the function :func:`dea`, whenever its module is loaded.
 """
 
-import importlib
 import sys
 import types
+
+from healthalloc.lazy import exports
 
 #: Public name → the module that defines it.
 _HOMES = {"BootstrapResult": "bootstrap", "dea_bootstrap": "bootstrap", "DEAResult": "dea", "dea": "dea",
@@ -15,17 +16,7 @@ _HOMES = {"BootstrapResult": "bootstrap", "dea_bootstrap": "bootstrap", "DEAResu
 
 __all__ = ["BootstrapResult", "DEAResult", "MalmquistResult", "dea", "dea_bootstrap", "malmquist"]
 
-
-def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = exports(__name__, _HOMES)
 
 
 class _Package(types.ModuleType):

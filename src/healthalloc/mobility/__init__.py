@@ -5,9 +5,11 @@ table (with node attributes and dyadic covariates), :mod:`.centrality` measures 
 :mod:`.ergm` fits exponential random graph models with statnet's formulas.
 """
 
-from healthalloc.mobility.centrality import CentralityResult, centrality
-from healthalloc.mobility.network import (BINARIZE_RULES, Network, covariate_matrix, geo_proximity,
-                                          network_from_edges, network_from_records, read_network, same_category)
+from healthalloc.lazy import exports
+
+__getattr__, __dir__ = exports(__name__, {"CentralityResult": "centrality", "centrality": "centrality"} | dict.fromkeys(
+    ("BINARIZE_RULES", "Network", "covariate_matrix", "geo_proximity", "network_from_edges", "network_from_records",
+     "read_network", "same_category"), "network"))
 
 __all__ = ["BINARIZE_RULES", "CentralityResult", "Network", "centrality", "covariate_matrix", "geo_proximity",
            "network_from_edges", "network_from_records", "read_network", "same_category"]

@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from healthalloc.report.figures.base import styled
+from healthalloc.report.figures import styled
 from healthalloc.result import Result
 
 __all__ = ["CentralityResult", "betweenness", "centrality"]

@@ -72,7 +72,7 @@ from healthalloc.mobility.ergm.formula import parse_formula
 from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads, make_term
 from healthalloc.params import REQUIRED, Param, Params
-from healthalloc.report.figures.base import styled
+from healthalloc.report.figures import styled
 from healthalloc.result import Result
 from healthalloc.solver import SolverError, solve_lp
 

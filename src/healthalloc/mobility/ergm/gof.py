@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
 from healthalloc.mobility.ergm.simulate import simulate
-from healthalloc.report.figures.base import styled
+from healthalloc.report.figures import styled
 from healthalloc.result import Result
 
 __all__ = ["GofResult", "gof", "network_distributions"]

@@ -16,12 +16,32 @@ is found too), and text that no installed font can draw gives one warning.
 :func:`trend_lines`         indices or means over periods, per group
 :func:`save`                SVG and PNG (200 dpi) side by side
 ==========================  ====================================================
+
+They load on first use, so a module that needs only :mod:`~healthalloc.report.figures.base`
+does not load scipy's statistics or the maps.
 """
 
-from healthalloc.report.figures.base import CJK_FONTS, DPI, cjk_font, save
-from healthalloc.report.figures.curves import lorenz_curves, trend_lines
-from healthalloc.report.figures.density import density_ridges
-from healthalloc.report.figures.maps import LISA_COLOURS, choropleth, choropleth_panel, lisa_map
+import functools
+
+from healthalloc.lazy import exports
+
+__getattr__, __dir__ = exports(__name__, {
+    "CJK_FONTS": "base", "DPI": "base", "cjk_font": "base", "save": "base", "lorenz_curves": "curves",
+    "trend_lines": "curves", "density_ridges": "density", "LISA_COLOURS": "maps", "choropleth": "maps",
+    "choropleth_panel": "maps", "lisa_map": "maps"})
+
+
+def styled(draw):
+    """:func:`healthalloc.report.figures.base.styled`, applied when the figure is drawn, so that
+    a module defining figure methods loads matplotlib only when one is drawn."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        from healthalloc.report.figures.base import styled as style
+
+        return style(draw)(*args, **kwargs)
+
+    return wrapper
 
 __all__ = [
     "CJK_FONTS",
