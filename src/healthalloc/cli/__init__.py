@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from healthalloc import __version__
-from healthalloc.cli._common import input_paths
+from healthalloc.cli._common import beside_path, input_paths
 
 #: Subcommands in ``--help`` order: name → one-line help (the module is ``healthalloc.cli.NAME``).
 SUBCOMMANDS = {
@@ -126,8 +126,8 @@ def _check_output(args: argparse.Namespace) -> None:
         check_file(out, (".csv", ".xlsx"), input_paths(args), overwrite=args.overwrite)
         for ending in getattr(args, "beside", ()):  # files always written beside it
             own = Path(ending).suffix
-            path = out.with_name(out.stem + ending + ("" if own else out.suffix))
-            check_file(path, (own,) if own else (".csv", ".xlsx"), input_paths(args), overwrite=args.overwrite)
+            check_file(beside_path(out, ending), (own,) if own else (".csv", ".xlsx"), input_paths(args),
+                       overwrite=args.overwrite)
 
 
 def _message(exc: BaseException, args: argparse.Namespace) -> str:

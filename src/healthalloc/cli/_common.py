@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["add_command", "add_engine_options", "add_input_file", "add_output", "add_read_options", "column_list",
-           "blame", "input_paths", "load", "read", "write_table"]
+           "beside_path", "blame", "input_paths", "load", "read", "write_table"]
 
 #: The ``-o`` help of a command that prints its table unless told to write it.
 WRITE_OR_PRINT = "write .csv or .xlsx instead of printing"
@@ -164,31 +164,33 @@ def write_table(frame: pd.DataFrame, out: Path | None, *, digits: int = 3, input
         return
     outputs = {out: table_writer(out, {"results": frame}, (".csv", ".xlsx"))}
     for ending, item in beside.items():
-        path = out.with_name(out.stem + ending + ("" if Path(ending).suffix else out.suffix))
+        path = beside_path(out, ending)
         outputs[path] = (_json_writer(item), (".json",)) if isinstance(item, dict) else \
             table_writer(path, {ending.strip("_.") or "results": item}, (".csv", ".xlsx"))
     written = write_files(outputs, inputs=inputs, overwrite=overwrite)
     print(f"wrote {', '.join(map(str, written))}")
 
 
+def beside_path(out: Path, ending: str) -> Path:
+    """The file written beside ``out``: ``_units`` → ``OUT_units`` with OUT's extension,
+    ``.summary.json`` → ``OUT.summary.json``."""
+    return out.with_name(out.stem + ending + ("" if Path(ending).suffix else out.suffix))
+
+
 def _print(item, digits: int) -> None:
+    """A table with ``digits`` decimals, except float columns holding values that would
+    round to 0 (2.5e-08 beds per person), shown in ``digits`` significant digits; a dict as JSON."""
     if isinstance(item, dict):
         print(_json(item), end="")
         return
-    print(shown(item, digits))
-
-
-def shown(frame: pd.DataFrame, digits: int, **options) -> str:
-    """``frame`` as text with ``digits`` decimals, except float columns holding values that
-    would round to 0 (2.5e-08 beds per person), shown in ``digits`` significant digits."""
     import pandas as pd
 
-    floats = frame.select_dtypes("number").columns
-    tiny = [c for c in floats if ((frame[c] != 0) & (frame[c].round(digits) == 0)).any()]
-    rounded = frame.round({c: digits for c in floats if c not in tiny})
+    floats = item.select_dtypes("number").columns
+    tiny = [c for c in floats if ((item[c] != 0) & (item[c].round(digits) == 0)).any()]
+    rounded = item.round({c: digits for c in floats if c not in tiny})
     formatters = {c: (lambda v: f"{v:.{digits}g}") for c in tiny}
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
-        return rounded.to_string(formatters=formatters, **{"index": False} | options)
+        print(rounded.to_string(index=False, formatters=formatters))
 
 
 def _json(data: dict) -> str:
