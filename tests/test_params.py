@@ -40,7 +40,7 @@ def test_command_line_options_come_from_the_declaration():
     (["--inputs", "a", "--n-cut", "0"], "n_cut must be ≥ 1, got 0"),
     (["--inputs", "a", "--population-unit", "0"], "population_unit must be > 0, got 0"),
     (["--inputs", "a", "--n-cut", "two"], "expected an integer, got 'two'"),
-    (["--inputs", "a", "--rts", "drs"], "--rts: 'drs' is not one of 'crs', 'vrs'"),
+    (["--inputs", "a", "--rts", "drs"], "--rts: rts must be one of crs, vrs; got 'drs'"),
     (["--inputs", " , "], "expected one or more"),
 ])
 def test_bad_values_are_rejected_on_the_command_line(argv, message):
@@ -52,7 +52,7 @@ def test_study_values_are_checked_with_the_same_rules():
     problems = dict(PARAMS.check({"incl_cut": 1.5, "rts": "drs", "incl_ct": 0.8, "slacks": "yes",
                                   "n_cut": 2.5, "inputs": []}))
     assert problems == {"incl_cut": "incl_cut must be ≥ 0 and ≤ 1, got 1.5",
-                        "rts": "'drs' is not one of 'crs', 'vrs'",
+                        "rts": "rts must be one of crs, vrs; got 'drs'",
                         "incl_ct": "unknown key 'incl_ct'; did you mean 'incl_cut'?",
                         "slacks": "slacks must be true or false, got 'yes'",
                         "n_cut": "n_cut must be an integer, got 2.5",

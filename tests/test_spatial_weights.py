@@ -253,7 +253,7 @@ def test_spatial_weights_says_what_is_missing(source, extra, message):
     from healthalloc.spatial import spatial_weights
 
     data = pd.DataFrame({"unit": ["a", "b", "c"], "lon": [100, 101, 102], "lat": [30, 31, 30]})
-    with pytest.raises(DataError, match=message):
+    with pytest.raises(ValueError, match=message):
         spatial_weights(data, "unit", source, **extra)
 
 

@@ -42,11 +42,11 @@ def write(tmp_path: Path, text: str, name: str = "study.toml") -> Path:
 @pytest.mark.parametrize("edit,line,message", [
     (lambda s: s.replace('type = "dea"', 'type = "dae"'), 13, "did you mean 'dea'"),
     (lambda s: s + 'orientaton = "input"\n', 15, "did you mean 'orientation'"),
-    (lambda s: s.replace('rts = "vrs"', 'rts = "variable"'), 14, "is not one of"),
+    (lambda s: s.replace('rts = "vrs"', 'rts = "variable"'), 14, "must be one of"),
     (lambda s: s.replace('"nurses"]', '"nurse"]'), 9, "no column 'nurse' in the data; did you mean 'nurses'"),
     (lambda s: s.replace('outputs = ["outpatients"', 'outputs = ["doctors"'), 10, "both inputs and outputs"),
     (lambda s: s.replace('source = "cst_hospitals"', 'source = "cst_hospital"'), 5, "cst_hospitals"),
-    (lambda s: s + 'model = 3\n', 15, "is not one of"),
+    (lambda s: s + 'model = 3\n', 15, "must be one of"),
     (lambda s: s.replace("[roles]", "[role]"), 7, "did you mean 'roles'"),
 ])
 def test_errors_point_at_the_line_and_key(tmp_path, edit, line, message):

@@ -159,7 +159,7 @@ CASES = {
     "run missing data file": (["run", "s7.toml"], "neither an embedded data set nor a file"),
     "run option out of range": (["run", "s8.toml"], r"line 14, analyses\[1\]\.n_boot: n_boot must be ≥ 1, got 0"),
     "run missing anchors file": (["run", "s12.toml"], r"'nope\.csv' is neither an embedded data set nor a file"),
-    "run unknown engine": (["run", "s11.toml"], r"line 2, study\.engine: 'gpu' is not one of"),
+    "run unknown engine": (["run", "s11.toml"], r"line 2, study\.engine: engine must be one of"),
     "run role the analysis does not use": (["run", "s9.toml"], "dea does not use the role 'outcome'"),
     "run error while running names the analysis": (["run", "s10.toml"], r"line 9, analyses\[0\]: dea failed"),
     "spatial knn without coords": (["spatial", "provinces.csv", "--value", "beds_per_1000_people", "--unit",

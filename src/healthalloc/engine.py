@@ -32,12 +32,13 @@ Every analysis taking ``engine=`` also accepts an :class:`Executor` from
 from __future__ import annotations
 
 import logging
-import numbers
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+
+from healthalloc.params import Param, Params, declared
 
 ENGINES = ("serial", "processes", "dask")
 #: Local worker processes per core at most (more are capped, with a warning).
@@ -136,7 +137,23 @@ def progress_bar(progress: bool | None, **options):
     return tqdm(disable=not show_progress(progress), **options)
 
 
+#: The engine keywords of every analysis that runs tasks (declared once for the library,
+#: the command line and the ``[study]`` table).
+ENGINE = Params(
+    Param("engine", "serial", "where the tasks run: serial (this process), processes (a pool of local "
+          "processes) or dask (a Dask cluster; see --scheduler); results are identical", choices=ENGINES,
+          objects=(Executor,)),
+    Param("scheduler", None, "Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with engine dask; "
+          "default: a local cluster for this run)", kind=str, metavar="ADDRESS"),
+    Param("workers", None, "worker processes of the local pool or Dask cluster (default: all cores)",
+          kind=int, low=1, metavar="N"),
+    Param("progress", None, "show a progress bar (default: when stderr is a terminal)", kind=bool, cli=False,
+          study=False),
+)
+
+
 @contextmanager
+@declared(ENGINE.without("progress"))
 def get_executor(engine: str | Executor = "serial", *, scheduler: str | None = None,
                  workers: int | None = None) -> Iterator[Executor]:
     """An :class:`Executor` for ``engine``, closed (pool or local cluster) on exit.
@@ -164,14 +181,9 @@ def get_executor(engine: str | Executor = "serial", *, scheduler: str | None = N
                              "be combined with an Executor")
         yield engine
         return
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES} or an Executor, got {engine!r}")
     if scheduler is not None and engine != "dask":
         raise ValueError(f"scheduler= is the address of a Dask scheduler; it needs "
                          f"engine='dask', got engine={engine!r}")
-    if workers is not None and (not isinstance(workers, numbers.Integral)
-                                or isinstance(workers, bool) or workers < 1):
-        raise ValueError(f"workers must be a whole number ≥ 1, got {workers!r}")
     cores = os.cpu_count() or 1
     if workers is not None and workers > MAX_OVERSUBSCRIPTION * cores and engine != "serial" and scheduler is None:
         warnings.warn(f"{workers} local worker processes on {cores} core(s) would only wait for each other "

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
+import inspect
 import math
-from collections.abc import Iterable, Mapping
+import numbers
+import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["REQUIRED", "UNIT", "Param", "Params", "column_list", "suggest"]
+__all__ = ["REQUIRED", "UNIT", "Param", "Params", "column_list", "declared", "suggest"]
 
 
 class _Required:
@@ -82,6 +87,9 @@ class Param:
         The value names an embedded data set or a file (a study checks it exists before
         any analysis runs); in a study it may also be a table ``{source = FILE, sheet =
         NAME, encoding = ENC}`` naming how to read the file.
+    objects : tuple of type
+        Objects a library call may pass instead (an Executor, a table, spatial weights):
+        accepted as they are.
     """
 
     name: str
@@ -102,6 +110,7 @@ class Param:
     study: bool = True
     values: type | None = None
     source: bool = False
+    objects: tuple[type, ...] = ()
 
     @property
     def required(self) -> bool:
@@ -141,7 +150,15 @@ class Param:
             return None
         return self._check_one(value)
 
+    def require(self, value: Any) -> None:
+        """Raise ValueError, with the text of :meth:`check`, unless ``value`` is allowed."""
+        problem = self.check(value)
+        if problem:
+            raise ValueError(problem)
+
     def _check_one(self, value: Any) -> str | None:
+        if self.objects and isinstance(value, self.objects) or self.source and isinstance(value, Path):
+            return None
         if self.source and isinstance(value, dict) and "source" in value:
             return _check_source(self.name, value)
         if self.values is not None and isinstance(value, dict):
@@ -151,16 +168,16 @@ class Param:
         if self.required and isinstance(value, dict) and not value:
             return f"{self.name} must name at least one entry"
         if self.choices is not None:
-            if value in self.choices:
+            if isinstance(value, str | int | float | bool | None) and value in self.choices:
                 return None
-            return f"{value!r} is not one of {', '.join(map(repr, self.choices))}"
+            return f"{self.name} must be one of {', '.join(map(str, self.choices))}; got {value!r}"
         kind = self.type
         if kind is not None:
-            kinds = kind if isinstance(kind, tuple) else (int, float) if kind is float else (kind,)
+            kinds = tuple(_NUMBERS.get(k, k) for k in (kind if isinstance(kind, tuple) else (kind,)))
             if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-                wanted = " or ".join(_article(k) for k in (kinds if isinstance(kind, tuple) else (kind,)))
+                wanted = " or ".join(_article(k) for k in (kind if isinstance(kind, tuple) else (kind,)))
                 return f"{self.name} must be {wanted}, got {value!r}"
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
             if not math.isfinite(value):
                 return f"{self.name} must be a finite number, got {value}"
             bad_low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
@@ -180,6 +197,8 @@ class Param:
         return value
 
     def _parse_one(self, text: str) -> Any:
+        if self.source:
+            return Path(text)
         kinds = self.type if isinstance(self.type, tuple) else (self.type,)
         for kind in (k for k in (int, float) if k in kinds):
             try:
@@ -196,7 +215,7 @@ class Param:
         parts = [self.help] if self.help else []
         if self.range_text():
             parts.append(f"({self.range_text()})")
-        if not self.required and self.default is not None and self.type is not bool:
+        if not self.required and self.default not in (None, (), []) and self.type is not bool:
             shown = ",".join(map(str, self.default)) if isinstance(self.default, list | tuple) else self.default
             parts.append(f"(default: {shown})")
         return " ".join(parts)
@@ -305,6 +324,68 @@ def _check_source(name: str, value: dict) -> str | None:
     if bad:
         return f"{name}.{bad[0]} must be a text, got {value[bad[0]]!r}"
     return None
+
+
+def declared(params: Params, *, data: Iterable[str] = ()) -> Callable[[Callable], Callable]:
+    """Bind a public function to its declaration: the one door every call goes through.
+
+    At import the signature must agree with ``params`` (the same keywords apart from the
+    ``data`` arguments; a declared default equal to the signature's; required exactly where
+    the signature has no default), else :class:`TypeError`. On every call each declared
+    argument given is checked by :meth:`Param.check`, and a bad one raises
+    :class:`ValueError` with the text the command line and study files print; an older
+    name (``aliases``) is accepted with a :class:`FutureWarning`.
+    """
+    data = tuple(data)
+
+    def bind(func: Callable) -> Callable:
+        signature = inspect.signature(func)
+        _agree(func.__qualname__, signature, params, data)
+        aliases = {a: p.name for p in params for a in p.aliases}
+
+        @functools.wraps(func)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            for old in aliases.keys() & kwargs.keys():
+                warnings.warn(f"{func.__name__}({old}=...) is now {aliases[old]}=; {old} will be removed",
+                              FutureWarning, stacklevel=2)
+                kwargs[aliases[old]] = kwargs.pop(old)
+            for name, value in signature.bind(*args, **kwargs).arguments.items():
+                p = params.by_name.get(name)
+                problem = None if p is None or value is p.default else p.check(value)
+                if problem:
+                    raise ValueError(problem)
+            return func(*args, **kwargs)
+
+        checked.params = params
+        return checked
+
+    return bind
+
+
+def _agree(name: str, signature: inspect.Signature, params: Params, data: tuple[str, ...]) -> None:
+    """Raise TypeError where ``signature`` and ``params`` disagree."""
+    keywords = {n: q for n, q in signature.parameters.items()
+                if n not in data and q.kind not in (q.VAR_POSITIONAL, q.VAR_KEYWORD)}
+    problems = [f"{n} is not declared" for n in keywords if n not in params.by_name]
+    problems += [f"{p.name} is declared but not a keyword" for p in params if p.name not in keywords]
+    for p in params:
+        q = keywords.get(p.name)
+        if q is None:
+            continue
+        if p.required != (q.default is q.empty):
+            problems.append(f"{p.name} is {'required' if p.required else 'optional'} in the declaration only")
+        elif not p.required and not _same(p.default, q.default):
+            problems.append(f"{p.name} defaults to {p.default!r} in the declaration, {q.default!r} in the signature")
+    if problems:
+        raise TypeError(f"{name}: the signature and its declaration disagree: {'; '.join(problems)}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b or (isinstance(a, list | tuple) and isinstance(b, list | tuple)
+                                             and list(a) == list(b))
+
+
+_NUMBERS = {int: numbers.Integral, float: numbers.Real}
 
 
 def _num(value: float) -> str:

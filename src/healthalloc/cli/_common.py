@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from healthalloc.data.output import table_writer, write_files
-from healthalloc.engine import ENGINES
+from healthalloc.engine import ENGINE
 from healthalloc.params import column_list
 
 if TYPE_CHECKING:
@@ -72,16 +72,7 @@ def add_read_options(parser: argparse.ArgumentParser, tables: tuple[str, ...] = 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     """--engine, --scheduler and --workers, passed on as ``engine=``, ``scheduler=``,
     ``workers=`` (see :mod:`healthalloc.engine`)."""
-    group = parser.add_argument_group("engine (where the LPs run; results are identical)")
-    group.add_argument("--engine", choices=ENGINES, default="serial",
-                       help="serial: this process (default); processes: a pool of local "
-                       "processes; dask: a Dask cluster (see --scheduler)")
-    group.add_argument("--scheduler", metavar="ADDRESS",
-                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --engine "
-                       "dask; default: start a local cluster for this run)")
-    group.add_argument("--workers", type=int, metavar="N",
-                       help="worker processes of the local pool or local Dask cluster "
-                       "(default: all cores)")
+    ENGINE.add_to(parser.add_argument_group("engine (where the LPs run; results are identical)"))
 
 
 def load(args: argparse.Namespace) -> pd.DataFrame:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from dataclasses import replace
 
-from healthalloc.cli._common import (add_command, add_input_file, add_output, blame, column_list, input_paths, load,
+from healthalloc.cli._common import (add_command, add_input_file, add_output, blame, input_paths, load,
                                      read)
 from healthalloc.data.output import check_output_folder, output_folder
+from healthalloc.params import Params
 from healthalloc.spatial.analysis import PARAMS
-from healthalloc.spatial.weights import ISLANDS
+from healthalloc.spatial.weights import WEIGHT_SOURCES, WEIGHTS
+
+#: The weights sources, each chosen on the command line by its own option (--provinces, --adjacency FILE...).
+SOURCES = ("weights", *WEIGHT_SOURCES[1:])
 
 EXAMPLE = """\
 examples:
@@ -50,22 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "per period with permutation inference, kernel densities, sigma and beta convergence, "
                     "classic and spatial Markov chains, and optionally a regional comparison.", EXAMPLE)
     add_input_file(p, ("data", "adjacency"))
-    PARAMS.add_to(p)
-    how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--provinces", action="store_true",
-                     help="land borders of the 31 mainland provinces (embedded; units named by "
-                          "code or name)")
-    how.add_argument("--adjacency", type=Path, metavar="FILE",
-                     help="CSV/XLSX of neighbouring unit pairs (ids in the first two columns)")
-    how.add_argument("--knn", type=int, metavar="K", help="K nearest neighbours (needs --coords)")
-    how.add_argument("--band", type=float, metavar="KM", help="distance band in km (needs --coords)")
-    p.add_argument("--adjacency-columns", type=column_list, metavar="A,B",
-                   help="the two id columns of the --adjacency file (default: its first two)")
-    p.add_argument("--coords", type=column_list, metavar="LON,LAT",
-                   help="longitude and latitude columns of FILE (degrees)")
-    p.add_argument("--islands", choices=ISLANDS, default="nearest",
-                   help="units without a neighbour: link to the nearest unit (default; needs "
-                        "--coords except with --provinces), leave out (drop), or stop (error)")
+    (PARAMS.without("unit") + WEIGHTS.without(*SOURCES)).add_to(p)
+    how = p.add_mutually_exclusive_group(required=True)  # which weights: the flag of the one given
+    how.add_argument("--provinces", action="store_true", help="land borders of the 31 mainland provinces "
+                     "(embedded; units named by code or name)")
+    for name in SOURCES[1:]:
+        Params(replace(WEIGHTS[name], default=None, aliases=())).add_to(how)
     add_output(p, "folder for the CSV files", folder=True, required=True, metavar="OUTDIR")
     p.set_defaults(func=run)
 
@@ -76,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output, input_paths(args))
     data = load(args)
     weights = _weights(args, data)
-    kwargs = PARAMS.from_args(args)
+    kwargs = PARAMS.from_args(args) | {"unit": args.unit}
     result = spatial_analysis(data, kwargs.pop("value"), weights, **kwargs)
     with output_folder(args.output, input_paths(args)) as folder:
         for name, table in result.tables().items():
@@ -84,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {', '.join(f'{name}.csv' for name in result.tables())} to {args.output}")
     print(result.moran.summary().round(4).to_string())
     print(result.lisa.summary().to_string())
+    print(result.reading())
     return 0
 
 
@@ -91,12 +86,9 @@ def _weights(args: argparse.Namespace, data):
     """The spatial weights the options describe, over the data's units."""
     from healthalloc.spatial import spatial_weights
 
-    source = ("provinces" if args.provinces else "adjacency" if args.adjacency is not None
-              else "knn" if args.knn is not None else "band")
-    if args.adjacency is None:
-        return spatial_weights(data, args.unit, source, coordinates=args.coords, knn=args.knn, band=args.band,
-                               islands=args.islands)
+    source = next((name for name in SOURCES[1:] if getattr(args, name) is not None), "provinces")
+    kwargs = WEIGHTS.from_args(args) | {"weights": source}
+    if source != "adjacency":
+        return spatial_weights(data, **{k: v for k, v in kwargs.items() if v is not None})
     with blame(args.adjacency):
-        return spatial_weights(data, args.unit, source, coordinates=args.coords, islands=args.islands,
-                               adjacency=read(args, args.adjacency, "adjacency"),
-                               adjacency_columns=args.adjacency_columns)
+        return spatial_weights(data, **kwargs | {"adjacency": read(args, args.adjacency, "adjacency")})

@@ -34,7 +34,8 @@ from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency import models
 from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
 from healthalloc.efficiency.declarations import ALPHA, BOOTSTRAP, N_BOOT
-from healthalloc.engine import Executor, get_executor, progress_bar, show_progress
+from healthalloc.engine import ENGINE, Executor, get_executor, progress_bar, show_progress
+from healthalloc.params import declared
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
@@ -117,6 +118,11 @@ class BootstrapResult(Result):
                     title=f"Bootstrap efficiency, {1 - self.alpha:.0%} intervals "
                           f"({self.n_boot} replications)")
 
+    def reading(self) -> str:
+        """The mean bias-corrected efficiency and the mean bias."""
+        return (f"With {self.n_boot} Simar–Wilson replications the mean bias-corrected efficiency is "
+                f"{self.bias_corrected.mean():.3f}, {self.bias.mean():.3f} below the DEA estimate.")
+
     def __str__(self) -> str:
         head = (f"DEA bootstrap (Simar-Wilson 1998; rts={self.rts}, "
                 f"orientation={self.orientation}): {len(self.efficiency)} units, "
@@ -125,6 +131,7 @@ class BootstrapResult(Result):
         return head + "\n" + self.summary().round(4).to_string()
 
 
+@declared(BOOTSTRAP + ENGINE, data=("data",))
 def dea_bootstrap(
     data: pd.DataFrame,
     inputs: list[str],

@@ -15,11 +15,14 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.messages import named
+from healthalloc.data.regions import all_provinces
 from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency.declarations import DEA, MODELS
-from healthalloc.engine import Executor, get_executor, progress_bar
-from healthalloc.result import Result
+from healthalloc.engine import ENGINE, Executor, get_executor, progress_bar
+from healthalloc.params import declared
+from healthalloc.report import figures as draw
+from healthalloc.result import Result, last_period
 from healthalloc.solver import SolverError
 
 @dataclass(frozen=True)
@@ -162,6 +165,34 @@ class DEAResult(Result):
         return bars(self.efficiency.rename("efficiency").sort_values(ascending=False), reference=1.0,
                     title=title)
 
+    def reading(self) -> str:
+        """Mean efficiency (of the last period with ``by``), units on the frontier, and the lowest."""
+        eff, when = self.efficiency, ""
+        if self.by:
+            last = eff.index.get_level_values(self.by).max()
+            eff, when = eff.xs(last, level=self.by), f" in {last}"
+        return (f"Mean efficiency{when} is {eff.mean():.3f}; {int((eff >= 1 - EFFICIENT_TOL).sum())} of {len(eff)} "
+                f"units are on the frontier; the lowest is {eff.idxmin()} ({eff.min():.3f}).")
+
+    def figures(self, group: str | None = None) -> dict:
+        """With ``by``, density ridges per period and the mean per period by ``group`` (a data
+        column); a map of the last period when the units are China's 31 provinces."""
+        table, by, out = self.efficiency.reset_index(), self.by, {}
+        if by:
+            out["density"] = (f"Kernel density of efficiency per {by}.",
+                              lambda: draw.density_ridges(table, "efficiency", by))
+        if by and group:
+            means = table.assign(**{group: self.data[group].to_numpy()}).groupby(
+                [by, group], as_index=False)["efficiency"].mean()
+            out["trend"] = (f"Mean efficiency per {by} by {group}.",
+                            lambda: draw.trend_lines(means, by, "efficiency", group=group))
+        last, when = last_period(table, by)
+        values = last.set_index("unit")["efficiency"]
+        if all_provinces(values.index):
+            out["map"] = ("efficiency by province" + (f" ({when})." if by else "."),
+                          lambda: draw.choropleth(values, title="efficiency" + (f", {when}" if by else "")))
+        return out
+
     def __str__(self) -> str:
         head = (f"DEA ({self.model}, rts={self.rts}, orientation={self.orientation}): "
                 f"{len(self.efficiency)} evaluations, inputs {', '.join(self.inputs)}; "
@@ -169,6 +200,7 @@ class DEAResult(Result):
         return head + "\n" + self.summary().round(3).to_string()
 
 
+@declared(DEA + ENGINE, data=("data",))
 def dea(
     data: pd.DataFrame,
     inputs: list[str],
@@ -231,8 +263,6 @@ def dea(
     0.8958
     """
     inputs, outputs = list(inputs), list(outputs)
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     frame = data.set_axis(check_dea_data(data, inputs, outputs, unit=unit, by=by).index)
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
     for f in groups:

@@ -20,7 +20,6 @@ DEAP 2.1, CEPA Working Paper 96/08.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -32,7 +31,8 @@ from healthalloc.data.panel import Panel
 from healthalloc.data.validate import check_columns, check_dea_data
 from healthalloc.efficiency import models
 from healthalloc.efficiency.declarations import MALMQUIST
-from healthalloc.engine import Executor, get_executor, progress_bar
+from healthalloc.engine import ENGINE, Executor, get_executor, progress_bar
+from healthalloc.params import declared
 from healthalloc.result import Result
 from healthalloc.solver import SolverError
 
@@ -137,6 +137,17 @@ class MalmquistResult(Result):
         return trend_lines(long, "transition", "mean", group="index", reference=1.0,
                            title="Malmquist indices, geometric means per transition")
 
+    def reading(self) -> str:
+        """The overall total factor productivity change and its two parts."""
+        overall = self.overall()
+        return (f"Mean total factor productivity change is {overall['tfpch']:.3f} per period "
+                f"(efficiency change {overall['effch']:.3f} × technical change {overall['techch']:.3f}); "
+                + ("productivity grew." if overall["tfpch"] > 1 else "productivity declined."))
+
+    def figures(self) -> dict:
+        """:meth:`plot`, the geometric means per transition."""
+        return {"trend": ("Geometric means per transition; above 1 is improvement.", self.plot)}
+
     def __str__(self) -> str:
         head = (f"Malmquist index (FGNZ 1994, DEAP convention; orientation={self.orientation}): "
                 f"{self.indices['unit'].nunique()} units, {len(self.periods)} periods, "
@@ -166,19 +177,19 @@ class MalmquistResult(Result):
         return group
 
 
+@declared(MALMQUIST + ENGINE, data=("data",))
 def malmquist(
     data: pd.DataFrame,
     inputs: list[str],
     outputs: list[str],
     *,
     unit: str,
-    by: str | None = None,
+    by: str,
     orientation: str = "input",
     progress: bool | None = None,
     engine: str | Executor = "serial",
     scheduler: str | None = None,
     workers: int | None = None,
-    period: str | None = None,
 ) -> MalmquistResult:
     """Adjacent-period Malmquist index and its decomposition (Färe et al. 1994; DEAP 2.1).
 
@@ -212,13 +223,7 @@ def malmquist(
     0    A         2014       2015    1.0     2.0   1.0   1.0    2.0
     1    B         2014       2015    0.5     2.0   1.0   0.5    1.0
     """
-    if period is not None:
-        warnings.warn("malmquist(period=) is now by=, as in dea()", FutureWarning, stacklevel=2)
-        by = period if by is None else by
-    if by is None:
-        raise TypeError("malmquist() needs by=, the period column")
     inputs, outputs = list(inputs), list(outputs)
-    models.check(orientation=orientation)
     panel = check_dea_data(data, inputs, outputs, unit=unit, by=by)
     frame = data.set_axis(panel.index)
     units, periods = _balanced(panel)

@@ -17,7 +17,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from healthalloc.efficiency._envelopment import LAMBDA_SUM, LAMBDA_TOL, BlockSpec, faces, solve_family
-from healthalloc.efficiency.declarations import ORIENTATIONS, RTS
 from healthalloc.solver import SolverError
 
 #: Units solved first, whose optimal duals suggest where every other unit starts.
@@ -47,13 +46,6 @@ class EnvelopmentSolution:
                    sp.vstack([p.lambdas for p in parts], format="csr"),
                    np.concatenate([p.slack_x for p in parts]),
                    np.concatenate([p.slack_y for p in parts]))
-
-
-def check(*, rts: str = "crs", orientation: str = "input") -> None:
-    """Raise ValueError unless ``rts`` and ``orientation`` are known names."""
-    for name, value, choices in (("rts", rts, RTS), ("orientation", orientation, ORIENTATIONS)):
-        if value not in choices:
-            raise ValueError(f"{name} must be one of {choices}, got {value!r}")
 
 
 def efficiency(score: np.ndarray, orientation: str) -> np.ndarray:
@@ -94,7 +86,6 @@ def radial(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None, slac
     positions. ``pilot`` holds duals from :func:`pilot_duals` to start column generation
     from (default: solve a pilot of these units when there are more than 2·N_PILOT).
     """
-    check(rts=rts, orientation=orientation)
     if pilot is None:
         pilot = pilot_duals(Xe, Ye, Xr, Yr, rts=rts, orientation=orientation, exclude=exclude)
     Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
@@ -159,7 +150,6 @@ def pilot_duals(Xe, Ye, Xr, Yr, *, rts="crs", orientation="input", exclude=None)
     once for all of them and pass it to every chunk's ``radial(..., pilot=...)``, which
     starts each unit exactly as the whole call would.
     """
-    check(rts=rts, orientation=orientation)
     Xe, Ye, Xr, Yr, *_ = _rescale(Xe, Ye, Xr, Yr)
     if len(Xe) <= 2 * N_PILOT:
         return None
@@ -235,7 +225,6 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     ρ = (1 − Σ sᵢ⁻/xᵢₒ / m) / (1 + Σ sᵣ⁺/yᵣₒ / s); outputs equal to zero for the unit
     are left out of the output average, as Tone (2001) suggests.
     """
-    check(rts=rts)
     Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
     k, m = Xe.shape
     s = Ye.shape[1]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from healthalloc.data import check_panel
+from healthalloc.data.regions import all_provinces
 from healthalloc.spatial.autocorrelation import (
     ALPHA,
     PERMUTATIONS,
@@ -27,8 +28,9 @@ from healthalloc.spatial.convergence import (
 )
 from healthalloc.spatial.density import KernelDensity, kernel_density
 from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
-from healthalloc.params import REQUIRED, Param, Params
-from healthalloc.result import Result
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
+from healthalloc.report import figures as draw
+from healthalloc.result import Result, last_period
 from healthalloc.spatial.weights import SpatialWeights
 
 __all__ = ["PARAMS", "SpatialAnalysis", "spatial_analysis"]
@@ -40,7 +42,8 @@ SEED = 1
 #: ``healthalloc spatial`` and the study analysis ``spatial`` are generated.
 PARAMS = Params(
     Param("value", REQUIRED, "the indicator column (e.g. an efficiency score)", role="value"),
-    Param("unit", REQUIRED, "column of unit ids, as used by the weights", role="unit"),
+    replace(UNIT, help="column of unit ids, as the weights name them (default: the first column when it holds "
+            "unique text labels, else the row number)"),
     Param("by", None, "period column (e.g. year): one analysis per period, plus convergence", role="period"),
     Param("group", None, "group column (e.g. region): regional comparison and tests", role="group"),
     Param("permutations", PERMUTATIONS, "random permutations for p_sim", low=0, metavar="N"),
@@ -48,6 +51,7 @@ PARAMS = Params(
     Param("alpha", ALPHA, "significance level of LISA clusters", low=0, high=1, low_open=True, high_open=True,
           metavar="A"),
     Param("classes", K, "quantile classes of the Markov chains", low=2, metavar="K"),
+    Param("controls", (), "control columns of the conditional β-convergence model", role="controls", many=True),
 )
 
 
@@ -94,6 +98,29 @@ class SpatialAnalysis(Result):
         """Global Moran's I per period (:meth:`MoranResult.plot`)."""
         return self.moran.plot()
 
+    def reading(self) -> str:
+        """Moran's I of the last period, its pseudo p and what it means at the LISA ``alpha``."""
+        moran, by, alpha = self.moran.to_frame(), self.moran.by, self.lisa.alpha
+        last = moran.iloc[-1]
+        when = f" in {moran[by].iloc[-1]}" if by else ""
+        return (f"Moran's I of {self.moran.value}{when} is {last['I']:.3f} (pseudo p = {last['p_sim']:.3f}): "
+                + ("similar values cluster in space." if last["p_sim"] < alpha and last["I"] > 0
+                   else "no significant spatial clustering." if last["p_sim"] >= alpha
+                   else "neighbours tend to differ."))
+
+    def figures(self) -> dict:
+        """Moran's I over the periods (:meth:`plot`) and, when the units are China's 31 provinces,
+        the LISA cluster map of the last period."""
+        by, value, out = self.moran.by, self.moran.value, {}
+        if by and len(self.moran.I) > 1:
+            out["moran"] = (f"Global Moran's I of {value} per {by}.", self.plot)
+        last, when = last_period(self.lisa.to_frame(), by)
+        if all_provinces([*last["unit"], *self.weights.dropped]):
+            clusters = last.set_index("unit")["cluster"]
+            out["lisa"] = ("LISA clusters: HH red, LL blue, LH light blue, HL pink.", lambda: draw.lisa_map(
+                clusters, title=f"LISA clusters of {value}" + (f", {when}" if by else "")))
+        return out
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by file stem, as ``healthalloc spatial`` writes them (and :meth:`to_excel`)."""
         out = {"moran": self.moran.to_frame(), "lisa": self.lisa.to_frame(),
@@ -119,6 +146,7 @@ class SpatialAnalysis(Result):
         return "\n\n".join(str(p) for p in parts if p is not None)
 
 
+@declared(PARAMS, data=("data", "weights"))
 def spatial_analysis(
     data: pd.DataFrame,
     value: str,

@@ -21,6 +21,7 @@ from healthalloc.data import DataError, check_columns, numeric_matrix
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import ALL
 from healthalloc.data.regions import group_order
+from healthalloc.params import Param
 from healthalloc.result import Result
 
 __all__ = ["GroupComparison", "compare_groups"]
@@ -29,6 +30,7 @@ __all__ = ["GroupComparison", "compare_groups"]
 DDOF = 1
 #: p-value adjustments of the pairwise tests (statsmodels' method names).
 P_ADJUST = ("holm", "bonferroni", "fdr_bh", "none")
+P_ADJUST_PARAM = Param("p_adjust", "holm", "adjustment of the pairwise p-values", choices=P_ADJUST)
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,7 @@ def compare_groups(
     >>> res.summary().loc[2023, ["east", "central", "west"]].round(2).tolist()
     [6.43, 7.83, 7.5]
     """
-    if p_adjust not in P_ADJUST:
-        raise ValueError(f"p_adjust must be one of {P_ADJUST}, got {p_adjust!r}")
+    P_ADJUST_PARAM.require(p_adjust)
     check_columns(data, [value, group] + ([by] if by else []))
     frame = _long(data, value, group, by)
     order = group_order(frame["group"])

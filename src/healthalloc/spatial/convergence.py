@@ -43,6 +43,7 @@ from healthalloc.data import DataError, check_columns, check_panel
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 from healthalloc.data.regions import group_order
+from healthalloc.params import Param
 from healthalloc.result import Result
 
 __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_convergence"]
@@ -51,6 +52,7 @@ __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_con
 DDOF = 1
 #: Fixed effects of the panel model.
 EFFECTS = (None, "unit", "time", "twoway")
+EFFECTS_PARAM = Param("effects", None, "fixed effects of the panel model", choices=EFFECTS[1:])
 #: Name of the initial-level regressor in ``params``.
 LN_INITIAL = "ln_y0"
 
@@ -271,8 +273,7 @@ def beta_convergence(
     """
     if model not in ("cross-section", "panel"):
         raise ValueError(f"model must be 'cross-section' or 'panel', got {model!r}")
-    if effects not in EFFECTS:
-        raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
+    EFFECTS_PARAM.require(effects)
     if effects and model != "panel":
         raise ValueError("fixed effects need model='panel'")
     controls = tuple(controls)

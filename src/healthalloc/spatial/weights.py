@@ -35,6 +35,7 @@ from healthalloc.data import DataError, check_columns, check_panel, numeric_matr
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 from healthalloc.data.validate import check_coordinates
+from healthalloc.params import REQUIRED, Param, Params, declared
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -65,6 +66,31 @@ WEIGHT_SOURCES = ("provinces", "adjacency", "knn", "band")
 KNN = 5
 #: Province points of the embedded geography (``load_province_geography``).
 PROVINCE_POINTS = ("centroid", "inner_point", "capital")
+
+#: The parameters of :func:`spatial_weights`, from which the weights options of
+#: ``healthalloc spatial`` and of the study analysis ``spatial`` are generated.
+WEIGHTS = Params(
+    Param("unit", REQUIRED, "column of unit ids, as the weights name them", role="unit"),
+    Param("weights", "provinces", "provinces: the embedded land borders of the 31 mainland provinces (units named "
+          "by code or name); adjacency: a table of neighbouring pairs; knn: the k nearest units; band: units "
+          "within a distance", choices=WEIGHT_SOURCES, aliases=("source",), cli=False),
+    Param("coordinates", None, "longitude and latitude columns (degrees)", role="coordinates", many=True,
+          flag="--coords", metavar="LON,LAT"),
+    Param("knn", KNN, "nearest neighbours (needs the coordinates)", kind=int, low=1, aliases=("k",), metavar="K"),
+    Param("band", None, "distance band in km (needs the coordinates)", kind=float, low=0, low_open=True,
+          metavar="KM"),
+    Param("adjacency", None, "CSV/XLSX of neighbouring unit pairs (ids in the first two columns, as in the unit "
+          "column; every pair once or both ways)", kind=str, source=True, objects=(pd.DataFrame,),
+          metavar="FILE"),
+    Param("adjacency_columns", None, "the two id columns of the adjacency table (default: its first two)",
+          many=True, metavar="A,B"),
+    Param("islands", "nearest", "units without a neighbour: link to the nearest unit (needs the coordinates "
+          "except for provinces), leave out (drop), or stop (error)", choices=ISLANDS),
+    Param("link_hainan_guangdong", False, "provinces: link Hainan to Guangdong across the Qiongzhou Strait, as "
+          "many studies do, instead of treating it as an island"),
+    Param("transform", TRANSFORM, "libpysal transformation (r: row-standardized)", kind=str, cli=False,
+          study=False),
+)
 
 
 def _no_links() -> pd.DataFrame:
@@ -163,6 +189,7 @@ def unit_coordinates(
     return distinct.set_index("unit")
 
 
+@declared(Params(Param("point", "centroid", "which point of each province", choices=PROVINCE_POINTS)))
 def province_points(point: str = "centroid") -> pd.DataFrame:
     """Points of the 31 mainland provinces, indexed by GB/T 2260 ``adcode``.
 
@@ -171,8 +198,6 @@ def province_points(point: str = "centroid") -> pd.DataFrame:
     """
     from healthalloc.data import load_province_geography
 
-    if point not in PROVINCE_POINTS:
-        raise ValueError(f"point must be one of {PROVINCE_POINTS}, got {point!r}")
     geo = load_province_geography()
     return unit_coordinates(geo, f"{point}_lon", f"{point}_lat", unit="adcode")
 
@@ -329,10 +354,11 @@ def as_weights(
     return _build(graph, "libpysal W", points, islands, transform or w.transform)
 
 
+@declared(WEIGHTS, data=("data",))
 def spatial_weights(
     data: pd.DataFrame,
     unit: str,
-    source: str = "provinces",
+    weights: str = "provinces",
     *,
     coordinates: Sequence[str] | None = None,
     knn: int = KNN,
@@ -351,7 +377,7 @@ def spatial_weights(
         The study's table; a panel's units are taken once.
     unit : str
         Unit column.
-    source : {"provinces", "adjacency", "knn", "band"}
+    weights : {"provinces", "adjacency", "knn", "band"}
         ``"provinces"``: the embedded land borders of the 31 mainland provinces, units
         named by code or name (:func:`~healthalloc.data.province`); ``"adjacency"``: a
         table (or a file) of neighbouring pairs; ``"knn"``: the ``knn`` nearest units;
@@ -364,14 +390,12 @@ def spatial_weights(
         ``"provinces"`` only: link Hainan to Guangdong across the Qiongzhou Strait, as
         many studies do, instead of treating it as an island.
     """
-    if source not in WEIGHT_SOURCES:
-        raise DataError(f"weights must be one of {', '.join(WEIGHT_SOURCES)}, got {source!r}")
     check_columns(data, [unit, *(coordinates or [])])
     units = list(pd.unique(data[unit]))
     if coordinates is not None and len(coordinates) != 2:
         raise DataError(f"coordinates are two columns, longitude and latitude; got {list(coordinates)}")
     points = unit_coordinates(data, *coordinates, unit=unit) if coordinates else None
-    if source == "provinces":
+    if weights == "provinces":
         from healthalloc.data import province
 
         label = {province(u).code: u for u in units}
@@ -380,7 +404,7 @@ def spatial_weights(
         if points is None:
             points = province_points().loc[list(label)].set_axis(list(label.values()))
         return adjacency_weights(pairs, ids=units, points=points, islands=islands, transform=transform)
-    if source == "adjacency":
+    if weights == "adjacency":
         if adjacency is None:
             raise DataError("weights = 'adjacency' needs a table or file of neighbouring pairs")
         from healthalloc.data import read_table
@@ -394,8 +418,8 @@ def spatial_weights(
                 raise
             raise DataError(f"{Path(adjacency).name}: {error}") from None
     if points is None:
-        raise DataError(f"weights = {source!r} needs coordinates (longitude, latitude columns)")
-    if source == "knn":
+        raise DataError(f"weights = {weights!r} needs coordinates (longitude, latitude columns)")
+    if weights == "knn":
         return knn_weights(points, knn, transform=transform)
     if band is None:
         raise DataError("weights = 'band' needs the band's width in km")
@@ -494,8 +518,7 @@ def _build(
     island's link to its nearest unit at ``d`` km weighs ``weight_at(d)`` (default 1)."""
     from libpysal.weights import W
 
-    if islands not in ISLANDS:
-        raise ValueError(f"islands must be one of {ISLANDS}, got {islands!r}")
+    WEIGHTS["islands"].require(islands)
     lonely = tuple(i for i, nb in graph.items() if not nb)
     links, dropped = _no_links(), ()
     if lonely and islands == "error":

@@ -30,8 +30,8 @@ from healthalloc.data import data_dictionary
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.output import check_output_folder, output_folder, write_tables
 from healthalloc.data.validate import layout_hint
-from healthalloc.engine import ENGINES, get_executor, show_progress
-from healthalloc.params import REQUIRED, Param, Params, suggest
+from healthalloc.engine import ENGINE, get_executor, show_progress
+from healthalloc.params import REQUIRED, suggest
 from healthalloc.report.figures import save
 from healthalloc.report.html import render_report
 from healthalloc.report.section import Section
@@ -41,9 +41,7 @@ from healthalloc.study.spec import (AnalysisSpec, Study, data_key, data_specs, i
                                     load_data, load_study, source_path)
 
 #: The ``[study]`` keys choosing where the work runs (see :mod:`healthalloc.engine`).
-ENGINE_PARAMS = Params(Param("engine", "serial", "where the LPs run", choices=ENGINES),
-                       Param("scheduler", None, "Dask scheduler address", kind=str),
-                       Param("workers", None, "worker processes", kind=int, low=1)).options
+ENGINE_PARAMS = ENGINE.options
 
 PROVENANCE = ("healthalloc", "numpy", "scipy", "pandas", "highspy", "statsmodels", "libpysal",
               "esda", "giddy", "matplotlib", "dask", "distributed")
