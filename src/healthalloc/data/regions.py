@@ -21,7 +21,7 @@ import pandas as pd
 from healthalloc.data.messages import did_you_mean, listing, rows, show
 from healthalloc.data.validate import DataError, UnknownNameError, check_columns
 
-__all__ = ["PROVINCES", "REGIONS", "Province", "add_region", "group_order", "province", "region_of"]
+__all__ = ["PROVINCES", "REGIONS", "Province", "add_region", "all_provinces", "group_order", "province", "region_of"]
 
 REGIONS = ("east", "central", "west")
 """NBS three-belt regions, east to west."""
@@ -144,6 +144,14 @@ def province(name_or_code: object) -> Province:
             "(Hong Kong, Macao and Taiwan have no NBS region)"
         )
     return found
+
+
+def all_provinces(units) -> bool:
+    """True when ``units`` name the 31 mainland provinces, each once (a province map shows them all)."""
+    try:
+        return len({province(u).code for u in units}) == len(units) == len(PROVINCES)
+    except UnknownNameError:
+        return False
 
 
 def region_of(name_or_code: object) -> str:
