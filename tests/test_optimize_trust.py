@@ -345,7 +345,9 @@ def test_default_time_limit_has_one_source():
     from healthalloc.cli import build_parser
     from healthalloc.optimize.capacity import PARAMS as CAPACITY_PARAMS
     from healthalloc.optimize.location import PARAMS as LOCATION_PARAMS
-    from healthalloc.study.analyses_access import TIME_LIMIT as STUDY
+    from healthalloc.optimize.scenario import PLAN
+
+    STUDY = PLAN["time_limit"]  # the study's scenario analysis declares its keys from PLAN
 
     import inspect
 

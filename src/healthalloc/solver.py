@@ -25,7 +25,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import highspy
@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from healthalloc.data.messages import named
-from healthalloc.engine import progress_bar
+from healthalloc.engine import ENGINE, progress_bar
 
 INF = highspy.kHighsInf
 
@@ -269,6 +269,9 @@ class MILPSolution:
 #: the bound (both as ``shown``) and the relative gap when one of them has changed, at most
 #: every ``PROGRESS_EVERY`` seconds.
 Progress = Callable[[float, float, float, float], object]
+#: The ``progress`` keyword of the functions that solve MILPs: a progress line, or a :data:`Progress` function.
+PROGRESS = replace(ENGINE["progress"], help="show the MILP's incumbent, bound and gap (default: when stderr is "
+                   "a terminal), or a function called with them", objects=(Callable,))
 
 
 def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: np.ndarray,

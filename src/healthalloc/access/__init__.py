@@ -17,13 +17,14 @@ package's engines (:mod:`healthalloc.engine`) with identical results.
 
 from healthalloc.access.decay import DECAYS, Decay, make_decay, parse_steps
 from healthalloc.access.distance import EARTH_RADIUS_KM, Pairs, great_circle, od_costs, unit_vectors
-from healthalloc.access.fca import (CHUNK_SIZE, METHODS, PARAMS, FCAOperator, Kernel, accessibility, fca_operator,
+from healthalloc.access.fca import (CHUNK_SIZE, COLUMNS, METHODS, PARAMS, FCAOperator, Kernel, accessibility, fca_operator,
                                    kernel, resolve_decay)
 from healthalloc.access.points import Points, costs, demand_supply, points
-from healthalloc.access.result import AccessResult, access_equity, access_map
+from healthalloc.access.result import AccessResult, access_equity
 
 __all__ = [
     "CHUNK_SIZE",
+    "COLUMNS",
     "DECAYS",
     "EARTH_RADIUS_KM",
     "METHODS",
@@ -35,7 +36,6 @@ __all__ = [
     "Pairs",
     "Points",
     "access_equity",
-    "access_map",
     "accessibility",
     "costs",
     "demand_supply",

@@ -31,9 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from healthalloc.params import Param
+
 __all__ = ["DECAYS", "Decay", "make_decay", "parse_steps"]
 
 DECAYS = ("step", "gaussian", "power", "exponential")
+DECAY = Param("decay", None, "distance decay of e2sfca, 3sfca, huff2sfca, m2sfca (default: gaussian; step "
+              "with steps)", choices=DECAYS)
 """The decay functions."""
 
 _EDGE = math.exp(-0.5)
@@ -120,8 +124,7 @@ def make_decay(kind: str, *, catchment: float | None = None,
     ValueError
         A parameter that is missing, out of range or given to a decay that does not use it.
     """
-    if kind not in DECAYS:
-        raise ValueError(f"decay must be one of {', '.join(DECAYS)}, got {kind!r}")
+    DECAY.require(kind)
     if catchment is not None and not (math.isfinite(catchment) and catchment > 0):
         raise ValueError(f"catchment must be a finite cost > 0, got {catchment!r}")
     if kind == "step":

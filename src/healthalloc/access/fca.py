@@ -61,15 +61,15 @@ import pandas as pd
 import scipy.sparse as sp
 
 from healthalloc.access.points import Points, costs, demand_supply
-from healthalloc.access.decay import DECAYS, Decay, make_decay
+from healthalloc.access.decay import DECAY, Decay, make_decay
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
 from healthalloc.data.messages import listing, named, rows, show
 from healthalloc.data.validate import DataError, check_columns, id_column, id_positions
-from healthalloc.engine import Executor, get_executor
-from healthalloc.params import Param, Params
+from healthalloc.engine import ENGINE, Executor, get_executor
+from healthalloc.params import Param, Params, declared
 
-__all__ = ["CHUNK_SIZE", "METHODS", "PARAMS", "FCA", "FCAOperator", "Kernel", "accessibility", "fca", "fca_operator",
+__all__ = ["CHUNK_SIZE", "COLUMNS", "METHODS", "PARAMS", "FCA", "FCAOperator", "Kernel", "accessibility", "fca", "fca_operator",
            "kernel", "resolve_decay"]
 
 METHODS = ("2sfca", "e2sfca", "3sfca", "huff2sfca", "m2sfca")
@@ -81,14 +81,23 @@ CHUNK_SIZE = 50_000
 PARAMS = Params(
     Param("method", "2sfca", "floating catchment method", choices=METHODS),
     Param("catchment", None, "largest cost in reach: km, or the unit of the od costs", kind=float,
-          low=0, low_open=True, metavar="C"),
-    Param("decay", None, "distance decay of e2sfca, 3sfca, huff2sfca, m2sfca (default: gaussian; step with steps)",
-          choices=DECAYS),
-    Param("steps", None, "zones of the step decay, e.g. 10:1,20:0.68,30:0.22", kind=str, metavar="B:W,..."),
+          low=0, low_open=True, metavar="C", objects=(dict,)),
+    DECAY,
+    Param("steps", None, "zones of the step decay, e.g. 10:1,20:0.68,30:0.22", kind=str, metavar="B:W,...",
+          objects=(list, tuple)),
     Param("beta", None, "β of the power and exponential decays", kind=float, low=0, low_open=True, metavar="B"),
 )
 """The method parameters shared by :func:`accessibility`, the capacity optimization, the
 command line and study files."""
+
+COLUMNS = Params(
+    Param("id", "id", "id column of the demand and site tables", kind=str, metavar="COL"),
+    Param("population", "population", "population column of the demand (persons)", kind=str, metavar="COL"),
+    Param("capacity", "capacity", "capacity column of the sites (beds, physicians)", kind=str, metavar="COL"),
+    Param("lon", "lon", "longitude column of the demand and site tables (degrees)", kind=str, metavar="COL"),
+    Param("lat", "lat", "latitude column of the demand and site tables (degrees)", kind=str, metavar="COL"),
+)
+"""The columns of the demand and site tables, as :func:`~healthalloc.access.points.demand_supply` reads them."""
 
 
 @dataclass(frozen=True)
@@ -219,8 +228,7 @@ def kernel(demand: Points, supply: Points, method: str, decay: Decay, od: pd.Dat
 
 def resolve_decay(method: str, catchment: float | None, decay: str | None, steps, beta) -> Decay:
     """The decay of ``method``: plain 2SFCA is a one-zone step; the others default to gaussian."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    PARAMS["method"].require(method)
     if method == "2sfca":
         if decay is not None or steps is not None or beta is not None:
             raise ValueError("2sfca counts every pair within the catchment equally (no decay, steps or "
@@ -232,6 +240,11 @@ def resolve_decay(method: str, catchment: float | None, decay: str | None, steps
                       steps=steps, beta=beta)
 
 
+@declared(PARAMS + COLUMNS + ENGINE.without("progress") + Params(
+    Param("tier", None, "site column of tiers (primary care, hospital…): accessibility per tier", kind=str,
+          metavar="COL"),
+    Param("chunk_size", CHUNK_SIZE, "demand points per task", kind=int, low=1, cli=False, study=False)),
+    data=("demand", "supply", "od"))
 def accessibility(
     demand: pd.DataFrame,
     supply: pd.DataFrame,

@@ -5,20 +5,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PathCollection
-from matplotlib.figure import Figure
 
 from healthalloc.access.decay import Decay
 from healthalloc.equity import gini, theil
-from healthalloc.report.figures.base import one_axes, styled
-from healthalloc.report.geo import Albers, shapes
 from healthalloc.result import Result
 
-__all__ = ["AccessResult", "access_equity", "access_map"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-_ALBERS = Albers(105.0, 25.0, 47.0)  # the projection of the province maps
+__all__ = ["AccessResult", "access_equity"]
 
 
 def access_equity(access: np.ndarray, population: np.ndarray, threshold: float | None = None) -> dict[str, float]:
@@ -154,55 +153,27 @@ class AccessResult(Result):
             points, sites = points[points["tier"] == tier], sites[sites["tier"] == tier]
         if "lon" not in points:
             raise ValueError("the map needs coordinates; with an od table there are none")
+        from healthalloc.report.figures import access_map
+
         return access_map(points, sites, title=title or f"Accessibility ({self.method})"
                           + (f", {tier}" if self.tier else ""))
+
+    def reading(self) -> str:
+        """Demand points, the equity of accessibility and the population without a site in reach
+        (of the first tier)."""
+        row = self.summary().iloc[0]
+        equity = ("nobody has a site in reach, so accessibility is 0 everywhere and its inequality undefined"
+                  if not row["mean"] > 0 else
+                  f"population-weighted mean accessibility {row['mean']:.4g} per person, Gini {row['gini']:.3f}, "
+                  f"{row['share_below']:.0%} of the population below the mean")
+        return (f"Over {row['demand_points']:,} demand points: {equity}; "
+                f"{row['unreachable_population']:.1%} of the population has no site in reach.")
+
+    def figures(self) -> dict:
+        """The map (:meth:`plot`), when the demand points have coordinates."""
+        return {"map": ("Accessibility of the demand points; triangles: sites (size: capacity).", self.plot)
+                } if "lon" in self.points else {}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Sheets ``access`` (:meth:`to_frame`), ``sites`` and ``summary`` of :meth:`to_excel`."""
         return {"access": self.to_frame(), "sites": self.sites, "summary": self.summary()}
-
-
-@styled
-def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "access", title: str | None = None,
-               label: str = "accessibility (capacity per person)", cmap: str = "viridis") -> Figure:
-    """Demand points coloured by ``value`` over province outlines, sites as grey triangles.
-
-    ``points`` and ``sites`` need ``lon``, ``lat`` (degrees); point sizes follow
-    population, triangle sizes capacity (when those columns are there). The colour scale
-    ends at the 98th percentile of ``value`` (higher values in the top colour). Coordinates
-    are projected like the province maps (Albers equal-area, 25° N / 47° N, 105° E).
-    """
-    geo = shapes("provinces")
-    xy = _ALBERS(points["lon"].to_numpy(), points["lat"].to_numpy())
-    fig, ax = one_axes((7.5, 6))
-    ax.add_collection(PathCollection(list(geo.paths), facecolors="#f4f4f4", edgecolors="#9a9a9a",
-                                     linewidths=0.4), autolim=False)
-    values = points[value].to_numpy(float)
-    top = float(np.nanpercentile(values, 98)) if len(values) else 1.0
-    top = top if top > np.nanmin(values) else float(np.nanmax(values))  # a few outliers do not take the scale
-    if len(sites):
-        sxy = _ALBERS(sites["lon"].to_numpy(), sites["lat"].to_numpy())
-        ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 4, 30), c="black",
-                   alpha=0.6, linewidths=0, zorder=2, label="sites")
-        ax.legend(loc="lower left", frameon=False)
-    dots = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=_sizes(points.get("population"), 2, 40), cmap=cmap,
-                      vmin=min(0.0, float(np.nanmin(values))), vmax=top, linewidths=0, zorder=3)
-    fig.colorbar(dots, ax=ax, shrink=0.6, aspect=25, label=label, extend="max" if top < np.nanmax(values) else "neither")
-    if len(sites):
-        xy = np.vstack([xy, sxy])
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    pad = 0.05 * max(hi - lo) + 10
-    ax.set_xlim(lo[0] - pad, hi[0] + pad)
-    ax.set_ylim(lo[1] - pad, hi[1] + pad)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    ax.set_title(title or label)
-    return fig
-
-
-def _sizes(values: pd.Series | None, smallest: float, largest: float) -> np.ndarray | float:
-    """Marker areas growing with the square root of ``values``."""
-    if values is None or not len(values) or values.max() <= 0:
-        return smallest
-    root = np.sqrt(values.to_numpy(float) / values.max())
-    return smallest + (largest - smallest) * root

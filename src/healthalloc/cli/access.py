@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.access import METHODS, PARAMS, accessibility
+from healthalloc.access import COLUMNS, PARAMS, accessibility
 from healthalloc.cli._common import (add_command, add_engine_options, add_output, add_read_options, input_paths, read,
                                      write_table)
 from healthalloc.data.validate import naming_files
+from healthalloc.engine import ENGINE
+from healthalloc.params import REQUIRED, Params
 
 EXAMPLE = """\
 example:
@@ -41,32 +44,28 @@ their share of the population is theil_l_population.
 
 def add_supply_demand(p: argparse.ArgumentParser, supply: str = "--supply", *, capacity: bool = True,
                       more: tuple[str, ...] = ()) -> None:
-    """--demand, the supply-like table, --od, --population, (with ``capacity``) --capacity, and
-    --sheet/--encoding for those tables and the ``more`` the command adds."""
+    """--demand, the supply-like table, --od, their columns (:data:`~healthalloc.access.COLUMNS`;
+    --capacity with ``capacity``), and --sheet/--encoding for those tables and the ``more`` the command adds."""
     p.add_argument("--demand", type=Path, required=True, metavar="D.csv",
                    help="demand points: id, population, lon, lat (.csv, .xlsx or .parquet)")
     p.add_argument(supply, type=Path, required=True, metavar="S.csv",
                    help="sites: id, capacity, lon, lat" if capacity else "sites: id, lon, lat")
     p.add_argument("--od", type=Path, metavar="OD.csv",
                    help="origin, destination, cost table replacing the coordinates")
-    p.add_argument("--population", default="population", metavar="COL",
-                   help="population column of the demand (default: population)")
-    if capacity:
-        p.add_argument("--capacity", default="capacity", metavar="COL",
-                       help="capacity column of the supply (default: capacity)")
+    COLUMNS.add_to(p, skip=() if capacity else ("capacity",))
     add_read_options(p, ("demand", supply.lstrip("-"), *more, "od"))
 
 
 def add_method(p: argparse.ArgumentParser) -> None:
     """--method (required) and the other :data:`healthalloc.access.PARAMS`."""
-    p.add_argument("--method", choices=METHODS, required=True, help=PARAMS["method"].help)
-    PARAMS.add_to(p, skip=("method",))
+    # the command line asks for the method (the library's default is 2sfca): an output names the one chosen
+    (Params(replace(PARAMS["method"], default=REQUIRED)) + PARAMS.without("method")).add_to(p)
 
 
 def read_points(args: argparse.Namespace, table: str) -> pd.DataFrame | None:
     """The ``--TABLE`` file (demand, supply, candidates, existing or od; None when not given)
     with its --sheet and --encoding, ids as written (``01`` is not ``1``)."""
-    ids = ("origin", "destination") if table == "od" else ("id",)
+    ids = ("origin", "destination") if table == "od" else (args.id,)
     return read(args, getattr(args, table), table, text=ids)
 
 
@@ -91,9 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     with naming_files(demand=args.demand, supply=args.supply, od=args.od):
         result = accessibility(read_points(args, "demand"), read_points(args, "supply"), od=read_points(args, "od"),
-                               population=args.population,
-                               capacity=args.capacity, engine=args.engine, scheduler=args.scheduler,
-                               workers=args.workers, **PARAMS.from_args(args))
+                               **COLUMNS.from_args(args), **ENGINE.from_args(args), **PARAMS.from_args(args))
     write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args), overwrite=args.overwrite)
     print(result.summary().map(_figure).T.to_string(header=False))
+    print(result.reading())
     return 0

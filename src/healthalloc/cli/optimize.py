@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from healthalloc.cli._common import add_command, add_output, input_paths, write_table
-from healthalloc.access import PARAMS
+from healthalloc.access import COLUMNS, PARAMS
 from healthalloc.cli.access import add_method, add_supply_demand, read_points
 from healthalloc.data.validate import naming_files
 from healthalloc.optimize import locate, optimize_capacity
@@ -81,22 +81,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_location(args: argparse.Namespace) -> int:
     with naming_files(demand=args.demand, candidates=args.candidates, existing=args.existing, od=args.od):
         result = locate(read_points(args, "demand"), read_points(args, "candidates"),
-                        existing=read_points(args, "existing"), od=read_points(args, "od"), population=args.population,
-                        progress=False if args.quiet else None, **LOCATION.from_args(args))
+                        existing=read_points(args, "existing"), od=read_points(args, "od"),
+                        progress=False if args.quiet else None, **COLUMNS.from_args(args), **LOCATION.from_args(args))
     return _write(result, args)
 
 
 def run_capacity(args: argparse.Namespace) -> int:
     with naming_files(demand=args.demand, supply=args.supply, od=args.od):
         result = optimize_capacity(read_points(args, "demand"), read_points(args, "supply"), od=read_points(args, "od"),
-                                   population=args.population, capacity=args.capacity,
-                                   progress=False if args.quiet else None, **PARAMS.from_args(args),
-                                   **CAPACITY.from_args(args))
+                                   progress=False if args.quiet else None, **COLUMNS.from_args(args),
+                                   **PARAMS.from_args(args), **CAPACITY.from_args(args))
     return _write(result, args)
 
 
 def _write(result, args: argparse.Namespace) -> int:
-    """The result's table, and its summary as JSON beside it (OUT's stem + .summary.json) or printed."""
+    """The reading; the result's table, and its summary as JSON beside it (OUT's stem + .summary.json)
+    or printed (last, so that the printed JSON is the end of the output)."""
+    print(result.reading())
     write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite,
                 beside={".summary.json": result.summary_dict()})
     return 0

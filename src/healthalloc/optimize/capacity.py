@@ -67,12 +67,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from healthalloc.access import COLUMNS
+from healthalloc.access import PARAMS as ACCESS
 from healthalloc.access import Points, access_equity, demand_supply, fca_operator, kernel, resolve_decay
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
-from healthalloc.params import Param, Params
+from healthalloc.params import Param, Params, declared
+from healthalloc.report import figures as draw
 from healthalloc.result import Result
-from healthalloc.solver import INF, TIME_LIMIT, ModelSize, check_size, solve_lp, solve_milp, solve_qp
+from healthalloc.solver import INF, PROGRESS, TIME_LIMIT, ModelSize, check_size, solve_lp, solve_milp, solve_qp
 
 __all__ = ["OBJECTIVES", "PARAMS", "CapacityModel", "CapacityResult", "capacity_model", "optimize_capacity"]
 
@@ -84,8 +87,10 @@ OBJECTIVES = ("variance", "shortfall")
 PARAMS = Params(
     Param("total", None, "capacity to allocate (default: today's total)", kind=(int, float), low=0,
           low_open=True, metavar="T"),
-    Param("lower", None, "supply column of per-site lower bounds", kind=str, flag="--min", metavar="COL"),
-    Param("upper", None, "supply column of per-site upper bounds", kind=str, flag="--max", metavar="COL"),
+    Param("lower", None, "supply column of per-site lower bounds", kind=str, flag="--min", metavar="COL",
+          objects=(float, int, np.ndarray)),
+    Param("upper", None, "supply column of per-site upper bounds", kind=str, flag="--max", metavar="COL",
+          objects=(float, int, np.ndarray)),
     Param("objective", "variance", "variance: Σ P (A − Ā)², a QP; shortfall: the largest Ā − A, an LP",
           choices=OBJECTIVES),
     Param("integer", False, "whole units (beds)"),
@@ -286,7 +291,30 @@ class CapacityResult(Result):
         return bars(changed[["capacity_before", "capacity_after"]].set_axis(["before", "after"], axis=1),
                     title=f"Capacity before and after ({self.objective})", xlabel="capacity")
 
+    def reading(self) -> str:
+        """The total re-allocated, and how the Gini and the share below today's mean move."""
+        eq0, eq1 = self.equity_before, self.equity_after
+        today = float(self.sites["capacity_before"].sum())
+        total = ("the total unchanged" if change(today, self.total) == 0
+                 else f"the total from {today:,.6g} today to {self.total:,.6g}")
+        return (f"Re-allocating {self.total:,.6g} units among {len(self.sites)} sites ({self.status}) moves the "
+                f"Gini of accessibility from {eq0['gini']:.3f} to {eq1['gini']:.3f} and the share below "
+                f"today's mean from {eq0['share_below']:.0%} to {eq1['share_below']:.0%}, {total}.")
 
+    def figures(self, demand: pd.DataFrame | None = None, supply: pd.DataFrame | None = None) -> dict:
+        """Given the ``demand`` and ``supply`` tables (``id``, ``lon``, ``lat``), the map of
+        accessibility after the re-allocation."""
+        if demand is None or supply is None:
+            return {}
+        points = self.points.merge(demand[["id", "lon", "lat"]], on="id")
+        sites = supply.assign(capacity=self.sites["capacity_after"].to_numpy())
+        return {"map_after": ("Accessibility after re-allocation; triangles: sites (size: new capacity).",
+                              lambda: draw.access_map(points, sites, value="access_after",
+                                                      title="Accessibility after re-allocation"))}
+
+
+@declared(ACCESS + PARAMS + Params(PROGRESS) + COLUMNS,
+          data=("demand", "supply", "od"))
 def optimize_capacity(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
@@ -355,8 +383,6 @@ def optimize_capacity(
         Sites with no demand in reach (they keep their capacity); with ``integer``, a
         fraction of ``T`` left unallocated.
     """
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, id=id, lon=lon,
                              lat=lat)
     if not (dem.amount > 0).any():

@@ -49,12 +49,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from healthalloc.access import Pairs, Points, costs, points
+from healthalloc.access import COLUMNS, Pairs, Points, costs, points
 from healthalloc.data.messages import named, show
 from healthalloc.data.validate import DataError
-from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.params import Param, Params, declared
+from healthalloc.report import figures as draw
 from healthalloc.result import Result
-from healthalloc.solver import (TIME_LIMIT, MILPSolution, ModelSize, SolverError, check_size, memory_budget,
+from healthalloc.solver import (PROGRESS, TIME_LIMIT, MILPSolution, ModelSize, SolverError, check_size, memory_budget,
                                solve_milp)
 
 __all__ = ["MODELS", "PARAMS", "LocationResult", "locate"]
@@ -65,7 +66,7 @@ MODELS = ("mclp", "pmedian", "lscp")
 #: The parameters of :func:`locate`, from which ``healthalloc optimize location`` and the
 #: study analysis ``location`` are generated.
 PARAMS = Params(
-    Param("model", REQUIRED, "location model: mclp, pmedian or lscp", choices=MODELS),
+    Param("model", "mclp", "location model: mclp, pmedian or lscp", choices=MODELS),
     Param("p", None, "new sites to open (mclp, pmedian)", kind=int, low=0, metavar="P"),
     Param("radius", None, "coverage radius in km or the OD cost unit (mclp, lscp; pmedian: largest cost)",
           kind=(int, float), low=0, low_open=True, metavar="R"),
@@ -162,7 +163,27 @@ class LocationResult(Result):
         return bars(served.rename("population served").sort_values(ascending=False),
                     title=f"Chosen sites ({self.model}, {self.n_selected} new)")
 
+    def reading(self) -> str:
+        """New sites, the solver's status and gap, and the population covered."""
+        s = self.summary_dict()
+        gap = f"gap {s['gap']:.2%}" if math.isfinite(s["gap"]) else "no bound"  # stopped before HiGHS had a bound
+        return (f"{s['n_selected']} new site(s) ({s['status']}, {gap}); "
+                f"{s['coverage']:.1%} of the population within {self.radius or '—'} km of an open site.")
 
+    def figures(self, demand: pd.DataFrame | None = None, candidates: pd.DataFrame | None = None) -> dict:
+        """Given the ``demand`` and ``candidates`` tables (``id``, ``lon``, ``lat``), the map of
+        covered demand and the selected sites."""
+        if demand is None or candidates is None:
+            return {}
+        points = self.points.merge(demand[["id", "lon", "lat"]], on="id")
+        chosen = candidates[candidates["id"].isin(self.selected)].assign(capacity=1.0)
+        return {"map": ("Demand points covered by an open site; triangles: the selected new sites.",
+                        lambda: draw.access_map(points, chosen, value="covered", label="covered (1) or not (0)",
+                                                title="Selected sites and covered demand", cmap="RdYlBu"))}
+
+
+@declared(PARAMS + Params(PROGRESS) + COLUMNS.without("capacity"),
+          data=("demand", "candidates", "existing", "od"))
 def locate(
     demand: pd.DataFrame,
     candidates: pd.DataFrame,
@@ -219,8 +240,6 @@ def locate(
         Bad model, p or radius; ``p = 0`` without existing sites; a model too large for
         the memory (with its size and what shrinks it).
     """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
     if model == "lscp" and p is not None:
         raise ValueError("lscp finds the fewest sites itself; p is for mclp and pmedian")
     if model != "lscp" and (p is None or isinstance(p, bool) or not float(p).is_integer() or p < 0):

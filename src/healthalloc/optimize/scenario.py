@@ -24,21 +24,42 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from healthalloc.access import COLUMNS
+from healthalloc.access import PARAMS as ACCESS
 from healthalloc.access import AccessResult, access_equity, accessibility, costs, demand_supply, resolve_decay
 from healthalloc.data.messages import listing, show
 from healthalloc.efficiency import dea
 from healthalloc.data.validate import DataError
+from healthalloc.optimize.capacity import PARAMS as CAPACITY
 from healthalloc.optimize.capacity import CapacityResult, capacity_model, change, optimize_capacity
+from healthalloc.optimize.location import PARAMS as LOCATION
 from healthalloc.optimize.location import LocationResult, locate
+from healthalloc.params import REQUIRED, Param, Params, declared
 from healthalloc.result import Result
-from healthalloc.solver import TIME_LIMIT
+from healthalloc.solver import PROGRESS, TIME_LIMIT
 
-__all__ = ["PlanResult", "ScenarioResult", "plan", "scenario"]
+__all__ = ["PLAN", "PlanResult", "SCENARIO", "ScenarioResult", "plan", "scenario"]
+
+#: The parameters of :func:`scenario`.
+SCENARIO = ACCESS + Params(
+    Param("radius", None, "coverage radius (default: the catchment, or the last step's bound)", kind=(int, float),
+          low=0, low_open=True, metavar="R"),
+    Param("inputs", None, "DEA input columns of the supply tables: the sites' efficiency before and after",
+          role="inputs", many=True),
+    Param("outputs", None, "DEA output columns of the supply tables", role="outputs", many=True),
+) + COLUMNS
+
+#: The parameters of :func:`plan`.
+PLAN = Params(
+    replace(LOCATION["p"], default=REQUIRED),
+    Param("added", REQUIRED, "capacity to give the new sites", kind=(int, float), low=0, low_open=True),
+    replace(LOCATION["radius"], default=REQUIRED, help="MCLP coverage radius (km)"),
+) + ACCESS + Params(CAPACITY["integer"], LOCATION["time_limit"], PROGRESS) + COLUMNS
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,7 @@ class ScenarioResult(Result):
         return bars(table, title="Equity of accessibility before and after the scenario")
 
 
+@declared(SCENARIO, data=("demand", "before", "after", "od"))
 def scenario(
     demand: pd.DataFrame,
     before: pd.DataFrame,
@@ -197,7 +219,7 @@ def _efficiency(before, after, inputs, outputs, id) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class PlanResult:
+class PlanResult(Result):
     """Two-step planning: where to open new sites, how big, and what changes.
 
     Attributes
@@ -226,7 +248,30 @@ class PlanResult:
         """New sites opened (chosen by the MCLP, with demand in reach and given capacity)."""
         return int((self.supply_after["new"] == 1).sum())
 
+    def to_frame(self) -> pd.DataFrame:
+        """The demand points before and after (:meth:`ScenarioResult.to_frame`)."""
+        return self.scenario.to_frame()
 
+    def summary(self) -> pd.DataFrame:
+        """The before/after table (:meth:`ScenarioResult.summary`)."""
+        return self.scenario.summary()
+
+    def reading(self) -> str:
+        """Sites opened, and how coverage and the Gini of accessibility move."""
+        table = self.scenario.comparison.set_index("measure")
+        return (f"Opening {self.n_opened} site(s) with {self.added:,.6g} units raises coverage within "
+                f"{self.location.radius:g} km from {table.loc['coverage', 'before']:.1%} to "
+                f"{table.loc['coverage', 'after']:.1%} and moves the Gini of accessibility from "
+                f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}.")
+
+    def figures(self) -> dict:
+        """Maps of accessibility before and after the plan."""
+        return {f"map_{when}": (f"Accessibility {when} the plan; triangles: sites.",
+                                lambda res=res, when=when: res.plot(title=f"Accessibility {when} the plan"))
+                for when, res in (("before", self.scenario.before), ("after", self.scenario.after))}
+
+
+@declared(PLAN, data=("demand", "supply", "candidates"))
 def plan(
     demand: pd.DataFrame,
     supply: pd.DataFrame,

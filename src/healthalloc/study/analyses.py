@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pandas as pd
 
-from healthalloc.data.regions import province
 from healthalloc.efficiency.bootstrap import PARAMS as BOOTSTRAP_PARAMS
 from healthalloc.efficiency.bootstrap import dea_bootstrap
 from healthalloc.efficiency.dea import PARAMS as DEA_PARAMS
@@ -18,28 +17,15 @@ from healthalloc.equity.analysis import equity
 from healthalloc.qca import fsqca, robustness
 from healthalloc.qca.analysis import PARAMS as QCA_PARAMS
 from healthalloc.qca.calibrate import read_anchors
-from healthalloc.spatial import knn_weights, province_weights, spatial_analysis, unit_coordinates
+from healthalloc.spatial import spatial_analysis, spatial_weights
 from healthalloc.spatial.analysis import PARAMS as SPATIAL_PARAMS
-from healthalloc.spatial.weights import ISLANDS, KNN
-from healthalloc.study import figures
+from healthalloc.spatial.weights import WEIGHTS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.registry import Context, register
+from healthalloc.study.spec import read_source
 
 GROUP = Param("group", None, role="group")
-
-
-def _eff_reading(eff: pd.Series, period: str | None) -> str:
-    if period:
-        last = eff.index.get_level_values(period).max()
-        eff = eff.xs(last, level=period)
-        when = f" in {last}"
-    else:
-        when = ""
-    efficient = int((eff >= 1 - 1e-6).sum())
-    low = eff.idxmin()
-    return (f"Mean efficiency{when} is {eff.mean():.3f}; {efficient} of {len(eff)} units are on the "
-            f"frontier; the lowest is {low} ({eff.min():.3f}).")
 
 
 @register("dea", title="DEA efficiency",
@@ -48,16 +34,14 @@ def _eff_reading(eff: pd.Series, period: str | None) -> str:
 def _dea(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
     res = ctx.call(dea, ctx.data, progress=False, **ctx.engine)
-    sec = Section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
-                  _eff_reading(res.efficiency, r.get("period")))
-    sec.add_table("scores", res.to_frame(), "Efficiency, slacks, targets and peers of every unit.")
     group = r.get("group")
+    sec = res.section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})", group=group)
+    sec.add_table("scores", res.to_frame(), "Efficiency, slacks, targets and peers of every unit.")
     sec.add_table("summary", res.summary(group).reset_index(),
                   "Efficient units and mean scores" + (f" by {group}." if group else "."))
     sec.exports["efficiency"] = res.efficiency
     if res.scale is not None:
         sec.exports["scale_efficiency"] = res.scale["scale_efficiency"]
-    figures.efficiency_figures(sec, res.to_frame(), "efficiency", r.get("period"), group, ctx.data, r["unit"])
     return sec
 
 
@@ -65,11 +49,7 @@ def _dea(ctx: Context) -> Section:
 def _malmquist(ctx: Context) -> Section:
     r = ctx.roles
     res = ctx.call(malmquist, ctx.data, progress=False, **ctx.engine)
-    overall = res.overall()
-    reading = (f"Mean total factor productivity change is {overall['tfpch']:.3f} per period "
-               f"(efficiency change {overall['effch']:.3f} × technical change {overall['techch']:.3f}); "
-               + ("productivity grew." if overall["tfpch"] > 1 else "productivity declined."))
-    sec = Section(ctx.name, "Malmquist productivity index", reading)
+    sec = res.section(ctx.name, "Malmquist productivity index")
     sec.add_table("indices", res.to_frame(),
                   "effch, techch, pech, sech and tfpch of every unit per transition.")
     sec.add_table("means", res.summary().reset_index(),
@@ -77,7 +57,6 @@ def _malmquist(ctx: Context) -> Section:
     if r.get("group"):
         sec.add_table("group_means", res.group_means(r["group"]).reset_index(),
                       f"Geometric means by {r['group']}.")
-    figures.malmquist_figure(sec, res)
     return sec
 
 
@@ -86,43 +65,25 @@ def _equity(ctx: Context) -> Section:
     """Gini (population and area), Theil L and T with their group decomposition, HRDI, HRAD/PAD."""
     r = ctx.roles
     res = ctx.call(equity, ctx.data)
-    idx = res.to_frame()
-    last = idx.iloc[-1]
-    when = f" in {idx[r['period']].iloc[-1]}" if r.get("period") else ""
-    reading = f"The Gini coefficient of {r['resource']} by population is {last['gini_population']:.3f}{when}"
-    if "gini_area" in idx:
-        reading += f" and by area {last['gini_area']:.3f}"
-    if "theil_l_between" in idx:
-        share = last["theil_l_between"] / last["theil_l"]
-        reading += f"; {share:.0%} of the Theil L index lies between {r['group']} groups"
-    sec = Section(ctx.name, f"Equity of {r['resource']}", reading + ".")
-    sec.add_table("indices", idx,
+    sec = res.section(ctx.name, f"Equity of {r['resource']}")
+    sec.add_table("indices", res.to_frame(),
                   "Gini by population and area; Theil L (GE(0)) and T (GE(1)), population-weighted.")
     if res.contributions is not None:
         sec.add_table("contributions", res.contributions,
                       "Each group's population and resource shares, Theil indices and contribution.")
     sec.add_table("units", res.units,
                   "Per unit: per-capita resource, density index HRDI, agglomeration HRAD, PAD.")
-    figures.equity_figures(sec, res, r.get("period"))
     return sec
 
 
 @register("spatial", title="Spatial–temporal evolution",
-          params=SPATIAL_PARAMS + Params(
-              Param("coordinates", None, "longitude and latitude columns (degrees)", role="coordinates",
-                    many=True),
-              Param("weights", "provinces", "embedded province borders, or the k nearest units",
-                    choices=("provinces", "knn")),
-              Param("knn", KNN, "nearest neighbours with weights = 'knn'", low=1, aliases=("k",)),
-              Param("islands", "nearest", "units without a neighbour", choices=ISLANDS),
-              Param("link_hainan_guangdong", False, "link Hainan to Guangdong across the strait")))
+          params=SPATIAL_PARAMS.without("unit") + WEIGHTS.without("transform"))
 def _spatial(ctx: Context) -> Section:
     """Moran's I and LISA per period, kernel densities, σ/β convergence, spatial Markov chains.
 
     ``value`` is a column, or another analysis' export (``"bcc.efficiency"``): then its
-    units and periods come with it. ``weights = "provinces"`` uses the embedded land
-    borders (units are matched to provinces by code or name); ``"knn"`` uses the
-    ``coordinates`` role (lon, lat) and ``knn``."""
+    units and periods come with it. The weights are :func:`~healthalloc.spatial.spatial_weights`
+    over the data's units (an ``adjacency`` file is read like any study source)."""
     r, o = ctx.roles, ctx.options
     value, group = r["value"], r.get("group")
     if isinstance(value, pd.Series):
@@ -133,27 +94,15 @@ def _spatial(ctx: Context) -> Section:
             frame[group] = frame[unit].map(labels)
     else:
         frame, unit, period, name = ctx.data, r["unit"], r.get("period"), value
-    if o["weights"] == "provinces":
-        frame = frame.assign(**{unit: [province(u).code for u in frame[unit]]})
-        extra = [(460000, 440000)] if o["link_hainan_guangdong"] else []
-        weights = province_weights(islands=o["islands"], extra_pairs=extra)
-    else:
-        if not r.get("coordinates"):
-            raise ValueError(f"{ctx.name}: weights = \"knn\" needs the coordinates role (lon, lat)")
-        weights = knn_weights(unit_coordinates(ctx.data, *r["coordinates"], unit=r["unit"]), o["knn"])
+    options = {k: o[k] for k in WEIGHTS.options if k in o}
+    if options.get("adjacency") is not None:
+        options["adjacency"] = read_source(options["adjacency"], ctx.study_dir)[0]
+    weights = spatial_weights(ctx.data, r["unit"], coordinates=r.get("coordinates"), **options)
     res = spatial_analysis(frame, name, weights, unit=unit, by=period, group=group,
                            permutations=o["permutations"], seed=o["seed"], alpha=o["alpha"],
                            classes=o["classes"])
-    tables = res.tables()
-    moran = tables["moran"]
-    last = moran.iloc[-1]
-    when = f" in {moran[period].iloc[-1]}" if period else ""
-    reading = (f"Moran's I of {name}{when} is {last['I']:.3f} (pseudo p = {last['p_sim']:.3f}): "
-               + ("similar values cluster in space." if last["p_sim"] < o["alpha"] and last["I"] > 0
-                  else "no significant spatial clustering." if last["p_sim"] >= o["alpha"]
-                  else "neighbours tend to differ."))
-    sec = Section(ctx.name, f"Spatial–temporal evolution of {name}", reading)
-    sec.tables.update(tables)
+    sec = res.section(ctx.name, f"Spatial–temporal evolution of {name}")
+    sec.tables.update(res.tables())
     sec.stars["moran"] = {"I": "p_sim"}
     sec.stars["beta_convergence"] = {"beta": "p"}
     sec.captions.update({
@@ -162,7 +111,6 @@ def _spatial(ctx: Context) -> Section:
         "sigma_convergence": "σ-convergence: coefficient of variation and sd of logs per period.",
         "beta_convergence": "β-convergence (absolute cross-section; conditional panel); speed λ = −ln(1 + βT)/T.",
         "markov": "Classic and spatial Markov transition probabilities between quantile classes."})
-    figures.spatial_figures(sec, tables, name, period, o["weights"] == "provinces")
     return sec
 
 
@@ -175,10 +123,7 @@ def _bootstrap(ctx: Context) -> Section:
     """One period of a panel (``at``, default the last) or the whole cross-section."""
     o = ctx.options
     res = ctx.call(dea_bootstrap, ctx.data, progress=False, **ctx.engine)
-    bias = (res.efficiency - res.bias_corrected).mean()
-    reading = (f"With {o['n_boot']} Simar–Wilson replications the mean bias-corrected efficiency is "
-               f"{res.bias_corrected.mean():.3f}, {bias:.3f} below the DEA estimate.")
-    sec = Section(ctx.name, "Bootstrapped DEA efficiency (Simar & Wilson 1998)", reading)
+    sec = res.section(ctx.name, "Bootstrapped DEA efficiency (Simar & Wilson 1998)")
     sec.add_table("scores", res.to_frame(),
                   f"Bias-corrected scores and {1 - o['alpha']:.0%} confidence intervals.")
     sec.exports["bias_corrected"] = res.bias_corrected
@@ -189,15 +134,7 @@ def _bootstrap(ctx: Context) -> Section:
 def _qca(ctx: Context) -> Section:
     o = ctx.options
     res = fsqca(ctx.data, **ctx.kwargs | {"anchors": read_anchors(o["anchors"], ctx.study_dir)})
-    outcome = res.truth_table.outcome
-    models = res.solutions.intermediate
-    first = models[0]
-    distinct = len({frozenset(t.expression for t in m.terms) for m in models})
-    reading = (f"{len(first.terms)} configuration(s) lead to {outcome} (intermediate model {first.label}: "
-               f"consistency {first.consistency:.3f}, coverage {first.coverage:.3f}"
-               + (f"; {len(models)} intermediate models over the pairs of complex and parsimonious models, "
-                  f"{distinct} distinct" if len(models) > 1 else "") + ").")
-    sec = Section(ctx.name, f"Fuzzy-set QCA of {outcome}", reading)
+    sec = res.section(ctx.name, f"Fuzzy-set QCA of {res.truth_table.outcome}")
     tables = {"necessity": res.necessity.to_frame(), "truth_table": res.truth_table.to_frame().reset_index(),
               "solutions": res.to_frame(), "chart": res.chart.to_frame().reset_index(),
               "calibrated": res.calibration.memberships.reset_index(), "anchors": res.calibration.anchors}
@@ -209,8 +146,6 @@ def _qca(ctx: Context) -> Section:
         "chart": f"Configuration chart: {res.chart.note} " + " ".join(res.chart.legend_lines()),
         "calibrated": "Set memberships." if o["calibrated"] else "Calibrated set memberships.",
         "anchors": "Calibration anchors used."})
-    sec.add_figure("chart", res.chart.plot(),
-                   f"Configuration chart (core and peripheral conditions): {res.chart.note}")
     return sec
 
 
@@ -228,12 +163,8 @@ def _qca_robustness(ctx: Context) -> Section:
     if o["anchors"] is not None:
         calibrations = {"anchors": read_anchors(o["anchors"], ctx.study_dir)} | calibrations
     res = ctx.call(robustness, ctx.data, calibrations=calibrations)
-    v = res.variants
-    reading = (f"Across {len(v)} variants the {o['solution']} solution's consistency (first tied model) ranges "
-               f"{v['consistency'].min():.3f}–{v['consistency'].max():.3f} and coverage "
-               f"{v['coverage'].min():.3f}–{v['coverage'].max():.3f}; {res.reading()}.")
-    sec = Section(ctx.name, "Robustness of the fsQCA solutions", reading)
-    sec.add_table("variants", v, "Solution per threshold and calibration variant (first of tied models).")
+    sec = res.section(ctx.name, "Robustness of the fsQCA solutions")
+    sec.add_table("variants", res.variants, "Solution per threshold and calibration variant (first of tied models).")
     sec.add_table("terms", res.terms, "Per term, the variants in which at least one tied model contains it "
                   "(in_some_model) and those in which every tied model does (in_every_model); share_every 1: "
                   "the robust core.")
