@@ -11,6 +11,7 @@ is found too), and text that no installed font can draw gives one warning.
 :func:`choropleth`          one value per province or Guangxi city
 :func:`choropleth_panel`    one map per period on a shared colour scale
 :func:`lisa_map`            LISA cluster categories (HH, LL, LH, HL, ns)
+:func:`access_map`          demand points coloured by accessibility, sites as triangles
 :func:`lorenz_curves`       Lorenz curves with the line of equality and Gini
 :func:`density_ridges`      kernel densities per period, offset vertically
 :func:`trend_lines`         indices or means over periods, per group
@@ -28,7 +29,7 @@ from healthalloc.lazy import exports
 __getattr__, __dir__ = exports(__name__, {
     "CJK_FONTS": "base", "DPI": "base", "cjk_font": "base", "save": "base", "lorenz_curves": "curves",
     "trend_lines": "curves", "density_ridges": "density", "LISA_COLOURS": "maps", "choropleth": "maps",
-    "choropleth_panel": "maps", "lisa_map": "maps"})
+    "choropleth_panel": "maps", "lisa_map": "maps", "access_map": "maps"})
 
 
 def styled(draw):
@@ -47,6 +48,7 @@ __all__ = [
     "CJK_FONTS",
     "DPI",
     "LISA_COLOURS",
+    "access_map",
     "choropleth",
     "choropleth_panel",
     "cjk_font",

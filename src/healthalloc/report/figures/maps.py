@@ -1,4 +1,5 @@
-"""Maps: choropleths (continuous or classed), one map per period, and LISA cluster maps.
+"""Maps: choropleths (continuous or classed), one map per period, LISA cluster maps, and points
+(accessibility of demand points, with the sites).
 
 Every map takes a plain Series indexed by unit: provinces by GB/T 2260 code (int or text),
 ISO code, Chinese or English name (resolved with :mod:`healthalloc.data.regions`), or
@@ -34,9 +35,9 @@ from matplotlib.patches import Patch
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.report.figures.base import check_unique, numeric, one_axes, styled
-from healthalloc.report.geo import Shapes, shapes, unit_codes
+from healthalloc.report.geo import Albers, Shapes, shapes, unit_codes
 
-__all__ = ["LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "choropleth", "choropleth_panel", "lisa_map"]
+__all__ = ["LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "access_map", "choropleth", "choropleth_panel", "lisa_map"]
 
 MISSING_COLOUR = "#e0e0e0"
 """Fill of units without a value (hatched)."""
@@ -59,6 +60,7 @@ LISA_NAMES = MappingProxyType({
 _FIGSIZE = {"provinces": (7.5, 5.6), "guangxi": (7.0, 5.4)}
 _OUTSIDE = ("outline", "omit")
 _MARGIN = 0.015  # of the extent, on every side
+_ALBERS = Albers(105.0, 25.0, 47.0)  # the projection of the province maps
 
 
 @dataclass(frozen=True)
@@ -421,3 +423,49 @@ def lisa_map(
                for category, colour in LISA_COLOURS.items()]
     _legend(fig, [ax], handles + ([_missing_patch(missing_label)] if n_missing else []), None, panel=False)
     return fig
+
+
+@styled
+def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "access", title: str | None = None,
+               label: str = "accessibility (capacity per person)", cmap: str = "viridis") -> Figure:
+    """Demand points coloured by ``value`` over province outlines, sites as grey triangles.
+
+    ``points`` and ``sites`` need ``lon``, ``lat`` (degrees); point sizes follow
+    population, triangle sizes capacity (when those columns are there). The colour scale
+    ends at the 98th percentile of ``value`` (higher values in the top colour). Coordinates
+    are projected like the province maps (Albers equal-area, 25° N / 47° N, 105° E).
+    """
+    geo = shapes("provinces")
+    xy = _ALBERS(points["lon"].to_numpy(), points["lat"].to_numpy())
+    fig, ax = one_axes((7.5, 6))
+    ax.add_collection(PathCollection(list(geo.paths), facecolors="#f4f4f4", edgecolors="#9a9a9a",
+                                     linewidths=0.4), autolim=False)
+    values = points[value].to_numpy(float)
+    top = float(np.nanpercentile(values, 98)) if len(values) else 1.0
+    top = top if top > np.nanmin(values) else float(np.nanmax(values))  # a few outliers do not take the scale
+    if len(sites):
+        sxy = _ALBERS(sites["lon"].to_numpy(), sites["lat"].to_numpy())
+        ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 4, 30), c="black",
+                   alpha=0.6, linewidths=0, zorder=2, label="sites")
+        ax.legend(loc="lower left", frameon=False)
+    dots = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=_sizes(points.get("population"), 2, 40), cmap=cmap,
+                      vmin=min(0.0, float(np.nanmin(values))), vmax=top, linewidths=0, zorder=3)
+    fig.colorbar(dots, ax=ax, shrink=0.6, aspect=25, label=label, extend="max" if top < np.nanmax(values) else "neither")
+    if len(sites):
+        xy = np.vstack([xy, sxy])
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pad = 0.05 * max(hi - lo) + 10
+    ax.set_xlim(lo[0] - pad, hi[0] + pad)
+    ax.set_ylim(lo[1] - pad, hi[1] + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title or label)
+    return fig
+
+
+def _sizes(values: pd.Series | None, smallest: float, largest: float) -> np.ndarray | float:
+    """Marker areas growing with the square root of ``values``."""
+    if values is None or not len(values) or values.max() <= 0:
+        return smallest
+    root = np.sqrt(values.to_numpy(float) / values.max())
+    return smallest + (largest - smallest) * root
