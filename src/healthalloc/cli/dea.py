@@ -56,4 +56,5 @@ def run(args: argparse.Namespace) -> int:
             table = table.join(boot.set_index("unit")[cols], on="unit")
     write_table(table, args.output, inputs=input_paths(args), overwrite=args.overwrite)
     print(result.summary().round(3).to_string())
+    print(result.reading())
     return 0

@@ -51,4 +51,5 @@ def run(args: argparse.Namespace) -> int:
         beside["_units"] = result.units
     write_table(result.to_frame(), args.output, digits=4, inputs=input_paths(args), overwrite=args.overwrite,
                 beside=beside)
+    print(result.reading())
     return 0

@@ -42,4 +42,5 @@ def run(args: argparse.Namespace) -> int:
     write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
     print(f"\nmeans (geometric, {args.orientation} orientation):")
     print(result.summary().round(3).to_string())
+    print(result.reading())
     return 0

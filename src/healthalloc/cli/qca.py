@@ -64,5 +64,6 @@ def run(args: argparse.Namespace) -> int:
     with output_folder(args.output, input_paths(args)) as folder:
         result.write(folder)
     print(result.solutions.to_text())
+    print(result.reading())
     print(f"\nTables written to {args.output.resolve()}")
     return 0

@@ -18,6 +18,7 @@ from healthalloc.equity.agglomeration import POPULATION_UNIT, unit_table
 from healthalloc.equity.gini import concentration_values, gini_values, lorenz_curve, lorenz_table
 from healthalloc.equity.theil import INDICES, decompose
 from healthalloc.params import REQUIRED, UNIT, Param, Params
+from healthalloc.report import figures as draw
 from healthalloc.result import Result, flat
 
 __all__ = ["PARAMS", "EquityResult", "equity"]
@@ -109,6 +110,27 @@ class EquityResult(Result):
             gini = self.indices.set_index(self.by)["gini_population"]
         return lorenz_curves(points, by=self.by, gini=gini if self.by else gini.iloc[0],
                              title=f"Lorenz curves of {self.resource}")
+
+    def reading(self) -> str:
+        """The Gini coefficients of the last period and, with a group, the between-group share of Theil L."""
+        last = self.indices.iloc[-1]
+        when = f" in {self.indices[self.by].iloc[-1]}" if self.by else ""
+        text = f"The Gini coefficient of {self.resource} by population is {last['gini_population']:.3f}{when}"
+        if "gini_area" in self.indices:
+            text += f" and by area {last['gini_area']:.3f}"
+        if "theil_l_between" in self.indices:
+            text += f"; {last['theil_l_between'] / last['theil_l']:.0%} of the Theil L index lies between {self.group} groups"
+        return text + "."
+
+    def figures(self) -> dict:
+        """With ``by``, the Gini coefficients per period; the Lorenz curves (:meth:`plot`)."""
+        out = {}
+        if self.by:
+            columns = [c for c in ("gini_population", "gini_area") if c in self.indices]
+            out["gini_trend"] = (f"Gini coefficients per {self.by}.",
+                                 lambda: draw.trend_lines(self.indices, self.by, columns))
+        out["lorenz"] = ("Lorenz curves by population" + (" (first and last period)." if self.by else "."), self.plot)
+        return out
 
     def __str__(self) -> str:
         settings = [f"population {self.population!r}"]

@@ -93,6 +93,20 @@ class QCAResult(Result):
         """The configuration chart (:meth:`Chart.plot`)."""
         return self.chart.plot()
 
+    def reading(self) -> str:
+        """The configurations of the first intermediate model, its fit, and how many models tie."""
+        models = self.solutions.intermediate
+        first = models[0]
+        distinct = len({frozenset(t.expression for t in m.terms) for m in models})
+        return (f"{len(first.terms)} configuration(s) lead to {self.truth_table.outcome} (intermediate model "
+                f"{first.label}: consistency {first.consistency:.3f}, coverage {first.coverage:.3f}"
+                + (f"; {len(models)} intermediate models over the pairs of complex and parsimonious models, "
+                   f"{distinct} distinct" if len(models) > 1 else "") + ").")
+
+    def figures(self) -> dict:
+        """The configuration chart (:meth:`plot`)."""
+        return {"chart": (f"Configuration chart (core and peripheral conditions): {self.chart.note}", self.plot)}
+
     def to_text(self) -> str:
         """Necessity, the solutions and the chart as text."""
         return "\n\n".join([self.necessity.to_text(), self.solutions.to_text(), self.chart.to_markdown()])

@@ -60,14 +60,17 @@ class RobustnessResult(Result):
         return self.terms.loc[self.terms["share_some"] == 1.0, "term"].tolist()
 
     def reading(self) -> str:
-        """What the core counts, in one sentence."""
-        n = len(self.variants)
+        """The range of the solution's fit over the variants, and the robust core."""
+        v = self.variants
         strict = ", ".join(self.robust_core) or "no term"
         loose = [t for t in self.in_some_model_of_every_variant if t not in self.robust_core]
-        text = f"{strict} {'are' if len(self.robust_core) > 1 else 'is'} in every tied model of all {n} variants"
+        text = (f"Across {len(v)} variants the {self.solution} solution's consistency (first tied model) ranges "
+                f"{v['consistency'].min():.3f}–{v['consistency'].max():.3f} and coverage "
+                f"{v['coverage'].min():.3f}–{v['coverage'].max():.3f}; {strict} "
+                f"{'are' if len(self.robust_core) > 1 else 'is'} in every tied model of all {len(v)} variants")
         if loose:
             text += f"; {', '.join(loose)} only in at least one tied model of each variant"
-        return text
+        return text + "."
 
     def to_frame(self) -> pd.DataFrame:
         """One row per variant (see ``variants``)."""
@@ -87,7 +90,7 @@ class RobustnessResult(Result):
     def to_text(self) -> str:
         """The variants and the robust core, as text."""
         return (f"Robustness of the {self.solution} solution over {len(self.variants)} variants\n"
-                f"{self.variants.round(3).to_string(index=False)}\n\nrobust core: {self.reading()}")
+                f"{self.variants.round(3).to_string(index=False)}\n\n{self.reading()}")
 
     __str__ = to_text
 
