@@ -263,8 +263,9 @@ def test_tiny_accessibility_is_printed_in_significant_digits_not_as_zero(user, c
     code, out, err = run_cli(["access", "--demand", "d.csv", "--supply", "s.csv", "--method", "2sfca",
                               "--catchment", "30"], capsys)
     assert code == 0, err
-    # 1 bed for 40 million people within 30 km: 2.5e-08 beds per person, printed as such
-    assert out.count("2.5e-08") == 4 and " 0.0 " not in out
+    # 1 bed for 40 million people within 30 km: 2.5e-08 beds per person, printed as such (two rows, the
+    # summary's mean and threshold, the reading)
+    assert out.count("2.5e-08") == 5 and " 0.0 " not in out
 
 
 def test_all_zero_weights_point_to_beta_and_the_steps_not_only_the_catchment(user, capsys):
