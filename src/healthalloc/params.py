@@ -329,7 +329,7 @@ def _check_source(name: str, value: dict) -> str | None:
 def declared(params: Params, *, data: Iterable[str] = ()) -> Callable[[Callable], Callable]:
     """Bind a public function to its declaration: the one door every call goes through.
 
-    At import the signature must agree with ``params`` (the same keywords apart from the
+    On a class, its ``__init__`` is bound. At import the signature must agree with ``params`` (the same keywords apart from the
     ``data`` arguments; a declared default equal to the signature's; required exactly where
     the signature has no default), else :class:`TypeError`. On every call each declared
     argument given is checked by :meth:`Param.check`, and a bad one raises
@@ -339,6 +339,9 @@ def declared(params: Params, *, data: Iterable[str] = ()) -> Callable[[Callable]
     data = tuple(data)
 
     def bind(func: Callable) -> Callable:
+        if isinstance(func, type):  # a class (a dataclass of settings): its __init__
+            func.__init__ = declared(params, data=("self", *data))(func.__init__)
+            return func
         signature = inspect.signature(func)
         _agree(func.__qualname__, signature, params, data)
         aliases = {a: p.name for p in params for a in p.aliases}

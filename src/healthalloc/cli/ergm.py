@@ -8,7 +8,8 @@ from pathlib import Path
 from healthalloc.cli._common import (add_command, add_engine_options, add_output, add_read_options, blame, read,
                                      write_table)
 from healthalloc.data.validate import naming_files
-from healthalloc.mobility.ergm.fit import PARAMS
+from healthalloc.cli.network import READ_EDGES
+from healthalloc.mobility.ergm.fit import CONTROL, PARAMS
 
 EXAMPLE = """\
 examples:
@@ -51,10 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv",
                    help="node table: id in the first column, then attributes")
     p.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
-    p.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
+    READ_EDGES.add_to(p, skip=("weight",))
     p.add_argument("--edgecov", type=_edgecov, action="append", default=[], metavar="NAME=MATRIX.csv",
                    help="a dyadic covariate for edgecov(NAME); repeat for several")
-    PARAMS.add_to(p)
+    (PARAMS + CONTROL).add_to(p)
     add_read_options(p, ("nodes", "edges", "NAME (an --edgecov)"))
     add_output(p, "write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing",
                metavar="OUT.csv")
@@ -77,10 +78,10 @@ def run(args: argparse.Namespace) -> int:
             matrix = read(args, path, name, text=(0,))
             net = net.with_covariate(name, covariate_matrix(matrix, net.ids, name=name))
         inputs.append(path)
-    control = Control(sample_size=args.sample_size, interval=args.interval)
+    control = Control(**CONTROL.from_args(args))
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex, \
             naming_files(nodes=args.nodes, edges=args.edges):
-        fit = ergm(net, args.formula, estimate=args.estimate, control=control, seed=args.seed, engine=ex)
+        fit = ergm(net, control=control, engine=ex, **PARAMS.from_args(args))
     write_table(fit.to_frame(), args.output, digits=4, inputs=inputs, overwrite=args.overwrite,
                 beside={".fit.json": fit.fit_info()} if args.output is not None else None)
     state = "" if fit.converged else " (not converged)"

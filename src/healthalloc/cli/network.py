@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -11,13 +12,20 @@ from healthalloc.cli._common import (add_command, add_output, add_read_options, 
                                      write_table)
 from healthalloc.data import DataError
 from healthalloc.data.validate import check_columns, naming_files
-from healthalloc.mobility.network import PARAMS, edge_ends
+from healthalloc.data.validate import METRIC
+from healthalloc.mobility.network import EDGES, PARAMS, RECORDS, edge_ends
+from healthalloc.params import Params
+
+#: Edge files (network centrality, ergm) are read as undirected unless --directed: the command
+#: line's default since its first release, kept where the library's is directed.
+READ_EDGES = Params(replace(EDGES["directed"], default=False, help="ties have a direction (default: undirected)"),
+                    EDGES["weight"])
 
 EXAMPLE = """\
 examples:
   healthalloc network build records.csv --origin from_city --destination to_city \\
       --nodes cities.csv --coords lon,lat --same-category dialect \\
-      --binarize top_k --value 10 -o network/
+      --binarize top_k --threshold 10 -o network/
   healthalloc network centrality --nodes network/nodes.csv --edges network/edges.csv \\
       --directed -o centrality.csv
 
@@ -27,8 +35,9 @@ nodes.csv (id first, then the --nodes attributes), edges.csv (from, to, weight: 
 with --binarize only the ties kept), flows.csv (every flow, before binarizing) and, with
 --coords, geoprox.csv (inverse distance) and, with --same-category COL, same_COL.csv: square
 matrices with node ids as header and first column, for 'healthalloc ergm --edgecov'.
-Binarize rules: any (flow > 0), threshold (flow >= VALUE), top_k (each origin's VALUE
-largest flows), quantile (flow >= the VALUE quantile of positive flows). The printed
+Binarize rules (--threshold VALUE; --value is its older spelling): any (flow > 0), threshold
+(flow >= VALUE), top_k (each origin's VALUE largest flows), quantile (flow >= the VALUE
+quantile of positive flows). The printed
 summary has a row for the flows (flows.csv) and one for the ties (edges.csv): nodes, ties
 (rows of the file), density, total_flow (sum of its weight column) and isolates.
 
@@ -49,14 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     build = add_command(actions, "build", "Aggregate records into an origin-destination network.", EXAMPLE,
                         help="records -> nodes, edges and covariate files")
     build.add_argument("file", type=Path, help="records (.csv, .xlsx or .parquet): one row per person or flow")
-    PARAMS.add_to(build)
+    (PARAMS + Params(METRIC)).add_to(build)
+    build.add_argument("--undirected", dest="directed", action="store_false", help=argparse.SUPPRESS)  # older spelling
     build.add_argument("--nodes", type=Path, metavar="NODES.csv",
                        help="node table (id first, then attributes); default: the ids in the records")
-    build.add_argument("--undirected", action="store_true", help="ignore the direction of moves")
     build.add_argument("--coords", type=column_list, metavar="X,Y",
                        help="coordinate columns of --nodes: writes geoprox.csv (1 / distance)")
-    build.add_argument("--metric", choices=("euclidean", "great_circle"), default="euclidean",
-                       help="distance for geoprox.csv (default euclidean, as seed 003)")
     build.add_argument("--same-category", action="append", default=[], metavar="COL",
                        help="a --nodes column: writes same_COL.csv (1 where two nodes share it)")
     add_read_options(build, ("records", "nodes"))
@@ -66,9 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="degree, strength, betweenness and PageRank per node")
     cent.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv", help="node table (id first)")
     cent.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
-    cent.add_argument("--directed", action="store_true", help="ties have a direction (default: undirected)")
-    cent.add_argument("--weight", metavar="COL", help="tie weight column of the edges (default: weight, if present; "
-                      "else every row counts 1)")
+    READ_EDGES.add_to(cent)
     add_read_options(cent, ("nodes", "edges"))
     add_output(cent, metavar="OUT.csv")
     cent.set_defaults(func=run_centrality)
@@ -85,16 +90,16 @@ def run_build(args: argparse.Namespace) -> int:
     from healthalloc.mobility import geo_proximity, network_from_records, same_category
 
     check_output_folder(args.output, input_paths(args))
-    nodes = read(args, args.nodes, "nodes", text=lambda names: list(names[:1]))
+    nodes = read(args, args.nodes, "nodes", text=lambda names: [args.unit] if args.unit else list(names[:1]))
     if args.coords and len(args.coords) != 2:
         raise DataError(f"--coords takes two columns, X,Y; got {','.join(args.coords)}")
     if (args.coords or args.same_category) and nodes is None:
         raise DataError("--coords and --same-category name columns of the node table: give it with --nodes")
     with naming_files(records=args.file, nodes=args.nodes):
         records = read(args, args.file, "records", text=(args.origin, args.destination))
-        net = network_from_records(records, args.origin, args.destination, weight=args.weight,
-                                   nodes=nodes, directed=not args.undirected)
-        ties = net.binarize(args.binarize, args.value, flows=True)  # edges.csv: the ties with their flows
+        options = RECORDS.from_args(args)
+        net = network_from_records(records, nodes=nodes, **options)
+        ties = net.binarize(args.binarize, args.threshold, flows=True)  # edges.csv: the ties with their flows
         check_columns(net.nodes, (args.coords or []) + args.same_category, source="nodes")
         matrices = {"geoprox": geo_proximity(net.nodes[args.coords], metric=args.metric)} if args.coords else {}
         for col in args.same_category:
@@ -124,6 +129,6 @@ def run_centrality(args: argparse.Namespace) -> int:
 
     nodes, edges = read_tables(args)
     with naming_files(nodes=args.nodes, edges=args.edges):
-        result = centrality(read_network(nodes, edges, directed=args.directed, weight=args.weight))
+        result = centrality(read_network(nodes, edges, **READ_EDGES.from_args(args)))
     write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges], overwrite=args.overwrite)
     return 0

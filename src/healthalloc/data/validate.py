@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.messages import MAX_LISTED, did_you_mean, listing, named, rows, show, with_source
+from healthalloc.params import Param
 
 if TYPE_CHECKING:
     from healthalloc.data.panel import Panel
@@ -196,6 +197,8 @@ def check_dea_data(
 _CANONICAL = r"0|-?[1-9][0-9]{0,17}"  # an integer as written canonically, within int64
 
 METRICS = ("euclidean", "great_circle")
+METRIC = Param("metric", "euclidean", "distance between coordinates: euclidean (planar, as seed 003) or "
+               "great_circle (km, from longitude and latitude in degrees)", choices=METRICS)
 """Distances between points: in the coordinates' own units, or great-circle km from degrees."""
 
 
@@ -307,8 +310,7 @@ def check_coordinates(frame: pd.DataFrame, x: str, y: str, *, metric: str = "gre
         Unknown columns; coordinates missing, not numbers, infinite or (great-circle) out of
         range, naming the points.
     """
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    METRIC.require(metric)
     check_columns(frame, [x, y], source=source)
     labels = frame.index if ids is None else pd.Index(ids)
     xy = np.empty((len(frame), 2))

@@ -52,9 +52,9 @@ import scipy.sparse as sp
 from healthalloc.data import DataError
 from healthalloc.data.geo import great_circle
 from healthalloc.data.messages import MAX_LISTED, did_you_mean, listing, rows, show
-from healthalloc.data.validate import (as_names, check_columns, check_coordinates, check_nonnegative, id_column,
+from healthalloc.data.validate import (METRIC, as_names, check_columns, check_coordinates, check_nonnegative, id_column,
                                        id_positions, naming_files)
-from healthalloc.params import Param, Params
+from healthalloc.params import Param, Params, declared
 from healthalloc.result import Result
 
 __all__ = ["BINARIZE_RULES", "PARAMS", "Network", "covariate_matrix", "geo_proximity", "network_from_edges",
@@ -65,14 +65,32 @@ BINARIZE_RULES = ("any", "threshold", "top_k", "quantile")
 #: The parameters turning records into a binary network (:func:`network_from_records`,
 #: :meth:`Network.binarize`), from which ``healthalloc network build`` and the study
 #: analysis ``network`` are generated.
-PARAMS = Params(
+RECORDS = Params(
     Param("origin", "origin", "origin column of the records", kind=str, metavar="COL"),
     Param("destination", "destination", "destination column of the records", kind=str, metavar="COL"),
     Param("weight", None, "weight column (survey weights or flows; default 1 per record)", kind=str, metavar="COL"),
-    Param("directed", True, "keep the direction of moves", cli=False),
+    Param("unit", None, "node id column of the node table (default: its first column)", role="unit",
+          aliases=("node_id",)),
+    Param("directed", True, "keep the direction of each flow (R network's default)"),
+)
+BINARIZE = Params(
     Param("binarize", "any", "rule for the ties: any flow, a threshold, the top k per origin, a quantile",
           choices=BINARIZE_RULES),
-    Param("value", None, "threshold, k or quantile of the binarize rule", kind=(int, float)),
+    Param("threshold", None, "the binarize rule's threshold (flow units), k or quantile", kind=(int, float),
+          aliases=("value",), metavar="VALUE"),
+)
+PARAMS = RECORDS + BINARIZE
+#: Reading an edge table (:func:`network_from_edges`, :func:`read_network`).
+EDGES = Params(
+    Param("origin", "from", "origin column of the edge table", kind=str, aliases=("source",), metavar="COL"),
+    Param("destination", "to", "destination column of the edge table", kind=str, aliases=("target",),
+          metavar="COL"),
+    Param("weight", None, "tie weight column (default: weight, if present; else every row counts 1)", kind=str,
+          metavar="COL"),
+    RECORDS["unit"], RECORDS["directed"],
+    Param("self_loops", "error", "rows whose origin equals the destination: an error, or dropped with a warning",
+          choices=("error", "drop")),
+    Param("weighted", True, "False: a binary network, every listed pair one tie"),
 )
 
 
@@ -158,22 +176,24 @@ class Network(Result):
         flow = pd.Series(flow / (1 if self.directed else 2), index=self.ids, name="flow")
         return bars(flow.nlargest(top), title=f"Top {min(top, self.n)} nodes by flow")
 
-    def binarize(self, rule: str = "any", value: float | None = None, *, flows: bool = False) -> Network:
+    @declared(Params(replace(BINARIZE["binarize"], name="rule"), *BINARIZE.without("binarize"),
+                     Param("flows", False, "keep each tie's flow as its weight")), data=("self",))
+    def binarize(self, rule: str = "any", threshold: float | None = None, *, flows: bool = False) -> Network:
         """A binary copy (weights 1) keeping the ties the rule selects (see the module docstring).
 
         Parameters
         ----------
         rule : {"any", "threshold", "top_k", "quantile"}
-        value : float
-            The threshold (flow units), k (ties per origin) or the quantile in [0, 1].
+        threshold : float
+            The threshold (flow units), k (ties per origin) or the quantile in [0, 1]
+            (``value=`` is its older name).
         flows : bool
             Keep each kept tie's flow as its weight instead of 1 (the flows of the ties, as
             ``healthalloc network build`` writes them to edges.csv).
         """
-        if rule not in BINARIZE_RULES:
-            raise ValueError(f"rule must be one of {', '.join(BINARIZE_RULES)}, got {rule!r}")
+        value = threshold
         if rule != "any" and value is None:
-            raise ValueError(f"rule {rule!r} needs a value")
+            raise ValueError(f"rule {rule!r} needs a value (threshold=: the flow, k or quantile)")
         w = self.weights.tocoo()
         keep = w.data > 0
         if rule == "threshold":
@@ -245,20 +265,22 @@ def _node_table(nodes: pd.DataFrame | None, node_id: str | None, used: pd.Series
     return attrs.index, attrs
 
 
-def network_from_edges(edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *, source: str = "from",
-                       target: str = "to", weight: str | None = None, node_id: str | None = None,
+@declared(EDGES, data=("edges", "nodes"))
+def network_from_edges(edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *, origin: str = "from",
+                       destination: str = "to", weight: str | None = None, unit: str | None = None,
                        directed: bool = True, self_loops: str = "error", weighted: bool = True) -> Network:
     """A network from a flow (edge) table: one row per origin–destination pair.
 
     Parameters
     ----------
     edges : DataFrame
-        Columns ``source``, ``target`` and optionally ``weight`` (the flow, finite and ≥ 0;
+        Columns ``origin``, ``destination`` (``source``, ``target`` are their older names)
+        and optionally ``weight`` (the flow, finite and ≥ 0;
         default: each row counts 1). A pair in several rows (either order when undirected)
         is summed into one flow, with a warning naming the first such pairs. Rows whose
         ends are both blank are skipped.
     nodes : DataFrame, optional
-        Node ids (column ``node_id``, default the first) and attributes. Every id of
+        Node ids (column ``unit``, default the first; ``node_id`` is its older name) and attributes. Every id of
         ``edges`` must be a node; nodes without ties are isolates. Without it the nodes
         are the ids in ``edges``. Ids match by their written form
         (:func:`~healthalloc.data.validate.id_column`).
@@ -283,12 +305,13 @@ def network_from_edges(edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *
     UserWarning
         Repeated pairs, and an edge table without rows (a network of isolates).
     """
-    return _build(edges, nodes, source, target, weight, node_id, directed=directed, self_loops=self_loops,
+    return _build(edges, nodes, origin, destination, weight, unit, directed=directed, self_loops=self_loops,
                   weighted=weighted, table="edges")
 
 
-def network_from_records(records: pd.DataFrame, origin: str, destination: str, *, weight: str | None = None,
-                         nodes: pd.DataFrame | None = None, node_id: str | None = None,
+@declared(RECORDS, data=("records", "nodes"))
+def network_from_records(records: pd.DataFrame, origin: str = "origin", destination: str = "destination", *,
+                         weight: str | None = None, nodes: pd.DataFrame | None = None, unit: str | None = None,
                          directed: bool = True) -> Network:
     """Aggregate individual records (one person's move from ``origin`` to ``destination``)
     into an origin–destination network: the flow x → y is the number of records from x
@@ -296,7 +319,7 @@ def network_from_records(records: pd.DataFrame, origin: str, destination: str, *
     their city (origin = destination) are dropped with a warning. Messages start with
     ``records:`` or ``nodes:``; see :func:`network_from_edges` for the rest.
     """
-    return _build(records, nodes, origin, destination, weight, node_id, directed=directed, self_loops="drop",
+    return _build(records, nodes, origin, destination, weight, unit, directed=directed, self_loops="drop",
                   weighted=True, table="records")
 
 
@@ -305,8 +328,6 @@ def _build(frame: pd.DataFrame, nodes: pd.DataFrame | None, source: str, target:
     """The network of an edge table (``table="edges"``: repeated pairs warned about) or of
     records (``"records"``: repeated pairs are what is counted)."""
     check_columns(frame, [source, target, *as_names(weight)], source=table)
-    if self_loops not in ("error", "drop"):
-        raise ValueError(f"self_loops must be 'error' or 'drop', got {self_loops!r}")
     if weight is not None and not weighted:
         raise ValueError("weighted=False reads every row as one tie; it takes no weight column")
     blank = frame[[source, target]].isna()
@@ -408,6 +429,7 @@ def covariate_matrix(table: pd.DataFrame, ids, *, name: str = "covariate") -> np
     return out
 
 
+@declared(Params(METRIC), data=("coords",))
 def geo_proximity(coords: pd.DataFrame, *, metric: str = "euclidean") -> np.ndarray:
     """Geographic proximity 1/d between nodes (seed 003's ``GeoProx``), zero diagonal.
 
@@ -452,7 +474,8 @@ def same_category(values: pd.Series) -> np.ndarray:
     return out
 
 
-def read_network(nodes, edges, *, directed: bool = False, weight: str | None = None,
+@declared(EDGES.without("origin", "destination", "unit", "self_loops"), data=("nodes", "edges"))
+def read_network(nodes, edges, *, directed: bool = True, weight: str | None = None,
                  weighted: bool = True) -> Network:
     """A network from a node file (first column the id, then attributes) and an edge file
     (``from, to[, weight]``; without columns named ``from`` and ``to``, its first two), or
@@ -479,7 +502,7 @@ def read_network(nodes, edges, *, directed: bool = False, weight: str | None = N
         if weighted and weight is None and numbers:
             warnings.warn(f"edges: column(s) {listing([repr(c) for c in numbers])} are not read as tie weights; "
                           "every row counts 1 (name the weight column: weight=, --weight)", stacklevel=2)
-        return network_from_edges(edge_table, node_table, source=ends[0], target=ends[1],
+        return network_from_edges(edge_table, node_table, origin=ends[0], destination=ends[1],
                                   weight=weight if weighted else None, directed=directed, weighted=weighted)
 
 

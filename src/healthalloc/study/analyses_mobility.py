@@ -23,6 +23,8 @@ import pandas as pd
 from healthalloc.mobility import (centrality, geo_proximity, network_from_edges, network_from_records,
                                   same_category)
 from healthalloc.mobility.ergm import Control, compare_models, ergm, gof
+from healthalloc.data.validate import METRIC
+from healthalloc.mobility.ergm.fit import CONTROL
 from healthalloc.mobility.ergm.fit import PARAMS as ERGM_PARAMS
 from healthalloc.mobility.network import PARAMS as NETWORK_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
@@ -36,7 +38,8 @@ SYNTHETIC = ("The migration records are SYNTHETIC (a seeded stand-in for seed 00
 
 
 @register("network", title="Mobility network",
-          params=NODES + Params(
+          params=Params(
+              NODES["coordinates"],
               Param("records", REQUIRED, "embedded data set or file of records (one per person) or flows", kind=str,
                     source=True),
               *NETWORK_PARAMS,
@@ -46,8 +49,8 @@ def _network(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
     records, synthetic = _source(ctx, o["records"])
     net = network_from_records(records, o["origin"], o["destination"], weight=o["weight"], nodes=ctx.data,
-                               node_id=r["unit"], directed=o["directed"])
-    ties = net.binarize(o["binarize"], o["value"], flows=True)  # the ties kept, with their flows
+                               unit=r.get("unit"), directed=o["directed"])
+    ties = net.binarize(o["binarize"], o["threshold"], flows=True)  # the ties kept, with their flows
     cent = centrality(net)
     summary = pd.concat([net.summary().assign(network="flows"), ties.summary().assign(network="ties")],
                         ignore_index=True)
@@ -84,10 +87,10 @@ def _network(ctx: Context) -> Section:
               Param("same_category", None, "covariate name = node column: 1 where two nodes share it", kind=dict,
                     values=str),
               Param("geo_name", "GeoProx", "name of the inverse-distance covariate (needs coordinates)", kind=str),
-              Param("metric", "euclidean", "distance for it", choices=("euclidean", "great_circle")),
+              METRIC,
               # a study's report is reproducible: seed 1 unless the study sets another
               replace(ERGM_PARAMS["seed"], default=1, help="seed of the MCMC and the goodness-of-fit simulations"),
-              ERGM_PARAMS["sample_size"],
+              CONTROL["sample_size"],
               Param("nsim", 100, "networks simulated for the goodness of fit (0: none)", kind=int, low=0)))
 def _ergm(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
@@ -95,7 +98,7 @@ def _ergm(ctx: Context) -> Section:
     if not isinstance(ties, pd.Series) or ties.index.nlevels != 2:
         raise ValueError(f"{ctx.name}: edges must be the ties of a network analysis, e.g. edges = \"mobility.ties\"")
     edges = ties.index.to_frame(index=False)
-    net = network_from_edges(edges, ctx.data, node_id=r["unit"], directed=ties.attrs.get("directed", True))
+    net = network_from_edges(edges, ctx.data, unit=r["unit"], directed=ties.attrs.get("directed", True))
     if r.get("coordinates"):
         net = net.with_covariate(o["geo_name"], geo_proximity(net.nodes[r["coordinates"]], metric=o["metric"]))
     for name, column in (o["same_category"] or {}).items():

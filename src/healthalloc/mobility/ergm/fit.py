@@ -63,15 +63,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.stats import chi2, norm
+from scipy.special import chdtrc, ndtr  # scipy.stats costs 0.5 s of start-up
 from threadpoolctl import threadpool_limits
 
 from healthalloc.data import DataError
-from healthalloc.engine import get_executor, progress_bar
+from healthalloc.engine import ENGINE, get_executor, progress_bar
 from healthalloc.mobility.ergm.formula import parse_formula
 from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads, make_term
-from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.params import REQUIRED, Param, Params, declared
 from healthalloc.report.figures import styled
 from healthalloc.result import Result
 from healthalloc.solver import SolverError, solve_lp
@@ -131,6 +131,20 @@ class Model:
         return np.concatenate([np.atleast_1d(term.stat(st)).astype(float) for term in self.terms])
 
 
+#: The settings of :class:`Control`, from which ``healthalloc ergm`` and the study analysis take theirs.
+CONTROL = Params(
+    Param("sample_size", 1024, "MCMC sample size per iteration", kind=int, low=16, metavar="N"),
+    Param("interval", None, "proposals between sampled networks (default: dyads / 2, between 32 and 1024)",
+          kind=int, low=1, metavar="K"),
+    Param("chains", 2, "independent MCMC chains", kind=int, low=1, cli=False, study=False),
+    Param("max_iter", 30, "MCMC-MLE iterations at most", kind=int, low=1, cli=False, study=False),
+    Param("bridges", 16, "bridge points for the log-likelihood (0: not estimated)", kind=int, low=0, cli=False,
+          study=False),
+    Param("bridge_size", 128, "draws per bridge point", kind=int, low=1, cli=False, study=False),
+)
+
+
+@declared(CONTROL)
 @dataclass(frozen=True)
 class Control:
     """MCMC-MLE settings (``ergm``'s ``control.ergm``).
@@ -160,9 +174,6 @@ PARAMS = Params(
     Param("estimate", "MLE", "MLE (exact, or MCMC for dyad-dependent terms) or MPLE (pseudo-likelihood)",
           choices=("MLE", "MPLE")),
     Param("seed", None, "random seed of the MCMC (dyad-dependent models)", kind=int, metavar="S"),
-    Param("sample_size", Control.sample_size, "MCMC sample size per iteration", kind=int, low=16, metavar="N"),
-    Param("interval", None, "proposals between sampled networks (default: dyads / 2, between 32 and 1024)",
-          kind=int, low=1, metavar="K"),
 )
 
 
@@ -609,7 +620,7 @@ def _separation_note(names: np.ndarray, direction: np.ndarray, lost: np.ndarray,
 def _table(names, estimates, se):
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(np.isinf(estimates), estimates, estimates / se)
-    p = 2 * norm.sf(np.abs(z))
+    p = 2 * ndtr(-np.abs(z))
     idx = pd.Index(names, name="term")
     return (pd.Series(estimates, idx), pd.Series(se, idx), pd.Series(z, idx), pd.Series(p, idx))
 
@@ -727,7 +738,7 @@ def _convergence(chains, gap: np.ndarray) -> str:
     """Hotelling's T² of the observed statistics against the sample mean (its covariance by
     batch means) and its χ² p-value: small T² (large p) means θ reproduces g(y_obs)."""
     t2 = float(gap @ np.linalg.pinv(_batch_cov(chains.stats)) @ gap)
-    return f"T² {t2:.3g} (p {chi2.sf(t2, len(gap)):.2g})"
+    return f"T² {t2:.3g} (p {chdtrc(len(gap), t2):.2g})"
 
 
 def _log_z_independent(model: Model, st: State, columns: np.ndarray, beta: np.ndarray) -> float:
@@ -771,6 +782,8 @@ def _path_loglik(model, st, theta, theta0, log_z, control, seq, engine, bar) -> 
 # ------------------------------------------------------------------------------ ergm()
 
 
+@declared(PARAMS + Params(Param("control", None, "MCMC-MLE settings (default: Control())", objects=(Control,),
+                                cli=False, study=False)) + ENGINE.without("scheduler", "workers"), data=("net",))
 def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = None, seed: int | None = None,
          engine="serial", progress: bool | None = None) -> ErgmResult:
     """Fit an ERGM to the binary network ``net`` (see the module docstring).
@@ -815,8 +828,6 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     >>> round(float(ergm(net, "edges").coef["edges"]), 4)   # logit(3 / 12)
     -1.0986
     """
-    if estimate not in ("MLE", "MPLE"):
-        raise ValueError(f"estimate must be 'MLE' or 'MPLE', got {estimate!r}")
     if net.n < 2:
         raise DataError("an ERGM needs at least 2 nodes")
     if (net.weights.diagonal() != 0).any():
