@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -105,13 +107,13 @@ def test_a_period_without_resources(panel):
         agglomeration(panel, "beds", "pop", "km2", by="year")
 
 
-@pytest.mark.parametrize("population_unit, shown", [
-    (0, "0"), (-1000, "-1000"), (np.float64(0.0), "0.0"), (np.nan, "nan"), (np.inf, "inf"),
-    ("1000", "'1000'"), (True, "True"),
+@pytest.mark.parametrize("population_unit, shown", [  # the declaration's messages
+    (0, "> 0, got 0"), (-1000, "> 0, got -1000"), (np.float64(0.0), "> 0, got 0"), (np.nan, "a finite number, got nan"),
+    (np.inf, "a finite number, got inf"), ("1000", "a number, got '1000'"), (True, "a number, got True"),
 ])
 def test_population_unit_must_be_a_positive_number(panel, population_unit, shown):
-    message = r"population_unit must be a number of people > 0 \(e\.g\. 1000 for per 1,000 people\), got "
-    with pytest.raises(ValueError, match=message + shown + "$"):
+    message = "population_unit must be "
+    with pytest.raises(ValueError, match=re.escape(message + shown) + "$"):
         run(panel, population_unit=population_unit)
     with pytest.raises(ValueError, match=message):
         agglomeration(panel, "beds", "pop", "km2", by="year", population_unit=population_unit)

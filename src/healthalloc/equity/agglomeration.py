@@ -32,17 +32,18 @@ Chinese health-resource allocation studies; the definitions above are the usual 
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import numpy as np
 import pandas as pd
 
 from healthalloc.equity._panel import Panel, Role, panel
+from healthalloc.params import Param
 
 __all__ = ["POPULATION_UNIT", "agglomeration"]
 
 POPULATION_UNIT = 1000
+POPULATION_UNIT_PARAM = Param("population_unit", POPULATION_UNIT, "people per population unit in per_population "
+                              "and hrdi, e.g. 1000 for per 1,000 people", kind=float, low=0, low_open=True,
+                              metavar="N")
 """People per population unit in ``per_population`` and ``hrdi`` (resource per 1,000 people)."""
 
 
@@ -99,11 +100,7 @@ def unit_table(p: Panel, population_unit: float = POPULATION_UNIT) -> pd.DataFra
 
     Raises ``ValueError`` unless ``population_unit`` is a finite number > 0.
     """
-    if isinstance(population_unit, bool) or not isinstance(population_unit, Real) \
-            or not (math.isfinite(population_unit) and population_unit > 0):
-        got = repr(population_unit) if isinstance(population_unit, str) else population_unit
-        raise ValueError(f"population_unit must be a number of people > 0 (e.g. 1000 for "
-                         f"per 1,000 people), got {got}")
+    POPULATION_UNIT_PARAM.require(population_unit)
     pop, res = p.shares(p.population), p.shares(p.resource)
     columns = {"population_share": pop, "resource_share": res,
                "per_population": p.resource / p.population * population_unit}

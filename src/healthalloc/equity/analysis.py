@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from healthalloc.equity._panel import Role, panel, role_name
-from healthalloc.equity.agglomeration import POPULATION_UNIT, unit_table
+from healthalloc.equity.agglomeration import POPULATION_UNIT, POPULATION_UNIT_PARAM, unit_table
 from healthalloc.equity.gini import concentration_values, gini_values, lorenz_curve, lorenz_table
 from healthalloc.equity.theil import INDICES, decompose
-from healthalloc.params import REQUIRED, UNIT, Param, Params
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.report import figures as draw
 from healthalloc.result import Result, flat
 
@@ -25,17 +26,19 @@ __all__ = ["PARAMS", "EquityResult", "equity"]
 
 #: The parameters of :func:`equity`, from which ``healthalloc equity`` and the study
 #: analysis ``equity`` are generated.
+#: A role given as the values themselves (one per row of the data) instead of a column.
+VALUES = (list, tuple, np.ndarray, pd.Series)
 PARAMS = Params(
-    Param("resource", REQUIRED, "resource column: beds, physicians, nurses… (≥ 0)", role="resource"),
-    Param("population", REQUIRED, "population column (persons, > 0)", role="population"),
-    Param("area", None, "area column (km², > 0): adds gini_area and HRDI/HRAD/PAD", role="area"),
-    Param("group", None, "group column (e.g. region) for the between/within decomposition", role="group"),
+    Param("resource", REQUIRED, "resource column: beds, physicians, nurses… (≥ 0)", role="resource", objects=VALUES),
+    Param("population", REQUIRED, "population column (persons, > 0)", role="population", objects=VALUES),
+    Param("area", None, "area column (km², > 0): adds gini_area and HRDI/HRAD/PAD", role="area", objects=VALUES),
+    Param("group", None, "group column (e.g. region) for the between/within decomposition", role="group",
+          objects=VALUES),
     Param("ranking", None, "living-standard column (e.g. GDP per capita): adds concentration_index",
-          role="ranking"),
+          role="ranking", objects=VALUES),
     Param("by", None, "period column (e.g. year): one row per period", role="period"),
     UNIT,
-    Param("population_unit", POPULATION_UNIT, "people per population unit in per_population and hrdi, "
-          "e.g. 1000 for per 1,000 people", kind=(int, float), low=0, low_open=True, metavar="N"),
+    POPULATION_UNIT_PARAM,
 )
 
 
@@ -141,6 +144,7 @@ class EquityResult(Result):
                 + self.summary().round(4).to_string())
 
 
+@declared(PARAMS, data=("data",))
 def equity(
     data: pd.DataFrame,
     resource: Role,

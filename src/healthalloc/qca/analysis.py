@@ -16,7 +16,7 @@ import pandas as pd
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_column
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.params import REQUIRED, UNIT, Param, Params
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.qca.calibrate import Calibration, calibrate_percentiles, calibrate_table, read_anchors
 from healthalloc.qca.calibrate import calibrated as as_calibrated
 from healthalloc.qca.chart import LEGENDS, Chart, configuration_chart
@@ -29,22 +29,24 @@ from healthalloc.result import Result, flat
 #: The parameters of :func:`fsqca`, from which ``healthalloc qca`` and the study analysis
 #: ``qca`` are generated (the calibration source is a choice the command line makes by hand).
 PARAMS = Params(
-    Param("outcome", REQUIRED, "outcome column (calibrated here unless calibrated)", role="outcome"),
+    Param("outcome", REQUIRED, "outcome column (calibrated here unless calibrated)", role="outcome",
+          objects=(pd.Series,)),
     Param("conditions", REQUIRED, "condition columns", role="conditions", many=True),
     UNIT,
     Param("anchors", None, "direct calibration anchors per variable, outcome included: a table, a file "
           "(columns variable, full_membership, crossover, full_nonmembership) or an embedded data set",
-          kind=(str, dict), cli=False, source=True),
-    Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=list, cli=False),
+          kind=(str, dict), cli=False, source=True, objects=(pd.DataFrame, os.PathLike)),
+    Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=list, cli=False,
+          objects=(tuple,)),
     Param("calibrated", False, "the data already hold memberships in [0, 1]: no calibration", cli=False),
-    Param("decreasing", None, "with percentiles: variables calibrated as decreasing sets", many=True,
+    Param("decreasing", (), "with percentiles: variables calibrated as decreasing sets", many=True,
           metavar="A,B"),
     Param("negate_outcome", False, "explain the outcome's absence (~Y)"),
     Param("incl_cut", INCL_CUT, "raw consistency threshold of a positive truth-table row", low=0, high=1),
     Param("pri_cut", PRI_CUT, "PRI threshold of a positive truth-table row", low=0, high=1),
     Param("n_cut", N_CUT, "cases a truth-table row needs", low=1),
     Param("dir_exp", None, "directional expectations for the intermediate solution: A=1,B=0,C=- or R's "
-          "A,~B,C*~D (default: none)", kind=(str, dict, list), metavar="A=1,B=0,C=-"),
+          "A,~B,C*~D (default: none)", kind=(str, dict, list), metavar="A=1,B=0,C=-", objects=(tuple,)),
     Param("adjust_crossover", False, "move memberships of exactly 0.5 to 0.501 (reported)"),
     Param("legend", "ragin-fiss", "chart symbols: Ragin–Fiss ● ⊗ • ⓧ, or seed 000's ● □ · ◎",
           choices=tuple(LEGENDS)),
@@ -133,6 +135,7 @@ class QCAResult(Result):
         return list(files.values())
 
 
+@declared(PARAMS, data=("data",))
 def fsqca(
     data: pd.DataFrame,
     outcome: str | pd.Series,

@@ -17,13 +17,24 @@ from itertools import product
 
 import pandas as pd
 
-from healthalloc.qca.analysis import _calibrate
+from healthalloc.params import Param, Params, declared
+from healthalloc.qca.analysis import PARAMS, _calibrate
 from healthalloc.qca.solutions import TYPES, solve
 from healthalloc.qca.truthtable import truth_table
 from healthalloc.result import Result
 
 #: Consistency thresholds of the default grid (the 0.75–0.9 range users report).
 INCL_CUTS = (0.75, 0.8, 0.85, 0.9)
+
+#: The parameters of :func:`robustness` (its calibration variants aside).
+ROBUSTNESS = Params(
+    *(PARAMS[name] for name in ("outcome", "conditions", "unit")),
+    Param("incl_cuts", INCL_CUTS, "raw consistency thresholds of the grid", kind=float, many=True, low=0, high=1),
+    Param("pri_cuts", (0.7,), "PRI thresholds of the grid", kind=float, many=True, low=0, high=1),
+    Param("n_cuts", (1,), "case thresholds of the grid", kind=int, many=True, low=1),
+    *(PARAMS[name] for name in ("negate_outcome", "dir_exp")),
+    Param("solution", "intermediate", "the solution type compared", choices=TYPES),
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class RobustnessResult(Result):
     __str__ = to_text
 
 
+@declared(ROBUSTNESS, data=("data", "calibrations"))
 def robustness(
     data: pd.DataFrame,
     outcome: str,
@@ -135,8 +147,6 @@ def robustness(
     solution : {"complex", "parsimonious", "intermediate"}
         Which solution type to compare.
     """
-    if solution not in TYPES:
-        raise ValueError(f"solution must be one of {TYPES}, got {solution!r}")
     conditions = list(conditions)
     variables = conditions + [outcome]
     frame = data.set_index(unit) if unit else data

@@ -53,6 +53,8 @@ DDOF = 1
 #: Fixed effects of the panel model.
 EFFECTS = (None, "unit", "time", "twoway")
 EFFECTS_PARAM = Param("effects", None, "fixed effects of the panel model", choices=EFFECTS[1:])
+MODEL_PARAM = Param("model", "cross-section", "one cross-section (first → last period) or an annual panel",
+                    choices=("cross-section", "panel"))
 #: Name of the initial-level regressor in ``params``.
 LN_INITIAL = "ln_y0"
 
@@ -271,8 +273,7 @@ def beta_convergence(
     >>> round(res.beta, 4), round(res.speed, 4)
     (-0.0273, 0.0313)
     """
-    if model not in ("cross-section", "panel"):
-        raise ValueError(f"model must be 'cross-section' or 'panel', got {model!r}")
+    MODEL_PARAM.require(model)
     EFFECTS_PARAM.require(effects)
     if effects and model != "panel":
         raise ValueError("fixed effects need model='panel'")

@@ -34,6 +34,7 @@ from matplotlib.patches import Patch
 
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError, check_columns
+from healthalloc.params import Param
 from healthalloc.report.figures.base import check_unique, numeric, one_axes, styled
 from healthalloc.report.geo import Albers, Shapes, shapes, unit_codes
 
@@ -59,6 +60,7 @@ LISA_NAMES = MappingProxyType({
 
 _FIGSIZE = {"provinces": (7.5, 5.6), "guangxi": (7.0, 5.4)}
 _OUTSIDE = ("outline", "omit")
+OUTSIDE = Param("outside", "outline", "areas without a value: drawn as an outline, or omitted", choices=_OUTSIDE)
 _MARGIN = 0.015  # of the extent, on every side
 _ALBERS = Albers(105.0, 25.0, 47.0)  # the projection of the province maps
 
@@ -125,11 +127,6 @@ def _values_by_code(values: pd.Series, geography: str) -> pd.Series:
     _check_series(values, "values")
     floats = numeric(values, "values")
     return pd.Series(floats.to_numpy(), index=unit_codes(values.index, geography)).dropna()
-
-
-def _check_outside(outside: str) -> None:
-    if outside not in _OUTSIDE:
-        raise ValueError(f"outside must be one of {_OUTSIDE}, not {outside!r}")
 
 
 def _draw(ax: Axes, table: pd.DataFrame, paths: tuple, colours: dict, extent: tuple[float, ...],
@@ -268,7 +265,7 @@ def choropleth(
     DataError
         Non-numeric values, two labels for one unit, values outside explicit ``classes``.
     """
-    _check_outside(outside)
+    OUTSIDE.require(outside)
     by_code = _values_by_code(values, geography)
     if by_code.empty:
         raise DataError("values has no numbers to map")
@@ -325,7 +322,7 @@ def choropleth_panel(
     DataError
         Repeated unit–period rows, non-numeric values.
     """
-    _check_outside(outside)
+    OUTSIDE.require(outside)
     check_columns(frame, [value, unit, by])
     check_unique(frame, [unit, by], "give one value per unit and period")
     codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geography)))
@@ -410,7 +407,7 @@ def lisa_map(
     DataError
         Labels that are not LISA categories.
     """
-    _check_outside(outside)
+    OUTSIDE.require(outside)
     _check_series(labels, "labels")
     codes = unit_codes(labels.index, geography)
     categories = pd.Series(_lisa_categories(labels).to_numpy(), index=codes).dropna()
