@@ -269,8 +269,9 @@ class Params:
             if not p.cli or p.name in skip:
                 continue
             kwargs: dict[str, Any] = {"dest": p.name, "help": p.describe()}
-            if p.type is bool:
-                kwargs["action"] = argparse.BooleanOptionalAction
+            if p.type is bool:  # --x/--no-x, or --x alone as one of alternatives
+                alternative = isinstance(parser, argparse._MutuallyExclusiveGroup)
+                kwargs["action"] = "store_true" if alternative else argparse.BooleanOptionalAction
                 kwargs["default"] = p.default
             else:
                 kwargs["type"] = p.parse

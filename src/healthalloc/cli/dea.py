@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from healthalloc.cli._common import (add_command, add_engine_options, add_input_file, add_output, input_paths,
                                      load, write_table)
 from healthalloc.efficiency.declarations import BOOTSTRAP
 from healthalloc.efficiency.declarations import DEA as PARAMS
+from healthalloc.params import Params
 
 EXAMPLE = """\
 example:
@@ -27,9 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "frontier of its period and report how far it is from it and why.", EXAMPLE)
     add_input_file(p)
     PARAMS.add_to(p)
-    p.add_argument("--bootstrap", type=BOOTSTRAP["n_boot"].parse, metavar="N",
-                   help="Simar–Wilson bootstrap with N ≥ 1 replications (radial model)")
-    p.add_argument("--seed", type=BOOTSTRAP["seed"].parse, help="random seed for --bootstrap")
+    # the bootstrap runs only when --bootstrap N asks for it (the library's default N is 2000)
+    Params(replace(BOOTSTRAP["n_boot"], default=None, help="Simar–Wilson bootstrap with N replications (radial "
+                   "model)"), replace(BOOTSTRAP["seed"], help="random seed for --bootstrap")).add_to(p)
     add_output(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
@@ -43,14 +45,14 @@ def run(args: argparse.Namespace) -> int:
     data = load(args)
     kwargs = PARAMS.from_args(args)
     progress = False if args.quiet else None
-    if args.bootstrap is not None and (args.by or args.model != "radial"):
+    if args.n_boot is not None and (args.by or args.model != "radial"):
         raise ValueError("--bootstrap works with the radial model and without --by")
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
         result = dea(data, **kwargs, progress=progress, engine=ex)
         table = result.to_frame()
-        if args.bootstrap is not None:
+        if args.n_boot is not None:
             common = {k: kwargs[k] for k in ("inputs", "outputs", "unit", "rts", "orientation")}
-            boot = dea_bootstrap(data, **common, n_boot=args.bootstrap, seed=args.seed, progress=progress,
+            boot = dea_bootstrap(data, **common, n_boot=args.n_boot, seed=args.seed, progress=progress,
                                  engine=ex).to_frame()
             cols = ["bias", "bias_corrected", "ci_low", "ci_high"]
             table = table.join(boot.set_index("unit")[cols], on="unit")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from healthalloc.cli._common import add_command, add_input_file, add_output, blame, input_paths, load, read
 from healthalloc.data.output import check_output_folder, output_folder
-from healthalloc.qca.analysis import PARAMS, fsqca
+from healthalloc.params import Params
+from healthalloc.qca.analysis import CALIBRATION, PARAMS, fsqca
 from healthalloc.qca.calibrate import anchor_table
 
 EXAMPLE = """\
@@ -28,25 +28,12 @@ full membership lies at the low percentile.
 """
 
 
-def _fractions(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected three numbers like 0.85,0.5,0.1: {exc}") from None
-    if len(values) != 3:
-        raise argparse.ArgumentTypeError("expected three percentiles: full, crossover, non-membership")
-    return values
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "qca", "Fuzzy-set qualitative comparative analysis: which combinations of "
                     "conditions lead to the outcome (or its absence), with R QCA's numbers.", EXAMPLE)
     add_input_file(p, ("data", "anchors"))
-    PARAMS.add_to(p)
-    how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--anchors", type=Path, metavar="ANCHORS.csv", help=PARAMS["anchors"].help)
-    how.add_argument("--percentiles", type=_fractions, metavar="F,C,N", help=PARAMS["percentiles"].help)
-    how.add_argument("--calibrated", action="store_true", help=PARAMS["calibrated"].help)
+    PARAMS.add_to(p, skip=CALIBRATION)
+    Params(*(PARAMS[name] for name in CALIBRATION)).add_to(p.add_mutually_exclusive_group(required=True))
     add_output(p, "output folder", folder=True, required=True, metavar="OUTDIR")
     p.set_defaults(func=run)
 
@@ -54,12 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output, input_paths(args))
     data = load(args)
-    anchors = None
+    kwargs = PARAMS.from_args(args)
     if args.anchors is not None:
         with blame(args.anchors):
-            anchors = anchor_table(read(args, args.anchors, "anchors"))
-    kwargs = PARAMS.from_args(args) | {"anchors": anchors, "percentiles": args.percentiles,
-                                        "calibrated": args.calibrated}
+            kwargs["anchors"] = anchor_table(read(args, args.anchors, "anchors"))
     result = fsqca(data, **kwargs)
     with output_folder(args.output, input_paths(args)) as folder:
         result.write(folder)

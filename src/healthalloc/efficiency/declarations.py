@@ -50,7 +50,7 @@ BOOTSTRAP = INPUTS_OUTPUTS + Params(
     Param("by", None, "period column of a panel", role="period"),
     Param("at", None, "the period to bootstrap (default: the last)", kind=(int, str), cli=False),
 ) + RTS_ORIENTATION + Params(
-    Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications", low=1, flag="--bootstrap", metavar="N"),
+    Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications", kind=int, low=1, flag="--bootstrap", metavar="N"),
     Param("seed", None, "random seed of the bootstrap", kind=int),
     Param("alpha", ALPHA, "one minus the confidence level of the intervals", low=0, high=1, low_open=True,
           high_open=True),

@@ -27,7 +27,8 @@ from healthalloc.result import Result, flat
 
 
 #: The parameters of :func:`fsqca`, from which ``healthalloc qca`` and the study analysis
-#: ``qca`` are generated (the calibration source is a choice the command line makes by hand).
+#: ``qca`` are generated (the command line offers the three calibration sources as alternatives).
+CALIBRATION = ("anchors", "percentiles", "calibrated")
 PARAMS = Params(
     Param("outcome", REQUIRED, "outcome column (calibrated here unless calibrated)", role="outcome",
           objects=(pd.Series,)),
@@ -35,10 +36,10 @@ PARAMS = Params(
     UNIT,
     Param("anchors", None, "direct calibration anchors per variable, outcome included: a table, a file "
           "(columns variable, full_membership, crossover, full_nonmembership) or an embedded data set",
-          kind=(str, dict), cli=False, source=True, objects=(pd.DataFrame, os.PathLike)),
-    Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=list, cli=False,
-          objects=(tuple,)),
-    Param("calibrated", False, "the data already hold memberships in [0, 1]: no calibration", cli=False),
+          kind=(str, dict), source=True, objects=(pd.DataFrame, os.PathLike), metavar="ANCHORS.csv"),
+    Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=float, many=True,
+          low=0, high=1, metavar="F,C,N"),
+    Param("calibrated", False, "the data already hold memberships in [0, 1]: no calibration"),
     Param("decreasing", (), "with percentiles: variables calibrated as decreasing sets", many=True,
           metavar="A,B"),
     Param("negate_outcome", False, "explain the outcome's absence (~Y)"),
