@@ -91,7 +91,7 @@ PARAMS = Params(
 command line and study files."""
 
 COLUMNS = Params(
-    Param("id", "id", "id column of the demand and site tables", kind=str, metavar="COL"),
+    Param("unit", "id", "id column of the demand and site tables", kind=str, aliases=("id",), metavar="COL"),
     Param("population", "population", "population column of the demand (persons)", kind=str, metavar="COL"),
     Param("capacity", "capacity", "capacity column of the sites (beds, physicians)", kind=str, metavar="COL"),
     Param("lon", "lon", "longitude column of the demand and site tables (degrees)", kind=str, metavar="COL"),
@@ -255,7 +255,7 @@ def accessibility(
     steps: str | list | None = None,
     beta: float | None = None,
     od: pd.DataFrame | None = None,
-    id: str = "id",
+    unit: str = "id",
     population: str = "population",
     capacity: str = "capacity",
     lon: str = "lon",
@@ -289,7 +289,7 @@ def accessibility(
         β of the power and exponential decays.
     od : DataFrame, optional
         ``origin, destination, cost`` (demand id, site id, cost): replaces the coordinates.
-    id, population, capacity, lon, lat : str
+    unit, population, capacity, lon, lat : str
         Column names (``id`` in both tables).
     tier : str, optional
         Supply column of tiers (e.g. primary care, hospital): accessibility is measured per
@@ -329,7 +329,7 @@ def accessibility(
     """
     if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a whole number ≥ 1, got {chunk_size!r}")
-    dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, id=id, lon=lon,
+    dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, unit=unit, lon=lon,
                              lat=lat)
     if tier is None:
         if isinstance(catchment, dict):

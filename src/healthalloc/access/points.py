@@ -52,7 +52,7 @@ class Points:
         return Points(self.table, self.ids[rows], self.amount[rows], pick(self.lon), pick(self.lat))
 
 
-def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id", lon: str = "lon",
+def points(frame: pd.DataFrame, table: str, amount: str | None, *, unit: str = "id", lon: str = "lon",
            lat: str = "lat", coordinates: bool = True) -> Points:
     """Check ``frame`` and return its :class:`Points`.
 
@@ -64,7 +64,7 @@ def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id
         Name of the table in messages (``"demand"``, ``"supply"``).
     amount : str or None
         Population or capacity column (finite, ≥ 0); None: every amount 0.
-    id, lon, lat : str
+    unit, lon, lat : str
         Id column (unique, no missing) and coordinate columns (degrees).
     coordinates : bool
         Read ``lon`` and ``lat`` (False when an OD table gives the costs).
@@ -80,11 +80,11 @@ def points(frame: pd.DataFrame, table: str, amount: str | None, *, id: str = "id
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame, not {type(frame).__name__}")
-    columns = [id] + ([amount] if amount else []) + ([lon, lat] if coordinates else [])
+    columns = [unit] + ([amount] if amount else []) + ([lon, lat] if coordinates else [])
     check_columns(frame, columns, source=table)
     if frame.empty:
         raise DataError(f"{table}: the table has no rows")
-    ids = pd.Index(id_column(frame[id], source=table, unique=id))
+    ids = pd.Index(id_column(frame[unit], source=table, unique=unit))
     values = np.zeros(len(ids))
     if amount:
         values = check_nonnegative(frame[amount], column=amount, source=table, label=lambda k: f"id {show(ids[k])}")
@@ -107,12 +107,12 @@ def _check_total(values: np.ndarray, column: str, table: str, ids: pd.Index) -> 
 
 
 def demand_supply(demand: pd.DataFrame, supply: pd.DataFrame, od: pd.DataFrame | None = None, *,
-                  population: str = "population", capacity: str = "capacity", id: str = "id",
+                  population: str = "population", capacity: str = "capacity", unit: str = "id",
                   lon: str = "lon", lat: str = "lat") -> tuple[Points, Points]:
     """The checked demand and supply :class:`Points`, with coordinates unless ``od`` gives the costs."""
     coords = od is None
-    return (points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords),
-            points(supply, "supply", capacity, id=id, lon=lon, lat=lat, coordinates=coords))
+    return (points(demand, "demand", population, unit=unit, lon=lon, lat=lat, coordinates=coords),
+            points(supply, "supply", capacity, unit=unit, lon=lon, lat=lat, coordinates=coords))
 
 
 def costs(demand: Points, supply: Points, reach: float, od: pd.DataFrame | None = None) -> GreatCircle | ODCosts:

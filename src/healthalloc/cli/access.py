@@ -65,7 +65,7 @@ def add_method(p: argparse.ArgumentParser) -> None:
 def read_points(args: argparse.Namespace, table: str) -> pd.DataFrame | None:
     """The ``--TABLE`` file (demand, supply, candidates, existing or od; None when not given)
     with its --sheet and --encoding, ids as written (``01`` is not ``1``)."""
-    ids = ("origin", "destination") if table == "od" else (args.id,)
+    ids = ("origin", "destination") if table == "od" else (args.unit,)
     return read(args, getattr(args, table), table, text=ids)
 
 

@@ -332,7 +332,7 @@ def optimize_capacity(
     integer: bool = False,
     time_limit: float | None = TIME_LIMIT,
     progress: bool | None = None,
-    id: str = "id",
+    unit: str = "id",
     population: str = "population",
     capacity: str = "capacity",
     lon: str = "lon",
@@ -342,7 +342,7 @@ def optimize_capacity(
 
     Parameters
     ----------
-    demand, supply, method, catchment, decay, steps, beta, od, id, population, capacity, lon, lat
+    demand, supply, method, catchment, decay, steps, beta, od, unit, population, capacity, lon, lat
         As in :func:`healthalloc.access.accessibility`.
     total : float, optional
         ``T``, the capacity to allocate (default: today's total).
@@ -383,7 +383,7 @@ def optimize_capacity(
         Sites with no demand in reach (they keep their capacity); with ``integer``, a
         fraction of ``T`` left unallocated.
     """
-    dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, id=id, lon=lon,
+    dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, unit=unit, lon=lon,
                              lat=lat)
     if not (dem.amount > 0).any():
         raise DataError(f"demand: {population} is 0 at every demand point: there is no accessibility to equalize")

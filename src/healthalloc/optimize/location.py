@@ -195,7 +195,7 @@ def locate(
     od: pd.DataFrame | None = None,
     time_limit: float | None = TIME_LIMIT,
     progress: bool | None = None,
-    id: str = "id",
+    unit: str = "id",
     population: str = "population",
     lon: str = "lon",
     lat: str = "lat",
@@ -249,9 +249,9 @@ def locate(
     if radius is not None and not (math.isfinite(radius) and radius > 0):
         raise ValueError(f"radius must be a finite cost > 0, got {radius!r}")
     coords = od is None
-    dem = points(demand, "demand", population, id=id, lon=lon, lat=lat, coordinates=coords)
-    cand = points(candidates, "candidates", None, id=id, lon=lon, lat=lat, coordinates=coords)
-    old = (points(existing, "existing", None, id=id, lon=lon, lat=lat, coordinates=coords)
+    dem = points(demand, "demand", population, unit=unit, lon=lon, lat=lat, coordinates=coords)
+    cand = points(candidates, "candidates", None, unit=unit, lon=lon, lat=lat, coordinates=coords)
+    old = (points(existing, "existing", None, unit=unit, lon=lon, lat=lat, coordinates=coords)
            if existing is not None else cand.subset(np.zeros(len(cand), bool)))
     both = old.ids.intersection(cand.ids)
     if len(both):

@@ -131,7 +131,7 @@ def scenario(
     radius: float | None = None,
     inputs: list[str] | None = None,
     outputs: list[str] | None = None,
-    id: str = "id",
+    unit: str = "id",
     population: str = "population",
     capacity: str = "capacity",
     lon: str = "lon",
@@ -141,7 +141,7 @@ def scenario(
 
     Parameters
     ----------
-    demand, method, catchment, decay, steps, beta, od, id, population, capacity, lon, lat
+    demand, method, catchment, decay, steps, beta, od, unit, population, capacity, lon, lat
         As in :func:`healthalloc.access.accessibility`; ``before`` and ``after`` are
         supply tables (sites may differ: new sites, closed sites).
     radius : float, optional
@@ -157,7 +157,7 @@ def scenario(
         the accessibility of ``after`` warns of its own gaps (population or capacity 0
         everywhere, demand out of reach).
     """
-    columns = dict(id=id, population=population, capacity=capacity, lon=lon, lat=lat)
+    columns = dict(unit=unit, population=population, capacity=capacity, lon=lon, lat=lat)
     kwargs = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, od=od, **columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the same gaps are warned about by the caller's own analyses
@@ -179,15 +179,15 @@ def scenario(
     rows += [("coverage", *(_coverage(demand, supply, reach, od, columns) for supply in (before, after)))]
     efficiency = None
     if inputs and outputs:
-        efficiency = _efficiency(before, after, inputs, outputs, id)
+        efficiency = _efficiency(before, after, inputs, outputs, unit)
         rows += [("mean_efficiency", efficiency["efficiency_before"].mean(), efficiency["efficiency_after"].mean())]
     summary = pd.DataFrame(rows, columns=["measure", "before", "after"])
     summary["change"] = change(summary["before"], summary["after"])
     pts = pd.DataFrame({"id": p0["id"], "population": pop, "access_before": p0["access"].to_numpy(),
                         "access_after": p1["access"].to_numpy()})
     pts["change"] = change(pts["access_before"], pts["access_after"])
-    sites = pd.merge(before[[id, capacity]].rename(columns={id: "id", capacity: "capacity_before"}),
-                     after[[id, capacity]].rename(columns={id: "id", capacity: "capacity_after"}),
+    sites = pd.merge(before[[unit, capacity]].rename(columns={unit: "id", capacity: "capacity_before"}),
+                     after[[unit, capacity]].rename(columns={unit: "id", capacity: "capacity_after"}),
                      on="id", how="outer", sort=False)
     return ScenarioResult(summary, pts, sites, efficiency, res0, res1)
 
@@ -205,15 +205,15 @@ def _coverage(demand, supply, reach, od, columns) -> float:
     return _share(dem.amount, covered)
 
 
-def _efficiency(before, after, inputs, outputs, id) -> pd.DataFrame:
+def _efficiency(before, after, inputs, outputs, unit) -> pd.DataFrame:
     """VRS input-oriented DEA of both scenarios' sites on one pooled frontier (sites with
     every input > 0 only)."""
     pooled = pd.concat([before.assign(_scenario="before"), after.assign(_scenario="after")], ignore_index=True)
     pooled = pooled[(pooled[inputs] > 0).all(axis=1)]
-    pooled["_unit"] = pooled["_scenario"] + ":" + pooled[id].astype(str)
+    pooled["_unit"] = pooled["_scenario"] + ":" + pooled[unit].astype(str)
     eff = dea(pooled, inputs, outputs, unit="_unit", rts="vrs", orientation="input", slacks=False).efficiency
     pooled["efficiency"] = pooled["_unit"].map(eff)
-    wide = pooled.pivot_table(index=id, columns="_scenario", values="efficiency", sort=False)
+    wide = pooled.pivot_table(index=unit, columns="_scenario", values="efficiency", sort=False)
     wide = wide.reindex(columns=["before", "after"]).add_prefix("efficiency_")
     return wide.reset_index().rename(columns={id: "id"}).rename_axis(columns=None)
 
@@ -288,7 +288,7 @@ def plan(
     integer: bool = False,
     time_limit: float | None = TIME_LIMIT,
     progress: bool | None = None,
-    id: str = "id",
+    unit: str = "id",
     population: str = "population",
     capacity: str = "capacity",
     lon: str = "lon",
@@ -334,13 +334,13 @@ def plan(
     if integer and math.floor(added + 1e-9) < 1:
         raise ValueError(f"added = {added:g} is less than one whole unit: with integer there is nothing to give the "
                          "new sites; give added ≥ 1 or integer=False")
-    points = dict(id=id, population=population, lon=lon, lat=lat)
+    points = dict(unit=unit, population=population, lon=lon, lat=lat)
     access = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, capacity=capacity,
                   **points)
     where = locate(demand, candidates, model="mclp", p=p, radius=radius, existing=supply, time_limit=time_limit,
                    progress=progress, **points)
-    old = supply[[id, capacity, lon, lat]]
-    new = _reached(demand, old, candidates[candidates[id].isin(where.selected)][[id, lon, lat]], added,
+    old = supply[[unit, capacity, lon, lat]]
+    new = _reached(demand, old, candidates[candidates[unit].isin(where.selected)][[unit, lon, lat]], added,
                    resolve_decay(method, catchment, decay, steps, beta), access)
     sites = pd.concat([old.assign(new=0), new.assign(new=1)], ignore_index=True)
     fixed = sites[capacity].where(sites["new"] == 0)
@@ -351,7 +351,7 @@ def plan(
     empty = (after["new"] == 1) & (after[capacity] == 0)
     if empty.any():
         warnings.warn(f"{empty.sum()} of the {len(new)} sites chosen by the MCLP get no capacity when sized for "
-                      f"equal accessibility and are not opened: {listing([show(v) for v in after.loc[empty, id]])}",
+                      f"equal accessibility and are not opened: {listing([show(v) for v in after.loc[empty, unit]])}",
                       stacklevel=2)
         after = after[~empty].reset_index(drop=True)
     compare = scenario(demand, old, after, radius=radius, **access)
@@ -369,9 +369,9 @@ def _reached(demand, old, chosen, added: float, decay, access: dict) -> pd.DataF
     reached is a DataError."""
     capacity, method = access["capacity"], access["method"]
     trial = pd.concat([old, chosen.assign(**{capacity: added / len(chosen)})], ignore_index=True)
-    dem, sup = demand_supply(demand, trial, **{k: access[k] for k in ("id", "population", "capacity", "lon", "lat")})
+    dem, sup = demand_supply(demand, trial, **{k: access[k] for k in ("unit", "population", "capacity", "lon", "lat")})
     idle = capacity_model(dem, sup, method, decay).idle[len(old):]
-    ids = [show(v) for v in chosen[access["id"]][idle]]
+    ids = [show(v) for v in chosen[access["unit"]][idle]]
     if idle.all():
         raise DataError(f"plan: no demand point is in reach ({method}, {decay.reach:g} km) of the "
                         f"{'site' if len(ids) == 1 else 'sites'} chosen by the MCLP, {listing(ids)}: the added "
