@@ -76,8 +76,8 @@ def test_absolute_beta_equals_statsmodels_ols(provinces):
     growth = (np.log(y[2023]) - np.log(y[2014])) / 9
     fit = sm.OLS(growth.to_numpy(), sm.add_constant(np.log(y[2014]).to_numpy())).fit()
     assert res.beta == pytest.approx(fit.params[1], rel=1e-10)
-    assert res.se == pytest.approx(fit.bse[1], rel=1e-10)
-    assert res.p == pytest.approx(fit.pvalues[1], rel=1e-8)
+    assert res.std_error == pytest.approx(fit.bse[1], rel=1e-10)
+    assert res.p_value == pytest.approx(fit.pvalues[1], rel=1e-8)
     assert res.r2 == pytest.approx(fit.rsquared, rel=1e-10)
     assert res.nobs == 31 and res.T == 9 and res.kind == "absolute"
     lam = -np.log(1 + 9 * fit.params[1]) / 9
@@ -92,10 +92,16 @@ def test_conditional_beta_with_a_control_equals_ols(provinces):
     y, x = wide(provinces, BEDS), wide(provinces, DOCTORS)
     X = sm.add_constant(np.column_stack([np.log(y[2014]), x[2014]]))
     fit = sm.OLS(((np.log(y[2023]) - np.log(y[2014])) / 9).to_numpy(), X).fit(cov_type="HC1")
-    np.testing.assert_allclose(res.params.to_numpy(), fit.params, rtol=1e-10)
-    np.testing.assert_allclose(res.bse.to_numpy(), fit.bse, rtol=1e-10)
-    assert list(res.params.index) == ["const", "ln_y0", DOCTORS] and res.kind == "conditional"
-    assert list(res.summary().columns) == ["coef", "se", "t", "p", "ci_low", "ci_high"]
+    np.testing.assert_allclose(res.estimates.to_numpy(), fit.params, rtol=1e-10)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), fit.bse, rtol=1e-10)
+    np.testing.assert_allclose(res.p_values.to_numpy(), fit.pvalues, rtol=1e-8)
+    assert list(res.estimates.index) == ["const", "ln_y0", DOCTORS] and res.kind == "conditional"
+    assert list(res.summary().columns) == ["estimate", "std_error", "t", "p_value", "ci_low", "ci_high"]
+    for old, new in (("se", "std_error"), ("p", "p_value"), ("params", "estimates"), ("bse", "std_errors"),
+                     ("pvalues", "p_values")):  # the older names still read, for one release
+        with pytest.warns(FutureWarning, match=rf"BetaConvergence\.{old} is now \.{new}"):
+            older = getattr(res, old)
+        assert older is getattr(res, new)
 
 
 def test_panel_two_way_fixed_effects_beta_equals_the_within_estimator(provinces):

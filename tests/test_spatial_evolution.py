@@ -83,7 +83,11 @@ def test_classic_and_spatial_markov_by_counting(provinces, w_nearest):
 
 def test_markov_tables_are_tidy(provinces, w_nearest):
     res = spatial_markov(provinces, BEDS, w_nearest, by="year", unit="province_code",
-                         relative=True, fixed=False, k=3)
+                         relative=True, fixed=False, classes=3)
+    with pytest.warns(FutureWarning, match=r"spatial_markov\(k=\.\.\.\) is now classes="):  # giddy's name, still read
+        older = spatial_markov(provinces, BEDS, w_nearest, by="year", unit="province_code", relative=True,
+                               fixed=False, k=3)
+    pd.testing.assert_frame_equal(older.to_frame(), res.to_frame())
     frame = res.to_frame()
     assert list(frame.columns) == ["matrix", "lag_class", "from_class", "to_class",
                                    "transitions", "probability"]

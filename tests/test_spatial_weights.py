@@ -183,6 +183,13 @@ def test_distance_band_matches_haversine_pairs():
     nb = inverse.w.neighbors[u]
     inv = 1 / d[i, [list(points.index).index(j) for j in nb]]
     np.testing.assert_allclose(inverse.w.weights[u], inv / inv.sum(), rtol=1e-9)
+    with pytest.warns(UserWarning, match="islands='drop'"):
+        squared = distance_band_weights(points, 800.0, binary=False, beta=2.0, islands="drop")
+    np.testing.assert_allclose(squared.w.weights[u], inv ** 2 / (inv ** 2).sum(), rtol=1e-9)
+    with pytest.warns(FutureWarning, match=r"alpha=-2\.0\) is now beta=2\.0"), \
+            pytest.warns(UserWarning, match="islands='drop'"):  # libpysal's older spelling
+        older = distance_band_weights(points, 800.0, binary=False, alpha=-2.0, islands="drop")
+    np.testing.assert_allclose(older.w.weights[u], squared.w.weights[u], rtol=0)
 
 
 def test_knn_and_band_errors():

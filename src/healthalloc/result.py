@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,3 +94,14 @@ class Result:
         """Write :meth:`tables` to ``path`` (.xlsx, one sheet each; atomically; an existing
         file is replaced only with ``overwrite``)."""
         return write_tables(path, self.tables(), suffixes=(".xlsx",), overwrite=overwrite)
+
+
+def renamed(old: str, new: str) -> property:
+    """The attribute ``old``, an older name of ``new``: read with a FutureWarning (one release)."""
+
+    def get(self):
+        warnings.warn(f"{type(self).__name__}.{old} is now .{new}; {old} will be removed", FutureWarning,
+                      stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Older name of :attr:`{new}`.")

@@ -197,7 +197,7 @@ def spatial_analysis(
     beta: tuple[BetaConvergence, ...] = ()
     if periods >= 2:
         sigma = sigma_convergence(data, value, **common, group=group)
-        markov = spatial_markov(data, value, sw, **common, k=classes)
+        markov = spatial_markov(data, value, sw, **common, classes=classes)
         beta = _beta_models(data, value, common, tuple(controls), periods, (panel.values() > 0).all())
     return SpatialAnalysis(moran=moran_result, lisa=lisa, density=density, sigma=sigma, beta=beta,
                            markov=markov, comparison=comparison, weights=sw)

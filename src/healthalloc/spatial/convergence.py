@@ -44,7 +44,7 @@ from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 from healthalloc.data.regions import group_order
 from healthalloc.params import Param
-from healthalloc.result import Result
+from healthalloc.result import Result, renamed
 
 __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_convergence"]
 
@@ -111,8 +111,9 @@ class BetaConvergence(Result):
 
     Attributes
     ----------
-    beta, se, t, p : float
-        Coefficient of the initial log level, its standard error, t and p-value.
+    beta, std_error, t, p_value : float
+        Coefficient of the initial log level, its standard error, t and p-value (``se``
+        and ``p`` are their older names).
     r2, r2_adj : float
         (Adjusted) R² of the regression.
     nobs : int
@@ -123,8 +124,9 @@ class BetaConvergence(Result):
         λ = −ln(1 + βT)/T per period unit (NaN when 1 + βT ≤ 0).
     half_life : float
         ln 2/λ (NaN unless λ > 0).
-    params, bse, pvalues : Series
-        ``const``, ``ln_y0`` and the controls (fixed-effect dummies left out).
+    estimates, std_errors, p_values : Series
+        ``const``, ``ln_y0`` and the controls (fixed-effect dummies left out); ``params``,
+        ``bse`` and ``pvalues`` are their older, statsmodels names.
     kind : str
         ``"absolute"`` or ``"conditional"``.
     model : str
@@ -134,18 +136,18 @@ class BetaConvergence(Result):
     """
 
     beta: float
-    se: float
+    std_error: float
     t: float
-    p: float
+    p_value: float
     r2: float
     r2_adj: float
     nobs: int
     T: float
     speed: float
     half_life: float
-    params: pd.Series
-    bse: pd.Series
-    pvalues: pd.Series
+    estimates: pd.Series
+    std_errors: pd.Series
+    p_values: pd.Series
     kind: str
     model: str
     effects: str | None
@@ -154,20 +156,23 @@ class BetaConvergence(Result):
     value: str
     fit: object = field(repr=False)
 
+    se, p = renamed("se", "std_error"), renamed("p", "p_value")
+    params, bse, pvalues = renamed("params", "estimates"), renamed("bse", "std_errors"), renamed("pvalues", "p_values")
+
     def to_frame(self) -> pd.DataFrame:
         """One row: model, kind, effects, controls, beta, se, t, p, r2, r2_adj, nobs, T,
         speed (λ), half_life."""
         return pd.DataFrame([{
             "model": self.model, "kind": self.kind, "effects": self.effects or "none",
-            "controls": ";".join(self.controls), "beta": self.beta, "se": self.se, "t": self.t,
-            "p": self.p, "r2": self.r2, "r2_adj": self.r2_adj, "nobs": self.nobs, "T": self.T,
+            "controls": ";".join(self.controls), "beta": self.beta, "se": self.std_error, "t": self.t,
+            "p": self.p_value, "r2": self.r2, "r2_adj": self.r2_adj, "nobs": self.nobs, "T": self.T,
             "speed": self.speed, "half_life": self.half_life, "cov_type": self.cov_type}])
 
     def summary(self) -> pd.DataFrame:
-        """Coefficients: coef, se, t, p and 95% confidence interval (dummies left out)."""
-        ci = self.fit.conf_int().loc[self.params.index]
-        return pd.DataFrame({"coef": self.params, "se": self.bse,
-                             "t": self.params / self.bse, "p": self.pvalues,
+        """Coefficients: estimate, std_error, t, p_value and 95% confidence interval (dummies left out)."""
+        ci = self.fit.conf_int().loc[self.estimates.index]
+        return pd.DataFrame({"estimate": self.estimates, "std_error": self.std_errors,
+                             "t": self.estimates / self.std_errors, "p_value": self.p_values,
                              "ci_low": ci[0], "ci_high": ci[1]})
 
     def plot(self):
@@ -175,7 +180,7 @@ class BetaConvergence(Result):
         from healthalloc.report.figures.bars import bars
 
         table = self.summary().drop(index="const")
-        return bars(table["coef"], low=table["ci_low"], high=table["ci_high"], reference=0.0,
+        return bars(table["estimate"], low=table["ci_low"], high=table["ci_high"], reference=0.0,
                     title=f"{self.kind.capitalize()} β-convergence of {self.value} ({self.model})")
 
     def __str__(self) -> str:
@@ -316,11 +321,11 @@ def _ols(growth, X, T, controls, model, effects, cov_type, groups, value) -> Bet
                       stacklevel=3)
     conditional = bool(controls) or effects in ("unit", "twoway")
     return BetaConvergence(
-        beta=beta, se=float(fit.bse[LN_INITIAL]), t=float(fit.tvalues[LN_INITIAL]),
-        p=float(fit.pvalues[LN_INITIAL]), r2=float(fit.rsquared), r2_adj=float(fit.rsquared_adj),
+        beta=beta, std_error=float(fit.bse[LN_INITIAL]), t=float(fit.tvalues[LN_INITIAL]),
+        p_value=float(fit.pvalues[LN_INITIAL]), r2=float(fit.rsquared), r2_adj=float(fit.rsquared_adj),
         nobs=int(fit.nobs), T=float(T), speed=float(speed),
         half_life=float(np.log(2) / speed) if speed > 0 else np.nan,
-        params=fit.params[shown], bse=fit.bse[shown], pvalues=fit.pvalues[shown],
+        estimates=fit.params[shown], std_errors=fit.bse[shown], p_values=fit.pvalues[shown],
         kind="conditional" if conditional else "absolute", model=model, effects=effects,
         controls=controls, cov_type=cov_type, value=value, fit=fit)
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data import DataError
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.result import Result
 from healthalloc.spatial.weights import SpatialWeights, aligned_values
 
@@ -118,6 +119,19 @@ class SpatialMarkov(Result):
                 f"(p = {self.LR_p_value:.4f}), df = {self.dof_hom}")
 
 
+#: The parameters of :func:`spatial_markov` (the value, its weights and panel aside).
+MARKOV = Params(
+    Param("by", REQUIRED, "period column", role="period"),
+    UNIT,
+    Param("classes", K, "quantile classes of the value", kind=int, low=2, aliases=("k",)),
+    Param("lag_classes", None, "quantile classes of the spatial lag (default: classes)", kind=int, low=2,
+          aliases=("m",)),
+    Param("fixed", True, "class bounds from all periods pooled (False: each period's quantiles)"),
+    Param("relative", False, "divide each period's values by their mean first (Rey 2001)"),
+)
+
+
+@declared(MARKOV, data=("data", "value", "weights"))
 def spatial_markov(
     data: pd.DataFrame,
     value: str,
@@ -125,8 +139,8 @@ def spatial_markov(
     *,
     by: str,
     unit: str | None = None,
-    k: int = K,
-    m: int | None = None,
+    classes: int = K,
+    lag_classes: int | None = None,
     fixed: bool = True,
     relative: bool = False,
 ) -> SpatialMarkov:
@@ -144,10 +158,10 @@ def spatial_markov(
         Period column; transitions are between consecutive periods in sorted order.
     unit : str, optional
         Column of unit ids (the index when omitted).
-    k : int
-        Quantile classes of the value.
-    m : int, optional
-        Quantile classes of the spatial lag (default ``k``).
+    classes : int
+        Quantile classes of the value (``k=`` is its older, giddy name).
+    lag_classes : int, optional
+        Quantile classes of the spatial lag (default ``classes``; older name ``m=``).
     fixed : bool
         True: class bounds from all periods pooled (a unit can rise a class as the whole
         distribution grows); False: quantiles of each period (rank classes).
@@ -172,18 +186,15 @@ def spatial_markov(
     sw, wide = aligned_values(data, value, weights, unit=unit, by=by)
     if wide.shape[1] < 2:
         raise DataError(f"Markov chains need at least two periods in column {by!r}")
-    m = k if m is None else m
-    if k < 2 or m < 2:
-        raise ValueError(f"k and m must be ≥ 2, got k={k}, m={m}")
     y = (wide / wide.mean() if relative else wide).to_numpy()
-    sm = Spatial_Markov(y, sw.w, k=k, m=m, fixed=fixed)
-    classes = pd.RangeIndex(1, sm.k + 1)
-    start, to = classes.rename("from_class"), classes.rename("to_class")
+    sm = Spatial_Markov(y, sw.w, k=classes, m=lag_classes or classes, fixed=fixed)
+    labels = pd.RangeIndex(1, sm.k + 1)
+    start, to = labels.rename("from_class"), labels.rename("to_class")
     lags = pd.MultiIndex.from_product([pd.RangeIndex(1, sm.m + 1), start], names=["lag_class", "from_class"])
     return SpatialMarkov(
         cutoffs=_bounds(sm.cutoffs), lag_cutoffs=_bounds(sm.lag_cutoffs),
         transitions=pd.DataFrame(sm.transitions, start, to), p=pd.DataFrame(sm.p, start, to),
-        s=pd.Series(np.asarray(sm.s, float).ravel(), index=classes, name="s"),
+        s=pd.Series(np.asarray(sm.s, float).ravel(), index=labels, name="s"),
         T=pd.DataFrame(sm.T.reshape(-1, sm.k), lags, to), P=pd.DataFrame(sm.P.reshape(-1, sm.k), lags, to),
         Q=float(sm.Q), Q_p_value=float(sm.Q_p_value), LR=float(sm.LR), LR_p_value=float(sm.LR_p_value),
         dof_hom=int(sm.dof_hom), value=value, by=by, fixed=fixed, relative=relative, weights=sw, stats=sm)

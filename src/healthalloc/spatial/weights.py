@@ -307,9 +307,10 @@ def distance_band_weights(
     threshold: float,
     *,
     binary: bool = True,
-    alpha: float = -1.0,
+    beta: float = 1.0,
     islands: str = "error",
     transform: str = TRANSFORM,
+    alpha: float | None = None,
 ) -> SpatialWeights:
     """Units within ``threshold`` km (great-circle) are neighbours (libpysal ``DistanceBand``).
 
@@ -320,8 +321,10 @@ def distance_band_weights(
     threshold : float
         Band, km (at most half the Earth's circumference).
     binary : bool
-        True: weight 1 within the band. False: weight d^alpha (inverse distance for
-        ``alpha=-1``, inverse squared for ``-2``), before ``transform``.
+        True: weight 1 within the band. False: weight d^−β (inverse distance for
+        ``beta=1``, inverse squared for ``2``; β as in the access decays), before ``transform``.
+    alpha : float, optional
+        Older spelling, libpysal's exponent: ``alpha = −beta`` (read with a FutureWarning).
     islands : {"error", "drop", "nearest"}
         Units with no other unit within the band (module docstring); a ``"nearest"`` link
         gets the weight its distance would give.
@@ -330,16 +333,20 @@ def distance_band_weights(
     """
     from libpysal.weights import DistanceBand
 
+    if alpha is not None:
+        warnings.warn(f"distance_band_weights(alpha={alpha}) is now beta={-alpha} (weights d^-beta); alpha will be "
+                      "removed", FutureWarning, stacklevel=2)
+        beta = -alpha
     points = _check_points(points)
     if not threshold > 0:
         raise DataError(f"the distance band must be > 0 km, got {threshold}")
-    with np.errstate(divide="ignore"):  # libpysal raises the zero self-distances to alpha
-        band = DistanceBand.from_array(points.to_numpy(), threshold, binary=binary, alpha=alpha,
+    with np.errstate(divide="ignore"):  # libpysal raises the zero self-distances to -beta
+        band = DistanceBand.from_array(points.to_numpy(), threshold, binary=binary, alpha=-beta,
                                        ids=list(points.index), radius=EARTH_RADIUS_KM,
                                        silence_warnings=True)
     graph = {i: dict(zip(band.neighbors[i], band.weights[i])) for i in band.id_order}
     return _build(graph, f"distance band (≤ {threshold:g} km, great-circle)", points, islands,
-                  transform, weight_at=None if binary else (lambda d: d ** alpha))
+                  transform, weight_at=None if binary else (lambda d: d ** -beta))
 
 
 def as_weights(
