@@ -283,7 +283,7 @@ class Params:
                     kwargs["required"] = True
                 else:
                     kwargs["default"] = p.default
-            parser.add_argument(*p.flags, **kwargs)
+            parser.add_argument(*p.flags, **kwargs).declared = p  # the declaration behind the option
 
     def from_args(self, args: argparse.Namespace) -> dict[str, Any]:
         """The parsed values as library keywords."""

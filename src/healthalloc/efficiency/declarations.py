@@ -52,8 +52,8 @@ BOOTSTRAP = INPUTS_OUTPUTS + Params(
 ) + RTS_ORIENTATION + Params(
     Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications", kind=int, low=1, flag="--bootstrap", metavar="N"),
     Param("seed", None, "random seed of the bootstrap", kind=int),
-    Param("alpha", ALPHA, "one minus the confidence level of the intervals", low=0, high=1, low_open=True,
-          high_open=True),
+    Param("alpha", ALPHA, "significance level: the intervals are at confidence 1 − alpha", low=0, high=1,
+          low_open=True, high_open=True),
 )
 
 #: :func:`~healthalloc.efficiency.malmquist`.

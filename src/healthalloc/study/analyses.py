@@ -17,6 +17,7 @@ from healthalloc.equity.analysis import equity
 from healthalloc.qca import fsqca, robustness
 from healthalloc.qca.analysis import PARAMS as QCA_PARAMS
 from healthalloc.qca.calibrate import read_anchors
+from healthalloc.qca.robustness import ROBUSTNESS
 from healthalloc.spatial import spatial_analysis, spatial_weights
 from healthalloc.spatial.analysis import PARAMS as SPATIAL_PARAMS
 from healthalloc.spatial.weights import WEIGHTS
@@ -152,10 +153,9 @@ def _qca(ctx: Context) -> Section:
 @register("qca_robustness", title="fsQCA robustness",
           params=Params(*(QCA_PARAMS[n] for n in ("outcome", "conditions", "unit", "anchors", "negate_outcome",
                                                   "dir_exp")),
-                        Param("percentiles", [[0.85, 0.5, 0.1], [0.8, 0.5, 0.15], [0.9, 0.5, 0.05]], kind=list),
-                        Param("incl_cuts", [0.75, 0.8, 0.85, 0.9], kind=list), Param("pri_cuts", [0.7], kind=list),
-                        Param("n_cuts", [1], kind=list),
-                        Param("solution", "intermediate", choices=("complex", "parsimonious", "intermediate"))))
+                        Param("percentiles", [[0.85, 0.5, 0.1], [0.8, 0.5, 0.15], [0.9, 0.5, 0.05]],
+                              "percentile calibrations compared, one triple each", kind=list),
+                        *(ROBUSTNESS[n] for n in ("incl_cuts", "pri_cuts", "n_cuts", "solution"))))
 def _qca_robustness(ctx: Context) -> Section:
     """Solutions over a grid of thresholds and calibrations (anchors and percentile sets)."""
     o = ctx.options
