@@ -84,7 +84,5 @@ def run(args: argparse.Namespace) -> int:
         fit = ergm(net, control=control, engine=ex, **PARAMS.from_args(args))
     write_table(fit.to_frame(), args.output, digits=4, inputs=inputs, overwrite=args.overwrite,
                 beside={".fit.json": fit.fit_info()} if args.output is not None else None)
-    state = "" if fit.converged else " (not converged)"
-    print(f"{fit.method}{state}: {fit.n_nodes} nodes, {fit.nobs} dyads; log-likelihood {fit.loglik:.4f}, "
-          f"AIC {fit.aic:.4f}, BIC {fit.bic:.4f}")
+    print(fit.reading())
     return 0

@@ -107,26 +107,14 @@ def _ergm(ctx: Context) -> Section:
     fits = {label: ergm(net, formula, control=control, seed=o["seed"], progress=False, **ctx.engine)
             for label, formula in o["models"].items()}
     table = compare_models(fits)
-    fit_stats = table.summary()
-    reading = f"{len(fits)} model(s) on {net.n} nodes and {net.n_edges:,} ties ({net.n_dyads:,} dyads); "
-    if fit_stats["aic"].isna().all():  # no model converged: nothing to compare or test
-        best = None
-        reading += "none converged, so none has a log-likelihood, AIC or goodness of fit (see the warnings)."
-    else:
-        best = fit_stats.loc[fit_stats["aic"].idxmin(), "model"]
-        reading += f"{best} has the lowest AIC ({fits[best].aic:,.1f})."
-    significant = fits[best].to_frame().query("p_value < 0.05 and term != 'edges'") if best else []
-    if len(significant):
-        reading += " Significant in it (p < 0.05): " + ", ".join(
-            f"{t} ({e:+.4g})" for t, e in zip(significant["term"], significant["estimate"])) + "."
-    sec = Section(ctx.name, "Exponential random graph models", reading)
+    best = table.best  # None when no model converged: nothing to compare or test
+    sec = table.section(ctx.name, "Exponential random graph models")
     sec.add_table("models", table.to_frame(), "Estimates side by side (seed 003's layout); *** p < 0.001, "
                   "** p < 0.01, * p < 0.05, . p < 0.1; AIC and BIC with nobs = dyads; N = nodes.")
     coefficients = [fit.to_frame().assign(model=label) for label, fit in fits.items()]
     sec.add_table("coefficients", pd.concat(coefficients, ignore_index=True),
                   "Every coefficient with its standard error, z and two-sided normal p.")
-    sec.add_table("fit", fit_stats, "Method, log-likelihood, deviances, AIC and BIC of every model.")
-    sec.add_figure("coefficients", table.plot(), "Estimates with 95% confidence intervals (edges omitted).")
+    sec.add_table("fit", table.summary(), "Method, log-likelihood, deviances, AIC and BIC of every model.")
     if o["nsim"] and best and np.isfinite(fits[best].coef.to_numpy(float)).all():
         result = gof(fits[best], o["nsim"], seed=o["seed"], **ctx.engine)
         sec.add_table("gof", result.to_frame(), f"Goodness of fit of {best}: observed against {o['nsim']} "

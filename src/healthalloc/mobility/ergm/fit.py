@@ -274,6 +274,12 @@ class ErgmResult(Result):
         """Sheets ``coefficients`` (:meth:`to_frame`) and ``fit`` (:meth:`summary`)."""
         return {"coefficients": self.to_frame(), "fit": self.summary()}
 
+    def reading(self) -> str:
+        """Method, size and fit: the line ``healthalloc ergm`` prints."""
+        state = "" if self.converged else " (not converged)"
+        return (f"{self.method}{state}: {self.n_nodes} nodes, {self.nobs} dyads; log-likelihood {self.loglik:.4f}, "
+                f"AIC {self.aic:.4f}, BIC {self.bic:.4f}")
+
     def plot(self):
         """Estimates with 95% confidence intervals (infinite ones marked at the edge)."""
         return coefficient_plot({"model": self})
@@ -941,6 +947,30 @@ class ModelTable(Result):
     def tables(self) -> dict[str, pd.DataFrame]:
         """Sheets ``models`` (:meth:`to_frame`) and ``fit`` (:meth:`summary`)."""
         return {"models": self.to_frame(), "fit": self.summary()}
+
+    @property
+    def best(self) -> str | None:
+        """The model with the lowest AIC (None when no model converged)."""
+        aic = self.summary().set_index("model")["aic"]
+        return None if aic.isna().all() else aic.idxmin()
+
+    def reading(self) -> str:
+        """How many models on how many nodes and ties, the lowest AIC, and its significant terms."""
+        model = next(iter(self.fits.values())).model
+        ties = int(model.observed.sum()) // (1 if model.directed else 2)
+        text = f"{len(self.fits)} model(s) on {model.n} nodes and {ties:,} ties ({model.n_dyads:,} dyads); "
+        if self.best is None:
+            return text + "none converged, so none has a log-likelihood, AIC or goodness of fit (see the warnings)."
+        fit = self.fits[self.best]
+        text += f"{self.best} has the lowest AIC ({fit.aic:,.1f})."
+        significant = fit.to_frame().query("p_value < 0.05 and term != 'edges'")
+        if len(significant):
+            text += " Significant in it (p < 0.05): " + ", ".join(
+                f"{t} ({e:+.4g})" for t, e in zip(significant["term"], significant["estimate"])) + "."
+        return text
+
+    def figures(self) -> dict:
+        return {"coefficients": ("Estimates with 95% confidence intervals (edges omitted).", self.plot)}
 
     def plot(self):
         return coefficient_plot(self.fits)
