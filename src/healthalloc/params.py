@@ -3,7 +3,7 @@
 Each analysis lists its parameters as :class:`Param` objects (name, default, type,
 choices, range, help, and the data role a column parameter plays). The command line
 (:meth:`Params.add_to`), the study keys and their validation (:meth:`Param.check`) and
-the documentation (:meth:`Params.doc`) are all generated from that one list, so a
+the checks of every library call (:func:`declared`) are all generated from that one list, so a
 default or an allowed value is written down once.
 
 This module imports nothing heavy: ``healthalloc --help`` reads the declarations
@@ -259,9 +259,6 @@ class Params:
     def options(self) -> dict[str, Param]:
         return {p.name: p for p in self.items if not p.role and p.study}
 
-    def defaults(self) -> dict[str, Any]:
-        return {p.name: p.default for p in self.items if not p.required}
-
     def add_to(self, parser: argparse.ArgumentParser, *, skip: Iterable[str] = ()) -> None:
         """Add one command-line option per parameter (``skip``: names the command sets itself)."""
         skip = set(skip)
@@ -302,14 +299,6 @@ class Params:
             if problem:
                 problems.append((key, problem))
         return problems
-
-    def doc(self) -> str:
-        """A Markdown table of the parameters (for the docs and docstrings)."""
-        rows = ["| name | default | meaning |", "|---|---|---|"]
-        for p in self.items:
-            default = "required" if p.required else repr(p.default)
-            rows.append(f"| `{p.name}` | {default} | {p.describe()} |")
-        return "\n".join(rows)
 
 
 SOURCE_KEYS = ("source", "sheet", "encoding")

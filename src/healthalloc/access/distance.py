@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from healthalloc.data.geo import EARTH_RADIUS_KM, great_circle, unit_vectors
@@ -42,10 +41,6 @@ class Pairs:
     i: np.ndarray
     j: np.ndarray
     cost: np.ndarray
-
-    def to_sparse(self, shape: tuple[int, int]) -> sp.csr_matrix:
-        """The costs as a CSR matrix (a cost of 0 stays a stored entry)."""
-        return sp.csr_matrix((self.cost, (self.i, self.j)), shape=shape)
 
 
 @dataclass(frozen=True)
