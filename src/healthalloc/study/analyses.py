@@ -29,7 +29,7 @@ from healthalloc.study.spec import read_source
 GROUP = Param("group", None, role="group")
 
 
-@register("dea", title="DEA efficiency",
+@register("dea", title="DEA efficiency",  # a report names every unit: the study needs the unit column
           params=DEA_PARAMS.without("unit") + Params(replace(DEA_PARAMS["unit"], default=REQUIRED), GROUP),
           exports=("efficiency", "scale_efficiency"))
 def _dea(ctx: Context) -> Section:
@@ -116,7 +116,7 @@ def _spatial(ctx: Context) -> Section:
 
 
 @register("dea_bootstrap", title="Bootstrapped DEA efficiency",
-          # a study's report is reproducible: seed 1 unless the study sets another
+          # a study's report is reproducible (seed 1 unless the study sets another) and names every unit
           params=BOOTSTRAP_PARAMS.without("unit", "seed") + Params(
               replace(BOOTSTRAP_PARAMS["unit"], default=REQUIRED), replace(BOOTSTRAP_PARAMS["seed"], default=1)),
           exports=("bias_corrected",))
