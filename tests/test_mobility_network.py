@@ -23,7 +23,7 @@ def test_records_are_counted_per_pair_with_weights():
 def test_undirected_flows_merge_both_directions():
     with pytest.warns(UserWarning, match=r"edges: 2 pair\(s\) are listed in more than one row \(in either order\): "
                       r"A–B and A–C; each is summed into one flow"):
-        net = network_from_edges(FLOWS, source="o", target="d", weight="flow", directed=False)
+        net = network_from_edges(FLOWS, origin="o", destination="d", weight="flow", directed=False)
     assert net.n_edges == 4 and net.n_dyads == 6
     assert net.edges().set_index(["from", "to"])["weight"][("A", "B")] == 14
     assert (net.adjacency() == net.adjacency().T).all()
@@ -36,14 +36,14 @@ def test_undirected_flows_merge_both_directions():
     ("quantile", 0.5, {("A", "B"), ("A", "C"), ("B", "A"), ("B", "C")}),
 ])
 def test_binarize_rules(rule, value, kept):
-    net = network_from_edges(FLOWS, source="o", target="d", weight="flow").binarize(rule, value)
+    net = network_from_edges(FLOWS, origin="o", destination="d", weight="flow").binarize(rule, value)
     edges = net.edges()
     assert set(zip(edges["from"], edges["to"])) == kept
     assert (edges["weight"] == 1).all()
 
 
 def test_binarize_rejects_bad_values():
-    net = network_from_edges(FLOWS, source="o", target="d", weight="flow")
+    net = network_from_edges(FLOWS, origin="o", destination="d", weight="flow")
     with pytest.raises(ValueError, match="needs a value"):
         net.binarize("threshold")
     with pytest.raises(ValueError, match="quantile must be in"):

@@ -139,7 +139,7 @@ def _scenario():
 def _network():
     from healthalloc.mobility import network_from_edges
 
-    return network_from_edges(load_province_adjacency(), source="name_en_a", target="name_en_b",
+    return network_from_edges(load_province_adjacency(), origin="name_en_a", destination="name_en_b",
                               weight="shared_border_km", directed=False)
 
 

@@ -23,7 +23,7 @@ type = "network"
 name = "mobility"
 records = "records.csv"
 binarize = "threshold"
-value = 2
+threshold = 2
 """
 
 
@@ -37,6 +37,10 @@ def test_the_ties_row_of_the_network_summary_is_the_flow_of_the_ties_kept(user):
     summary = result.sections[0].tables["summary"].set_index("network")
     assert summary.loc["flows", "total_flow"] == 6 and summary.loc["flows", "ties"] == 3
     assert summary.loc["ties", "total_flow"] == 5 and summary.loc["ties", "ties"] == 2
+    Path("s.toml").write_text(NETWORK.replace("threshold = 2", "value = 2"), encoding="utf-8")
+    with pytest.warns(FutureWarning, match="option 'value' of mobility is now called 'threshold'"):
+        older = run_study("s.toml", "out2", progress=False)  # the older key still works, for one release
+    pd.testing.assert_frame_equal(older.sections[0].tables["summary"], result.sections[0].tables["summary"])
 
 
 def test_access_with_nobody_in_reach_reads_as_undefined_not_nan(user):
@@ -56,7 +60,7 @@ def test_an_ergm_study_whose_models_all_fail_to_converge_says_so(user):
     pairs = [(a, b) for group in cliques for a in group for b in group if a < b] + [(0, 12), (5, 20)]
     pd.DataFrame({"id": range(24)}).to_csv("nodes.csv", index=False)
     pd.DataFrame(pairs, columns=["origin", "destination"]).to_csv("records.csv", index=False)
-    Path("s.toml").write_text(NETWORK.replace('binarize = "threshold"\nvalue = 2\n', 'binarize = "any"\ndirected = false\n')
+    Path("s.toml").write_text(NETWORK.replace('binarize = "threshold"\nthreshold = 2\n', 'binarize = "any"\ndirected = false\n')
                               + '\n[[analyses]]\ntype = "ergm"\nedges = "mobility.ties"\nsample_size = 200\n'
                               'nsim = 10\n[analyses.models]\n"Model 1" = "edges + triangle"\n', encoding="utf-8")
     with pytest.warns(UserWarning, match="not converge"):
