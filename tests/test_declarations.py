@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -149,3 +150,41 @@ def test_hand_written_choice_checks_are_gone():
     private = [str(f.relative_to(SRC)) for f in SRC.rglob("*.py") if f.parent.name != "access"
                and re.search(r"healthalloc\.access\._|from healthalloc\.access import _", f.read_text(encoding="utf-8"))]
     assert not private
+
+
+def _documented(doc: str) -> list[str]:
+    """The names of the entries of ``doc``'s Parameters section, as often as they appear."""
+    section = inspect.cleandoc(doc).split("Parameters\n----------\n", 1)[1].split("\n\n", 1)[0]
+    return [n.strip() for line in section.splitlines() if line[:1].strip() for n in line.split(" :")[0].split(",")]
+
+
+@pytest.mark.parametrize("name, func", list(_entry_points()), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_declared_parameter_is_documented_once(name, func):
+    target = func.__init__ if isinstance(func, type) else func
+    names = _documented(func.__doc__)
+    assert [p.name for p in target.params if names.count(p.name) != 1] == [], name
+
+
+def test_the_docstring_documents_the_declaration_and_keeps_its_examples():
+    @declared(Params(Param("x", REQUIRED, "the x column", role="x"), Param("k", 3, "classes", low=2, aliases=("m",)),
+                     Param("how", "a", "how to", choices=("a", "b"))), data=("data",))
+    def f(data, x, *, k=3, how="a"):
+        """Do it.
+
+        Parameters
+        ----------
+        data : DataFrame
+            The table.
+        how : {"a", "b"}
+            Hand-written: kept.
+
+        Examples
+        --------
+        >>> 1 + 1
+        2
+        """
+
+    assert _documented(f.__doc__) == ["data", "how", "x", "k"]
+    assert ("        x : str\n            The x column.\n        k : int, default 3\n"
+            "            Classes (≥ 2) (older name: m).\n\n        Examples\n        --------\n"
+            "        >>> 1 + 1\n        2\n        ") in f.__doc__

@@ -2,9 +2,9 @@
 
 Each analysis lists its parameters as :class:`Param` objects (name, default, type,
 choices, range, help, and the data role a column parameter plays). The command line
-(:meth:`Params.add_to`), the study keys and their validation (:meth:`Param.check`) and
-the checks of every library call (:func:`declared`) are all generated from that one list, so a
-default or an allowed value is written down once.
+(:meth:`Params.add_to`), the study keys and their validation (:meth:`Param.check`), and
+the checks and the docstring's Parameters of every library call (:func:`declared`) are all
+generated from that one list, so a default or an allowed value is written down once.
 
 This module imports nothing heavy: ``healthalloc --help`` reads the declarations
 without loading numpy or pandas.
@@ -18,6 +18,7 @@ import functools
 import inspect
 import math
 import numbers
+import textwrap
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -324,13 +325,15 @@ def declared(params: Params, *, data: Iterable[str] = ()) -> Callable[[Callable]
     the signature has no default), else :class:`TypeError`. On every call each declared
     argument given is checked by :meth:`Param.check`, and a bad one raises
     :class:`ValueError` with the text the command line and study files print; an older
-    name (``aliases``) is accepted with a :class:`FutureWarning`.
+    name (``aliases``) is accepted with a :class:`FutureWarning`. The docstring's Parameters
+    section gains an entry for each declared parameter it does not document by hand.
     """
     data = tuple(data)
 
     def bind(func: Callable) -> Callable:
         if isinstance(func, type):  # a class (a dataclass of settings): its __init__
             func.__init__ = declared(params, data=("self", *data))(func.__init__)
+            func.__doc__ = _document(func.__doc__, params)
             return func
         signature = inspect.signature(func)
         _agree(func.__qualname__, signature, params, data)
@@ -350,9 +353,43 @@ def declared(params: Params, *, data: Iterable[str] = ()) -> Callable[[Callable]
             return func(*args, **kwargs)
 
         checked.params = params
+        checked.__doc__ = _document(func.__doc__, params)
         return checked
 
     return bind
+
+
+def _document(doc: str | None, params: Params) -> str | None:
+    """``doc`` with an entry in its Parameters section (made if missing) for each declared parameter it leaves out."""
+    if not doc:
+        return doc
+    lines = doc.split("\n")
+    pad = " " * min((len(t) - len(t.lstrip()) for t in lines[1:] if t.strip()), default=4)
+    heads = [i for i in range(len(lines) - 1) if lines[i].strip() and set(lines[i + 1].strip()) == {"-"}]
+    start = next((i + 2 for i in heads if lines[i].strip() == "Parameters"), None)
+    end = next((i for i in heads if i > (start or -1)), len(lines))
+    while end > (start or 1) and not lines[end - 1].strip():
+        end -= 1
+    documented = {n.strip() for t in lines[start or end:end] if t.startswith(pad) and t[len(pad):][:1].strip()
+                  for n in t.split(" :")[0].split(",")}
+    new = [] if start is not None else ["", pad + "Parameters", pad + "----------"]
+    for p in params:
+        if p.name not in documented:
+            kinds = p.kind if isinstance(p.kind, tuple) else (p.type,) if p.type else ()
+            kind = " or ".join([*(["{" + ", ".join(map(_quoted, p.choices)) + "}"] if p.choices else
+                                  [k.__name__ for k in kinds]), *(o.__name__ for o in p.objects)])
+            kind = f"list of {kind or 'str'}" if p.many else kind or "object"
+            notes = [f"({p.range_text()})"] * bool(p.range_text()) + [f"(older name: {a})" for a in p.aliases]
+            first = p.help[:1].upper() if p.help[:1].isascii() else p.help[:1]  # not β → Β
+            text = " ".join([first + p.help[1:], *(n.replace(" ", "\xa0") for n in notes)]) + "."
+            new += [f"{pad}{p.name} : {kind}" + ("" if p.required else f", default {_quoted(p.default)}"),
+                    *(t.replace("\xa0", " ") for t in textwrap.wrap(text, 88, initial_indent=pad + "    ",
+                                                                    subsequent_indent=pad + "    "))]
+    return "\n".join(lines[:end] + new + lines[end:]) if new[3 if start is None else 0:] else doc
+
+
+def _quoted(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 def _agree(name: str, signature: inspect.Signature, params: Params, data: tuple[str, ...]) -> None:
