@@ -145,7 +145,8 @@ ENGINE = Params(
           objects=(Executor,)),
     Param("scheduler", None, "Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with engine dask; "
           "default: a local cluster for this run)", kind=str, metavar="ADDRESS"),
-    Param("workers", None, "worker processes of the local pool or Dask cluster (default: all cores)",
+    Param("workers", None, "worker processes of the local pool or Dask cluster started for this run (default: all "
+          "cores; a cluster given by its scheduler keeps its own)",
           kind=int, low=1, metavar="N"),
     Param("progress", None, "show a progress bar (default: when stderr is a terminal)", kind=bool, cli=False,
           study=False),
@@ -163,11 +164,6 @@ def get_executor(engine: str | Executor = "serial", *, scheduler: str | None = N
     engine : {"serial", "processes", "dask"} or Executor
         Where tasks run (see the module docstring). An :class:`Executor` is used as it
         is and left open.
-    scheduler : str, optional
-        Address of a Dask scheduler (``engine="dask"`` only).
-    workers : int, optional
-        Worker processes of a pool or local cluster started here (default: all cores);
-        a cluster given by ``scheduler`` or an existing client keeps its own workers.
 
     Raises
     ------

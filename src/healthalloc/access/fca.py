@@ -80,7 +80,8 @@ CHUNK_SIZE = 50_000
 
 PARAMS = Params(
     Param("method", "2sfca", "floating catchment method", choices=METHODS),
-    Param("catchment", None, "largest cost in reach: km, or the unit of the od costs", kind=float,
+    Param("catchment", None, "largest cost in reach d₀: km, or the unit of the od costs (with tier, a dict "
+          "{tier: d₀} gives each tier its own; required except with steps)", kind=float,
           low=0, low_open=True, metavar="C", objects=(dict,)),
     DECAY,
     Param("steps", None, "zones of the step decay, e.g. 10:1,20:0.68,30:0.22", kind=str, metavar="B:W,...",
@@ -241,8 +242,8 @@ def resolve_decay(method: str, catchment: float | None, decay: str | None, steps
 
 
 @declared(PARAMS + COLUMNS + ENGINE.without("progress") + Params(
-    Param("tier", None, "site column of tiers (primary care, hospital…): accessibility per tier", kind=str,
-          metavar="COL"),
+    Param("tier", None, "site column of tiers (primary care, hospital…): accessibility per tier (a demand point "
+          "is measured for its own tier only when the demand has the column too)", kind=str, metavar="COL"),
     Param("chunk_size", CHUNK_SIZE, "demand points per task", kind=int, low=1, cli=False, study=False)),
     data=("demand", "supply", "od"))
 def accessibility(
@@ -275,30 +276,8 @@ def accessibility(
         ``lat`` (degrees) unless ``od`` gives the costs.
     supply : DataFrame
         One row per site: ``id``, ``capacity`` (beds, physicians, ...; ≥ 0), ``lon``, ``lat``.
-    method : {"2sfca", "e2sfca", "3sfca", "huff2sfca", "m2sfca"}
-        See the module docstring.
-    catchment : float or dict, optional
-        ``d₀``: largest cost in reach (km, or the unit of ``od``); with ``tier``, a dict
-        ``{tier: d₀}`` gives each tier its own. Required except with ``steps``.
-    decay : {"step", "gaussian", "power", "exponential"}, optional
-        Distance decay of e2sfca, 3sfca and huff2sfca (default: ``step`` when ``steps``
-        are given, else ``gaussian``). 2SFCA has none.
-    steps : str or list of (bound, weight), optional
-        Zones of the step decay, e.g. ``"10:1,20:0.68,30:0.22"``.
-    beta : float, optional
-        β of the power and exponential decays.
     od : DataFrame, optional
         ``origin, destination, cost`` (demand id, site id, cost): replaces the coordinates.
-    unit, population, capacity, lon, lat : str
-        Column names (``id`` in both tables).
-    tier : str, optional
-        Supply column of tiers (e.g. primary care, hospital): accessibility is measured per
-        tier. When ``demand`` has the column too, each demand point is measured for its
-        own tier only.
-    chunk_size : int
-        Demand points per task.
-    engine, scheduler, workers
-        Where the chunks run (:func:`healthalloc.engine.get_executor`); results are identical.
 
     Returns
     -------

@@ -152,25 +152,14 @@ def dea_bootstrap(
 ) -> BootstrapResult:
     """Bias-corrected DEA scores and confidence intervals by the Simar–Wilson bootstrap.
 
+    The radial model on one period. The replications run on ``engine`` in chunks of
+    ``REPLICATIONS_PER_TASK``, each drawn from its own child of ``seed``'s
+    :class:`numpy.random.SeedSequence`.
+
     Parameters
     ----------
-    data, inputs, outputs, unit, rts, orientation
-        As for :func:`healthalloc.efficiency.dea` (radial model, one period).
-    by, at : optional
-        With a panel: its period column and the period to bootstrap (default: the last).
-    n_boot : int
-        Number of bootstrap replications (≥ 1; 2000 for publication-grade intervals).
-    seed : int, optional
-        Seed of the :class:`numpy.random.SeedSequence` whose ``n_boot`` children drive the
-        replications one each, so results do not depend on how replications are split
-        or where they run.
-    alpha : float
-        One minus the confidence level, in (0, 1).
-    progress : bool, optional
-        Show a progress bar; by default only when stderr is a terminal.
-    engine, scheduler, workers
-        Where the replications run, in chunks of ``REPLICATIONS_PER_TASK``, and the
-        DEA estimates (see :func:`healthalloc.efficiency.dea`).
+    data : DataFrame
+        As for :func:`healthalloc.efficiency.dea`.
 
     Examples
     --------

@@ -219,40 +219,13 @@ def dea(
 ) -> DEAResult:
     """Evaluate every unit's efficiency against the frontier of its period.
 
+    The LPs run on ``engine`` in chunks of ``UNITS_PER_TASK`` units, each against its
+    period's full frontier (``progress`` counts the chunks).
+
     Parameters
     ----------
     data : DataFrame
         One row per unit (per period with ``by``).
-    inputs, outputs : list of str
-        Column names; inputs must be > 0, outputs ≥ 0 and not all zero for a unit.
-    unit : str, optional
-        Column naming the units; the index is used when omitted.
-    by : str, optional
-        Period column: each period is evaluated against its own frontier.
-    rts : {"crs", "vrs", "nirs", "ndrs"}
-        Returns to scale: Σλ free, = 1, ≤ 1, ≥ 1. (``Benchmarking``'s "drs" is "nirs",
-        its "irs" is "ndrs".)
-    orientation : {"input", "output"}
-        Radial contraction of inputs or expansion of outputs (ignored by SBM, which is
-        non-oriented).
-    model : {"radial", "super", "sbm"}
-        Farrell radial model; Andersen–Petersen super-efficiency (a unit is left out of
-        its own reference set; infeasible LPs give NaN with a warning); Tone's
-        slacks-based measure.
-    slacks : bool
-        Compute two-phase slacks, targets and peers (radial model). ``False`` gives only
-        scores, peers from the radial phase, and zero slacks.
-    progress : bool, optional
-        Show a progress bar over the chunks of ``UNITS_PER_TASK`` units; by default only
-        when stderr is a terminal.
-    engine : {"serial", "processes", "dask"} or Executor
-        Where the LPs run (:mod:`healthalloc.engine`): each period's units are split
-        into chunks of ``UNITS_PER_TASK`` evaluated against the period's full frontier.
-        Results are identical on every engine.
-    scheduler : str, optional
-        Dask scheduler address (``engine="dask"``; default: a local cluster).
-    workers : int, optional
-        Processes of a local pool or cluster (default: all cores).
 
     Examples
     --------

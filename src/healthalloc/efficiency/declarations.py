@@ -7,6 +7,8 @@ heavy, so ``healthalloc dea --help`` reads it without loading numpy, pandas or H
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from healthalloc.params import REQUIRED, UNIT, Param, Params
 
 __all__ = ["ALPHA", "BOOTSTRAP", "DEA", "INPUTS_OUTPUTS", "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS", "RTS",
@@ -26,11 +28,11 @@ ALPHA = 0.05
 #: Shared by DEA, the bootstrap and Malmquist.
 INPUTS_OUTPUTS = Params(
     Param("inputs", REQUIRED, "input columns (> 0)", role="inputs", many=True),
-    Param("outputs", REQUIRED, "output columns (≥ 0)", role="outputs", many=True),
+    Param("outputs", REQUIRED, "output columns (≥ 0, not all zero for a unit)", role="outputs", many=True),
 )
 RTS_ORIENTATION = Params(
-    Param("rts", "crs", "returns to scale ('nirs' is R Benchmarking's 'drs', 'ndrs' its 'irs')",
-          choices=RTS),
+    Param("rts", "crs", "returns to scale, Σλ free (crs), = 1 (vrs), ≤ 1 (nirs) or ≥ 1 (ndrs); 'nirs' is "
+          "R Benchmarking's 'drs', 'ndrs' its 'irs'", choices=RTS),
     Param("orientation", "input", "shrink inputs or expand outputs", choices=ORIENTATIONS),
 )
 
@@ -39,9 +41,11 @@ DEA = INPUTS_OUTPUTS + Params(
     UNIT,
     Param("by", None, "period column: each period gets its own frontier", role="period"),
 ) + RTS_ORIENTATION + Params(
-    Param("model", "radial", "radial (Farrell), super (Andersen–Petersen) or sbm (Tone 2001)",
-          choices=MODELS),
-    Param("slacks", True, "two-phase slacks: the largest sum of slacks at the radial optimum", cli=False),
+    Param("model", "radial", "radial (Farrell), super (Andersen–Petersen super-efficiency: each unit left out of "
+          "its own reference set, NaN with a warning where infeasible) or sbm (Tone 2001's slacks-based measure, "
+          "non-oriented)", choices=MODELS),
+    Param("slacks", True, "two-phase slacks, targets and peers of the radial model (the largest sum of slacks at "
+          "the radial optimum); False: scores, radial-phase peers and zero slacks only", cli=False),
 )
 
 #: :func:`~healthalloc.efficiency.dea_bootstrap`.
@@ -51,7 +55,8 @@ BOOTSTRAP = INPUTS_OUTPUTS + Params(
     Param("at", None, "the period to bootstrap (default: the last)", kind=(int, str), cli=False),
 ) + RTS_ORIENTATION + Params(
     Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications", kind=int, low=1, flag="--bootstrap", metavar="N"),
-    Param("seed", None, "random seed of the bootstrap", kind=int),
+    Param("seed", None, "random seed of the bootstrap: the same seed gives the same intervals on every engine",
+          kind=int),
     Param("alpha", ALPHA, "significance level: the intervals are at confidence 1 − alpha", low=0, high=1,
           low_open=True, high_open=True),
 )
@@ -59,7 +64,8 @@ BOOTSTRAP = INPUTS_OUTPUTS + Params(
 #: :func:`~healthalloc.efficiency.malmquist`.
 MALMQUIST = INPUTS_OUTPUTS + Params(
     Param("unit", REQUIRED, "column naming the units", role="unit"),
-    Param("by", REQUIRED, "period column (at least two periods, a balanced panel)", role="period",
-          aliases=("period",)),
-    RTS_ORIENTATION["orientation"],
+    Param("by", REQUIRED, "period column, numbers or text, sorted (at least two periods, a balanced panel)",
+          role="period", aliases=("period",)),
+    replace(RTS_ORIENTATION["orientation"], help="orientation of the distance functions (under CRS both give the "
+            "same effch, techch and tfpch; pech and sech differ)"),
 )

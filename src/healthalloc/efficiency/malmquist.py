@@ -193,24 +193,13 @@ def malmquist(
 ) -> MalmquistResult:
     """Adjacent-period Malmquist index and its decomposition (Färe et al. 1994; DEAP 2.1).
 
+    The 2T envelopment families (CRS and VRS per frontier period) run on ``engine``, one
+    task each.
+
     Parameters
     ----------
     data : DataFrame
         A balanced panel: one row per unit per period.
-    inputs, outputs, unit
-        As for :func:`healthalloc.efficiency.dea` (``unit`` is required).
-    by : str
-        Column naming the periods (numbers or strings; sorted). ``period=`` is its older
-        name, still read with a FutureWarning.
-    orientation : {"input", "output"}
-        Orientation of the distance functions. Under CRS both give the same effch,
-        techch and tfpch; pech and sech differ.
-    progress : bool, optional
-        Show a progress bar over the frontiers solved; by default only when stderr is a
-        terminal.
-    engine, scheduler, workers
-        Where the 2T envelopment families (CRS and VRS per frontier period) run, one
-        task each; as for :func:`healthalloc.efficiency.dea`.
 
     Examples
     --------

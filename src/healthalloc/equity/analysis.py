@@ -163,24 +163,6 @@ def equity(
     ----------
     data : DataFrame
         One row per unit (per unit and period with ``by``).
-    resource : str or array-like
-        Resource column: beds, physicians, nurses, institutions (≥ 0).
-    population : str or array-like
-        Population column (persons, > 0).
-    area : str or array-like, optional
-        Area column (km², > 0): adds the geographic Gini, its Lorenz curve and the
-        per-km², HRDI and agglomeration columns of ``units``.
-    group : str or array-like, optional
-        Group labels (e.g. ``"region"``: east/central/west) for the Theil decomposition.
-    ranking : str or array-like, optional
-        Living-standard variable (GDP per capita, income) for the concentration index.
-    by : str, optional
-        Period column (e.g. ``"year"``): every index per period.
-    unit : str, optional
-        Column naming the units (default: :func:`~healthalloc.data.panel.unit_column`);
-        must be unique per period.
-    population_unit : float
-        People per population unit in ``per_population`` and ``hrdi`` (default 1,000; > 0).
 
     Returns
     -------

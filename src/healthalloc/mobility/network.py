@@ -76,7 +76,8 @@ RECORDS = Params(
 BINARIZE = Params(
     Param("binarize", "any", "rule for the ties: any flow, a threshold, the top k per origin, a quantile",
           choices=BINARIZE_RULES),
-    Param("threshold", None, "the binarize rule's threshold (flow units), k or quantile", kind=(int, float),
+    Param("threshold", None, "the binarize rule's threshold (flow units), k (ties per origin) or quantile (in [0, 1])",
+          kind=(int, float),
           aliases=("value",), metavar="VALUE"),
 )
 PARAMS = RECORDS + BINARIZE
@@ -90,7 +91,8 @@ EDGES = Params(
     RECORDS["unit"], RECORDS["directed"],
     Param("self_loops", "error", "rows whose origin equals the destination: an error, or dropped with a warning",
           choices=("error", "drop")),
-    Param("weighted", True, "False: a binary network, every listed pair one tie"),
+    Param("weighted", True, "False: a binary network, every listed pair one tie of weight 1 (weight unused), a pair "
+          "in several rows still one tie, with a warning"),
 )
 
 
@@ -177,20 +179,10 @@ class Network(Result):
         return bars(flow.nlargest(top), title=f"Top {min(top, self.n)} nodes by flow")
 
     @declared(Params(replace(BINARIZE["binarize"], name="rule"), *BINARIZE.without("binarize"),
-                     Param("flows", False, "keep each tie's flow as its weight")), data=("self",))
+                     Param("flows", False, "keep each kept tie's flow as its weight instead of 1 (as healthalloc "
+                           "network build writes edges.csv)")), data=("self",))
     def binarize(self, rule: str = "any", threshold: float | None = None, *, flows: bool = False) -> Network:
-        """A binary copy (weights 1) keeping the ties the rule selects (see the module docstring).
-
-        Parameters
-        ----------
-        rule : {"any", "threshold", "top_k", "quantile"}
-        threshold : float
-            The threshold (flow units), k (ties per origin) or the quantile in [0, 1]
-            (``value=`` is its older name).
-        flows : bool
-            Keep each kept tie's flow as its weight instead of 1 (the flows of the ties, as
-            ``healthalloc network build`` writes them to edges.csv).
-        """
+        """A binary copy (weights 1) keeping the ties the rule selects (see the module docstring)."""
         value = threshold
         if rule != "any" and value is None:
             raise ValueError(f"rule {rule!r} needs a value (threshold=: the flow, k or quantile)")
@@ -284,13 +276,6 @@ def network_from_edges(edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *
         ``edges`` must be a node; nodes without ties are isolates. Without it the nodes
         are the ids in ``edges``. Ids match by their written form
         (:func:`~healthalloc.data.validate.id_column`).
-    directed : bool
-        Keep the direction of each flow.
-    self_loops : {"error", "drop"}
-        Rows whose origin equals the destination: an error, or dropped with a warning.
-    weighted : bool
-        False: a binary network, every listed pair one tie of weight 1 (``weight`` unused),
-        a pair in several rows still one tie, with the same warning.
 
     Raises
     ------
@@ -438,9 +423,6 @@ def geo_proximity(coords: pd.DataFrame, *, metric: str = "euclidean") -> np.ndar
     coords : DataFrame
         Two columns, x and y (longitude and latitude in degrees for ``"great_circle"``),
         one row per node in network order, indexed by node id.
-    metric : {"euclidean", "great_circle"}
-        Euclidean distance in the coordinates' units (as seed 003), or great-circle
-        distance in km on a sphere of radius ``EARTH_RADIUS_KM``.
 
     Raises
     ------
@@ -481,12 +463,10 @@ def read_network(nodes, edges, *, directed: bool = True, weight: str | None = No
     (``from, to[, weight]``; without columns named ``from`` and ``to``, its first two), or
     from those tables as read (messages then name the tables ``nodes`` and ``edges``).
 
-    Ids are read as written (``01`` and ``1`` are two nodes). ``weight`` names the edge
-    weight column (default ``"weight"`` when present); without one each row counts 1. A
-    pair in several rows (either order when undirected) is summed into one flow; with
-    ``weighted=False`` (an ERGM's binary network, as R's ``network`` reads an edge list)
-    every listed pair is one tie. Both with a warning (:func:`network_from_edges`). Errors
-    and warnings name the file at fault.
+    Ids are read as written (``01`` and ``1`` are two nodes). A pair in several rows (either
+    order when undirected) is summed into one flow; with ``weighted=False`` (an ERGM's binary
+    network, as R's ``network`` reads an edge list) every listed pair is one tie. Both with a
+    warning (:func:`network_from_edges`). Errors and warnings name the file at fault.
     """
     node_table = _table(nodes, lambda names: list(names[:1]))
     edge_table = _table(edges, edge_ends)

@@ -85,7 +85,7 @@ OBJECTIVES = ("variance", "shortfall")
 #: The parameters of :func:`optimize_capacity` beyond the accessibility method's, from which
 #: ``healthalloc optimize capacity`` and the study analysis ``capacity`` are generated.
 PARAMS = Params(
-    Param("total", None, "capacity to allocate (default: today's total)", kind=(int, float), low=0,
+    Param("total", None, "capacity T to allocate (default: today's total)", kind=(int, float), low=0,
           low_open=True, metavar="T"),
     Param("lower", None, "supply column of per-site lower bounds", kind=str, flag="--min", metavar="COL",
           objects=(float, int, np.ndarray)),
@@ -94,8 +94,8 @@ PARAMS = Params(
     Param("objective", "variance", "variance: Σ P (A − Ā)², a QP; shortfall: the largest Ā − A, an LP",
           choices=OBJECTIVES),
     Param("integer", False, "whole units (beds)"),
-    Param("time_limit", TIME_LIMIT, "seconds for the integer shortfall MILP (then the best solution found, with "
-          "its gap)", kind=(int, float), low=0, low_open=True, metavar="S"),
+    Param("time_limit", TIME_LIMIT, "seconds for the integer shortfall MILP, then (as on Ctrl-C) the best solution "
+          "found, with its gap (library: None for no limit)", kind=(int, float), low=0, low_open=True, metavar="S"),
 )
 
 #: Largest number of sites for the integer variance heuristic (it holds an m × m Hessian).
@@ -342,26 +342,16 @@ def optimize_capacity(
 
     Parameters
     ----------
-    demand, supply, method, catchment, decay, steps, beta, od, unit, population, capacity, lon, lat
+    demand, supply, od : DataFrame
         As in :func:`healthalloc.access.accessibility`.
-    total : float, optional
-        ``T``, the capacity to allocate (default: today's total).
     lower, upper : str, float or array, optional
         Bounds ``Lⱼ``, ``Uⱼ`` per site: a supply column, one number for all, or one per
         site (default 0 and unbounded).
-    objective : {"variance", "shortfall"}
-        See the module docstring.
     integer : bool
         Whole units (beds): sites whose capacity is fixed (lower = upper, or no demand in
         reach) keep theirs as given; the others' bounds are rounded inwards and they share
         the whole part of what is left of ``T`` (a fraction left over is not allocated,
         with a warning); the reported ``total`` is what is allocated.
-    time_limit : float or None
-        Seconds for the MILP (``objective="shortfall"``, ``integer=True``; default
-        :data:`healthalloc.solver.TIME_LIMIT`, None: no limit); then, as on Ctrl-C, the best
-        solution found, with its gap.
-    progress : bool, optional
-        Show the MILP's incumbent, bound and gap; by default only when stderr is a terminal.
 
     Returns
     -------

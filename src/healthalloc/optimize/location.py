@@ -67,11 +67,12 @@ MODELS = ("mclp", "pmedian", "lscp")
 #: study analysis ``location`` are generated.
 PARAMS = Params(
     Param("model", "mclp", "location model: mclp, pmedian or lscp", choices=MODELS),
-    Param("p", None, "new sites to open (mclp, pmedian)", kind=int, low=0, metavar="P"),
-    Param("radius", None, "coverage radius in km or the OD cost unit (mclp, lscp; pmedian: largest cost)",
-          kind=(int, float), low=0, low_open=True, metavar="R"),
-    Param("time_limit", TIME_LIMIT, "seconds for the solver (then the best solution found, with its gap)",
-          kind=(int, float), low=0, low_open=True, metavar="S"),
+    Param("p", None, "new sites to open (mclp, pmedian: required; 0 only with existing sites)", kind=int, low=0,
+          metavar="P"),
+    Param("radius", None, "coverage radius in km or the OD cost unit (mclp, lscp: required; pmedian: the largest "
+          "assignment cost, default none)", kind=(int, float), low=0, low_open=True, metavar="R"),
+    Param("time_limit", TIME_LIMIT, "seconds for the solver, then (as on Ctrl-C) the best solution found, with its "
+          "gap (library: None for no limit)", kind=(int, float), low=0, low_open=True, metavar="S"),
 )
 
 _HALF_EARTH_KM = 20_016.0  # farther than any two points on the globe
@@ -208,23 +209,11 @@ def locate(
         ``id``, ``population`` (≥ 0, not all 0), ``lon``, ``lat`` per demand point.
     candidates : DataFrame
         ``id``, ``lon``, ``lat`` per candidate site (other columns are ignored).
-    model : {"mclp", "pmedian", "lscp"}
-    p : int, optional
-        New sites to open (mclp, pmedian; required; 0 only with existing sites).
-    radius : float, optional
-        Coverage radius ``r`` (km or the OD cost unit): required for mclp and lscp; for
-        pmedian the largest assignment cost (default: none).
     existing : DataFrame, optional
         Existing sites (``id``, ``lon``, ``lat``), open in every solution; ids distinct
         from the candidates'.
     od : DataFrame, optional
         ``origin, destination, cost`` from demand ids to candidate and existing ids.
-    time_limit : float or None
-        Seconds for HiGHS (default :data:`healthalloc.solver.TIME_LIMIT`, None: no limit);
-        the best solution found is returned with its gap, as on Ctrl-C.
-    progress : bool, optional
-        Show the incumbent, bound and gap during the search; by default only when stderr
-        is a terminal.
 
     Returns
     -------

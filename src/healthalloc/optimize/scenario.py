@@ -49,15 +49,16 @@ __all__ = ["PLAN", "PlanResult", "SCENARIO", "ScenarioResult", "plan", "scenario
 SCENARIO = ACCESS + Params(
     Param("radius", None, "coverage radius (default: the catchment, or the last step's bound)", kind=(int, float),
           low=0, low_open=True, metavar="R"),
-    Param("inputs", None, "DEA input columns of the supply tables: the sites' efficiency before and after",
+    Param("inputs", None, "DEA input columns of the supply tables (capacity may be one): the sites' efficiency "
+          "before and after",
           role="inputs", many=True),
     Param("outputs", None, "DEA output columns of the supply tables", role="outputs", many=True),
 ) + COLUMNS
 
 #: The parameters of :func:`plan`.
 PLAN = Params(
-    replace(LOCATION["p"], default=REQUIRED),
-    Param("added", REQUIRED, "capacity to give the new sites", kind=(int, float), low=0, low_open=True),
+    replace(LOCATION["p"], default=REQUIRED, help="new sites to open"),
+    Param("added", REQUIRED, "capacity to give the new sites in all", kind=(int, float), low=0, low_open=True),
     replace(LOCATION["radius"], default=REQUIRED, help="MCLP coverage radius (km)"),
 ) + ACCESS + Params(CAPACITY["integer"], LOCATION["time_limit"], PROGRESS) + COLUMNS
 
@@ -141,14 +142,9 @@ def scenario(
 
     Parameters
     ----------
-    demand, method, catchment, decay, steps, beta, od, unit, population, capacity, lon, lat
+    demand, before, after, od : DataFrame
         As in :func:`healthalloc.access.accessibility`; ``before`` and ``after`` are
         supply tables (sites may differ: new sites, closed sites).
-    radius : float, optional
-        Coverage radius (default: the catchment, or the last step's bound).
-    inputs, outputs : list of str, optional
-        DEA columns of the supply tables (``capacity`` may be one of the inputs): adds the
-        sites' efficiency before and after on a common frontier.
 
     Warns
     -----
@@ -296,25 +292,15 @@ def plan(
 ) -> PlanResult:
     """Site ``p`` new facilities (MCLP, existing sites open), then size them with ``added`` capacity.
 
+    ``method`` to ``beta`` set the accessibility of the sizing step and of the comparison; for
+    Huff-2SFCA the new sites' choice probabilities are taken at an equal split of ``added``.
+
     Parameters
     ----------
     demand, supply : DataFrame
         As in :func:`healthalloc.access.accessibility`.
     candidates : DataFrame
         ``id``, ``lon``, ``lat`` of candidate sites (ids distinct from the supply's).
-    p : int
-        New sites.
-    added : float
-        Capacity to give the new sites in all (> 0).
-    radius : float
-        MCLP coverage radius (km).
-    method, catchment, decay, steps, beta
-        Accessibility for the sizing step and the comparison. For Huff-2SFCA the new
-        sites' choice probabilities are taken at an equal split of ``added``.
-    integer : bool
-        Whole units for the new sites.
-    time_limit, progress
-        For the MCLP, as in :func:`~healthalloc.optimize.locate`.
 
     Raises
     ------

@@ -39,13 +39,16 @@ PARAMS = Params(
           kind=(str, dict), source=True, objects=(pd.DataFrame, os.PathLike), metavar="ANCHORS.csv"),
     Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=float, many=True,
           low=0, high=1, metavar="F,C,N"),
-    Param("calibrated", False, "the data already hold memberships in [0, 1]: no calibration"),
-    Param("decreasing", (), "with percentiles: variables calibrated as decreasing sets", many=True,
-          metavar="A,B"),
+    Param("calibrated", False, "the data already hold memberships in [0, 1] (checked): no calibration; give exactly "
+          "one of anchors, percentiles and calibrated"),
+    Param("decreasing", (), "with percentiles: variables calibrated as decreasing sets (full membership at the low "
+          "percentile; an anchors table says so by reversed anchors)", many=True, metavar="A,B"),
     Param("negate_outcome", False, "explain the outcome's absence (~Y)"),
-    Param("incl_cut", INCL_CUT, "raw consistency threshold of a positive truth-table row", low=0, high=1),
-    Param("pri_cut", PRI_CUT, "PRI threshold of a positive truth-table row", low=0, high=1),
-    Param("n_cut", N_CUT, "cases a truth-table row needs", low=1),
+    Param("incl_cut", INCL_CUT, "raw consistency threshold of a positive truth-table row (R's incl.cut, 1 by "
+          "default there; fsQCA 3.0 users mostly set 0.8)", low=0, high=1),
+    Param("pri_cut", PRI_CUT, "PRI threshold of a positive truth-table row (R's pri.cut, 0 by default there; "
+          "fsQCA 3.0 users mostly set 0.7)", low=0, high=1),
+    Param("n_cut", N_CUT, "cases a truth-table row needs (R's n.cut)", low=1),
     Param("dir_exp", None, "directional expectations for the intermediate solution: A=1,B=0,C=- or R's "
           "A,~B,C*~D (default: none)", kind=(str, dict, list), metavar="A=1,B=0,C=-", objects=(tuple,)),
     Param("adjust_crossover", False, "move memberships of exactly 0.5 to 0.501 (reported)"),
@@ -164,35 +167,10 @@ def fsqca(
     outcome : str or Series
         Outcome column, or a Series aligned on the case names — e.g. the ``efficiency``
         of a :func:`healthalloc.efficiency.dea` result, so DEA → fsQCA is one script.
-    conditions : sequence of str
-        Condition columns.
-    anchors : DataFrame or mapping, optional
-        Direct calibration anchors per variable (``variable, full_membership, crossover,
-        full_nonmembership``), including the outcome's.
-    percentiles : (float, float, float), optional
-        Percentile anchors instead (seed 000: 0.85, 0.5, 0.1), highest first.
-    calibrated : bool
-        The data already hold memberships in [0, 1] (checked): no calibration. Give
-        exactly one of ``anchors``, ``percentiles`` and ``calibrated=True``.
-    decreasing : sequence of str
-        With ``percentiles``: variables calibrated as decreasing sets (full membership at
-        the low percentile). Anchors tables say so by reversed anchors.
-    unit : str, optional
-        Column of case names (default: the first column when it holds unique text
-        labels, else the row labels; :func:`~healthalloc.data.panel.unit_column`).
-    negate_outcome : bool
-        Explain the outcome's absence (~Y), as seed 000's Table 7 does.
-    incl_cut, pri_cut, n_cut
-        Truth-table thresholds (R ``incl.cut``, ``pri.cut``, ``n.cut``; R's own defaults
-        are 1, 0 and 1, fsQCA 3.0 users mostly set 0.8 / 0.7 / 1 as here).
     dir_exp : mapping or sequence, optional
         Directional expectations for the intermediate solution, as :func:`solve` takes
         them (``{condition: 1 | 0 | "-"}`` or ``["DEV", "~LIT*IND"]``); default ``"-"``
         for every condition (fsQCA 3.0's "present or absent").
-    adjust_crossover : bool
-        Move memberships of exactly 0.5 to 0.501 (reported, never silent).
-    legend : {"ragin-fiss", "seed"}
-        Symbols of the configuration chart.
     """
     conditions = list(conditions)
     if (anchors is not None) + (percentiles is not None) + bool(calibrated) != 1:

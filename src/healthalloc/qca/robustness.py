@@ -127,25 +127,13 @@ def robustness(
     ----------
     data : DataFrame
         Raw data, one row per case.
-    outcome : str
-        Outcome column.
-    conditions : sequence of str
-        Condition columns.
     calibrations : mapping
         Label → an anchors table (or mapping), a percentile triple or ``"calibrated"``
         (the data already hold memberships), e.g.
         ``{"85/50/10": (0.85, 0.5, 0.1), "80/50/15": (0.8, 0.5, 0.15)}``.
-    unit : str, optional
-        Column of case names.
-    incl_cuts, pri_cuts, n_cuts : sequences
-        Threshold grid.
-    negate_outcome : bool
-        Analyse ~Y.
     dir_exp : mapping or sequence, optional
         Directional expectations as :func:`~healthalloc.qca.solutions.solve` takes them
         (default ``"-"`` for every condition).
-    solution : {"complex", "parsimonious", "intermediate"}
-        Which solution type to compare.
     """
     conditions = list(conditions)
     variables = conditions + [outcome]

@@ -45,7 +45,8 @@ PARAMS = Params(
     replace(UNIT, help="column of unit ids, as the weights name them (default: the first column when it holds "
             "unique text labels, else the row number)"),
     Param("by", None, "period column (e.g. year): one analysis per period, plus convergence", role="period"),
-    Param("group", None, "group column (e.g. region): regional comparison and tests", role="group"),
+    Param("group", None, "group column (e.g. region): regional comparison with pairwise tests, and σ-convergence "
+          "within each group", role="group"),
     Param("permutations", PERMUTATIONS, "random permutations for p_sim", low=0, metavar="N"),
     Param("seed", SEED, "random seed of the permutations", kind=int, metavar="S"),
     Param("alpha", ALPHA, "significance level of LISA clusters", low=0, high=1, low_open=True, high_open=True,
@@ -167,22 +168,9 @@ def spatial_analysis(
     ----------
     data : DataFrame
         A balanced panel (one row per unit and period), or a cross-section without ``by``.
-    value : str
-        The indicator (an efficiency score, a ratio).
     weights : SpatialWeights or libpysal W
         Over the data's units (see :mod:`healthalloc.spatial.weights`). Units the weights
         dropped as islands are left out of Moran's I, LISA and the Markov chains only.
-    unit, by : str, optional
-        Unit id and period columns.
-    group : str, optional
-        Group column (e.g. ``"region"``): regional comparison with pairwise tests, and
-        σ-convergence within each group.
-    controls : sequence of str
-        Controls of the conditional β-convergence model.
-    permutations, seed, alpha :
-        Of :func:`~healthalloc.spatial.moran` and :func:`~healthalloc.spatial.moran_local`.
-    classes : int
-        Quantile classes of the Markov chains (``k`` of :func:`spatial_markov`).
     """
     common = dict(unit=unit, by=by)
     inference = dict(permutations=permutations, seed=seed)

@@ -121,12 +121,14 @@ class SpatialMarkov(Result):
 
 #: The parameters of :func:`spatial_markov` (the value, its weights and panel aside).
 MARKOV = Params(
-    Param("by", REQUIRED, "period column", role="period"),
+    Param("by", REQUIRED, "period column: transitions are between consecutive periods in sorted order",
+          role="period"),
     UNIT,
     Param("classes", K, "quantile classes of the value", kind=int, low=2, aliases=("k",)),
     Param("lag_classes", None, "quantile classes of the spatial lag (default: classes)", kind=int, low=2,
           aliases=("m",)),
-    Param("fixed", True, "class bounds from all periods pooled (False: each period's quantiles)"),
+    Param("fixed", True, "class bounds from all periods pooled, so a unit can rise a class as the whole "
+          "distribution grows (False: each period's quantiles, rank classes)"),
     Param("relative", False, "divide each period's values by their mean first (Rey 2001)"),
 )
 
@@ -154,19 +156,6 @@ def spatial_markov(
         The indicator.
     weights : SpatialWeights or libpysal W
         Over exactly the data's units; the spatial lag uses them as transformed.
-    by : str
-        Period column; transitions are between consecutive periods in sorted order.
-    unit : str, optional
-        Column of unit ids (the index when omitted).
-    classes : int
-        Quantile classes of the value (``k=`` is its older, giddy name).
-    lag_classes : int, optional
-        Quantile classes of the spatial lag (default ``classes``; older name ``m=``).
-    fixed : bool
-        True: class bounds from all periods pooled (a unit can rise a class as the whole
-        distribution grows); False: quantiles of each period (rank classes).
-    relative : bool
-        Divide each period's values by their mean first (relative levels, as in Rey 2001).
 
     Examples
     --------

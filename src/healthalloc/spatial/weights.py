@@ -189,13 +189,11 @@ def unit_coordinates(
     return distinct.set_index("unit")
 
 
-@declared(Params(Param("point", "centroid", "which point of each province", choices=PROVINCE_POINTS)))
+@declared(Params(Param("point", "centroid", "which point of each province: centroid (equal-area centroid), "
+                       "inner_point (a point guaranteed inside the polygon) or capital (provincial government seat)",
+                       choices=PROVINCE_POINTS)))
 def province_points(point: str = "centroid") -> pd.DataFrame:
-    """Points of the 31 mainland provinces, indexed by GB/T 2260 ``adcode``.
-
-    ``point`` is ``"centroid"`` (equal-area centroid), ``"inner_point"`` (a point
-    guaranteed inside the polygon) or ``"capital"`` (provincial government seat).
-    """
+    """Points of the 31 mainland provinces, indexed by GB/T 2260 ``adcode``."""
     from healthalloc.data import load_province_geography
 
     geo = load_province_geography()
@@ -382,20 +380,6 @@ def spatial_weights(
     ----------
     data : DataFrame
         The study's table; a panel's units are taken once.
-    unit : str
-        Unit column.
-    weights : {"provinces", "adjacency", "knn", "band"}
-        ``"provinces"``: the embedded land borders of the 31 mainland provinces, units
-        named by code or name (:func:`~healthalloc.data.province`); ``"adjacency"``: a
-        table (or a file) of neighbouring pairs; ``"knn"``: the ``knn`` nearest units;
-        ``"band"``: units within ``band`` km. The last two need ``coordinates``.
-    coordinates : (str, str), optional
-        Longitude and latitude columns (degrees); also used by ``islands="nearest"``.
-    islands : {"error", "drop", "nearest"}
-        Units without a neighbour (module docstring).
-    link_hainan_guangdong : bool
-        ``"provinces"`` only: link Hainan to Guangdong across the Qiongzhou Strait, as
-        many studies do, instead of treating it as an island.
     """
     check_columns(data, [unit, *(coordinates or [])])
     units = list(pd.unique(data[unit]))

@@ -58,7 +58,7 @@ logistic regression models*. DPhil thesis, University of Oxford.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -134,7 +134,8 @@ class Model:
 #: The settings of :class:`Control`, from which ``healthalloc ergm`` and the study analysis take theirs.
 CONTROL = Params(
     Param("sample_size", 1024, "MCMC sample size per iteration", kind=int, low=16, metavar="N"),
-    Param("interval", None, "proposals between sampled networks (default: dyads / 2, between 32 and 1024)",
+    Param("interval", None, "proposals between sampled networks, after 16 × interval of burn-in (default: dyads / 2, "
+          "between 32 and 1024)",
           kind=int, low=1, metavar="K"),
     Param("chains", 2, "independent MCMC chains", kind=int, low=1, cli=False, study=False),
     Param("max_iter", 30, "MCMC-MLE iterations at most", kind=int, low=1, cli=False, study=False),
@@ -147,13 +148,7 @@ CONTROL = Params(
 @declared(CONTROL)
 @dataclass(frozen=True)
 class Control:
-    """MCMC-MLE settings (``ergm``'s ``control.ergm``).
-
-    ``sample_size`` networks per iteration, drawn ``interval`` proposals apart (default:
-    n_dyads / 2 between 32 and 1,024) after ``16 × interval`` proposals of burn-in, by
-    ``chains`` independent chains; at most ``max_iter`` iterations; ``bridges`` path
-    points (``bridge_size`` draws each) for the log-likelihood (0: not estimated).
-    """
+    """MCMC-MLE settings (``ergm``'s ``control.ergm``)."""
 
     sample_size: int = 1024
     interval: int | None = None
@@ -171,9 +166,11 @@ class Control:
 PARAMS = Params(
     Param("formula", REQUIRED, "statnet formula, e.g. \"edges + nodeicov('HTH') + mutual\"", kind=str,
           study=False),
-    Param("estimate", "MLE", "MLE (exact, or MCMC for dyad-dependent terms) or MPLE (pseudo-likelihood)",
+    Param("estimate", "MLE", "MLE (exact, or MCMC for dyad-dependent terms) or MPLE (pseudo-likelihood, whose log "
+          "is then reported as the log-likelihood)",
           choices=("MLE", "MPLE")),
-    Param("seed", None, "random seed of the MCMC (dyad-dependent models)", kind=int, metavar="S"),
+    Param("seed", None, "random seed of the MCMC (dyad-dependent models): the same seed gives the same fit on every "
+          "engine", kind=int, metavar="S"),
 )
 
 
@@ -789,7 +786,9 @@ def _path_loglik(model, st, theta, theta0, log_z, control, seq, engine, bar) -> 
 
 
 @declared(PARAMS + Params(Param("control", None, "MCMC-MLE settings (default: Control())", objects=(Control,),
-                                cli=False, study=False)) + ENGINE.without("scheduler", "workers"), data=("net",))
+                                cli=False, study=False), ENGINE["engine"], replace(ENGINE["progress"], help="show "
+          "the MCMC-MLE iterations (step length, convergence statistic) and the bridges as a progress bar (default: "
+          "when stderr is a terminal)")), data=("net",))
 def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = None, seed: int | None = None,
          engine="serial", progress: bool | None = None) -> ErgmResult:
     """Fit an ERGM to the binary network ``net`` (see the module docstring).
@@ -799,21 +798,6 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     net : Network
         A binary network (:meth:`~healthalloc.mobility.network.Network.binarize` a valued one);
         node attributes and dyadic covariates are those the terms name.
-    formula : str
-        statnet's formula, e.g. ``"edges + nodeicov('HTH') + edgecov('GeoProx') + mutual"``.
-    estimate : {"MLE", "MPLE"}
-        ``"MLE"`` (default): exact MLE for dyad-independent models, MCMC-MLE otherwise;
-        ``"MPLE"``: the maximum pseudo-likelihood estimate (its log-likelihood is the
-        pseudo-log-likelihood).
-    control : Control, optional
-        MCMC settings.
-    seed : int, optional
-        Seed of every random draw: the same seed gives the same fit on every engine.
-    engine : {"serial", "processes", "dask"} or Executor
-        Where the MCMC chains run.
-    progress : bool, optional
-        Show the MCMC-MLE iterations (step length, convergence statistic) and the bridges
-        as a progress bar; by default only when stderr is a terminal.
 
     Returns
     -------
