@@ -5,6 +5,7 @@
 :func:`fca_operator`        the same algebra as a matrix: ``A = M S`` (capacity optimization)
 :func:`points`              checked demand or supply points (:class:`Points`), :func:`costs` between them
 :func:`access_equity`       population-weighted mean, Gini, Theil and share below a threshold
+:func:`access_regions`      per region, and the Theil T decomposed between and within regions
 :func:`make_decay`          step, gaussian, power or exponential distance decay
 :func:`great_circle`        haversine km (R = 6371.0088 km)
 :func:`od_costs`            a checked origin–destination cost table
@@ -17,10 +18,10 @@ package's engines (:mod:`healthalloc.engine`) with identical results.
 
 from healthalloc.access.decay import DECAYS, Decay, make_decay, parse_steps
 from healthalloc.access.distance import EARTH_RADIUS_KM, Pairs, great_circle, od_costs, unit_vectors
-from healthalloc.access.fca import (CHUNK_SIZE, COLUMNS, METHODS, PARAMS, FCAOperator, Kernel, accessibility, fca_operator,
+from healthalloc.access.fca import (CHUNK_SIZE, COLUMNS, METHODS, PARAMS, REGION, FCAOperator, Kernel, accessibility, fca_operator,
                                    kernel, resolve_decay)
 from healthalloc.access.points import Points, costs, demand_supply, points
-from healthalloc.access.result import AccessResult, access_equity
+from healthalloc.access.result import AccessResult, access_equity, access_regions
 
 __all__ = [
     "CHUNK_SIZE",
@@ -29,6 +30,7 @@ __all__ = [
     "EARTH_RADIUS_KM",
     "METHODS",
     "PARAMS",
+    "REGION",
     "AccessResult",
     "Decay",
     "FCAOperator",
@@ -36,6 +38,7 @@ __all__ = [
     "Pairs",
     "Points",
     "access_equity",
+    "access_regions",
     "accessibility",
     "costs",
     "demand_supply",

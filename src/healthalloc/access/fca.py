@@ -69,7 +69,7 @@ from healthalloc.data.validate import DataError, check_columns, id_column, id_po
 from healthalloc.engine import ENGINE, Executor, get_executor
 from healthalloc.params import Param, Params, declared
 
-__all__ = ["CHUNK_SIZE", "COLUMNS", "METHODS", "PARAMS", "FCA", "FCAOperator", "Kernel", "accessibility", "fca", "fca_operator",
+__all__ = ["CHUNK_SIZE", "COLUMNS", "METHODS", "PARAMS", "REGION", "FCA", "FCAOperator", "Kernel", "accessibility", "fca", "fca_operator",
            "kernel", "resolve_decay"]
 
 METHODS = ("2sfca", "e2sfca", "3sfca", "huff2sfca", "m2sfca")
@@ -99,6 +99,10 @@ COLUMNS = Params(
     Param("lat", "lat", "latitude column of the demand and site tables (degrees)", kind=str, metavar="COL"),
 )
 """The columns of the demand and site tables, as :func:`~healthalloc.access.points.demand_supply` reads them."""
+
+REGION = Param("region", None, "demand column of regions: a per-region table and the Theil T of access decomposed "
+               "between and within regions", kind=str, metavar="COL")
+"""The demand's region column of :func:`accessibility` and :func:`~healthalloc.optimize.scenario`."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +248,7 @@ def resolve_decay(method: str, catchment: float | None, decay: str | None, steps
 @declared(PARAMS + COLUMNS + ENGINE.without("progress") + Params(
     Param("tier", None, "site column of tiers (primary care, hospital…): accessibility per tier (a demand point "
           "is measured for its own tier only when the demand has the column too)", kind=str, metavar="COL"),
-    Param("chunk_size", CHUNK_SIZE, "demand points per task", kind=int, low=1, cli=False, study=False)),
+    REGION, Param("chunk_size", CHUNK_SIZE, "demand points per task", kind=int, low=1, cli=False, study=False)),
     data=("demand", "supply", "od"))
 def accessibility(
     demand: pd.DataFrame,
@@ -262,6 +266,7 @@ def accessibility(
     lon: str = "lon",
     lat: str = "lat",
     tier: str | None = None,
+    region: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     engine: str | Executor = "serial",
     scheduler: str | None = None,
@@ -286,8 +291,8 @@ def accessibility(
     Raises
     ------
     DataError
-        Bad tables (see :func:`healthalloc.access.points.points`), or an OD table naming
-        unknown ids.
+        Bad tables (see :func:`healthalloc.access.points.points`), an OD table naming
+        unknown ids, or demand points without a region.
     ValueError
         Bad method, decay or parameters.
 
@@ -310,6 +315,7 @@ def accessibility(
         raise ValueError(f"chunk_size must be a whole number ≥ 1, got {chunk_size!r}")
     dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, unit=unit, lon=lon,
                              lat=lat)
+    regions = None if region is None else _regions(demand, region, dem.ids)
     if tier is None:
         if isinstance(catchment, dict):
             raise ValueError("catchment per tier (a dict) needs tier=")
@@ -327,13 +333,22 @@ def accessibility(
             own = od if od is None or tier is None else _within(od, sub_d.ids, sub_s.ids)
             res = fca(kernel(sub_d, sub_s, method, d, own), chunk_size=chunk_size, engine=ex)
             parts.append(_frame(sub_d, label, tier, population=sub_d.amount, access=res.access,
-                                n_sites=res.n_sites))
+                                n_sites=res.n_sites, **({} if regions is None else {"region": regions[dem_rows]})))
             sites.append(_frame(sub_s, label, tier, capacity=sub_s.amount, ratio=res.ratio,
                                 demand_potential=res.potential, n_demand=res.n_demand))
     frame, site_frame = pd.concat(parts, ignore_index=True), pd.concat(sites, ignore_index=True)
     _warn_gaps(frame, site_frame, tier, population, capacity, max(d.reach for d in decays.values()))
     return AccessResult(method=method, decay=decays if tier else decays[None], points=frame,
-                        sites=site_frame, tier=tier)
+                        sites=site_frame, tier=tier, region=region)
+
+
+def _regions(demand: pd.DataFrame, region: str, ids: pd.Index) -> np.ndarray:
+    """The ``region`` column of the demand; a demand point without one is a DataError naming it."""
+    check_columns(demand, region, source="demand")
+    missing = pd.isna(demand[region]).to_numpy()
+    if missing.any():
+        raise DataError(f"demand: {region} is missing at {named('demand point', [show(v) for v in ids[missing]])}")
+    return demand[region].to_numpy()
 
 
 def _tiers(demand, supply, tier, catchment):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.special import xlogy
 
 from healthalloc.access.decay import Decay
 from healthalloc.equity import gini, theil
@@ -17,7 +18,7 @@ from healthalloc.result import Result
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["AccessResult", "access_equity"]
+__all__ = ["AccessResult", "access_equity", "access_regions"]
 
 
 def access_equity(access: np.ndarray, population: np.ndarray, threshold: float | None = None) -> dict[str, float]:
@@ -66,6 +67,55 @@ def access_equity(access: np.ndarray, population: np.ndarray, threshold: float |
     return out
 
 
+def access_regions(access: np.ndarray, population: np.ndarray, region) -> tuple[dict[str, float], pd.DataFrame]:
+    """Accessibility per region, and its population-weighted Theil T decomposed between and within regions.
+
+    With ``aᵢ`` the accessibility (capacity per person) and ``pᵢ`` the population (persons) of
+    demand point ``i``, ``P = Σ pᵢ``, ``ā = Σ pᵢ aᵢ / P`` and, per region ``g``, ``P_g`` and ``ā_g``
+    the same over its points (``0 ln 0 = 0``; Theil 1967, decomposition Shorrocks 1980)::
+
+        T       = Σᵢ (pᵢ/P)(aᵢ/ā) ln(aᵢ/ā)
+        between = Σ_g (P_g/P)(ā_g/ā) ln(ā_g/ā)
+        within  = Σ_g (P_g/P)(ā_g/ā) T_g,   T = between + within.
+
+    Returns
+    -------
+    dict
+        ``theil_t``, ``theil_between``, ``theil_within``: NaN when nobody has any
+        accessibility (``ā = 0``) or nobody lives at the points.
+    DataFrame
+        One row per region (sorted): ``region``, ``population``, ``mean_access``
+        (population-weighted) and ``gini`` (population-weighted, as :func:`access_equity`),
+        ``n_points``, ``population_share`` (``P_g/P``), ``access_share`` (``P_g ā_g / P ā``, the
+        region's share of the capacity reached and its weight in ``within``) and ``theil_t``
+        (``T_g``; NaN where ``ā_g = 0``).
+    """
+    a, p = np.asarray(access, float), np.asarray(population, float)
+    codes, labels = pd.factorize(pd.Series(region), sort=True)
+    n = len(labels)
+    P_g, A_g = np.bincount(codes, p, n), np.bincount(codes, p * a, n)  # persons, capacity reached
+    P, A = P_g.sum(), A_g.sum()
+    members = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes, minlength=n))[:-1])
+    equity = [access_equity(a[k], p[k]) for k in members]
+    table = pd.DataFrame({"region": labels, "population": P_g, "mean_access": [e["mean"] for e in equity],
+                          "gini": [e["gini"] for e in equity], "n_points": np.bincount(codes, minlength=n),
+                          "population_share": P_g / P if P > 0 else math.nan,
+                          "access_share": A_g / A if A > 0 else math.nan, "theil_t": math.nan})
+    out = dict.fromkeys(("theil_t", "theil_between", "theil_within"), math.nan)
+    if not (P > 0 and A > 0):
+        return out, table
+    mean, mean_g = A / P, np.divide(A_g, P_g, out=np.zeros(n), where=P_g > 0)
+    y, Y_g = p * a / A, A_g / A  # (pᵢ/P)(aᵢ/ā) and (P_g/P)(ā_g/ā)
+    reached = A_g > 0
+    own = np.divide(a, mean_g[codes], out=np.ones_like(a), where=reached[codes])  # aᵢ/ā_g
+    T_g = np.bincount(codes, xlogy(y, own), n)[reached] / Y_g[reached]
+    table.loc[reached, "theil_t"] = T_g
+    out["theil_t"] = float(xlogy(y, a / mean).sum())
+    out["theil_between"] = float(xlogy(Y_g, mean_g / mean).sum())
+    out["theil_within"] = float(Y_g[reached] @ T_g)
+    return out, table
+
+
 @dataclass(frozen=True)
 class AccessResult(Result):
     """Accessibility of every demand point, and what each site offers.
@@ -79,13 +129,16 @@ class AccessResult(Result):
     points : DataFrame
         One row per demand point (and tier): ``id``, ``tier`` (with tiers),
         ``population``, ``access`` (``Aᵢ``, capacity per person), ``n_sites`` (sites in
-        reach) and, with coordinates, ``lon``, ``lat``.
+        reach), ``region`` (with regions) and, with coordinates, ``lon``, ``lat``.
     sites : DataFrame
         One row per site: ``id``, ``tier``, ``capacity``, ``ratio`` (``Rⱼ``, capacity per
         person of its catchment), ``demand_potential`` (``Dⱼ``), ``n_demand`` (populated
         demand points in reach), ``lon``, ``lat``.
     tier : str or None
         The tier column.
+    region : str or None
+        The demand column of regions (``points`` then has a ``region`` column): see
+        :meth:`regions`.
     """
 
     method: str
@@ -93,6 +146,7 @@ class AccessResult(Result):
     points: pd.DataFrame
     sites: pd.DataFrame
     tier: str | None = None
+    region: str | None = None
 
     @property
     def access(self) -> pd.Series:
@@ -122,11 +176,11 @@ class AccessResult(Result):
         ``capacity``, ``pairs`` (pairs in reach), the :func:`access_equity` figures
         (``theil_l`` over the population with accessibility > 0, the share
         ``theil_l_population``), ``unreachable_points``, ``unreachable_population``
-        (share) and ``idle_sites``.
+        (share) and ``idle_sites``; with regions ``theil_between`` and ``theil_within``
+        (:func:`access_regions`, which also gives ``theil_t``).
         """
         rows = []
-        groups = self.points.groupby("tier", sort=False) if self.tier else [(None, self.points)]
-        for label, part in groups:
+        for label, part in self._tiers():
             sites = self.sites[self.sites["tier"] == label] if self.tier else self.sites
             decay = self.decay[label] if self.tier else self.decay
             pop = part["population"].to_numpy()
@@ -139,8 +193,23 @@ class AccessResult(Result):
             row |= {"unreachable_points": int(lost.sum()),
                     "unreachable_population": pop[lost].sum() / pop.sum() if pop.sum() else math.nan,
                     "idle_sites": int((sites["n_demand"] == 0).sum())}
+            if self.region:
+                row |= access_regions(part["access"], pop, part["region"])[0]
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def regions(self) -> pd.DataFrame:
+        """One row per region (per region and tier with tiers, ``tier`` last): ``region``,
+        ``population``, ``mean_access``, ``gini`` and the rest of :func:`access_regions`."""
+        if not self.region:
+            raise ValueError("no regions: give region= (the demand column of regions) to accessibility()")
+        tables = [access_regions(part["access"], part["population"], part["region"])[1].assign(
+            **({"tier": label} if self.tier else {})) for label, part in self._tiers()]
+        return pd.concat(tables, ignore_index=True)
+
+    def _tiers(self):
+        """``(tier, its demand points)``; ``(None, all points)`` without tiers."""
+        return self.points.groupby("tier", sort=False) if self.tier else [(None, self.points)]
 
     def plot(self, tier=None, *, title: str | None = None) -> Figure:
         """Map of accessibility (demand points coloured by ``Aᵢ``, sites as triangles).
@@ -166,8 +235,11 @@ class AccessResult(Result):
                   if not row["mean"] > 0 else
                   f"population-weighted mean accessibility {row['mean']:.4g} per person, Gini {row['gini']:.3f}, "
                   f"{row['share_below']:.0%} of the population below the mean")
+        regions = (f" Theil T {row['theil_t']:.3f}: {row['theil_between'] / row['theil_t']:.0%} of it between "
+                   f"regions, {row['theil_within'] / row['theil_t']:.0%} within them."
+                   if self.region and row["theil_t"] > 0 else "")
         return (f"Over {row['demand_points']:,} demand points: {equity}; "
-                f"{row['unreachable_population']:.1%} of the population has no site in reach.")
+                f"{row['unreachable_population']:.1%} of the population has no site in reach.{regions}")
 
     def figures(self) -> dict:
         """The map (:meth:`plot`), when the demand points have coordinates."""
@@ -175,5 +247,7 @@ class AccessResult(Result):
                 } if "lon" in self.points else {}
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Sheets ``access`` (:meth:`to_frame`), ``sites`` and ``summary`` of :meth:`to_excel`."""
-        return {"access": self.to_frame(), "sites": self.sites, "summary": self.summary()}
+        """Sheets ``access`` (:meth:`to_frame`), ``sites``, ``summary`` and, with regions, ``regions``
+        of :meth:`to_excel`."""
+        out = {"access": self.to_frame(), "sites": self.sites, "summary": self.summary()}
+        return out | {"regions": self.regions()} if self.region else out
