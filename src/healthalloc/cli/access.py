@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.access import COLUMNS, PARAMS, accessibility
+from healthalloc.access import COLUMNS, PARAMS, REGION, accessibility
 from healthalloc.cli._common import (add_command, add_engine_options, add_output, add_read_options, input_paths, read,
                                      write_table)
 from healthalloc.data.validate import naming_files
@@ -39,6 +39,11 @@ OUT has one row per demand point: id, access (capacity per person), population, 
 in reach are reported as warnings. The summary (population-weighted mean, Gini, Theil)
 is printed; theil_l (GE(0), infinite at access 0) covers the persons with access > 0,
 their share of the population is theil_l_population.
+
+With --region COL (a column of the demand), OUT.regions.csv has one row per region
+(region, population, mean_access, gini, n_points, population_share, access_share and
+theil_t within it) and OUT.summary.json the summary with the Theil T of accessibility
+decomposed: theil_t = theil_between + theil_within (Shorrocks 1980); printed without -o.
 """
 
 
@@ -82,6 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "accessibility.", EXAMPLE)
     add_supply_demand(p)
     add_method(p)
+    Params(REGION).add_to(p)
     add_output(p, metavar="OUT")
     add_engine_options(p)
     p.set_defaults(func=run)
@@ -90,8 +96,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     with naming_files(demand=args.demand, supply=args.supply, od=args.od):
         result = accessibility(read_points(args, "demand"), read_points(args, "supply"), od=read_points(args, "od"),
-                               **COLUMNS.from_args(args), **ENGINE.from_args(args), **PARAMS.from_args(args))
-    write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args), overwrite=args.overwrite)
+                               region=args.region, **COLUMNS.from_args(args), **ENGINE.from_args(args),
+                               **PARAMS.from_args(args))
+    beside = {} if args.region is None else {".regions.csv": result.regions()} | (
+        {} if args.output is None else {".summary.json": result.summary().iloc[0].to_dict()})
+    write_table(result.to_frame(), args.output, digits=6, inputs=input_paths(args), overwrite=args.overwrite,
+                beside=beside)
     print(result.summary().map(_figure).T.to_string(header=False))
     print(result.reading())
     return 0
