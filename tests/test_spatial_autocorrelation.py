@@ -162,9 +162,9 @@ def test_lisa_is_reproducible_with_a_seed_and_tidy(provinces, w_nearest):
 
 
 def test_lisa_alpha_and_permutations_are_checked(provinces, w_nearest):
-    with pytest.raises(ValueError, match="permutations ≥ 1"):
+    with pytest.raises(ValueError, match="permutations must be ≥ 1, got 0"):
         moran_local(provinces, BEDS, w_nearest, unit="province_code", by="year", permutations=0)
-    with pytest.raises(ValueError, match="alpha must be in"):
+    with pytest.raises(ValueError, match=r"alpha must be > 0 and < 1, got 5"):
         moran_local(provinces, BEDS, w_nearest, unit="province_code", by="year", alpha=5)
 
 

@@ -194,10 +194,12 @@ def test_distance_band_matches_haversine_pairs():
 
 def test_knn_and_band_errors():
     points = random_points(5, 1)
-    with pytest.raises(DataError, match="k must be between 1 and the number of units - 1 \\(4\\)"):
+    with pytest.raises(DataError, match="knn must be between 1 and the number of units - 1 \\(4\\)"):
         knn_weights(points, 5)
     with pytest.raises(DataError, match="must be > 0 km"):
         distance_band_weights(points, 0)
+    with pytest.warns(FutureWarning, match=r"knn_weights\(k=\.\.\.\) is now knn="):
+        assert knn_weights(points, k=2).w.neighbors == knn_weights(points, 2).w.neighbors
     with pytest.raises(KeyError, match="unknown column 'lat'"):
         knn_weights(points.rename(columns={"lat": "y"}), 2)
 

@@ -13,6 +13,8 @@ from healthalloc.data import check_panel
 from healthalloc.data.regions import all_provinces
 from healthalloc.spatial.autocorrelation import (
     ALPHA,
+    LISA,
+    MORAN,
     PERMUTATIONS,
     LISAResult,
     MoranResult,
@@ -47,10 +49,9 @@ PARAMS = Params(
     Param("by", None, "period column (e.g. year): one analysis per period, plus convergence", role="period"),
     Param("group", None, "group column (e.g. region): regional comparison with pairwise tests, and σ-convergence "
           "within each group", role="group"),
-    Param("permutations", PERMUTATIONS, "random permutations for p_sim", low=0, metavar="N"),
+    MORAN["permutations"],
     Param("seed", SEED, "random seed of the permutations", kind=int, metavar="S"),
-    Param("alpha", ALPHA, "significance level of LISA clusters", low=0, high=1, low_open=True, high_open=True,
-          metavar="A"),
+    LISA["alpha"],
     Param("classes", K, "quantile classes of the Markov chains", low=2, metavar="K"),
     Param("controls", (), "control columns of the conditional β-convergence model", role="controls", many=True),
 )

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ import pandas as pd
 from healthalloc.data import DataError
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import ALL
+from healthalloc.params import UNIT, Param, Params, declared
 from healthalloc.result import Result
 from healthalloc.spatial.crand import moran_local_crand
 from healthalloc.spatial.weights import SpatialWeights, aligned_values
@@ -54,6 +55,20 @@ NOT_SIGNIFICANT = "not significant"
 #: The columns of :meth:`MoranResult.to_frame` after ``n``, as esda names them.
 MORAN_STATISTICS = ("I", "EI", "seI_norm", "z_norm", "p_norm", "z_rand", "p_rand",
                     "EI_sim", "seI_sim", "z_sim", "p_sim")
+
+#: The parameters of :func:`moran` (the value and its weights aside); :func:`moran_local` adds ``alpha``.
+MORAN = Params(
+    UNIT,
+    Param("by", None, "period column: one statistic per period", role="period"),
+    Param("permutations", PERMUTATIONS, "random permutations for p_sim", low=0, metavar="N"),
+    Param("seed", None, "seed of the permutations: the same seed gives the same p_sim, and each period uses it "
+          "afresh, so a period's result does not depend on the other periods", kind=int, metavar="S"),
+)
+LISA = MORAN.without("permutations") + Params(
+    replace(MORAN["permutations"], low=1, help="random permutations for p_sim (clusters need p_sim)"),
+    Param("alpha", ALPHA, "significance level of LISA clusters", low=0, high=1, low_open=True, high_open=True,
+          metavar="A"),
+)
 
 
 @dataclass(frozen=True)
@@ -211,6 +226,7 @@ class LISAResult(Result):
                 + self.summary().to_string())
 
 
+@declared(MORAN, data=("data", "value", "weights"))
 def moran(
     data: pd.DataFrame,
     value: str,
@@ -232,15 +248,6 @@ def moran(
     weights : SpatialWeights or libpysal W
         Over exactly the data's units (islands the weights dropped excepted); see
         :mod:`healthalloc.spatial.weights`. Its transformation is kept.
-    unit : str, optional
-        Column of unit ids matching the weights' ids; the index when omitted.
-    by : str, optional
-        Period column: one I per period.
-    permutations : int
-        Random permutations for ``p_sim`` (0: none).
-    seed : int, optional
-        Seed of the permutations: the same seed gives the same ``p_sim``, and each period
-        uses it afresh, so a period's result does not depend on the other periods.
 
     Examples
     --------
@@ -270,6 +277,7 @@ def moran(
                        seed=seed, weights=sw, stats=stats)
 
 
+@declared(LISA, data=("data", "value", "weights"))
 def moran_local(
     data: pd.DataFrame,
     value: str,
@@ -289,15 +297,10 @@ def moran_local(
     ``numpy.random.default_rng``; esda's numba kernel would be compiled on the first call
     in every process, 15–35 s).
 
-    Parameters are those of :func:`moran`, plus ``alpha``, the significance level of a
-    cluster (``p_sim < alpha``). ``permutations`` must be ≥ 1: clusters need ``p_sim``.
+    A cluster is a quadrant with ``p_sim < alpha``; ``data``, ``value`` and ``weights`` as in :func:`moran`.
     """
     from esda import Moran_Local
 
-    if permutations < 1:
-        raise ValueError("moran_local needs permutations ≥ 1 to find significant clusters")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     sw, frame = _aligned(data, value, weights, unit, by)
     stats, parts = {}, []
     for period, y in frame.items():

@@ -21,7 +21,7 @@ from healthalloc.data import DataError, check_columns, numeric_matrix
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import ALL
 from healthalloc.data.regions import group_order
-from healthalloc.params import Param
+from healthalloc.params import Param, Params, declared
 from healthalloc.result import Result
 
 __all__ = ["GroupComparison", "compare_groups"]
@@ -30,7 +30,12 @@ __all__ = ["GroupComparison", "compare_groups"]
 DDOF = 1
 #: p-value adjustments of the pairwise tests (statsmodels' method names).
 P_ADJUST = ("holm", "bonferroni", "fdr_bh", "none")
-P_ADJUST_PARAM = Param("p_adjust", "holm", "adjustment of the pairwise p-values", choices=P_ADJUST)
+#: The parameters of :func:`compare_groups` (the value and group columns aside).
+COMPARE = Params(
+    Param("by", None, "period column: statistics and tests per period", role="period"),
+    Param("pairwise", False, "also test every pair of groups (Mann–Whitney U)"),
+    Param("p_adjust", "holm", "adjustment of the pairwise p-values over the pairs of one period", choices=P_ADJUST),
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class GroupComparison(Result):
                 + self.summary().round(4).to_string())
 
 
+@declared(COMPARE, data=("data", "value", "group"))
 def compare_groups(
     data: pd.DataFrame,
     value: str,
@@ -102,12 +108,6 @@ def compare_groups(
     group : str
         Group column, e.g. ``"region"``. NBS regions are ordered east, central, west;
         other groups by first appearance.
-    by : str, optional
-        Period column: statistics and tests per period.
-    pairwise : bool
-        Also test every pair of groups (Mann–Whitney U).
-    p_adjust : {"holm", "bonferroni", "fdr_bh", "none"}
-        Adjustment of the pairwise p-values over the pairs of one period.
 
     Examples
     --------
@@ -116,7 +116,6 @@ def compare_groups(
     >>> res.summary().loc[2023, ["east", "central", "west"]].round(2).tolist()
     [6.43, 7.83, 7.5]
     """
-    P_ADJUST_PARAM.require(p_adjust)
     check_columns(data, [value, group] + ([by] if by else []))
     frame = _long(data, value, group, by)
     order = group_order(frame["group"])

@@ -43,7 +43,7 @@ from healthalloc.data import DataError, check_columns, check_panel
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 from healthalloc.data.regions import group_order
-from healthalloc.params import Param
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.result import Result, renamed
 
 __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_convergence"]
@@ -52,9 +52,23 @@ __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_con
 DDOF = 1
 #: Fixed effects of the panel model.
 EFFECTS = (None, "unit", "time", "twoway")
-EFFECTS_PARAM = Param("effects", None, "fixed effects of the panel model", choices=EFFECTS[1:])
-MODEL_PARAM = Param("model", "cross-section", "one cross-section (first → last period) or an annual panel",
-                    choices=("cross-section", "panel"))
+#: The parameters of :func:`sigma_convergence` (the value aside).
+SIGMA = Params(
+    Param("by", REQUIRED, "period column", role="period"),
+    UNIT,
+    Param("group", None, "column of groups (e.g. region), constant per unit: dispersion within each group as well "
+          "as over all units", role="group"),
+)
+#: The parameters of :func:`beta_convergence` (the value aside).
+BETA = SIGMA.without("group") + Params(
+    Param("controls", (), "control variables (conditional β): taken in the initial period (cross-section) or at "
+          "the start of each step (panel)", role="controls", many=True),
+    Param("model", "cross-section", "average growth over one cross-section (first → last period) or over each "
+          "step of an annual panel (module docstring)", choices=("cross-section", "panel")),
+    Param("effects", None, "fixed effects of the panel model, as dummy variables (model='panel' only)",
+          choices=EFFECTS[1:]),
+    Param("cov_type", "nonrobust", "statsmodels covariance: nonrobust, HC1, …, or cluster (by unit)", kind=str),
+)
 #: Name of the initial-level regressor in ``params``.
 LN_INITIAL = "ln_y0"
 
@@ -191,6 +205,7 @@ class BetaConvergence(Result):
         return head + self.summary().round(4).to_string() + tail
 
 
+@declared(SIGMA, data=("data", "value"))
 def sigma_convergence(
     data: pd.DataFrame,
     value: str,
@@ -207,13 +222,6 @@ def sigma_convergence(
         A balanced panel: one row per unit and period.
     value : str
         The indicator.
-    by : str
-        Period column.
-    unit : str, optional
-        Column of unit ids (the index when omitted).
-    group : str, optional
-        Column of groups (e.g. ``"region"``), constant per unit: dispersion within each
-        group as well as over all units.
 
     Examples
     --------
@@ -226,7 +234,7 @@ def sigma_convergence(
     wide = check_panel(data, value, unit=unit, by=by, balanced=True).wide(value)
     logs = wide.gt(0).all(axis=None)
     if not logs:
-        warnings.warn(f"column {value!r} has values ≤ 0: sd_log is left empty", stacklevel=2)
+        warnings.warn(f"column {value!r} has values ≤ 0: sd_log is left empty", stacklevel=3)
     parts = [_dispersion(wide, logs).assign(group="all")]
     if group:
         groups = _unit_groups(data, group, unit, wide.index)
@@ -237,6 +245,7 @@ def sigma_convergence(
     return SigmaConvergence(table, value, by, group)
 
 
+@declared(BETA, data=("data", "value"))
 def beta_convergence(
     data: pd.DataFrame,
     value: str,
@@ -256,19 +265,6 @@ def beta_convergence(
         A balanced panel with at least two periods, ``value`` > 0.
     value : str
         The indicator.
-    by : str
-        Period column.
-    unit : str, optional
-        Column of unit ids (the index when omitted).
-    controls : sequence of str
-        Control variables (conditional β): taken in the initial period (cross-section) or
-        at the start of each step (panel).
-    model : {"cross-section", "panel"}
-        Average growth first → last period, or growth over each step (module docstring).
-    effects : {None, "unit", "time", "twoway"}
-        Panel fixed effects as dummy variables (panel model only).
-    cov_type : str
-        statsmodels covariance: ``"nonrobust"``, ``"HC1"``, …, or ``"cluster"`` (by unit).
 
     Examples
     --------
@@ -278,8 +274,6 @@ def beta_convergence(
     >>> round(res.beta, 4), round(res.speed, 4)
     (-0.0273, 0.0313)
     """
-    MODEL_PARAM.require(model)
-    EFFECTS_PARAM.require(effects)
     if effects and model != "panel":
         raise ValueError("fixed effects need model='panel'")
     controls = tuple(controls)

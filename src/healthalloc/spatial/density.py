@@ -23,6 +23,7 @@ import pandas as pd
 
 from healthalloc.data import DataError, check_panel
 from healthalloc.data.messages import listing
+from healthalloc.params import UNIT, Param, Params, declared
 from healthalloc.result import Result
 
 __all__ = ["GRID_POINTS", "KernelDensity", "kernel_density"]
@@ -33,6 +34,16 @@ GRID_POINTS = 256
 CUT = 3.0
 #: A local maximum counts as a peak when at least this share of the period's highest.
 PEAK_SHARE = 0.1
+
+#: The parameters of :func:`kernel_density` (the value aside).
+DENSITY = Params(
+    Param("by", None, "period column: one curve per period", role="period"),
+    UNIT,
+    Param("bw_method", "scott", "bandwidth rule (scott, silverman), or the factor h / sd (gaussian_kde's bw_method)",
+          kind=(str, float)),
+    Param("grid", GRID_POINTS, "number of grid points spanning all periods' data ± 3 bandwidths, or the x values",
+          kind=int, objects=(np.ndarray, list, tuple, pd.Series)),
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ class KernelDensity(Result):
                 + self.summary().round(4).to_string())
 
 
+@declared(DENSITY, data=("data", "value"))
 def kernel_density(
     data: pd.DataFrame,
     value: str,
@@ -104,16 +116,9 @@ def kernel_density(
     ----------
     data : DataFrame
         One row per unit (per unit and period with ``by``).
+        Panels need not be balanced.
     value : str
         The indicator.
-    by : str, optional
-        Period column: one curve per period.
-    unit : str, optional
-        Column of unit ids, to name rows in error messages. Panels need not be balanced.
-    bw_method : {"scott", "silverman"} or float
-        Bandwidth rule, or the factor h / sd (``gaussian_kde``'s ``bw_method``).
-    grid : int or array
-        Number of grid points spanning all periods' data ± 3 bandwidths, or the x values.
 
     Examples
     --------

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,7 @@ from healthalloc.data import DataError, check_columns, check_panel, numeric_matr
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
 from healthalloc.data.validate import check_coordinates
-from healthalloc.params import REQUIRED, Param, Params, declared
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -91,6 +91,11 @@ WEIGHTS = Params(
     Param("transform", TRANSFORM, "libpysal transformation (r: row-standardized)", kind=str, cli=False,
           study=False),
 )
+#: ``islands=`` of the builders: refuse islands unless told.
+ISLANDS_PARAM = replace(WEIGHTS["islands"], default="error", help="units without a neighbour (module docstring): "
+                        "stop (error), leave out (drop), or link each to its nearest unit (nearest: needs the points)")
+POINT = Param("point", "centroid", "which point of each province: centroid (equal-area centroid), inner_point (a "
+              "point guaranteed inside the polygon) or capital (provincial government seat)", choices=PROVINCE_POINTS)
 
 
 def _no_links() -> pd.DataFrame:
@@ -152,6 +157,7 @@ class SpatialWeights:
         return f"SpatialWeights\n{self.summary().to_string()}"
 
 
+@declared(Params(UNIT), data=("data", "lon", "lat"))
 def unit_coordinates(
     data: pd.DataFrame, lon: str, lat: str, *, unit: str | None = None
 ) -> pd.DataFrame:
@@ -163,8 +169,6 @@ def unit_coordinates(
         Rows with unit ids (column ``unit`` or the index) and coordinates.
     lon, lat : str
         Columns of longitude and latitude, WGS84 decimal degrees.
-    unit : str, optional
-        Column of unit ids; the index when omitted.
 
     Returns
     -------
@@ -189,9 +193,7 @@ def unit_coordinates(
     return distinct.set_index("unit")
 
 
-@declared(Params(Param("point", "centroid", "which point of each province: centroid (equal-area centroid), "
-                       "inner_point (a point guaranteed inside the polygon) or capital (provincial government seat)",
-                       choices=PROVINCE_POINTS)))
+@declared(Params(POINT))
 def province_points(point: str = "centroid") -> pd.DataFrame:
     """Points of the 31 mainland provinces, indexed by GB/T 2260 ``adcode``."""
     from healthalloc.data import load_province_geography
@@ -200,6 +202,9 @@ def province_points(point: str = "centroid") -> pd.DataFrame:
     return unit_coordinates(geo, f"{point}_lon", f"{point}_lat", unit="adcode")
 
 
+@declared(Params(WEIGHTS["islands"], POINT, Param(
+    "extra_pairs", (), "pairs of adcodes linked besides the land borders, e.g. [(460000, 440000)] for Hainan–Guangdong",
+    kind=(list, tuple)), WEIGHTS["transform"]))
 def province_weights(
     *,
     islands: str = "nearest",
@@ -232,6 +237,9 @@ def province_weights(
                              points=province_points(point), islands=islands, transform=transform)
 
 
+@declared(Params(replace(WEIGHTS["adjacency_columns"], name="columns", help="the two id columns (default: the "
+                                                                                 "first two)"),
+                 ISLANDS_PARAM, WEIGHTS["transform"]), data=("pairs", "ids", "points"))
 def adjacency_weights(
     pairs: pd.DataFrame,
     *,
@@ -247,8 +255,6 @@ def adjacency_weights(
     ----------
     pairs : DataFrame
         One row per pair of units sharing a border.
-    columns : (str, str), optional
-        The two id columns; the first two columns by default.
     ids : sequence, optional
         Every unit of the study. Units absent from ``pairs`` are islands; pairs naming a
         unit outside ``ids`` are an error. Default: the units in ``pairs`` (no islands
@@ -256,10 +262,6 @@ def adjacency_weights(
     points : DataFrame, optional
         Unit points (index unit id, columns ``lon``, ``lat``; see
         :func:`unit_coordinates`), needed by ``islands="nearest"``.
-    islands : {"error", "drop", "nearest"}
-        What to do with units without a neighbour (module docstring).
-    transform : str
-        libpysal transformation, ``"r"`` (row-standardized) by default.
     """
     a, b = _pair_columns(pairs, columns)
     ends = pd.DataFrame({"a": pairs[a].to_numpy(), "b": pairs[b].to_numpy()})
@@ -283,8 +285,10 @@ def adjacency_weights(
     return _build(graph, "contiguity (pairs)", points, islands, transform)
 
 
-def knn_weights(points: pd.DataFrame, k: int, *, transform: str = TRANSFORM) -> SpatialWeights:
-    """The ``k`` nearest units of each unit by great-circle distance (libpysal ``KNN``).
+@declared(Params(replace(WEIGHTS["knn"], default=REQUIRED, help="nearest neighbours of each unit"),
+                 WEIGHTS["transform"]), data=("points",))
+def knn_weights(points: pd.DataFrame, knn: int, *, transform: str = TRANSFORM) -> SpatialWeights:
+    """The ``knn`` nearest units of each unit by great-circle distance (libpysal ``KNN``).
 
     Not symmetric: j may be among i's k nearest without i being among j's. There are
     never islands. ``points``: index unit id, columns ``lon``, ``lat`` (degrees).
@@ -292,14 +296,24 @@ def knn_weights(points: pd.DataFrame, k: int, *, transform: str = TRANSFORM) -> 
     from libpysal.weights import KNN
 
     points = _check_points(points)
-    if not 1 <= k < len(points):
-        raise DataError(f"k must be between 1 and the number of units - 1 ({len(points) - 1}), got {k}")
-    w = KNN.from_array(points.to_numpy(), k=k, ids=list(points.index), radius=EARTH_RADIUS_KM,
+    if not knn < len(points):
+        raise DataError(f"knn must be between 1 and the number of units - 1 ({len(points) - 1}), got {knn}")
+    w = KNN.from_array(points.to_numpy(), k=knn, ids=list(points.index), radius=EARTH_RADIUS_KM,
                        silence_warnings=True)
     w.transform = transform
-    return SpatialWeights(w, f"k nearest neighbours (k={k}, great-circle)")
+    return SpatialWeights(w, f"k nearest neighbours (k={knn}, great-circle)")
 
 
+@declared(Params(
+    Param("threshold", REQUIRED, "band, km (> 0, at most half the Earth's circumference)", kind=float),
+    Param("binary", True, "weight 1 within the band; False: weight d^−β (inverse distance for beta=1, inverse squared "
+          "for 2; β as in the access decays), before transform"),
+    Param("beta", 1.0, "distance exponent of the weights d^−β when not binary", kind=float),
+    replace(ISLANDS_PARAM, help="units with no other unit within the band (module docstring); a nearest link gets "
+            "the weight its distance would give"),
+    WEIGHTS["transform"],
+    Param("alpha", None, "older spelling, libpysal's exponent: alpha = −beta (read with a FutureWarning)", kind=float,
+          cli=False, study=False)), data=("points",))
 def distance_band_weights(
     points: pd.DataFrame,
     threshold: float,
@@ -316,27 +330,15 @@ def distance_band_weights(
     ----------
     points : DataFrame
         Index unit id, columns ``lon``, ``lat`` (degrees).
-    threshold : float
-        Band, km (at most half the Earth's circumference).
-    binary : bool
-        True: weight 1 within the band. False: weight d^−β (inverse distance for
-        ``beta=1``, inverse squared for ``2``; β as in the access decays), before ``transform``.
-    alpha : float, optional
-        Older spelling, libpysal's exponent: ``alpha = −beta`` (read with a FutureWarning).
-    islands : {"error", "drop", "nearest"}
-        Units with no other unit within the band (module docstring); a ``"nearest"`` link
-        gets the weight its distance would give.
-    transform : str
-        libpysal transformation, ``"r"`` by default.
     """
     from libpysal.weights import DistanceBand
 
     if alpha is not None:
         warnings.warn(f"distance_band_weights(alpha={alpha}) is now beta={-alpha} (weights d^-beta); alpha will be "
-                      "removed", FutureWarning, stacklevel=2)
+                      "removed", FutureWarning, stacklevel=3)
         beta = -alpha
     points = _check_points(points)
-    if not threshold > 0:
+    if not threshold > 0:  # not declared low=0: a study's threshold (network) has no bound
         raise DataError(f"the distance band must be > 0 km, got {threshold}")
     with np.errstate(divide="ignore"):  # libpysal raises the zero self-distances to -beta
         band = DistanceBand.from_array(points.to_numpy(), threshold, binary=binary, alpha=-beta,
@@ -347,14 +349,13 @@ def distance_band_weights(
                   transform, weight_at=None if binary else (lambda d: d ** -beta))
 
 
+@declared(Params(ISLANDS_PARAM, replace(WEIGHTS["transform"], default=None, help="libpysal transformation "
+                                       "(default: the W's own)")), data=("w", "points"))
 def as_weights(
     w: W, *, points: pd.DataFrame | None = None, islands: str = "error",
     transform: str | None = None,
 ) -> SpatialWeights:
-    """Wrap a libpysal ``W`` (e.g. read from a GAL file), applying ``islands``.
-
-    ``transform`` defaults to the ``W``'s own transformation.
-    """
+    """Wrap a libpysal ``W`` (e.g. read from a GAL file), applying ``islands``."""
     graph = {i: dict(zip(w.neighbors[i], w.weights[i])) for i in w.id_order}
     return _build(graph, "libpysal W", points, islands, transform or w.transform)
 
@@ -509,7 +510,6 @@ def _build(
     island's link to its nearest unit at ``d`` km weighs ``weight_at(d)`` (default 1)."""
     from libpysal.weights import W
 
-    WEIGHTS["islands"].require(islands)
     lonely = tuple(i for i, nb in graph.items() if not nb)
     links, dropped = _no_links(), ()
     if lonely and islands == "error":
