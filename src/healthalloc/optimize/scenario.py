@@ -31,7 +31,8 @@ import pandas as pd
 
 from healthalloc.access import COLUMNS
 from healthalloc.access import PARAMS as ACCESS
-from healthalloc.access import AccessResult, access_equity, accessibility, costs, demand_supply, resolve_decay
+from healthalloc.access import (REGION, AccessResult, access_equity, access_regions, accessibility, costs,
+                                demand_supply, resolve_decay)
 from healthalloc.data.messages import listing, show
 from healthalloc.efficiency import dea
 from healthalloc.data.validate import DataError
@@ -53,7 +54,7 @@ SCENARIO = ACCESS + Params(
           "before and after",
           role="inputs", many=True),
     Param("outputs", None, "DEA output columns of the supply tables", role="outputs", many=True),
-) + COLUMNS
+) + COLUMNS + Params(REGION)
 
 #: The parameters of :func:`plan`.
 PLAN = Params(
@@ -73,7 +74,8 @@ class ScenarioResult(Result):
         What :meth:`summary` returns: ``measure``, ``before``, ``after``, ``change``: total capacity, sites
         (with capacity > 0), mean accessibility (population-weighted), Gini, Theil L and T,
         share of the population below today's mean, unreachable population share, coverage
-        within the radius (of sites with capacity > 0) and, with DEA columns, mean
+        within the radius (of sites with capacity > 0), with regions the Theil T between and
+        within them (``theil_between``, ``theil_within``) and, with DEA columns, mean
         efficiency. Changes within the solver-noise tolerance are 0
         (:func:`~healthalloc.optimize.capacity.change`).
     points : DataFrame
@@ -83,7 +85,7 @@ class ScenarioResult(Result):
     efficiency : DataFrame or None
         ``id``, ``efficiency_before``, ``efficiency_after`` (common VRS input-oriented frontier).
     before, after : AccessResult
-        The two accessibility analyses (for maps).
+        The two accessibility analyses (for maps; with ``region``, :meth:`regions`).
     """
 
     comparison: pd.DataFrame
@@ -102,9 +104,21 @@ class ScenarioResult(Result):
         return self.comparison.copy()
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Sheets ``results`` (demand points), ``summary``, ``sites`` and, with DEA, ``efficiency``."""
+        """Sheets ``results`` (demand points), ``summary``, ``sites`` and, with DEA, ``efficiency``, with
+        regions ``regions``."""
         out = super().tables() | {"sites": self.sites}
-        return out if self.efficiency is None else out | {"efficiency": self.efficiency}
+        out |= {} if self.efficiency is None else {"efficiency": self.efficiency}
+        return out | {"regions": self.regions()} if self.before.region else out
+
+    def regions(self) -> pd.DataFrame:
+        """One row per region: ``region``, ``population``, ``mean_access_before``, ``mean_access_after``,
+        ``gini_before``, ``gini_after``, ``theil_t_before``, ``theil_t_after`` (within the region) and
+        ``change`` (of the mean accessibility, capacity per person), so a planner sees which regions gain."""
+        keys = ["region", "population"]
+        parts = [res.regions()[[*keys, "mean_access", "gini", "theil_t"]] for res in (self.before, self.after)]
+        table = parts[0].merge(parts[1], on=keys, suffixes=("_before", "_after"))
+        table = table[keys + [f"{c}_{w}" for c in ("mean_access", "gini", "theil_t") for w in ("before", "after")]]
+        return table.assign(change=change(table["mean_access_before"], table["mean_access_after"]))
 
     def plot(self):
         """The equity measures (Gini, Theil L and T, share below today's mean; and coverage) before and
@@ -137,6 +151,7 @@ def scenario(
     capacity: str = "capacity",
     lon: str = "lon",
     lat: str = "lat",
+    region: str | None = None,
 ) -> ScenarioResult:
     """Compare today's supply (``before``) with a planned one (``after``) on the same demand.
 
@@ -154,7 +169,8 @@ def scenario(
         everywhere, demand out of reach).
     """
     columns = dict(unit=unit, population=population, capacity=capacity, lon=lon, lat=lat)
-    kwargs = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, od=od, **columns)
+    kwargs = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, od=od, region=region,
+                  **columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the same gaps are warned about by the caller's own analyses
         res0 = accessibility(demand, before, **kwargs)
@@ -171,6 +187,9 @@ def scenario(
             ("sites", float((before[capacity] > 0).sum()), float((after[capacity] > 0).sum()))]
     rows += [(f"access_{k}" if k == "mean" else k, eq0[k], eq1[k])
              for k in ("mean", "gini", "theil_l", "theil_t", "share_below")]
+    if region is not None:  # the Theil T between and within regions
+        parts = [access_regions(p["access"], p["population"], p["region"])[0] for p in (p0, p1)]
+        rows += [(k, parts[0][k], parts[1][k]) for k in ("theil_between", "theil_within")]
     rows += [("unreachable_population", _share(pop, p0["n_sites"] == 0), _share(pop, p1["n_sites"] == 0))]
     rows += [("coverage", *(_coverage(demand, supply, reach, od, columns) for supply in (before, after)))]
     efficiency = None
