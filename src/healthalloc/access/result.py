@@ -202,7 +202,7 @@ class AccessResult(Result):
         """One row per region (per region and tier with tiers, ``tier`` last): ``region``,
         ``population``, ``mean_access``, ``gini`` and the rest of :func:`access_regions`."""
         if not self.region:
-            raise ValueError("no regions: give region= (the demand column of regions) to accessibility()")
+            raise ValueError("no regions: give region= (the demand column of regions)")
         tables = [access_regions(part["access"], part["population"], part["region"])[1].assign(
             **({"tier": label} if self.tier else {})) for label, part in self._tiers()]
         return pd.concat(tables, ignore_index=True)
