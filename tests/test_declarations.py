@@ -22,7 +22,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "healthalloc"
 ENTRY_POINTS = {
     "healthalloc.efficiency": ("dea", "dea_bootstrap", "malmquist"),
     "healthalloc.qca": ("fsqca", "robustness"),
-    "healthalloc.equity": ("equity",),
+    "healthalloc.equity": ("equity", "gini", "lorenz", "theil", "theil_groups", "concentration_index", "agglomeration"),
     "healthalloc.spatial": ("spatial_analysis", "spatial_weights", "spatial_markov", "moran", "moran_local",
                             "kernel_density", "sigma_convergence", "beta_convergence", "compare_groups",
                             "knn_weights", "adjacency_weights", "distance_band_weights", "province_weights",

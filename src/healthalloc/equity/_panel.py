@@ -18,9 +18,24 @@ from healthalloc.data.messages import named
 from healthalloc.data.panel import Panel as CheckedPanel
 from healthalloc.data.panel import check_panel, unit_column
 from healthalloc.data.validate import DataError, check_columns
+from healthalloc.params import REQUIRED, UNIT, Param, Params
 
 #: A role (resource, population, …): a column of the table, or values aligned with its rows.
 Role = str | Sequence | np.ndarray | pd.Series
+#: A role given as the values themselves (one per row of the data) instead of a column.
+VALUES = (list, tuple, np.ndarray, pd.Series)
+#: The roles of the equity functions, as :func:`healthalloc.equity.equity` declares them.
+ROLES = Params(
+    Param("resource", REQUIRED, "resource column: beds, physicians, nurses… (≥ 0)", role="resource", objects=VALUES),
+    Param("population", REQUIRED, "population column (persons, > 0)", role="population", objects=VALUES),
+    Param("area", None, "area column (km², > 0): adds gini_area and HRDI/HRAD/PAD", role="area", objects=VALUES),
+    Param("group", None, "group column (e.g. region) for the between/within decomposition", role="group",
+          objects=VALUES),
+    Param("ranking", None, "living-standard column (e.g. GDP per capita): adds concentration_index",
+          role="ranking", objects=VALUES),
+    Param("by", None, "period column (e.g. year): each period on its own", role="period"),
+    UNIT,
+)
 
 _POSITIVE = "population and area must be > 0"
 _NUMERIC = ("resource", "population", "area", "ranking")

@@ -35,8 +35,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from healthalloc.equity._panel import Panel, Role, panel
-from healthalloc.params import Param
+from dataclasses import replace
+
+from healthalloc.equity._panel import ROLES, Panel, Role, panel
+from healthalloc.params import REQUIRED, Param, Params, declared
 
 __all__ = ["POPULATION_UNIT", "agglomeration"]
 
@@ -47,6 +49,9 @@ POPULATION_UNIT_PARAM = Param("population_unit", POPULATION_UNIT, "people per po
 """People per population unit in ``per_population`` and ``hrdi`` (resource per 1,000 people)."""
 
 
+@declared(Params(ROLES["resource"], ROLES["population"], replace(ROLES["area"], default=REQUIRED, help="area column "
+                 "(km², > 0)"), ROLES["by"], ROLES["unit"], replace(ROLES["group"], help="group labels, copied to the "
+                 "table (group column)"), POPULATION_UNIT_PARAM), data=("data",))
 def agglomeration(
     data: pd.DataFrame,
     resource: Role,
@@ -63,17 +68,7 @@ def agglomeration(
     Parameters
     ----------
     data : DataFrame
-        One row per unit (per unit and period with ``by``).
-    resource, population, area : str or array-like
-        Resource (≥ 0), population (persons, > 0) and area (km², > 0) columns.
-    by : str, optional
-        Period column: shares are taken within each period.
-    unit : str, optional
-        Column naming the units (default: the index).
-    group : str or array-like, optional
-        Group labels, copied to the table (``group`` column).
-    population_unit : float
-        People per population unit of ``per_population`` and ``hrdi`` (default 1,000; > 0).
+        One row per unit (per unit and period with ``by``): shares are taken within each period.
 
     Returns
     -------
@@ -96,11 +91,8 @@ def agglomeration(
 
 
 def unit_table(p: Panel, population_unit: float = POPULATION_UNIT) -> pd.DataFrame:
-    """The per-unit table of :func:`agglomeration`; without an area only the first columns.
-
-    Raises ``ValueError`` unless ``population_unit`` is a finite number > 0.
-    """
-    POPULATION_UNIT_PARAM.require(population_unit)
+    """The per-unit table of :func:`agglomeration` (``population_unit`` checked by its declaration); without an
+    area only the first columns."""
     pop, res = p.shares(p.population), p.shares(p.resource)
     columns = {"population_share": pop, "resource_share": res,
                "per_population": p.resource / p.population * population_unit}

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from healthalloc.equity._panel import Role, panel, role_name
+from healthalloc.equity._panel import ROLES, Role, panel, role_name
 from healthalloc.equity.agglomeration import POPULATION_UNIT, POPULATION_UNIT_PARAM, unit_table
 from healthalloc.equity.gini import concentration_values, gini_values, lorenz_curve, lorenz_table
 from healthalloc.equity.theil import INDICES, decompose
-from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
+from healthalloc.params import Params, declared
 from healthalloc.report import figures as draw
 from healthalloc.result import Result, flat
 
@@ -26,20 +25,7 @@ __all__ = ["PARAMS", "EquityResult", "equity"]
 
 #: The parameters of :func:`equity`, from which ``healthalloc equity`` and the study
 #: analysis ``equity`` are generated.
-#: A role given as the values themselves (one per row of the data) instead of a column.
-VALUES = (list, tuple, np.ndarray, pd.Series)
-PARAMS = Params(
-    Param("resource", REQUIRED, "resource column: beds, physicians, nurses… (≥ 0)", role="resource", objects=VALUES),
-    Param("population", REQUIRED, "population column (persons, > 0)", role="population", objects=VALUES),
-    Param("area", None, "area column (km², > 0): adds gini_area and HRDI/HRAD/PAD", role="area", objects=VALUES),
-    Param("group", None, "group column (e.g. region) for the between/within decomposition", role="group",
-          objects=VALUES),
-    Param("ranking", None, "living-standard column (e.g. GDP per capita): adds concentration_index",
-          role="ranking", objects=VALUES),
-    Param("by", None, "period column (e.g. year): one row per period", role="period"),
-    UNIT,
-    POPULATION_UNIT_PARAM,
-)
+PARAMS = ROLES + Params(POPULATION_UNIT_PARAM)
 
 
 @dataclass(frozen=True)

@@ -50,16 +50,24 @@ coefficients. *Journal of Econometrics* 42(1), 43–47.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from healthalloc.equity._panel import Panel, Role, panel
+from healthalloc.equity._panel import ROLES, VALUES, Panel, Role, panel
+from healthalloc.params import REQUIRED, Param, Params, declared
 
 __all__ = ["concentration_index", "gini", "lorenz"]
 
+#: The parameters of :func:`lorenz`; :func:`gini` takes them but ``unit``.
+LORENZ = Params(ROLES["resource"], Param(
+    "weight", REQUIRED, "population (persons, > 0) for the demographic Gini, or area (km², > 0) for the geographic "
+    "Gini; units are irrelevant: G is scale invariant", role="weight", objects=VALUES), ROLES["by"], ROLES["unit"])
 
+
+@declared(LORENZ.without("unit"), data=("data",))
 def gini(data: pd.DataFrame, resource: Role, weight: Role, *, by: str | None = None) -> pd.DataFrame:
     """Gini coefficient of a resource by population (demographic) or by area (geographic).
 
@@ -67,13 +75,6 @@ def gini(data: pd.DataFrame, resource: Role, weight: Role, *, by: str | None = N
     ----------
     data : DataFrame
         One row per unit (per unit and period with ``by``).
-    resource : str or array-like
-        Resource column (beds, physicians, nurses; ≥ 0), or one value per row.
-    weight : str or array-like
-        Population (persons, > 0) for the demographic Gini, or area (km², > 0) for the
-        geographic Gini. Units are irrelevant: G is scale invariant.
-    by : str, optional
-        Period column: one coefficient per period.
 
     Returns
     -------
@@ -90,12 +91,11 @@ def gini(data: pd.DataFrame, resource: Role, weight: Role, *, by: str | None = N
     return p.per_period({"gini": gini_values(p, lorenz_curve(p, p.population))})
 
 
+@declared(LORENZ, data=("data",))
 def lorenz(
     data: pd.DataFrame, resource: Role, weight: Role, *, by: str | None = None, unit: str | None = None
 ) -> pd.DataFrame:
     """Points of the Lorenz curve, (0, 0) included, per period.
-
-    Parameters are those of :func:`gini`; ``unit`` names the units (default: the index).
 
     Returns
     -------
@@ -108,6 +108,9 @@ def lorenz(
     return lorenz_table(p, lorenz_curve(p, p.population))
 
 
+@declared(Params(*(ROLES[n] for n in ("resource", "population")), replace(
+    ROLES["ranking"], default=REQUIRED, help="living-standard column ranking the units from poorest to richest "
+    "(e.g. GDP per capita or income); only its order matters"), ROLES["by"]), data=("data",))
 def concentration_index(
     data: pd.DataFrame, resource: Role, population: Role, ranking: Role, *, by: str | None = None
 ) -> pd.DataFrame:
@@ -116,12 +119,6 @@ def concentration_index(
     ``C = 2 cov_p(h, ρ) / μ`` with ``h`` the resource per person, ``ρ`` the fractional
     rank in ``ranking`` (ties share their mid-point) and ``μ`` the mean of ``h`` (see the
     module docstring; Wagstaff, Paci & van Doorslaer 1991; O'Donnell et al. 2008, ch. 8).
-
-    Parameters
-    ----------
-    ranking : str or array-like
-        Living-standard variable ranking the units from poorest to richest, e.g. GDP per
-        capita or income; only its order matters.
 
     Returns
     -------

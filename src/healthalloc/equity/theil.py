@@ -34,20 +34,25 @@ Cowell, F. A. (2011). *Measuring Inequality*, 3rd ed., ch. 3 and technical appen
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from scipy.special import xlogy
 
 from healthalloc.data.messages import named
-from healthalloc.equity._panel import Panel, Role, panel
+from healthalloc.equity._panel import ROLES, Panel, Role, panel
+from healthalloc.params import REQUIRED, Params, declared
 
 __all__ = ["INDICES", "theil", "theil_groups"]
 
 INDICES = ("theil_l", "theil_t")
 """The two indices: GE(0) (mean log deviation) and GE(1) (Theil's T), population-weighted."""
+#: The parameters of :func:`theil`; :func:`theil_groups` needs the group.
+THEIL = Params(*(ROLES[n] for n in ("resource", "population", "group", "by", "unit")))
 
 
+@declared(THEIL, data=("data",))
 def theil(
     data: pd.DataFrame, resource: Role, population: Role, *, group: Role | None = None,
     by: str | None = None, unit: str | None = None,
@@ -58,16 +63,6 @@ def theil(
     ----------
     data : DataFrame
         One row per unit (per unit and period with ``by``).
-    resource : str or array-like
-        Resource column (≥ 0), or one value per row.
-    population : str or array-like
-        Population column (persons, > 0).
-    group : str or array-like, optional
-        Group labels (e.g. the NBS region east/central/west) for the decomposition.
-    by : str, optional
-        Period column: one row per period.
-    unit : str, optional
-        Column naming the units in messages (default: the index).
 
     Returns
     -------
@@ -85,13 +80,12 @@ def theil(
     return p.per_period(decompose(p)[0])
 
 
+@declared(THEIL.without("group") + Params(replace(THEIL["group"], default=REQUIRED)), data=("data",))
 def theil_groups(
     data: pd.DataFrame, resource: Role, population: Role, group: Role, *, by: str | None = None,
     unit: str | None = None,
 ) -> pd.DataFrame:
     """Each group's shares, within-group Theil indices and contribution rates, per period.
-
-    Parameters are those of :func:`theil`, ``group`` required.
 
     Returns
     -------
