@@ -71,6 +71,12 @@ def test_between_plus_within_is_T_and_equals_the_direct_computation(rows):
     reached = table["access_share"] > 0
     assert (table.loc[reached, "access_share"] * table.loc[reached, "theil_t"]).sum() == pytest.approx(
         out["theil_within"], abs=1e-12)
+    for label, gini in zip(table["region"], table["gini"]):
+        part = [(ai, pi) for ai, pi, gi in zip(a, p, g) if gi == label and pi > 0]
+        if any(ai > 0 for ai, _ in part):
+            assert gini == pytest.approx(_dense_gini(*zip(*part)), abs=1e-12)
+        else:
+            assert math.isnan(gini)
 
 
 def test_equal_access_has_no_inequality():
