@@ -338,9 +338,9 @@ def test_non_numeric_and_missing_values_name_the_cases():
 def test_bad_options_are_errors():
     with pytest.raises(DataError, match="three anchors"):
         calibrate([1.0], (0, 1))
-    with pytest.raises(DataError, match="log_odds must be a positive number"):
+    with pytest.raises(ValueError, match="log_odds must be > 0, got 0"):
         calibrate([1.0], (0, 1, 2), log_odds=0)
-    with pytest.raises(DataError, match="unknown calibration type 'fuzy'"):
+    with pytest.raises(ValueError, match="type must be one of fuzzy, crisp; got 'fuzy'"):
         calibrate([1.0], (0, 1, 2), type="fuzy")
-    with pytest.raises(DataError, match=r"fractions in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"percentiles must be ≥ 0 and ≤ 1, got 85"):
         calibrate_percentiles(load_guangxi_2022(), "efficiency", (85, 50, 10))

@@ -207,7 +207,7 @@ def test_plot_draws_every_symbol_layer():
 
 def test_chart_errors():
     solutions = _lipset_solutions()
-    with pytest.raises(DataError, match="unknown legend 'fiss'"):
+    with pytest.raises(ValueError, match="legend must be one of ragin-fiss, seed; got 'fiss'"):
         configuration_chart(solutions, legend="fiss")
     with pytest.raises(DataError, match="model 1 does not exist: the intermediate solution has 1 model"):
         configuration_chart(solutions, model=1)

@@ -235,7 +235,7 @@ def test_bad_memberships_name_the_cases():
         necessity(X.clip(upper=1).reset_index(drop=True), pd.Series([0.1, 0.2]))
     with pytest.raises(UnknownNameError, match=r"'Z'"):
         necessity(X.clip(upper=1), "Z")
-    with pytest.raises(DataError, match=r"threshold must be a consistency in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"threshold must be > 0 and ≤ 1, got 90"):
         necessity(X.clip(upper=1), y, threshold=90)
 
 

@@ -148,9 +148,9 @@ def test_bad_input_names_what_is_wrong(change, message):
 
 def test_bad_cuts_are_refused():
     X, Y = lipset("lipset_LC")
-    with pytest.raises(DataError, match="incl_cut"):
+    with pytest.raises(ValueError, match="incl_cut must be ≥ 0 and ≤ 1, got 1.5"):
         truth_table(X, Y, incl_cut=1.5)
-    with pytest.raises(DataError, match="n_cut"):
+    with pytest.raises(ValueError, match="n_cut must be ≥ 1, got 0"):
         truth_table(X, Y, n_cut=0)
 
 

@@ -17,12 +17,12 @@ from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_column
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
-from healthalloc.qca.calibrate import Calibration, calibrate_percentiles, calibrate_table, read_anchors
+from healthalloc.qca.calibrate import CALIBRATE, Calibration, calibrate_percentiles, calibrate_table, read_anchors
 from healthalloc.qca.calibrate import calibrated as as_calibrated
-from healthalloc.qca.chart import LEGENDS, Chart, configuration_chart
+from healthalloc.qca.chart import LEGEND, Chart, configuration_chart
 from healthalloc.qca.necessity import NecessityResult, necessity
-from healthalloc.qca.solutions import Solutions, solve
-from healthalloc.qca.truthtable import INCL_CUT, N_CUT, PRI_CUT, TruthTable, truth_table
+from healthalloc.qca.solutions import DIR_EXP, Solutions, solve
+from healthalloc.qca.truthtable import CUTS, INCL_CUT, N_CUT, PRI_CUT, TruthTable, truth_table
 from healthalloc.result import Result, flat
 
 
@@ -37,23 +37,14 @@ PARAMS = Params(
     Param("anchors", None, "direct calibration anchors per variable, outcome included: a table, a file "
           "(columns variable, full_membership, crossover, full_nonmembership) or an embedded data set",
           kind=(str, dict), source=True, objects=(pd.DataFrame, os.PathLike), metavar="ANCHORS.csv"),
-    Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=float, many=True,
-          low=0, high=1, metavar="F,C,N"),
+    CALIBRATE["percentiles"],
     Param("calibrated", False, "the data already hold memberships in [0, 1] (checked): no calibration; give exactly "
           "one of anchors, percentiles and calibrated"),
-    Param("decreasing", (), "with percentiles: variables calibrated as decreasing sets (full membership at the low "
-          "percentile; an anchors table says so by reversed anchors)", many=True, metavar="A,B"),
-    Param("negate_outcome", False, "explain the outcome's absence (~Y)"),
-    Param("incl_cut", INCL_CUT, "raw consistency threshold of a positive truth-table row (R's incl.cut, 1 by "
-          "default there; fsQCA 3.0 users mostly set 0.8)", low=0, high=1),
-    Param("pri_cut", PRI_CUT, "PRI threshold of a positive truth-table row (R's pri.cut, 0 by default there; "
-          "fsQCA 3.0 users mostly set 0.7)", low=0, high=1),
-    Param("n_cut", N_CUT, "cases a truth-table row needs (R's n.cut)", low=1),
-    Param("dir_exp", None, "directional expectations for the intermediate solution: A=1,B=0,C=- or R's "
-          "A,~B,C*~D (default: none)", kind=(str, dict, list), metavar="A=1,B=0,C=-", objects=(tuple,)),
-    Param("adjust_crossover", False, "move memberships of exactly 0.5 to 0.501 (reported)"),
-    Param("legend", "ragin-fiss", "chart symbols: Ragin–Fiss ● ⊗ • ⓧ, or seed 000's ● □ · ◎",
-          choices=tuple(LEGENDS)),
+    CALIBRATE["decreasing"],
+    *CUTS,
+    DIR_EXP,
+    CALIBRATE["adjust_crossover"],
+    LEGEND,
 )
 
 

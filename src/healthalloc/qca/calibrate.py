@@ -31,7 +31,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ from scipy.special import expit
 from healthalloc.data.messages import MAX_LISTED, listing, named, rows, show
 from healthalloc.data.panel import row_numbers
 from healthalloc.data.validate import DataError, as_names, check_columns
+from healthalloc.params import UNIT, Param, Params, declared
 
 __all__ = [
     "ANCHOR_COLUMNS",
@@ -84,6 +85,23 @@ ANCHOR_COLUMNS = ("variable", "full_membership", "crossover", "full_nonmembershi
 _ANCHOR_NAMES = {"e": "full_nonmembership", "c": "crossover", "i": "full_membership"}
 _NEAR_ZERO, _NEAR_ONE = 1e-4, 0.9999  # R QCA sets memberships beyond these to 0 and 1
 
+#: The parameters of the calibrations (their data aside); :func:`healthalloc.qca.fsqca` declares some of them.
+CALIBRATE = Params(
+    replace(UNIT, help="column of case names, the memberships' index (default: the table's index)"),
+    Param("percentiles", None, "percentile anchors, highest first, e.g. 0.85,0.5,0.1", kind=float, many=True,
+          low=0, high=1, metavar="F,C,N"),
+    Param("decreasing", (), "with percentiles: variables calibrated as decreasing sets (full membership at the low "
+          "percentile; an anchors table says so by reversed anchors)", many=True, metavar="A,B"),
+    Param("method", "linear", "numpy.quantile method: linear is R's quantile type 7 and Excel's PERCENTILE.INC, "
+          "weibull type 6 (SPSS, Minitab)", kind=str),
+    Param("type", "fuzzy", "fuzzy (direct method) or crisp, as R QCA's calibrate(type=)", choices=("fuzzy", "crisp")),
+    Param("log_odds", LOG_ODDS, "log-odds at the full-membership anchor: LOG_ODDS (R, idm 0.95) or RAGIN_LOG_ODDS "
+          "(Ragin 2008, fsQCA)", kind=float, low=0, low_open=True),
+    Param("adjust_crossover", False, "move memberships of exactly 0.5 to 0.501 (reported); without it such cases "
+          "are only warned about: they belong to no truth-table row"),
+    Param("name", None, "variable name for messages (default: the Series' name, else x)", kind=str),
+)
+
 
 class CalibrationWarning(UserWarning):
     """Calibration that ran but deserves a look: anchors outside the data, cases at 0.5."""
@@ -117,6 +135,12 @@ class Calibration:
         return iter((self.memberships, self.anchors))
 
 
+def _declared(*names: str, data: tuple[str, ...] = ("df",), **replaced: Param):
+    """:func:`declared` with the ``CALIBRATE`` parameters ``names`` (and ``replaced``, by name)."""
+    return declared(Params(*(replaced.get(n, CALIBRATE[n]) for n in names)), data=data)
+
+
+@_declared("type", "log_odds", "adjust_crossover", "name", data=("x", "thresholds"))
 def calibrate(
     x: pd.Series | Sequence[float] | np.ndarray,
     thresholds: float | Sequence[float] | Mapping[str, float],
@@ -140,17 +164,6 @@ def calibrate(
         increasing set, ``i < c < e`` a decreasing one.
         ``type="crisp"``: one or more cut points; a value at or above ``k`` of them gets
         category ``k`` (0/1 for one threshold, 0/1/2 for two; R's ``findInterval``).
-    type : {"fuzzy", "crisp"}
-        As R ``QCA``'s ``calibrate(type=)``.
-    log_odds : float
-        Log-odds at the full-membership anchor: :data:`LOG_ODDS` (R, idm 0.95) or
-        :data:`RAGIN_LOG_ODDS` (Ragin 2008, fsQCA).
-    adjust_crossover : bool
-        Set memberships of exactly 0.5 to :data:`CROSSOVER_ADJUSTED` (reported by a
-        :class:`CalibrationWarning`). Without it such cases are only warned about: they
-        belong to no truth-table row.
-    name : str, optional
-        Variable name for messages (default: the Series' name, else ``"x"``).
 
     Returns
     -------
@@ -160,7 +173,7 @@ def calibrate(
     Raises
     ------
     DataError
-        Non-numeric or missing values; anchors not strictly ordered; bad ``log_odds``.
+        Non-numeric or missing values; anchors not strictly ordered.
 
     Examples
     --------
@@ -178,14 +191,13 @@ def calibrate(
             raise DataError(f"crisp calibration of {label!r} needs at least one threshold")
         _warn_range(label, raw, {f"threshold {k + 1}": t for k, t in enumerate(cuts)}, "thresholds")
         result = np.searchsorted(cuts, raw, side="right")
-    elif type == "fuzzy":
+    else:
         e, c, i = _fuzzy_anchors(thresholds, label)
         result = _direct(values, raw, (e, c, i), label, log_odds, adjust_crossover)
-    else:
-        raise DataError(f"unknown calibration type {type!r}; use 'fuzzy' or 'crisp'")
     return pd.Series(result, index=values.index, name=values.name) if isinstance(x, pd.Series) else result
 
 
+@_declared("unit", "log_odds", "adjust_crossover", data=("df", "anchors"))
 def calibrate_table(
     df: pd.DataFrame,
     anchors: pd.DataFrame | Mapping[str, Sequence[float] | Mapping[str, float]],
@@ -203,11 +215,6 @@ def calibrate_table(
     anchors : DataFrame or dict
         A table with columns :data:`ANCHOR_COLUMNS` (others, such as ``code``, are
         ignored), or ``{variable: (e, c, i)}`` / ``{variable: {"e": …, "c": …, "i": …}}``.
-    unit : str, optional
-        Column of case names; it becomes the index of the memberships and names cases in
-        messages (default: ``df``'s index).
-    log_odds, adjust_crossover
-        As in :func:`calibrate`.
 
     Returns
     -------
@@ -246,6 +253,11 @@ def read_anchors(source: pd.DataFrame | Mapping | str | os.PathLike | None,
     return read_table(path)
 
 
+@_declared("percentiles", "decreasing", "method", "unit", "log_odds", "adjust_crossover", data=("df", "columns"),
+           percentiles=replace(CALIBRATE["percentiles"], default=PERCENTILES, help="fractions for the (full "
+                               "membership, crossover, full non-membership) anchors, highest first: seed 000's "
+                               "85/50/10 by default, SENSITIVITY_PERCENTILES its checks; a decreasing set is named "
+                               "in decreasing, not asked for by reversed percentiles"))
 def calibrate_percentiles(
     df: pd.DataFrame,
     columns: str | Sequence[str],
@@ -265,19 +277,6 @@ def calibrate_percentiles(
         Raw data, one row per case.
     columns : str or sequence of str
         Variables to calibrate.
-    percentiles : (float, float, float)
-        Fractions in [0, 1] for the (full membership, crossover, full non-membership)
-        anchors, highest first: seed 000's 85/50/10 by default; :data:`SENSITIVITY_PERCENTILES`
-        holds its 80/50/15 and 90/50/5 checks. Reversed percentiles (0.1, 0.5, 0.85) are
-        refused: a decreasing set is asked for by name.
-    decreasing : sequence of str
-        Variables calibrated as decreasing sets: full membership at the low percentile
-        (the 10th for 85/50/10), full non-membership at the high one.
-    method : str
-        :func:`numpy.quantile` method. The default ``"linear"`` is R's ``quantile``
-        type 7 and Excel's ``PERCENTILE.INC``; ``"weibull"`` is type 6 (SPSS, Minitab).
-    unit, log_odds, adjust_crossover
-        As in :func:`calibrate_table`.
 
     Returns
     -------
@@ -309,6 +308,7 @@ def calibrate_percentiles(
     return _calibrate_all(frame, table, log_odds, adjust_crossover)
 
 
+@_declared("unit", "adjust_crossover", data=("df", "columns"))
 def calibrated(
     df: pd.DataFrame, columns: str | Sequence[str], *, unit: str | None = None, adjust_crossover: bool = False
 ) -> Calibration:
@@ -320,8 +320,6 @@ def calibrated(
         One row per case.
     columns : str or sequence of str
         Variables to use as they are; every value must lie in [0, 1].
-    unit, adjust_crossover
-        As in :func:`calibrate_table`.
 
     Returns
     -------
@@ -388,8 +386,6 @@ def _direct(
     adjust_crossover: bool,
 ) -> np.ndarray:
     """Logistic direct calibration of ``raw`` with warnings on range and crossover cases."""
-    if not (np.isfinite(log_odds) and log_odds > 0):
-        raise DataError(f"log_odds must be a positive number, got {show(log_odds)}")
     e, c, i = anchors
     _warn_range(label, raw, {"full membership": i, "crossover": c, "full non-membership": e})
     full_side = (raw - c) * (i - c) >= 0
@@ -434,7 +430,7 @@ def _warn_range(label: str, raw: np.ndarray, anchors: dict[str, float], what: st
 def _warn(message: str) -> None:
     """Issue a :class:`CalibrationWarning` attributed to the first caller outside this module."""
     frame, level = sys._getframe(0), 1
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
+    while frame is not None and frame.f_globals.get("__name__") in (__name__, "healthalloc.params"):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, CalibrationWarning, stacklevel=level)
 

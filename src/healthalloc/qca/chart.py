@@ -43,6 +43,7 @@ import pandas as pd
 from healthalloc.data.messages import listing
 from healthalloc.data.output import write_file
 from healthalloc.data.validate import DataError
+from healthalloc.params import Param, Params, declared
 
 __all__ = ["CASES_ROW", "FIT_ROWS", "LEGENDS", "SOLUTION_ROWS", "STATUSES", "Chart", "configuration_chart"]
 
@@ -222,6 +223,19 @@ class Chart:
         return fig
 
 
+LEGEND = Param("legend", "ragin-fiss", "chart symbols: Ragin–Fiss ● ⊗ • ⓧ, or seed 000's ● □ · ◎",
+               choices=tuple(LEGENDS))
+
+
+@declared(Params(
+    Param("model", 0, "which intermediate model to chart: the index in solutions.intermediate (0 is R's C1P1 M1); "
+          "the chart's note says which one it draws", low=0),
+    LEGEND,
+    Param("prefix", "H", "column names {prefix}1, {prefix}2, …: H, or NH for the negated outcome as in seed 000's "
+          "Table 7"),
+    Param("conditions", None, "row order (default: the truth table's conditions)", many=True),
+    Param("labels", None, "displayed row labels per condition, e.g. {'X1': 'Per capita GDP'}", kind=dict)),
+    data=("solutions",))
 def configuration_chart(
     solutions,
     *,
@@ -238,29 +252,15 @@ def configuration_chart(
     solutions : healthalloc.qca.solutions.Solutions
         Solutions with an intermediate solution (``solve(tt, dir_exp=...)``); core and
         peripheral conditions come from its ``core_peripheral()``.
-    model : int
-        Which intermediate model to chart: the index in ``solutions.intermediate``
-        (0 is R's ``C1P1 M1``). The chart's ``note`` says which one it draws.
-    legend : {"ragin-fiss", "seed"}
-        Symbol set (see the module docstring).
-    prefix : str
-        Column names ``{prefix}1, {prefix}2, …``: ``"H"``, or ``"NH"`` for the negated
-        outcome as in seed 000's Table 7.
-    conditions : sequence of str, optional
-        Row order (default: the truth table's conditions).
-    labels : mapping, optional
-        Displayed row labels per condition (e.g. ``{"X1": "Per capita GDP"}``).
 
     Returns
     -------
     Chart
     """
-    if legend not in LEGENDS:
-        raise DataError(f"unknown legend {legend!r}; use one of {', '.join(map(repr, LEGENDS))}")
     models = solutions.intermediate
     if not models:
         raise DataError("there is no intermediate solution to chart: solve the truth table with dir_exp")
-    if not 0 <= model < len(models):
+    if not model < len(models):
         raise DataError(f"model {model} does not exist: the intermediate solution has {len(models)} model(s)")
     order = list(conditions) if conditions is not None else list(solutions.truth_table.conditions)
     terms = [(term, roles) for i, term, roles in solutions.core_peripheral() if i == model]

@@ -34,6 +34,7 @@ import pandas as pd
 from healthalloc.data.messages import listing, named
 from healthalloc.data.panel import row_numbers
 from healthalloc.data.validate import DataError, check_columns
+from healthalloc.params import Param, Params, declared
 from healthalloc.qca import fit
 from healthalloc.qca.calibrate import _raw_values, _where
 from healthalloc.qca.truthtable import NEGATION
@@ -148,6 +149,9 @@ class NecessityResult(Result):
     __str__ = to_text
 
 
+@declared(Params(Param("negations", True, "also test the negation ~A = 1 − A of every condition"),
+                 Param("threshold", THRESHOLD, "consistency at or above which a condition is flagged necessary",
+                       kind=float, low=0, high=1, low_open=True)), data=("conditions", "outcome"))
 def necessity(
     conditions: pd.DataFrame,
     outcome: pd.Series | str,
@@ -164,10 +168,6 @@ def necessity(
     outcome : Series or str
         Memberships in the outcome, aligned with ``conditions`` (by index when both
         carry case names), or the name of an outcome column of ``conditions``.
-    negations : bool
-        Also test the negation ``~A = 1 − A`` of every condition.
-    threshold : float
-        Consistency at or above which a condition is flagged necessary.
 
     Returns
     -------
@@ -191,8 +191,6 @@ def necessity(
     >>> result.table.loc[["A", "~A"], ("Y", "inclN")].round(3).tolist()
     [1.0, 0.286]
     """
-    if not 0 < threshold <= 1:
-        raise DataError(f"threshold must be a consistency in (0, 1], e.g. 0.9; got {threshold!r}")
     X, y = _align(conditions, outcome)
     sets = {}
     for c in X.columns:
@@ -266,6 +264,6 @@ def _skewness(sets: pd.DataFrame) -> pd.DataFrame:
             f"than {high:.0%} of cases above 0.5: {listing(described)}; their necessity "
             "consistency may be trivially high (Schneider & Wagemann 2012, 9.2)",
             SkewnessWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return table

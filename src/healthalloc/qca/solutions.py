@@ -49,6 +49,7 @@ import pandas as pd
 
 from healthalloc.data.messages import did_you_mean, listing
 from healthalloc.data.validate import DataError
+from healthalloc.params import REQUIRED, Param, Params, declared
 from healthalloc.qca import fit
 from healthalloc.qca.minimize import (
     QMC_LIMIT,
@@ -71,6 +72,9 @@ __all__ = ["Model", "Solutions", "Term", "minimize", "solve"]
 
 AND, OR = "*", " + "
 TYPES = ("complex", "parsimonious", "intermediate")
+DIR_EXP = Param("dir_exp", None, "directional expectations for the intermediate solution: A=1,B=0,C=- or "
+                "{condition: 1, 0 or '-'} (unlisted conditions: '-'), or R's A,~B,C*~D, conjunctural ones included "
+                "(default: none)", kind=(str, dict, list), metavar="A=1,B=0,C=-", objects=(tuple,))
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,10 @@ def _format_model(model: Model, outcome: str, row_of: dict[str, int]) -> str:
     return "\n".join([f"{model.label}: {model.expression} -> {outcome}", head, rule, *body, rule, foot])
 
 
+@declared(Params(Param("include_remainders", REQUIRED, "False: the complex (conservative) solution; True: the "
+                       "parsimonious one (R include = \"?\"), or with dir_exp the intermediate one", kind=bool),
+                 replace(DIR_EXP, help="directional expectations (see solve); needs include_remainders")),
+          data=("tt",))
 def minimize(
     tt: TruthTable,
     *,
@@ -278,11 +286,6 @@ def minimize(
     Parameters
     ----------
     tt : TruthTable
-    include_remainders : bool
-        ``False``: the complex (conservative) solution; ``True``: the parsimonious one
-        (R ``include = "?"``), or with ``dir_exp`` the intermediate one.
-    dir_exp : mapping or iterable, optional
-        Directional expectations (see :func:`solve`); needs ``include_remainders``.
 
     Returns
     -------
@@ -296,17 +299,13 @@ def minimize(
     return _intermediate(tt, _minimize(tt, False), _minimize(tt, True), *_dir_exp(dir_exp, tt.conditions))
 
 
+@declared(Params(DIR_EXP), data=("tt",))
 def solve(tt: TruthTable, *, dir_exp: Mapping[str, int | str] | Iterable[str] | None = None) -> Solutions:
     """Complex, parsimonious and (with ``dir_exp``) intermediate solutions of ``tt``.
 
     Parameters
     ----------
     tt : TruthTable
-    dir_exp : mapping or iterable, optional
-        Directional expectations: ``{condition: 1 | 0 | "-"}`` (present, absent, either;
-        unlisted conditions are ``"-"``), or expectations as R writes them, conjunctural
-        ones included (``["DEV", "~IND", "~LIT*URB"]``, ``"DEV, ~IND"``, ``"DEV:STB"``).
-        Without it there is no intermediate solution.
 
     Returns
     -------

@@ -30,6 +30,7 @@ import pandas as pd
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.qca import fit
+from healthalloc.params import Param, Params, declared
 from healthalloc.qca.minimize import MAX_CONDITIONS, bits, term_membership
 from healthalloc.result import Result
 
@@ -44,6 +45,16 @@ N_CUT = 1
 MAX_REMAINDER_ROWS = 1 << 24
 """Most rows :meth:`TruthTable.remainders` materializes."""
 NEGATION = "~"
+
+#: The parameters of :func:`truth_table` (its memberships aside), as :func:`healthalloc.qca.fsqca` declares them.
+CUTS = Params(
+    Param("negate_outcome", False, "explain the outcome's absence (~Y)"),
+    Param("incl_cut", INCL_CUT, "raw consistency threshold of a positive truth-table row (R's incl.cut, 1 by "
+          "default there; fsQCA 3.0 users mostly set 0.8)", low=0, high=1),
+    Param("pri_cut", PRI_CUT, "PRI threshold of a positive truth-table row (R's pri.cut, 0 by default there; "
+          "fsQCA 3.0 users mostly set 0.7)", low=0, high=1),
+    Param("n_cut", N_CUT, "cases a truth-table row needs; rows with fewer are logical remainders (R's n.cut)", low=1),
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,6 +160,7 @@ class TruthTable(Result):
     __str__ = to_text
 
 
+@declared(CUTS, data=("conditions", "outcome"))
 def truth_table(
     conditions: pd.DataFrame,
     outcome: pd.Series,
@@ -165,13 +177,7 @@ def truth_table(
     conditions : pandas.DataFrame
         Memberships in [0, 1], cases × conditions; the index names the cases.
     outcome : pandas.Series
-        Outcome memberships in [0, 1] for the same cases (aligned on the index).
-    incl_cut, pri_cut : float
-        Raw consistency and PRI a row needs to be positive (R ``incl.cut``, ``pri.cut``).
-    n_cut : int
-        Cases a row needs; rows with fewer are logical remainders (R ``n.cut``).
-    negate_outcome : bool
-        Use ``1 − outcome``, named ``~Y``.
+        Outcome memberships in [0, 1] for the same cases (aligned on the index); ``~Y`` is ``1 − outcome``.
 
     Returns
     -------
@@ -185,7 +191,7 @@ def truth_table(
     >>> tt.positive, tt.negative
     ((4,), (1, 3))
     """
-    X, Y, name = _check(conditions, outcome, incl_cut, pri_cut, n_cut)
+    X, Y, name = _check(conditions, outcome)
     if negate_outcome:
         Y, name = 1.0 - Y, NEGATION + name
     names = [str(c) for c in X.columns]
@@ -203,7 +209,7 @@ def truth_table(
             f"table row and are left out of the rows: {listing(where)}; calibrate with "
             "adjust_crossover=True to shift them to 0.501",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     weights = np.int64(1) << np.arange(k - 1, -1, -1, dtype=np.int64)
     config = (values > 0.5).astype(np.int64) @ weights
@@ -237,7 +243,7 @@ def truth_table(
     )
 
 
-def _check(conditions, outcome, incl_cut, pri_cut, n_cut) -> tuple[pd.DataFrame, pd.Series, str]:
+def _check(conditions, outcome) -> tuple[pd.DataFrame, pd.Series, str]:
     """Validated memberships, outcome aligned on the conditions' index, outcome name."""
     if not isinstance(conditions, pd.DataFrame) or conditions.shape[1] == 0 or len(conditions) == 0:
         raise DataError("conditions must be a non-empty DataFrame of memberships (cases × conditions)")
@@ -258,11 +264,6 @@ def _check(conditions, outcome, incl_cut, pri_cut, n_cut) -> tuple[pd.DataFrame,
     _check_memberships(name, Y, outcome.reindex(conditions.index))
     for c in X.columns:
         _check_memberships(str(c), X[c], conditions[c])
-    for what, value in (("incl_cut", incl_cut), ("pri_cut", pri_cut)):
-        if not 0.0 <= float(value) <= 1.0:
-            raise DataError(f"{what} must lie in [0, 1]; got {value}")
-    if int(n_cut) != n_cut or n_cut < 1:
-        raise DataError(f"n_cut must be a whole number of cases >= 1; got {n_cut}")
     return X, Y, name
 
 
