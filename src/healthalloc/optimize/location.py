@@ -12,15 +12,25 @@ table); coverage ``aᵢⱼ = [dᵢⱼ ≤ r]``.
     sites), existing sites open; with a radius, no demand is assigned beyond it. Pairs
     farther than a demand point's nearest existing site are never used and are left out.
 ``lscp`` (location set covering; Toregas et al. 1971)
-    minimize ``Σⱼ xⱼ`` subject to ``Σⱼ aᵢⱼ xⱼ ≥ 1`` for every populated demand point not
-    covered by an existing site; one that no candidate covers is an error naming it.
+    minimize ``Σⱼ xⱼ`` (with opening costs ``cⱼ``: ``Σⱼ cⱼ xⱼ``) subject to
+    ``Σⱼ aᵢⱼ xⱼ ≥ 1`` for every populated demand point not covered by an existing site;
+    one that no candidate covers is an error naming it.
+
+Planners' limits on the new sites join every model as rows over ``x``: a budget
+``Σⱼ cⱼ xⱼ ≤ B`` (mclp, pmedian; with a budget and no ``p`` the number of sites is free)
+and regional quotas ``l_g ≤ Σ_{j in region g} xⱼ ≤ u_g``. Quotas that cannot be met
+together with ``p`` or the budget are refused before solving, naming the regions.
 
 The reported ``objective`` is the covered population (mclp), the population-weighted
-total cost (pmedian, persons × km) or the number of new sites (lscp), recomputed from
-the chosen sites; ``status`` and ``gap`` are HiGHS' (the time limit, 60 s by default, or
+total cost (pmedian, persons × km) or the number of new sites (lscp; with costs, their
+total cost), recomputed from the chosen sites; ``status`` and ``gap`` are HiGHS' (the time limit, 60 s by default, or
 Ctrl-C may end the search with a feasible, unproven solution and a positive gap). Each
-search starts from a greedy solution (sites added one at a time for the largest gain),
-so there is always one to report.
+search starts from a greedy solution (sites added one at a time for the largest gain, per
+unit of cost with costs, among those the budget and quotas still allow), so there is
+usually one to report.
+
+:func:`tradeoff` solves one model over a grid of ``p`` or budgets: the pairs are read
+once and each solve starts from the previous solution, extended greedily.
 
 Only pairs no farther than the demand point's nearest existing site are read into a model
 (a farther site is never its nearest open one, and a point an existing site covers needs
@@ -42,23 +52,25 @@ service facilities. *Operations Research* 19(6), 1363–1373.
 from __future__ import annotations
 
 import math
+import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from healthalloc.access import COLUMNS, Pairs, Points, costs, points
-from healthalloc.data.messages import named, show
-from healthalloc.data.validate import DataError
+from healthalloc.data.messages import did_you_mean, listing, named, show
+from healthalloc.data.validate import DataError, check_columns, check_nonnegative
 from healthalloc.params import Param, Params, declared
 from healthalloc.report import figures as draw
 from healthalloc.result import Result
 from healthalloc.solver import (PROGRESS, TIME_LIMIT, MILPSolution, ModelSize, SolverError, check_size, memory_budget,
                                solve_milp)
 
-__all__ = ["MODELS", "PARAMS", "LocationResult", "locate"]
+__all__ = ["MODELS", "PARAMS", "TRADEOFF", "LocationResult", "TradeoffResult", "locate", "tradeoff"]
 
 MODELS = ("mclp", "pmedian", "lscp")
 """The location models."""
@@ -67,10 +79,21 @@ MODELS = ("mclp", "pmedian", "lscp")
 #: study analysis ``location`` are generated.
 PARAMS = Params(
     Param("model", "mclp", "location model: mclp, pmedian or lscp", choices=MODELS),
-    Param("p", None, "new sites to open (mclp, pmedian: required; 0 only with existing sites)", kind=int, low=0,
-          metavar="P"),
+    Param("p", None, "new sites to open (mclp, pmedian: required unless a budget is given, which leaves the number "
+          "free; 0 only with existing sites)", kind=int, low=0, metavar="P"),
     Param("radius", None, "coverage radius in km or the OD cost unit (mclp, lscp: required; pmedian: the largest "
           "assignment cost, default none)", kind=(int, float), low=0, low_open=True, metavar="R"),
+    # study=False until the study analysis passes them on (it calls locate with named keywords)
+    Param("cost", None, "column of the candidates with the cost of opening each site (finite, ≥ 0, any money "
+          "unit): reported as total_cost; lscp then minimizes the total cost instead of the number of sites",
+          kind=str, metavar="COLUMN", study=False),
+    Param("budget", None, "most the new sites may cost in all, in the unit of the cost column (mclp, pmedian; "
+          "needs cost)", kind=(int, float), low=0, low_open=True, metavar="B", study=False),
+    Param("region", None, "column of the candidates naming the region of each (new sites are counted per region "
+          "and bounded by the quotas)", kind=str, metavar="COLUMN", study=False),
+    Param("quotas", None, "table with columns region, min_sites, max_sites (an empty cell: unbounded) bounding the "
+          "new sites of each region (needs region)", kind=str, source=True, objects=(pd.DataFrame, os.PathLike),
+          metavar="FILE.csv", study=False),
     Param("time_limit", TIME_LIMIT, "seconds for the solver, then (as on Ctrl-C) the best solution found, with its "
           "gap (library: None for no limit)", kind=(int, float), low=0, low_open=True, metavar="S"),
 )
@@ -119,6 +142,15 @@ class LocationResult(Result):
         Existing sites (open).
     seconds : float
         Wall time of the solve.
+    total_cost : float or None
+        Opening cost of the selected new sites (None without a cost column).
+    budget : float or None
+        The budget (None without one).
+    sites_by_region : dict
+        Selected new sites per region of the candidates (empty without a region column).
+    newly_covered : float
+        Population covered by an open site but by no existing one (pmedian without a
+        radius: in reach of a new site only).
     """
 
     model: str
@@ -134,6 +166,10 @@ class LocationResult(Result):
     radius: float | None
     n_existing: int
     seconds: float
+    total_cost: float | None = None
+    budget: float | None = None
+    sites_by_region: dict = field(default_factory=dict)
+    newly_covered: float = math.nan
 
     @property
     def selected(self) -> pd.Index:
@@ -150,7 +186,8 @@ class LocationResult(Result):
                 "n_selected": self.n_selected, "status": self.status, "gap": self.gap,
                 "total_population": self.total_population,
                 "coverage": self.covered_population / self.total_population if self.total_population else math.nan,
-                "p": self.p, "radius": self.radius, "n_existing": self.n_existing, "seconds": self.seconds}
+                "p": self.p, "radius": self.radius, "n_existing": self.n_existing, "seconds": self.seconds,
+                "total_cost": self.total_cost, "budget": self.budget, "sites_by_region": dict(self.sites_by_region)}
 
     def summary(self) -> pd.DataFrame:
         """:meth:`summary_dict` as a one-row table."""
@@ -165,11 +202,21 @@ class LocationResult(Result):
                     title=f"Chosen sites ({self.model}, {self.n_selected} new)")
 
     def reading(self) -> str:
-        """New sites, the solver's status and gap, and the population covered."""
+        """New sites, the solver's status and gap, the population covered; with costs, their
+        total and the population newly covered per unit of cost."""
         s = self.summary_dict()
         gap = f"gap {s['gap']:.2%}" if math.isfinite(s["gap"]) else "no bound"  # stopped before HiGHS had a bound
         return (f"{s['n_selected']} new site(s) ({s['status']}, {gap}); "
-                f"{s['coverage']:.1%} of the population within {self.radius or '—'} km of an open site.")
+                f"{s['coverage']:.1%} of the population within {self.radius or '—'} km of an open site."
+                + self._cost_reading())
+
+    def _cost_reading(self) -> str:
+        if self.total_cost is None:
+            return ""
+        budget = f" (budget {self.budget:,.6g})" if self.budget is not None else ""
+        per = (f"{self.newly_covered / self.total_cost:,.4g} persons newly covered per unit of cost"
+               if self.total_cost > 0 else f"{self.newly_covered:,.6g} persons newly covered at no cost")
+        return f" The new sites cost {self.total_cost:,.6g} in all{budget}: {per}."
 
     def figures(self, demand: pd.DataFrame | None = None, candidates: pd.DataFrame | None = None) -> dict:
         """Given the ``demand`` and ``candidates`` tables (``id``, ``lon``, ``lat``), the map of
@@ -192,6 +239,10 @@ def locate(
     model: str = "mclp",
     p: int | None = None,
     radius: float | None = None,
+    cost: str | None = None,
+    budget: float | None = None,
+    region: str | None = None,
+    quotas: pd.DataFrame | None = None,
     existing: pd.DataFrame | None = None,
     od: pd.DataFrame | None = None,
     time_limit: float | None = TIME_LIMIT,
@@ -208,7 +259,8 @@ def locate(
     demand : DataFrame
         ``id``, ``population`` (≥ 0, not all 0), ``lon``, ``lat`` per demand point.
     candidates : DataFrame
-        ``id``, ``lon``, ``lat`` per candidate site (other columns are ignored).
+        ``id``, ``lon``, ``lat`` per candidate site, and the ``cost`` and ``region``
+        columns when named (other columns are ignored).
     existing : DataFrame, optional
         Existing sites (``id``, ``lon``, ``lat``), open in every solution; ids distinct
         from the candidates'.
@@ -223,21 +275,43 @@ def locate(
     ------
     DataError
         Bad tables; population 0 everywhere; an uncoverable demand point (lscp), one with
-        no site in reach (pmedian) or more such points than ``p`` new sites can reach
-        (pmedian), named.
+        no site in reach (pmedian) or more such points than ``p`` new sites (or the budget
+        and quotas) can reach (pmedian), named; costs missing, negative or infinite (named
+        by candidate id); bad quotas, or quotas that ``p`` or the budget cannot meet (named
+        by region).
     ValueError
-        Bad model, p or radius; ``p = 0`` without existing sites; a model too large for
-        the memory (with its size and what shrinks it).
+        Bad model, p, radius or budget; ``p = 0`` without existing sites; a model too large
+        for the memory (with its size and what shrinks it).
     """
+    _check_settings(model, p, radius, cost, budget)
+    dem, cand, old = _tables(demand, candidates, existing, od is None, unit, population, lon, lat)
+    _check_p(model, p, len(cand), len(old))
+    limits = _limits(candidates, cand.ids, p, cost, budget, region, quotas)
+    limits.check()
+    problem = _problem(model, dem, cand, old, radius, od, population)
+    return _solve(model, problem, limits, dict(time_limit=time_limit, progress=progress))
+
+
+def _check_settings(model: str, p, radius, cost, budget) -> None:
+    """ValueError for settings the model cannot take."""
     if model == "lscp" and p is not None:
         raise ValueError("lscp finds the fewest sites itself; p is for mclp and pmedian")
-    if model != "lscp" and (p is None or isinstance(p, bool) or not float(p).is_integer() or p < 0):
-        raise ValueError(f"{model} needs p, the number of new sites (a whole number ≥ 0), got {p!r}")
+    if model == "lscp" and budget is not None:
+        raise ValueError("lscp finds the fewest (with cost: the cheapest) sites covering everyone itself; budget is "
+                         "for mclp and pmedian")
+    if budget is not None and cost is None:
+        raise ValueError("budget needs cost, the column of the candidates' opening costs")
+    free = p is None and budget is not None  # the budget bounds the number of sites
+    if model != "lscp" and not free and (p is None or isinstance(p, bool) or not float(p).is_integer() or p < 0):
+        raise ValueError(f"{model} needs p, the number of new sites (a whole number ≥ 0), or a budget, got {p!r}")
     if radius is None and model != "pmedian":
         raise ValueError(f"{model} needs a radius (km, or the unit of the od costs)")
     if radius is not None and not (math.isfinite(radius) and radius > 0):
         raise ValueError(f"radius must be a finite cost > 0, got {radius!r}")
-    coords = od is None
+
+
+def _tables(demand, candidates, existing, coords: bool, unit, population, lon, lat) -> tuple[Points, Points, Points]:
+    """The demand points, candidates and existing sites, checked."""
     dem = points(demand, "demand", population, unit=unit, lon=lon, lat=lat, coordinates=coords)
     cand = points(candidates, "candidates", None, unit=unit, lon=lon, lat=lat, coordinates=coords)
     old = (points(existing, "existing", None, unit=unit, lon=lon, lat=lat, coordinates=coords)
@@ -246,11 +320,34 @@ def locate(
     if len(both):
         raise DataError(f"{named('id', [show(v) for v in both])} {'is' if len(both) == 1 else 'are'} both "
                         "an existing site and a candidate; list each site once")
-    if p is not None and p > len(cand):
-        raise ValueError(f"p = {p} new sites but only {len(cand)} candidates")
-    if p == 0 and not len(old):
+    return dem, cand, old
+
+
+def _check_p(model: str, p: int | None, n_cand: int, n_old: int) -> None:
+    if p is not None and p > n_cand:
+        raise ValueError(f"p = {p} new sites but only {n_cand} candidates")
+    if p == 0 and not n_old:
         raise ValueError(f"{model}: p = 0 new sites and no existing sites: no site would be open; give p ≥ 1 "
                          "or the existing sites")
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What every model reads: the points, the pairs within reach (``present``: a demand × site
+    matrix of them; sites: existing first, then the candidates) and how reach is worded."""
+
+    dem: Points
+    cand: Points
+    sites: Points
+    pairs: Pairs
+    cover: np.ndarray | None
+    present: sp.csr_matrix
+    n_old: int
+    within: str
+    radius: float | None
+
+
+def _problem(model: str, dem: Points, cand: Points, old: Points, radius, od, population: str) -> _Problem:
     if not (dem.amount > 0).any():
         raise DataError(f"demand: {population} is 0 at every demand point, so every choice of sites is as good "
                         "as any other: nothing to locate")
@@ -261,12 +358,212 @@ def locate(
     present = sp.csr_matrix((np.ones(len(pairs.i)), (pairs.i, pairs.j)), shape=(len(dem), len(sites)))
     within = (("within the radius" + (" (by the od table)" if od is not None else "")) if radius is not None
               else "in the od table" if od is not None else "in reach")
+    return _Problem(dem, cand, sites, pairs, cover, present, len(old), within, radius)
+
+
+def _solve(model: str, problem: _Problem, limits: Limits, search: dict, warm: np.ndarray | None = None):
+    """The model solved within ``limits``, from ``warm`` (chosen candidates) when given."""
     start = time.perf_counter()
     solve = {"mclp": _mclp, "pmedian": _pmedian, "lscp": _lscp}[model]
-    chosen, status, gap = solve(dem, present, pairs, len(old), p, dict(time_limit=time_limit, progress=progress),
-                                within)
-    seconds = time.perf_counter() - start
-    return _result(model, dem, cand, sites, pairs, cover, len(old), chosen, status, gap, p, radius, seconds)
+    chosen, status, gap = solve(problem, limits, search, warm)
+    return _result(model, problem, limits, chosen, status, gap, time.perf_counter() - start)
+
+
+# -- the planner's limits: budget and regional quotas ---------------------------------------------
+
+#: The columns of a quotas table.
+QUOTA_COLUMNS = ("region", "min_sites", "max_sites")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the new sites ``xⱼ`` must respect: ``Σ xⱼ = p`` (None: free), ``Σ cⱼ xⱼ ≤ budget``
+    (None: no budget), and per region ``g`` (``region[j]``, a position in ``names``)
+    ``low[g] ≤ Σ_{j in g} xⱼ ≤ high[g]``. ``priced``: the costs come from a cost column."""
+
+    p: int | None
+    cost: np.ndarray
+    budget: float | None
+    priced: bool
+    region: np.ndarray
+    names: tuple
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def free(cls, m: int) -> Limits:
+        """No limit on ``m`` candidates."""
+        return cls(None, np.zeros(m), None, False, np.zeros(m, int), (), np.zeros(1), np.full(1, np.inf))
+
+    @property
+    def bounded(self) -> np.ndarray:
+        """Per region: whether a quota bounds it."""
+        return (self.low > 0) | np.isfinite(self.high)
+
+    @property
+    def plain(self) -> bool:
+        """Only ``p``, as before budgets and quotas."""
+        return self.budget is None and not self.bounded.any()
+
+    def counts(self, chosen: np.ndarray) -> np.ndarray:
+        return np.bincount(self.region[chosen], minlength=len(self.low))
+
+    def rows(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """The limits as rows over the candidates: ``lo ≤ S @ x ≤ hi`` (the budget row scaled to 1)."""
+        m = len(self.cost)
+        rows, lo, hi = [], [], []
+        if self.p is not None:
+            rows, lo, hi = [np.ones(m)], [self.p], [self.p]
+        if self.budget is not None:
+            rows, lo, hi = rows + [self.cost / self.budget], lo + [-np.inf], hi + [1.0]
+        for g in np.flatnonzero(self.bounded):
+            rows, lo, hi = rows + [(self.region == g).astype(float)], lo + [self.low[g]], hi + [self.high[g]]
+        return (sp.csr_matrix(np.reshape(rows, (len(rows), m))), np.asarray(lo, float), np.asarray(hi, float))
+
+    def room(self, chosen: np.ndarray) -> np.ndarray:
+        """Candidates that may join ``chosen``: within ``p``, the budget and every region's
+        maximum, leaving enough of ``p`` for the regions still short of their minimum."""
+        counts = self.counts(chosen)
+        ok = ~chosen & (counts[self.region] < self.high[self.region])
+        if self.budget is not None:
+            ok &= self.cost[chosen].sum() + self.cost <= self.budget * (1 + 1e-12)
+        if self.p is not None:
+            short = np.maximum(self.low - counts, 0)
+            ok &= short.sum() - (short[self.region] > 0) <= self.p - chosen.sum() - 1
+        return ok
+
+    def allows(self, chosen: np.ndarray) -> bool:
+        counts = self.counts(chosen)
+        return bool((self.p is None or chosen.sum() == self.p)
+                    and (self.budget is None or self.cost[chosen].sum() <= self.budget * (1 + 1e-9))
+                    and (counts >= self.low).all() and (counts <= self.high).all())
+
+    def value(self, gain: np.ndarray) -> np.ndarray:
+        """``gain`` per unit of cost (with costs; a free site first)."""
+        if not self.priced:
+            return gain
+        return gain / np.maximum(self.cost, 1e-12 * max(float(self.cost.max()), 1.0))
+
+    def cheapest(self) -> np.ndarray:
+        """The cheapest new sites within ``p`` and the quotas (budget aside): each region's
+        minimum from its cheapest candidates, then up to ``p`` the cheapest with room."""
+        chosen = np.zeros(len(self.cost), bool)
+        for j in np.argsort(self.cost, kind="stable"):
+            if self.counts(chosen)[self.region[j]] < self.low[self.region[j]]:
+                chosen[j] = True
+        for j in np.argsort(self.cost, kind="stable"):
+            if self.p is not None and chosen.sum() < self.p and not chosen[j] \
+                    and self.counts(chosen)[self.region[j]] < self.high[self.region[j]]:
+                chosen[j] = True
+        return chosen
+
+    def described(self) -> str:
+        """``"within p = 3, the budget of 100 and the quotas"``."""
+        parts = [f"p = {self.p}"] * (self.p is not None) + ["the quotas"] * bool(self.bounded.any())
+        if self.budget is not None:
+            parts.insert(len(parts) - bool(self.bounded.any()), f"the budget of {self.budget:g}")
+        return f"within {listing(parts)}" if parts else ""
+
+    def check(self) -> None:
+        """DataError, naming the regions, when ``p``, the quotas and the budget cannot all be met."""
+        size = np.bincount(self.region, minlength=len(self.low))
+        few = np.flatnonzero(self.low > size)
+        if len(few):
+            raise DataError(f"quotas: {self._regions(few)} {'asks' if len(few) == 1 else 'ask'} for more new sites "
+                            f"(min_sites) than {'it has' if len(few) == 1 else 'they have'} candidates")
+        least, most = self.low.sum(), np.minimum(self.high, size).sum()
+        if self.p is not None and least > self.p:
+            raise DataError(f"quotas: min_sites add up to {least:g} new sites ({self._regions(self.low > 0)}), more "
+                            f"than p = {self.p}")
+        if self.p is not None and most < self.p:
+            raise DataError(f"quotas: at most {most:g} new sites fit within max_sites "
+                            f"({self._regions(np.isfinite(self.high))}), fewer than p = {self.p}")
+        if self.budget is not None:
+            spent = float(self.cost[self.cheapest()].sum())
+            if spent > self.budget * (1 + 1e-9):
+                which = (f"the cheapest {self.p} new sites" if self.p is not None else "the cheapest new sites")
+                quota = f" meeting the quotas of {self._regions(self.low > 0)}" if (self.low > 0).any() else ""
+                raise DataError(f"budget: {which}{quota} cost {spent:g}, above the budget of {self.budget:g}")
+
+    def _regions(self, which: np.ndarray) -> str:
+        labels = np.asarray(self.names, dtype=object)[which]
+        return named("region", [show(v) for v in labels])
+
+
+def _limits(frame: pd.DataFrame, ids: pd.Index, p, cost, budget, region, quotas) -> Limits:
+    """The :class:`Limits` of the candidates' ``cost`` and ``region`` columns and the quotas."""
+    costs = np.zeros(len(ids))
+    if cost is not None:
+        check_columns(frame, cost, source="candidates")
+        costs = check_nonnegative(frame[cost], column=cost, source="candidates", label=lambda k: f"id {show(ids[k])}")
+    codes, names, low, high = _regions(frame, ids, region, quotas)
+    return Limits(p, costs, None if budget is None else float(budget), cost is not None, codes, names, low, high)
+
+
+def _label(value) -> str:
+    """A region as text: ``3.0`` and ``3`` as ``"3"`` (a column with an empty cell reads as floats)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _regions(frame: pd.DataFrame, ids: pd.Index, region, quotas) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
+    """Each candidate's region (a position in the names), the names, and the quotas' bounds per region."""
+    if region is None:
+        if quotas is not None:
+            raise DataError("quotas: they need region, the column of the candidates naming each one's region")
+        free = Limits.free(len(ids))
+        return free.region, free.names, free.low, free.high
+    check_columns(frame, region, source="candidates")
+    raw = frame[region].reset_index(drop=True)
+    missing = raw.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"candidates: {region} is missing at {named('id', [show(v) for v in ids[missing]])}")
+    codes, names = pd.factorize(raw.map(_label))
+    names = tuple(names)
+    if quotas is None:
+        return codes, names, np.zeros(len(names)), np.full(len(names), np.inf)
+    return (codes, names, *_quotas(quotas, names, region))
+
+
+def _quotas(table, names: tuple, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """The quotas table's ``min_sites`` and ``max_sites`` per region of ``names`` (0 and ∞ where empty or absent)."""
+    if not isinstance(table, pd.DataFrame):
+        from healthalloc.data.io import read_table
+
+        table = read_table(table, text=("region",))
+    check_columns(table, QUOTA_COLUMNS, source="quotas")
+    empty = np.flatnonzero(table["region"].isna())
+    if len(empty):
+        raise DataError(f"quotas: region is empty at {named('row', [k + 1 for k in empty])}")
+    regions = [_label(v) for v in table["region"]]
+    twice = sorted({r for r in regions if regions.count(r) > 1})
+    if twice:
+        raise DataError(f"quotas: {named('region', [show(r) for r in twice])} listed more than once")
+    unknown = [r for r in regions if r not in names]
+    if unknown:
+        hint = did_you_mean(unknown[0], names)
+        raise DataError(f"quotas: {named('region', [show(r) for r in unknown])} not found in the candidates' "
+                        f"{region} column" + (f"; {hint}" if hint else f" (its regions: {listing(map(show, names))})"))
+    at = [names.index(r) for r in regions]
+    low, high = np.zeros(len(names)), np.full(len(names), np.inf)
+    low[at], high[at] = _counts(table["min_sites"], regions, 0.0), _counts(table["max_sites"], regions, np.inf)
+    over = np.flatnonzero(low > high)
+    if len(over):
+        raise DataError(f"quotas: min_sites is above max_sites for {named('region', [show(names[g]) for g in over])}")
+    return low, high
+
+
+def _counts(raw: pd.Series, regions: list[str], empty: float) -> np.ndarray:
+    """A quota column as numbers (``empty`` where a cell is empty); DataError naming the regions of
+    cells that are not whole numbers ≥ 0."""
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+    given = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    bad = given & ~(np.isfinite(values) & (values >= 0) & (np.mod(values, 1) == 0))
+    if bad.any():
+        cells = [f"region {show(r)} ({show(v)})" for r, v, b in zip(regions, raw, bad) if b]
+        raise DataError(f"quotas: {raw.name} must be whole numbers ≥ 0 or empty; not at {listing(cells)}")
+    return np.where(given, values, empty)
 
 
 def _reach(model: str, dem: Points, sites: Points, n_old: int, radius, od) -> tuple[Pairs, np.ndarray | None]:
@@ -313,18 +610,29 @@ def _size(model: str, rows: int, pairs: int, m_new: int, n_old: int) -> ModelSiz
     return ModelSize(rows, m_new, pairs)  # Σ a_ij x_j ≥ 1
 
 
-def _greedy(a: sp.csr_matrix, weight: np.ndarray, p: int | None) -> np.ndarray:
-    """Columns of ``a`` (rows × sites) chosen one at a time for the most ``weight`` of rows
-    newly covered: ``p`` of them, or (``p`` None) until every row is covered."""
+def _grow(limits: Limits, gain: Callable[[np.ndarray], np.ndarray], warm: np.ndarray | None = None):
+    """A greedy start: new sites added one at a time for the largest ``gain(chosen)`` (per unit of
+    cost, with costs) that the limits still allow, from ``warm`` when given: up to ``p``, or
+    (``p`` None) while one gains or a region is short of its minimum. None unless the sites
+    meet the limits (then from nothing, if from ``warm``)."""
+    chosen = np.zeros(len(limits.cost), bool) if warm is None else warm.copy()
+    while (ok := limits.room(chosen)).any():
+        g = gain(chosen)
+        if limits.p is None:
+            ok &= (g > 0) | (limits.counts(chosen) < limits.low)[limits.region]
+            if not ok.any():
+                break
+        chosen[int(np.argmax(np.where(ok, limits.value(g), -np.inf)))] = True
+    if limits.allows(chosen):
+        return chosen
+    return None if warm is None else _grow(limits, gain)
+
+
+def _covers(a: sp.csr_matrix, weight: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``gain(chosen)``: per column of ``a`` (rows × sites), the ``weight`` of the rows it covers
+    that ``chosen`` leaves uncovered."""
     by_site = a.T.tocsr()
-    chosen, open_rows = np.zeros(a.shape[1], bool), np.ones(a.shape[0], bool)
-    while open_rows.any() if p is None else chosen.sum() < p:
-        gain = by_site @ (weight * open_rows)
-        gain[chosen] = -1.0
-        j = int(np.argmax(gain))
-        chosen[j] = True
-        open_rows[by_site[j].indices] = False
-    return chosen
+    return lambda chosen: by_site @ (weight * (a @ chosen.astype(float) == 0))
 
 
 def _nearest(i: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -333,36 +641,61 @@ def _nearest(i: np.ndarray, d: np.ndarray) -> np.ndarray:
     return order[np.r_[True, np.diff(i[order]) > 0]] if len(order) else order
 
 
-def _mclp(dem: Points, present, pairs: Pairs, n_old: int, p: int, search: dict, within: str):
-    P = dem.amount
-    covered_old = present[:, :n_old].getnnz(axis=1) > 0
-    cover = present[:, n_old:].tocsr()
+def _mclp(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
+    P, n_old = pb.dem.amount, pb.n_old
+    covered_old = pb.present[:, :n_old].getnnz(axis=1) > 0
+    cover = pb.present[:, n_old:].tocsr()
     rows = np.flatnonzero(~covered_old & (P > 0) & (np.diff(cover.indptr) > 0))
     a = cover[rows]
     n, m = len(rows), a.shape[1]
-    if n == 0 or p == 0:  # no candidate adds coverage: any p of them are optimal, take the first
-        return np.arange(m) < p, "Optimal", 0.0
+    if limits.plain and (n == 0 or limits.p == 0):  # no candidate adds coverage: any p are optimal, the first
+        return np.arange(m) < limits.p, "Optimal", 0.0
+    if n == 0:
+        return _cheapest(limits, search)
+    S, s_lo, s_hi = limits.rows()
     A = sp.vstack([sp.hstack([-a, sp.identity(n)]),                      # y_i − Σ a_ij x_j ≤ 0
-                   sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, n))])]).tocsc()
+                   sp.hstack([S, sp.csr_matrix((S.shape[0], n))])]).tocsc()  # p, budget, quotas
     unit, base = P[rows].mean(), P[covered_old].sum()
     weight = P[rows] / unit
-    x0 = _greedy(a, weight, p)
-    sol = solve_milp(np.r_[np.zeros(m), -weight], A, np.r_[np.full(n, -np.inf), p], np.r_[np.zeros(n), p],
+    x0 = _grow(limits, _covers(a, weight), warm)
+    sol = _milp(np.r_[np.zeros(m), -weight], A, np.r_[np.full(n, -np.inf), s_lo], np.r_[np.zeros(n), s_hi],
                      np.zeros(m + n), np.ones(m + n), np.r_[np.ones(m, bool), np.zeros(n, bool)],
-                     start=np.r_[x0, a @ x0 > 0], shown=lambda v: base - unit * v, **search)
+                     start=None if x0 is None else np.r_[x0, a @ x0.astype(float) > 0],
+                     shown=lambda v: base - unit * v, **search)
     return sol.x[:m] > 0.5, sol.status, sol.gap
 
 
-def _pmedian(dem: Points, present, pairs: Pairs, n_old: int, p: int, search: dict, within: str):
-    P = dem.amount
+def _milp(c: np.ndarray, *args, start: np.ndarray | None = None, **kwargs) -> MILPSolution:
+    """:func:`~healthalloc.solver.solve_milp`, solved again without ``start`` when the solution
+    HiGHS returns has an objective other than ``c @ x``: HiGHS 1.16 can keep a feasible start
+    with a wrong objective and call it optimal (seen on an LSCP with costs and quotas)."""
+    sol = solve_milp(c, *args, start=start, **kwargs)
+    if start is not None and not math.isclose(float(c @ sol.x), sol.objective, rel_tol=1e-7, abs_tol=1e-9):
+        sol = solve_milp(c, *args, **kwargs)
+    return sol
+
+
+def _cheapest(limits: Limits, search: dict):
+    """Where no new site adds anything: the cheapest (without costs: fewest) within the limits."""
+    S, lo, hi = limits.rows()
+    m = len(limits.cost)
+    if S.shape[0] == 0:
+        return np.zeros(m, bool), "Optimal", 0.0
+    sol = solve_milp(limits.cost if limits.priced else np.ones(m), S, lo, hi, np.zeros(m), np.ones(m),
+                     np.ones(m, bool), **search)
+    return sol.x > 0.5, sol.status, sol.gap
+
+
+def _pmedian(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
+    P, present, n_old = pb.dem.amount, pb.present, pb.n_old
     m_all = present.shape[1]
     demand = np.flatnonzero(P > 0)
     lost = demand[np.diff(present.indptr)[demand] == 0]
     if len(lost):
-        raise DataError(f"pmedian: {named('demand point', [show(v) for v in dem.ids[lost]])} "
-                        f"{'has' if len(lost) == 1 else 'have'} no site {within}")
-    keep = P[pairs.i] > 0
-    i, j, d = pairs.i[keep], pairs.j[keep], pairs.cost[keep]
+        raise DataError(f"pmedian: {named('demand point', [show(v) for v in pb.dem.ids[lost]])} "
+                        f"{'has' if len(lost) == 1 else 'have'} no site {pb.within}")
+    keep = P[pb.pairs.i] > 0
+    i, j, d = pb.pairs.i[keep], pb.pairs.j[keep], pb.pairs.cost[keep]
     k = len(i)
     scale = max(float((P[i] * d).mean()), 1e-12) if k else 1.0
     z = m_all + np.arange(k)  # columns: x (every site; existing fixed at 1), then z (one per pair)
@@ -370,102 +703,276 @@ def _pmedian(dem: Points, present, pairs: Pairs, n_old: int, p: int, search: dic
     assign = sp.csr_matrix((np.ones(k), (row, z)), shape=(len(demand), m_all + k))
     link = sp.csr_matrix((np.r_[np.ones(k), -np.ones(k)], (np.r_[np.arange(k), np.arange(k)], np.r_[z, j])),
                          shape=(k, m_all + k))                          # z_ij − x_j ≤ 0
-    count = sp.csr_matrix((np.ones(m_all - n_old), (np.zeros(m_all - n_old, int), np.arange(n_old, m_all))),
-                          shape=(1, m_all + k))                         # Σ new x_j = p
-    A = sp.vstack([assign, link, count]).tocsc()
-    lo = np.r_[np.ones(len(demand)), np.full(k, -np.inf), p]
-    hi = np.r_[np.ones(len(demand)), np.zeros(k), p]
+    S, s_lo, s_hi = limits.rows()                                       # over the new x_j: p, budget, quotas
+    new = sp.hstack([sp.csr_matrix((S.shape[0], n_old)), S, sp.csr_matrix((S.shape[0], k))])
+    A = sp.vstack([assign, link, new]).tocsc()
+    lo = np.r_[np.ones(len(demand)), np.full(k, -np.inf), s_lo]
+    hi = np.r_[np.ones(len(demand)), np.zeros(k), s_hi]
     col_lo = np.r_[np.ones(n_old), np.zeros(m_all - n_old + k)]
     try:
-        sol = solve_milp(np.r_[np.zeros(m_all), P[i] * d / scale], A, lo, hi, col_lo, np.ones(m_all + k),
+        sol = _milp(np.r_[np.zeros(m_all), P[i] * d / scale], A, lo, hi, col_lo, np.ones(m_all + k),
                          np.r_[np.ones(m_all, bool), np.zeros(k, bool)],
-                         start=_greedy_median(row, j, d, P[i], n_old, m_all, p), shown=lambda v: v * scale,
+                         start=_greedy_median(row, j, d, P[i], n_old, limits, warm), shown=lambda v: v * scale,
                          **search)
     except SolverError as exc:
         if exc.status != "Infeasible":
             raise
-        raise _too_few(dem, present, n_old, p, search, within) from None
+        raise _too_few(pb, limits, search) from None
     return sol.x[n_old:m_all] > 0.5, sol.status, sol.gap
 
 
-def _greedy_median(row, j, d, weight, n_old: int, m_all: int, p: int) -> np.ndarray | None:
-    """A p-median start (x, then z per pair): new sites added one at a time for the largest
+def _greedy_median(row, j, d, weight, n_old: int, limits: Limits, warm: np.ndarray | None) -> np.ndarray | None:
+    """A p-median start (x, then z per pair): new sites added by :func:`_grow` for the largest
     saving in ``Σ weight × cost``, each row then assigned to its nearest open site; None when
     a row is left without an open site in reach."""
     new = j >= n_old
     unassigned = 2 * float(d.max()) + 1  # the cost of a row with no open site, while choosing
-    best = np.full(row.max() + 1, unassigned)
-    np.minimum.at(best, row[~new], d[~new])
-    chosen = np.r_[np.ones(n_old, bool), np.zeros(m_all - n_old, bool)]
-    for _ in range(p):
-        saving = np.bincount(j[new], weights=weight[new] * np.maximum(best[row[new]] - d[new], 0), minlength=m_all)
-        saving[chosen] = -1.0
-        site = int(np.argmax(saving))
-        chosen[site] = True
-        at = j == site
-        np.minimum.at(best, row[at], d[at])
-    if (best == unassigned).any():
+    base = np.full(row.max() + 1, unassigned)
+    np.minimum.at(base, row[~new], d[~new])
+    chosen = _grow(limits, _savings(base, row[new], j[new] - n_old, d[new], weight[new]), warm)
+    if chosen is None:
         return None
-    use = np.flatnonzero(chosen[j])
+    is_open = np.r_[np.ones(n_old, bool), chosen]
+    use = np.flatnonzero(is_open[j])
+    if len(np.unique(row[use])) < len(base):
+        return None
     z = np.zeros(len(row))
     z[use[_nearest(row[use], d[use])]] = 1.0
-    return np.r_[chosen, z]
+    return np.r_[is_open, z]
 
 
-def _too_few(dem: Points, present, n_old: int, p: int, search: dict, within: str) -> DataError:
+def _savings(base: np.ndarray, row, site, d, weight) -> Callable[[np.ndarray], np.ndarray]:
+    """``gain(chosen)`` of the p-median greedy: per candidate ``site``, ``Σ weight × (cost now −
+    cost to it)`` over its pairs; the cost now (``base``: to the existing sites) follows the
+    sites opened since the last call."""
+    best, opened = base.copy(), None
+
+    def saving(chosen: np.ndarray) -> np.ndarray:
+        nonlocal best, opened
+        if opened is None or (opened & ~chosen).any():
+            best, opened = base.copy(), np.zeros(len(chosen), bool)
+        for s in np.flatnonzero(chosen & ~opened):
+            at = site == s
+            np.minimum.at(best, row[at], d[at])
+        opened = chosen.copy()
+        return np.bincount(site, weights=weight * np.maximum(best[row] - d, 0), minlength=len(chosen))
+
+    return saving
+
+
+def _too_few(pb: _Problem, limits: Limits, search: dict) -> DataError:
     """Why the p-median is infeasible: the demand points with no existing site in reach need
-    more new sites than ``p`` to each reach one (the fewest: an LSCP of their candidates)."""
-    P = dem.amount
-    alone = np.flatnonzero((P > 0) & (present[:, :n_old].getnnz(axis=1) == 0))
-    fewest = int((_cover_all(present[:, n_old:].tocsr()[alone], search).x > 0.5).sum())
-    return DataError(f"pmedian: {named('demand point', [show(v) for v in dem.ids[alone]])} "
-                     f"{'has' if len(alone) == 1 else 'have'} no existing site {within}, and reaching "
-                     f"{'it' if len(alone) == 1 else 'each of them'} takes at least {fewest} new site(s) but p = {p}; "
-                     "raise p, enlarge the radius or add candidates")
+    more new sites than ``p`` (the fewest: an LSCP of their candidates), or than the budget
+    and quotas allow, to each reach one."""
+    P, n_old = pb.dem.amount, pb.n_old
+    alone = np.flatnonzero((P > 0) & (pb.present[:, :n_old].getnnz(axis=1) == 0))
+    them = 'it' if len(alone) == 1 else 'each of them'
+    lead = (f"pmedian: {named('demand point', [show(v) for v in pb.dem.ids[alone]])} "
+            f"{'has' if len(alone) == 1 else 'have'} no existing site {pb.within}, and ")
+    if not limits.plain:
+        return DataError(f"{lead}no choice of new sites {limits.described()} reaches {them}; raise the budget, "
+                         "loosen the quotas, enlarge the radius or add candidates")
+    fewest = int((_cover_all(pb.present[:, n_old:].tocsr()[alone], search).x > 0.5).sum())
+    return DataError(f"{lead}reaching {them} takes at least {fewest} new site(s) but p = {limits.p}; raise p, "
+                     "enlarge the radius or add candidates")
 
 
-def _cover_all(a: sp.csr_matrix, search: dict) -> MILPSolution:
-    """The fewest columns of ``a`` covering every row (the LSCP MILP, from the greedy cover)."""
+def _cover_all(a: sp.csr_matrix, search: dict, limits: Limits | None = None) -> MILPSolution:
+    """The fewest (with costs: cheapest) columns of ``a`` covering every row within the limits
+    (the LSCP MILP, from the greedy cover)."""
     n, m = a.shape
-    return solve_milp(np.ones(m), a, np.ones(n), np.full(n, np.inf), np.zeros(m), np.ones(m), np.ones(m, bool),
-                      start=_greedy(a, np.ones(n), None), **search)
+    limits = limits or Limits.free(m)
+    S, lo, hi = limits.rows()
+    x0 = _grow(limits, _covers(a, np.ones(n)))
+    start = x0 if x0 is not None and (a @ x0.astype(float) > 0).all() else None
+    try:
+        return _milp(limits.cost if limits.priced else np.ones(m), sp.vstack([a, S]).tocsc(),
+                          np.r_[np.ones(n), lo], np.r_[np.full(n, np.inf), hi], np.zeros(m), np.ones(m),
+                          np.ones(m, bool), start=start, **search)
+    except SolverError as exc:
+        if exc.status != "Infeasible":
+            raise
+        raise DataError(f"lscp: no choice of new sites {limits.described()} covers every populated demand point "
+                        "that no existing site covers; loosen the quotas' max_sites, enlarge the radius or add "
+                        "candidates") from None
 
 
-def _lscp(dem: Points, present, pairs: Pairs, n_old: int, p, search: dict, within: str):
-    P = dem.amount
-    covered_old = present[:, :n_old].getnnz(axis=1) > 0
+def _lscp(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
+    P, n_old = pb.dem.amount, pb.n_old
+    covered_old = pb.present[:, :n_old].getnnz(axis=1) > 0
     need = np.flatnonzero(~covered_old & (P > 0))
-    a = present[:, n_old:].tocsr()[need]
+    a = pb.present[:, n_old:].tocsr()[need]
     lost = need[np.diff(a.indptr) == 0]
     if len(lost):
-        raise DataError(f"lscp: {named('demand point', [show(v) for v in dem.ids[lost]])} "
-                        f"{'is' if len(lost) == 1 else 'are'} {within} of no candidate or existing "
+        raise DataError(f"lscp: {named('demand point', [show(v) for v in pb.dem.ids[lost]])} "
+                        f"{'is' if len(lost) == 1 else 'are'} {pb.within} of no candidate or existing "
                         "site, so no set of sites covers everyone; enlarge the radius, add candidates or "
                         "drop the point")
     if len(need) == 0:
-        return np.zeros(a.shape[1], bool), "Optimal", 0.0
-    sol = _cover_all(a, search)
+        return _cheapest(limits, search)
+    sol = _cover_all(a, search, limits)
     return sol.x > 0.5, sol.status, sol.gap
 
 
-def _result(model, dem, cand, sites, pairs, cover, n_old, chosen, status, gap, p, radius, seconds) -> LocationResult:
+def _result(model: str, pb: _Problem, limits: Limits, chosen, status, gap, seconds) -> LocationResult:
     """Recompute every figure from the chosen sites: each demand point's nearest open site."""
+    n_old, pairs, P, radius = pb.n_old, pb.pairs, pb.dem.amount, pb.radius
     is_open = np.r_[np.ones(n_old, bool), chosen]
-    P = dem.amount
     use = is_open[pairs.j]
     i, j, d = pairs.i[use], pairs.j[use], pairs.cost[use]
     first = _nearest(i, d)
-    site, cost = np.full(len(dem), -1), np.full(len(dem), np.nan)
+    site, cost = np.full(len(P), -1), np.full(len(P), np.nan)
     site[i[first]], cost[i[first]] = j[first], d[first]
-    covered = (site >= 0) & (cost <= (radius if radius is not None else np.inf))
+    reach = radius if radius is not None else np.inf
+    covered = (site >= 0) & (cost <= reach)
     total, covered_pop = float(P.sum()), float(P[covered].sum())
+    cover = pb.cover
     if cover is None:  # pmedian without a radius: the population assigned to each new site
         new = site >= n_old
-        cover = np.bincount(site[new] - n_old, weights=P[new], minlength=len(cand))
-    objective = {"mclp": covered_pop, "pmedian": float(np.nansum(P * cost)), "lscp": float(chosen.sum())}[model]
-    cands = pd.DataFrame({"id": cand.ids, "selected": chosen.astype(int), "covered_population": cover})
-    names = sites.ids.to_numpy(dtype=object)
-    pts = pd.DataFrame({"id": dem.ids, "population": P, "site": np.where(site >= 0, names[site], None),
+        cover = np.bincount(site[new] - n_old, weights=P[new], minlength=len(pb.cand))
+    spent = float(limits.cost[chosen].sum()) if limits.priced else None
+    objective = {"mclp": covered_pop, "pmedian": float(np.nansum(P * cost)),
+                 "lscp": float(chosen.sum()) if spent is None else spent}[model]
+    cands = pd.DataFrame({"id": pb.cand.ids, "selected": chosen.astype(int), "covered_population": cover})
+    names = pb.sites.ids.to_numpy(dtype=object)
+    pts = pd.DataFrame({"id": pb.dem.ids, "population": P, "site": np.where(site >= 0, names[site], None),
                         "cost": cost, "covered": covered.astype(int)})
+    old = np.full(len(P), np.inf)  # cost to the nearest existing site
+    np.minimum.at(old, pairs.i[pairs.j < n_old], pairs.cost[pairs.j < n_old])
+    by_region = dict(zip(limits.names, map(int, limits.counts(chosen)))) if limits.names else {}
     return LocationResult(model, cands, pts, objective, covered_pop, total, int(chosen.sum()), status, gap,
-                          p, radius, n_old, seconds)
+                          limits.p, radius, n_old, seconds, spent, limits.budget, by_region,
+                          covered_pop - float(P[old <= reach].sum()))
+
+
+# -- trade-off: the objective over a grid of p or budgets ----------------------------------------
+
+#: The parameters of :func:`tradeoff`.
+TRADEOFF = Params(
+    Param("model", "mclp", "location model: mclp (objective: the share of the population covered) or pmedian "
+          "(the population-weighted mean cost to the nearest open site)", choices=("mclp", "pmedian")),
+    Param("p", None, "numbers of new sites, one solve each (give p or budgets)", kind=int, low=0, many=True),
+    Param("budgets", None, "budgets, one solve each, in the unit of the cost column (give p or budgets; needs "
+          "cost)", kind=(int, float), low=0, low_open=True, many=True),
+    *(PARAMS[name] for name in ("radius", "cost", "region", "quotas", "time_limit")),
+)
+
+
+@dataclass(frozen=True)
+class TradeoffResult(Result):
+    """What each number of sites (or budget) achieves.
+
+    Attributes
+    ----------
+    model : str
+        ``mclp`` or ``pmedian``.
+    by : str
+        ``"p"`` or ``"budget"``: what varies.
+    table : DataFrame
+        One row per value, ascending: ``p`` or ``budget``, ``objective`` (mclp: the share of
+        the population covered, 0–1; pmedian: the population-weighted mean cost to the
+        nearest open site, km or the OD unit), ``total_cost`` (None without costs),
+        ``n_selected``, ``gap``.
+    results : tuple of LocationResult
+        The solve of each row.
+    """
+
+    model: str
+    by: str
+    table: pd.DataFrame
+    results: tuple
+
+    @property
+    def measure(self) -> str:
+        return "coverage (share of the population)" if self.model == "mclp" else "mean cost to the nearest site"
+
+    def to_frame(self) -> pd.DataFrame:
+        """:attr:`table`."""
+        return self.table.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """The first and last rows."""
+        return self.table.iloc[[0, -1]].reset_index(drop=True)
+
+    def plot(self):
+        """The objective against ``p`` or the budget."""
+        return draw.tradeoff_curve(self.table, x=self.by, share=self.model == "mclp", ylabel=self.measure,
+                              title=f"Trade-off ({self.model})")
+
+    def reading(self) -> str:
+        """The objective at the smallest and largest value."""
+        first, last = self.table.iloc[0], self.table.iloc[-1]
+        shown = (lambda v: f"{v:.1%}") if self.model == "mclp" else (lambda v: f"{v:,.4g}")
+        return (f"{self.measure.capitalize()}: {shown(first['objective'])} at {self.by} = {first[self.by]:g}, "
+                f"{shown(last['objective'])} at {self.by} = {last[self.by]:g} ({len(self.table)} solves).")
+
+    def figures(self) -> dict:
+        return {"tradeoff": (f"{self.measure.capitalize()} against {self.by}.", self.plot)}
+
+
+@declared(TRADEOFF + Params(PROGRESS) + COLUMNS.without("capacity"),
+          data=("demand", "candidates", "existing", "od"))
+def tradeoff(
+    demand: pd.DataFrame,
+    candidates: pd.DataFrame,
+    *,
+    model: str = "mclp",
+    p: list[int] | None = None,
+    budgets: list[float] | None = None,
+    radius: float | None = None,
+    cost: str | None = None,
+    region: str | None = None,
+    quotas: pd.DataFrame | None = None,
+    existing: pd.DataFrame | None = None,
+    od: pd.DataFrame | None = None,
+    time_limit: float | None = TIME_LIMIT,
+    progress: bool | None = None,
+    unit: str = "id",
+    population: str = "population",
+    lon: str = "lon",
+    lat: str = "lat",
+) -> TradeoffResult:
+    """:func:`locate` over a grid of ``p`` or of budgets, for a trade-off curve.
+
+    The tables are checked and the pairs within reach read once; the values are solved in
+    ascending order, each MILP starting from the previous solution extended greedily (the
+    arrays of the MILP are rebuilt for each value, as :func:`healthalloc.solver.solve_milp`
+    takes them). ``demand``, ``candidates``, ``existing`` and ``od`` as in :func:`locate`.
+
+    Returns
+    -------
+    TradeoffResult
+
+    Raises
+    ------
+    ValueError
+        Neither or both of ``p`` and ``budgets``; what :func:`locate` refuses for any value.
+    DataError
+        As :func:`locate`, for any value.
+    """
+    if (p is None) == (budgets is None):
+        raise ValueError("tradeoff needs p (a list of numbers of new sites) or budgets (a list), not both")
+    by, values = ("p", sorted(p)) if p is not None else ("budget", sorted(budgets))
+    for value in values:
+        _check_settings(model, value if by == "p" else None, radius, cost, value if by == "budget" else None)
+    dem, cand, old = _tables(demand, candidates, existing, od is None, unit, population, lon, lat)
+    base = _limits(candidates, cand.ids, None, cost, None, region, quotas)
+    grid = [replace(base, **{"p" if by == "p" else "budget": float(v) if by == "budget" else v}) for v in values]
+    for limits in grid:
+        _check_p(model, limits.p, len(cand), len(old))
+        limits.check()
+    problem = _problem(model, dem, cand, old, radius, od, population)
+    results, warm = [], None
+    for limits in grid:
+        res = _solve(model, problem, limits, dict(time_limit=time_limit, progress=progress), warm)
+        results.append(res)
+        warm = res.candidates["selected"].to_numpy() == 1
+    return TradeoffResult(model, by, _tradeoff_table(model, by, values, results), tuple(results))
+
+
+def _tradeoff_table(model: str, by: str, values: list, results: list[LocationResult]) -> pd.DataFrame:
+    """One row per solve: the value, the objective (coverage share or mean cost), total cost, sites, gap."""
+    objective = [r.covered_population / r.total_population if model == "mclp" else r.objective / r.total_population
+                 for r in results]
+    return pd.DataFrame({by: values, "objective": objective, "total_cost": [r.total_cost for r in results],
+                         "n_selected": [r.n_selected for r in results], "gap": [r.gap for r in results]})

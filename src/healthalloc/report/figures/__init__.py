@@ -15,6 +15,7 @@ is found too), and text that no installed font can draw gives one warning.
 :func:`lorenz_curves`       Lorenz curves with the line of equality and Gini
 :func:`density_ridges`      kernel densities per period, offset vertically
 :func:`trend_lines`         indices or means over periods, per group
+:func:`tradeoff_curve`      a location model's objective against p or the budget
 :func:`save`                SVG and PNG (200 dpi) side by side
 ==========================  ====================================================
 
@@ -29,7 +30,8 @@ from healthalloc.lazy import exports
 __getattr__, __dir__ = exports(__name__, {
     "CJK_FONTS": "base", "DPI": "base", "cjk_font": "base", "save": "base", "lorenz_curves": "curves",
     "trend_lines": "curves", "density_ridges": "density", "LISA_COLOURS": "maps", "choropleth": "maps",
-    "choropleth_panel": "maps", "lisa_map": "maps", "access_map": "maps"})
+    "choropleth_panel": "maps", "lisa_map": "maps", "access_map": "maps",
+    "tradeoff_curve": "tradeoff"})
 
 
 def styled(draw):
@@ -56,5 +58,6 @@ __all__ = [
     "lisa_map",
     "lorenz_curves",
     "save",
+    "tradeoff_curve",
     "trend_lines",
 ]
