@@ -47,6 +47,11 @@ capacity is fixed (lower = upper bound, or no demand in reach) keep it as given,
 and all; the others share the whole part of what is left of ``T`` (a fraction left over is
 not allocated, with a warning), and ``T`` is reported as allocated: ``Σ Sⱼ = T`` exactly.
 
+Bounds may also be shares of today's capacity: ``a Sⱼ ≤ Sⱼ' ≤ b Sⱼ`` (``lower_share``,
+``upper_share``), the tighter of a share and an absolute bound holding. Without a lower
+bound the most equal allocation often empties sites; the result counts them (``n_closed``)
+and the capacity moved (``Σⱼ |Sⱼ' − Sⱼ| / 2``), and a warning names them.
+
 Where today's allocation meets the total and the bounds and its objective is within
 ``KEEP`` of the optimum's (it is already optimal, as far as the solver can tell), it is
 kept, and the status says so: an equally good allocation is never "found" by closing sites.
@@ -91,6 +96,10 @@ PARAMS = Params(
           objects=(float, int, np.ndarray)),
     Param("upper", None, "supply column of per-site upper bounds", kind=str, flag="--max", metavar="COL",
           objects=(float, int, np.ndarray)),
+    Param("lower_share", None, "every site keeps at least this share of its current capacity: S' ≥ a·S (with "
+          "--min, the tighter bound holds)", kind=float, low=0, metavar="A"),
+    Param("upper_share", None, "no site gets more than this share of its current capacity: S' ≤ b·S (with "
+          "--max, the tighter bound holds)", kind=float, low=0, metavar="B"),
     Param("objective", "variance", "variance: Σ P (A − Ā)², a QP; shortfall: the largest Ā − A, an LP",
           choices=OBJECTIVES),
     Param("integer", False, "whole units (beds)"),
@@ -261,6 +270,22 @@ class CapacityResult(Result):
         """The new capacity per site id."""
         return self.sites.set_index("id")["capacity_after"]
 
+    @property
+    def closed(self) -> np.ndarray:
+        """Which sites held capacity today and hold none after."""
+        return ((self.sites["capacity_before"] > 0) & (self.sites["capacity_after"] == 0)).to_numpy()
+
+    @property
+    def n_closed(self) -> int:
+        """How many sites that held capacity today hold none after."""
+        return int(self.closed.sum())
+
+    @property
+    def capacity_moved(self) -> float:
+        """``Σⱼ |Sⱼ' − Sⱼ| / 2`` (capacity units): what leaves some sites for others (changes
+        within solver noise count 0)."""
+        return float(self.sites["change"].abs().sum() / 2)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per site: ``id``, ``capacity_before``, ``capacity_after``, ``change``, ``lower``, ``upper``."""
         return self.sites.copy()
@@ -271,7 +296,8 @@ class CapacityResult(Result):
                 "total": self.total, "objective_before": self.objective_before,
                 "objective_after": self.objective_after, "gini_before": self.equity_before["gini"],
                 "gini_after": self.equity_after["gini"], "theil_t_before": self.equity_before["theil_t"],
-                "theil_t_after": self.equity_after["theil_t"], "status": self.status, "gap": self.gap}
+                "theil_t_after": self.equity_after["theil_t"], "status": self.status, "gap": self.gap,
+                "n_closed": self.n_closed, "capacity_moved": self.capacity_moved}
 
     def summary(self) -> pd.DataFrame:
         """Before/after table: objective, mean accessibility, Gini, Theil L and T, share below today's mean."""
@@ -328,6 +354,8 @@ def optimize_capacity(
     total: float | None = None,
     lower: str | float | np.ndarray | None = None,
     upper: str | float | np.ndarray | None = None,
+    lower_share: float | None = None,
+    upper_share: float | None = None,
     objective: str = "variance",
     integer: bool = False,
     time_limit: float | None = TIME_LIMIT,
@@ -346,7 +374,8 @@ def optimize_capacity(
         As in :func:`healthalloc.access.accessibility`.
     lower, upper : str, float or array, optional
         Bounds ``Lⱼ``, ``Uⱼ`` per site: a supply column, one number for all, or one per
-        site (default 0 and unbounded).
+        site (default 0 and unbounded); with ``lower_share`` ``a`` and ``upper_share`` ``b``
+        the bounds are ``max(Lⱼ, a·Sⱼ)`` and ``min(Uⱼ, b·Sⱼ)`` (``Sⱼ``: today's capacity).
     integer : bool
         Whole units (beds): sites whose capacity is fixed (lower = upper, or no demand in
         reach) keep theirs as given; the others' bounds are rounded inwards and they share
@@ -362,7 +391,8 @@ def optimize_capacity(
     DataError
         Bad tables or bounds (naming the sites), or bounds that cannot meet ``T``: the
         message names the binding constraint (lower bounds summing above ``T``, upper
-        bounds summing below it, a site whose lower bound exceeds its upper bound);
+        bounds summing below it, a site whose lower bound exceeds its upper bound,
+        ``upper_share`` below ``lower_share``);
         population 0 everywhere; capacity 0 everywhere without ``total``; a total and
         population whose units leave ``UNIT_RANGE`` (see the module docstring).
 
@@ -371,7 +401,7 @@ def optimize_capacity(
     UserWarning
         Capacity 0 at every site (with ``total``): the equity measures before are NaN.
         Sites with no demand in reach (they keep their capacity); with ``integer``, a
-        fraction of ``T`` left unallocated.
+        fraction of ``T`` left unallocated; sites with capacity today set to 0 (closed).
     """
     dem, sup = demand_supply(demand, supply, od, population=population, capacity=capacity, unit=unit, lon=lon,
                              lat=lat)
@@ -391,6 +421,14 @@ def optimize_capacity(
     total = float(before.sum() if total is None else total)
     _check_units(total, float(model.population.sum()), objective, source, f"demand column {population!r}")
     lo, hi = _bounds(supply, sup, lower, "lower", 0.0), _bounds(supply, sup, upper, "upper", math.inf)
+    if lower_share is not None and upper_share is not None and upper_share < lower_share:
+        raise DataError(f"infeasible: upper_share {upper_share:g} is below lower_share {lower_share:g}: no site can "
+                        f"keep at least {lower_share:g} and at most {upper_share:g} times its capacity (sites "
+                        f"{listing([show(i) for i in sup.ids[before > 0]])})")
+    if lower_share is not None:
+        lo = np.maximum(lo, lower_share * before)
+    if upper_share is not None:
+        hi = np.minimum(hi, upper_share * before)
     idle = model.idle
     if idle.any():  # capacity there reaches no one: moving it in would only dilute everyone's access
         lo, hi = np.where(idle, before, lo), np.where(idle, before, hi)
@@ -417,8 +455,14 @@ def optimize_capacity(
                           "change": change(before, after), "lower": lo, "upper": hi})
     pts = pd.DataFrame({"id": dem.ids[model.served], "population": model.population,
                         "access_before": a0, "access_after": a1})
-    return CapacityResult(method, objective, integer, sites, pts, total, value(before), value(after),
-                          eq0, eq1, status, gap, model)
+    result = CapacityResult(method, objective, integer, sites, pts, total, value(before), value(after),
+                            eq0, eq1, status, gap, model)
+    if result.n_closed:
+        warnings.warn(f"{result.n_closed} of the {int((before > 0).sum())} sites with capacity today are set to 0 "
+                      f"(closed): {listing([show(i) for i in sup.ids[result.closed]])}; to keep every site open, give "
+                      "a lower bound as a share of today's capacity (lower_share=, --lower-share, e.g. 0.5)",
+                      stacklevel=3)  # the caller of declared()'s wrapper
+    return result
 
 
 def _bounds(frame: pd.DataFrame, sup: Points, value, which: str, default: float) -> np.ndarray:
