@@ -27,12 +27,20 @@ what shrinks it. On a terminal a line shows the incumbent, bound and gap; at the
 limit (--time-limit, default 60 s) or on Ctrl-C the best solution found is kept, with its
 status and gap.
 
+Costs and regions: --cost COLUMN names the candidates' opening costs (reported; lscp then
+finds the cheapest cover); --budget B bounds the total cost of the new sites (mclp,
+pmedian; without --p the number of sites is free). --region COLUMN names each candidate's
+region; --quotas FILE.csv (region, min_sites, max_sites; an empty cell is unbounded)
+bounds the new sites per region. Quotas that --p or the budget cannot meet are refused,
+naming the regions.
+
 Files: demand id, population, lon, lat; candidates and existing id, lon, lat (or --od
 with origin, destination, cost from demand ids to candidate and existing ids).
 OUT has one row per candidate: id, selected (1/0), covered_population (the population
 within --radius of it; pmedian without --radius: the population assigned to it, 0 if not
 selected). Beside it, OUT's stem + .summary.json: model, objective, covered_population,
-n_selected, status, gap (and total_population, coverage, p, radius, n_existing, seconds).
+n_selected, status, gap (and total_population, coverage, p, radius, n_existing, seconds,
+total_cost and budget (null without them), sites_by_region ({} without --region)).
 """
 
 CAPACITY_EXAMPLE = """\
@@ -61,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     loc = add_command(kinds, "location", "Choose sites for new facilities by an exact MILP.",
                       LOCATION_EXAMPLE, help="choose sites: mclp, pmedian or lscp")
-    add_supply_demand(loc, "--candidates", capacity=False, more=("existing",))
+    add_supply_demand(loc, "--candidates", capacity=False, more=("existing", "quotas"))
     loc.add_argument("--existing", type=Path, metavar="S.csv", help="existing sites (open in every solution)")
     LOCATION.add_to(loc)
     loc.add_argument("--quiet", action="store_true", help="no progress line")
@@ -79,10 +87,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_location(args: argparse.Namespace) -> int:
-    with naming_files(demand=args.demand, candidates=args.candidates, existing=args.existing, od=args.od):
-        result = locate(read_points(args, "demand"), read_points(args, "candidates"),
+    from healthalloc.cli._common import read
+
+    as_written = (args.unit, args.region) if args.region else (args.unit,)  # regions as the quotas write them
+    with naming_files(demand=args.demand, candidates=args.candidates, existing=args.existing, od=args.od,
+                      quotas=args.quotas):
+        result = locate(read_points(args, "demand"), read(args, args.candidates, "candidates", text=as_written),
                         existing=read_points(args, "existing"), od=read_points(args, "od"),
-                        progress=False if args.quiet else None, **COLUMNS.from_args(args), **LOCATION.from_args(args))
+                        progress=False if args.quiet else None, **COLUMNS.from_args(args),
+                        **LOCATION.from_args(args) | {"quotas": read(args, args.quotas, "quotas", text=("region",))})
     return _write(result, args)
 
 
