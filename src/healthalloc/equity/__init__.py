@@ -22,13 +22,6 @@ from healthalloc.equity.gini import concentration_index, gini, lorenz
 from healthalloc.equity.theil import theil, theil_groups
 
 __all__ = [
-    "POPULATION_UNIT",
-    "EquityResult",
-    "agglomeration",
-    "concentration_index",
-    "equity",
-    "gini",
-    "lorenz",
-    "theil",
+    "POPULATION_UNIT", "EquityResult", "agglomeration", "concentration_index", "equity", "gini", "lorenz", "theil",
     "theil_groups",
 ]

@@ -8,12 +8,7 @@ and ``robustness``.
 
 from healthalloc.qca.analysis import QCAResult, fsqca
 from healthalloc.qca.calibrate import (
-    Calibration,
-    CalibrationWarning,
-    calibrate,
-    calibrate_percentiles,
-    calibrate_table,
-    calibrated,
+    Calibration, CalibrationWarning, calibrate, calibrate_percentiles, calibrate_table, calibrated,
 )
 from healthalloc.qca.chart import Chart, configuration_chart
 from healthalloc.qca.necessity import NecessityResult, necessity

@@ -44,21 +44,9 @@ from healthalloc.data.validate import DataError, as_names, check_columns
 from healthalloc.params import UNIT, Param, Params, declared
 
 __all__ = [
-    "ANCHOR_COLUMNS",
-    "CROSSOVER_ADJUSTED",
-    "IDM",
-    "LOG_ODDS",
-    "PERCENTILES",
-    "RAGIN_LOG_ODDS",
-    "SENSITIVITY_PERCENTILES",
-    "Calibration",
-    "CalibrationWarning",
-    "calibrate",
-    "calibrate_percentiles",
-    "calibrate_table",
-    "calibrated",
-    "anchor_table",
-    "read_anchors",
+    "ANCHOR_COLUMNS", "CROSSOVER_ADJUSTED", "IDM", "LOG_ODDS", "PERCENTILES", "RAGIN_LOG_ODDS",
+    "SENSITIVITY_PERCENTILES", "Calibration", "CalibrationWarning", "calibrate", "calibrate_percentiles",
+    "calibrate_table", "calibrated", "anchor_table", "read_anchors",
 ]
 
 IDM = 0.95

@@ -52,18 +52,8 @@ from healthalloc.data.validate import DataError
 from healthalloc.params import REQUIRED, Param, Params, declared
 from healthalloc.qca import fit
 from healthalloc.qca.minimize import (
-    QMC_LIMIT,
-    covers,
-    cubes_order,
-    expand,
-    minimum_covers,
-    order_matters,
-    primes_avoiding,
-    primes_of_union,
-    quine_mccluskey,
-    r_order,
-    term_membership,
-    widen,
+    QMC_LIMIT, covers, cubes_order, expand, minimum_covers, order_matters, primes_avoiding, primes_of_union,
+    quine_mccluskey, r_order, term_membership, widen,
 )
 from healthalloc.qca.truthtable import NEGATION, TruthTable
 from healthalloc.result import Result

@@ -21,68 +21,21 @@ value or label) and ``summary()`` (the table papers print).
 """
 
 from healthalloc.spatial.analysis import SpatialAnalysis, spatial_analysis
-from healthalloc.spatial.autocorrelation import (
-    ALPHA,
-    PERMUTATIONS,
-    LISAResult,
-    MoranResult,
-    moran,
-    moran_local,
-)
+from healthalloc.spatial.autocorrelation import ALPHA, PERMUTATIONS, LISAResult, MoranResult, moran, moran_local
 from healthalloc.spatial.compare import GroupComparison, compare_groups
-from healthalloc.spatial.convergence import (
-    BetaConvergence,
-    SigmaConvergence,
-    beta_convergence,
-    sigma_convergence,
-)
+from healthalloc.spatial.convergence import BetaConvergence, SigmaConvergence, beta_convergence, sigma_convergence
 from healthalloc.spatial.density import KernelDensity, kernel_density
 from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
 from healthalloc.spatial.weights import (
-    EARTH_RADIUS_KM,
-    ISLANDS,
-    WEIGHT_SOURCES,
-    SpatialWeights,
-    adjacency_weights,
-    as_weights,
-    distance_band_weights,
-    knn_weights,
-    province_points,
-    province_weights,
-    spatial_weights,
-    unit_coordinates,
+    EARTH_RADIUS_KM, ISLANDS, WEIGHT_SOURCES, SpatialWeights, adjacency_weights, as_weights,
+    distance_band_weights, knn_weights, province_points, province_weights, spatial_weights, unit_coordinates,
 )
 
 __all__ = [
-    "ALPHA",
-    "EARTH_RADIUS_KM",
-    "ISLANDS",
-    "K",
-    "PERMUTATIONS",
-    "WEIGHT_SOURCES",
-    "BetaConvergence",
-    "GroupComparison",
-    "KernelDensity",
-    "LISAResult",
-    "MoranResult",
-    "SigmaConvergence",
-    "SpatialAnalysis",
-    "SpatialMarkov",
-    "SpatialWeights",
-    "adjacency_weights",
-    "as_weights",
-    "beta_convergence",
-    "compare_groups",
-    "distance_band_weights",
-    "kernel_density",
-    "knn_weights",
-    "moran",
-    "moran_local",
-    "province_points",
-    "province_weights",
-    "sigma_convergence",
-    "spatial_analysis",
-    "spatial_markov",
-    "spatial_weights",
+    "ALPHA", "EARTH_RADIUS_KM", "ISLANDS", "K", "PERMUTATIONS", "WEIGHT_SOURCES", "BetaConvergence",
+    "GroupComparison", "KernelDensity", "LISAResult", "MoranResult", "SigmaConvergence", "SpatialAnalysis",
+    "SpatialMarkov", "SpatialWeights", "adjacency_weights", "as_weights", "beta_convergence", "compare_groups",
+    "distance_band_weights", "kernel_density", "knn_weights", "moran", "moran_local", "province_points",
+    "province_weights", "sigma_convergence", "spatial_analysis", "spatial_markov", "spatial_weights",
     "unit_coordinates",
 ]

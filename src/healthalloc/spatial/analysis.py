@@ -12,22 +12,10 @@ import pandas as pd
 from healthalloc.data import check_panel
 from healthalloc.data.regions import all_provinces
 from healthalloc.spatial.autocorrelation import (
-    ALPHA,
-    LISA,
-    MORAN,
-    PERMUTATIONS,
-    LISAResult,
-    MoranResult,
-    moran,
-    moran_local,
+    ALPHA, LISA, MORAN, PERMUTATIONS, LISAResult, MoranResult, moran, moran_local,
 )
 from healthalloc.spatial.compare import GroupComparison, compare_groups
-from healthalloc.spatial.convergence import (
-    BetaConvergence,
-    SigmaConvergence,
-    beta_convergence,
-    sigma_convergence,
-)
+from healthalloc.spatial.convergence import BetaConvergence, SigmaConvergence, beta_convergence, sigma_convergence
 from healthalloc.spatial.density import KernelDensity, kernel_density
 from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared

@@ -28,13 +28,12 @@ __all__ = ["GroupComparison", "compare_groups"]
 
 #: Standard deviations are sample standard deviations (n − 1 denominator).
 DDOF = 1
-#: p-value adjustments of the pairwise tests (statsmodels' method names).
-P_ADJUST = ("holm", "bonferroni", "fdr_bh", "none")
 #: The parameters of :func:`compare_groups` (the value and group columns aside).
 COMPARE = Params(
     Param("by", None, "period column: statistics and tests per period", role="period"),
     Param("pairwise", False, "also test every pair of groups (Mann–Whitney U)"),
-    Param("p_adjust", "holm", "adjustment of the pairwise p-values over the pairs of one period", choices=P_ADJUST),
+    Param("p_adjust", "holm", "adjustment (statsmodels' method) of the pairwise p-values over the pairs of one "
+          "period", choices=("holm", "bonferroni", "fdr_bh", "none")),
 )
 
 

@@ -50,8 +50,6 @@ __all__ = ["BetaConvergence", "SigmaConvergence", "beta_convergence", "sigma_con
 
 #: Standard deviations are sample standard deviations (n − 1 denominator).
 DDOF = 1
-#: Fixed effects of the panel model.
-EFFECTS = (None, "unit", "time", "twoway")
 #: The parameters of :func:`sigma_convergence` (the value aside).
 SIGMA = Params(
     Param("by", REQUIRED, "period column", role="period"),
@@ -66,7 +64,7 @@ BETA = SIGMA.without("group") + Params(
     Param("model", "cross-section", "average growth over one cross-section (first → last period) or over each "
           "step of an annual panel (module docstring)", choices=("cross-section", "panel")),
     Param("effects", None, "fixed effects of the panel model, as dummy variables (model='panel' only)",
-          choices=EFFECTS[1:]),
+          choices=("unit", "time", "twoway")),
     Param("cov_type", "nonrobust", "statsmodels covariance: nonrobust, HC1, …, or cluster (by unit)", kind=str),
 )
 #: Name of the initial-level regressor in ``params``.

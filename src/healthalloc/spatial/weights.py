@@ -41,18 +41,8 @@ if TYPE_CHECKING:
     from libpysal.weights import W
 
 __all__ = [
-    "EARTH_RADIUS_KM",
-    "ISLANDS",
-    "SpatialWeights",
-    "adjacency_weights",
-    "as_weights",
-    "distance_band_weights",
-    "aligned_values",
-    "knn_weights",
-    "match_units",
-    "province_points",
-    "province_weights",
-    "spatial_weights",
+    "EARTH_RADIUS_KM", "ISLANDS", "SpatialWeights", "adjacency_weights", "as_weights", "distance_band_weights",
+    "aligned_values", "knn_weights", "match_units", "province_points", "province_weights", "spatial_weights",
     "unit_coordinates",
 ]
 
