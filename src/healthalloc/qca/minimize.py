@@ -36,19 +36,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "MAX_CONDITIONS",
-    "bits",
-    "covers",
-    "cubes_order",
-    "expand",
-    "minimum_covers",
-    "order_matters",
-    "primes_avoiding",
-    "primes_of_union",
-    "quine_mccluskey",
-    "r_order",
-    "term_membership",
-    "widen",
+    "MAX_CONDITIONS", "bits", "covers", "cubes_order", "expand", "minimum_covers", "order_matters",
+    "primes_avoiding", "primes_of_union", "quine_mccluskey", "r_order", "term_membership", "widen",
 ]
 
 MAX_CONDITIONS = 30

@@ -41,13 +41,7 @@ from healthalloc.qca.truthtable import NEGATION
 from healthalloc.result import Result
 
 __all__ = [
-    "CUT_TOLERANCE",
-    "SKEW_LIMITS",
-    "STATISTICS",
-    "THRESHOLD",
-    "NecessityResult",
-    "SkewnessWarning",
-    "necessity",
+    "CUT_TOLERANCE", "SKEW_LIMITS", "STATISTICS", "THRESHOLD", "NecessityResult", "SkewnessWarning", "necessity",
 ]
 
 THRESHOLD = 0.9
