@@ -41,6 +41,7 @@ BENCHMARKS = {
     "cli": "cli_startup",
     "access": "access_speed",
     "ergm": "ergm_speed",
+    "capacity": "capacity_speed",
 }
 
 

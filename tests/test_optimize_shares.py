@@ -16,15 +16,11 @@ from scipy.optimize import minimize
 from healthalloc.cli import main
 from healthalloc.data.validate import DataError
 from healthalloc.optimize import optimize_capacity
+from test_optimize_capacity import _instance
 
 
-def _instance(seed, n=60, m=6, spread=1.0):
-    rng = np.random.default_rng(seed)
-    demand = pd.DataFrame({"id": np.arange(n), "population": rng.integers(500, 8000, n).astype(float),
-                           "lon": rng.uniform(104, 104 + spread, n), "lat": rng.uniform(30, 30 + spread, n)})
-    supply = pd.DataFrame({"id": [f"s{k}" for k in range(m)], "capacity": rng.integers(5, 200, m).astype(float),
-                           "lon": rng.uniform(104, 104 + spread, m), "lat": rng.uniform(30, 30 + spread, m)})
-    return demand, supply
+def _small(seed, n=60, m=6, spread=1.0):
+    return _instance(seed, n, m, spread)
 
 
 def _quiet(*args, **kw):
@@ -35,14 +31,14 @@ def _quiet(*args, **kw):
 
 def _closing():
     """An instance whose unbounded optimum closes sites (a seed found once, checked here)."""
-    demand, supply = _instance(3, n=80, m=10, spread=0.6)
+    demand, supply = _small(3, n=80, m=10, spread=0.6)
     assert _quiet(demand, supply, method="2sfca", catchment=60).n_closed > 0
     return demand, supply
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_shares_hold_exactly_and_the_optimum_equals_an_independent_solution(seed):
-    demand, supply = _instance(seed)
+    demand, supply = _small(seed)
     a, b = 0.6, 1.5
     res = _quiet(demand, supply, method="e2sfca", catchment=60, lower_share=a, upper_share=b)
     S, S1 = supply["capacity"].to_numpy(), res.sites["capacity_after"].to_numpy()
@@ -68,7 +64,7 @@ def test_shares_hold_exactly_and_the_optimum_equals_an_independent_solution(seed
 
 
 def test_shares_combine_with_absolute_bounds_the_tighter_winning():
-    demand, supply = _instance(7)
+    demand, supply = _small(7)
     S = supply["capacity"].to_numpy()
     lower, upper = np.full(len(S), 20.0), np.full(len(S), 150.0)
     res = _quiet(demand, supply, method="2sfca", catchment=60, lower=lower, upper=upper, lower_share=0.5,
@@ -80,7 +76,7 @@ def test_shares_combine_with_absolute_bounds_the_tighter_winning():
 
 
 def test_integer_shares_round_inwards():
-    demand, supply = _instance(2)
+    demand, supply = _small(2)
     S = supply["capacity"].to_numpy()
     res = _quiet(demand, supply, method="2sfca", catchment=60, lower_share=0.55, upper_share=1.33, integer=True)
     S1 = res.sites["capacity_after"].to_numpy()
@@ -105,7 +101,7 @@ def test_closed_sites_and_capacity_moved_are_counted_and_warned():
 
 
 def test_nothing_moved_when_the_shares_fix_every_site():
-    demand, supply = _instance(1)
+    demand, supply = _small(1)
     res = _quiet(demand, supply, method="2sfca", catchment=60, lower_share=1.0, upper_share=1.0)
     assert res.capacity_moved == 0 and res.n_closed == 0
     assert (res.sites["capacity_after"] == supply["capacity"]).all()
@@ -118,13 +114,13 @@ def test_nothing_moved_when_the_shares_fix_every_site():
     (dict(lower=np.array([0, 0, 0, 0, 0, 500.0]), upper_share=2.0), r"lower bound above upper bound at site 's5' \(500 > 40\)"),
 ])
 def test_infeasible_shares_are_data_errors(kw, message):
-    demand, supply = _instance(0)
+    demand, supply = _small(0)
     with pytest.raises(DataError, match=message):
         _quiet(demand, supply, method="2sfca", catchment=60, **kw)
 
 
 def test_negative_share_is_refused_by_the_declaration():
-    demand, supply = _instance(0)
+    demand, supply = _small(0)
     with pytest.raises(ValueError, match="lower_share must be ≥ 0"):
         optimize_capacity(demand, supply, method="2sfca", catchment=60, lower_share=-0.1)
 
