@@ -46,18 +46,21 @@ total_cost and budget (null without them), sites_by_region ({} without --region)
 CAPACITY_EXAMPLE = """\
 example:
   healthalloc optimize capacity --demand towns.csv --supply hospitals.csv --capacity beds \\
-      --method 2sfca --catchment 60 --min min_beds --max max_beds -o beds.csv
+      --method 2sfca --catchment 60 --lower-share 0.5 --upper-share 2 -o beds.csv
 
 Re-allocates the total capacity (--total, default today's) among the sites to minimize
 Σ P (A − Ā)², the population-weighted squared deviation of accessibility from its mean
-(Wang & Tang 2013; a convex QP), within per-site bounds from the --min and --max columns
-of the supply. --objective shortfall minimizes the largest shortfall below the mean
-instead (an LP); --integer gives whole units (with shortfall an exact MILP: --time-limit,
-default 60 s, or Ctrl-C keeps the best solution found).
+(Wang & Tang 2013; a convex QP), within per-site bounds: shares of each site's capacity
+today (--lower-share a, --upper-share b: a·S ≤ S' ≤ b·S) and the --min and --max columns
+of the supply (the tighter bound holds). Without a lower bound the most equal allocation
+often closes sites (a warning says how many). --objective shortfall minimizes the largest
+shortfall below the mean instead (an LP); --integer gives whole units (with shortfall an
+exact MILP: --time-limit, default 60 s, or Ctrl-C keeps the best solution found).
 
 OUT has one row per site: id, capacity_before, capacity_after, change, lower, upper.
 Beside it, OUT's stem + .summary.json: objective_before, objective_after, gini_before,
-gini_after (and method, objective, integer, total, theil_t_before, theil_t_after,
+gini_after, n_closed (sites with capacity today set to 0), capacity_moved (Σ |after −
+before| / 2) (and method, objective, integer, total, theil_t_before, theil_t_after,
 status, gap).
 """
 
