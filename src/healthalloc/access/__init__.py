@@ -18,37 +18,12 @@ package's engines (:mod:`healthalloc.engine`) with identical results.
 
 from healthalloc.access.decay import DECAYS, Decay, make_decay, parse_steps
 from healthalloc.access.distance import EARTH_RADIUS_KM, Pairs, great_circle, od_costs, unit_vectors
-from healthalloc.access.fca import (CHUNK_SIZE, COLUMNS, METHODS, PARAMS, REGION, FCAOperator, Kernel, accessibility, fca_operator,
-                                   kernel, resolve_decay)
+from healthalloc.access.fca import (CHUNK_SIZE, COLUMNS, METHODS, PARAMS, REGION, FCAOperator, Kernel, accessibility,
+                                   fca_operator, kernel, resolve_decay)
 from healthalloc.access.points import Points, costs, demand_supply, points
 from healthalloc.access.result import AccessResult, access_equity, access_regions
 
-__all__ = [
-    "CHUNK_SIZE",
-    "COLUMNS",
-    "DECAYS",
-    "EARTH_RADIUS_KM",
-    "METHODS",
-    "PARAMS",
-    "REGION",
-    "AccessResult",
-    "Decay",
-    "FCAOperator",
-    "Kernel",
-    "Pairs",
-    "Points",
-    "access_equity",
-    "access_regions",
-    "accessibility",
-    "costs",
-    "demand_supply",
-    "fca_operator",
-    "great_circle",
-    "kernel",
-    "make_decay",
-    "od_costs",
-    "parse_steps",
-    "points",
-    "resolve_decay",
-    "unit_vectors",
-]
+__all__ = ["CHUNK_SIZE", "COLUMNS", "DECAYS", "EARTH_RADIUS_KM", "METHODS", "PARAMS", "REGION", "AccessResult", "Decay",
+           "FCAOperator", "Kernel", "Pairs", "Points", "access_equity", "access_regions", "accessibility", "costs",
+           "demand_supply", "fca_operator", "great_circle", "kernel", "make_decay", "od_costs", "parse_steps", "points",
+           "resolve_decay", "unit_vectors"]

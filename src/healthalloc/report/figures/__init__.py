@@ -46,18 +46,5 @@ def styled(draw):
 
     return wrapper
 
-__all__ = [
-    "CJK_FONTS",
-    "DPI",
-    "LISA_COLOURS",
-    "access_map",
-    "choropleth",
-    "choropleth_panel",
-    "cjk_font",
-    "density_ridges",
-    "lisa_map",
-    "lorenz_curves",
-    "save",
-    "tradeoff_curve",
-    "trend_lines",
-]
+__all__ = ["CJK_FONTS", "DPI", "LISA_COLOURS", "access_map", "choropleth", "choropleth_panel", "cjk_font",
+           "density_ridges", "lisa_map", "lorenz_curves", "save", "tradeoff_curve", "trend_lines"]
