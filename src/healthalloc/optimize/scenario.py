@@ -53,15 +53,26 @@ SCENARIO = ACCESS + Params(
     Param("inputs", None, "DEA input columns of the supply tables (capacity may be one): the sites' efficiency "
           "before and after",
           role="inputs", many=True),
-    Param("outputs", None, "DEA output columns of the supply tables", role="outputs", many=True),
+    Param("outputs", None, "DEA output columns of the supply tables (demand_potential, where a table lacks it: "
+          "each site's demand potential Dⱼ in that scenario)", role="outputs", many=True),
 ) + COLUMNS + Params(REGION)
 
-#: The parameters of :func:`plan`.
+#: The parameters of :func:`plan` (the siting step's costs, budget and quotas as :func:`locate`'s;
+#: study files offer them, as the study's ``scenario`` analysis passes them on).
 PLAN = Params(
-    replace(LOCATION["p"], default=REQUIRED, help="new sites to open"),
+    replace(LOCATION["p"], default=REQUIRED, help="new sites to open (at most, with a budget)"),
     Param("added", REQUIRED, "capacity to give the new sites in all", kind=(int, float), low=0, low_open=True),
     replace(LOCATION["radius"], default=REQUIRED, help="MCLP coverage radius (km)"),
+    *(replace(LOCATION[name], study=True) for name in ("cost", "budget", "quotas")),
+    replace(REGION, help="demand column of regions: the per-region table and the Theil T between and within "
+            "regions, before and after; when the candidates have the column too, the new sites are counted "
+            "per region (and bounded by quotas)"),
+    SCENARIO["inputs"], SCENARIO["outputs"],
 ) + ACCESS + Params(CAPACITY["integer"], LOCATION["time_limit"], PROGRESS) + COLUMNS
+
+#: Output columns :func:`scenario` computes itself when a supply table lacks them: the demand
+#: potential Dⱼ of each site (the population it serves, as the accessibility method counts it).
+DERIVED = ("demand_potential",)
 
 
 @dataclass(frozen=True)
@@ -194,7 +205,8 @@ def scenario(
     rows += [("coverage", *(_coverage(demand, supply, reach, od, columns) for supply in (before, after)))]
     efficiency = None
     if inputs and outputs:
-        efficiency = _efficiency(before, after, inputs, outputs, unit)
+        tables = [_derived(table, res, [*inputs, *outputs]) for table, res in ((before, res0), (after, res1))]
+        efficiency = _efficiency(*tables, inputs, outputs, unit)
         rows += [("mean_efficiency", efficiency["efficiency_before"].mean(), efficiency["efficiency_after"].mean())]
     summary = pd.DataFrame(rows, columns=["measure", "before", "after"])
     summary["change"] = change(summary["before"], summary["after"])
@@ -220,6 +232,12 @@ def _coverage(demand, supply, reach, od, columns) -> float:
     return _share(dem.amount, covered)
 
 
+def _derived(supply: pd.DataFrame, res: AccessResult, columns: list[str]) -> pd.DataFrame:
+    """``supply`` with the :data:`DERIVED` columns it lacks, from its accessibility ``res``
+    (whose site rows follow the supply's)."""
+    return supply.assign(**{c: res.sites[c].to_numpy() for c in DERIVED if c in columns and c not in supply})
+
+
 def _efficiency(before, after, inputs, outputs, unit) -> pd.DataFrame:
     """VRS input-oriented DEA of both scenarios' sites on one pooled frontier (sites with
     every input > 0 only)."""
@@ -230,7 +248,7 @@ def _efficiency(before, after, inputs, outputs, unit) -> pd.DataFrame:
     pooled["efficiency"] = pooled["_unit"].map(eff)
     wide = pooled.pivot_table(index=unit, columns="_scenario", values="efficiency", sort=False)
     wide = wide.reindex(columns=["before", "after"]).add_prefix("efficiency_")
-    return wide.reset_index().rename(columns={id: "id"}).rename_axis(columns=None)
+    return wide.reset_index().rename(columns={unit: "id"}).rename_axis(columns=None)
 
 
 @dataclass(frozen=True)
@@ -272,12 +290,17 @@ class PlanResult(Result):
         return self.scenario.summary()
 
     def reading(self) -> str:
-        """Sites opened, and how coverage and the Gini of accessibility move."""
+        """Sites opened, and how coverage and the Gini of accessibility move; with costs, what the
+        sites chosen cost (and the budget)."""
         table = self.scenario.comparison.set_index("measure")
+        where = self.location
+        cost = "" if where.total_cost is None else (
+            f" The {where.n_selected} site(s) chosen cost {where.total_cost:,.6g} in all"
+            + ("." if where.budget is None else f" (budget {where.budget:,.6g})."))
         return (f"Opening {self.n_opened} site(s) with {self.added:,.6g} units raises coverage within "
                 f"{self.location.radius:g} km from {table.loc['coverage', 'before']:.1%} to "
                 f"{table.loc['coverage', 'after']:.1%} and moves the Gini of accessibility from "
-                f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}.")
+                f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}." + cost)
 
     def figures(self) -> dict:
         """Maps of accessibility before and after the plan."""
@@ -295,6 +318,12 @@ def plan(
     p: int,
     added: float,
     radius: float,
+    cost: str | None = None,
+    budget: float | None = None,
+    quotas: pd.DataFrame | None = None,
+    region: str | None = None,
+    inputs: list[str] | None = None,
+    outputs: list[str] | None = None,
     method: str = "2sfca",
     catchment: float | None = None,
     decay: str | None = None,
@@ -313,18 +342,23 @@ def plan(
 
     ``method`` to ``beta`` set the accessibility of the sizing step and of the comparison; for
     Huff-2SFCA the new sites' choice probabilities are taken at an equal split of ``added``.
+    ``cost``, ``budget`` and ``quotas`` bound the siting step as in :func:`locate`; ``region``
+    and the DEA ``inputs`` and ``outputs`` go to the comparison (:func:`scenario`).
 
     Parameters
     ----------
     demand, supply : DataFrame
-        As in :func:`healthalloc.access.accessibility`.
+        As in :func:`healthalloc.access.accessibility`; the supply carries the DEA columns
+        named (``demand_potential`` may be left to :func:`scenario`).
     candidates : DataFrame
-        ``id``, ``lon``, ``lat`` of candidate sites (ids distinct from the supply's).
+        ``id``, ``lon``, ``lat`` of candidate sites (ids distinct from the supply's), with the
+        ``cost`` and ``region`` columns and the DEA columns other than the capacity when named.
 
     Raises
     ------
     DataError
-        No chosen site has demand in reach (the added capacity would serve no one).
+        No chosen site has demand in reach (the added capacity would serve no one); DEA
+        columns missing from the supply or the candidates; what :func:`locate` refuses.
 
     Warns
     -----
@@ -342,16 +376,20 @@ def plan(
     points = dict(unit=unit, population=population, lon=lon, lat=lat)
     access = dict(method=method, catchment=catchment, decay=decay, steps=steps, beta=beta, capacity=capacity,
                   **points)
-    where = locate(demand, candidates, model="mclp", p=p, radius=radius, existing=supply, time_limit=time_limit,
-                   progress=progress, **points)
-    old = supply[[unit, capacity, lon, lat]]
-    new = _reached(demand, old, candidates[candidates[unit].isin(where.selected)][[unit, lon, lat]], added,
-                   resolve_decay(method, catchment, decay, steps, beta), access)
+    dea_columns = _dea_columns(supply, candidates, inputs, outputs, capacity) if inputs and outputs else []
+    sited = region if region is not None and region in candidates.columns else None
+    where = locate(demand, candidates, model="mclp", p=p, radius=radius, cost=cost, budget=budget, region=sited,
+                   quotas=quotas, existing=supply, time_limit=time_limit, progress=progress, **points)
+    old = supply[[unit, capacity, lon, lat, *dea_columns]]
+    chosen = candidates[candidates[unit].isin(where.selected)][[unit, lon, lat, *dea_columns]]
+    new = _reached(demand, old, chosen, added, resolve_decay(method, catchment, decay, steps, beta), access)
     sites = pd.concat([old.assign(new=0), new.assign(new=1)], ignore_index=True)
     fixed = sites[capacity].where(sites["new"] == 0)
-    sized = optimize_capacity(demand, sites, total=float(old[capacity].sum() + added),
-                              lower=fixed.fillna(0).to_numpy(), upper=fixed.fillna(np.inf).to_numpy(),
-                              integer=integer, **access)
+    with warnings.catch_warnings():  # a chosen site left empty is not opened: said below, not as a closure
+        warnings.filterwarnings("ignore", r".* sites with capacity today are set to 0", UserWarning)
+        sized = optimize_capacity(demand, sites, total=float(old[capacity].sum() + added),
+                                  lower=fixed.fillna(0).to_numpy(), upper=fixed.fillna(np.inf).to_numpy(),
+                                  integer=integer, **access)
     after = sites.assign(**{capacity: sized.sites["capacity_after"].to_numpy()})
     empty = (after["new"] == 1) & (after[capacity] == 0)
     if empty.any():
@@ -359,13 +397,25 @@ def plan(
                       f"equal accessibility and are not opened: {listing([show(v) for v in after.loc[empty, unit]])}",
                       stacklevel=2)
         after = after[~empty].reset_index(drop=True)
-    compare = scenario(demand, old, after, radius=radius, **access)
+    compare = scenario(demand, old, after, radius=radius, region=region, inputs=inputs, outputs=outputs, **access)
     gini = compare.comparison.set_index("measure").loc["gini", ["before", "after"]]
     if gini["after"] > gini["before"] + 1e-9:  # the MCLP sites maximize coverage, not equality
         warnings.warn(f"the plan raises the Gini of accessibility from {gini['before']:.3f} to {gini['after']:.3f}: "
                       "the sites that add most coverage are not where capacity is scarcest (try other "
                       "candidates, a larger p or radius, or re-allocate the existing capacity too)", stacklevel=2)
     return PlanResult(where, sized, compare, after, float(sized.total - old[capacity].sum()))
+
+
+def _dea_columns(supply, candidates, inputs: list[str], outputs: list[str], capacity: str) -> list[str]:
+    """The DEA columns the sites carry into the comparison (all but the capacity and the
+    :data:`DERIVED` ones); one missing from the supply or the candidates is a DataError."""
+    columns = [c for c in dict.fromkeys([*inputs, *outputs]) if c != capacity and c not in DERIVED]
+    for name, table in (("supply", supply), ("candidates", candidates)):
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise DataError(f"plan: the {name} have no column {listing(missing)} (DEA inputs and outputs of every "
+                            f"site, new ones included; {', '.join(DERIVED)} is computed when a table lacks it)")
+    return columns
 
 
 def _reached(demand, old, chosen, added: float, decay, access: dict) -> pd.DataFrame:
