@@ -63,3 +63,30 @@ def test_an_action_is_required(capsys):
         main(["data"])
     assert stop.value.code == 2
     assert "the following arguments are required: ACTION" in capsys.readouterr().err
+
+
+def test_export_with_id_writes_a_first_id_column_for_the_optimize_commands(tmp_path, capsys):
+    out = tmp_path / "towns.csv"
+    assert main(["data", "export", "china_cities", str(out), "--id", "geonameid"]) == 0
+    written, cities = pd.read_csv(out), DATASETS["china_cities"].load()
+    assert list(written.columns) == ["id", *cities.columns] and len(written) == 2105
+    assert (written["id"] == cities["geonameid"]).all() and written["id"].is_unique
+    pd.testing.assert_frame_equal(written.drop(columns="id"), cities, check_dtype=False)
+
+
+def test_export_with_id_of_a_data_set_whose_ids_are_id_moves_it_first(tmp_path):
+    out = tmp_path / "sites.csv"
+    assert main(["data", "export", "china_facilities_synthetic", str(out), "--id", "id"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out), DATASETS["china_facilities_synthetic"].load(), check_dtype=False)
+
+
+@pytest.mark.parametrize(("name", "column", "message"), [
+    ("china_cities", "geoname", "china_cities has no column 'geoname'; did you mean 'geonameid'?"),
+    ("china_facilities_synthetic", "prefecture_code", "china_facilities_synthetic has a column id already"),
+])
+def test_export_with_a_bad_id_is_one_line_and_writes_nothing(tmp_path, capsys, name, column, message):
+    out = tmp_path / "x.csv"
+    assert main(["data", "export", name, str(out), "--id", column]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+    assert not out.exists()
