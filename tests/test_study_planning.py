@@ -166,3 +166,22 @@ def test_plan_names_dea_columns_the_candidates_lack():
     with pytest.raises(ValueError, match="candidates have no column visits"):
         plan(demand, supply, cand, p=1, added=5.0, radius=30.0, catchment=30.0, inputs=["capacity"],
              outputs=["visits"])
+
+
+def test_the_capacity_reading_counts_sites_closed_and_capacity_moved(files, tmp_path):
+    sec = _run(files, tmp_path, {"type": "capacity", "supply": str(files["hosp"]), "capacity": "beds",
+                                 "method": "2sfca", "catchment": 120.0, "lower_share": 0.8})["capacity"]
+    moved = sec.tables["allocation"]["change"].abs().sum() / 2
+    assert "0 of the sites with capacity today closed" in sec.reading
+    assert f"{moved:,.6g} units moved" in sec.reading
+
+
+def test_the_seed002_example_plans_within_a_budget_per_region_with_its_tradeoff_and_efficiency():
+    import tomllib
+
+    raw = tomllib.loads((Path(__file__).resolve().parents[1] / "examples" / "seed002.toml").read_text("utf-8"))
+    by_type = {a["type"]: a for a in raw["analyses"]}
+    assert {"budget", "cost", "region", "tradeoff"} <= set(by_type["location"])
+    assert {"budget", "cost", "region", "inputs", "outputs"} <= set(by_type["scenario"])
+    assert (by_type["capacity"]["lower_share"], by_type["capacity"]["upper_share"]) == (0.8, 1.5)
+    assert "region" in raw["analyses"][0]

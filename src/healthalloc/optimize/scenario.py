@@ -87,7 +87,7 @@ class ScenarioResult(Result):
         share of the population below today's mean, unreachable population share, coverage
         within the radius (of sites with capacity > 0), with regions the Theil T between and
         within them (``theil_between``, ``theil_within``) and, with DEA columns, mean
-        efficiency. Changes within the solver-noise tolerance are 0
+        efficiency (of the sites with every input > 0 and some output > 0). Changes within the solver-noise tolerance are 0
         (:func:`~healthalloc.optimize.capacity.change`).
     points : DataFrame
         ``id``, ``population``, ``access_before``, ``access_after``, ``change``.
@@ -240,9 +240,9 @@ def _derived(supply: pd.DataFrame, res: AccessResult, columns: list[str]) -> pd.
 
 def _efficiency(before, after, inputs, outputs, unit) -> pd.DataFrame:
     """VRS input-oriented DEA of both scenarios' sites on one pooled frontier (sites with
-    every input > 0 only)."""
+    every input > 0 and some output > 0 only: one serving no one has no efficiency, NaN)."""
     pooled = pd.concat([before.assign(_scenario="before"), after.assign(_scenario="after")], ignore_index=True)
-    pooled = pooled[(pooled[inputs] > 0).all(axis=1)]
+    pooled = pooled[(pooled[inputs] > 0).all(axis=1) & (pooled[outputs] > 0).any(axis=1)]
     pooled["_unit"] = pooled["_scenario"] + ":" + pooled[unit].astype(str)
     eff = dea(pooled, inputs, outputs, unit="_unit", rts="vrs", orientation="input", slacks=False).efficiency
     pooled["efficiency"] = pooled["_unit"].map(eff)

@@ -150,6 +150,8 @@ def _capacity(ctx: Context) -> Section:
                             time_limit=o["time_limit"], **bounds)
     sec = res.section(ctx.name, "Capacity optimization (maximal accessibility equality)", demand=demand,
                       supply=supply)
+    sec.reading += (f" {res.n_closed} of the sites with capacity today closed; {res.capacity_moved:,.6g} units "
+                    f"moved ({res.capacity_moved / res.total:.1%} of the total).")
     sec.notes += notes
     sec.add_table("before_after", res.summary(),
                   f"Objective ({res.objective}) and equity of accessibility, before and after.")
