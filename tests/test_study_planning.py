@@ -168,12 +168,16 @@ def test_plan_names_dea_columns_the_candidates_lack():
              outputs=["visits"])
 
 
-def test_the_capacity_reading_counts_sites_closed_and_capacity_moved(files, tmp_path):
-    sec = _run(files, tmp_path, {"type": "capacity", "supply": str(files["hosp"]), "capacity": "beds",
-                                 "method": "2sfca", "catchment": 120.0, "lower_share": 0.8})["capacity"]
-    moved = sec.tables["allocation"]["change"].abs().sum() / 2
-    assert "0 of the sites with capacity today closed" in sec.reading
-    assert f"{moved:,.6g} units moved" in sec.reading
+@pytest.mark.parametrize(("share", "closes"), [(0.8, False), (None, True)])
+def test_the_capacity_section_counts_sites_closed_and_capacity_moved(files, tmp_path, share, closes):
+    entry = {"type": "capacity", "supply": str(files["hosp"]), "capacity": "beds", "method": "2sfca",
+             "catchment": 60.0}
+    sec = _run(files, tmp_path, entry | ({"lower_share": share} if share else {}))["capacity"]
+    sites = sec.tables["allocation"]
+    [row] = sec.tables["closures"].to_dict("records")
+    assert row["capacity_moved"] == pytest.approx(sites["change"].abs().sum() / 2)
+    assert row["n_closed"] == ((sites["capacity_before"] > 0) & (sites["capacity_after"] == 0)).sum()
+    assert (row["n_closed"] > 0) == closes
 
 
 def test_the_seed002_example_plans_within_a_budget_per_region_with_its_tradeoff_and_efficiency():

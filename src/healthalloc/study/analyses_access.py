@@ -150,12 +150,13 @@ def _capacity(ctx: Context) -> Section:
                             time_limit=o["time_limit"], **bounds)
     sec = res.section(ctx.name, "Capacity optimization (maximal accessibility equality)", demand=demand,
                       supply=supply)
-    sec.reading += (f" {res.n_closed} of the sites with capacity today closed; {res.capacity_moved:,.6g} units "
-                    f"moved ({res.capacity_moved / res.total:.1%} of the total).")
     sec.notes += notes
     sec.add_table("before_after", res.summary(),
                   f"Objective ({res.objective}) and equity of accessibility, before and after.")
     sec.add_table("allocation", res.to_frame(), "Capacity of every site before and after, with its bounds.")
+    sec.add_table("closures", pd.DataFrame([{"n_closed": res.n_closed, "capacity_moved": res.capacity_moved}]),
+                  "Sites with capacity today that the plan sets to 0, and the capacity moved between sites "
+                  "(Σ|after − before| / 2).")
     sec.add_table("access", res.points, "Accessibility of the served demand points before and after.")
     return sec
 
