@@ -190,8 +190,9 @@ class LocationResult(Result):
                 "total_cost": self.total_cost, "budget": self.budget, "sites_by_region": dict(self.sites_by_region)}
 
     def summary(self) -> pd.DataFrame:
-        """:meth:`summary_dict` as a one-row table."""
-        return pd.DataFrame([self.summary_dict()])
+        """:meth:`summary_dict` as a one-row table (NaN where the JSON has null; sites by region as text)."""
+        cells = self.summary_dict() | {"sites_by_region": ", ".join(f"{r}: {n}" for r, n in self.sites_by_region.items())}
+        return pd.DataFrame([{k: math.nan if v is None else v for k, v in cells.items()}])
 
     def plot(self):
         """The chosen sites as bars: the population of the demand points each one serves."""
