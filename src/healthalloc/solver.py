@@ -277,9 +277,14 @@ PROGRESS = replace(ENGINE["progress"], help="show the MILP's incumbent, bound an
 def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: np.ndarray,
                col_lower: np.ndarray, col_upper: np.ndarray, integrality: np.ndarray, *,
                time_limit: float | None = None, mip_rel_gap: float | None = None, start: np.ndarray | None = None,
-               progress: bool | Progress | None = None,
-               shown: Callable[[float], float] | None = None) -> MILPSolution:
-    """Minimize ``c @ x`` over the bounds with ``x[integrality]`` whole numbers (HiGHS branch and cut).
+               progress: bool | Progress | None = None, shown: Callable[[float], float] | None = None,
+               offset: float = 0.0) -> MILPSolution:
+    """Minimize ``c @ x + offset`` over the bounds with ``x[integrality]`` whole numbers (HiGHS branch and cut).
+
+    The returned objective is checked against ``c @ x + offset``: HiGHS 1.16 can keep a
+    feasible ``start`` with a wrong objective and call it optimal (seen on an LSCP with
+    costs and quotas), so a solution whose objective disagrees is solved again without
+    the start.
 
     Parameters
     ----------
@@ -294,6 +299,8 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: 
         Stop at this relative gap (HiGHS' default 1e-4).
     start : array, optional
         A feasible solution to start from (the first incumbent).
+    offset : float
+        A constant added to the objective (so that HiGHS' relative gap is of the whole objective).
     progress : bool, function or None
         One line with the incumbent, bound and gap, updated during the search, shown per
         :func:`healthalloc.engine.show_progress` (by default only when stderr is a
@@ -309,6 +316,7 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: 
         Ctrl-C before any integer solution was found.
     """
     lp = _model(c, A, row_lower, row_upper, col_lower, col_upper)
+    lp.offset_ = float(offset)
     integrality = np.asarray(integrality, dtype=bool)
     if integrality.shape != (lp.num_col_,):
         raise ValueError(f"integrality needs one flag per column ({lp.num_col_}), got {integrality.size}")
@@ -332,6 +340,11 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: 
             raise KeyboardInterrupt
         limit = f" within the time limit of {time_limit:g} s" if model_status == highspy.HighsModelStatus.kTimeLimit else ""
         raise SolverError(f"HiGHS found no integer solution{limit}: {status}", status=status)
+    x = np.asarray(h.getSolution().col_value)
+    if start is not None and not math.isclose(float(np.asarray(c, float) @ x) + offset, info.objective_function_value,
+                                              rel_tol=1e-7, abs_tol=1e-9):
+        return solve_milp(c, A, row_lower, row_upper, col_lower, col_upper, integrality, time_limit=time_limit,
+                          mip_rel_gap=mip_rel_gap, progress=progress, shown=shown, offset=offset)
     gap = max(float(info.mip_gap), 0.0) if np.isfinite(info.mip_gap) else math.inf
     optimal = model_status == highspy.HighsModelStatus.kOptimal
     if not optimal:
@@ -339,7 +352,7 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray, row_upper: 
         shown_gap = f"gap {gap:.2%}" if math.isfinite(gap) else "no bound yet"
         warnings.warn(f"the search was stopped by {why} before the solution was proven optimal: the best "
                       f"solution found is kept (status {status!r}, {shown_gap})", stacklevel=3)
-    return MILPSolution(x=np.asarray(h.getSolution().col_value), objective=info.objective_function_value,
+    return MILPSolution(x=x, objective=info.objective_function_value,
                         bound=info.mip_dual_bound, gap=gap, status=status, optimal=optimal)
 
 

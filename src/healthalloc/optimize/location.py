@@ -433,6 +433,18 @@ class Limits:
             ok &= short.sum() - (short[self.region] > 0) <= self.p - chosen.sum() - 1
         return ok
 
+    def swaps(self, chosen: np.ndarray) -> np.ndarray:
+        """Which swaps keep the limits: per candidate ``j`` (rows) and selected site ``r``
+        (columns, in order), whether ``chosen`` with ``j`` in and ``r`` out meets them."""
+        S = np.flatnonzero(chosen)
+        ok = np.repeat(~chosen[:, None], len(S), axis=1)
+        if self.budget is not None:
+            ok &= self.cost[chosen].sum() - self.cost[S][None, :] + self.cost[:, None] <= self.budget * (1 + 1e-12)
+        if self.bounded.any():
+            counts, into, out = self.counts(chosen), self.region[:, None], self.region[S][None, :]
+            ok &= (into == out) | ((counts[into] < self.high[into]) & (counts[out] > self.low[out]))
+        return ok
+
     def allows(self, chosen: np.ndarray) -> bool:
         counts = self.counts(chosen)
         return bool((self.p is None or chosen.sum() == self.p)
@@ -606,8 +618,10 @@ def _size(model: str, rows: int, pairs: int, m_new: int, n_old: int) -> ModelSiz
     """The MILP of ``model`` over ``rows`` demand points and ``pairs`` pairs (see the builders below)."""
     if model == "mclp":  # y_i ≤ Σ a_ij x_j, Σ x_j = p
         return ModelSize(rows + 1, m_new + rows, pairs + rows + m_new)
-    if model == "pmedian":  # Σ_j z_ij = 1, z_ij ≤ x_j, Σ x_j = p
+    if model == "pmedian" and pairs <= DENSE_PAIRS:  # Σ_j z_ij = 1, z_ij ≤ x_j, Σ x_j = p
         return ModelSize(rows + pairs + 1, n_old + m_new + pairs, 3 * pairs + m_new)
+    if model == "pmedian":  # the pairs, held while the radius formulations (sized as they grow) are solved
+        return ModelSize(rows, n_old + m_new, pairs)
     return ModelSize(rows, m_new, pairs)  # Σ a_ij x_j ≥ 1
 
 
@@ -659,21 +673,11 @@ def _mclp(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
     unit, base = P[rows].mean(), P[covered_old].sum()
     weight = P[rows] / unit
     x0 = _grow(limits, _covers(a, weight), warm)
-    sol = _milp(np.r_[np.zeros(m), -weight], A, np.r_[np.full(n, -np.inf), s_lo], np.r_[np.zeros(n), s_hi],
+    sol = solve_milp(np.r_[np.zeros(m), -weight], A, np.r_[np.full(n, -np.inf), s_lo], np.r_[np.zeros(n), s_hi],
                      np.zeros(m + n), np.ones(m + n), np.r_[np.ones(m, bool), np.zeros(n, bool)],
                      start=None if x0 is None else np.r_[x0, a @ x0.astype(float) > 0],
                      shown=lambda v: base - unit * v, **search)
     return sol.x[:m] > 0.5, sol.status, sol.gap
-
-
-def _milp(c: np.ndarray, *args, start: np.ndarray | None = None, **kwargs) -> MILPSolution:
-    """:func:`~healthalloc.solver.solve_milp`, solved again without ``start`` when the solution
-    HiGHS returns has an objective other than ``c @ x``: HiGHS 1.16 can keep a feasible start
-    with a wrong objective and call it optimal (seen on an LSCP with costs and quotas)."""
-    sol = solve_milp(c, *args, start=start, **kwargs)
-    if start is not None and not math.isclose(float(c @ sol.x), sol.objective, rel_tol=1e-7, abs_tol=1e-9):
-        sol = solve_milp(c, *args, **kwargs)
-    return sol
 
 
 def _cheapest(limits: Limits, search: dict):
@@ -687,14 +691,37 @@ def _cheapest(limits: Limits, search: dict):
     return sol.x > 0.5, sol.status, sol.gap
 
 
+#: Pairs up to which the p-median is the ReVelle–Swain MILP (one variable per pair: the
+#: tightest, solved fast while small); beyond, the radius formulation of :func:`_radius_search`.
+DENSE_PAIRS = 200_000
+
+
 def _pmedian(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
-    P, present, n_old = pb.dem.amount, pb.present, pb.n_old
-    m_all = present.shape[1]
+    P, n_old = pb.dem.amount, pb.n_old
     demand = np.flatnonzero(P > 0)
-    lost = demand[np.diff(present.indptr)[demand] == 0]
+    lost = demand[np.diff(pb.present.indptr)[demand] == 0]
     if len(lost):
         raise DataError(f"pmedian: {named('demand point', [show(v) for v in pb.dem.ids[lost]])} "
                         f"{'has' if len(lost) == 1 else 'have'} no site {pb.within}")
+    if len(pb.pairs.i) <= DENSE_PAIRS:
+        return _dense_median(pb, limits, search, warm)
+    keep = P[pb.pairs.i] > 0
+    lv = _Levels(np.searchsorted(demand, pb.pairs.i[keep]), pb.pairs.j[keep], pb.pairs.cost[keep], P[demand])
+    deadline = None if search.get("time_limit") is None else time.monotonic() + search["time_limit"]
+    chosen = _median_start(lv, n_old, limits, warm, deadline)
+    try:
+        return _radius_search(lv, n_old, limits, chosen, search, deadline)
+    except SolverError as exc:
+        if exc.status != "Infeasible":
+            raise
+        raise _too_few(pb, limits, search) from None
+
+
+def _dense_median(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
+    """ReVelle & Swain (1970): ``z`` per pair (see the module docstring)."""
+    P, present, n_old = pb.dem.amount, pb.present, pb.n_old
+    m_all = present.shape[1]
+    demand = np.flatnonzero(P > 0)
     keep = P[pb.pairs.i] > 0
     i, j, d = pb.pairs.i[keep], pb.pairs.j[keep], pb.pairs.cost[keep]
     k = len(i)
@@ -711,7 +738,7 @@ def _pmedian(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None
     hi = np.r_[np.ones(len(demand)), np.zeros(k), s_hi]
     col_lo = np.r_[np.ones(n_old), np.zeros(m_all - n_old + k)]
     try:
-        sol = _milp(np.r_[np.zeros(m_all), P[i] * d / scale], A, lo, hi, col_lo, np.ones(m_all + k),
+        sol = solve_milp(np.r_[np.zeros(m_all), P[i] * d / scale], A, lo, hi, col_lo, np.ones(m_all + k),
                          np.r_[np.ones(m_all, bool), np.zeros(k, bool)],
                          start=_greedy_median(row, j, d, P[i], n_old, limits, warm), shown=lambda v: v * scale,
                          **search)
@@ -740,6 +767,214 @@ def _greedy_median(row, j, d, weight, n_old: int, limits: Limits, warm: np.ndarr
     z = np.zeros(len(row))
     z[use[_nearest(row[use], d[use])]] = 1.0
     return np.r_[is_open, z]
+
+
+class _Levels:
+    """The p-median's pairs by demand row and cost, grouped into levels: the distinct costs
+    ``D_r0 < D_r1 < … < D_r(K−1)`` of each row ``r`` (Cornuéjols et al. 1980; Elloumi 2010).
+    Attributes: per pair ``row``, ``j`` (site), ``d`` (cost), ``level`` (global level id);
+    per level ``of`` (its row), ``cost``; per row ``first`` (its first level), ``count``
+    (its levels ``K``), ``weight`` (population)."""
+
+    def __init__(self, row: np.ndarray, j: np.ndarray, d: np.ndarray, weight: np.ndarray):
+        order = np.lexsort((d, row))
+        self.row, self.j, self.d, self.weight = row[order], j[order], d[order], weight
+        starts = np.r_[True, (np.diff(self.row) != 0) | (np.diff(self.d) != 0)] if len(order) else np.zeros(0, bool)
+        self.level = np.cumsum(starts) - 1
+        self.of, self.cost = self.row[starts], self.d[starts]
+        self.first = np.searchsorted(self.of, np.arange(len(weight)))
+        self.count = np.diff(np.r_[self.first, len(self.of)])
+
+    def nearest(self, is_open: np.ndarray, unreached: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the cost to the nearest open site (``unreached`` if none) and its level (``count`` if none)."""
+        at = np.flatnonzero(is_open[self.j])
+        first = at[np.r_[True, np.diff(self.row[at]) > 0]] if len(at) else at
+        d1, lev = np.full(len(self.weight), unreached), self.count.copy()
+        d1[self.row[first]], lev[self.row[first]] = self.d[first], self.level[first] - self.first[self.row[first]]
+        return d1, lev
+
+    def total(self, is_open: np.ndarray) -> float:
+        """``Σ weight × cost to the nearest open site`` (infinite when a row has none)."""
+        return float(self.weight @ self.nearest(is_open)[0])
+
+
+def _median_start(lv: _Levels, n_old: int, limits: Limits, warm: np.ndarray | None, deadline) -> np.ndarray | None:
+    """A p-median start: new sites added by :func:`_grow` for the largest saving in ``Σ weight
+    × cost`` (from ``warm`` when given), then improved by :func:`_interchange`; None when
+    a row is left without an open site in reach."""
+    row, j, d = lv.row, lv.j, lv.d
+    new = j >= n_old
+    base = np.full(len(lv.weight), 2 * float(d.max()) + 1)  # a row with no open site in reach, while choosing
+    np.minimum.at(base, row[~new], d[~new])
+    chosen = _grow(limits, _savings(base, row[new], j[new] - n_old, d[new], lv.weight[row[new]]), warm)
+    if chosen is None or not np.isfinite(lv.total(np.r_[np.ones(n_old, bool), chosen])):
+        return None
+    return _interchange(lv, n_old, limits, chosen, deadline)
+
+
+#: Share of the time limit the interchange heuristic may take before the MILP.
+INTERCHANGE_SHARE = 0.25
+#: Largest ``candidates × open new sites`` matrix of swap gains the interchange builds.
+INTERCHANGE_CELLS = 1 << 24
+
+
+def _interchange(lv: _Levels, n_old: int, limits: Limits, chosen: np.ndarray, deadline) -> np.ndarray:
+    """Teitz & Bart (1968) vertex substitution with the fast gains of Whitaker (1983): while
+    some swap of an open new site for a closed candidate (within the limits) lowers the
+    total cost, make the best one. Per row with nearest open cost ``d1`` (site ``f1``) and
+    second ``d2``, swapping ``j`` in for ``r`` gains ``Σᵢ wᵢ (d1 − dᵢⱼ)⁺ − Σ_{f1=r} wᵢ
+    (min(dᵢⱼ, d2) − d1)⁺``."""
+    row, j, d, w = lv.row, lv.j, lv.d, lv.weight
+    m = len(chosen)
+    if chosen.sum() * m > INTERCHANGE_CELLS:
+        return chosen
+    stop = None if deadline is None else time.monotonic() + INTERCHANGE_SHARE * (deadline - time.monotonic())
+    big = 2 * float(d.max()) + 1  # the cost of a row with no open site
+    chosen = chosen.copy()
+    new = j >= n_old
+    while stop is None or time.monotonic() < stop:
+        is_open = np.r_[np.ones(n_old, bool), chosen]
+        at = np.flatnonzero(is_open[j])
+        head = np.r_[True, np.diff(row[at]) > 0]
+        second = at[np.r_[False, ~head[1:] & head[:-1]]]
+        d1, f1, d2 = np.full(len(w), big), np.full(len(w), -1), np.full(len(w), big)
+        d1[row[at[head]]], f1[row[at[head]]], d2[row[second]] = d[at[head]], j[at[head]], d[second]
+        closed = new & ~is_open[j]
+        gain = np.bincount(j[closed] - n_old, weights=(w[row] * np.maximum(d1[row] - d, 0))[closed], minlength=m)
+        S = np.flatnonzero(chosen)
+        slot = np.full(m, -1)
+        slot[S] = np.arange(len(S))
+        mine = f1 >= n_old  # rows served by a new site
+        r_of = np.where(mine, slot[np.maximum(f1 - n_old, 0)], -1)
+        loss = np.bincount(r_of[mine], weights=(w * (d2 - d1))[mine], minlength=len(S))
+        q = np.flatnonzero(closed & mine[row] & (d < d2[row]))
+        back = np.bincount((j[q] - n_old) * len(S) + r_of[row[q]], minlength=m * len(S),
+                           weights=w[row[q]] * (d2[row[q]] - np.maximum(d[q], d1[row[q]]))).reshape(m, len(S))
+        profit = np.where(limits.swaps(chosen), gain[:, None] - loss[None, :] + back, -np.inf)
+        k = int(np.argmax(profit))
+        if not profit.size or profit.flat[k] <= 1e-9 * float(w @ d1):
+            break
+        chosen[k // len(S)], chosen[S[k % len(S)]] = True, False
+    return chosen
+
+
+#: Levels kept at first beyond each row's level in the start: those within this factor of its cost.
+LEVEL_SLACK = 1.5
+
+
+def _radius_search(lv: _Levels, n_old: int, limits: Limits, chosen: np.ndarray | None, search: dict, deadline):
+    """The p-median solved exactly through truncated radius formulations (García, Labbé &
+    Marín 2011). Row ``r`` keeps its first ``L_r`` levels; ``z_rk`` (k < L_r) is 1 when no
+    open site is within ``D_rk``: minimize ``Σ_r w_r (D_r0 + Σ_k (D_r(k+1) − D_rk) z_rk)``
+    subject to ``z_r0 + Σ_{level 0} xⱼ ≥ 1``, ``z_rk − z_r(k−1) + Σ_{level k} xⱼ ≥ 0`` and the
+    limits; ``z_r(K−1) = 0`` where every level is kept. Dropping the later terms (all ≥ 0)
+    makes each truncated model a relaxation, so its bound is a bound of the p-median; a
+    solution with every ``z_r(L−1) = 0`` costs what the model says and is optimal. Else
+    the rows it leaves beyond their levels get levels up to their cost in it (so it stays
+    feasible at its true cost) and the model is solved again, from the best solution so far."""
+    m_all = n_old + len(limits.cost)
+    time_limit = search.get("time_limit")
+    is_open = None if chosen is None else np.r_[np.ones(n_old, bool), chosen]
+    best = math.inf if is_open is None else lv.total(is_open)
+    if is_open is None:
+        keep = np.minimum(lv.count, 2)
+    else:  # the levels within LEVEL_SLACK × the start's cost, and at least up to the start's
+        d1, lev = lv.nearest(is_open)
+        within = np.bincount(lv.of[lv.cost <= (d1 * LEVEL_SLACK)[lv.of]], minlength=len(lv.weight))
+        keep = np.minimum(np.maximum(within, lev + 1), lv.count)
+    lower = _lagrangian(lv, n_old, limits, best, is_open, deadline) if is_open is not None and limits.p else -math.inf
+    tolerance = search.get("mip_rel_gap") or 1e-4
+    if is_open is not None and best - lower <= tolerance * abs(best):
+        return is_open[n_old:], "Optimal", max((best - lower) / abs(best), 0.0) if best else 0.0
+    while True:
+        sol = _truncated(lv, n_old, m_all, keep, is_open, limits, search, deadline)
+        x = np.r_[np.ones(n_old, bool), sol.x[n_old:m_all] > 0.5]
+        value = lv.total(x)
+        if value < best:
+            best, is_open = value, x
+        lower = max(lower, sol.bound)
+        lev = lv.nearest(x)[1]
+        short = lev >= keep  # nearest open site beyond the kept levels
+        gap = (best - lower) / abs(best) if best else 0.0
+        if not short.any():  # x costs what the model says: optimal within the model's gap
+            return is_open[n_old:], sol.status, sol.gap if value <= best else max(gap, 0.0)
+        if not sol.optimal or gap <= tolerance:
+            return is_open[n_old:], "Optimal" if gap <= tolerance else sol.status, max(gap, 0.0)
+        keep = np.where(short, np.minimum(np.maximum(2 * keep, lev + 1), lv.count), keep)
+
+
+#: Share of the time left that the Lagrangian bound may take, and its most subgradient steps.
+LAGRANGIAN_SHARE, LAGRANGIAN_STEPS = 0.3, 2000
+
+
+def _lagrangian(lv: _Levels, n_old: int, limits: Limits, upper: float, is_open: np.ndarray, deadline) -> float:
+    """A lower bound of the p-median (only ``p`` limiting the new sites): the Lagrangian
+    relaxation of the assignment rows (Cornuéjols, Fisher & Nemhauser 1977; Beasley 1993),
+    ``L(λ) = Σᵣ λᵣ + Σ_{j open} ρⱼ`` with ``ρⱼ = Σᵣ min(0, wᵣ dᵣⱼ − λᵣ)``, the existing sites
+    and the ``p`` new ones of least ``ρ`` open; ``λ`` by subgradient steps (Polyak's, to
+    ``upper``; halved after 20 without progress) from the start's costs. Every ``L(λ)`` is
+    a bound; it tends to the LP bound."""
+    row, j, wd = lv.row, lv.j, lv.weight[lv.row] * lv.d
+    m_all = n_old + len(limits.cost)
+    lam = lv.weight * lv.nearest(is_open)[0]
+    stop = None if deadline is None else time.monotonic() + LAGRANGIAN_SHARE * (deadline - time.monotonic())
+    best, mu, stall = -math.inf, 2.0, 0
+    for _ in range(LAGRANGIAN_STEPS):
+        diff = wd - lam[row]
+        rho = np.bincount(j, weights=np.minimum(diff, 0.0), minlength=m_all)
+        pick = np.r_[np.ones(n_old, bool), np.zeros(m_all - n_old, bool)]
+        pick[n_old + np.argpartition(rho[n_old:], limits.p - 1)[:limits.p]] = True
+        value = float(lam.sum() + rho[pick].sum())
+        best, stall = (value, 0) if value > best else (best, stall + 1)
+        if stall >= 20:
+            mu, stall = mu / 2, 0
+        g = 1.0 - np.bincount(row, weights=(diff < 0) & pick[j], minlength=len(lam))
+        norm = float(g @ g)
+        if norm == 0 or mu < 1e-4 or upper - best <= 1e-5 * abs(upper) or (stop and time.monotonic() > stop):
+            break
+        lam = np.maximum(lam + mu * (upper - value) / norm * g, 0.0)
+    return best
+
+
+def _truncated(lv: _Levels, n_old: int, m_all: int, keep: np.ndarray, is_open, limits: Limits, search: dict,
+               deadline):
+    """The radius formulation of :func:`_radius_search` keeping the first ``keep[r]`` levels of
+    each row, solved from ``is_open`` (when given)."""
+    rank = np.arange(len(lv.of)) - lv.first[lv.of]
+    kept = np.flatnonzero(rank < keep[lv.of])  # global level ids, in row order
+    k = len(kept)
+    pos = np.full(len(lv.of), -1)
+    pos[kept] = np.arange(k)
+    last = rank[kept] == keep[lv.of[kept]] - 1
+    full = last & (keep[lv.of[kept]] == lv.count[lv.of[kept]])
+    w = lv.weight[lv.of[kept]]
+    step = np.where(full, 0.0, lv.cost[np.minimum(kept + 1, len(lv.of) - 1)] - lv.cost[kept])
+    offset = float(lv.weight @ lv.cost[lv.first])
+    scale = float((w * step).sum()) / len(lv.weight) or 1.0  # the objective's unit: ~ a row's share
+    use = np.flatnonzero(pos[lv.level] >= 0)  # pairs at kept levels
+    S, s_lo, s_hi = limits.rows()
+    size = ModelSize(k + S.shape[0], m_all + k, len(use) + 2 * k + S.nnz)
+    check_size(size, "pmedian", SHRINK)
+    chain = np.flatnonzero(rank[kept] > 0)  # z_rk − z_r(k−1)
+    A = sp.vstack([sp.csr_matrix((np.r_[np.ones(len(use)), np.ones(k), -np.ones(len(chain))],
+                                  (np.r_[pos[lv.level[use]], np.arange(k), chain],
+                                   np.r_[lv.j[use], m_all + np.arange(k), m_all + chain - 1])), shape=(k, m_all + k)),
+                   sp.hstack([sp.csr_matrix((S.shape[0], n_old)), S, sp.csr_matrix((S.shape[0], k))])]).tocsc()
+    lo = np.r_[(rank[kept] == 0).astype(float), s_lo]
+    hi = np.r_[np.full(k, np.inf), s_hi]
+    col_lo = np.r_[np.ones(n_old), np.zeros(m_all - n_old + k)]
+    col_hi = np.r_[np.ones(m_all), np.where(full, 0.0, 1.0)]
+    start = None
+    if is_open is not None:
+        d1 = lv.nearest(is_open)[0]
+        start = np.r_[is_open, d1[lv.of[kept]] > lv.cost[kept]].astype(float)
+    left = dict(search)
+    if deadline is not None:
+        left["time_limit"] = max(deadline - time.monotonic(), 1e-3)
+    sol = solve_milp(np.r_[np.zeros(m_all), w * step / scale], A, lo, hi, col_lo, col_hi,
+                     np.r_[np.ones(m_all, bool), np.zeros(k, bool)], start=start, offset=offset / scale,
+                     shown=lambda v: v * scale, **left)
+    return replace(sol, objective=sol.objective * scale, bound=sol.bound * scale)
 
 
 def _savings(base: np.ndarray, row, site, d, weight) -> Callable[[np.ndarray], np.ndarray]:
@@ -787,7 +1022,7 @@ def _cover_all(a: sp.csr_matrix, search: dict, limits: Limits | None = None) -> 
     x0 = _grow(limits, _covers(a, np.ones(n)))
     start = x0 if x0 is not None and (a @ x0.astype(float) > 0).all() else None
     try:
-        return _milp(limits.cost if limits.priced else np.ones(m), sp.vstack([a, S]).tocsc(),
+        return solve_milp(limits.cost if limits.priced else np.ones(m), sp.vstack([a, S]).tocsc(),
                           np.r_[np.ones(n), lo], np.r_[np.full(n, np.inf), hi], np.zeros(m), np.ones(m),
                           np.ones(m, bool), start=start, **search)
     except SolverError as exc:
