@@ -42,6 +42,7 @@ BENCHMARKS = {
     "access": "access_speed",
     "ergm": "ergm_speed",
     "capacity": "capacity_speed",
+    "location": "location_speed",
 }
 
 
