@@ -2,8 +2,10 @@
 
 Analyses build their model as arrays (a sparse constraint matrix, bounds, costs) and call
 :func:`solve_lp` (DEA), :func:`solve_milp` (location models: integer columns, time limit,
-reported gap) or :func:`solve_qp` (capacity re-allocation: a convex quadratic objective);
-nothing else imports :mod:`highspy`.
+reported gap) or :func:`solve_qp` (a convex quadratic objective); nothing else imports
+:mod:`highspy`. Convex QPs with only bounds and equality rows (capacity re-allocation) go to
+:func:`solve_box_qp`, a proximal primal-dual active-set method on sparse factorizations whose
+answer is checked against the KKT conditions, with :func:`solve_qp` as its fall-back.
 
 A MILP is sized before it is built (:func:`check_size`: rows, columns, non-zeros and the
 memory HiGHS is estimated to need, against the memory available); its search shows
@@ -425,3 +427,261 @@ def solve_qp(c: np.ndarray, Q: sp.spmatrix, A: sp.spmatrix, row_lower: np.ndarra
     model.hessian_.index_ = Q.indices.astype(np.int32)
     model.hessian_.value_ = Q.data.astype(float)
     return _optimum(_run(model), " of the QP")
+
+
+# -- convex QPs with box bounds and equality rows: a primal-dual active-set method --------------
+
+#: Relative tolerance of the KKT check of :func:`solve_box_qp`'s answer (see :func:`kkt_residuals`).
+KKT_TOL = 1e-9
+#: Iterations of the primal-dual active-set method before :func:`solve_box_qp` falls back to HiGHS.
+BOX_QP_ITERATIONS = 50
+#: Proximal regularisation ``ρ`` of :func:`solve_box_qp`, relative to ``H``'s largest diagonal
+#: entry (and its dual counterpart ``ρ_y``, relative to ``max |A|² / max Hᵢᵢ``): each
+#: subproblem is strictly convex and its reduced KKT matrix quasi-definite, whatever ``H``.
+REGULARISATION = 1e-6
+#: While the active sets do not settle, ``ρ`` and ``ρ_y`` grow a hundredfold up to this (a
+#: better conditioned subproblem, slower proximal steps), before one variable changes at a time.
+REGULARISATION_MAX = 1e-2
+#: The regularisation of the polishing solve (:func:`_polish`), relative as ``ρ``, and its
+#: refinement steps at most.
+POLISH = 1e-10
+REFINEMENTS = 10
+#: Proximal steps at most (each one solve, with the last factorization while the active sets stay).
+PROXIMAL_STEPS = 200
+
+
+@dataclass(frozen=True)
+class KKTResiduals:
+    """How far a point is from the KKT conditions of ``min ½ xᵀHx + gᵀx`` s.t. ``A x = b``,
+    ``l ≤ x ≤ u``, each relative (see :func:`kkt_residuals`)."""
+
+    primal: float
+    stationarity: float
+    complementarity: float
+
+    def ok(self, tol: float = KKT_TOL) -> bool:
+        """Whether every residual is at most ``tol``."""
+        return max(self.primal, self.stationarity, self.complementarity) <= tol
+
+
+def kkt_residuals(H, g, A, b, lower, upper, x, y) -> KKTResiduals:
+    """The KKT residuals of ``x`` with row duals ``y`` (HiGHS' sign: ``λ = Hx + g − Aᵀy``).
+
+    With ``λ`` split into bound multipliers ``z_l = max(λ, 0)`` and ``z_u = max(−λ, 0)``:
+
+    * primal: ``‖Ax − b‖∞`` relative to ``max(‖b‖∞, ‖|A||x|‖∞)``, and the largest bound
+      violation relative to the scale of ``x`` (``‖x‖∞``, the finite bounds, at least 1e-300);
+    * stationarity: the part of ``λ`` no bound can carry (``z_l`` where ``l = −∞``, ``z_u``
+      where ``u = +∞``), relative to the scale of the gradient (``‖g‖∞``, ``‖Hx‖∞``, ``‖Aᵀy‖∞``);
+    * complementarity: ``max(z_l (x − l) + z_u (u − x))`` over finite bounds, relative to the
+      product of both scales.
+
+    All three are 0 exactly at a KKT point, which for a convex QP is an optimum.
+    """
+    H, A = sp.csr_matrix(H), sp.csr_matrix(A)
+    g, b, l, u, x, y = (np.asarray(v, float) for v in (g, b, lower, upper, x, y))
+    Hx, Aty = H @ x, A.T @ y
+    lam = Hx + g - Aty
+    tiny = np.finfo(float).tiny
+    bounds = np.r_[l[np.isfinite(l)], u[np.isfinite(u)]]
+    xscale = max(np.abs(x).max(initial=0), np.abs(bounds).max(initial=0), tiny)
+    gscale = max(np.abs(g).max(initial=0), np.abs(Hx).max(initial=0), np.abs(Aty).max(initial=0), tiny)
+    rscale = max(np.abs(b).max(initial=0), (abs(A) @ np.abs(x)).max(initial=0), tiny)
+    violation = np.maximum(np.maximum(l - x, x - u), 0).max(initial=0)
+    primal = max(np.abs(A @ x - b).max(initial=0) / rscale, violation / xscale)
+    zl, zu = np.maximum(lam, 0), np.maximum(-lam, 0)
+    unbacked = np.where(np.isfinite(l), 0, zl) + np.where(np.isfinite(u), 0, zu)
+    with np.errstate(invalid="ignore"):
+        slack = np.where(np.isfinite(l), zl * (x - l), 0) + np.where(np.isfinite(u), zu * (u - x), 0)
+    return KKTResiduals(primal=float(primal), stationarity=float(unbacked.max(initial=0) / gscale),
+                        complementarity=float(np.abs(slack).max(initial=0) / (gscale * xscale)))
+
+
+@dataclass(frozen=True)
+class QPSolution(LPSolution):
+    """A :class:`LPSolution` of :func:`solve_box_qp`: which method gave it (``"active set"`` or
+    ``"HiGHS"``), its iterations, the KKT residuals of the answer, and why the active-set
+    answer was not kept when HiGHS gave it (``fallback``, empty otherwise)."""
+
+    method: str = "active set"
+    iterations: int = 0
+    kkt: KKTResiduals | None = None
+    fallback: str = ""
+
+
+class _NoAnswer(RuntimeError):
+    """The active-set method ended without an answer (the message says why)."""
+
+
+def solve_box_qp(H: sp.spmatrix, g: np.ndarray, A_eq: sp.spmatrix, b_eq: np.ndarray, lower: np.ndarray,
+                 upper: np.ndarray, *, max_iter: int = BOX_QP_ITERATIONS, tol: float = KKT_TOL) -> QPSolution:
+    """Minimize ``½ xᵀHx + gᵀx`` subject to ``A_eq x = b_eq`` and ``lower ≤ x ≤ upper``.
+
+    ``H`` is symmetric positive semidefinite (sparse; semidefiniteness is not checked beyond
+    its diagonal); bounds may be infinite. Solved by the primal-dual active-set method
+    (Hintermüller, Ito & Kunisch 2002) inside proximal steps: each step minimizes the
+    objective plus ``ρ/2 ‖x − xₖ‖²`` (and the dual ``ρ_y/2 ‖y − yₖ‖²``, see
+    :data:`REGULARISATION`), which is strictly convex even where ``H`` is singular, and the
+    steps converge to an optimum of the QP itself (the proximal point method). In a step, the
+    variables held at a bound are fixed there, the reduced KKT system of the others and the
+    equality rows is solved with a sparse LU factorization, the bound multipliers of the held
+    ones follow; then every free variable beyond a bound is held at it and every held one
+    whose multiplier has the wrong sign is freed, until there is none. Where a step's optimum
+    is not yet the QP's, the QP's own reduced KKT system on its active sets is solved from it
+    (:func:`_polish`); that usually ends the method after the first step. The method may
+    cycle where ``H`` is not an M-matrix: while the number of such infeasibilities has not
+    fallen for ``SAFE_STEPS`` iterations, ``ρ`` grows (:data:`REGULARISATION_MAX`), and once
+    it is at its largest only the variable of largest index changes (Júdice & Pires 1994,
+    after Murty's least-index rule, which ends for positive definite matrices). Each change
+    of the active sets costs one sparse factorization, instead of the dense reduced Hessian
+    of HiGHS' active-set QP solver; a proximal step that keeps them, one solve.
+
+    The answer is kept when its :func:`kkt_residuals` are all at most ``tol``; otherwise (no
+    answer within ``max_iter`` changes of the active sets or ``PROXIMAL_STEPS`` steps, a
+    failed factorization, infeasible bounds, a negative diagonal entry of ``H``) the problem
+    is solved by :func:`solve_qp` (HiGHS), and :attr:`QPSolution.fallback` says why.
+    Raises :class:`SolverError` when HiGHS finds no optimum either.
+    """
+    H, A = sp.csc_matrix(H, dtype=float), sp.csr_matrix(A_eq, dtype=float)
+    g, b = np.asarray(g, float), np.atleast_1d(np.asarray(b_eq, float))
+    n = g.size
+    l, u = np.broadcast_to(np.asarray(lower, float), (n,)), np.broadcast_to(np.asarray(upper, float), (n,))
+    if H.shape != (n, n) or A.shape[1] != n or b.shape != (A.shape[0],):
+        raise ValueError(f"{n} columns in g but H is {H.shape[0]} × {H.shape[1]}, A_eq {A.shape[0]} × {A.shape[1]} "
+                         f"and b_eq has {b.size} entries")
+    try:
+        if (l > u).any() or np.isnan(l).any() or np.isnan(u).any():
+            raise _NoAnswer("a lower bound above its upper bound")
+        x, y, iterations = _active_set(H, g, A, b, l, u, max_iter, tol)
+        check = kkt_residuals(H, g, A, b, l, u, x, y)
+        if not check.ok(tol):
+            raise _NoAnswer(f"its answer fails the KKT check at {tol:g}: {check}")
+    except (_NoAnswer, RuntimeError, np.linalg.LinAlgError) as exc:
+        k = A.shape[0]  # HiGHS 1.16 calls some bounded QPs without rows unbounded: one empty row
+        sol = solve_qp(g, H, A if k else sp.csr_matrix((1, n)), b if k else [0.0], b if k else [0.0], l, u)
+        y = sol.row_dual[:k]
+        return QPSolution(sol.x, y, sol.objective, sol.status, method="HiGHS",
+                          kkt=kkt_residuals(H, g, A, b, l, u, sol.x, y), fallback=f"active set: {exc}")
+    return QPSolution(x, y, float(0.5 * x @ (H @ x) + g @ x), "Optimal", iterations=iterations, kkt=check)
+
+
+#: Iterations of block changes without fewer infeasibilities before :func:`solve_box_qp`
+#: changes one variable at a time.
+SAFE_STEPS = 3
+#: A free variable is beyond its bound, or a held one's multiplier of the wrong sign, when by
+#: more than this share of ``tol`` times the scale of ``x`` (or of the gradient): less is
+#: rounding, and within the KKT check once ``x`` is clipped to its bounds.
+ROUNDING = 0.1
+
+
+def _active_set(H: sp.csc_matrix, g, A: sp.csr_matrix, b, l, u, max_iter: int, tol: float) -> tuple:
+    """The proximal primal-dual active-set iterations of :func:`solve_box_qp`: ``(x, y, iterations)``
+    with ``iterations`` the changes of the active sets."""
+    n, k = g.size, A.shape[0]
+    diag = H.diagonal()
+    if (diag < 0).any():
+        raise _NoAnswer("H has a negative diagonal entry: not positive semidefinite")
+    tiny = np.finfo(float).tiny
+    c = max(float(diag.max(initial=0)), tiny)
+    scale, scale_y = c, max(float(abs(A).max()) ** 2 if A.nnz else 1.0, tiny) / c
+    relative = REGULARISATION
+    fixed = l == u
+    at_lo, at_hi = fixed.copy(), np.zeros(n, bool)  # all free at first
+    bounds = np.abs(np.r_[l[np.isfinite(l)], u[np.isfinite(u)]])
+    A_csc, A_t = A.tocsc(), A.T.tocsr()
+    centre, centre_y = np.clip(np.zeros(n), l, u), np.zeros(k)
+    best, patience, iterations, factored, polished = n + 1, SAFE_STEPS, 0, (None, None), None
+    for _ in range(max_iter + PROXIMAL_STEPS):
+        state = np.packbits(at_lo).tobytes() + np.packbits(at_hi).tobytes()
+        held, free = np.flatnonzero(at_lo | at_hi), np.flatnonzero(~(at_lo | at_hi))
+        rho, rho_y = relative * scale, relative * scale_y
+        if factored[0] != state:
+            iterations += 1
+            if iterations > max_iter:
+                raise _NoAnswer(f"no answer within {max_iter} changes of the active sets")
+            H_free, A_free = H[:, free], A_csc[:, free]
+            K = sp.bmat([[H_free[free] + rho * sp.identity(free.size), A_free.T], [A_free, -rho_y * sp.identity(k)]],
+                        format="csc")
+            factored = state, _factorize(K)
+        x = np.where(at_lo, l, np.where(at_hi, u, 0.0))
+        rhs = np.r_[-g[free] - H[free][:, held] @ x[held] + rho * centre[free],
+                    b - A_csc[:, held] @ x[held] - rho_y * centre_y]
+        z = factored[1](rhs)
+        x[free], y = z[:free.size], -z[free.size:]
+        lam = H @ x + g - A_t @ y + rho * (x - centre)
+        x_tol = ROUNDING * tol * max(np.abs(x).max(initial=0), bounds.max(initial=0), tiny)
+        g_tol = ROUNDING * tol * max(np.abs(g).max(initial=0), np.abs(lam - g).max(initial=0), tiny)
+        below, above = ~(at_lo | at_hi) & (x < l - x_tol), ~(at_lo | at_hi) & (x > u + x_tol)
+        leave = ~fixed & ((at_lo & (lam < -g_tol)) | (at_hi & (lam > g_tol)))
+        wrong = below | above | leave
+        count = int(wrong.sum())
+        if not count:  # the proximal step's optimum: the QP's, or the centre of the next step
+            x = np.clip(x, l, u)
+            if kkt_residuals(H, g, A, b, l, u, x, y).ok(tol):
+                return x, y, iterations
+            if polished != state:  # the QP's own KKT system on these active sets, from here
+                polished = state
+                polish = _polish(H, g, A_csc, A_t, b, free, x, y, scale * POLISH, scale_y * POLISH)
+                if polish is not None and kkt_residuals(H, g, A, b, l, u, *polish).ok(tol):
+                    return *polish, iterations
+            centre, centre_y, best, patience = x, -y, n + 1, SAFE_STEPS
+            continue
+        if count < best:
+            best, patience = count, SAFE_STEPS
+        elif patience:
+            patience -= 1
+        elif relative < REGULARISATION_MAX:  # a better conditioned subproblem, from the same centre
+            relative, factored = min(100 * relative, REGULARISATION_MAX), (None, None)
+            best, patience = n + 1, SAFE_STEPS
+            continue
+        else:  # one change only: the variable of largest index
+            last = np.flatnonzero(wrong)[-1]
+            wrong = np.zeros(n, bool)
+            wrong[last] = True
+        at_lo = (at_lo & ~(leave & wrong)) | (below & wrong)
+        at_hi = (at_hi & ~(leave & wrong)) | (above & wrong)
+    raise _NoAnswer(f"no answer within {PROXIMAL_STEPS} proximal steps")
+
+
+def _polish(H, g, A_csc, A_t, b, free, x, y, delta: float, delta_y: float):
+    """``(x, y)`` moved to solve the QP's reduced KKT system with the variables not in ``free``
+    where they are (no proximal term): the correction solves it, regularised by ``delta`` and
+    ``delta_y`` and refined towards it unregularised (after OSQP's solution polishing: Stellato
+    et al. 2020), so that rounding amplified by ``1/delta`` is of the small residual only.
+    None when it leaves the free variables' bounds or is not finite."""
+    k = A_csc.shape[0]
+    H_free, A_free = H[:, free][free], A_csc[:, free]
+    K = sp.bmat([[H_free, A_free.T], [A_free, sp.csr_matrix((k, k))]], format="csc")
+    solve = _factorize(sp.csc_matrix(K + sp.diags(np.r_[np.full(free.size, delta), np.full(k, -delta_y)])))
+    r = np.r_[-g[free] - (H @ x)[free] + (A_t @ y)[free], b - A_csc @ x]
+    step = solve(r)
+    for _ in range(REFINEMENTS):
+        rest = r - K @ step
+        if np.abs(rest).max(initial=0) <= 1e-3 * np.abs(r).max(initial=0):
+            break
+        step = step + solve(rest)
+    x, y = x.copy(), y - step[free.size:]
+    x[free] += step[:free.size]
+    return (x, y) if np.isfinite(step).all() else None
+
+
+def _factorize(K: sp.csc_matrix) -> Callable[[np.ndarray], np.ndarray]:
+    """A solver of ``K z = r`` for a quasi-definite ``K`` (a proximal reduced KKT matrix), with
+    one step of iterative refinement: a sparse LU factorization, symmetric and without
+    pivoting (a quasi-definite matrix factorizes so in any order: about as fast as a
+    Cholesky factorization), or with SuperLU's threshold partial pivoting where that fails."""
+    from scipy.sparse.linalg import splu
+
+    try:
+        lu = splu(K, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
+    except RuntimeError:  # a zero pivot (rounding)
+        lu = splu(K, permc_spec="COLAMD")
+
+    def solve(r: np.ndarray) -> np.ndarray:
+        z = lu.solve(r)
+        z = z + lu.solve(r - K @ z)
+        if not np.isfinite(z).all():
+            raise _NoAnswer("the reduced KKT system has no finite solution")
+        return z
+
+    return solve

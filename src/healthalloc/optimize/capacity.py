@@ -18,7 +18,8 @@ moved there would reach no one and lower every ``Aᵢ`` and ``Ā`` alike. With t
 ``objective="variance"`` is the convex QP above in the capacities alone. Its Hessian is
 ``2 (Mᵀ diag(P) M − ΣP a aᵀ)`` with ``Ā = a S``; where ``Ā`` is the same for every
 allocation, the rank-one term is dropped and the sparse ``2 Mᵀ diag(P) M`` (non-zero for
-sites sharing demand) is passed to HiGHS. Where it is not (M2SFCA, whose access step
+sites sharing demand) is passed to the solver (:func:`healthalloc.solver.solve_box_qp`;
+HiGHS' QP solver for the start of the integer heuristic). Where it is not (M2SFCA, whose access step
 weights distance again, so that ``Σ Pᵢ Aᵢ`` depends on where the capacity is), the mean
 enters as one more, free, variable ``μ``: ``Σᵢ Pᵢ (Aᵢ − μ)²`` is minimized over ``μ`` at
 ``μ = Ā``, and its Hessian stays sparse but for one row. Either is scaled: capacities in units of ``T/m`` and
@@ -80,7 +81,8 @@ from healthalloc.data.validate import DataError
 from healthalloc.params import Param, Params, declared
 from healthalloc.report import figures as draw
 from healthalloc.result import Result
-from healthalloc.solver import INF, PROGRESS, TIME_LIMIT, ModelSize, check_size, solve_lp, solve_milp, solve_qp
+from healthalloc.solver import (INF, PROGRESS, TIME_LIMIT, ModelSize, check_size, solve_box_qp, solve_lp, solve_milp,
+                               solve_qp)
 
 __all__ = ["OBJECTIVES", "PARAMS", "CapacityModel", "CapacityResult", "capacity_model", "optimize_capacity"]
 
@@ -438,7 +440,7 @@ def optimize_capacity(
         total, lo, hi = _whole(total, lo, hi)
     _check_feasible(sup, total, lo, hi)
     if objective == "variance":
-        after, status, gap = _variance(model, total, lo, hi)
+        after, status, gap = _variance(model, total, lo, hi, integer)
         if integer:
             after, status = _improve_integer(model, after, total, lo, hi)
         value, unit = model.objective, total * total / model.population.sum()
@@ -534,14 +536,21 @@ def _feasible(S: np.ndarray, total: float, lo: np.ndarray, hi: np.ndarray, integ
     return whole and bool((S >= lo).all() and (S <= hi).all()) and abs(S.sum() - total) <= NOISE * total
 
 
-def _variance(model: CapacityModel, total: float, lo, hi) -> tuple[np.ndarray, str, float]:
-    """The QP in x = S / s (s: a power of two near T / m) with the Hessian :meth:`CapacityModel.gram`."""
+def _variance(model: CapacityModel, total: float, lo, hi, integer: bool = False) -> tuple[np.ndarray, str, float]:
+    """The QP in x = S / s (s: a power of two near T / m) with the Hessian :meth:`CapacityModel.gram`:
+    continuous, by the primal-dual active-set method of :func:`solve_box_qp` (which falls back
+    to HiGHS when its answer fails the KKT check); with ``integer`` (the start of the unit
+    moves), by HiGHS' QP solver as before."""
     m = model.matrix.shape[1]
     s = _power_of_two(total / m)
     free = int(not model.fixed_mean)  # the mean μ as a variable (M2SFCA), in A's scaled unit
     rows = sp.csr_matrix(np.r_[np.ones(m), np.zeros(free)][None, :])
-    sol = solve_qp(np.zeros(m + free), model.gram(mean=bool(free)), rows, [total / s], [total / s],
-                   np.r_[lo / s, np.full(free, -INF)], np.r_[np.where(np.isfinite(hi), hi / s, INF), np.full(free, INF)])
+    col_lo = np.r_[lo / s, np.full(free, -INF)]
+    col_hi = np.r_[np.where(np.isfinite(hi), hi / s, INF), np.full(free, INF)]
+    if integer:
+        sol = solve_qp(np.zeros(m + free), model.gram(mean=bool(free)), rows, [total / s], [total / s], col_lo, col_hi)
+    else:
+        sol = solve_box_qp(model.gram(mean=bool(free)), np.zeros(m + free), rows, [total / s], col_lo, col_hi)
     return _tidy(sol.x[:m] * s, total, lo, hi), sol.status, 0.0
 
 
