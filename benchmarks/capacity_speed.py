@@ -4,8 +4,8 @@ Data: ``access_speed.points`` (seeded; sites at a fixed density, about 45 within
 demand point), five demand points per site; 2SFCA with a 60 km catchment, the total
 unchanged. Rows (``--methods`` keys): ``healthalloc`` (``optimize_capacity``, no bounds:
 sites may close) and ``healthalloc_shares`` (``lower_share=0.5, upper_share=2``). Times
-are of the whole call (pairs in reach, the operator, the QP through HiGHS, the equity
-measures); the note gives the QP's share of it, the sites closed and the capacity moved.
+are of the whole call (pairs in reach, the operator, the QP (``solver.solve_box_qp``), the
+equity measures); the note gives the QP's share of it, the sites closed and the capacity moved.
 ``max |Δ|``: difference of the objective from the first row's, relative (the shares
 row's optimum is constrained, so it is larger). Neither PySAL ``access`` nor ``spopt``
 re-allocates capacity: there is no peer on the same problem.
@@ -49,10 +49,10 @@ def _solve(case):
 
 
 def _qp_seconds(case) -> float:
-    """Seconds spent in :func:`healthalloc.solver.solve_qp` during one call."""
+    """Seconds spent in :func:`healthalloc.solver.solve_box_qp` during one call."""
     from healthalloc.optimize import capacity
 
-    inner, spent = capacity.solve_qp, []
+    inner, spent = capacity.solve_box_qp, []
 
     def timed(*args, **kw):
         t0 = time.perf_counter()
@@ -61,11 +61,11 @@ def _qp_seconds(case) -> float:
         finally:
             spent.append(time.perf_counter() - t0)
 
-    capacity.solve_qp = timed
+    capacity.solve_box_qp = timed
     try:
         _solve(case)
     finally:
-        capacity.solve_qp = inner
+        capacity.solve_box_qp = inner
     return sum(spent)
 
 
@@ -104,9 +104,12 @@ def _checks(table: pd.DataFrame) -> list[str]:
 
 
 NOTES = [
-    "HiGHS 1.16 solves QPs only with its active-set method (solver = ipm, hipo or pdlp still runs QP ASM); "
-    "its cost grows with the cube of the number of sites off their bounds at the optimum (the dense "
-    "reduced Hessian), about 1,400 of the 2,000 here.",
+    "The QP is solved by solver.solve_box_qp: a proximal primal-dual active-set method (Hintermüller, Ito & "
+    "Kunisch 2002) on sparse LU factorizations of the reduced KKT system, about 5 to 10 of them, its answer "
+    "checked against the KKT conditions (1e-9 relative), HiGHS' QP solver as the fall-back.",
+    "Before it, HiGHS 1.16 solved it with its active-set method alone (solver = ipm, hipo or pdlp still runs "
+    "QP ASM), whose cost grows with the cube of the number of sites off their bounds at the optimum (the "
+    "dense reduced Hessian), about 1,400 of the 2,000 here: 6.3 s without bounds, 0.85 s with the shares.",
 ]
 
 
