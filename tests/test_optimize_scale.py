@@ -107,3 +107,60 @@ def test_400_by_400_is_solved_to_a_proven_gap_quickly(radius_path):
     res = locate(demand, cand, model="pmedian", p=20, progress=False, time_limit=60)
     assert res.gap <= 0.01 and res.n_selected == 20
     assert time.perf_counter() - t0 < 60
+
+
+def _levels(demand, cand):
+    from healthalloc.access import costs, points
+
+    dem, pts = points(demand, "demand", "population"), points(cand, "sites", None)
+    pairs = costs(dem, pts, 20_016.0, None).pairs(0, len(dem))
+    P = dem.amount
+    keep, rows = P[pairs.i] > 0, np.flatnonzero(P > 0)
+    return location_module._Levels(np.searchsorted(rows, pairs.i[keep]), pairs.j[keep], pairs.cost[keep], P[rows])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.integers(1, 4), steps=st.sampled_from([1, 5, 40, 20_000]))
+def test_lagrangian_bound_and_reduction_keep_the_optimum(seed, p, steps):
+    """At any number of steps the bound is below the enumerated optimum, its sites cost what is
+    said, and the sites the reduction closes (opens) leave an optimum within reach."""
+    demand, cand, _ = _instance(seed, 30, 9)
+    lv = _levels(demand, cand)
+    limits = location_module.replace(location_module.Limits.free(len(cand)), p=p)
+    start = location_module._median_start(lv, 0, limits, None, None)
+    upper = lv.total(start)
+    saved = location_module.LAGRANGIAN_STEPS
+    location_module.LAGRANGIAN_STEPS = steps
+    try:
+        dual = location_module._lagrangian(lv, 0, limits, upper, start, None)
+    finally:
+        location_module.LAGRANGIAN_STEPS = saved
+    costs = {combo: lv.total(np.isin(np.arange(len(cand)), combo))
+             for combo in itertools.combinations(range(len(cand)), p)}
+    best = min(costs.values())
+    assert dual.lower <= best * (1 + 1e-9)
+    assert dual.cost == pytest.approx(lv.total(dual.is_open)) and dual.cost <= upper
+    shut, fixed, reduced = location_module._reduce(lv, 0, p, dual, upper, start)
+    allowed = [v for combo, v in costs.items()
+               if not shut[list(combo)].any() and set(np.flatnonzero(fixed)) <= set(combo)]
+    assert (min(allowed) if allowed else np.inf) <= best * (1 + 1e-9) or upper <= best * (1 + 1e-9)
+    if reduced is not None and allowed:  # the reduced pairs cost the allowed sites alike
+        combo = min((c for c in costs if costs[c] == min(allowed)))
+        assert reduced.total(np.isin(np.arange(len(cand)), combo)) == pytest.approx(min(allowed))
+
+
+@pytest.mark.parametrize("steps", [1, 30, 100])
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("limits", [{}, {"cost": "cost", "budget": 12.0},
+                                    {"region": "region", "quotas": pd.DataFrame(
+                                        {"region": ["r0"], "min_sites": [1], "max_sites": [2]})}])
+def test_reduced_radius_formulation_equals_dense_milp(monkeypatch, seed, limits, steps):
+    """A Lagrangian stopped early leaves a gap: the reduced radius formulation closes it to the
+    dense MILP's optimum (budgets and quotas as well)."""
+    demand, cand, old = _instance(200 + seed, 80, 40, seed % 2 == 1)
+    dense = locate(demand, cand, model="pmedian", p=5, existing=old, progress=False, **limits)
+    monkeypatch.setattr(location_module, "DENSE_PAIRS", -1)
+    monkeypatch.setattr(location_module, "LAGRANGIAN_STEPS", steps)
+    fast = locate(demand, cand, model="pmedian", p=5, existing=old, progress=False, **limits)
+    assert dense.status == fast.status == "Optimal"
+    assert fast.objective == pytest.approx(dense.objective, rel=1e-4)

@@ -11,6 +11,17 @@ table); coverage ``aᵢⱼ = [dᵢⱼ ≤ r]``.
     minimize ``Σᵢ Pᵢ Σⱼ dᵢⱼ zᵢⱼ`` subject to ``Σⱼ zᵢⱼ = 1``, ``zᵢⱼ ≤ xⱼ``, ``Σⱼ xⱼ = p`` (new
     sites), existing sites open; with a radius, no demand is assigned beyond it. Pairs
     farther than a demand point's nearest existing site are never used and are left out.
+    Up to ``DENSE_PAIRS`` pairs this MILP (one ``z`` per pair) is solved as it stands.
+    Beyond, without one variable per pair: a start from the greedy solution improved by
+    vertex substitution (Teitz & Bart 1968, with the fast swap gains of Whitaker 1983); with
+    ``p`` given, a lower bound from the Lagrangian relaxation of the assignment rows
+    (Cornuéjols, Fisher & Nemhauser 1977; Beasley 1993), whose own sites are costed as
+    candidates and which, when it leaves a gap, proves sites closed or open (Lagrangian
+    reduction) and drops the pairs beyond each point's nearest site known open; then the
+    radius formulation (Cornuéjols, Nemhauser & Wolsey 1980; Elloumi 2010), truncated at
+    per-point cut-offs and extended until no point is served beyond them (García, Labbé &
+    Marín 2011), solved by HiGHS. The 2,105 × 2,105 embedded towns with ``p = 50`` are
+    proven optimal by the Lagrangian alone, in about 20 s.
 ``lscp`` (location set covering; Toregas et al. 1971)
     minimize ``Σⱼ xⱼ`` (with opening costs ``cⱼ``: ``Σⱼ cⱼ xⱼ``) subject to
     ``Σⱼ aᵢⱼ xⱼ ≥ 1`` for every populated demand point not covered by an existing site;
@@ -24,7 +35,9 @@ together with ``p`` or the budget are refused before solving, naming the regions
 The reported ``objective`` is the covered population (mclp), the population-weighted
 total cost (pmedian, persons × km) or the number of new sites (lscp; with costs, their
 total cost), recomputed from the chosen sites; ``status`` and ``gap`` are HiGHS' (the time limit, 60 s by default, or
-Ctrl-C may end the search with a feasible, unproven solution and a positive gap). Each
+Ctrl-C may end the search with a feasible, unproven solution and a positive gap); beyond
+``DENSE_PAIRS`` the gap is ``(cost − bound) / cost`` with the best of the Lagrangian and
+HiGHS' bounds, and the status ``Optimal`` once it is within HiGHS' tolerance (1e-4). Each
 search starts from a greedy solution (sites added one at a time for the largest gain, per
 unit of cost with costs, among those the budget and quotas still allow), so there is
 usually one to report.
@@ -40,13 +53,28 @@ size and what shrinks it.
 
 References
 ----------
+Beasley, J. E. (1993). Lagrangean heuristics for location problems. *European Journal of
+Operational Research* 65(3), 383–399.
 Church, R. & ReVelle, C. (1974). The maximal covering location problem. *Papers of the
 Regional Science Association* 32, 101–118.
+Cornuéjols, G., Fisher, M. L. & Nemhauser, G. L. (1977). Location of bank accounts to
+optimize float. *Management Science* 23(8), 789–810.
+Cornuéjols, G., Nemhauser, G. L. & Wolsey, L. A. (1980). A canonical representation of simple
+plant location problems and its applications. *SIAM Journal on Algebraic and Discrete
+Methods* 1(3), 261–272.
+Elloumi, S. (2010). A computational study for the p-median problem. *Electronic Notes in
+Discrete Mathematics* 36, 455–462.
+García, S., Labbé, M. & Marín, A. (2011). Solving large p-median problems with a radius
+formulation. *INFORMS Journal on Computing* 23(4), 546–556.
 Hakimi, S. L. (1964). Optimum locations of switching centers and the absolute centers and
 medians of a graph. *Operations Research* 12(3), 450–459.
 ReVelle, C. & Swain, R. (1970). Central facilities location. *Geographical Analysis* 2(1), 30–42.
+Teitz, M. B. & Bart, P. (1968). Heuristic methods for estimating the generalized vertex
+median of a weighted graph. *Operations Research* 16(5), 955–961.
 Toregas, C., Swain, R., ReVelle, C. & Bergman, L. (1971). The location of emergency
 service facilities. *Operations Research* 19(6), 1363–1373.
+Whitaker, R. A. (1983). A fast algorithm for the greedy interchange for large-scale
+clustering and median location problems. *INFOR* 21(2), 95–108.
 """
 
 from __future__ import annotations
@@ -83,17 +111,16 @@ PARAMS = Params(
           "free; 0 only with existing sites)", kind=int, low=0, metavar="P"),
     Param("radius", None, "coverage radius in km or the OD cost unit (mclp, lscp: required; pmedian: the largest "
           "assignment cost, default none)", kind=(int, float), low=0, low_open=True, metavar="R"),
-    # study=False until the study analysis passes them on (it calls locate with named keywords)
     Param("cost", None, "column of the candidates with the cost of opening each site (finite, ≥ 0, any money "
           "unit): reported as total_cost; lscp then minimizes the total cost instead of the number of sites",
-          kind=str, metavar="COLUMN", study=False),
+          kind=str, metavar="COLUMN"),
     Param("budget", None, "most the new sites may cost in all, in the unit of the cost column (mclp, pmedian; "
-          "needs cost)", kind=(int, float), low=0, low_open=True, metavar="B", study=False),
+          "needs cost)", kind=(int, float), low=0, low_open=True, metavar="B"),
     Param("region", None, "column of the candidates naming the region of each (new sites are counted per region "
-          "and bounded by the quotas)", kind=str, metavar="COLUMN", study=False),
+          "and bounded by the quotas)", kind=str, metavar="COLUMN"),
     Param("quotas", None, "table with columns region, min_sites, max_sites (an empty cell: unbounded) bounding the "
           "new sites of each region (needs region)", kind=str, source=True, objects=(pd.DataFrame, os.PathLike),
-          metavar="FILE.csv", study=False),
+          metavar="FILE.csv"),
     Param("time_limit", TIME_LIMIT, "seconds for the solver, then (as on Ctrl-C) the best solution found, with its "
           "gap (library: None for no limit)", kind=(int, float), low=0, low_open=True, metavar="S"),
 )
@@ -871,75 +898,165 @@ def _radius_search(lv: _Levels, n_old: int, limits: Limits, chosen: np.ndarray |
     makes each truncated model a relaxation, so its bound is a bound of the p-median; a
     solution with every ``z_r(L−1) = 0`` costs what the model says and is optimal. Else
     the rows it leaves beyond their levels get levels up to their cost in it (so it stays
-    feasible at its true cost) and the model is solved again, from the best solution so far."""
+    feasible at its true cost) and the model is solved again, from the best solution so far.
+
+    With ``p`` given, the Lagrangian bound (:func:`_lagrangian`) comes first: its own sites
+    may be the better start (then improved by :func:`_interchange`), and when it leaves a gap
+    its reduction (:func:`_reduce`) shrinks the model: sites it proves closed go, sites it
+    proves open are fixed, and each row keeps only the pairs up to its nearest fixed site."""
     m_all = n_old + len(limits.cost)
-    time_limit = search.get("time_limit")
+    tolerance = search.get("mip_rel_gap") or 1e-4
     is_open = None if chosen is None else np.r_[np.ones(n_old, bool), chosen]
     best = math.inf if is_open is None else lv.total(is_open)
+    lower, shut, fixed = -math.inf, np.zeros(m_all - n_old, bool), np.zeros(m_all - n_old, bool)
+    if is_open is not None and limits.p:
+        dual = _lagrangian(lv, n_old, limits, best, is_open, deadline)
+        lower = dual.lower
+        if dual.cost < best:  # the relaxation's sites, to a local optimum of the interchange
+            found = _interchange(lv, n_old, limits, dual.is_open[n_old:], deadline)
+            is_open = np.r_[np.ones(n_old, bool), found]
+            best = lv.total(is_open)
+        if best - lower <= tolerance * abs(best):
+            return is_open[n_old:], "Optimal", _gap(best, lower)
+        if deadline is not None and deadline - time.monotonic() < 1.0:
+            return is_open[n_old:], "Time limit reached", _gap(best, lower)
+        shut, fixed, reduced = _reduce(lv, n_old, limits.p, dual, best, is_open)
+        if reduced is None:  # a row every site of which is closed: no solution is cheaper
+            return is_open[n_old:], "Optimal", 0.0
+        lv, ceiling = reduced, best  # bounds of the reduced model hold for solutions cheaper than the ceiling
+    else:
+        ceiling = math.inf
     if is_open is None:
         keep = np.minimum(lv.count, 2)
     else:  # the levels within LEVEL_SLACK × the start's cost, and at least up to the start's
         d1, lev = lv.nearest(is_open)
         within = np.bincount(lv.of[lv.cost <= (d1 * LEVEL_SLACK)[lv.of]], minlength=len(lv.weight))
         keep = np.minimum(np.maximum(within, lev + 1), lv.count)
-    lower = _lagrangian(lv, n_old, limits, best, is_open, deadline) if is_open is not None and limits.p else -math.inf
-    tolerance = search.get("mip_rel_gap") or 1e-4
-    if is_open is not None and best - lower <= tolerance * abs(best):
-        return is_open[n_old:], "Optimal", max((best - lower) / abs(best), 0.0) if best else 0.0
     while True:
-        sol = _truncated(lv, n_old, m_all, keep, is_open, limits, search, deadline)
+        try:
+            sol = _truncated(lv, n_old, m_all, keep, is_open, limits, search, deadline, shut, fixed)
+        except SolverError as exc:
+            if exc.status != "Infeasible" or not math.isfinite(ceiling):
+                raise
+            return is_open[n_old:], "Optimal", 0.0  # nothing within the reduction: the start is optimal
         x = np.r_[np.ones(n_old, bool), sol.x[n_old:m_all] > 0.5]
         value = lv.total(x)
         if value < best:
             best, is_open = value, x
-        lower = max(lower, sol.bound)
+        lower = max(lower, min(sol.bound, ceiling))
         lev = lv.nearest(x)[1]
         short = lev >= keep  # nearest open site beyond the kept levels
-        gap = (best - lower) / abs(best) if best else 0.0
-        if not short.any():  # x costs what the model says: optimal within the model's gap
-            return is_open[n_old:], sol.status, sol.gap if value <= best else max(gap, 0.0)
-        if not sol.optimal or gap <= tolerance:
-            return is_open[n_old:], "Optimal" if gap <= tolerance else sol.status, max(gap, 0.0)
+        gap = _gap(best, lower)
+        if gap <= tolerance:
+            return is_open[n_old:], "Optimal", gap
+        if not short.any() or not sol.optimal:  # x costs what the model says, or the time is up
+            return is_open[n_old:], sol.status, gap
         keep = np.where(short, np.minimum(np.maximum(2 * keep, lev + 1), lv.count), keep)
 
 
-#: Share of the time left that the Lagrangian bound may take, and its most subgradient steps.
-LAGRANGIAN_SHARE, LAGRANGIAN_STEPS = 0.3, 2000
+def _gap(best: float, lower: float) -> float:
+    """``(best − lower) / best``, at least 0 (0 when ``best`` is)."""
+    return max((best - lower) / abs(best), 0.0) if best else 0.0
 
 
-def _lagrangian(lv: _Levels, n_old: int, limits: Limits, upper: float, is_open: np.ndarray, deadline) -> float:
-    """A lower bound of the p-median (only ``p`` limiting the new sites): the Lagrangian
-    relaxation of the assignment rows (Cornuéjols, Fisher & Nemhauser 1977; Beasley 1993),
-    ``L(λ) = Σᵣ λᵣ + Σ_{j open} ρⱼ`` with ``ρⱼ = Σᵣ min(0, wᵣ dᵣⱼ − λᵣ)``, the existing sites
-    and the ``p`` new ones of least ``ρ`` open; ``λ`` by subgradient steps (Polyak's, to
-    ``upper``; halved after 20 without progress) from the start's costs. Every ``L(λ)`` is
-    a bound; it tends to the LP bound."""
-    row, j, wd = lv.row, lv.j, lv.weight[lv.row] * lv.d
-    m_all = n_old + len(limits.cost)
+#: Share of the time left that the Lagrangian bound may take, its most subgradient steps, and
+#: the steps without a better bound after which the step size is halved.
+LAGRANGIAN_SHARE, LAGRANGIAN_STEPS, LAGRANGIAN_PATIENCE = 0.5, 20_000, 100
+
+
+@dataclass(frozen=True)
+class _Dual:
+    """What the Lagrangian relaxation of :func:`_lagrangian` found: its best bound ``lower``
+    with the per-site ``rho`` there (new sites of least ``rho`` make up its solution), and the
+    cheapest sites it met within the limits (``is_open``, every site; the start's when none is
+    cheaper) with their ``cost``."""
+
+    lower: float
+    rho: np.ndarray
+    is_open: np.ndarray | None
+    cost: float
+
+
+def _lagrangian(lv: _Levels, n_old: int, limits: Limits, upper: float, is_open: np.ndarray, deadline) -> _Dual:
+    """A lower bound of the p-median with ``p`` new sites (any budget or quotas relaxed): the
+    Lagrangian relaxation of the assignment rows (Cornuéjols, Fisher & Nemhauser 1977;
+    Beasley 1993), ``L(λ) = Σᵣ λᵣ + Σ_{j open} ρⱼ`` with ``ρⱼ = Σᵣ min(0, wᵣ dᵣⱼ − λᵣ)``, the
+    existing sites and the ``p`` new ones of least ``ρ`` open. Every ``L(λ)`` is a bound (it
+    tends to the LP bound); ``λ`` by subgradient steps from the costs of ``is_open`` (cost
+    ``upper``): Polyak's, to the best cost known, halved after ``LAGRANGIAN_PATIENCE`` steps
+    without a better bound. A step reads only the pairs with ``wᵣ dᵣⱼ < λᵣ`` (a prefix of each
+    row, found by one binary search), so thousands take seconds. The relaxation's own sites
+    are costed as it goes: when each row has exactly one open site below its ``λᵣ`` they cost
+    ``L(λ)`` and are optimal. The best bound is recomputed over every pair at the end."""
+    n, m_all, p = len(lv.weight), n_old + len(limits.cost), limits.p
+    row, j = lv.row, lv.j
+    wd = lv.weight[row] * lv.d  # ascending within each row
+    head = np.searchsorted(row, np.arange(n))
+    size = np.diff(np.r_[head, len(row)])
+    top = 2 * np.maximum(wd[head + size - 1], np.finfo(float).tiny)
+    key = row + wd / top[row]  # ascending: one search finds each row's prefix below λ
+    rows = np.arange(n)
     lam = lv.weight * lv.nearest(is_open)[0]
+    best_sites, best_cost = is_open, upper
     stop = None if deadline is None else time.monotonic() + LAGRANGIAN_SHARE * (deadline - time.monotonic())
-    best, mu, stall = -math.inf, 2.0, 0
-    for _ in range(LAGRANGIAN_STEPS):
-        diff = wd - lam[row]
-        rho = np.bincount(j, weights=np.minimum(diff, 0.0), minlength=m_all)
+    best, best_lam, mu, stall = -math.inf, lam, 2.0, 0
+    for step in range(LAGRANGIAN_STEPS):
+        # each row's pairs below λ and one more (the key's rounding; the bound returned is recomputed exactly)
+        count = np.minimum(np.searchsorted(key, rows + np.minimum(lam / top, 0.75), side="right") + 1 - head, size)
+        at = np.repeat(head - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(count.sum())
+        r, diff = row[at], np.minimum(wd[at] - lam[row[at]], 0.0)
+        rho = np.bincount(j[at], weights=diff, minlength=m_all)
         pick = np.r_[np.ones(n_old, bool), np.zeros(m_all - n_old, bool)]
-        pick[n_old + np.argpartition(rho[n_old:], limits.p - 1)[:limits.p]] = True
+        if p:
+            pick[n_old + np.argpartition(rho[n_old:], p - 1)[:p]] = True
         value = float(lam.sum() + rho[pick].sum())
-        best, stall = (value, 0) if value > best else (best, stall + 1)
-        if stall >= 20:
+        if value > best:
+            best, best_lam, stall = value, lam, 0
+        elif (stall := stall + 1) >= LAGRANGIAN_PATIENCE:
             mu, stall = mu / 2, 0
-        g = 1.0 - np.bincount(row, weights=(diff < 0) & pick[j], minlength=len(lam))
+        g = 1.0 - np.bincount(r, weights=(diff < 0) & pick[j[at]], minlength=n)
         norm = float(g @ g)
-        if norm == 0 or mu < 1e-4 or upper - best <= 1e-5 * abs(upper) or (stop and time.monotonic() > stop):
+        if (norm == 0 or step % 50 == 0) and limits.allows(pick[n_old:]):
+            cost = lv.total(pick)
+            if cost < best_cost:
+                best_sites, best_cost = pick, cost
+        if (norm == 0 or mu < 1e-4 or best_cost - best <= 1e-6 * abs(best_cost)
+                or (stop is not None and time.monotonic() > stop)):
             break
-        lam = np.maximum(lam + mu * (upper - value) / norm * g, 0.0)
-    return best
+        lam = np.maximum(lam + mu * (best_cost - value) / norm * g, 0.0)
+    rho = np.bincount(j, weights=np.minimum(wd - best_lam[row], 0.0), minlength=m_all)  # every pair: exact
+    new = rho[n_old:]
+    lower = float(best_lam.sum() + rho[:n_old].sum() + (np.partition(new, p - 1)[:p].sum() if p else 0.0))
+    return _Dual(lower, rho, best_sites, best_cost)
+
+
+def _reduce(lv: _Levels, n_old: int, p: int, dual: _Dual, upper: float, is_open: np.ndarray):
+    """Lagrangian reduction: new sites the bound proves closed (``shut``) or open (``fixed``) in
+    every solution cheaper than ``upper``, and the pairs still of use. With ``j`` forced into
+    (out of) the relaxation's solution, its bound rises by ``ρⱼ`` less the largest ``ρ`` of the
+    ``p`` chosen (the least not chosen, less ``ρⱼ``); above ``upper``, no cheaper solution has
+    ``j`` open (closed). A row's pairs beyond its nearest site known open are never used."""
+    rho = dual.rho[n_old:]
+    order = np.argsort(rho, kind="stable")
+    inside = np.zeros(len(rho), bool)
+    inside[order[:p]] = True
+    margin = 1e-9 * abs(upper)
+    last, after = rho[order[p - 1]], rho[order[p]] if p < len(rho) else math.inf
+    shut = ~inside & (dual.lower + rho - last > upper + margin) & ~is_open[n_old:]
+    fixed = inside & (dual.lower - rho + after > upper + margin)
+    known = np.r_[np.ones(n_old, bool), fixed]
+    reach = np.full(len(lv.weight), np.inf)
+    np.minimum.at(reach, lv.row[known[lv.j]], lv.d[known[lv.j]])
+    use = ~np.r_[np.zeros(n_old, bool), shut][lv.j] & (lv.d <= reach[lv.row])
+    if len(np.unique(lv.row[use])) < len(lv.weight):  # a row with every site closed
+        return shut, fixed, None
+    return shut, fixed, _Levels(lv.row[use], lv.j[use], lv.d[use], lv.weight)
 
 
 def _truncated(lv: _Levels, n_old: int, m_all: int, keep: np.ndarray, is_open, limits: Limits, search: dict,
-               deadline):
+               deadline, shut: np.ndarray, fixed: np.ndarray):
     """The radius formulation of :func:`_radius_search` keeping the first ``keep[r]`` levels of
-    each row, solved from ``is_open`` (when given)."""
+    each row, solved from ``is_open`` (when given), the new sites ``shut`` closed and ``fixed`` open."""
     rank = np.arange(len(lv.of)) - lv.first[lv.of]
     kept = np.flatnonzero(rank < keep[lv.of])  # global level ids, in row order
     k = len(kept)
@@ -962,8 +1079,8 @@ def _truncated(lv: _Levels, n_old: int, m_all: int, keep: np.ndarray, is_open, l
                    sp.hstack([sp.csr_matrix((S.shape[0], n_old)), S, sp.csr_matrix((S.shape[0], k))])]).tocsc()
     lo = np.r_[(rank[kept] == 0).astype(float), s_lo]
     hi = np.r_[np.full(k, np.inf), s_hi]
-    col_lo = np.r_[np.ones(n_old), np.zeros(m_all - n_old + k)]
-    col_hi = np.r_[np.ones(m_all), np.where(full, 0.0, 1.0)]
+    col_lo = np.r_[np.ones(n_old), fixed, np.zeros(k)].astype(float)
+    col_hi = np.r_[np.ones(n_old), ~shut, np.where(full, 0.0, 1.0)].astype(float)
     start = None
     if is_open is not None:
         d1 = lv.nearest(is_open)[0]
