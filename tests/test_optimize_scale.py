@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from healthalloc.optimize import location as location_module
+from healthalloc.optimize import pmedian as pmedian_module
 from healthalloc.optimize import locate
 
 
@@ -32,7 +32,7 @@ def _instance(seed: int, n: int, m: int, existing: bool = False):
 @pytest.fixture
 def radius_path(monkeypatch):
     """Every p-median through the radius formulation (no dense MILP)."""
-    monkeypatch.setattr(location_module, "DENSE_PAIRS", -1)
+    monkeypatch.setattr(pmedian_module, "DENSE_PAIRS", -1)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -43,7 +43,7 @@ def test_radius_formulation_equals_enumeration(radius_path, seed, p, existing, r
     try:
         res = locate(demand, cand, model="pmedian", p=p, radius=radius, existing=old, progress=False)
     except Exception as exc:  # a point out of every radius: the dense formulation refuses alike
-        location_module.DENSE_PAIRS = 200_000
+        pmedian_module.DENSE_PAIRS = 200_000
         with pytest.raises(type(exc)):
             locate(demand, cand, model="pmedian", p=p, radius=radius, existing=old, progress=False)
         return
@@ -70,7 +70,7 @@ def test_radius_formulation_equals_dense_milp_on_medium_instances(monkeypatch, s
     """80 demand points, 40 candidates, p = 5 (budgets and quotas as well): the same optimum."""
     demand, cand, old = _instance(100 + seed, 80, 40, seed % 2 == 1)
     dense = locate(demand, cand, model="pmedian", p=5, existing=old, progress=False, **limits)
-    monkeypatch.setattr(location_module, "DENSE_PAIRS", -1)
+    monkeypatch.setattr(pmedian_module, "DENSE_PAIRS", -1)
     fast = locate(demand, cand, model="pmedian", p=5, existing=old, progress=False, **limits)
     assert dense.status == fast.status == "Optimal"
     assert fast.objective == pytest.approx(dense.objective, rel=1e-4)
@@ -85,11 +85,11 @@ def test_interchange_reaches_a_local_optimum_no_worse_than_greedy():
     pairs = costs(dem, pts, 20_016.0, None).pairs(0, len(dem))
     keep = P[pairs.i] > 0
     demand_rows = np.flatnonzero(P > 0)
-    lv = location_module._Levels(np.searchsorted(demand_rows, pairs.i[keep]), pairs.j[keep], pairs.cost[keep],
+    lv = pmedian_module._Levels(np.searchsorted(demand_rows, pairs.i[keep]), pairs.j[keep], pairs.cost[keep],
                                  P[demand_rows])
-    limits = location_module.Limits.free(len(cand))
-    limits = location_module.replace(limits, p=6)
-    start = location_module._median_start(lv, 0, limits, None, None)
+    limits = pmedian_module.Limits.free(len(cand))
+    limits = pmedian_module.replace(limits, p=6)
+    start = pmedian_module._median_start(lv, 0, limits, None, None)
     D = np.full((len(demand_rows), len(cand)), np.inf)
     D[lv.row, lv.j] = lv.d
     w = lv.weight
@@ -116,7 +116,7 @@ def _levels(demand, cand):
     pairs = costs(dem, pts, 20_016.0, None).pairs(0, len(dem))
     P = dem.amount
     keep, rows = P[pairs.i] > 0, np.flatnonzero(P > 0)
-    return location_module._Levels(np.searchsorted(rows, pairs.i[keep]), pairs.j[keep], pairs.cost[keep], P[rows])
+    return pmedian_module._Levels(np.searchsorted(rows, pairs.i[keep]), pairs.j[keep], pairs.cost[keep], P[rows])
 
 
 @settings(max_examples=30, deadline=None)
@@ -126,21 +126,21 @@ def test_lagrangian_bound_and_reduction_keep_the_optimum(seed, p, steps):
     said, and the sites the reduction closes (opens) leave an optimum within reach."""
     demand, cand, _ = _instance(seed, 30, 9)
     lv = _levels(demand, cand)
-    limits = location_module.replace(location_module.Limits.free(len(cand)), p=p)
-    start = location_module._median_start(lv, 0, limits, None, None)
+    limits = pmedian_module.replace(pmedian_module.Limits.free(len(cand)), p=p)
+    start = pmedian_module._median_start(lv, 0, limits, None, None)
     upper = lv.total(start)
-    saved = location_module.LAGRANGIAN_STEPS
-    location_module.LAGRANGIAN_STEPS = steps
+    saved = pmedian_module.LAGRANGIAN_STEPS
+    pmedian_module.LAGRANGIAN_STEPS = steps
     try:
-        dual = location_module._lagrangian(lv, 0, limits, upper, start, None)
+        dual = pmedian_module._lagrangian(lv, 0, limits, upper, start, None)
     finally:
-        location_module.LAGRANGIAN_STEPS = saved
+        pmedian_module.LAGRANGIAN_STEPS = saved
     costs = {combo: lv.total(np.isin(np.arange(len(cand)), combo))
              for combo in itertools.combinations(range(len(cand)), p)}
     best = min(costs.values())
     assert dual.lower <= best * (1 + 1e-9)
     assert dual.cost == pytest.approx(lv.total(dual.is_open)) and dual.cost <= upper
-    shut, fixed, reduced = location_module._reduce(lv, 0, p, dual, upper, start)
+    shut, fixed, reduced = pmedian_module._reduce(lv, 0, p, dual, upper, start)
     allowed = [v for combo, v in costs.items()
                if not shut[list(combo)].any() and set(np.flatnonzero(fixed)) <= set(combo)]
     assert (min(allowed) if allowed else np.inf) <= best * (1 + 1e-9) or upper <= best * (1 + 1e-9)
@@ -159,8 +159,8 @@ def test_reduced_radius_formulation_equals_dense_milp(monkeypatch, seed, limits,
     dense MILP's optimum (budgets and quotas as well)."""
     demand, cand, old = _instance(200 + seed, 80, 40, seed % 2 == 1)
     dense = locate(demand, cand, model="pmedian", p=5, existing=old, progress=False, **limits)
-    monkeypatch.setattr(location_module, "DENSE_PAIRS", -1)
-    monkeypatch.setattr(location_module, "LAGRANGIAN_STEPS", steps)
+    monkeypatch.setattr(pmedian_module, "DENSE_PAIRS", -1)
+    monkeypatch.setattr(pmedian_module, "LAGRANGIAN_STEPS", steps)
     fast = locate(demand, cand, model="pmedian", p=5, existing=old, progress=False, **limits)
     assert dense.status == fast.status == "Optimal"
     assert fast.objective == pytest.approx(dense.objective, rel=1e-4)

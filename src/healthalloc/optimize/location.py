@@ -90,8 +90,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from healthalloc.access import COLUMNS, Pairs, Points, costs, points
-from healthalloc.data.messages import did_you_mean, listing, named, show
-from healthalloc.data.validate import DataError, check_columns, check_nonnegative
+from healthalloc.data.messages import named, show
+from healthalloc.data.validate import DataError
+from healthalloc.optimize import pmedian
+from healthalloc.optimize.siting import SHRINK, Limits, grow, nearest, siting_limits
 from healthalloc.params import Param, Params, declared
 from healthalloc.report import figures as draw
 from healthalloc.result import Result
@@ -128,11 +130,6 @@ PARAMS = Params(
 _HALF_EARTH_KM = 20_016.0  # farther than any two points on the globe
 #: Demand–site pairs read at a time (one chunk of demand points) while a model's pairs are gathered.
 CHUNK_PAIRS = 1 << 20
-#: What makes a location model smaller, for the message refusing one too large.
-SHRINK = ("a radius (radius=, --radius) keeps only the pairs within it; a subset of the candidates, fewer "
-          "demand points (aggregated) or existing sites (--existing: pairs beyond a point's nearest one are "
-          "dropped) remove variables. The time limit (time_limit=, --time-limit; default 60 s) bounds the "
-          "search time, not the memory")
 
 
 @dataclass(frozen=True)
@@ -314,7 +311,7 @@ def locate(
     _check_settings(model, p, radius, cost, budget)
     dem, cand, old = _tables(demand, candidates, existing, od is None, unit, population, lon, lat)
     _check_p(model, p, len(cand), len(old))
-    limits = _limits(candidates, cand.ids, p, cost, budget, region, quotas)
+    limits = siting_limits(candidates, cand.ids, p, cost, budget, region, quotas)
     limits.check()
     problem = _problem(model, dem, cand, old, radius, od, population)
     return _solve(model, problem, limits, dict(time_limit=time_limit, progress=progress))
@@ -397,215 +394,6 @@ def _solve(model: str, problem: _Problem, limits: Limits, search: dict, warm: np
     return _result(model, problem, limits, chosen, status, gap, time.perf_counter() - start)
 
 
-# -- the planner's limits: budget and regional quotas ---------------------------------------------
-
-#: The columns of a quotas table.
-QUOTA_COLUMNS = ("region", "min_sites", "max_sites")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What the new sites ``xⱼ`` must respect: ``Σ xⱼ = p`` (None: free), ``Σ cⱼ xⱼ ≤ budget``
-    (None: no budget), and per region ``g`` (``region[j]``, a position in ``names``)
-    ``low[g] ≤ Σ_{j in g} xⱼ ≤ high[g]``. ``priced``: the costs come from a cost column."""
-
-    p: int | None
-    cost: np.ndarray
-    budget: float | None
-    priced: bool
-    region: np.ndarray
-    names: tuple
-    low: np.ndarray
-    high: np.ndarray
-
-    @classmethod
-    def free(cls, m: int) -> Limits:
-        """No limit on ``m`` candidates."""
-        return cls(None, np.zeros(m), None, False, np.zeros(m, int), (), np.zeros(1), np.full(1, np.inf))
-
-    @property
-    def bounded(self) -> np.ndarray:
-        """Per region: whether a quota bounds it."""
-        return (self.low > 0) | np.isfinite(self.high)
-
-    @property
-    def plain(self) -> bool:
-        """Only ``p``, as before budgets and quotas."""
-        return self.budget is None and not self.bounded.any()
-
-    def counts(self, chosen: np.ndarray) -> np.ndarray:
-        return np.bincount(self.region[chosen], minlength=len(self.low))
-
-    def rows(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-        """The limits as rows over the candidates: ``lo ≤ S @ x ≤ hi`` (the budget row scaled to 1)."""
-        m = len(self.cost)
-        rows, lo, hi = [], [], []
-        if self.p is not None:
-            rows, lo, hi = [np.ones(m)], [self.p], [self.p]
-        if self.budget is not None:
-            rows, lo, hi = rows + [self.cost / self.budget], lo + [-np.inf], hi + [1.0]
-        for g in np.flatnonzero(self.bounded):
-            rows, lo, hi = rows + [(self.region == g).astype(float)], lo + [self.low[g]], hi + [self.high[g]]
-        return (sp.csr_matrix(np.reshape(rows, (len(rows), m))), np.asarray(lo, float), np.asarray(hi, float))
-
-    def room(self, chosen: np.ndarray) -> np.ndarray:
-        """Candidates that may join ``chosen``: within ``p``, the budget and every region's
-        maximum, leaving enough of ``p`` for the regions still short of their minimum."""
-        counts = self.counts(chosen)
-        ok = ~chosen & (counts[self.region] < self.high[self.region])
-        if self.budget is not None:
-            ok &= self.cost[chosen].sum() + self.cost <= self.budget * (1 + 1e-12)
-        if self.p is not None:
-            short = np.maximum(self.low - counts, 0)
-            ok &= short.sum() - (short[self.region] > 0) <= self.p - chosen.sum() - 1
-        return ok
-
-    def swaps(self, chosen: np.ndarray) -> np.ndarray:
-        """Which swaps keep the limits: per candidate ``j`` (rows) and selected site ``r``
-        (columns, in order), whether ``chosen`` with ``j`` in and ``r`` out meets them."""
-        S = np.flatnonzero(chosen)
-        ok = np.repeat(~chosen[:, None], len(S), axis=1)
-        if self.budget is not None:
-            ok &= self.cost[chosen].sum() - self.cost[S][None, :] + self.cost[:, None] <= self.budget * (1 + 1e-12)
-        if self.bounded.any():
-            counts, into, out = self.counts(chosen), self.region[:, None], self.region[S][None, :]
-            ok &= (into == out) | ((counts[into] < self.high[into]) & (counts[out] > self.low[out]))
-        return ok
-
-    def allows(self, chosen: np.ndarray) -> bool:
-        counts = self.counts(chosen)
-        return bool((self.p is None or chosen.sum() == self.p)
-                    and (self.budget is None or self.cost[chosen].sum() <= self.budget * (1 + 1e-9))
-                    and (counts >= self.low).all() and (counts <= self.high).all())
-
-    def value(self, gain: np.ndarray) -> np.ndarray:
-        """``gain`` per unit of cost (with costs; a free site first)."""
-        if not self.priced:
-            return gain
-        return gain / np.maximum(self.cost, 1e-12 * max(float(self.cost.max()), 1.0))
-
-    def cheapest(self) -> np.ndarray:
-        """The cheapest new sites within ``p`` and the quotas (budget aside): each region's
-        minimum from its cheapest candidates, then up to ``p`` the cheapest with room."""
-        chosen = np.zeros(len(self.cost), bool)
-        for j in np.argsort(self.cost, kind="stable"):
-            if self.counts(chosen)[self.region[j]] < self.low[self.region[j]]:
-                chosen[j] = True
-        for j in np.argsort(self.cost, kind="stable"):
-            if self.p is not None and chosen.sum() < self.p and not chosen[j] \
-                    and self.counts(chosen)[self.region[j]] < self.high[self.region[j]]:
-                chosen[j] = True
-        return chosen
-
-    def described(self) -> str:
-        """``"within p = 3, the budget of 100 and the quotas"``."""
-        parts = [f"p = {self.p}"] * (self.p is not None) + ["the quotas"] * bool(self.bounded.any())
-        if self.budget is not None:
-            parts.insert(len(parts) - bool(self.bounded.any()), f"the budget of {self.budget:g}")
-        return f"within {listing(parts)}" if parts else ""
-
-    def check(self) -> None:
-        """DataError, naming the regions, when ``p``, the quotas and the budget cannot all be met."""
-        size = np.bincount(self.region, minlength=len(self.low))
-        few = np.flatnonzero(self.low > size)
-        if len(few):
-            raise DataError(f"quotas: {self._regions(few)} {'asks' if len(few) == 1 else 'ask'} for more new sites "
-                            f"(min_sites) than {'it has' if len(few) == 1 else 'they have'} candidates")
-        least, most = self.low.sum(), np.minimum(self.high, size).sum()
-        if self.p is not None and least > self.p:
-            raise DataError(f"quotas: min_sites add up to {least:g} new sites ({self._regions(self.low > 0)}), more "
-                            f"than p = {self.p}")
-        if self.p is not None and most < self.p:
-            raise DataError(f"quotas: at most {most:g} new sites fit within max_sites "
-                            f"({self._regions(np.isfinite(self.high))}), fewer than p = {self.p}")
-        if self.budget is not None:
-            spent = float(self.cost[self.cheapest()].sum())
-            if spent > self.budget * (1 + 1e-9):
-                which = (f"the cheapest {self.p} new sites" if self.p is not None else "the cheapest new sites")
-                quota = f" meeting the quotas of {self._regions(self.low > 0)}" if (self.low > 0).any() else ""
-                raise DataError(f"budget: {which}{quota} cost {spent:g}, above the budget of {self.budget:g}")
-
-    def _regions(self, which: np.ndarray) -> str:
-        labels = np.asarray(self.names, dtype=object)[which]
-        return named("region", [show(v) for v in labels])
-
-
-def _limits(frame: pd.DataFrame, ids: pd.Index, p, cost, budget, region, quotas) -> Limits:
-    """The :class:`Limits` of the candidates' ``cost`` and ``region`` columns and the quotas."""
-    costs = np.zeros(len(ids))
-    if cost is not None:
-        check_columns(frame, cost, source="candidates")
-        costs = check_nonnegative(frame[cost], column=cost, source="candidates", label=lambda k: f"id {show(ids[k])}")
-    codes, names, low, high = _regions(frame, ids, region, quotas)
-    return Limits(p, costs, None if budget is None else float(budget), cost is not None, codes, names, low, high)
-
-
-def _label(value) -> str:
-    """A region as text: ``3.0`` and ``3`` as ``"3"`` (a column with an empty cell reads as floats)."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _regions(frame: pd.DataFrame, ids: pd.Index, region, quotas) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
-    """Each candidate's region (a position in the names), the names, and the quotas' bounds per region."""
-    if region is None:
-        if quotas is not None:
-            raise DataError("quotas: they need region, the column of the candidates naming each one's region")
-        free = Limits.free(len(ids))
-        return free.region, free.names, free.low, free.high
-    check_columns(frame, region, source="candidates")
-    raw = frame[region].reset_index(drop=True)
-    missing = raw.isna().to_numpy()
-    if missing.any():
-        raise DataError(f"candidates: {region} is missing at {named('id', [show(v) for v in ids[missing]])}")
-    codes, names = pd.factorize(raw.map(_label))
-    names = tuple(names)
-    if quotas is None:
-        return codes, names, np.zeros(len(names)), np.full(len(names), np.inf)
-    return (codes, names, *_quotas(quotas, names, region))
-
-
-def _quotas(table, names: tuple, region: str) -> tuple[np.ndarray, np.ndarray]:
-    """The quotas table's ``min_sites`` and ``max_sites`` per region of ``names`` (0 and ∞ where empty or absent)."""
-    if not isinstance(table, pd.DataFrame):
-        from healthalloc.data.io import read_table
-
-        table = read_table(table, text=("region",))
-    check_columns(table, QUOTA_COLUMNS, source="quotas")
-    empty = np.flatnonzero(table["region"].isna())
-    if len(empty):
-        raise DataError(f"quotas: region is empty at {named('row', [k + 1 for k in empty])}")
-    regions = [_label(v) for v in table["region"]]
-    twice = sorted({r for r in regions if regions.count(r) > 1})
-    if twice:
-        raise DataError(f"quotas: {named('region', [show(r) for r in twice])} listed more than once")
-    unknown = [r for r in regions if r not in names]
-    if unknown:
-        hint = did_you_mean(unknown[0], names)
-        raise DataError(f"quotas: {named('region', [show(r) for r in unknown])} not found in the candidates' "
-                        f"{region} column" + (f"; {hint}" if hint else f" (its regions: {listing(map(show, names))})"))
-    at = [names.index(r) for r in regions]
-    low, high = np.zeros(len(names)), np.full(len(names), np.inf)
-    low[at], high[at] = _counts(table["min_sites"], regions, 0.0), _counts(table["max_sites"], regions, np.inf)
-    over = np.flatnonzero(low > high)
-    if len(over):
-        raise DataError(f"quotas: min_sites is above max_sites for {named('region', [show(names[g]) for g in over])}")
-    return low, high
-
-
-def _counts(raw: pd.Series, regions: list[str], empty: float) -> np.ndarray:
-    """A quota column as numbers (``empty`` where a cell is empty); DataError naming the regions of
-    cells that are not whole numbers ≥ 0."""
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
-    given = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-    bad = given & ~(np.isfinite(values) & (values >= 0) & (np.mod(values, 1) == 0))
-    if bad.any():
-        cells = [f"region {show(r)} ({show(v)})" for r, v, b in zip(regions, raw, bad) if b]
-        raise DataError(f"quotas: {raw.name} must be whole numbers ≥ 0 or empty; not at {listing(cells)}")
-    return np.where(given, values, empty)
-
-
 def _reach(model: str, dem: Points, sites: Points, n_old: int, radius, od) -> tuple[Pairs, np.ndarray | None]:
     """The pairs a model can use and the population within the radius of each candidate (None
     without a radius), read ``CHUNK_PAIRS`` pairs at a time: pairs within the radius (pmedian
@@ -645,29 +433,11 @@ def _size(model: str, rows: int, pairs: int, m_new: int, n_old: int) -> ModelSiz
     """The MILP of ``model`` over ``rows`` demand points and ``pairs`` pairs (see the builders below)."""
     if model == "mclp":  # y_i ≤ Σ a_ij x_j, Σ x_j = p
         return ModelSize(rows + 1, m_new + rows, pairs + rows + m_new)
-    if model == "pmedian" and pairs <= DENSE_PAIRS:  # Σ_j z_ij = 1, z_ij ≤ x_j, Σ x_j = p
+    if model == "pmedian" and pairs <= pmedian.DENSE_PAIRS:  # Σ_j z_ij = 1, z_ij ≤ x_j, Σ x_j = p
         return ModelSize(rows + pairs + 1, n_old + m_new + pairs, 3 * pairs + m_new)
     if model == "pmedian":  # the pairs, held while the radius formulations (sized as they grow) are solved
         return ModelSize(rows, n_old + m_new, pairs)
     return ModelSize(rows, m_new, pairs)  # Σ a_ij x_j ≥ 1
-
-
-def _grow(limits: Limits, gain: Callable[[np.ndarray], np.ndarray], warm: np.ndarray | None = None):
-    """A greedy start: new sites added one at a time for the largest ``gain(chosen)`` (per unit of
-    cost, with costs) that the limits still allow, from ``warm`` when given: up to ``p``, or
-    (``p`` None) while one gains or a region is short of its minimum. None unless the sites
-    meet the limits (then from nothing, if from ``warm``)."""
-    chosen = np.zeros(len(limits.cost), bool) if warm is None else warm.copy()
-    while (ok := limits.room(chosen)).any():
-        g = gain(chosen)
-        if limits.p is None:
-            ok &= (g > 0) | (limits.counts(chosen) < limits.low)[limits.region]
-            if not ok.any():
-                break
-        chosen[int(np.argmax(np.where(ok, limits.value(g), -np.inf)))] = True
-    if limits.allows(chosen):
-        return chosen
-    return None if warm is None else _grow(limits, gain)
 
 
 def _covers(a: sp.csr_matrix, weight: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -675,12 +445,6 @@ def _covers(a: sp.csr_matrix, weight: np.ndarray) -> Callable[[np.ndarray], np.n
     that ``chosen`` leaves uncovered."""
     by_site = a.T.tocsr()
     return lambda chosen: by_site @ (weight * (a @ chosen.astype(float) == 0))
-
-
-def _nearest(i: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Positions of the cheapest pair of every row present in ``i``."""
-    order = np.lexsort((d, i))
-    return order[np.r_[True, np.diff(i[order]) > 0]] if len(order) else order
 
 
 def _mclp(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
@@ -699,7 +463,7 @@ def _mclp(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
                    sp.hstack([S, sp.csr_matrix((S.shape[0], n))])]).tocsc()  # p, budget, quotas
     unit, base = P[rows].mean(), P[covered_old].sum()
     weight = P[rows] / unit
-    x0 = _grow(limits, _covers(a, weight), warm)
+    x0 = grow(limits, _covers(a, weight), warm)
     sol = solve_milp(np.r_[np.zeros(m), -weight], A, np.r_[np.full(n, -np.inf), s_lo], np.r_[np.zeros(n), s_hi],
                      np.zeros(m + n), np.ones(m + n), np.r_[np.ones(m, bool), np.zeros(n, bool)],
                      start=None if x0 is None else np.r_[x0, a @ x0.astype(float) > 0],
@@ -718,399 +482,19 @@ def _cheapest(limits: Limits, search: dict):
     return sol.x > 0.5, sol.status, sol.gap
 
 
-#: Pairs up to which the p-median is the ReVelle–Swain MILP (one variable per pair: the
-#: tightest, solved fast while small); beyond, the radius formulation of :func:`_radius_search`.
-DENSE_PAIRS = 200_000
-
-
 def _pmedian(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
-    P, n_old = pb.dem.amount, pb.n_old
+    P = pb.dem.amount
     demand = np.flatnonzero(P > 0)
     lost = demand[np.diff(pb.present.indptr)[demand] == 0]
     if len(lost):
         raise DataError(f"pmedian: {named('demand point', [show(v) for v in pb.dem.ids[lost]])} "
                         f"{'has' if len(lost) == 1 else 'have'} no site {pb.within}")
-    if len(pb.pairs.i) <= DENSE_PAIRS:
-        return _dense_median(pb, limits, search, warm)
-    keep = P[pb.pairs.i] > 0
-    lv = _Levels(np.searchsorted(demand, pb.pairs.i[keep]), pb.pairs.j[keep], pb.pairs.cost[keep], P[demand])
-    deadline = None if search.get("time_limit") is None else time.monotonic() + search["time_limit"]
-    chosen = _median_start(lv, n_old, limits, warm, deadline)
     try:
-        return _radius_search(lv, n_old, limits, chosen, search, deadline)
+        return pmedian.solve(pb, limits, search, warm)
     except SolverError as exc:
         if exc.status != "Infeasible":
             raise
         raise _too_few(pb, limits, search) from None
-
-
-def _dense_median(pb: _Problem, limits: Limits, search: dict, warm: np.ndarray | None):
-    """ReVelle & Swain (1970): ``z`` per pair (see the module docstring)."""
-    P, present, n_old = pb.dem.amount, pb.present, pb.n_old
-    m_all = present.shape[1]
-    demand = np.flatnonzero(P > 0)
-    keep = P[pb.pairs.i] > 0
-    i, j, d = pb.pairs.i[keep], pb.pairs.j[keep], pb.pairs.cost[keep]
-    k = len(i)
-    scale = max(float((P[i] * d).mean()), 1e-12) if k else 1.0
-    z = m_all + np.arange(k)  # columns: x (every site; existing fixed at 1), then z (one per pair)
-    row = np.searchsorted(demand, i)
-    assign = sp.csr_matrix((np.ones(k), (row, z)), shape=(len(demand), m_all + k))
-    link = sp.csr_matrix((np.r_[np.ones(k), -np.ones(k)], (np.r_[np.arange(k), np.arange(k)], np.r_[z, j])),
-                         shape=(k, m_all + k))                          # z_ij − x_j ≤ 0
-    S, s_lo, s_hi = limits.rows()                                       # over the new x_j: p, budget, quotas
-    new = sp.hstack([sp.csr_matrix((S.shape[0], n_old)), S, sp.csr_matrix((S.shape[0], k))])
-    A = sp.vstack([assign, link, new]).tocsc()
-    lo = np.r_[np.ones(len(demand)), np.full(k, -np.inf), s_lo]
-    hi = np.r_[np.ones(len(demand)), np.zeros(k), s_hi]
-    col_lo = np.r_[np.ones(n_old), np.zeros(m_all - n_old + k)]
-    try:
-        sol = solve_milp(np.r_[np.zeros(m_all), P[i] * d / scale], A, lo, hi, col_lo, np.ones(m_all + k),
-                         np.r_[np.ones(m_all, bool), np.zeros(k, bool)],
-                         start=_greedy_median(row, j, d, P[i], n_old, limits, warm), shown=lambda v: v * scale,
-                         **search)
-    except SolverError as exc:
-        if exc.status != "Infeasible":
-            raise
-        raise _too_few(pb, limits, search) from None
-    return sol.x[n_old:m_all] > 0.5, sol.status, sol.gap
-
-
-def _greedy_median(row, j, d, weight, n_old: int, limits: Limits, warm: np.ndarray | None) -> np.ndarray | None:
-    """A p-median start (x, then z per pair): new sites added by :func:`_grow` for the largest
-    saving in ``Σ weight × cost``, each row then assigned to its nearest open site; None when
-    a row is left without an open site in reach."""
-    new = j >= n_old
-    unassigned = 2 * float(d.max()) + 1  # the cost of a row with no open site, while choosing
-    base = np.full(row.max() + 1, unassigned)
-    np.minimum.at(base, row[~new], d[~new])
-    chosen = _grow(limits, _savings(base, row[new], j[new] - n_old, d[new], weight[new]), warm)
-    if chosen is None:
-        return None
-    is_open = np.r_[np.ones(n_old, bool), chosen]
-    use = np.flatnonzero(is_open[j])
-    if len(np.unique(row[use])) < len(base):
-        return None
-    z = np.zeros(len(row))
-    z[use[_nearest(row[use], d[use])]] = 1.0
-    return np.r_[is_open, z]
-
-
-class _Levels:
-    """The p-median's pairs by demand row and cost, grouped into levels: the distinct costs
-    ``D_r0 < D_r1 < … < D_r(K−1)`` of each row ``r`` (Cornuéjols et al. 1980; Elloumi 2010).
-    Attributes: per pair ``row``, ``j`` (site), ``d`` (cost), ``level`` (global level id);
-    per level ``of`` (its row), ``cost``; per row ``first`` (its first level), ``count``
-    (its levels ``K``), ``weight`` (population)."""
-
-    def __init__(self, row: np.ndarray, j: np.ndarray, d: np.ndarray, weight: np.ndarray):
-        order = np.lexsort((d, row))
-        self.row, self.j, self.d, self.weight = row[order], j[order], d[order], weight
-        starts = np.r_[True, (np.diff(self.row) != 0) | (np.diff(self.d) != 0)] if len(order) else np.zeros(0, bool)
-        self.level = np.cumsum(starts) - 1
-        self.of, self.cost = self.row[starts], self.d[starts]
-        self.first = np.searchsorted(self.of, np.arange(len(weight)))
-        self.count = np.diff(np.r_[self.first, len(self.of)])
-
-    def nearest(self, is_open: np.ndarray, unreached: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
-        """Per row, the cost to the nearest open site (``unreached`` if none) and its level (``count`` if none)."""
-        at = np.flatnonzero(is_open[self.j])
-        first = at[np.r_[True, np.diff(self.row[at]) > 0]] if len(at) else at
-        d1, lev = np.full(len(self.weight), unreached), self.count.copy()
-        d1[self.row[first]], lev[self.row[first]] = self.d[first], self.level[first] - self.first[self.row[first]]
-        return d1, lev
-
-    def total(self, is_open: np.ndarray) -> float:
-        """``Σ weight × cost to the nearest open site`` (infinite when a row has none)."""
-        return float(self.weight @ self.nearest(is_open)[0])
-
-
-def _median_start(lv: _Levels, n_old: int, limits: Limits, warm: np.ndarray | None, deadline) -> np.ndarray | None:
-    """A p-median start: new sites added by :func:`_grow` for the largest saving in ``Σ weight
-    × cost`` (from ``warm`` when given), then improved by :func:`_interchange`; None when
-    a row is left without an open site in reach."""
-    row, j, d = lv.row, lv.j, lv.d
-    new = j >= n_old
-    base = np.full(len(lv.weight), 2 * float(d.max()) + 1)  # a row with no open site in reach, while choosing
-    np.minimum.at(base, row[~new], d[~new])
-    chosen = _grow(limits, _savings(base, row[new], j[new] - n_old, d[new], lv.weight[row[new]]), warm)
-    if chosen is None or not np.isfinite(lv.total(np.r_[np.ones(n_old, bool), chosen])):
-        return None
-    return _interchange(lv, n_old, limits, chosen, deadline)
-
-
-#: Share of the time limit the interchange heuristic may take before the MILP.
-INTERCHANGE_SHARE = 0.25
-#: Largest ``candidates × open new sites`` matrix of swap gains the interchange builds.
-INTERCHANGE_CELLS = 1 << 24
-
-
-def _interchange(lv: _Levels, n_old: int, limits: Limits, chosen: np.ndarray, deadline) -> np.ndarray:
-    """Teitz & Bart (1968) vertex substitution with the fast gains of Whitaker (1983): while
-    some swap of an open new site for a closed candidate (within the limits) lowers the
-    total cost, make the best one. Per row with nearest open cost ``d1`` (site ``f1``) and
-    second ``d2``, swapping ``j`` in for ``r`` gains ``Σᵢ wᵢ (d1 − dᵢⱼ)⁺ − Σ_{f1=r} wᵢ
-    (min(dᵢⱼ, d2) − d1)⁺``."""
-    row, j, d, w = lv.row, lv.j, lv.d, lv.weight
-    m = len(chosen)
-    if chosen.sum() * m > INTERCHANGE_CELLS:
-        return chosen
-    stop = None if deadline is None else time.monotonic() + INTERCHANGE_SHARE * (deadline - time.monotonic())
-    big = 2 * float(d.max()) + 1  # the cost of a row with no open site
-    chosen = chosen.copy()
-    new = j >= n_old
-    while stop is None or time.monotonic() < stop:
-        is_open = np.r_[np.ones(n_old, bool), chosen]
-        at = np.flatnonzero(is_open[j])
-        head = np.r_[True, np.diff(row[at]) > 0]
-        second = at[np.r_[False, ~head[1:] & head[:-1]]]
-        d1, f1, d2 = np.full(len(w), big), np.full(len(w), -1), np.full(len(w), big)
-        d1[row[at[head]]], f1[row[at[head]]], d2[row[second]] = d[at[head]], j[at[head]], d[second]
-        closed = new & ~is_open[j]
-        gain = np.bincount(j[closed] - n_old, weights=(w[row] * np.maximum(d1[row] - d, 0))[closed], minlength=m)
-        S = np.flatnonzero(chosen)
-        slot = np.full(m, -1)
-        slot[S] = np.arange(len(S))
-        mine = f1 >= n_old  # rows served by a new site
-        r_of = np.where(mine, slot[np.maximum(f1 - n_old, 0)], -1)
-        loss = np.bincount(r_of[mine], weights=(w * (d2 - d1))[mine], minlength=len(S))
-        q = np.flatnonzero(closed & mine[row] & (d < d2[row]))
-        back = np.bincount((j[q] - n_old) * len(S) + r_of[row[q]], minlength=m * len(S),
-                           weights=w[row[q]] * (d2[row[q]] - np.maximum(d[q], d1[row[q]]))).reshape(m, len(S))
-        profit = np.where(limits.swaps(chosen), gain[:, None] - loss[None, :] + back, -np.inf)
-        k = int(np.argmax(profit))
-        if not profit.size or profit.flat[k] <= 1e-9 * float(w @ d1):
-            break
-        chosen[k // len(S)], chosen[S[k % len(S)]] = True, False
-    return chosen
-
-
-#: Levels kept at first beyond each row's level in the start: those within this factor of its cost.
-LEVEL_SLACK = 1.5
-
-
-def _radius_search(lv: _Levels, n_old: int, limits: Limits, chosen: np.ndarray | None, search: dict, deadline):
-    """The p-median solved exactly through truncated radius formulations (García, Labbé &
-    Marín 2011). Row ``r`` keeps its first ``L_r`` levels; ``z_rk`` (k < L_r) is 1 when no
-    open site is within ``D_rk``: minimize ``Σ_r w_r (D_r0 + Σ_k (D_r(k+1) − D_rk) z_rk)``
-    subject to ``z_r0 + Σ_{level 0} xⱼ ≥ 1``, ``z_rk − z_r(k−1) + Σ_{level k} xⱼ ≥ 0`` and the
-    limits; ``z_r(K−1) = 0`` where every level is kept. Dropping the later terms (all ≥ 0)
-    makes each truncated model a relaxation, so its bound is a bound of the p-median; a
-    solution with every ``z_r(L−1) = 0`` costs what the model says and is optimal. Else
-    the rows it leaves beyond their levels get levels up to their cost in it (so it stays
-    feasible at its true cost) and the model is solved again, from the best solution so far.
-
-    With ``p`` given, the Lagrangian bound (:func:`_lagrangian`) comes first: its own sites
-    may be the better start (then improved by :func:`_interchange`), and when it leaves a gap
-    its reduction (:func:`_reduce`) shrinks the model: sites it proves closed go, sites it
-    proves open are fixed, and each row keeps only the pairs up to its nearest fixed site."""
-    m_all = n_old + len(limits.cost)
-    tolerance = search.get("mip_rel_gap") or 1e-4
-    is_open = None if chosen is None else np.r_[np.ones(n_old, bool), chosen]
-    best = math.inf if is_open is None else lv.total(is_open)
-    lower, shut, fixed = -math.inf, np.zeros(m_all - n_old, bool), np.zeros(m_all - n_old, bool)
-    if is_open is not None and limits.p:
-        dual = _lagrangian(lv, n_old, limits, best, is_open, deadline)
-        lower = dual.lower
-        if dual.cost < best:  # the relaxation's sites, to a local optimum of the interchange
-            found = _interchange(lv, n_old, limits, dual.is_open[n_old:], deadline)
-            is_open = np.r_[np.ones(n_old, bool), found]
-            best = lv.total(is_open)
-        if best - lower <= tolerance * abs(best):
-            return is_open[n_old:], "Optimal", _gap(best, lower)
-        if deadline is not None and deadline - time.monotonic() < 1.0:
-            return is_open[n_old:], "Time limit reached", _gap(best, lower)
-        shut, fixed, reduced = _reduce(lv, n_old, limits.p, dual, best, is_open)
-        if reduced is None:  # a row every site of which is closed: no solution is cheaper
-            return is_open[n_old:], "Optimal", 0.0
-        lv, ceiling = reduced, best  # bounds of the reduced model hold for solutions cheaper than the ceiling
-    else:
-        ceiling = math.inf
-    if is_open is None:
-        keep = np.minimum(lv.count, 2)
-    else:  # the levels within LEVEL_SLACK × the start's cost, and at least up to the start's
-        d1, lev = lv.nearest(is_open)
-        within = np.bincount(lv.of[lv.cost <= (d1 * LEVEL_SLACK)[lv.of]], minlength=len(lv.weight))
-        keep = np.minimum(np.maximum(within, lev + 1), lv.count)
-    while True:
-        try:
-            sol = _truncated(lv, n_old, m_all, keep, is_open, limits, search, deadline, shut, fixed)
-        except SolverError as exc:
-            if exc.status != "Infeasible" or not math.isfinite(ceiling):
-                raise
-            return is_open[n_old:], "Optimal", 0.0  # nothing within the reduction: the start is optimal
-        x = np.r_[np.ones(n_old, bool), sol.x[n_old:m_all] > 0.5]
-        value = lv.total(x)
-        if value < best:
-            best, is_open = value, x
-        lower = max(lower, min(sol.bound, ceiling))
-        lev = lv.nearest(x)[1]
-        short = lev >= keep  # nearest open site beyond the kept levels
-        gap = _gap(best, lower)
-        if gap <= tolerance:
-            return is_open[n_old:], "Optimal", gap
-        if not short.any() or not sol.optimal:  # x costs what the model says, or the time is up
-            return is_open[n_old:], sol.status, gap
-        keep = np.where(short, np.minimum(np.maximum(2 * keep, lev + 1), lv.count), keep)
-
-
-def _gap(best: float, lower: float) -> float:
-    """``(best − lower) / best``, at least 0 (0 when ``best`` is)."""
-    return max((best - lower) / abs(best), 0.0) if best else 0.0
-
-
-#: Share of the time left that the Lagrangian bound may take, its most subgradient steps, and
-#: the steps without a better bound after which the step size is halved.
-LAGRANGIAN_SHARE, LAGRANGIAN_STEPS, LAGRANGIAN_PATIENCE = 0.5, 20_000, 100
-
-
-@dataclass(frozen=True)
-class _Dual:
-    """What the Lagrangian relaxation of :func:`_lagrangian` found: its best bound ``lower``
-    with the per-site ``rho`` there (new sites of least ``rho`` make up its solution), and the
-    cheapest sites it met within the limits (``is_open``, every site; the start's when none is
-    cheaper) with their ``cost``."""
-
-    lower: float
-    rho: np.ndarray
-    is_open: np.ndarray | None
-    cost: float
-
-
-def _lagrangian(lv: _Levels, n_old: int, limits: Limits, upper: float, is_open: np.ndarray, deadline) -> _Dual:
-    """A lower bound of the p-median with ``p`` new sites (any budget or quotas relaxed): the
-    Lagrangian relaxation of the assignment rows (Cornuéjols, Fisher & Nemhauser 1977;
-    Beasley 1993), ``L(λ) = Σᵣ λᵣ + Σ_{j open} ρⱼ`` with ``ρⱼ = Σᵣ min(0, wᵣ dᵣⱼ − λᵣ)``, the
-    existing sites and the ``p`` new ones of least ``ρ`` open. Every ``L(λ)`` is a bound (it
-    tends to the LP bound); ``λ`` by subgradient steps from the costs of ``is_open`` (cost
-    ``upper``): Polyak's, to the best cost known, halved after ``LAGRANGIAN_PATIENCE`` steps
-    without a better bound. A step reads only the pairs with ``wᵣ dᵣⱼ < λᵣ`` (a prefix of each
-    row, found by one binary search), so thousands take seconds. The relaxation's own sites
-    are costed as it goes: when each row has exactly one open site below its ``λᵣ`` they cost
-    ``L(λ)`` and are optimal. The best bound is recomputed over every pair at the end."""
-    n, m_all, p = len(lv.weight), n_old + len(limits.cost), limits.p
-    row, j = lv.row, lv.j
-    wd = lv.weight[row] * lv.d  # ascending within each row
-    head = np.searchsorted(row, np.arange(n))
-    size = np.diff(np.r_[head, len(row)])
-    top = 2 * np.maximum(wd[head + size - 1], np.finfo(float).tiny)
-    key = row + wd / top[row]  # ascending: one search finds each row's prefix below λ
-    rows = np.arange(n)
-    lam = lv.weight * lv.nearest(is_open)[0]
-    best_sites, best_cost = is_open, upper
-    stop = None if deadline is None else time.monotonic() + LAGRANGIAN_SHARE * (deadline - time.monotonic())
-    best, best_lam, mu, stall = -math.inf, lam, 2.0, 0
-    for step in range(LAGRANGIAN_STEPS):
-        # each row's pairs below λ and one more (the key's rounding; the bound returned is recomputed exactly)
-        count = np.minimum(np.searchsorted(key, rows + np.minimum(lam / top, 0.75), side="right") + 1 - head, size)
-        at = np.repeat(head - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(count.sum())
-        r, diff = row[at], np.minimum(wd[at] - lam[row[at]], 0.0)
-        rho = np.bincount(j[at], weights=diff, minlength=m_all)
-        pick = np.r_[np.ones(n_old, bool), np.zeros(m_all - n_old, bool)]
-        if p:
-            pick[n_old + np.argpartition(rho[n_old:], p - 1)[:p]] = True
-        value = float(lam.sum() + rho[pick].sum())
-        if value > best:
-            best, best_lam, stall = value, lam, 0
-        elif (stall := stall + 1) >= LAGRANGIAN_PATIENCE:
-            mu, stall = mu / 2, 0
-        g = 1.0 - np.bincount(r, weights=(diff < 0) & pick[j[at]], minlength=n)
-        norm = float(g @ g)
-        if (norm == 0 or step % 50 == 0) and limits.allows(pick[n_old:]):
-            cost = lv.total(pick)
-            if cost < best_cost:
-                best_sites, best_cost = pick, cost
-        if (norm == 0 or mu < 1e-4 or best_cost - best <= 1e-6 * abs(best_cost)
-                or (stop is not None and time.monotonic() > stop)):
-            break
-        lam = np.maximum(lam + mu * (best_cost - value) / norm * g, 0.0)
-    rho = np.bincount(j, weights=np.minimum(wd - best_lam[row], 0.0), minlength=m_all)  # every pair: exact
-    new = rho[n_old:]
-    lower = float(best_lam.sum() + rho[:n_old].sum() + (np.partition(new, p - 1)[:p].sum() if p else 0.0))
-    return _Dual(lower, rho, best_sites, best_cost)
-
-
-def _reduce(lv: _Levels, n_old: int, p: int, dual: _Dual, upper: float, is_open: np.ndarray):
-    """Lagrangian reduction: new sites the bound proves closed (``shut``) or open (``fixed``) in
-    every solution cheaper than ``upper``, and the pairs still of use. With ``j`` forced into
-    (out of) the relaxation's solution, its bound rises by ``ρⱼ`` less the largest ``ρ`` of the
-    ``p`` chosen (the least not chosen, less ``ρⱼ``); above ``upper``, no cheaper solution has
-    ``j`` open (closed). A row's pairs beyond its nearest site known open are never used."""
-    rho = dual.rho[n_old:]
-    order = np.argsort(rho, kind="stable")
-    inside = np.zeros(len(rho), bool)
-    inside[order[:p]] = True
-    margin = 1e-9 * abs(upper)
-    last, after = rho[order[p - 1]], rho[order[p]] if p < len(rho) else math.inf
-    shut = ~inside & (dual.lower + rho - last > upper + margin) & ~is_open[n_old:]
-    fixed = inside & (dual.lower - rho + after > upper + margin)
-    known = np.r_[np.ones(n_old, bool), fixed]
-    reach = np.full(len(lv.weight), np.inf)
-    np.minimum.at(reach, lv.row[known[lv.j]], lv.d[known[lv.j]])
-    use = ~np.r_[np.zeros(n_old, bool), shut][lv.j] & (lv.d <= reach[lv.row])
-    if len(np.unique(lv.row[use])) < len(lv.weight):  # a row with every site closed
-        return shut, fixed, None
-    return shut, fixed, _Levels(lv.row[use], lv.j[use], lv.d[use], lv.weight)
-
-
-def _truncated(lv: _Levels, n_old: int, m_all: int, keep: np.ndarray, is_open, limits: Limits, search: dict,
-               deadline, shut: np.ndarray, fixed: np.ndarray):
-    """The radius formulation of :func:`_radius_search` keeping the first ``keep[r]`` levels of
-    each row, solved from ``is_open`` (when given), the new sites ``shut`` closed and ``fixed`` open."""
-    rank = np.arange(len(lv.of)) - lv.first[lv.of]
-    kept = np.flatnonzero(rank < keep[lv.of])  # global level ids, in row order
-    k = len(kept)
-    pos = np.full(len(lv.of), -1)
-    pos[kept] = np.arange(k)
-    last = rank[kept] == keep[lv.of[kept]] - 1
-    full = last & (keep[lv.of[kept]] == lv.count[lv.of[kept]])
-    w = lv.weight[lv.of[kept]]
-    step = np.where(full, 0.0, lv.cost[np.minimum(kept + 1, len(lv.of) - 1)] - lv.cost[kept])
-    offset = float(lv.weight @ lv.cost[lv.first])
-    scale = float((w * step).sum()) / len(lv.weight) or 1.0  # the objective's unit: ~ a row's share
-    use = np.flatnonzero(pos[lv.level] >= 0)  # pairs at kept levels
-    S, s_lo, s_hi = limits.rows()
-    size = ModelSize(k + S.shape[0], m_all + k, len(use) + 2 * k + S.nnz)
-    check_size(size, "pmedian", SHRINK)
-    chain = np.flatnonzero(rank[kept] > 0)  # z_rk − z_r(k−1)
-    A = sp.vstack([sp.csr_matrix((np.r_[np.ones(len(use)), np.ones(k), -np.ones(len(chain))],
-                                  (np.r_[pos[lv.level[use]], np.arange(k), chain],
-                                   np.r_[lv.j[use], m_all + np.arange(k), m_all + chain - 1])), shape=(k, m_all + k)),
-                   sp.hstack([sp.csr_matrix((S.shape[0], n_old)), S, sp.csr_matrix((S.shape[0], k))])]).tocsc()
-    lo = np.r_[(rank[kept] == 0).astype(float), s_lo]
-    hi = np.r_[np.full(k, np.inf), s_hi]
-    col_lo = np.r_[np.ones(n_old), fixed, np.zeros(k)].astype(float)
-    col_hi = np.r_[np.ones(n_old), ~shut, np.where(full, 0.0, 1.0)].astype(float)
-    start = None
-    if is_open is not None:
-        d1 = lv.nearest(is_open)[0]
-        start = np.r_[is_open, d1[lv.of[kept]] > lv.cost[kept]].astype(float)
-    left = dict(search)
-    if deadline is not None:
-        left["time_limit"] = max(deadline - time.monotonic(), 1e-3)
-    sol = solve_milp(np.r_[np.zeros(m_all), w * step / scale], A, lo, hi, col_lo, col_hi,
-                     np.r_[np.ones(m_all, bool), np.zeros(k, bool)], start=start, offset=offset / scale,
-                     shown=lambda v: v * scale, **left)
-    return replace(sol, objective=sol.objective * scale, bound=sol.bound * scale)
-
-
-def _savings(base: np.ndarray, row, site, d, weight) -> Callable[[np.ndarray], np.ndarray]:
-    """``gain(chosen)`` of the p-median greedy: per candidate ``site``, ``Σ weight × (cost now −
-    cost to it)`` over its pairs; the cost now (``base``: to the existing sites) follows the
-    sites opened since the last call."""
-    best, opened = base.copy(), None
-
-    def saving(chosen: np.ndarray) -> np.ndarray:
-        nonlocal best, opened
-        if opened is None or (opened & ~chosen).any():
-            best, opened = base.copy(), np.zeros(len(chosen), bool)
-        for s in np.flatnonzero(chosen & ~opened):
-            at = site == s
-            np.minimum.at(best, row[at], d[at])
-        opened = chosen.copy()
-        return np.bincount(site, weights=weight * np.maximum(best[row] - d, 0), minlength=len(chosen))
-
-    return saving
 
 
 def _too_few(pb: _Problem, limits: Limits, search: dict) -> DataError:
@@ -1136,7 +520,7 @@ def _cover_all(a: sp.csr_matrix, search: dict, limits: Limits | None = None) -> 
     n, m = a.shape
     limits = limits or Limits.free(m)
     S, lo, hi = limits.rows()
-    x0 = _grow(limits, _covers(a, np.ones(n)))
+    x0 = grow(limits, _covers(a, np.ones(n)))
     start = x0 if x0 is not None and (a @ x0.astype(float) > 0).all() else None
     try:
         return solve_milp(limits.cost if limits.priced else np.ones(m), sp.vstack([a, S]).tocsc(),
@@ -1173,7 +557,7 @@ def _result(model: str, pb: _Problem, limits: Limits, chosen, status, gap, secon
     is_open = np.r_[np.ones(n_old, bool), chosen]
     use = is_open[pairs.j]
     i, j, d = pairs.i[use], pairs.j[use], pairs.cost[use]
-    first = _nearest(i, d)
+    first = nearest(i, d)
     site, cost = np.full(len(P), -1), np.full(len(P), np.nan)
     site[i[first]], cost[i[first]] = j[first], d[first]
     reach = radius if radius is not None else np.inf
@@ -1309,7 +693,7 @@ def tradeoff(
     for value in values:
         _check_settings(model, value if by == "p" else None, radius, cost, value if by == "budget" else None)
     dem, cand, old = _tables(demand, candidates, existing, od is None, unit, population, lon, lat)
-    base = _limits(candidates, cand.ids, None, cost, None, region, quotas)
+    base = siting_limits(candidates, cand.ids, None, cost, None, region, quotas)
     grid = [replace(base, **{"p" if by == "p" else "budget": float(v) if by == "budget" else v}) for v in values]
     for limits in grid:
         _check_p(model, limits.p, len(cand), len(old))
