@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
@@ -111,7 +111,7 @@ def test_equals_scipy_minimize_on_tiny_instances(seed, n, rows):
                    bounds=list(zip(np.where(np.isfinite(lo), lo, None), np.where(np.isfinite(hi), hi, None))),
                    constraints=[{"type": "eq", "fun": lambda x: Ad @ x - b, "jac": lambda x: Ad}] if rows else [],
                    options={"ftol": 1e-14, "maxiter": 500})
-    assert ref.success, ref.message
+    assume(ref.success)  # SLSQP's own line search can fail ("positive directional derivative"): no reference
     assert sol.objective <= ref.fun + 1e-8 * max(1.0, abs(ref.fun))
     assert sol.objective == pytest.approx(ref.fun, rel=1e-6, abs=1e-6)
     assert sol.x == pytest.approx(ref.x, rel=1e-4, abs=1e-4)
