@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "qca": "fuzzy-set QCA: calibration, necessity, truth table, solutions, charts",
     "spatial": "spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
     "equity": "equity of a resource: Gini (population, area), Theil with decomposition, HRDI",
+    "tiers": "tier structure: high-tier vs primary-care shares, imbalance ratio, group tests",
     "access": "spatial accessibility: 2SFCA, E2SFCA, 3SFCA, Huff-2SFCA",
     "optimize": "optimize allocation: facility location (MCLP, p-median, LSCP) or capacity",
     "network": "mobility networks: build from records or flows, centrality",

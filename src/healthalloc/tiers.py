@@ -1,0 +1,349 @@
+"""Tier structure: how a resource splits between high-tier hospitals and primary care.
+
+For any table of areas (× periods) and any number of measures, each given as a high-tier
+column and a primary-care column (institutions, beds, patients, equipment…):
+
+* per row the high-tier share ``high / (high + primary)``;
+* an imbalance ratio between two measures, ``A_high_share / B_high_share`` (> 1 when the
+  high tier carries more of A than of B, e.g. of patients than of beds);
+* per group (and period) the pooled share ``Σhigh / Σ(high + primary)`` and the number of
+  units, with a test of the difference between two groups per measure: Mann–Whitney U on
+  the units' shares (two-sided, :func:`scipy.stats.mannwhitneyu`) and a permutation test
+  of the difference between the two pooled shares (group labels shuffled among the units
+  of the period; p = (1 + #|d*| ≥ |d|) / (1 + permutations)). With more than two groups,
+  Kruskal–Wallis on the units' shares instead;
+* with a period column, the pooled share of all units per period (the trend).
+
+A zero denominator (high + primary = 0, or a zero share under the imbalance ratio) leaves
+the cell empty (NaN) with a warning naming the units; it is never infinite.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from healthalloc.data.panel import check_panel, unit_column
+from healthalloc.data.validate import DataError, check_columns
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
+from healthalloc.result import Result, flat, last_period
+
+__all__ = ["PARAMS", "TierResult", "parse_measure", "tiers"]
+
+#: The parameters of :func:`tiers`, from which ``healthalloc tiers`` is generated
+#: (``--measure`` is repeated, one NAME=HIGH:PRIMARY each, see :func:`parse_measure`).
+PARAMS = Params(
+    Param("measures", REQUIRED, "measures: NAME mapped to its (high-tier column, primary-care column)",
+          kind=dict, values=(tuple, list), flag="--measure", metavar="NAME=HIGH:PRIMARY"),
+    UNIT,
+    Param("by", None, "period column (e.g. year): groups and tests per period, and the trend", role="period"),
+    Param("imbalance", None, "two measures A/B: adds imbalance_A_B = A_high_share / B_high_share",
+          kind=(str, tuple, list), metavar="A/B"),
+    Param("group", None, "group column (e.g. region): pooled shares per group and a test of their difference",
+          role="group"),
+    Param("permutations", 9999, "permutations of the group labels for permutation_p", kind=int, low=1),
+    Param("seed", 0, "seed of the permutation test", kind=int),
+)
+
+
+def parse_measure(text: str) -> tuple[str, tuple[str, str]]:
+    """``"beds=hospital_beds:primary_healthcare_beds"`` → ``("beds", ("hospital_beds", "primary_healthcare_beds"))``."""
+    name, sep, columns = str(text).partition("=")
+    high, colon, primary = columns.partition(":")
+    if not (sep and colon and name.strip() and high.strip() and primary.strip()):
+        raise ValueError(f"expected NAME=HIGH:PRIMARY (e.g. beds=hospital_beds:primary_healthcare_beds), got {text!r}")
+    return name.strip(), (high.strip(), primary.strip())
+
+
+@dataclass(frozen=True)
+class TierResult(Result):
+    """High-tier shares per unit, pooled per group, and the tests of group differences.
+
+    Attributes
+    ----------
+    units : DataFrame
+        One row per unit (and period): ``unit``, the ``by`` column, then per measure
+        ``NAME_high``, ``NAME_primary``, ``NAME_high_share``, then ``imbalance_A_B``.
+    groups : DataFrame or None
+        With a group: ``group``, ``n`` (units), ``NAME_high_share`` pooled per measure
+        (Σhigh / Σ(high + primary)), then the ``by`` column.
+    tests : DataFrame or None
+        With a group: per period and measure ``groups`` (their labels, " vs "), and
+        ``mannwhitney_p`` and ``permutation_p`` (two groups) or ``kruskal_p`` (more).
+    trend : DataFrame
+        Per period (one row without ``by``): ``n`` and the pooled ``NAME_high_share`` of all units.
+    """
+
+    units: pd.DataFrame
+    groups: pd.DataFrame | None
+    tests: pd.DataFrame | None
+    trend: pd.DataFrame
+    measures: dict[str, tuple[str, str]]
+    by: str | None
+    group: str | None
+    imbalance: tuple[str, str] | None
+    permutations: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-unit table (see ``units``)."""
+        return self.units.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """Per measure, in the last period: the pooled high-tier share of all units and, with a
+        group, the p-values of the test of the groups' difference."""
+        trend, _ = last_period(self.trend, self.by)
+        rows = [{"measure": m, "high_share": trend[f"{m}_high_share"].iloc[0]} for m in self.measures]
+        out = pd.DataFrame(rows)
+        if self.tests is not None:
+            tests, _ = last_period(self.tests, self.by)
+            out = out.merge(tests.drop(columns=[self.by] if self.by else []), on="measure", how="left")
+        return out
+
+    def summary_json(self) -> dict:
+        """The tests of the last period per measure, as ``OUT.summary.json`` holds them:
+        ``{"beds": {"mannwhitney_p": …, "permutation_p": …, "groups": [..]}}``."""
+        if self.tests is None:
+            return {}
+        tests, when = last_period(self.tests, self.by)
+        out = {}
+        for row in tests.to_dict("records"):
+            entry = {k: row[k] for k in ("mannwhitney_p", "permutation_p", "kruskal_p") if k in row}
+            entry["groups"] = row["groups"].split(" vs ")
+            if "permutation_p" in entry:
+                entry["permutations"] = self.permutations
+            if self.by:
+                entry[self.by] = when
+            out[row["measure"]] = entry
+        return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets ``results``, ``summary``, ``trend`` and, with a group, ``groups`` and ``tests``."""
+        out = super().tables() | {"trend": self.trend}
+        if self.groups is not None:
+            out |= {"groups": self.groups, "tests": self.tests}
+        return out
+
+    def plot(self):
+        """Paired bars of the first measure per unit (last period): high tier beside primary care."""
+        return self.paired_bars(next(iter(self.measures)))
+
+    def paired_bars(self, measure: str):
+        """High-tier and primary-care amounts of ``measure`` per unit, side by side (last period)."""
+        from healthalloc.report.figures.bars import bars
+
+        rows, when = last_period(self.units, self.by)
+        frame = rows.set_index("unit")[[f"{measure}_high", f"{measure}_primary"]]
+        frame.columns = ["high tier", "primary care"]
+        return bars(frame, title=f"{measure} by tier" + (f", {when}" if self.by else ""))
+
+    def share_trend(self, measure: str):
+        """The pooled high-tier share of ``measure`` per period, one line per group (all units without one)."""
+        from healthalloc.report.figures.curves import trend_lines
+
+        column = f"{measure}_high_share"
+        if self.groups is not None:
+            return trend_lines(self.groups, self.by, column, group="group",
+                               title=f"High-tier share of {measure} by {self.group}")
+        return trend_lines(self.trend, self.by, column, title=f"High-tier share of {measure}")
+
+    def figures(self) -> dict:
+        """Paired bars per measure and, with ``by``, the share trend per measure (by group)."""
+        out = {}
+        for m in self.measures:
+            out[f"{m}_bars"] = (f"{m}: high tier and primary care per unit.", lambda m=m: self.paired_bars(m))
+            if self.by:
+                out[f"{m}_trend"] = (f"High-tier share of {m} per {self.by}.", lambda m=m: self.share_trend(m))
+        return out
+
+    def reading(self) -> str:
+        """The pooled high-tier share of each measure in the last period and, with two groups, the test."""
+        trend, when = last_period(self.trend, self.by)
+        parts = [f"{trend[f'{m}_high_share'].iloc[0]:.3f} of {m}" for m in self.measures]
+        text = "The high tier holds " + ", ".join(parts) + (f" in {when}" if self.by else "")
+        if self.tests is not None:
+            first = last_period(self.tests, self.by)[0].iloc[0]
+            if "mannwhitney_p" in self.tests:
+                text += (f"; between {first['groups']} the difference in {first['measure']} has Mann–Whitney "
+                         f"p = {first['mannwhitney_p']:.3f} and permutation p = {first['permutation_p']:.3f}")
+            else:
+                text += (f"; across {first['groups']} the difference in {first['measure']} has Kruskal–Wallis "
+                         f"p = {first['kruskal_p']:.3f}")
+        return text + "."
+
+
+@declared(PARAMS, data=("data",))
+def tiers(
+    data: pd.DataFrame,
+    measures: Mapping[str, tuple[str, str]],
+    *,
+    unit: str | None = None,
+    by: str | None = None,
+    imbalance: str | tuple[str, str] | None = None,
+    group: str | None = None,
+    permutations: int = 9999,
+    seed: int = 0,
+) -> TierResult:
+    """High-tier shares, an imbalance ratio, pooled group shares and tests of their difference.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit (per unit and period with ``by``).
+
+    Returns
+    -------
+    TierResult
+
+    Raises
+    ------
+    DataError
+        Unknown columns, non-numeric, missing or negative amounts (naming the rows),
+        duplicate unit–period rows, missing group labels.
+    ValueError
+        A measure not given as two columns, an imbalance naming an unknown measure.
+
+    Examples
+    --------
+    >>> from healthalloc.data import load_china_provinces
+    >>> res = tiers(load_china_provinces(), {"beds": ("hospital_beds", "primary_healthcare_beds")},
+    ...             unit="province_en", by="year", group="region")
+    >>> list(res.to_frame().columns)
+    ['unit', 'year', 'beds_high', 'beds_primary', 'beds_high_share']
+    """
+    measures = _measures(measures)
+    pair = _imbalance(imbalance, measures)
+    columns = [c for pair_ in measures.values() for c in pair_]
+    check_columns(data, [*dict.fromkeys(columns), *[c for c in (unit, by, group) if c]])
+    unit = unit_column(data, unit, exclude=[*columns, *[c for c in (by, group) if c]])
+    p = check_panel(data, list(dict.fromkeys(columns)), unit=unit, by=by,
+                    nonnegative=dict.fromkeys(columns, "amounts must be ≥ 0"))
+    out = pd.DataFrame({"unit": p.labels.to_numpy()})
+    if by:
+        out[by] = p.frame[by].to_numpy()
+    for name, (high, primary) in measures.items():
+        h, q = p.values(high)[:, 0], p.values(primary)[:, 0]
+        out[f"{name}_high"], out[f"{name}_primary"] = h, q
+        out[f"{name}_high_share"] = _share(h, h + q, lambda bad: _warn_zero(p, bad, f"{name}: {high} + {primary}",
+                                                                           f"{name}_high_share"))
+    if pair:
+        a, b = (out[f"{m}_high_share"].to_numpy() for m in pair)
+        column = f"imbalance_{pair[0]}_{pair[1]}"
+        out[column] = _share(a, b, lambda bad: _warn_zero(p, bad, f"{pair[1]}_high_share", column))
+    periods = p.frame[by].to_numpy() if by else np.zeros(len(out), dtype=int)
+    trend = _pooled(out, measures, periods, np.zeros(len(out), dtype=int), by)[0].drop(columns="group")
+    if by:
+        trend.insert(0, by, trend.pop(by))
+    groups = tests = None
+    if group:
+        labels = data[group].reset_index(drop=True)
+        missing = np.flatnonzero(labels.isna().to_numpy())
+        if missing.size:
+            p.fail([f"column {group!r} has missing group labels in {p.where(missing)}; every unit needs a group"])
+        codes, names = pd.factorize(labels, sort=isinstance(labels.dtype, pd.CategoricalDtype))
+        groups, tests = _pooled(out, measures, periods, codes, by, names=pd.Index(names),
+                                permutations=permutations, seed=seed)
+    return TierResult(units=out, groups=groups, tests=tests, trend=trend,
+                      measures=measures, by=by, group=group, imbalance=pair, permutations=permutations)
+
+
+def _measures(measures: Mapping) -> dict[str, tuple[str, str]]:
+    out = {}
+    for name, columns in measures.items():
+        if not (isinstance(columns, list | tuple) and len(columns) == 2 and all(isinstance(c, str) for c in columns)):
+            raise ValueError(f"measure {name!r} must be two column names (high tier, primary care), got {columns!r}")
+        out[str(name)] = (columns[0], columns[1])
+    return out
+
+
+def _imbalance(imbalance, measures: dict) -> tuple[str, str] | None:
+    if imbalance is None:
+        return None
+    pair = imbalance.split("/") if isinstance(imbalance, str) else list(imbalance)
+    if len(pair) != 2 or not all(isinstance(m, str) and m for m in pair):
+        raise ValueError(f"imbalance must name two measures as A/B, got {imbalance!r}")
+    unknown = [m for m in pair if m not in measures]
+    if unknown:
+        raise ValueError(f"imbalance: no measure {unknown[0]!r} (measures: {', '.join(measures)})")
+    return pair[0].strip(), pair[1].strip()
+
+
+def _share(top: np.ndarray, bottom: np.ndarray, warn) -> np.ndarray:
+    """``top / bottom``, NaN (and ``warn(rows)``) where ``bottom`` is 0; NaN stays NaN quietly."""
+    zero = bottom == 0
+    if zero.any():
+        warn(np.flatnonzero(zero))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(zero, np.nan, top / np.where(zero, 1.0, bottom))
+
+
+def _warn_zero(p, rows: np.ndarray, what: str, column: str) -> None:
+    warnings.warn(f"{what} is 0 for {p.where(rows)}; {column} left empty there", stacklevel=4)
+
+
+def _pooled(out: pd.DataFrame, measures: dict, periods: np.ndarray, codes: np.ndarray, by: str | None, *,
+            names: pd.Index | None = None, permutations: int = 0, seed: int = 0):
+    """Pooled shares per (period, group): ``group, n, NAME_high_share…, by``; with ``names``
+    also the tests per period and measure."""
+    rows, tests = [], []
+    rng = np.random.default_rng(seed)
+    for when in pd.unique(np.sort(periods)) if by else [0]:
+        here = periods == when
+        for code in np.unique(codes[here]):
+            at = here & (codes == code)
+            row = {"group": names[code] if names is not None else "all", "n": int(at.sum())}
+            for m in measures:
+                h, q = out[f"{m}_high"].to_numpy()[at], out[f"{m}_primary"].to_numpy()[at]
+                total = h.sum() + q.sum()
+                row[f"{m}_high_share"] = h.sum() / total if total > 0 else np.nan
+            rows.append(row | ({by: when} if by else {}))
+        if names is not None:
+            tests += _tests(out, measures, codes[here], here, names, permutations, rng,
+                            {by: when} if by else {})
+    groups = pd.DataFrame(rows)
+    return groups, (pd.DataFrame(tests) if names is not None else None)
+
+
+def _tests(out, measures, codes, here, names, permutations, rng, period) -> list[dict]:
+    from scipy import stats
+
+    present = np.unique(codes)
+    rows = []
+    for m in measures:
+        share = out[f"{m}_high_share"].to_numpy()[here]
+        row = {**period, "measure": m, "groups": " vs ".join(str(names[c]) for c in present)}
+        samples = [share[(codes == c) & np.isfinite(share)] for c in present]
+        if len(present) == 2:
+            row["mannwhitney_p"] = (stats.mannwhitneyu(*samples, alternative="two-sided").pvalue
+                                    if all(len(s) for s in samples) else np.nan)
+            h, q = out[f"{m}_high"].to_numpy()[here], out[f"{m}_primary"].to_numpy()[here]
+            row["permutation_p"] = permutation_p(h, q, codes == present[0], permutations, rng)
+        elif len(present) > 2:
+            row["kruskal_p"] = (stats.kruskal(*samples).pvalue if all(len(s) for s in samples) else np.nan)
+        rows.append(row)
+    return rows
+
+
+def permutation_p(high: np.ndarray, primary: np.ndarray, first: np.ndarray, permutations: int,
+                  rng: np.random.Generator) -> float:
+    """Two-sided permutation p of the difference of pooled shares Σhigh / Σ(high + primary)
+    between the units in ``first`` and the rest: labels shuffled ``permutations`` times,
+    p = (1 + #|d*| ≥ |d|) / (1 + permutations) (ties within 1e-12 count)."""
+    total = high + primary
+
+    def difference(mask: np.ndarray) -> np.ndarray:
+        a_h, a_t = mask @ high, mask @ total
+        b_h, b_t = high.sum() - a_h, total.sum() - a_t
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a_h / a_t - b_h / b_t
+
+    observed = difference(first.astype(float))
+    if not np.isfinite(observed):
+        return np.nan
+    masks = rng.permuted(np.tile(first.astype(float), (permutations, 1)), axis=1)
+    drawn = difference(masks)
+    extreme = np.abs(drawn) >= abs(observed) - 1e-12 * max(1.0, abs(observed))
+    return (1 + np.count_nonzero(extreme & np.isfinite(drawn))) / (1 + permutations)
