@@ -111,12 +111,12 @@ class TierResult(Result):
         tests, when = last_period(self.tests, self.by)
         out = {}
         for row in tests.to_dict("records"):
-            entry = {k: row[k] for k in ("mannwhitney_p", "permutation_p", "kruskal_p") if k in row}
+            entry = {k: _plain(row[k]) for k in ("mannwhitney_p", "permutation_p", "kruskal_p") if k in row}
             entry["groups"] = row["groups"].split(" vs ")
             if "permutation_p" in entry:
                 entry["permutations"] = self.permutations
             if self.by:
-                entry[self.by] = when
+                entry[self.by] = _plain(when)
             out[row["measure"]] = entry
         return out
 
@@ -248,6 +248,12 @@ def tiers(
                                 permutations=permutations, seed=seed)
     return TierResult(units=out, groups=groups, tests=tests, trend=trend,
                       measures=measures, by=by, group=group, imbalance=pair, permutations=permutations)
+
+
+def _plain(value):
+    """A numpy scalar as the Python number (JSON writes it); NaN as None."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and np.isnan(value) else value
 
 
 def _measures(measures: Mapping) -> dict[str, tuple[str, str]]:
