@@ -29,6 +29,7 @@ ENTRY_POINTS = {
                             "knn_weights", "adjacency_weights", "distance_band_weights", "province_weights",
                             "province_points", "as_weights", "unit_coordinates"),
     "healthalloc.access": ("accessibility",),
+    "healthalloc.tiers": ("tiers",),
     "healthalloc.optimize": ("optimize_capacity", "locate", "tradeoff", "scenario", "plan"),
     "healthalloc.mobility": ("network_from_records", "network_from_edges", "read_network", "geo_proximity"),
     "healthalloc.mobility.ergm": ("ergm", "Control"),
