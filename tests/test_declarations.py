@@ -34,6 +34,8 @@ ENTRY_POINTS = {
     "healthalloc.mobility": ("network_from_records", "network_from_edges", "read_network", "geo_proximity"),
     "healthalloc.mobility.ergm": ("ergm", "Control"),
     "healthalloc.engine": ("get_executor",),
+    "healthalloc.spatial.bivariate": ("moran_bv",),
+    "healthalloc.mobility.centrality": ("supply_correlation",),
 }
 
 #: Options naming the files a command reads or writes (or how), not parameters of an analysis;

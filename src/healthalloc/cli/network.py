@@ -8,13 +8,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.cli._common import (add_command, add_output, add_read_options, column_list, input_paths, read,
-                                     write_table)
+from healthalloc.cli._common import (add_command, add_output, add_read_options, blame, column_list, input_paths,
+                                     read, write_table)
 from healthalloc.data import DataError
 from healthalloc.data.validate import check_columns, naming_files
 from healthalloc.data.validate import METRIC
+from healthalloc.mobility import centrality as _function  # noqa: F401, I001 - through the package's lazy export
+from healthalloc.mobility.centrality import SUPPLY  # first: imported before it, the module would shadow the function
 from healthalloc.mobility.network import EDGES, PARAMS, RECORDS, edge_ends
 from healthalloc.params import Params
+from healthalloc.spatial.weights import WEIGHT_SOURCES, WEIGHTS
+
+#: The weights sources other than the embedded provinces, each its own option (--knn K, --band KM, --adjacency FILE).
+WEIGHT_OPTIONS = WEIGHT_SOURCES[1:]
 
 #: Edge files (network centrality, ergm) are read as undirected unless --directed: the command
 #: line's default since its first release, kept where the library's is directed.
@@ -28,6 +34,9 @@ examples:
       --binarize top_k --threshold 10 -o network/
   healthalloc network centrality --nodes network/nodes.csv --edges network/edges.csv \\
       --directed -o centrality.csv
+  healthalloc network centrality --nodes network/nodes.csv --edges network/edges.csv \
+      --directed --supply supply.csv --against tertiary_hospitals,primary_facilities \
+      --coords lon,lat --knn 5 --seed 1 -o alignment.csv
 
 build: one row per person (origin, destination[, --weight]); flows are counted per
 origin-destination pair (seed 003's Figure 2), moves within a city are dropped. OUTDIR gets
@@ -45,6 +54,18 @@ centrality: per node in_degree, out_degree, in_degree_std (in-degree / (n - 1)),
 in_strength, out_strength, in_strength_share, betweenness (normalized), pagerank.
 EDGES.csv lists each pair once: a pair in several rows (either order without --directed)
 is summed into one flow, with a warning. Weights are finite numbers >= 0.
+
+centrality --supply FILE --against COL[,COL...]: does the mobility go where the supply is
+(seed 003's Figures 6-7)? FILE has the node id in its first column (ids as written, as in
+--nodes; every node needs a row, rows of other units are left out with a warning) and the
+supply columns. OUT.csv then holds one row per --measures measure and --against column:
+measure, against, spearman, spearman_p (Spearman's rank correlation, two-sided p),
+bivariate_moran, bivariate_moran_p (the bivariate Moran's I of the measure with the
+spatial lag of the supply, esda's Moran_BV, and its permutation pseudo p-value), n; the
+centrality table (OUT.csv without --supply) is written beside it as OUT.centrality.csv.
+The spatial weights of the bivariate Moran: --knn K, --band KM (both on the --coords
+LON,LAT columns of FILE, or of --nodes), --adjacency FILE (neighbouring pairs) or
+--provinces (ids are province codes or names); with --coords alone, the 5 nearest nodes.
 
 Ids keep their written form in every file: 01 and 1 are two nodes.
 """
@@ -74,7 +95,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     cent.add_argument("--nodes", type=Path, required=True, metavar="NODES.csv", help="node table (id first)")
     cent.add_argument("--edges", type=Path, required=True, metavar="EDGES.csv", help="ties: from, to[, weight]")
     READ_EDGES.add_to(cent)
-    add_read_options(cent, ("nodes", "edges"))
+    supply = cent.add_argument_group("mobility meets supply (with --supply: OUT.csv holds the correlations, "
+                                     "OUT.centrality.csv the centrality)")
+    supply.add_argument("--supply", type=Path, metavar="FILE", help="supply per node: node id first (as in "
+                        "--nodes), then the supply columns")
+    Params(replace(SUPPLY["against"], default=None), *SUPPLY.without("against")).add_to(supply)  # only with --supply
+    (WEIGHTS.without("unit", "weights", *WEIGHT_OPTIONS)).add_to(supply)
+    how = supply.add_mutually_exclusive_group()  # which weights: the flag of the one given
+    how.add_argument("--provinces", action="store_true", help="land borders of the 31 mainland provinces "
+                     "(embedded; node ids are province codes or names)")
+    for name in WEIGHT_OPTIONS:
+        Params(replace(WEIGHTS[name], default=None, aliases=())).add_to(how)
+    add_read_options(cent, ("nodes", "edges", "supply", "adjacency"))
     add_output(cent, metavar="OUT.csv")
     cent.set_defaults(func=run_centrality)
 
@@ -130,5 +162,51 @@ def run_centrality(args: argparse.Namespace) -> int:
     nodes, edges = read_tables(args)
     with naming_files(nodes=args.nodes, edges=args.edges):
         result = centrality(read_network(nodes, edges, **READ_EDGES.from_args(args)))
-    write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges], overwrite=args.overwrite)
+    if args.supply is None:
+        given = [flag for flag, on in (("--against", args.against is not None), ("--coords", args.coordinates),
+                                       ("--provinces", args.provinces),
+                                       *((f"--{n}", getattr(args, n) is not None) for n in WEIGHT_OPTIONS)) if on]
+        if given:
+            raise DataError(f"{', '.join(given)} describe the supply the centrality is correlated with: "
+                            "give it with --supply FILE")
+        write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges],
+                    overwrite=args.overwrite)
+        return 0
+    from healthalloc.mobility.centrality import supply_correlation
+
+    if args.against is None:
+        raise DataError("--supply needs --against COL[,COL...]: the supply columns to correlate with")
+    supply = read(args, args.supply, "supply", text=lambda names: list(names[:1]))
+    weights = _supply_weights(args, supply, nodes, result.table.index)
+    with naming_files(supply=args.supply):
+        found = supply_correlation(result, supply, weights, **SUPPLY.from_args(args))
+    write_table(found.to_frame(), args.output, digits=4, inputs=input_paths(args), overwrite=args.overwrite,
+                beside={".centrality.csv": result.to_frame()})
+    print(found.reading())
     return 0
+
+
+def _supply_weights(args: argparse.Namespace, supply: pd.DataFrame, nodes: pd.DataFrame, node_ids: pd.Index):
+    """The spatial weights over the supply table's units the options describe: --knn, --band, --adjacency,
+    --provinces, or the 5 nearest units with --coords alone; coordinates from FILE, else from --nodes."""
+    from healthalloc.cli.spatial import _weights
+
+    chosen = args.provinces or any(getattr(args, n) is not None for n in WEIGHT_OPTIONS)
+    if not chosen and not args.coordinates:
+        raise DataError("--supply needs spatial weights for the bivariate Moran's I: --knn K or --band KM with "
+                        "--coords LON,LAT, --adjacency FILE, or --provinces")
+    unit = supply.columns[0]
+    written = supply[unit].astype(str).str.strip()
+    if not node_ids.astype(str).isin(written).all():
+        return None  # supply_correlation names the nodes without supply
+    data = supply[written.isin(node_ids.astype(str))]  # other units are left out (said by supply_correlation)
+    missing = [c for c in args.coordinates or [] if c not in supply.columns]
+    if missing:  # the coordinates of the node table, matched by id as written
+        check_columns(nodes, missing, source="nodes")
+        coords = nodes.set_index(nodes[nodes.columns[0]].astype(str).str.strip())[missing]
+        data = data.assign(**{c: written[data.index].map(coords[c]) for c in missing})
+    settings = argparse.Namespace(**vars(args) | {"unit": unit})
+    if not chosen:
+        settings.knn = WEIGHTS["knn"].default
+    with blame(args.supply):
+        return _weights(settings, data)

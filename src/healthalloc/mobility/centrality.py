@@ -24,25 +24,56 @@ checks them). Betweenness is Brandes' (2001) algorithm run on blocks of sources 
 matrix products (breadth-first levels forward, dependencies backward), equal to
 :func:`networkx.betweenness_centrality` and much faster on thousands of nodes; PageRank
 (Page et al. 1999) uses :mod:`networkx`.
+
+:func:`supply_correlation` asks whether the nodes people travel to are those with the supply (seed
+003's Figures 6–7, "aligns well"): for each measure and supply column, Spearman's rank correlation
+(:func:`scipy.stats.spearmanr`) and, given spatial weights, the bivariate Moran's I of the measure
+with the spatial lag of the supply (:func:`healthalloc.spatial.moran_bv`, permuting the supply).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from healthalloc.data import DataError, check_columns, numeric_matrix
+from healthalloc.data.messages import listing
+from healthalloc.data.validate import id_column, id_positions
+from healthalloc.params import REQUIRED, Param, Params, declared
 from healthalloc.report.figures import styled
 from healthalloc.result import Result
+from healthalloc.spatial.bivariate import BIVARIATE, PERMUTATIONS
 
-__all__ = ["CentralityResult", "betweenness", "centrality"]
+__all__ = ["CORRELATION_COLUMNS", "MEASURES", "CentralityResult", "SupplyCorrelation", "betweenness",
+           "centrality", "supply_correlation"]
 
 DAMPING = 0.85
 """PageRank damping factor."""
 SOURCES_PER_BLOCK = 256
 """Breadth-first searches run together by :func:`betweenness`."""
+#: The columns of :func:`centrality`'s table, in order.
+MEASURES = ("in_degree", "out_degree", "in_degree_std", "in_strength", "out_strength", "in_strength_share",
+            "betweenness", "pagerank")
+#: The columns of :meth:`SupplyCorrelation.to_frame`, in order.
+CORRELATION_COLUMNS = ("measure", "against", "spearman", "spearman_p", "bivariate_moran", "bivariate_moran_p", "n")
+
+#: The parameters of :func:`supply_correlation` (the tables and the weights aside).
+SUPPLY = Params(
+    Param("against", REQUIRED, "supply columns each measure is correlated with (counts or per-capita rates)",
+          many=True, metavar="COL,COL"),
+    Param("measures", ("in_degree_std", "in_strength"), "centrality measures correlated with the supply",
+          choices=MEASURES, many=True, metavar="M,M"),
+    Param("unit", None, "column of the node ids in the supply table, ids as written (default: its first column)",
+          role="unit", cli=False),
+    BIVARIATE["permutations"],
+    replace(BIVARIATE["seed"], help="seed of the permutations: each measure and supply column uses it afresh, so "
+            "a pair's result does not depend on the others"),
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,117 @@ def centrality(net) -> CentralityResult:
         "betweenness": between, "pagerank": [rank[i] for i in range(n)],
     }, index=pd.Index(net.ids, name="node"))
     return CentralityResult(table, net.directed)
+
+
+@dataclass(frozen=True)
+class SupplyCorrelation(Result):
+    """How the nodes' centrality goes with their supply: one row per measure and supply column.
+
+    Attributes
+    ----------
+    table : DataFrame
+        :data:`CORRELATION_COLUMNS`: ``spearman`` and ``spearman_p`` (two-sided) from
+        :func:`scipy.stats.spearmanr`; ``bivariate_moran`` (I of the measure with the spatial lag of
+        the supply) and ``bivariate_moran_p`` (its permutation pseudo p-value, ``p_sim``), NaN
+        without weights; ``n`` nodes.
+    morans : mapping
+        The :class:`~healthalloc.spatial.bivariate.BivariateMoranResult` of each (measure, against).
+    """
+
+    table: pd.DataFrame
+    permutations: int
+    seed: int | None
+    weights: object = field(repr=False)
+    morans: Mapping = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per measure and supply column: :data:`CORRELATION_COLUMNS`."""
+        return self.table.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """The table: Spearman's ρ and the bivariate Moran's I, each with its p-value."""
+        return self.table.copy()
+
+    def reading(self) -> str:
+        row = self.table.iloc[0]
+        moran = "" if pd.isna(row["bivariate_moran"]) else (
+            f", bivariate Moran's I {row['bivariate_moran']:.3f} (pseudo p = {row['bivariate_moran_p']:.3f})")
+        return (f"{row['measure']} and {row['against']} over {row['n']} nodes: Spearman's rho "
+                f"{row['spearman']:.3f} (p = {row['spearman_p']:.3f}){moran}.")
+
+    def __str__(self) -> str:
+        return f"Centrality against supply ({self.permutations} permutations, seed {self.seed})\n" + \
+            self.table.round(4).to_string(index=False)
+
+
+@declared(SUPPLY, data=("result", "supply", "weights"))
+def supply_correlation(
+    result,
+    supply: pd.DataFrame,
+    weights=None,
+    *,
+    against: Sequence[str],
+    measures: Sequence[str] = ("in_degree_std", "in_strength"),
+    unit: str | None = None,
+    permutations: int = PERMUTATIONS,
+    seed: int | None = None,
+) -> SupplyCorrelation:
+    """Spearman's ρ and the bivariate Moran's I of each centrality measure with each supply column.
+
+    Parameters
+    ----------
+    result : CentralityResult or DataFrame
+        :func:`centrality`'s result, or its table (indexed by node, or with the node ids in a
+        ``node`` column, as ``network centrality`` writes it).
+    supply : DataFrame
+        One row per node: the node id (column ``unit``, default the first) and the supply columns.
+        Ids are compared as written (``01`` is not ``1``). Every node of the network must have a
+        row (else :class:`~healthalloc.data.DataError` naming the missing nodes); rows of other
+        units are left out with a warning naming them.
+    weights : SpatialWeights or libpysal W, optional
+        Spatial weights over the nodes (ids as in ``supply``) for the bivariate Moran's I, the
+        measure at a node against the supply around it; without them those columns are NaN.
+
+    Returns
+    -------
+    SupplyCorrelation
+    """
+    from scipy.stats import spearmanr
+
+    from healthalloc.spatial.bivariate import moran_bv
+
+    table = result.table if isinstance(result, CentralityResult) else result
+    if "node" in table.columns:
+        table = table.set_index("node")
+    check_columns(table, list(measures), source="centrality")
+    check_columns(supply, [unit] if unit else [], source="supply")
+    unit = unit or supply.columns[0]
+    check_columns(supply, list(against), source="supply")
+    ids = id_column(supply[unit], source="supply", unique="node ids")
+    nodes = pd.Index(table.index)
+    at = id_positions(pd.Series(nodes.astype(str)), pd.Index(ids))
+    if (at < 0).any():
+        raise DataError(f"supply: no row for nodes {listing([str(v) for v in nodes[at < 0]])} of the network "
+                        f"({(at < 0).sum()} of {len(nodes)}); every node needs its supply (ids as written)")
+    others = np.setdiff1d(np.arange(len(ids)), at)
+    if len(others):
+        warnings.warn(f"supply: rows of {len(others)} units that are not nodes of the network left out: "
+                      f"{listing([str(v) for v in ids.iloc[others]])}", stacklevel=2)
+    rows = supply.iloc[at]
+    values = numeric_matrix(rows, list(against), unit=unit, source="supply")
+    frame = pd.DataFrame(values, columns=list(against)).assign(**{m: table[m].to_numpy(float) for m in measures})
+    frame.insert(0, "_unit", ids.iloc[at].to_numpy())
+    out, morans = [], {}
+    for m in measures:
+        for a in against:
+            rho, p = spearmanr(frame[m], frame[a])
+            moran = (moran_bv(frame, m, a, weights, unit="_unit", permutations=permutations, seed=seed)
+                     if weights is not None else None)
+            morans[m, a] = moran
+            out.append((m, a, float(rho), float(p), moran.I if moran else np.nan,
+                        moran.p_sim if moran else np.nan, len(frame)))
+    return SupplyCorrelation(pd.DataFrame(out, columns=list(CORRELATION_COLUMNS)), permutations, seed,
+                             weights, morans)
 
 
 @styled
