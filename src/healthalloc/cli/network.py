@@ -13,8 +13,7 @@ from healthalloc.cli._common import (add_command, add_output, add_read_options, 
 from healthalloc.data import DataError
 from healthalloc.data.validate import check_columns, naming_files
 from healthalloc.data.validate import METRIC
-from healthalloc.mobility import centrality as _function  # noqa: F401, I001 - through the package's lazy export
-from healthalloc.mobility.centrality import SUPPLY  # first: imported before it, the module would shadow the function
+from healthalloc.mobility.centrality import SUPPLY
 from healthalloc.mobility.network import EDGES, PARAMS, RECORDS, edge_ends
 from healthalloc.params import Params
 from healthalloc.spatial.weights import WEIGHT_SOURCES, WEIGHTS

@@ -5,9 +5,6 @@ The functions load on first use (PEP 562), so that the declarations
 ``healthalloc.efficiency.dea`` is the function :func:`dea`, whenever its module is loaded.
 """
 
-import sys
-import types
-
 from healthalloc.lazy import exports
 
 #: Public name → the module that defines it.
@@ -18,14 +15,3 @@ __all__ = ["BootstrapResult", "DEAResult", "MalmquistResult", "dea", "dea_bootst
 
 __getattr__, __dir__ = exports(__name__, _HOMES)
 
-
-class _Package(types.ModuleType):
-    """Loading the submodule ``dea`` (or ``malmquist``) does not hide the function of that name."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _HOMES and isinstance(value, types.ModuleType):
-            return  # the module stays in sys.modules; the package's name is the function
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
