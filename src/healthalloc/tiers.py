@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.panel import check_panel, unit_column
-from healthalloc.data.validate import DataError, check_columns
+from healthalloc.data.validate import check_columns
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
-from healthalloc.result import Result, flat, last_period
+from healthalloc.result import Result, last_period
 
 __all__ = ["PARAMS", "TierResult", "parse_measure", "tiers"]
 
