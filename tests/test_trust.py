@@ -27,6 +27,8 @@ HOSP = ["--unit", "hospital", "--inputs", "doctors,nurses", "--outputs", "outpat
 QCA = ["guangxi.csv", "--unit", "city", "--outcome", "efficiency",
        "--conditions", "gdp_per_capita,urbanization_rate,average_wage"]
 EQUITY = ["provinces.csv", "--resource", "medical_health_beds", "--population", "permanent_population"]
+TIERS = ["provinces.csv", "--unit", "province_code", "--by", "year",
+         "--measure", "beds=hospital_beds:primary_healthcare_beds", "--group", "region"]
 SPATIAL = ["provinces.csv", "--value", "beds_per_1000_people", "--unit", "province_code", "--by", "year",
            "--coords", "centroid_lon,centroid_lat", "--knn", "4", "--permutations", "9", "--seed", "1"]
 MALMQUIST = ["eg4.csv", "--unit", "firm", "--period", "year", "--inputs", "x", "--outputs", "y"]
@@ -118,6 +120,12 @@ CASES = {
     "dea below a file": (["dea", "hospitals.csv", *HOSP, "-o", "data.csv/scores.csv"], "data.csv"),
     "malmquist onto its input": (["malmquist", *MALMQUIST, "-o", "eg4.csv"], "is an input of this run"),
     "equity onto a folder": (["equity", *EQUITY, "-o", "notes"], "is a folder"),
+    "tiers onto its input": (["tiers", *TIERS, "-o", "provinces.csv"], "is an input of this run"),
+    "tiers onto a folder": (["tiers", *TIERS, "-o", "notes"], "is a folder"),
+    "tiers unknown column": (["tiers", "provinces.csv", "--measure", "beds=hospital_bed:primary_healthcare_beds",
+                              "-o", "t.csv"], "hospital_bed"),
+    "tiers measure without a colon": (["tiers", "provinces.csv", "--measure", "beds=hospital_beds", "-o", "t.csv"],
+                                      "HIGH:PRIMARY"),
     "access onto its input": (["access", "--demand", "demand.csv", "--supply", "sites.csv", "--method", "2sfca",
                                "--catchment", "50", "-o", "demand.csv"], "is an input of this run"),
     "access onto a folder": (["access", "--demand", "demand.csv", "--supply", "sites.csv", "--method", "2sfca",
