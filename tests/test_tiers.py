@@ -210,3 +210,11 @@ def test_cli_refuses_bad_input(user, capsys):
                    user, capsys)
     assert_refused(["tiers", "d.csv", "--unit", "area", "--measure", "m=h:p", "--measure", "m=p:h"],
                    r"--measure m is given twice", user, capsys)
+
+
+def test_an_empty_table_and_a_share_of_nothing_are_said_plainly():
+    with pytest.raises(DataError, match="the table has no rows"):
+        tiers(pd.DataFrame({"unit": [], "h": [], "p": []}), {"beds": ("h", "p")}, unit="unit")
+    with pytest.warns(UserWarning, match="beds_high_share left empty"):
+        res = tiers(pd.DataFrame({"unit": ["a"], "h": [0], "p": [0]}), {"beds": ("h", "p")}, unit="unit")
+    assert res.reading() == "The high tier's pooled share: beds undefined."

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from healthalloc.data.panel import check_panel, unit_column
-from healthalloc.data.validate import check_columns
+from healthalloc.data.validate import DataError, check_columns
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.result import Result, last_period
 
@@ -162,16 +162,16 @@ class TierResult(Result):
     def reading(self) -> str:
         """The pooled high-tier share of each measure in the last period and, with two groups, the test."""
         trend, when = last_period(self.trend, self.by)
-        parts = [f"{trend[f'{m}_high_share'].iloc[0]:.3f} of {m}" for m in self.measures]
-        text = "The high tier holds " + ", ".join(parts) + (f" in {when}" if self.by else "")
+        parts = [f"{m} {_figure(trend[f'{m}_high_share'].iloc[0])}" for m in self.measures]
+        text = "The high tier's pooled share: " + ", ".join(parts) + (f" in {when}" if self.by else "")
         if self.tests is not None:
             first = last_period(self.tests, self.by)[0].iloc[0]
             if "mannwhitney_p" in self.tests:
                 text += (f"; between {first['groups']} the difference in {first['measure']} has Mann–Whitney "
-                         f"p = {first['mannwhitney_p']:.3f} and permutation p = {first['permutation_p']:.3f}")
+                         f"p = {_figure(first['mannwhitney_p'])} and permutation p = {_figure(first['permutation_p'])}")
             else:
                 text += (f"; across {first['groups']} the difference in {first['measure']} has Kruskal–Wallis "
-                         f"p = {first['kruskal_p']:.3f}")
+                         f"p = {_figure(first['kruskal_p'])}")
         return text + "."
 
 
@@ -218,6 +218,8 @@ def tiers(
     pair = _imbalance(imbalance, measures)
     columns = [c for pair_ in measures.values() for c in pair_]
     check_columns(data, [*dict.fromkeys(columns), *[c for c in (unit, by, group) if c]])
+    if data.empty:
+        raise DataError("the table has no rows: there are no units to split between tiers")
     unit = unit_column(data, unit, exclude=[*columns, *[c for c in (by, group) if c]])
     p = check_panel(data, list(dict.fromkeys(columns)), unit=unit, by=by,
                     nonnegative=dict.fromkeys(columns, "amounts must be ≥ 0"))
@@ -353,3 +355,8 @@ def permutation_p(high: np.ndarray, primary: np.ndarray, first: np.ndarray, perm
     drawn = difference(masks)
     extreme = np.abs(drawn) >= abs(observed) - 1e-12 * max(1.0, abs(observed))
     return (1 + np.count_nonzero(extreme & np.isfinite(drawn))) / (1 + permutations)
+
+
+def _figure(value: float) -> str:
+    """Three decimals, or "undefined" (a share of nothing, a test of one unit per group)."""
+    return f"{value:.3f}" if np.isfinite(value) else "undefined"
