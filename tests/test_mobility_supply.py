@@ -176,3 +176,13 @@ def test_cli_refuses_bad_input_and_keeps_existing_files(files, capsys):
     assert_refused(SUPPLIED, "exist", files, capsys)  # replaced only with --overwrite
     code, _, err = run_cli([*SUPPLIED, "--overwrite"], capsys)
     assert code == 0, err
+
+
+def test_a_measure_or_supply_without_variation_leaves_its_correlations_empty():
+    nodes = pd.DataFrame({"id": list("abcd")})
+    net = read_network(nodes, pd.DataFrame({"from": list("abcd"), "to": list("bcda")}), directed=True)
+    supply = pd.DataFrame({"id": list("abcd"), "beds": [5, 5, 5, 5], "nurses": [1, 2, 3, 4]})
+    with pytest.warns(UserWarning, match="takes one value at every node"):
+        res = supply_correlation(centrality(net), supply, against=["beds", "nurses"])
+    assert res.table[["spearman", "spearman_p"]].isna().all().all()  # a cycle: every in-degree is 1
+    assert "does not vary" in res.reading()

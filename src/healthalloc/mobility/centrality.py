@@ -171,6 +171,9 @@ class SupplyCorrelation(Result):
         row = self.table.iloc[0]
         moran = "" if pd.isna(row["bivariate_moran"]) else (
             f", bivariate Moran's I {row['bivariate_moran']:.3f} (pseudo p = {row['bivariate_moran_p']:.3f})")
+        if pd.isna(row["spearman"]):
+            return (f"{row['measure']} and {row['against']} over {row['n']} nodes: no correlation (one of them "
+                    "does not vary).")
         return (f"{row['measure']} and {row['against']} over {row['n']} nodes: Spearman's rho "
                 f"{row['spearman']:.3f} (p = {row['spearman_p']:.3f}){moran}.")
 
@@ -239,6 +242,12 @@ def supply_correlation(
     out, morans = [], {}
     for m in measures:
         for a in against:
+            if frame[m].nunique() < 2 or frame[a].nunique() < 2:  # no variation: nothing to correlate
+                warnings.warn(f"{m if frame[m].nunique() < 2 else a} takes one value at every node: its "
+                              f"correlations with {a if frame[m].nunique() < 2 else m} are undefined (left empty)",
+                              stacklevel=2)
+                out.append((m, a, np.nan, np.nan, np.nan, np.nan, len(frame)))
+                continue
             rho, p = spearmanr(frame[m], frame[a])
             moran = (moran_bv(frame, m, a, weights, unit="_unit", permutations=permutations, seed=seed)
                      if weights is not None else None)
