@@ -227,6 +227,23 @@ class Network(Result):
                                 "undirected, so a pair has one value")
         return replace(self, covariates={**self.covariates, name: values})
 
+    def subset(self, ids) -> Network:
+        """The network among the nodes ``ids`` (in this network's order): their ties, node
+        attributes and the rows and columns of every dyadic covariate. Ids match by their
+        written form (:func:`~healthalloc.data.validate.id_column`); DataError for an id that
+        is not a node, a repeated id, or no ids."""
+        wanted = id_column(pd.Series(list(ids), dtype=object), source="subset", unique="ids")
+        if wanted.empty:
+            raise DataError("subset: no ids; a subnetwork needs at least one node")
+        pos = id_positions(wanted, self.ids)
+        if (pos < 0).any():
+            unknown = [show(i) for i in wanted[pos < 0]]
+            raise DataError(f"subset: {len(unknown)} id(s) are not nodes of the network: {listing(unknown)}")
+        keep = np.sort(pos)
+        return replace(self, ids=self.ids[keep], weights=self.weights[keep][:, keep].tocsr(),
+                       nodes=self.nodes.iloc[keep], covariates={k: v[np.ix_(keep, keep)]
+                                                                for k, v in self.covariates.items()})
+
     def attribute(self, name: str) -> pd.Series:
         """Node attribute ``name``; DataError naming the nodes where it is missing."""
         if name not in self.nodes.columns:
