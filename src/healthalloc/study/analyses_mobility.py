@@ -11,6 +11,14 @@ binarized ties, for ``ergm``).
 003's Tables 3–4, with ``GeoProx`` (inverse distance from ``coordinates``) and
 ``same_category`` covariates (name = node column) for ``edgecov``, and the goodness of fit
 of the model with the lowest AIC. Records from a SYNTHETIC data set are flagged in the report.
+With ``networks`` (label = nodes) the same models are fitted on each of several node sets
+of that network and set side by side (seed 003's Tables 3 and 4: the nation and Zhejiang),
+with approximate tests of each shared coefficient's difference and a note for each
+differently scaled covariate (:func:`~healthalloc.mobility.ergm.fit_networks`). The nodes
+of an entry are ``"all"``, a list of node ids, or a table ``{column = value}`` (a list of
+values allowed; every column must match), e.g.
+``networks = { national = "all", Zhejiang = { province = "浙江省" } }``; covariates are
+computed on the whole network, then cut to the entry's nodes.
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ import pandas as pd
 
 from healthalloc.mobility import (centrality, geo_proximity, network_from_edges, network_from_records,
                                   same_category)
-from healthalloc.mobility.ergm import Control, compare_models, ergm, gof
+from healthalloc.mobility.ergm import Control, compare_models, ergm, fit_networks, gof
+from healthalloc.data import DataError
 from healthalloc.data.validate import METRIC
 from healthalloc.mobility.ergm.fit import CONTROL
 from healthalloc.mobility.ergm.fit import PARAMS as ERGM_PARAMS
+from healthalloc.mobility.ergm.scales import PARAMS as SCALES_PARAMS
 from healthalloc.mobility.network import PARAMS as NETWORK_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
@@ -91,7 +101,11 @@ def _network(ctx: Context) -> Section:
               # a study's report is reproducible: seed 1 unless the study sets another
               replace(ERGM_PARAMS["seed"], default=1, help="seed of the MCMC and the goodness-of-fit simulations"),
               CONTROL["sample_size"],
-              Param("nsim", 100, "networks simulated for the goodness of fit (0: none)", kind=int, low=0)))
+              Param("nsim", 100, "networks simulated for the goodness of fit (0: none)", kind=int, low=0),
+              Param("networks", None, "network label = its nodes (\"all\", a list of node ids, or { column = "
+                    "value(s) }): the models fitted on each, side by side with approximate tests of their "
+                    "differences", kind=dict),
+              SCALES_PARAMS["scale_ratio"]))
 def _ergm(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
     ties = r["edges"]
@@ -104,23 +118,87 @@ def _ergm(ctx: Context) -> Section:
     for name, column in (o["same_category"] or {}).items():
         net = net.with_covariate(name, same_category(net.attribute(column)))
     control = Control(sample_size=o["sample_size"])
-    fits = {label: ergm(net, formula, control=control, seed=o["seed"], progress=False, **ctx.engine)
-            for label, formula in o["models"].items()}
-    table = compare_models(fits)
-    best = table.best  # None when no model converged: nothing to compare or test
-    sec = table.section(ctx.name, "Exponential random graph models")
-    sec.add_table("models", table.to_frame(), "Estimates side by side (seed 003's layout); *** p < 0.001, "
-                  "** p < 0.01, * p < 0.05, . p < 0.1; AIC and BIC with nobs = dyads; N = nodes.")
-    coefficients = [fit.to_frame().assign(model=label) for label, fit in fits.items()]
-    sec.add_table("coefficients", pd.concat(coefficients, ignore_index=True),
-                  "Every coefficient with its standard error, z and two-sided normal p.")
-    sec.add_table("fit", table.summary(), "Method, log-likelihood, deviances, AIC and BIC of every model.")
-    if o["nsim"] and best and np.isfinite(fits[best].coef.to_numpy(float)).all():
-        result = gof(fits[best], o["nsim"], seed=o["seed"], **ctx.engine)
-        sec.add_table("gof", result.to_frame(), f"Goodness of fit of {best}: observed against {o['nsim']} "
-                      "simulated networks (degree, edgewise shared partners, geodesic distance).")
-        sec.add_figure("gof", result.plot(),
-                       f"Goodness of fit of {best}: observed line inside the simulated 95% band?")
+    if o["networks"]:
+        sec = _networks(ctx, net, control)
+    else:
+        fits = {label: ergm(net, formula, control=control, seed=o["seed"], progress=False, **ctx.engine)
+                for label, formula in o["models"].items()}
+        table = compare_models(fits)
+        sec = table.section(ctx.name, "Exponential random graph models")
+        sec.add_table("models", table.to_frame(), "Estimates side by side (seed 003's layout); " + STARS)
+        sec.add_table("coefficients", _coefficients(fits), "Every coefficient with its standard error, z and "
+                      "two-sided normal p.")
+        sec.add_table("fit", table.summary(), "Method, log-likelihood, deviances, AIC and BIC of every model.")
+        _gof(ctx, sec, fits, table.best)
     if ties.attrs.get("synthetic"):
         sec.add_note(SYNTHETIC.format(name=ties.attrs.get("records")))
     return sec
+
+
+STARS = "*** p < 0.001, ** p < 0.01, * p < 0.05, . p < 0.1; AIC and BIC with nobs = dyads; N = nodes."
+
+
+def _coefficients(fits: dict) -> pd.DataFrame:
+    """Every coefficient of ``fits`` (``{model: ErgmResult}``) with its model."""
+    return pd.concat([fit.to_frame().assign(model=label) for label, fit in fits.items()], ignore_index=True)
+
+
+def _gof(ctx: Context, sec: Section, fits: dict, best: str | None, network: str | None = None) -> None:
+    """The goodness of fit of model ``best`` (None when no model converged: none) of ``fits``,
+    as table and figure ``gof`` (``gof_NETWORK`` for one of several networks)."""
+    o = ctx.options
+    if not (o["nsim"] and best and np.isfinite(fits[best].coef.to_numpy(float)).all()):
+        return
+    key, of = ("gof", best) if network is None else (f"gof_{network}", f"{best} in {network}")
+    result = gof(fits[best], o["nsim"], seed=o["seed"], **ctx.engine)
+    sec.add_table(key, result.to_frame(), f"Goodness of fit of {of}: observed against {o['nsim']} simulated networks "
+                  "(degree, edgewise shared partners, geodesic distance).")
+    sec.add_figure(key, result.plot(), f"Goodness of fit of {of}: observed line inside the simulated 95% band?")
+
+
+def _networks(ctx: Context, net, control: Control) -> Section:
+    """The models on each node set of ``networks``, side by side (seed 003's Tables 3–4)."""
+    o = ctx.options
+    nets = {}
+    for label, spec in o["networks"].items():
+        try:
+            nets[label] = _nodes(net, spec)
+        except DataError as exc:
+            raise DataError(f"networks.{label}: {exc}") from exc
+    both = fit_networks(nets, o["models"], control=control, seed=o["seed"], progress=False,
+                        scale_ratio=o["scale_ratio"], **ctx.engine)
+    sec = both.section(ctx.name, "Exponential random graph models")
+    sec.add_table("models", both.to_frame(), "Estimates of every network and model side by side (seed 003's "
+                  "Tables 3–4); " + STARS)
+    sec.add_table("differences", both.differences(), "Each shared coefficient's difference between two networks, "
+                  "z = (b₁ − b₂) / √(se₁² + se₂²) and its two-sided normal p: approximate, treating the two fits as "
+                  "independent, which a node subset of one network is not; comparable is False where the "
+                  f"covariate's standard deviation differs by more than ×{o['scale_ratio']:g}.")
+    sec.add_table("scales", both.scales(), "Mean and standard deviation of each covariate (nodal: over the nodes; "
+                  "edge: over the dyads) in each network.")
+    sec.add_table("coefficients", pd.concat([_coefficients(fits).assign(network=label)
+                                             for label, fits in both.fits.items()], ignore_index=True),
+                  "Every coefficient with its standard error, z and two-sided normal p.")
+    sec.add_table("fit", both.summary(), "Method, log-likelihood, deviances, AIC and BIC of every network's models.")
+    for note in both.notes():
+        sec.add_note(note)
+    for label, fits in both.fits.items():
+        _gof(ctx, sec, fits, compare_models(fits).best, label)
+    return sec
+
+
+def _nodes(net, spec):
+    """The subnetwork a ``networks`` entry names: ``"all"``, a list of node ids, or
+    ``{column: value or [values]}`` (the nodes matching every column)."""
+    if spec == "all":
+        return net
+    if isinstance(spec, list):
+        return net.subset(spec)
+    if not (isinstance(spec, dict) and spec):
+        raise DataError(f"must be \"all\", a list of node ids or a table column = value(s), got {spec!r}")
+    keep = np.ones(net.n, dtype=bool)
+    for column, values in spec.items():
+        keep &= net.attribute(column).isin(values if isinstance(values, list) else [values]).to_numpy()
+    if not keep.any():
+        raise DataError("no node has " + " and ".join(f"{c} = {v!r}" for c, v in spec.items()))
+    return net.subset(net.ids[keep])
