@@ -19,12 +19,17 @@ OUT has one row per unit (and period): unit, the --by column, then per measure i
 order given NAME_high, NAME_primary and NAME_high_share = high / (high + primary); with
 --imbalance A/B the column imbalance_A_B = A_high_share / B_high_share (> 1: the high
 tier holds more of A than of B). A zero denominator leaves the cell empty, with a warning.
+With --occupancy HIGH:PRIMARY (two columns of bed occupancy rates, in percent, or fractions
+when every rate is <= 2) the last columns are occupancy_high, occupancy_primary (percent)
+and occupancy_gap = high - primary (percentage points).
 
 With --group, OUT's stem + .groups.csv has group, n (units), NAME_high_share pooled per
-group (sum of high / sum of high + primary) and the --by column; OUT.summary.json has per
+group (sum of high / sum of high + primary), the --by column and, with --occupancy, the
+groups' mean occupancy_high, occupancy_primary and occupancy_gap; OUT.summary.json has per
 measure, for the last period, mannwhitney_p (Mann-Whitney U on the units' shares,
 two-sided) and permutation_p (the pooled difference, group labels shuffled --permutations
-times) when there are two groups, or kruskal_p (Kruskal-Wallis) when there are more.
+times) when there are two groups, or kruskal_p (Kruskal-Wallis) when there are more; with
+--occupancy the same for occupancy_gap (on the units' gaps; the difference of mean gaps).
 """
 
 
