@@ -139,7 +139,7 @@ def test_every_data_set_is_registered_shipped_and_documented():
     assert set(DATASETS) == {
         "china_provinces", "province_geography", "province_adjacency", "cst_hospitals",
         "deap_eg1", "deap_eg4", "guangxi_2022", "guangxi_calibration",
-        "province_boundaries", "guangxi_boundaries", "china_cities", "prefecture_geography",
+        "province_boundaries", "guangxi_boundaries", "china_cities", "prefecture_geography", "prefecture_boundaries",
         "china_facilities_synthetic", "mobility_cities_synthetic", "mobility_records_synthetic",
     }
     root = resources.files("healthalloc.data.datasets")

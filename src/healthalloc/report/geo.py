@@ -1,13 +1,19 @@
 """The embedded boundaries as projected matplotlib paths, and table labels matched to them.
 
-Two geographies: ``"provinces"``, the 34 province-level divisions (the 31 mainland
-provinces of the analyses, then Taiwan, Hong Kong and Macao), and ``"guangxi"``, Guangxi's
+Three embedded geographies: ``"provinces"``, the 34 province-level divisions (the 31 mainland
+provinces of the analyses, then Taiwan, Hong Kong and Macao), ``"prefectures"``, the 370
+prefecture-level units (those of ``load_prefecture_geography``), and ``"guangxi"``, Guangxi's
 14 prefecture-level cities. Longitudes and latitudes are projected with a spherical Albers
-equal-area conic (Snyder 1987, eqs. 14-1 to 14-4) to km: for the provinces with the usual
-parameters for China (standard parallels 25° N and 47° N, central meridian 105° E, those of
-the embedded centroids and areas), for Guangxi with parallels 22° N and 26° N about
-108.5° E. On the province map the South China Sea islands (Hainan's polygons south of
-18° N) are left out of the main map's view and shown in an inset at its lower right.
+equal-area conic (Snyder 1987, eqs. 14-1 to 14-4) to km: for the provinces and prefectures with
+the usual parameters for China (standard parallels 25° N and 47° N, central meridian 105° E,
+those of the embedded centroids and areas), for Guangxi with parallels 22° N and 26° N about
+108.5° E. On the maps of China the South China Sea islands (polygons south of 18° N) are left
+out of the main map's view and shown in an inset at its lower right.
+
+A user's GeoJSON file of other units (e.g. Zhejiang's counties) is read with
+``shapes(path, id_property="code")``: each feature's ``id_property`` names its unit, and the
+projection's parallels lie at one sixth of the file's latitude span from its edges, about
+its middle meridian (Snyder 1987, p. 99).
 
 Examples
 --------
@@ -15,15 +21,20 @@ Examples
 (34, 4)
 >>> unit_codes(["Beijing", "广西", 650000, "Hong Kong"], "provinces").tolist()
 [110000, 450000, 650000, 810000]
+>>> unit_codes(["杭州", 330200], "prefectures").tolist()
+[330100, 330200]
 """
 
 from __future__ import annotations
 
+import json
 import numbers
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path as FilePath
 from types import MappingProxyType
 
 import numpy as np
@@ -31,14 +42,18 @@ import pandas as pd
 from matplotlib.path import Path
 
 from healthalloc.data.messages import did_you_mean, listing, show
-from healthalloc.data.datasets import load_guangxi_boundaries, load_province_boundaries
+from healthalloc.data.datasets import load_guangxi_boundaries, load_prefecture_boundaries, load_province_boundaries
 from healthalloc.data.regions import province
 from healthalloc.data.validate import DataError, UnknownNameError
 
-__all__ = ["EARTH_RADIUS_KM", "GEOGRAPHIES", "GUANGXI_CITIES_EN", "Albers", "Shapes", "shapes", "unit_codes"]
+__all__ = ["EARTH_RADIUS_KM", "GEOGRAPHIES", "GUANGXI_CITIES_EN", "Albers", "Shapes", "shapes", "unit_codes",
+           "unmatched"]
 
-GEOGRAPHIES = ("provinces", "guangxi")
+GEOGRAPHIES = ("provinces", "prefectures", "guangxi")
 """Geographies with embedded boundaries."""
+
+OUTSIDE_MAINLAND = (710000, 810000, 820000)
+"""Taiwan, Hong Kong and Macao: drawn on the maps of China, outside the mainland analyses."""
 
 EARTH_RADIUS_KM = 6371.0
 """Radius of the sphere of the projection (km)."""
@@ -84,10 +99,12 @@ class Shapes:
     Attributes
     ----------
     geography : str
-        One of :data:`GEOGRAPHIES`.
+        One of :data:`GEOGRAPHIES`, or the path of a user's GeoJSON file.
     table : DataFrame
-        One row per feature, in file order: ``adcode`` (int), ``name`` (Chinese),
-        ``name_en`` and ``in_analysis`` (True for the 31 mainland provinces, the 14 cities).
+        One row per feature, in file order: ``adcode`` (int; for a user's file the
+        ``id_property`` as text), ``name`` (Chinese; the id for a user's file), ``name_en``
+        (the Chinese name where no English one is embedded) and ``in_analysis`` (False for
+        Taiwan, Hong Kong and Macao).
     paths : tuple of matplotlib.path.Path
         For the main map, one compound path per feature holding its polygons in projected
         km, the South China Sea islands left out; exterior rings run clockwise and holes
@@ -101,6 +118,8 @@ class Shapes:
     inset_frame : tuple of float or None
         Where the inset sits on the main map, ``(xmin, xmax, ymin, ymax)`` in km: clear of
         land, at the lower right, with the aspect of ``inset``.
+    id_property : str or None
+        For a user's file, the property naming each feature's unit.
     """
 
     geography: str
@@ -110,6 +129,7 @@ class Shapes:
     inset_paths: tuple[Path, ...] | None = None
     inset: tuple[float, float, float, float] | None = None
     inset_frame: tuple[float, float, float, float] | None = None
+    id_property: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,9 @@ _GEOGRAPHIES = {
     "provinces": _Geography(load_province_boundaries, Albers(105.0, 25.0, 47.0),
                             "China's 34 province-level divisions", main_north_of=18.0,
                             inset_box=(106.0, 123.0, 3.0, 24.5), inset_corner=(118.5, 21.6)),
+    "prefectures": _Geography(load_prefecture_boundaries, Albers(105.0, 25.0, 47.0),
+                              "China's 370 prefecture-level units", main_north_of=18.0,
+                              inset_box=(106.0, 123.0, 3.0, 24.5), inset_corner=(118.5, 21.6)),
     "guangxi": _Geography(load_guangxi_boundaries, Albers(108.5, 22.0, 26.0),
                           "Guangxi's 14 prefecture-level cities"),
 }
@@ -136,9 +159,13 @@ _SUFFIX = re.compile("(特别行政区|省|市)$")
 
 def _geography(name: str) -> _Geography:
     if name not in _GEOGRAPHIES:
+        if FilePath(name).suffix.lower() in _GEOJSON or FilePath(name).exists():
+            raise DataError(f"{name}: a GeoJSON file of boundaries needs id_property, the property naming "
+                            "each feature's unit (--id-property NAME)")
         hint = did_you_mean(name, GEOGRAPHIES)
         raise UnknownNameError(
-            f"unknown geography {name!r}" + (f"; {hint}" if hint else "") + f"; expected one of {GEOGRAPHIES}"
+            f"unknown geography {name!r}" + (f"; {hint}" if hint else "") + f"; expected one of "
+            f"{GEOGRAPHIES} or a GeoJSON file with an id property"
         )
     return _GEOGRAPHIES[name]
 
@@ -176,22 +203,94 @@ def _table(features: list[dict]) -> pd.DataFrame:
     return pd.DataFrame({
         "adcode": adcode,
         "name": props["name"],
-        "name_en": props["name_en"] if "name_en" in props else adcode.map(GUANGXI_CITIES_EN),
-        "in_analysis": props["in_31_mainland"].eq(1) if "in_31_mainland" in props else True,
+        "name_en": props["name_en"] if "name_en" in props else adcode.map(GUANGXI_CITIES_EN).fillna(props["name"]),
+        "in_analysis": ~adcode.isin(OUTSIDE_MAINLAND),
     })
 
 
-@cache
-def shapes(geography: str = "provinces") -> Shapes:
-    """The projected boundaries of ``geography`` (read once, then cached).
+def shapes(geography: str | os.PathLike[str] | Shapes = "provinces", id_property: str | None = None) -> Shapes:
+    """The projected boundaries of ``geography``: an embedded one (read once, then cached), or
+    a user's GeoJSON file whose features' ``id_property`` names their units (read at each call);
+    a :class:`Shapes` is returned as it is.
 
     Raises
     ------
     UnknownNameError
-        ``geography`` is not one of :data:`GEOGRAPHIES`.
+        ``geography`` is neither one of :data:`GEOGRAPHIES` nor a GeoJSON file with ``id_property``.
+    DataError
+        The file is missing or no GeoJSON FeatureCollection; a feature lacks ``id_property``,
+        repeats another's id or is not a Polygon or MultiPolygon.
     """
+    if isinstance(geography, Shapes):
+        return geography
+    if id_property is None and not isinstance(geography, os.PathLike):
+        return _embedded(geography)
+    if geography in _GEOGRAPHIES:
+        raise DataError(f"id_property applies to a GeoJSON file of boundaries, not the embedded {geography!r}")
+    if id_property is None:
+        _geography(os.fspath(geography))  # says that the file needs id_property
+    features, ids = _user_features(FilePath(geography), id_property)
+    lon = np.concatenate([ring[:, 0] for f in features for ring, _ in _rings(f["geometry"])])
+    lat = np.concatenate([ring[:, 1] for f in features for ring, _ in _rings(f["geometry"])])
+    span = (lat.max() - lat.min()) / 6
+    project = Albers((lon.min() + lon.max()) / 2, lat.min() + span, lat.max() - span)
+    table = pd.DataFrame({"adcode": ids, "name": ids, "name_en": ids, "in_analysis": True})
+    return _projected(os.fspath(geography), features, table, _Geography(dict, project, "units"), id_property)
+
+
+_GEOJSON = (".geojson", ".json")
+
+
+def _user_features(path: FilePath, id_property: str) -> tuple[list[dict], list[str]]:
+    """The features of the GeoJSON file at ``path`` and their ids (``id_property`` as text), checked."""
+    if not path.exists():
+        raise DataError(f"{path}: no such file; give a GeoJSON file of boundaries")
+    if not path.is_file():
+        raise DataError(f"{path}: is a folder, not a GeoJSON file of boundaries")
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path.name}: not a GeoJSON file (it does not read as JSON: {error})") from None
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if collection.get("type") != "FeatureCollection" or not isinstance(features, list) or not features:
+        raise DataError(f"{path.name}: not a GeoJSON FeatureCollection with features; save the boundaries "
+                        "as GeoJSON (e.g. with QGIS or geopandas' to_file(driver='GeoJSON'))")
+    props = [f.get("properties") or {} for f in features]
+    lacking = [i for i, p in enumerate(props) if p.get(id_property) is None]
+    if lacking:
+        known = sorted({k for p in props for k in p})
+        hint = did_you_mean(id_property, known)
+        raise DataError(f"{path.name}: features {listing([str(i) for i in lacking])} have no property "
+                        f"{id_property!r}" + (f" ({hint})" if hint else "") + f"; properties: {listing(known)}")
+    ids = [_written(p[id_property]) for p in props]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise DataError(f"{path.name}: ids {listing(repeated)} of property {id_property!r} name several features; "
+                        "give each unit one feature (a MultiPolygon for several parts)")
+    for i, feature in zip(ids, features):
+        kind = (feature.get("geometry") or {}).get("type")
+        if kind not in ("Polygon", "MultiPolygon"):
+            raise DataError(f"{path.name}: feature {i} is {'a ' + kind if kind else 'without geometry'}; "
+                            "boundaries must be Polygon or MultiPolygon")
+    return features, ids
+
+
+def _written(value: object) -> str:
+    """An id as text: integral numbers as digits, text trimmed."""
+    key = _key(value)
+    return key if key is not None and not isinstance(value, str) else " ".join(str(value).split())
+
+
+@cache
+def _embedded(geography: str) -> Shapes:
     geo = _geography(geography)
     features = geo.load()["features"]
+    return _projected(geography, features, _table(features), geo)
+
+
+def _projected(geography: str, features: list[dict], table: pd.DataFrame, geo: _Geography,
+               id_property: str | None = None) -> Shapes:
+    """The boundaries of ``features`` projected with ``geo``'s projection, with its inset if any."""
     project = geo.projection
     paths, whole = [], []
     for feature in features:
@@ -203,12 +302,12 @@ def shapes(geography: str = "provinces") -> Shapes:
         paths.append(whole[-1] if len(main) == len(xys) else _compound(main))
     extent = _bounds(np.concatenate([path.vertices for path in paths]))
     if geo.inset_box is None:
-        return Shapes(geography, _table(features), tuple(paths), extent)
+        return Shapes(geography, table, tuple(paths), extent, id_property=id_property)
     inset = _box(project, *geo.inset_box)
     left, top = project(*np.transpose([geo.inset_corner]))[0]
     xmin, xmax, ymin, ymax = extent
     bottom = top - (xmax - left) * (inset[3] - inset[2]) / (inset[1] - inset[0])
-    return Shapes(geography, _table(features), tuple(paths), (xmin, xmax, min(ymin, bottom), ymax),
+    return Shapes(geography, table, tuple(paths), (xmin, xmax, min(ymin, bottom), ymax),
                   tuple(whole), inset, (left, xmax, bottom, top))
 
 
@@ -221,10 +320,8 @@ def _key(label: object) -> str | None:
     return None
 
 
-@cache
-def _names(geography: str) -> MappingProxyType:
+def _keys(table: pd.DataFrame) -> MappingProxyType:
     """Lookup key → adcode for every adcode, Chinese name (with and without suffix) and English name."""
-    table = shapes(geography).table
     names = {}
     for code, name, name_en in table[["adcode", "name", "name_en"]].itertuples(index=False):
         for form in (code, name, _SUFFIX.sub("", name), name_en):
@@ -232,32 +329,50 @@ def _names(geography: str) -> MappingProxyType:
     return MappingProxyType(names)
 
 
-def _code(label: object, geography: str) -> int | None:
-    """The adcode ``label`` names in ``geography``, or None."""
-    if geography == "provinces":
+@cache
+def _names(geography: str) -> MappingProxyType:
+    return _keys(shapes(geography).table)
+
+
+def _codes(labels: list, geo: Shapes) -> list:
+    """The adcode (or id) each label names in ``geo``, None for a label naming no feature."""
+    if geo.id_property is not None:
+        names = _keys(geo.table)
+        return [names.get(_key(label)) for label in labels]
+    names = _names(geo.geography)
+    codes = []
+    for label in labels:
         try:
-            return province(label).code
+            codes.append(province(label).code if geo.geography == "provinces" else None)
         except UnknownNameError:
-            pass
-    return _names(geography).get(_key(label))
+            codes.append(None)
+        codes[-1] = codes[-1] or names.get(_key(label))
+    return codes
 
 
-def unit_codes(labels: Iterable[object], geography: str = "provinces") -> np.ndarray:
+def unmatched(labels: Iterable[object], geography: str | Shapes = "provinces") -> list:
+    """The labels that name no feature of ``geography`` (a name of :data:`GEOGRAPHIES` or :class:`Shapes`)."""
+    labels = list(labels)
+    return [label for label, code in zip(labels, _codes(labels, shapes(geography))) if code is None]
+
+
+def unit_codes(labels: Iterable[object], geography: str | Shapes = "provinces") -> np.ndarray:
     """The adcode of the feature each label names.
 
     Parameters
     ----------
     labels : iterable
         Province labels (any form :func:`healthalloc.data.province` accepts, plus Taiwan,
-        Hong Kong and Macao by code or name) or Guangxi city labels (adcode as int or
-        text, Chinese name with or without 市, English name as in ``load_guangxi_2022``).
-    geography : str
-        One of :data:`GEOGRAPHIES`.
+        Hong Kong and Macao by code or name), prefecture or Guangxi city labels (adcode as
+        int or text, Chinese name with or without 市, for Guangxi the English name as in
+        ``load_guangxi_2022``), or for a user's file its ids (integral numbers as digits).
+    geography : str or Shapes
+        One of :data:`GEOGRAPHIES`, or :func:`shapes` of a user's file.
 
     Returns
     -------
-    ndarray of int
-        One adcode per label, in order.
+    ndarray
+        One adcode (int; a user's file: its id, text) per label, in order.
 
     Raises
     ------
@@ -266,27 +381,28 @@ def unit_codes(labels: Iterable[object], geography: str = "provinces") -> np.nda
     DataError
         Two labels name the same feature.
     """
-    geo = _geography(geography)
+    geo = shapes(geography)
     labels = list(labels)
-    codes = [_code(label, geography) for label in labels]
+    codes = _codes(labels, geo)
     unknown = [label for label, code in zip(labels, codes) if code is None]
     if unknown:
-        table = shapes(geography).table
-        candidates = [*table["name_en"], *table["name"]]
+        candidates = [*geo.table["name_en"], *geo.table["name"]]
         parts = []
         for label in unknown:
             hint = did_you_mean(label, candidates) if isinstance(label, str) else ""
             parts.append(show(label) + (f" ({hint})" if hint else ""))
+        noun = (_geography(geo.geography).noun if geo.id_property is None
+                else f"the features of {FilePath(geo.geography).name} (property {geo.id_property!r})")
         raise UnknownNameError(
-            f"unknown names in the {geography!r} geography: {listing(parts)}; expected "
-            f"codes, Chinese or English names of {geo.noun}"
+            f"unknown names in the {geo.geography!r} geography: {listing(parts)}; expected "
+            f"codes, Chinese or English names of {noun}"
         )
-    seen: dict[int, object] = {}
+    seen: dict[object, object] = {}
     for label, code in zip(labels, codes):
         if code in seen:
-            name = shapes(geography).table.set_index("adcode").at[code, "name_en"]
+            name = geo.table.set_index("adcode").at[code, "name_en"]
             raise DataError(
                 f"labels {show(seen[code])} and {show(label)} both name {name} ({code}); give each unit once"
             )
         seen[code] = label
-    return np.asarray(codes, dtype=int)
+    return np.asarray(codes, dtype=object if geo.id_property else int)

@@ -57,6 +57,7 @@ __all__ = [
     "load_guangxi_calibration",
     "load_mobility_cities",
     "load_mobility_records",
+    "load_prefecture_boundaries",
     "load_prefecture_geography",
     "load_province_adjacency",
     "load_province_boundaries",
@@ -199,6 +200,20 @@ def load_guangxi_boundaries() -> dict:
     return _read_geojson("guangxi_boundaries")
 
 
+def load_prefecture_boundaries() -> dict:
+    """Boundaries of China's 370 prefecture-level units, as a GeoJSON FeatureCollection.
+
+    Returns
+    -------
+    dict
+        Parsed GeoJSON (WGS84 degrees), a new object at each call: the units of
+        :func:`load_prefecture_geography`, in its order, with properties ``adcode`` (text),
+        ``name`` and ``province`` (Chinese). Simplified at 0.04°, for drawing; Sansha's
+        features are the South China Sea islands. See ``describe("prefecture_boundaries")``.
+    """
+    return _read_geojson("prefecture_boundaries")
+
+
 def load_cst_hospitals() -> pd.DataFrame:
     """Cooper, Seiford & Tone's 12 hospitals A–L: 12 rows × 7 columns.
 
@@ -314,6 +329,7 @@ _LOADERS: dict[str, Callable[[], pd.DataFrame]] = {
     "guangxi_boundaries": partial(_feature_table, "guangxi_boundaries"),
     "china_cities": load_china_cities,
     "prefecture_geography": load_prefecture_geography,
+    "prefecture_boundaries": partial(_feature_table, "prefecture_boundaries"),
     "china_facilities_synthetic": load_synthetic_facilities,
     "mobility_cities_synthetic": load_mobility_cities,
     "mobility_records_synthetic": load_mobility_records,

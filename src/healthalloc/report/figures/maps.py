@@ -1,14 +1,17 @@
-"""Maps: choropleths (continuous or classed), one map per period, LISA cluster maps, and points
-(accessibility of demand points, with the sites).
+"""Maps: choropleths (continuous or classed), two measures side by side, one map per period,
+LISA cluster maps, and points (accessibility of demand points, with the sites).
 
 Every map takes a plain Series indexed by unit: provinces by GB/T 2260 code (int or text),
-ISO code, Chinese or English name (resolved with :mod:`healthalloc.data.regions`), or
-Guangxi cities by adcode, Chinese or English name. Boundaries are the embedded ones,
-projected with an Albers equal-area conic (see :mod:`healthalloc.report.geo`); on the
-province map the South China Sea islands go to an inset at the lower right. Units of the
-analysis without a value are hatched grey, with a legend entry; Taiwan, Hong Kong and
-Macao, outside the 31-province analysis, are drawn as outlines unless given a value (or
-left out with ``outside="omit"``).
+ISO code, Chinese or English name (resolved with :mod:`healthalloc.data.regions`),
+prefectures by adcode or Chinese name, Guangxi cities by adcode, Chinese or English name,
+or the units of a user's GeoJSON file by its id property (``geography=shapes(path,
+id_property=...)``). Boundaries are projected with an Albers equal-area conic (see
+:mod:`healthalloc.report.geo`); on the maps of China the South China Sea islands go to an
+inset at the lower right. Units of the analysis without a value are hatched grey, with a
+legend entry; Taiwan, Hong Kong and Macao, outside the mainland analyses, are drawn as
+outlines unless given a value (or left out with ``outside="omit"``). On a user's file, the
+values of units that have no feature are left out and the features without a value
+hatched, each listed in a warning.
 
 The boundaries follow the PRC official view but carry no maritime lines: maps for
 publication in China need an approved base map (审图号).
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -36,9 +40,10 @@ from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.params import Param
 from healthalloc.report.figures.base import check_unique, numeric, one_axes, styled
-from healthalloc.report.geo import Albers, Shapes, shapes, unit_codes
+from healthalloc.report.geo import Albers, Shapes, shapes, unit_codes, unmatched
 
-__all__ = ["LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "access_map", "choropleth", "choropleth_panel", "lisa_map"]
+__all__ = ["LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "access_map", "choropleth", "choropleth_panel", "lisa_map",
+           "paired_choropleth"]
 
 MISSING_COLOUR = "#e0e0e0"
 """Fill of units without a value (hatched)."""
@@ -58,7 +63,7 @@ LISA_NAMES = MappingProxyType({
 })
 """Legend names of the LISA categories."""
 
-_FIGSIZE = {"provinces": (7.5, 5.6), "guangxi": (7.0, 5.4)}
+_FIGSIZE = {"provinces": (7.5, 5.6), "prefectures": (7.5, 5.6), "guangxi": (7.0, 5.4)}
 _OUTSIDE = ("outline", "omit")
 OUTSIDE = Param("outside", "outline", "areas without a value: drawn as an outline, or omitted", choices=_OUTSIDE)
 _MARGIN = 0.015  # of the extent, on every side
@@ -122,11 +127,30 @@ def _check_series(values, name: str) -> None:
         raise TypeError(f"{name} must be a pandas Series indexed by unit, not {type(values).__name__}")
 
 
-def _values_by_code(values: pd.Series, geography: str) -> pd.Series:
-    """``values`` as floats indexed by adcode, missing values dropped."""
+def _figsize(geo: Shapes) -> tuple[float, float]:
+    """The embedded geography's map size, or 7 inches wide at the aspect of a user's file."""
+    xmin, xmax, ymin, ymax = geo.extent
+    return _FIGSIZE.get(geo.geography) or (7.0, min(9.0, 0.6 + 7.0 * (ymax - ymin) / (xmax - xmin)))
+
+
+def _values_by_code(values: pd.Series, geo: Shapes) -> pd.Series:
+    """``values`` as floats indexed by adcode, missing values dropped; on a user's file, the
+    values of units without a feature are dropped with a warning."""
     _check_series(values, "values")
     floats = numeric(values, "values")
-    return pd.Series(floats.to_numpy(), index=unit_codes(values.index, geography)).dropna()
+    if geo.id_property is not None:
+        unknown = unmatched(floats.index, geo)
+        if unknown:
+            warnings.warn(f"{len(unknown)} units have no feature with that {geo.id_property!r} in "
+                          f"{geo.geography} and are left out of the map: {listing([show(u) for u in unknown])}",
+                          stacklevel=4)
+            floats = floats[~floats.index.isin(unknown)]
+    by_code = pd.Series(floats.to_numpy(), index=unit_codes(floats.index, geo)).dropna()
+    if geo.id_property is not None and not geo.table["adcode"].isin(by_code.index).all():
+        bare = geo.table["adcode"][~geo.table["adcode"].isin(by_code.index)]
+        warnings.warn(f"{len(bare)} features of {geo.geography} have no value and are drawn as missing: "
+                      f"{listing([show(u) for u in bare])}", stacklevel=4)
+    return by_code
 
 
 def _draw(ax: Axes, table: pd.DataFrame, paths: tuple, colours: dict, extent: tuple[float, ...],
@@ -212,7 +236,7 @@ def _legend(fig: Figure, axes: list[Axes], handles: list[Patch], title: str | No
 def choropleth(
     values: pd.Series,
     *,
-    geography: str = "provinces",
+    geography: str | Shapes = "provinces",
     title: str | None = None,
     label: str | None = None,
     cmap: str | Colormap = "YlOrRd",
@@ -230,8 +254,9 @@ def choropleth(
         One number per unit, indexed by province (code, ISO code, Chinese or English name)
         or, with ``geography="guangxi"``, by city (adcode, Chinese or English name).
         Missing values count as no data.
-    geography : {"provinces", "guangxi"}
-        Which embedded boundaries to draw.
+    geography : {"provinces", "prefectures", "guangxi"} or Shapes
+        Which embedded boundaries to draw, or a user's file read with
+        :func:`~healthalloc.report.geo.shapes` (``shapes(path, id_property="code")``).
     title : str, optional
         Figure title; defaults to ``label`` or the Series' name.
     label : str, optional
@@ -266,15 +291,80 @@ def choropleth(
         Non-numeric values, two labels for one unit, values outside explicit ``classes``.
     """
     OUTSIDE.require(outside)
-    by_code = _values_by_code(values, geography)
+    geo = shapes(geography)
+    fig, ax = one_axes(figsize or _figsize(geo))
+    _choropleth_on(fig, ax, values, geo, title=title, label=label, cmap=cmap, classes=classes, outside=outside,
+                   inset=inset, missing_label=missing_label)
+    return fig
+
+
+def _choropleth_on(fig: Figure, ax: Axes, values: pd.Series, geo: Shapes, *, title: str | None, label: str | None,
+                   cmap: str | Colormap, classes: int | Sequence[float] | None, outside: str, inset: bool,
+                   missing_label: str) -> None:
+    """The choropleth of ``values`` on ``ax``, titled, with its colour bar or class legend."""
+    by_code = _values_by_code(values, geo)
     if by_code.empty:
-        raise DataError("values has no numbers to map")
+        raise DataError(f"{values.name or 'values'} has no numbers to map")
     scale = _scale(by_code.to_numpy(), cmap, classes)
     colours = dict(zip(by_code.index, scale.colours(by_code.to_numpy())))
-    fig, ax = one_axes(figsize or _FIGSIZE[geography])
-    n_missing = _map(ax, shapes(geography), colours, outside=outside, inset=inset)
+    n_missing = _map(ax, geo, colours, outside=outside, inset=inset)
     ax.set_title(title or label or str(values.name or "values"))
     _scale_legend(fig, [ax], scale, label, missing_label if n_missing else None, panel=False)
+
+
+@styled
+def paired_choropleth(
+    left: pd.Series,
+    right: pd.Series,
+    *,
+    geography: str | Shapes = "provinces",
+    title: str | None = None,
+    titles: tuple[str | None, str | None] = (None, None),
+    labels: tuple[str | None, str | None] = (None, None),
+    cmaps: tuple[str | Colormap, str | Colormap] = ("YlOrRd", "PuBu"),
+    classes: int | Sequence[float] | None = None,
+    outside: str = "outline",
+    inset: bool = True,
+    missing_label: str = "No data",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Two measures side by side on the same boundaries, each on its own colour scale, e.g.
+    standardized in-degree beside high-tier hospitals (seed 003's Figures 7 and 6).
+
+    Parameters
+    ----------
+    left, right : Series
+        One number per unit each, indexed as for :func:`choropleth`.
+    title : str, optional
+        Figure title above both maps (e.g. how the two go together).
+    titles, labels : pair of str
+        Each map's title and what its colours mean (its colour bar's label or legend's
+        title); default the Series' names.
+    cmaps : pair of str or Colormap
+        Each map's sequential colour map.
+    geography, classes, outside, inset, missing_label, figsize
+        As for :func:`choropleth`; ``classes`` applies to each map's own values.
+
+    Returns
+    -------
+    Figure
+        Two map axes (plus their colour bars), each as :func:`choropleth`'s.
+
+    Raises
+    ------
+    UnknownNameError, DataError
+        As :func:`choropleth`, for either Series.
+    """
+    OUTSIDE.require(outside)
+    geo = shapes(geography)
+    width, height = _figsize(geo)
+    fig = Figure(figsize=figsize or (2 * width, height), layout="constrained")
+    for ax, values, name, label, cmap in zip(fig.subplots(1, 2), (left, right), titles, labels, cmaps):
+        _check_series(values, "left and right")
+        _choropleth_on(fig, ax, values, geo, title=name, label=label or str(values.name or ""), cmap=cmap,
+                       classes=classes, outside=outside, inset=inset, missing_label=missing_label)
+    if title:
+        fig.suptitle(title)
     return fig
 
 
@@ -285,7 +375,7 @@ def choropleth_panel(
     unit: str,
     by: str,
     *,
-    geography: str = "provinces",
+    geography: str | Shapes = "provinces",
     title: str | None = None,
     label: str | None = None,
     cmap: str | Colormap = "YlOrRd",
@@ -325,7 +415,8 @@ def choropleth_panel(
     OUTSIDE.require(outside)
     check_columns(frame, [value, unit, by])
     check_unique(frame, [unit, by], "give one value per unit and period")
-    codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geography)))
+    geo = shapes(geography)
+    codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geo)))
     rows = frame[unit].astype(str) + "/" + frame[by].astype(str)
     table = pd.DataFrame({
         "code": frame[unit].map(codes).to_numpy(),
@@ -339,7 +430,6 @@ def choropleth_panel(
     periods = sorted(frame[by].dropna().unique())
     ncols = ncols or math.ceil(len(periods) / math.ceil(len(periods) / 5))
     nrows = math.ceil(len(periods) / ncols)
-    geo = shapes(geography)
     xmin, xmax, ymin, ymax = geo.extent
     cell = 3.0  # inches per map, plus its title
     size = (cell * ncols + 0.3, (cell * (ymax - ymin) / (xmax - xmin) + 0.35) * nrows + 1.2)
@@ -377,7 +467,7 @@ def _lisa_categories(labels: pd.Series) -> pd.Series:
 def lisa_map(
     labels: pd.Series,
     *,
-    geography: str = "provinces",
+    geography: str | Shapes = "provinces",
     title: str = "LISA cluster map",
     outside: str = "outline",
     inset: bool = True,
@@ -409,11 +499,12 @@ def lisa_map(
     """
     OUTSIDE.require(outside)
     _check_series(labels, "labels")
-    codes = unit_codes(labels.index, geography)
+    geo = shapes(geography)
+    codes = unit_codes(labels.index, geo)
     categories = pd.Series(_lisa_categories(labels).to_numpy(), index=codes).dropna()
-    fig, ax = one_axes(figsize or _FIGSIZE[geography])
+    fig, ax = one_axes(figsize or _figsize(geo))
     colours = {code: LISA_COLOURS[category] for code, category in categories.items()}
-    n_missing = _map(ax, shapes(geography), colours, outside=outside, inset=inset)
+    n_missing = _map(ax, geo, colours, outside=outside, inset=inset)
     ax.set_title(title)
     counts = categories.value_counts()
     handles = [_patch(colour, f"{LISA_NAMES[category]} ({counts.get(category, 0)})")
