@@ -32,7 +32,7 @@ ENTRY_POINTS = {
     "healthalloc.tiers": ("tiers",),
     "healthalloc.optimize": ("optimize_capacity", "locate", "tradeoff", "scenario", "plan"),
     "healthalloc.mobility": ("network_from_records", "network_from_edges", "read_network", "geo_proximity"),
-    "healthalloc.mobility.ergm": ("ergm", "Control"),
+    "healthalloc.mobility.ergm": ("ergm", "Control", "fit_networks", "compare_networks"),
     "healthalloc.engine": ("get_executor",),
     "healthalloc.spatial.bivariate": ("moran_bv",),
     "healthalloc.mobility.centrality": ("supply_correlation",),
@@ -43,7 +43,7 @@ ENTRY_POINTS = {
 #: declared options), --undirected is the older spelling of --no-directed.
 INPUT_OUTPUT = {"-h", "--help", "--version", "-o", "--output", "--overwrite", "--quiet", "--sheet", "--encoding",
                 "--demand", "--supply", "--od", "--candidates", "--existing", "--nodes", "--edges", "--edgecov",
-                "--coords", "--same-category", "--units", "--provinces", "--undirected"}
+                "--coords", "--same-category", "--units", "--provinces", "--undirected", "--map"}
 
 
 def _entry_points():

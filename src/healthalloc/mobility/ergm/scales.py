@@ -228,8 +228,8 @@ def compare_networks(fits: dict[str, dict[str, ErgmResult]], *, scale_ratio: flo
         if not got:
             raise ValueError(f"network {net!r} has no fitted models")
         if set(got) != set(want):
-            raise ValueError(f"network {net!r} has models {listing(got)} but {first!r} has {listing(want)}; fit the "
-                             "same model sequence on every network")
+            raise ValueError(f"network {net!r} has models {listing(list(map(repr, got)))} but {first!r} has "
+                             f"{listing(list(map(repr, want)))}; fit the same model sequence on every network")
     return NetworkComparison({net: {m: models[m] for m in want} for net, models in fits.items()},
                              float(scale_ratio), digits)
 
