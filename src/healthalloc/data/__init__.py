@@ -11,7 +11,8 @@ _HOMES = dict.fromkeys(("DATASETS", "data_dictionary", "describe", "load_china_p
                         "load_deap_eg1", "load_deap_eg4", "load_guangxi_2022", "load_guangxi_boundaries",
                         "load_guangxi_calibration", "load_province_adjacency", "load_province_boundaries",
                         "load_province_geography"), "datasets") | {"read_table": "io", "simulate_outputs": "simulate"} \
-    | dict.fromkeys(("PROVINCES", "Province", "REGIONS", "add_region", "province", "region_of"), "regions") \
+    | dict.fromkeys(("PORTS", "PROVINCES", "Province", "REGIONS", "add_port", "add_region", "port_of", "province",
+                     "region_of"), "regions") \
     | dict.fromkeys(("DataError", "UnknownNameError", "check_columns", "check_dea_data"), "validate") \
     | dict.fromkeys(("Panel", "check_panel", "numeric_matrix"), "panel")
 

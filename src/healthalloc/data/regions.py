@@ -8,6 +8,14 @@ names ignore case and repeated spaces. Hong Kong, Macao and Taiwan have no NBS r
 The regions are the NBS east/central/west split (东部/中部/西部): east = BJ TJ HE LN SH JS
 ZJ FJ SD GD HI; central = SX JL HL AH JX HA HB HN; west = NM GX CQ SC GZ YN XZ SN GS QH
 NX XJ.
+
+The port provinces (:data:`PORTS`, seed 003's "port-developed provinces", hypothesis H2b)
+are the 11 coastal provinces, each with major seaports: TJ HE LN SH JS ZJ FJ SD GD GX HI.
+Seed 003 names Shanghai, Jiangsu and Zhejiang as port-developed (its Fig. 4, against inland
+Anhui) and studies Zhejiang, but lists no others; the rest of the list is the coast (every
+coastal province has a seaport among China's main coastal ports: Dalian, Qinhuangdao and
+Tangshan, Tianjin, Qingdao and Rizhao, Lianyungang, Shanghai, Ningbo-Zhoushan, Xiamen and
+Fuzhou, Guangzhou and Shenzhen, Beibu Gulf, Haikou and Yangpu). Everything else is inland.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ import pandas as pd
 from healthalloc.data.messages import did_you_mean, listing, rows, show
 from healthalloc.data.validate import DataError, UnknownNameError, check_columns
 
-__all__ = ["PROVINCES", "REGIONS", "Province", "add_region", "all_provinces", "group_order", "province", "region_of"]
+__all__ = ["PORTS", "PROVINCES", "REGIONS", "Province", "add_port", "add_region", "all_provinces", "group_order",
+           "port_of", "province", "region_of"]
 
 REGIONS = ("east", "central", "west")
 """NBS three-belt regions, east to west."""
@@ -101,6 +110,9 @@ PROVINCES: tuple[Province, ...] = (
 )
 """The 31 mainland provinces in GB/T 2260 order."""
 
+PORTS = frozenset({"TJ", "HE", "LN", "SH", "JS", "ZJ", "FJ", "SD", "GD", "GX", "HI"})
+"""ISO codes of the port provinces: the 11 coastal provinces (see the module docstring)."""
+
 
 def _key(value: object) -> str | None:
     """Lookup key: codes as digits, names trimmed and case-folded; None if not a name."""
@@ -168,6 +180,17 @@ def region_of(name_or_code: object) -> str:
     return province(name_or_code).region
 
 
+def port_of(name_or_code: object) -> str:
+    """``"port"`` for a port province (:data:`PORTS`), else ``"inland"``; any form :func:`province` accepts.
+
+    Examples
+    --------
+    >>> port_of("浙江"), port_of("Anhui"), port_of(450000)
+    ('port', 'inland', 'port')
+    """
+    return "port" if province(name_or_code).iso in PORTS else "inland"
+
+
 def add_region(df: pd.DataFrame, column: str, *, name: str = "region") -> pd.DataFrame:
     """A copy of ``df`` with a column ``name`` holding the NBS region of ``df[column]``.
 
@@ -177,6 +200,17 @@ def add_region(df: pd.DataFrame, column: str, *, name: str = "region") -> pd.Dat
         ``column`` is absent, ``name`` already exists, or some values are not mainland
         provinces (each is named with its 1-based rows and a suggestion).
     """
+    return _add(df, column, name, region_of)
+
+
+def add_port(df: pd.DataFrame, column: str, *, name: str = "port") -> pd.DataFrame:
+    """A copy of ``df`` with a column ``name`` holding ``"port"`` or ``"inland"`` (:func:`port_of`)
+    for ``df[column]``; raises as :func:`add_region`."""
+    return _add(df, column, name, port_of)
+
+
+def _add(df: pd.DataFrame, column: str, name: str, of) -> pd.DataFrame:
+    """``df`` with column ``name`` = ``of(province)`` for each value of ``df[column]``."""
     check_columns(df, [column])
     if name in df.columns:
         raise DataError(f"column {name!r} already exists; pass another name=")
@@ -184,7 +218,7 @@ def add_region(df: pd.DataFrame, column: str, *, name: str = "region") -> pd.Dat
     regions, unknown = [], []
     for i, value in enumerate(uniques.tolist()):
         try:
-            regions.append(region_of(value))
+            regions.append(of(value))
         except UnknownNameError:
             regions.append(None)
             unknown.append(f"{show(value)} in {rows(np.flatnonzero(codes == i).tolist())}{_hint(value)}")

@@ -26,6 +26,7 @@ import healthalloc
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 import healthalloc.study.analyses_access  # noqa: F401  (registers access, capacity, location, scenario)
 import healthalloc.study.analyses_mobility  # noqa: F401  (registers network, ergm)
+import healthalloc.study.analyses_tiers  # noqa: F401  (registers tiers)
 from healthalloc.data import data_dictionary
 from healthalloc.data.datasets import DATASETS
 from healthalloc.data.output import check_output_folder, output_folder, write_tables
