@@ -16,8 +16,9 @@ sets fits already made side by side (:class:`NetworkComparison`):
   nodal covariate (``nodecov``, ``nodeicov``, ``nodeocov``, ``absdiff``) over the nodes and
   of an edge covariate over the dyads. Where it differs by more than ``scale_ratio``
   (default 2) between two networks, a unit of the covariate is not the same step in both,
-  and the coefficients are not comparable as they stand (seed 003's GeoProx: 5898 nationally,
-  1.19 in Zhejiang): the difference is marked and a note says so. A 0/1 covariate (a
+  and the coefficients are not comparable as they stand (seed 003's GeoProx coefficients,
+  5898 nationally and 1.19 in Zhejiang, differ about 5000-fold, which suggests inverse
+  distances of different units): the difference is marked and a note says so. A 0/1 covariate (a
   dialect match, CulProx) has the same unit everywhere and is never flagged.
 
 References
@@ -29,6 +30,7 @@ statistical test for the equality of regression coefficients. *Criminology* 36(4
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -49,6 +51,7 @@ PARAMS = Params(
           "factor is flagged: its coefficients are not comparable", kind=(int, float), low=1),
     Param("digits", 4, "decimals of the side-by-side table", kind=int, low=0),
 )
+
 #: The columns of :meth:`NetworkComparison.differences` (``stars`` is added after ``p_value``).
 DIFFERENCES = ["model", "term", "network_1", "network_2", "estimate_1", "std_error_1", "estimate_2", "std_error_2",
                "difference", "std_error", "z", "p_value", "scale_ratio", "comparable"]
@@ -92,6 +95,11 @@ class NetworkComparison(Result):
     def scales(self) -> pd.DataFrame:
         """``term, network, kind (node or dyad), n, mean, sd, binary`` of every covariate
         a coefficient of some model is per unit of."""
+        return self._scales.copy()
+
+    @cached_property
+    def _scales(self) -> pd.DataFrame:
+        """:meth:`scales`, computed once (an edge covariate of 2,800 nodes has 7.8 million dyads)."""
         rows = []
         for net, fits in self.fits.items():
             seen = {}
