@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthalloc.cli._common import (add_command, add_output, add_read_options, blame, column_list, input_paths,
-                                     read, write_table)
+from healthalloc.cli._common import (add_command, add_output, add_read_options, beside_path, blame, column_list,
+                                     input_paths, read, write_table)
 from healthalloc.data import DataError
 from healthalloc.data.validate import check_columns, naming_files
 from healthalloc.data.validate import METRIC
-from healthalloc.mobility.centrality import SUPPLY
+from healthalloc.mobility.centrality import MAP, SUPPLY
 from healthalloc.mobility.network import EDGES, PARAMS, RECORDS, edge_ends
 from healthalloc.params import Params
 from healthalloc.spatial.weights import WEIGHT_SOURCES, WEIGHTS
@@ -36,6 +36,9 @@ examples:
   healthalloc network centrality --nodes network/nodes.csv --edges network/edges.csv \
       --directed --supply supply.csv --against tertiary_hospitals,primary_facilities \
       --coords lon,lat --knn 5 --seed 1 -o alignment.csv
+  healthalloc network centrality --nodes network/nodes.csv --edges network/edges.csv \
+      --directed --supply supply.csv --against HTH --measures in_degree_std \
+      --coords lon,lat --map alignment.png --boundaries prefectures -o alignment.csv
 
 build: one row per person (origin, destination[, --weight]); flows are counted per
 origin-destination pair (seed 003's Figure 2), moves within a city are dropped. OUTDIR gets
@@ -65,6 +68,17 @@ centrality table (OUT.csv without --supply) is written beside it as OUT.centrali
 The spatial weights of the bivariate Moran: --knn K, --band KM (both on the --coords
 LON,LAT columns of FILE, or of --nodes), --adjacency FILE (neighbouring pairs) or
 --provinces (ids are province codes or names); with --coords alone, the 5 nearest nodes.
+
+centrality --map OUT.png (or .svg): maps on the nodes' polygons, --boundaries prefectures
+(the default: the 370 embedded prefecture-level units, node ids their adcodes or Chinese
+names), provinces, or a GeoJSON file whose --id-property holds the node ids (e.g. a
+county's code); units without a value are hatched, and on a GeoJSON file the nodes without
+a feature and the features without a node are listed in a warning. With --supply, each
+--measures measure beside each --against column (seed 003's Figure 7 beside Figure 6), each
+on its own scale of 5 quantile classes, titled with their Spearman's rho and bivariate
+Moran's I; without it, each --measures measure alone. One map is written to OUT.png,
+several to OUT_MEASURE_AGAINST.png (OUT_MEASURE.png). An existing file is replaced only
+with --overwrite.
 
 Ids keep their written form in every file: 01 and 1 are two nodes.
 """
@@ -105,6 +119,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "(embedded; node ids are province codes or names)")
     for name in WEIGHT_OPTIONS:
         Params(replace(WEIGHTS[name], default=None, aliases=())).add_to(how)
+    drawn = cent.add_argument_group("maps on polygons (with --map)")
+    drawn.add_argument("--map", type=Path, metavar="OUT.png", help="draw the measures (beside the supply with "
+                       "--supply) on the nodes' polygons: OUT.png or .svg, one file per map")
+    Params(replace(MAP["boundaries"], help=MAP["boundaries"].help + " (default: prefectures)"),
+           MAP["id_property"]).add_to(drawn)
     add_read_options(cent, ("nodes", "edges", "supply", "adjacency"))
     add_output(cent, metavar="OUT.csv")
     cent.set_defaults(func=run_centrality)
@@ -158,6 +177,7 @@ def run_build(args: argparse.Namespace) -> int:
 def run_centrality(args: argparse.Namespace) -> int:
     from healthalloc.mobility import centrality, read_network
 
+    _check_map(args)
     nodes, edges = read_tables(args)
     with naming_files(nodes=args.nodes, edges=args.edges):
         result = centrality(read_network(nodes, edges, **READ_EDGES.from_args(args)))
@@ -170,6 +190,10 @@ def run_centrality(args: argparse.Namespace) -> int:
                             "give it with --supply FILE")
         write_table(result.to_frame(), args.output, digits=4, inputs=[args.nodes, args.edges],
                     overwrite=args.overwrite)
+        if args.map:
+            _write_maps(args, {m: ("", lambda m=m: result.map(boundaries=args.boundaries, measure=m,
+                                                                id_property=args.id_property))
+                               for m in args.measures})
         return 0
     from healthalloc.mobility.centrality import supply_correlation
 
@@ -182,7 +206,60 @@ def run_centrality(args: argparse.Namespace) -> int:
     write_table(found.to_frame(), args.output, digits=4, inputs=input_paths(args), overwrite=args.overwrite,
                 beside={".centrality.csv": result.to_frame()})
     print(found.reading())
+    if args.map:
+        _write_maps(args, {name.removesuffix("_map"): figure for name, figure in
+                           found.figures(boundaries=args.boundaries, id_property=args.id_property).items()})
     return 0
+
+
+_FIGURE_SUFFIXES = (".png", ".svg")
+
+
+def _map_paths(args: argparse.Namespace, names: list[str]) -> list[Path]:
+    """--map OUT.png for one map, OUT_NAME.png for each of several."""
+    return [args.map] if len(names) == 1 else [beside_path(args.map, f"_{name}") for name in names]
+
+
+def _check_map(args: argparse.Namespace) -> None:
+    """--map's files may be written (checked before anything is computed); --boundaries and
+    --id-property only with --map; the embedded prefectures by default."""
+    from healthalloc.data.output import check_file
+
+    if args.map is None:
+        given = [flag for flag, value in (("--boundaries", args.boundaries), ("--id-property", args.id_property))
+                 if value is not None]
+        if given:
+            raise DataError(f"{', '.join(given)} describe the map: give it with --map OUT.png")
+        return
+    args.boundaries = args.boundaries or "prefectures"
+    check_file(args.map, _FIGURE_SUFFIXES, _map_inputs(args), overwrite=True)  # the name given, not yet its files
+    pairs = [(m, a) for m in args.measures for a in (args.against or [None])] if args.supply else \
+        [(m, None) for m in args.measures]
+    names = [m if a is None else f"{m}_{a}" for m, a in pairs]
+    for path in _map_paths(args, names):
+        check_file(path, _FIGURE_SUFFIXES, _map_inputs(args), overwrite=args.overwrite)
+
+
+def _map_inputs(args: argparse.Namespace) -> list[Path]:
+    """The files the command reads, the --boundaries file included."""
+    inputs = [p for p in input_paths(args) if p != args.map]
+    return inputs + ([Path(args.boundaries)] if args.id_property else [])
+
+
+def _write_maps(args: argparse.Namespace, figures: dict) -> None:
+    """Draw ``figures`` (name → (caption, draw)) and write them together, as :func:`_map_paths` names them."""
+    from healthalloc.data.output import write_files
+    from healthalloc.report.figures.base import DPI, quiet_glyphs
+
+    def writer(figure):
+        def write(tmp: Path) -> None:
+            with quiet_glyphs():
+                figure.savefig(tmp, format=tmp.suffix[1:].lower(), dpi=DPI, bbox_inches="tight")
+        return write, _FIGURE_SUFFIXES
+
+    drawn = {path: writer(draw()) for path, (_, draw) in zip(_map_paths(args, list(figures)), figures.values())}
+    written = write_files(drawn, inputs=_map_inputs(args), overwrite=args.overwrite)
+    print(f"wrote {', '.join(map(str, written))}")
 
 
 def _supply_weights(args: argparse.Namespace, supply: pd.DataFrame, nodes: pd.DataFrame, node_ids: pd.Index):

@@ -29,6 +29,9 @@ matrix products (breadth-first levels forward, dependencies backward), equal to
 003's Figures 6–7, "aligns well"): for each measure and supply column, Spearman's rank correlation
 (:func:`scipy.stats.spearmanr`) and, given spatial weights, the bivariate Moran's I of the measure
 with the spatial lag of the supply (:func:`healthalloc.spatial.moran_bv`, permuting the supply).
+On polygons (``boundaries``: ``"provinces"``, ``"prefectures"`` or a GeoJSON file with an id
+property, see :func:`healthalloc.report.geo.shapes`) :meth:`SupplyCorrelation.map` draws a measure
+beside a supply column, seed 003's Figure 7 beside its Figure 6.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from healthalloc.report.figures import styled
 from healthalloc.result import Result
 from healthalloc.spatial.bivariate import BIVARIATE, PERMUTATIONS
 
-__all__ = ["CORRELATION_COLUMNS", "MEASURES", "CentralityResult", "SupplyCorrelation", "betweenness",
+__all__ = ["CORRELATION_COLUMNS", "MAP", "MEASURES", "CentralityResult", "SupplyCorrelation", "betweenness",
            "centrality", "supply_correlation"]
 
 DAMPING = 0.85
@@ -73,6 +76,15 @@ SUPPLY = Params(
     BIVARIATE["permutations"],
     replace(BIVARIATE["seed"], help="seed of the permutations: each measure and supply column uses it afresh, so "
             "a pair's result does not depend on the others"),
+)
+
+#: Where the maps of :meth:`CentralityResult.map` and :meth:`SupplyCorrelation.map` are drawn.
+MAP = Params(
+    Param("boundaries", None, "polygons of the nodes: 'provinces', 'prefectures' (ids are adcodes or Chinese "
+          "names) or a GeoJSON file whose --id-property names the nodes", kind=str,
+          metavar="prefectures|FILE.geojson", study=False),
+    Param("id_property", None, "the property of the --boundaries GeoJSON file holding each feature's node id",
+          kind=str, metavar="NAME", study=False),
 )
 
 
@@ -99,10 +111,19 @@ class CentralityResult(Result):
 
         return bars(self.table[measure].nlargest(top), title=f"Top {top} nodes by {measure}")
 
-    def map(self, coords: pd.DataFrame, measure: str = "in_degree_std", labels: pd.Series | None = None,
-            top: int = 10):
-        """``measure`` at each node's coordinates (``coords``: x/lon and y/lat columns, indexed
-        by node), colour and size by value; the ``top`` nodes labelled (seed 003's Figure 7)."""
+    def map(self, coords: pd.DataFrame | None = None, measure: str = "in_degree_std",
+            labels: pd.Series | None = None, top: int = 10, *, boundaries=None, id_property: str | None = None):
+        """``measure`` of every node (seed 003's Figure 7): with ``boundaries`` (see :data:`MAP`) a
+        choropleth of the nodes' polygons; else at each node's coordinates (``coords``: x/lon and
+        y/lat columns, indexed by node), colour and size by value, the ``top`` nodes labelled."""
+        if boundaries is not None:
+            from healthalloc.report.figures.maps import choropleth
+            from healthalloc.report.geo import shapes
+
+            return choropleth(self.table[measure], geography=shapes(boundaries, id_property), label=measure,
+                              title=f"{measure} of every node")
+        if coords is None:
+            raise ValueError("map needs coords (the nodes' coordinates) or boundaries (their polygons)")
         return _point_map(self.table[measure], coords, measure, labels, top)
 
 
@@ -151,6 +172,8 @@ class SupplyCorrelation(Result):
         without weights; ``n`` nodes.
     morans : mapping
         The :class:`~healthalloc.spatial.bivariate.BivariateMoranResult` of each (measure, against).
+    values : DataFrame
+        The measures and supply columns correlated, one row per node (indexed by its id as written).
     """
 
     table: pd.DataFrame
@@ -158,6 +181,7 @@ class SupplyCorrelation(Result):
     seed: int | None
     weights: object = field(repr=False)
     morans: Mapping = field(repr=False)
+    values: pd.DataFrame = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per measure and supply column: :data:`CORRELATION_COLUMNS`."""
@@ -168,7 +192,11 @@ class SupplyCorrelation(Result):
         return self.table.copy()
 
     def reading(self) -> str:
-        row = self.table.iloc[0]
+        return self._statistics(self.table.iloc[0])
+
+    @staticmethod
+    def _statistics(row: pd.Series) -> str:
+        """One sentence: how ``row``'s measure goes with its supply column."""
         moran = "" if pd.isna(row["bivariate_moran"]) else (
             f", bivariate Moran's I {row['bivariate_moran']:.3f} (pseudo p = {row['bivariate_moran_p']:.3f})")
         if pd.isna(row["spearman"]):
@@ -176,6 +204,36 @@ class SupplyCorrelation(Result):
                     "does not vary).")
         return (f"{row['measure']} and {row['against']} over {row['n']} nodes: Spearman's rho "
                 f"{row['spearman']:.3f} (p = {row['spearman_p']:.3f}){moran}.")
+
+    def map(self, boundaries, measure: str | None = None, against: str | None = None, *,
+            id_property: str | None = None, classes: int | None = 5):
+        """``measure`` (default: the first) beside supply column ``against`` (default: the first) on
+        the nodes' polygons, each on its own scale, titled with their Spearman's ρ and bivariate Moran's I.
+
+        ``boundaries`` and ``id_property`` as in :data:`MAP`; ``classes`` quantile classes per map
+        (None: colour bars); the figure is :func:`~healthalloc.report.figures.paired_choropleth`'s.
+        """
+        from healthalloc.report.figures.maps import paired_choropleth
+        from healthalloc.report.geo import shapes
+
+        first = self.table.iloc[0]
+        measure, against = measure or first["measure"], against or first["against"]
+        rows = self.table[(self.table["measure"] == measure) & (self.table["against"] == against)]
+        if rows.empty:
+            pairs = listing([f"{m} with {a}" for m, a in self.table[["measure", "against"]].itertuples(index=False)])
+            raise ValueError(f"no correlation of {measure} with {against}; the result has {pairs}")
+        return paired_choropleth(self.values[measure], self.values[against],
+                                 geography=shapes(boundaries, id_property), classes=classes,
+                                 title=self._statistics(rows.iloc[0]))
+
+    def figures(self, boundaries=None, id_property: str | None = None) -> dict:
+        """With ``boundaries``, one map per measure and supply column: the measure beside the supply."""
+        if boundaries is None:
+            return {}
+        return {f"{row['measure']}_{row['against']}_map": (
+                    f"{row['measure']} (left) beside {row['against']} (right). " + self._statistics(row),
+                    lambda m=row["measure"], a=row["against"]: self.map(boundaries, m, a, id_property=id_property))
+                for _, row in self.table.iterrows()}
 
     def __str__(self) -> str:
         return f"Centrality against supply ({self.permutations} permutations, seed {self.seed})\n" + \
@@ -255,7 +313,7 @@ def supply_correlation(
             out.append((m, a, float(rho), float(p), moran.I if moran else np.nan,
                         moran.p_sim if moran else np.nan, len(frame)))
     return SupplyCorrelation(pd.DataFrame(out, columns=list(CORRELATION_COLUMNS)), permutations, seed,
-                             weights, morans)
+                             weights, morans, frame.set_index("_unit").rename_axis("unit"))
 
 
 @styled

@@ -258,15 +258,16 @@ def _user_features(path: FilePath, id_property: str) -> tuple[list[dict], list[s
     props = [f.get("properties") or {} for f in features]
     lacking = [i for i, p in enumerate(props) if p.get(id_property) is None]
     if lacking:
-        known = sorted({k for p in props for k in p})
+        known = sorted({k for i in lacking for k in props[i]})
         hint = did_you_mean(id_property, known)
-        raise DataError(f"{path.name}: features {listing([str(i) for i in lacking])} have no property "
-                        f"{id_property!r}" + (f" ({hint})" if hint else "") + f"; properties: {listing(known)}")
+        which = f"feature {lacking[0]} has" if len(lacking) == 1 else f"features {listing(lacking)} have"
+        raise DataError(f"{path.name}: {which} no property {id_property!r}" + (f" ({hint})" if hint else "")
+                        + (f"; its properties: {listing([show(k) for k in known])}" if known else ""))
     ids = [_written(p[id_property]) for p in props]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
-        raise DataError(f"{path.name}: ids {listing(repeated)} of property {id_property!r} name several features; "
-                        "give each unit one feature (a MultiPolygon for several parts)")
+        raise DataError(f"{path.name}: ids {listing([show(i) for i in repeated])} of property {id_property!r} "
+                        "name several features; give each unit one feature (a MultiPolygon for several parts)")
     for i, feature in zip(ids, features):
         kind = (feature.get("geometry") or {}).get("type")
         if kind not in ("Polygon", "MultiPolygon"):

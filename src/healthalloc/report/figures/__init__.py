@@ -8,7 +8,8 @@ installed CJK font (:func:`cjk_font`; one installed after matplotlib cached its 
 is found too), and text that no installed font can draw gives one warning.
 
 ==========================  ====================================================
-:func:`choropleth`          one value per province or Guangxi city
+:func:`choropleth`          one value per province, prefecture, Guangxi city or unit of a GeoJSON file
+:func:`paired_choropleth`   two measures side by side, each on its own scale
 :func:`choropleth_panel`    one map per period on a shared colour scale
 :func:`lisa_map`            LISA cluster categories (HH, LL, LH, HL, ns)
 :func:`access_map`          demand points coloured by accessibility, sites as triangles
@@ -30,7 +31,7 @@ from healthalloc.lazy import exports
 __getattr__, __dir__ = exports(__name__, {
     "CJK_FONTS": "base", "DPI": "base", "cjk_font": "base", "save": "base", "lorenz_curves": "curves",
     "trend_lines": "curves", "density_ridges": "density", "LISA_COLOURS": "maps", "choropleth": "maps",
-    "choropleth_panel": "maps", "lisa_map": "maps", "access_map": "maps",
+    "choropleth_panel": "maps", "lisa_map": "maps", "paired_choropleth": "maps", "access_map": "maps",
     "tradeoff_curve": "tradeoff"})
 
 
@@ -47,4 +48,4 @@ def styled(draw):
     return wrapper
 
 __all__ = ["CJK_FONTS", "DPI", "LISA_COLOURS", "access_map", "choropleth", "choropleth_panel", "cjk_font",
-           "density_ridges", "lisa_map", "lorenz_curves", "save", "tradeoff_curve", "trend_lines"]
+           "density_ridges", "lisa_map", "lorenz_curves", "paired_choropleth", "save", "tradeoff_curve", "trend_lines"]
