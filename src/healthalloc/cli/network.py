@@ -77,8 +77,7 @@ a feature and the features without a node are listed in a warning. With --supply
 --measures measure beside each --against column (seed 003's Figure 7 beside Figure 6), each
 on its own scale of 5 quantile classes, titled with their Spearman's rho and bivariate
 Moran's I; without it, each --measures measure alone. One map is written to OUT.png,
-several to OUT_MEASURE_AGAINST.png (OUT_MEASURE.png). An existing file is replaced only
-with --overwrite.
+several to OUT_MEASURE_AGAINST.png (OUT_MEASURE.png).
 
 Ids keep their written form in every file: 01 and 1 are two nodes.
 """
@@ -121,7 +120,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         Params(replace(WEIGHTS[name], default=None, aliases=())).add_to(how)
     drawn = cent.add_argument_group("maps on polygons (with --map)")
     drawn.add_argument("--map", type=Path, metavar="OUT.png", help="draw the measures (beside the supply with "
-                       "--supply) on the nodes' polygons: OUT.png or .svg, one file per map")
+                       "--supply) on the nodes' polygons: OUT.png or .svg, one file per map, an existing one "
+                       "replaced only with --overwrite")
     Params(replace(MAP["boundaries"], help=MAP["boundaries"].help + " (default: prefectures)"),
            MAP["id_property"]).add_to(drawn)
     add_read_options(cent, ("nodes", "edges", "supply", "adjacency"))
