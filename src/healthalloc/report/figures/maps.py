@@ -141,15 +141,14 @@ def _values_by_code(values: pd.Series, geo: Shapes) -> pd.Series:
     if geo.id_property is not None:
         unknown = unmatched(floats.index, geo)
         if unknown:
-            warnings.warn(f"{len(unknown)} units have no feature with that {geo.id_property!r} in "
-                          f"{geo.geography} and are left out of the map: {listing([show(u) for u in unknown])}",
-                          stacklevel=4)
+            warnings.warn(f"units with no feature of that {geo.id_property!r} in {geo.geography} are left out "
+                          f"of the map: {listing([show(u) for u in unknown])}", stacklevel=5)
             floats = floats[~floats.index.isin(unknown)]
     by_code = pd.Series(floats.to_numpy(), index=unit_codes(floats.index, geo)).dropna()
     if geo.id_property is not None and not geo.table["adcode"].isin(by_code.index).all():
         bare = geo.table["adcode"][~geo.table["adcode"].isin(by_code.index)]
-        warnings.warn(f"{len(bare)} features of {geo.geography} have no value and are drawn as missing: "
-                      f"{listing([show(u) for u in bare])}", stacklevel=4)
+        warnings.warn(f"features of {geo.geography} without a value are drawn as missing: "
+                      f"{listing([show(u) for u in bare])}", stacklevel=5)
     return by_code
 
 
@@ -251,8 +250,10 @@ def choropleth(
     Parameters
     ----------
     values : Series
-        One number per unit, indexed by province (code, ISO code, Chinese or English name)
-        or, with ``geography="guangxi"``, by city (adcode, Chinese or English name).
+        One number per unit, indexed by province (code, ISO code, Chinese or English name),
+        with ``geography="prefectures"`` by prefecture (adcode, Chinese name), with
+        ``geography="guangxi"`` by city (adcode, Chinese or English name), or by the id
+        property of a user's file.
         Missing values count as no data.
     geography : {"provinces", "prefectures", "guangxi"} or Shapes
         Which embedded boundaries to draw, or a user's file read with
