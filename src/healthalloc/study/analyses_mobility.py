@@ -23,13 +23,16 @@ computed on the whole network, then cut to the entry's nodes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from healthalloc.mobility import (centrality, geo_proximity, network_from_edges, network_from_records,
                                   same_category)
+from healthalloc.mobility.centrality import MAP, SUPPLY, supply_correlation
 from healthalloc.mobility.ergm import Control, compare_models, ergm, fit_networks, gof
 from healthalloc.data import DataError
 from healthalloc.data.validate import METRIC
@@ -38,7 +41,9 @@ from healthalloc.mobility.ergm.fit import PARAMS as ERGM_PARAMS
 from healthalloc.mobility.ergm.scales import PARAMS as SCALES_PARAMS
 from healthalloc.mobility.network import PARAMS as NETWORK_PARAMS
 from healthalloc.params import REQUIRED, Param, Params
+from healthalloc.report.geo import GEOGRAPHIES
 from healthalloc.report.section import Section
+from healthalloc.spatial.weights import KNN, spatial_weights
 from healthalloc.study.analyses_access import _source
 from healthalloc.study.registry import Context, register
 
@@ -53,7 +58,15 @@ SYNTHETIC = ("The migration records are SYNTHETIC (a seeded stand-in for seed 00
               Param("records", REQUIRED, "embedded data set or file of records (one per person) or flows", kind=str,
                     source=True),
               *NETWORK_PARAMS,
-              Param("label", None, "node column to label the map with", kind=str)),
+              Param("label", None, "node column to label the map with", kind=str),
+              Param("supply", None, "node columns of supply (e.g. high-tier hospitals) that standardized in-degree "
+                    "is correlated with: Spearman's rho and, with coordinates, the bivariate Moran's I over the "
+                    f"{KNN} nearest nodes (seed 003's Figs. 6-7)", many=True),
+              replace(MAP["boundaries"], study=True, help="polygons to map the nodes on: 'provinces', "
+                      "'prefectures', or a GeoJSON file (relative to the study) with id_property"),
+              replace(MAP["id_property"], study=True),
+              replace(SUPPLY["permutations"], name="permutations"),
+              Param("seed", 1, "seed of the bivariate Moran permutations", kind=int)),
           exports=("in_degree_std", "ties"))
 def _network(ctx: Context) -> Section:
     r, o = ctx.roles, ctx.options
@@ -75,11 +88,15 @@ def _network(ctx: Context) -> Section:
                   "(n − 1)), strength, betweenness and PageRank of every node.")
     sec.add_table("top_flows", net.edges().nlargest(20, "weight").reset_index(drop=True),
                   "The 20 largest origin–destination flows.")
-    if r.get("coordinates"):
-        coords = net.nodes[r["coordinates"]]
+    boundaries = _boundaries(ctx)
+    if r.get("coordinates") or boundaries is not None:
+        coords = net.nodes[r["coordinates"]] if r.get("coordinates") else None
         labels = net.nodes[o["label"]] if o["label"] else None
-        sec.add_figure("centrality_map", cent.map(coords, labels=labels),
+        sec.add_figure("centrality_map", cent.map(coords, labels=labels, boundaries=boundaries,
+                                                  id_property=o["id_property"]),
                        "Standardized in-degree centrality of every node (seed 003's Figure 7).")
+    if o["supply"]:
+        _alignment(ctx, net, cent, sec, boundaries)
     if synthetic:
         sec.add_note(SYNTHETIC.format(name=o["records"]))
     sec.exports["in_degree_std"] = cent.table["in_degree_std"]
@@ -88,6 +105,31 @@ def _network(ctx: Context) -> Section:
                                     name="ties")
     sec.exports["ties"].attrs = {"directed": o["directed"], "synthetic": synthetic, "records": o["records"]}
     return sec
+
+
+def _boundaries(ctx: Context):
+    """The ``boundaries`` key: an embedded geography's name as it is, a file relative to the study."""
+    name = ctx.options["boundaries"]
+    if name is None or name in GEOGRAPHIES:
+        return name
+    return Path(ctx.study_dir or ".") / name
+
+
+def _alignment(ctx: Context, net, cent, sec: Section, boundaries) -> None:
+    """Seed 003's 'aligns well' as numbers: in-degree against each supply column, and the paired maps."""
+    r, o = ctx.roles, ctx.options
+    nodes = net.nodes.rename_axis("node").reset_index()  # one row per node, ids as the network has them
+    weights = spatial_weights(nodes, "node", "knn", coordinates=r["coordinates"]) if r.get("coordinates") else None
+    found = supply_correlation(cent, nodes, weights, against=o["supply"], measures=["in_degree_std"], unit="node",
+                               permutations=o["permutations"], seed=o["seed"])
+    sec.add_table("alignment", found.to_frame(),
+                  "Standardized in-degree against supply: Spearman's rho with its p-value, and the bivariate "
+                  f"Moran's I (in-degree at a node against supply at its {KNN} nearest nodes) with its "
+                  f"permutation p ({o['permutations']} permutations).")
+    sec.reading += " " + found.reading()
+    if boundaries is not None:
+        for key, (caption, draw) in found.figures(boundaries=boundaries, id_property=o["id_property"]).items():
+            sec.add_figure(key, draw(), caption)
 
 
 @register("ergm", title="Exponential random graph models",
@@ -135,6 +177,8 @@ def _ergm(ctx: Context) -> Section:
     return sec
 
 
+UNSAFE = re.compile(r"[^\w-]+")
+"""Characters a network label loses in the names of the files the study writes."""
 STARS = "*** p < 0.001, ** p < 0.01, * p < 0.05, . p < 0.1; AIC and BIC with nobs = dyads; N = nodes."
 
 
@@ -143,13 +187,17 @@ def _coefficients(fits: dict) -> pd.DataFrame:
     return pd.concat([fit.to_frame().assign(model=label) for label, fit in fits.items()], ignore_index=True)
 
 
-def _gof(ctx: Context, sec: Section, fits: dict, best: str | None, network: str | None = None) -> None:
+def _gof(ctx: Context, sec: Section, fits: dict, best: str | None, network: tuple[int, str] | None = None) -> None:
     """The goodness of fit of model ``best`` (None when no model converged: none) of ``fits``,
-    as table and figure ``gof`` (``gof_NETWORK`` for one of several networks)."""
+    as table and figure ``gof`` (``gof_K_NETWORK`` for the K-th of several networks, its label
+    made a safe file name: it names the files the study writes)."""
     o = ctx.options
     if not (o["nsim"] and best and np.isfinite(fits[best].coef.to_numpy(float)).all()):
         return
-    key, of = ("gof", best) if network is None else (f"gof_{network}", f"{best} in {network}")
+    if network is None:
+        key, of = "gof", best
+    else:
+        key, of = f"gof_{network[0]}_{UNSAFE.sub('_', network[1]).strip('_')}", f"{best} in {network[1]}"
     result = gof(fits[best], o["nsim"], seed=o["seed"], **ctx.engine)
     sec.add_table(key, result.to_frame(), f"Goodness of fit of {of}: observed against {o['nsim']} simulated networks "
                   "(degree, edgewise shared partners, geodesic distance).")
@@ -182,8 +230,8 @@ def _networks(ctx: Context, net, control: Control) -> Section:
     sec.add_table("fit", both.summary(), "Method, log-likelihood, deviances, AIC and BIC of every network's models.")
     for note in both.notes():
         sec.add_note(note)
-    for label, fits in both.fits.items():
-        _gof(ctx, sec, fits, compare_models(fits).best, label)
+    for k, (label, fits) in enumerate(both.fits.items(), start=1):
+        _gof(ctx, sec, fits, compare_models(fits).best, (k, label))
     return sec
 
 
