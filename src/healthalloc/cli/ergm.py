@@ -60,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_output(p, "write the coefficients (.csv or .xlsx) and OUT.fit.json instead of printing",
                metavar="OUT.csv")
     add_engine_options(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run, beside=(".fit.json",))
 
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     control = Control(**CONTROL.from_args(args))
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex, \
             naming_files(nodes=args.nodes, edges=args.edges):
-        fit = ergm(net, control=control, engine=ex, **PARAMS.from_args(args))
+        fit = ergm(net, control=control, engine=ex, progress=False if args.quiet else None, **PARAMS.from_args(args))
     write_table(fit.to_frame(), args.output, digits=4, inputs=inputs, overwrite=args.overwrite,
                 beside={".fit.json": fit.fit_info()} if args.output is not None else None)
     print(fit.reading())

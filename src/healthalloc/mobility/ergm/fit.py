@@ -766,14 +766,17 @@ def _submodel(model: Model, st: State) -> tuple[np.ndarray, float, float]:
 
 def _path_loglik(model, st, theta, theta0, log_z, control, seq, engine, bar) -> tuple[float, float]:
     """log L(θ̂) by path sampling from θ₀ (whose log Z is exact) to θ̂, and its Monte Carlo
-    standard error (batch means within each bridge)."""
+    standard error (batch means within each bridge). Each bridge goes on from the last
+    one's networks, so its burn-in is ergm's ``MCMC.burnin.between``: the burn-in (16
+    intervals) / √bridges (``control.ergm.bridge``, 4,096 proposals by its defaults)."""
     interval = control.interval_for(model)
+    burnin = int(np.ceil(16 * interval / np.sqrt(control.bridges)))
     direction = theta - theta0
     start, variance = st.A, 0.0
     for k in range(control.bridges):  # from θ̂'s end, each bridge going on from the last networks
         u = 1 - (k + 0.5) / control.bridges
         chains = run_chains(model, theta0 + u * direction, start, draws=control.bridge_size, interval=interval,
-                            burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
+                            burnin=burnin, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
         start = chains.networks
         log_z += float(direction @ chains.pooled().mean(axis=0)) / control.bridges
         variance += _batch_cov([s @ direction[:, None] for s in chains.stats])[0, 0] / control.bridges ** 2

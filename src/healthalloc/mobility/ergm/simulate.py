@@ -7,7 +7,9 @@ are the hot path: the dyad-independent terms' contribution θ'Δ is one precompu
 ``n × n`` matrix (looked up per proposal), the dependent terms' changes are computed on the
 dense adjacency and degree arrays of :class:`~.terms.State` (a row intersection for
 triangles, a degree lookup for stars, two-path counts kept current in O(n) per accepted
-toggle for GWESP), and statistics are updated only on accepted toggles.
+toggle for GWDSP) or its neighbour sets (GWESP: the few pairs a toggle closes, each one's
+partners a set intersection, O(degree) with no update beyond the sets' own), and
+statistics are updated only on accepted toggles.
 
 Independent chains are seeded from one :class:`numpy.random.SeedSequence` and run on any
 engine (:mod:`healthalloc.engine`); results do not depend on the engine.
@@ -98,6 +100,7 @@ def _chain(task: tuple, *, model, theta: np.ndarray, interval: int, burnin: int,
     rng = np.random.default_rng(seed)
     st = State(A0.copy(), model.directed)
     A, n, directed = st.A, model.n, model.directed
+    successors = st.neighbours()[0]
     n_dyads = float(model.n_dyads)
     eta = _independent_eta(model, theta)
     dependent = [term for term in model.terms if not term.dyad_independent]
@@ -129,9 +132,9 @@ def _chain(task: tuple, *, model, theta: np.ndarray, interval: int, burnin: int,
             h += h >= t
             if not directed and t > h:
                 t, h = h, t
-        present = bool(A[t, h])
-        changes = [float(c) for term in dependent for c in term.change1(st, t, h)]
-        ratio = eta[t, h] + sum(map(mul, changes, theta_dep))
+        present = h in successors[t]
+        changes = [c for term in dependent for c in term.change1(st, t, h)]
+        ratio = eta.item(t, h) + sum(map(mul, changes, theta_dep))
         if present:  # TNT Hastings ratio: removal drawn as a tie or a dyad, and back
             log_ratio = -ratio + math.log(((0.5 if m > 1 else 1.0) / n_dyads) / (0.5 / m + half_n))
         else:

@@ -70,7 +70,9 @@ class State:
     ``outdeg`` are its column and row sums (both the degree when undirected). The
     two-path counts ``S = A @ A`` (shared partners; outgoing two-paths i → k → j when
     directed) are built on first use (:meth:`two_paths`) and then kept up to date by
-    :meth:`toggle` in O(n), for the sampler's GWESP.
+    :meth:`toggle` in O(n), for the sampler's GWDSP; each node's out- and in-neighbours
+    as sets (:meth:`neighbours`) likewise, in O(1), for the sampler's GWESP, which counts
+    the few shared partners it needs by set intersection.
     """
 
     A: np.ndarray
@@ -80,6 +82,16 @@ class State:
         self.indeg = self.A.sum(axis=0).astype(np.int64)
         self.outdeg = self.A.sum(axis=1).astype(np.int64)
         self.S: np.ndarray | None = None
+        self.out: list[set[int]] | None = None
+        self.inn: list[set[int]] | None = None
+
+    def neighbours(self) -> tuple[list[set[int]], list[set[int]]]:
+        """Out- and in-neighbours of every node as sets (one list when undirected), kept
+        current by :meth:`toggle` once built."""
+        if self.out is None:
+            self.out = [set(np.flatnonzero(row).tolist()) for row in self.A]
+            self.inn = [set(np.flatnonzero(col).tolist()) for col in self.A.T] if self.directed else self.out
+        return self.out, self.inn
 
     def two_paths(self) -> np.ndarray:
         """``A @ A`` as integers (kept current by :meth:`toggle` once built)."""
@@ -98,6 +110,9 @@ class State:
             self.A[h, t] = sign > 0
             self.outdeg[h] += sign
             self.indeg[t] += sign
+        if self.out is not None:  # undirected, inn is out: h joins t's set, t joins h's
+            (self.out[t].add if sign > 0 else self.out[t].remove)(h)
+            (self.inn[h].add if sign > 0 else self.inn[h].remove)(t)
         if self.S is not None:  # two-paths through the toggled tie: t → h → j and i → t → h
             update = np.add if sign > 0 else np.subtract
             S, A = self.S, self.A
@@ -468,6 +483,7 @@ class _Decay(_Dependent):
             raise DataError(f"{self.name}: only fixed decay is supported (fixed=TRUE); curved "
                             "models (fixed=FALSE) are not")
         self.r = 1.0 - np.exp(-self.decay)
+        self.scale = float(np.exp(self.decay))
         self.coef_names = [f"{self.label}fixed.{_fmt(self.decay)}"]
 
     def weight(self, k: np.ndarray) -> np.ndarray:
@@ -509,13 +525,19 @@ class _SharedPartners(_Decay):
             return np.power(self.r, S - a, out=np.zeros(S.shape), where=mask).sum(axis=1)
         return part(out, St) + part(into, Sh)
 
+    def power_table(self, n: int) -> np.ndarray:
+        """r^k for k = 0 … n + 1 (``powers``; ``power_list`` the same as floats, for lookups one at a time)."""
+        if len(self.powers) <= n:
+            self.powers = self.r ** np.arange(n + 2)
+            self.power_list = self.powers.tolist()
+        return self.powers
+
     def gained1(self, st: State, t: int, h: int, out: np.ndarray, into: np.ndarray) -> float:
         """:meth:`gained` for one dyad, with node indices ``out`` and ``into``, by lookup of r^k."""
         A, S = st.A, st.two_paths()
-        if len(self.powers) <= len(A):
-            self.powers = self.r ** np.arange(len(A) + 2)  # k = 0 … n + 1
+        powers = self.power_table(len(A))
         shift = int(A[t, h])
-        return float(self.powers[S[t, out] - shift].sum() + self.powers[S[into, h] - shift].sum())
+        return float(powers[S[t, out] - shift].sum() + powers[S[into, h] - shift].sum())
 
     def _stat(self, st):
         Af = st.A.astype(float)
@@ -533,6 +555,8 @@ class GWESP(_SharedPartners):
 
     def change(self, st, t, h):
         A = st.A
+        if len(t) > A.shape[0] // 4:
+            return self.change_all(A, t, h)
         St, Sh = self.two_path_rows(A, t, h)
         a = A[t, h].astype(float)[:, None]         # the dyad's own tie, taken out of sp
         sp = St[np.arange(len(t)), h]              # (OTP) shared partners of t and h
@@ -540,12 +564,31 @@ class GWESP(_SharedPartners):
         second = first if not st.directed else (A[:, t] & A[:, h]).T  # ties i → h via i → t
         return (self.weight(sp) + self.gained(St, Sh, first, second, a))[:, None]
 
+    def change_all(self, A: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """:meth:`change` for many dyads by matrix products: with M = A ∘ r^(S − a), the ties
+        t → k closed by h weigh (M Aᵀ)_th and the ties i → h closed via t (Aᵀ M)_th, for the
+        dyads whose own tie is a (0 or 1)."""
+        Af = A.astype(float)
+        S = np.rint(Af @ Af)
+        a = A[t, h]
+        out = self.weight(S[t, h])
+        for shift in (0, 1):
+            rows = np.flatnonzero(a == shift)
+            if len(rows):
+                M = np.power(self.r, S - shift, out=np.zeros_like(Af), where=A)
+                out[rows] += (M @ Af.T + Af.T @ M)[t[rows], h[rows]]
+        return out[:, None]
+
     def change1(self, st, t, h):
-        A = st.A
-        first = np.flatnonzero(A[t] & A[h])
-        second = first if not st.directed else np.flatnonzero(A[:, t] & A[:, h])
-        own = np.exp(self.decay) * (1.0 - self.r ** st.two_paths()[t, h])
-        return (own + self.gained1(st, t, h, first, second),)
+        """:meth:`change` for one dyad from the neighbour sets: the pairs gaining a partner
+        are few, and each one's partners are one set intersection (S_ij = |out_i ∩ in_j|)."""
+        out, inn = st.neighbours()
+        self.power_table(len(out))
+        pw, ot, ih = self.power_list, out[t], inn[h]
+        a = h in ot
+        gained = (sum([pw[len(ot & inn[k]) - a] for k in ot & out[h]])       # t → k closed by h
+                  + sum([pw[len(out[i] & ih) - a] for i in inn[t] & ih]))   # i → h closed via t
+        return (self.scale * (1.0 - pw[len(ot & ih)]) + gained,)
 
 
 class GWDSP(_SharedPartners):
