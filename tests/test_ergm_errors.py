@@ -85,8 +85,8 @@ def test_directed_only_terms_on_undirected_networks_and_bad_arguments():
         ergm(net(), "edges(3)")
     with pytest.raises(DataError, match="needs the argument 'attr'"):
         ergm(net(), "edges + nodeicov")
-    with pytest.raises(DataError, match="only fixed decay"):
-        ergm(net(), "edges + gwesp(0.5, fixed=FALSE)")
+    with pytest.raises(DataError, match="term gwesp: cutoff must be a whole number ≥ 1, got -3"):
+        ergm(net(), "edges + gwesp(0.5, fixed=FALSE, cutoff=-3)")  # curved: tests/test_ergm_curved.py
 
 
 @pytest.mark.parametrize("formula, message", [

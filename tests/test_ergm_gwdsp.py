@@ -148,9 +148,12 @@ def test_labels_are_ergms(formula, names):
     assert Model(_network(1, 6, 0.5, False), formula).coef_names == names
 
 
-def test_curved_gwdsp_is_refused_as_gwesp_is():
+def test_curved_gwdsp_has_ergms_names_and_fixed_gwdsp_needs_a_decay():
+    """``gwdsp(fixed=FALSE)``: statistics dsp.OTP#1 … dsp.OTP#(n − 2), parameters gwdsp.OTP and
+    gwdsp.OTP.decay (ergm's InitErgmTerm.dgw_sp.R); its estimation is tests/test_ergm_curved.py's."""
     net = _network(1, 6, 0.5, True)
-    with pytest.raises(DataError, match="gwdsp: only fixed decay"):
-        Model(net, "gwdsp(0.5, fixed=FALSE)")
+    model = Model(net, "gwdsp(0.5, fixed=FALSE)")
+    assert model.coef_names == [f"dsp.OTP#{k}" for k in range(1, 5)]
+    assert model.param_names == ["gwdsp.OTP", "gwdsp.OTP.decay"]
     with pytest.raises(DataError, match="gwdsp needs the argument 'decay'"):
         Model(net, "gwdsp")

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,7 @@ from threadpoolctl import threadpool_limits
 
 from healthalloc.data import DataError
 from healthalloc.engine import ENGINE, get_executor, progress_bar
+from healthalloc.mobility.ergm.curved import Mapping
 from healthalloc.mobility.ergm.formula import parse_formula
 from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads, make_term
@@ -94,11 +96,17 @@ def stars(p) -> np.ndarray:
 
 
 class Model:
-    """The terms of a formula bound to a network, with the observed binary adjacency."""
+    """The terms of a formula bound to a network, with the observed binary adjacency.
 
-    def __init__(self, net, formula: str):
+    ``coef_names`` name the statistics (canonical: a curved term's histogram), ``param_names``
+    the parameters ψ (a curved term's θ and decay), ``map`` is ψ → η (:class:`.curved.Mapping`)
+    and ``fixed`` the model with every curved term at its starting decay (the model itself
+    when none is curved), whose MPLE is where a curved fit starts.
+    """
+
+    def __init__(self, net, formula: str, terms: list | None = None):
         self.formula = formula.strip()
-        self.terms = [make_term(net, s.name, s.args, s.kwargs) for s in parse_formula(formula)]
+        self.terms = terms or [make_term(net, s.name, s.args, s.kwargs) for s in parse_formula(formula)]
         self.directed = net.directed
         self.n, self.n_dyads = net.n, net.n_dyads
         self.observed = net.adjacency()
@@ -112,6 +120,15 @@ class Model:
             raise DataError(f"formula repeats the statistic(s) {', '.join(repeated)}")
         self.dyad_independent = np.concatenate(
             [np.full(len(term.coef_names), term.dyad_independent) for term in self.terms])
+        self.map = Mapping(self.terms, self.slices)
+        self.param_names = self.map.names
+
+    @cached_property
+    def fixed(self) -> Model:
+        if not self.map.curved:
+            return self
+        return Model(self.terms[0].net, self.formula,
+                     [t.at_start() if getattr(t, "curved", False) else t for t in self.terms])
 
     def change(self, st: State, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         return np.hstack([term.change(st, t, h) for term in self.terms])
@@ -712,18 +729,19 @@ def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, 
     seq = np.random.SeedSequence(seed)
     theta, run_of_ones, reason, degenerate, start = theta0.copy(), 0, None, False, st.A
     for iteration in range(1, control.max_iter + 1):  # each iteration goes on from the last networks
-        chains = run_chains(model, theta, start, draws=control.sample_size, interval=interval,
+        chains = run_chains(model, model.map.eta(theta), start, draws=control.sample_size, interval=interval,
                             burnin=16 * interval, chains=control.chains, seed=seq.spawn(1)[0], engine=engine)
         start = chains.networks
         sample = chains.pooled()
-        cov = np.cov(sample, rowvar=False).reshape(len(theta), len(theta))
-        reason = _degenerate(model.coef_names, cov)
+        cov = np.cov(sample, rowvar=False).reshape(len(g_obs), len(g_obs))
+        J = model.map.jacobian(theta)
+        reason = _degenerate(model.param_names, J.T @ cov @ J)
         if reason:
             degenerate = True
             break
         gamma = hummel_step(sample, g_obs)
         gap = g_obs - sample.mean(axis=0)
-        theta = theta + np.linalg.solve(cov, gamma * gap)
+        theta = model.map.step(theta, cov, gamma * gap)
         run_of_ones = run_of_ones + 1 if gamma == 1.0 else 0
         bar.update(1)
         bar.set_postfix_str(f"iteration {iteration}: step {gamma:.2f}, {_convergence(chains, gap)}")
@@ -732,8 +750,9 @@ def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, 
     else:
         reason = (f"the step length was still {gamma:.2f} after {control.max_iter} iteration(s) (it must be 1 in two "
                   "consecutive ones)")
-    info_inv = np.linalg.pinv(cov)
-    mc = info_inv @ _batch_cov(chains.stats) @ info_inv
+    J = model.map.jacobian(theta)  # the information in ψ: J'ΣJ (Hunter & Handcock 2006)
+    info_inv = np.linalg.pinv(J.T @ cov @ J)
+    mc = info_inv @ J.T @ _batch_cov(chains.stats) @ J @ info_inv
     return _Run(theta, info_inv, np.sqrt(np.clip(np.diag(mc), 0, None)), iteration, reason, degenerate, sample, seq)
 
 
@@ -828,7 +847,10 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
     model = Model(net, formula)
     control = control or Control()
     st = State(model.observed.copy(), model.directed)
-    fit = _fit_logistic(model, st, np.arange(len(model.coef_names)))
+    fit = _fit_logistic(model.fixed, st, np.arange(len(model.fixed.coef_names)))
+    if model.map.curved and np.isfinite(fit.estimates).all():
+        fit = _curved_mple(model, st, fit)
+    model = model if np.isfinite(fit.estimates).all() else model.fixed  # reported at its starting decay
     if model.dyad_independent.all():
         return _result(model, control, seed, "MLE", fit)
     if estimate == "MPLE":
@@ -844,7 +866,8 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
         bar.refresh()
         loglik, reason = np.nan, run.reason
         if bridges:
-            loglik, error = _path_loglik(model, st, run.theta, theta0, log_z, control, run.seq, ex, bar)
+            loglik, error = _path_loglik(model, st, model.map.eta(run.theta), theta0, log_z, control, run.seq, ex,
+                                         bar)
             if loglik < bound - 3 * error:
                 reason = (f"its log-likelihood, {loglik:.4f} by bridge sampling, is below {bound:.4f}, the exact "
                           "log-likelihood of the dyad-independent submodel it nests (the dependence terms at 0)")
@@ -854,7 +877,18 @@ def ergm(net, formula: str, *, estimate: str = "MLE", control: Control | None = 
         cov, mc = np.full_like(cov, np.nan), np.full_like(mc, np.nan)
     mcmle = _Logit(run.theta, cov, np.nan if reason else loglik, run.iterations, fit.free_dyads, fit.notes)
     return _result(model, control, seed, "MCMLE", mcmle, reason=reason, bound=bound,
-                   mcmc_se=pd.Series(mc, index=pd.Index(model.coef_names, name="term")), sample=run.sample)
+                   mcmc_se=pd.Series(mc, index=pd.Index(model.param_names, name="term")), sample=run.sample)
+
+
+def _curved_mple(model: Model, st: State, start: _Logit) -> _Logit:
+    """ergm's MPLE of a curved model: the pseudo-likelihood maximized over ψ = (θ, decays)
+    together, by Fisher scoring through η(ψ) (its ``logitreg``), from ``start``, the MPLE
+    of ``model.fixed`` with the starting decays."""
+    design = _Design(model, st, np.arange(len(model.coef_names)))
+    with threadpool_limits(1, user_api="blas"):
+        psi, info, loglik, steps = model.map.ascend(model.map.lift(start.estimates),
+                                                    lambda eta: _pass(design, eta)[:3])
+    return _Logit(psi, np.linalg.pinv(info), loglik, start.steps + steps, start.free_dyads, start.notes)
 
 
 def _determined(model: Model, st: State, mple: _Logit) -> _Logit:
@@ -891,7 +925,7 @@ def _result(model: Model, control: Control, seed, method: str, fit: _Logit, *, r
                      "dyad-independent submodel's); try a larger sample_size or interval, or other terms")
     for note in notes:
         warnings.warn(note, stacklevel=3)
-    coef, se, z, p = _table(model.coef_names, fit.estimates, np.sqrt(np.clip(np.diag(fit.cov), 0, None)))
+    coef, se, z, p = _table(model.param_names, fit.estimates, np.sqrt(np.clip(np.diag(fit.cov), 0, None)))
     if reason:
         z[:], p[:] = np.nan, np.nan
     k = int(np.isfinite(fit.estimates).sum())

@@ -198,5 +198,5 @@ def simulate(fit, nsim: int = 100, *, interval: int | None = None, burnin: int |
                          f"({', '.join(fit.coef.index[~np.isfinite(theta)])}); refit without those terms")
     interval = interval or fit.control.interval_for(fit.model)
     burnin = burnin if burnin is not None else 16 * interval
-    return run_chains(fit.model, theta, fit.model.observed, draws=nsim, interval=interval, burnin=burnin,
-                      chains=chains, seed=seed, engine=engine, keep_networks=keep_networks)
+    return run_chains(fit.model, fit.model.map.eta(theta), fit.model.observed, draws=nsim, interval=interval,
+                      burnin=burnin, chains=chains, seed=seed, engine=engine, keep_networks=keep_networks)

@@ -472,16 +472,15 @@ class CTriple(_Dependent):
 
 
 class _Decay(_Dependent):
-    """A geometrically weighted term with fixed decay α (``fixed=TRUE``)."""
+    """A geometrically weighted term with fixed decay α (``fixed=TRUE``); :func:`make_term`
+    hands ``fixed=FALSE`` over to its curved twin (:mod:`.curved`)."""
 
     label = ""
 
     def setup(self):
         self.decay = self.number(0, "decay", required=True)
-        fixed = self.arg(1, "fixed", True)
-        if not fixed:
-            raise DataError(f"{self.name}: only fixed decay is supported (fixed=TRUE); curved "
-                            "models (fixed=FALSE) are not")
+        if not self.arg(1, "fixed", True):
+            raise DataError(f"{self.name}: fixed=FALSE is the curved term; build it with make_term")
         self.r = 1.0 - np.exp(-self.decay)
         self.scale = float(np.exp(self.decay))
         self.coef_names = [f"{self.label}fixed.{_fmt(self.decay)}"]
@@ -752,5 +751,11 @@ def term_class(name: str) -> type[Term]:
 
 
 def make_term(net, name: str, args: tuple = (), kwargs: dict | None = None) -> Term:
-    """The term ``name`` bound to ``net`` (see :func:`term_class`)."""
-    return term_class(name)(net, tuple(args), kwargs)
+    """The term ``name`` bound to ``net`` (see :func:`term_class`); ``fixed=FALSE`` gives a
+    geometrically weighted term's curved twin (:mod:`.curved`)."""
+    cls = term_class(name)
+    if issubclass(cls, _Decay) and not (kwargs or {}).get("fixed", args[1] if len(args) > 1 else True):
+        from healthalloc.mobility.ergm.curved import CURVED
+
+        cls = CURVED[cls]
+    return cls(net, tuple(args), kwargs)
