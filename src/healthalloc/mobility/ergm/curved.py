@@ -289,9 +289,12 @@ class Mapping:
         value, grad, info = objective(self.eta(psi))
         for step in range(1, max_iter + 1):
             J = self.jacobian(psi)
-            H = J.T @ info @ J
-            scale = np.sqrt(np.clip(np.diag(H), 1e-300, None))
-            move = np.linalg.lstsq(H / np.outer(scale, scale), J.T @ grad / scale, rcond=None)[0] / scale
+            H, score = J.T @ info @ J, J.T @ grad
+            free = (psi > self.lower) | (score > 0)  # a decay at 0 pulled below stays there
+            scale = np.sqrt(np.clip(np.diag(H)[free], 1e-300, None))
+            move = np.zeros(len(psi))
+            move[free] = np.linalg.lstsq(H[np.ix_(free, free)] / np.outer(scale, scale), score[free] / scale,
+                                         rcond=None)[0] / scale
             for _ in range(30):
                 trial = np.maximum(psi + move, self.lower)
                 found, g, i = objective(self.eta(trial))

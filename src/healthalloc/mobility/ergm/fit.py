@@ -739,7 +739,7 @@ def _mcmle(model: Model, st: State, theta0: np.ndarray, control: Control, seed, 
         if reason:
             degenerate = True
             break
-        gamma = hummel_step(sample, g_obs)
+        gamma = hummel_step(sample @ J, g_obs @ J)  # on the estimating functions J'g, as ergm does
         gap = g_obs - sample.mean(axis=0)
         theta = model.map.step(theta, cov, gamma * gap)
         run_of_ones = run_of_ones + 1 if gamma == 1.0 else 0
