@@ -39,6 +39,14 @@ Dyad-dependent models (``mutual``, ``triangle``, ``gwesp``, stars, …)
     is not finite is refused, unless its dyad-independent terms fix every dyad (``edges``
     on an empty or complete network): the observed network then has probability 1, the
     log-likelihood is 0 and the other coefficients are NaN.
+Curved models (``gwesp(fixed=FALSE)`` …, see :mod:`.curved`)
+    The statistics g are a curved term's histogram and its parameters ψ = (θ, α) weight
+    them by η(ψ) (Hunter & Handcock 2006). The MPLE maximizes the pseudo-likelihood over ψ
+    (Fisher scoring through ∂η/∂ψ = J, from the fixed-decay MPLE at the starting decay),
+    as ``ergm``'s ``logitreg``; MCMC-MLE samples at η(ψ), takes Hummel's step on the
+    estimating functions J'g and maximizes the same log-normal approximation over ψ;
+    the information is J'ΣJ. Coefficients, standard errors and AIC/BIC's parameter count
+    are ψ's (the decay is a parameter); the log-likelihood is bridged in η.
 
 References
 ----------
@@ -46,6 +54,8 @@ Albert, A., Anderson, J. A. (1984). On the existence of maximum likelihood estim
 logistic regression models. *Biometrika* 71(1), 1–10.
 Geyer, C. J., Thompson, E. A. (1992). Constrained Monte Carlo maximum likelihood for
 dependent data. *JRSS B* 54(3), 657–699.
+Hunter, D. R., Handcock, M. S. (2006). Inference in curved exponential family models for
+networks. *J. Comput. Graph. Stat.* 15(3), 565–583.
 Hummel, R. M., Hunter, D. R., Handcock, M. S. (2012). Improving simulation-based
 algorithms for fitting ERGMs. *J. Comput. Graph. Stat.* 21(4), 920–939.
 Hunter, D. R., Handcock, M. S., Butts, C. T., Goodreau, S. M., Morris, M. (2008). ergm: A
