@@ -180,12 +180,24 @@ def test_cli_fits_a_curved_model(tmp_path):
     assert table["estimate"].notna().all()
 
 
+def test_a_toggle_past_the_cutoff_leaves_the_histogram():
+    """Path a – b – c and d, cutoff 2: adding b – d takes b from degree 2 to 3 (out of the
+    histogram, −1 in D_2) and d from 0 to 1 (+1 in D_1), by hand."""
+    net = network_from_edges(pd.DataFrame({"from": ["a", "b"], "to": ["b", "c"]}),
+                             pd.DataFrame({"id": ["a", "b", "c", "d"]}), directed=False)
+    model = Model(net, "gwdegree(fixed=FALSE, cutoff=2)")
+    st_ = State(model.observed.copy(), False)
+    np.testing.assert_array_equal(model.stats(st_), [2, 1])
+    np.testing.assert_array_equal(model.change(st_, np.array([1]), np.array([3]))[0], [1, -1])
+    np.testing.assert_array_equal(model.terms[0].change1(st_, 1, 3), [1, -1])
+
+
 @pytest.mark.parametrize("formula, message", [
     ("edges + gwesp(fixed=FALSE, cutoff=0)", r"term gwesp: cutoff must be a whole number ≥ 1, got 0"),
     ("edges + gwesp(fixed=FALSE, cutoff=2.5)", r"term gwesp: cutoff must be a whole number ≥ 1, got 2.5"),
     ("edges + gwdegree(fixed=FALSE, cutoff='x')", r"term gwdegree: cutoff must be a whole number ≥ 1, got 'x'"),
     ("edges + gwesp(-1, fixed=FALSE)", r"term gwesp: the starting decay must be ≥ 0 \(ergm's bound\), got -1"),
-    ("edges + gwdegree(fixed=FALSE, cutoff=1)", r"term gwdegree: a network with a count of 2 passes the cutoff 1"),
+    ("edges + gwdegree(fixed=FALSE, cutoff=1)", r"term gwdegree: the network has a count of 2, past the cutoff 1"),
     ("edges + gwdegree(0.5, FALSE, 'x')", r"term gwdegree got arguments it does not take: 'x'"),
 ])
 def test_bad_arguments_are_one_clear_error(formula, message):

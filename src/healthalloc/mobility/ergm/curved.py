@@ -20,8 +20,8 @@ natural parameters
     η_k(θ, α) = θ e^α (1 − (1 − e^−α)^k),   α ≥ 0,
 
 so that at a fixed α the term is θ times the fixed-decay statistic (``gwesp.fixed.α``).
-``decay`` is where the estimation of α starts (default 0). A network whose count passes
-K (the observed one, or one the sampler reaches) is refused, as ``ergm`` does.
+``decay`` is where the estimation of α starts (default 0). An observed network with a
+count past K is refused, as ``ergm``'s summary does; a toggle past it leaves the histogram.
 :class:`Mapping` is a model's map ψ → η (ψ: every linear θ, and θ and α of each curved
 term) with its Jacobian; :meth:`Mapping.ascend` fits through it (ergm's ``logitreg`` MPLE
 and the MCMC-MLE step).
@@ -101,28 +101,27 @@ class _Curved:
         w = gw_weights(decay, self.k)
         return np.vstack([w, theta * (w - self.k * (-np.expm1(-decay)) ** (self.k - 1))])
 
-    def _refuse_past(self, largest: int) -> None:
-        if largest > self.size:
-            raise DataError(f"term {self.name}: a network with a count of {largest} passes the cutoff {self.size}; "
-                            f"raise cutoff= (e.g. {self.name}(fixed=FALSE, cutoff={min(2 * largest, self.most())}))")
-
     def counted(self, counts: np.ndarray) -> np.ndarray:
-        """The histogram of ``counts`` over 1 … K."""
+        """The histogram of ``counts`` over 1 … K (a count past K refused, as ergm's summary does)."""
         counts = np.asarray(counts, dtype=np.int64).ravel()
-        self._refuse_past(int(counts.max(initial=0)))
+        largest = int(counts.max(initial=0))
+        if largest > self.size:
+            raise DataError(f"term {self.name}: the network has a count of {largest}, past the cutoff {self.size}; "
+                            f"raise cutoff= (e.g. {self.name}(fixed=FALSE, cutoff={min(2 * largest, self.most())}))")
         return np.bincount(counts, minlength=self.size + 1)[1:].astype(float)
 
     def moved(self, rows: np.ndarray, before: np.ndarray, m: int, own: np.ndarray | None = None) -> np.ndarray:
         """Change statistics ``(m, K)``: each pair of dyad ``rows`` moves from bin ``before``
-        to the next; ``own``, a pair that enters at that count (the new tie's partners)."""
-        before = np.asarray(before, dtype=np.int64)
-        self._refuse_past(max(int(before.max(initial=-1)) + 1, int(np.max(own, initial=0)) if own is not None else 0))
-        out = np.zeros((m, self.size + 2))
+        to the next; ``own``, a pair that enters at that count (the new tie's partners).
+        Counts past K fall out of the histogram (a toggle may pass the cutoff)."""
+        top = self.size + 1  # one bin for every count past K
+        before = np.minimum(np.asarray(before, dtype=np.int64), top)
+        out = np.zeros((m, top + 2))
         np.add.at(out, (rows, before + 1), 1.0)
         np.add.at(out, (rows, before), -1.0)
         if own is not None:
-            np.add.at(out, (np.arange(m), own), 1.0)
-        return out[:, 1:self.size + 1]
+            np.add.at(out, (np.arange(m), np.minimum(own, top)), 1.0)
+        return out[:, 1:top]
 
 
 class _CurvedPartners(_Curved):
