@@ -37,7 +37,7 @@ def _gwesp_stat(A: np.ndarray, decay: float, directed: bool) -> float:
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 10), density=st.floats(0.1, 0.8), directed=st.booleans(),
-       decay=st.sampled_from([0.25, 0.5, 1.5]))
+       decay=st.sampled_from([0.0, 0.25, 0.5, 1.5]))  # 0: r = 0, where 0 ** -1 once gave NaN
 def test_gwesp_changes_after_toggles_are_differences_of_the_statistic(seed, n, density, directed, decay):
     """After random toggles, the sampler's change1 (neighbour sets), the change of one dyad
     (rows of A @ A) and of every dyad (matrix products) all equal the difference of the

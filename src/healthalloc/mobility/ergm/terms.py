@@ -574,7 +574,7 @@ class GWESP(_SharedPartners):
         for shift in (0, 1):
             rows = np.flatnonzero(a == shift)
             if len(rows):
-                M = np.power(self.r, S - shift, out=np.zeros_like(Af), where=A)
+                M = np.power(self.r, S - shift, out=np.zeros_like(Af), where=A & (S >= shift))  # no 0 ** -1
                 out[rows] += (M @ Af.T + Af.T @ M)[t[rows], h[rows]]
         return out[:, None]
 
