@@ -52,7 +52,7 @@ def provinces():
 
 @pytest.fixture(scope="module")
 def w_nearest():
-    with pytest.warns(UserWarning, match="460000 to 450000"):
+    with pytest.warns(UserWarning, match=r"Hainan \(460000\) to Guangxi \(450000\)"):
         return province_weights(islands="nearest")
 
 

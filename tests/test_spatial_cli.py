@@ -40,7 +40,7 @@ def run(files, tmp_path, *extra) -> tuple[int, Path]:
 
 def test_spatial_analysis_bundles_every_result():
     data = load_china_provinces()
-    with pytest.warns(UserWarning, match="460000 to 450000"):
+    with pytest.warns(UserWarning, match=r"Hainan \(460000\) to Guangxi \(450000\)"):
         w = province_weights()
     res = spatial_analysis(data, BEDS, w, unit="province_code", by="year", group="region",
                            permutations=99, seed=1)
@@ -61,7 +61,7 @@ def test_a_cross_section_gives_no_convergence():
 
 
 def test_cli_adjacency_with_nearest_island(files, tmp_path, capsys):
-    with pytest.warns(UserWarning, match="460000 to 450000"):
+    with pytest.warns(UserWarning, match=r"Hainan \(460000\) to Guangxi \(450000\)"):
         code, out = run(files, tmp_path, "--adjacency", str(files["adjacency"]),
                         "--adjacency-columns", "adcode_a,adcode_b", "--islands", "nearest",
                         "--coords", "centroid_lon,centroid_lat", "--group", "region")
@@ -94,7 +94,7 @@ def test_cli_island_error_and_drop(files, tmp_path, capsys):
 
 
 def test_cli_embedded_province_borders(files, tmp_path):
-    with pytest.warns(UserWarning, match="460000 to 450000"):
+    with pytest.warns(UserWarning, match=r"Hainan \(460000\) to Guangxi \(450000\)"):
         code, out = run(files, tmp_path, "--provinces", "--islands", "nearest")
     assert code == 0
     links = pd.read_csv(out / "weights.csv")

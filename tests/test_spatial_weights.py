@@ -108,7 +108,7 @@ def test_islands_drop_leaves_hainan_out_with_a_warning():
 
 
 def test_islands_nearest_links_hainan_to_the_nearest_centroid():
-    with pytest.warns(UserWarning, match=r"460000 to 450000 \(683 km\)"):
+    with pytest.warns(UserWarning, match=r"Hainan \(460000\) to Guangxi \(450000\), 683 km"):
         sw = province_weights(islands="nearest")
     points = province_points()
     d = distances(points)

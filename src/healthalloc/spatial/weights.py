@@ -34,6 +34,8 @@ from healthalloc.data.geo import EARTH_RADIUS_KM
 from healthalloc.data import DataError, check_columns, check_panel, numeric_matrix
 from healthalloc.data.messages import listing
 from healthalloc.data.panel import unit_labels
+from healthalloc.data.regions import province
+from healthalloc.data.validate import UnknownNameError
 from healthalloc.data.validate import check_coordinates
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 
@@ -515,7 +517,7 @@ def _build(
         links = _nearest(lonely, list(graph), points)
         for u, v, d in links.itertuples(index=False):
             graph[u][v] = graph[v][u] = weight_at(d) if weight_at else 1.0
-        said = [f"{u} to {v} ({d:.0f} km)" for u, v, d in links.itertuples(index=False)]
+        said = [f"{_named(u)} to {_named(v)}, {d:.0f} km" for u, v, d in links.itertuples(index=False)]
         warnings.warn(f"islands='nearest': units without a neighbour linked to their nearest "
                       f"unit: {listing(said)}", stacklevel=3)
     w = W({i: list(nb) for i, nb in graph.items()}, {i: list(nb.values()) for i, nb in graph.items()},
@@ -527,6 +529,15 @@ def _build(
                       f"(sizes {', '.join(map(str, sorted(sizes, reverse=True)))}): no spatial "
                       "link crosses between them", stacklevel=3)
     return SpatialWeights(w, kind, islands=lonely, dropped=dropped, links=links)
+
+
+def _named(unit) -> str:
+    """``"Hainan (460000)"`` for a unit naming a province (by code or name), else the unit as it is."""
+    try:
+        name = province(unit).name_en
+    except UnknownNameError:
+        return str(unit)
+    return str(unit) if name == str(unit) else f"{name} ({unit})"
 
 
 def _nearest(lonely: tuple, ids: list, points: pd.DataFrame | None) -> pd.DataFrame:
