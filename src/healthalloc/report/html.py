@@ -22,6 +22,10 @@ from healthalloc.report.tables import html_table, html_text
 FOLD_ROWS = 25
 #: At most this many rows of a table go into the HTML; the CSV and Excel files have all.
 MAX_ROWS = 300
+#: A figure's SVG larger than this (bytes) is made lighter: see :func:`_svg`.
+HEAVY_SVG = 300_000
+#: Dots per inch of a heavy figure's rasterized collections.
+RASTER_DPI = 150
 
 CSS = """
 body{font-family:"Noto Sans","Noto Sans CJK SC","Microsoft YaHei",Helvetica,Arial,sans-serif;
@@ -60,12 +64,28 @@ window.addEventListener("afterprint", function () {
 
 
 def _svg(fig) -> str:
-    """A matplotlib figure as inline SVG markup (no XML prolog)."""
+    """A matplotlib figure as inline SVG markup (no XML prolog). A figure whose SVG passes
+    :data:`HEAVY_SVG` bytes (a map's thousands of polygons and points) has its collections drawn
+    as a PNG inside the SVG at :data:`RASTER_DPI` when that is smaller; its axes, legends and
+    text stay vector."""
+    text = _svg_text(fig)
+    if len(text) > HEAVY_SVG:
+        heavy = [c for ax in fig.axes for c in ax.collections if not c.get_rasterized()]
+        for c in heavy:
+            c.set_rasterized(True)
+        try:
+            text = min(text, _svg_text(fig, dpi=RASTER_DPI), key=len)
+        finally:
+            for c in heavy:
+                c.set_rasterized(False)
+    return text[text.index("<svg"):]
+
+
+def _svg_text(fig, **options) -> str:
     buf = io.StringIO()
     with quiet_glyphs():
-        fig.savefig(buf, format="svg", bbox_inches="tight")
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+        fig.savefig(buf, format="svg", bbox_inches="tight", **options)
+    return buf.getvalue()
 
 
 def _anchor(name: str) -> str:
