@@ -4,14 +4,17 @@ report, progress lines with or without a terminal, names beside codes."""
 from __future__ import annotations
 
 import re
+import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from healthalloc.report.html import HEAVY_SVG, _svg, _svg_text  # noqa: E402
+from healthalloc.study import run_study  # noqa: E402
 
 
 def _scatter(n: int):
@@ -46,3 +49,43 @@ def test_a_heavy_figure_whose_raster_is_larger_stays_vector():
     assert len(vector) > HEAVY_SVG
     assert "<image" not in _svg(fig)
     plt.close(fig)
+
+
+STUDY = """\
+[study]
+title = "Zero output"
+
+[data]
+source = "hospitals.csv"
+
+[roles]
+unit = "hospital"
+inputs = ["doctors"]
+outputs = ["visits", "surgeries"]
+
+[[analyses]]
+type = "dea"
+name = "crs"
+rts = "crs"
+
+[[analyses]]
+type = "dea"
+name = "vrs"
+rts = "vrs"
+"""
+
+
+def test_a_warning_of_two_analyses_is_said_once_in_the_report_and_on_stderr(tmp_path):
+    pd.DataFrame({"hospital": list("abcde"), "doctors": [3.0, 4, 5, 6, 7], "visits": [9.0, 7, 8, 12, 10],
+                  "surgeries": 0.0}).to_csv(tmp_path / "hospitals.csv", index=False)
+    (tmp_path / "study.toml").write_text(STUDY, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_study(tmp_path / "study.toml", tmp_path / "out")
+    said = [str(w.message) for w in caught if "is zero for every unit" in str(w.message)]
+    assert len(said) == 1  # both analyses warn; stderr shows it once
+    report = result.report.read_text(encoding="utf-8")
+    assert report.count("is zero for every unit") == 1
+    notes = [n for sec in result.sections for n in (*sec.notes, *sum(sec.table_notes.values(), []))
+             if "is zero for every unit" in n]
+    assert len(notes) == 1 and notes[0].endswith(f"(Also in {result.sections[1].title}.)")

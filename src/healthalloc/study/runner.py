@@ -29,6 +29,7 @@ import healthalloc.study.analyses_mobility  # noqa: F401  (registers network, er
 import healthalloc.study.analyses_tiers  # noqa: F401  (registers tiers)
 from healthalloc.data import data_dictionary
 from healthalloc.data.datasets import DATASETS
+from healthalloc.data.messages import listing
 from healthalloc.data.output import check_output_folder, output_folder, write_tables
 from healthalloc.data.validate import layout_hint
 from healthalloc.engine import ENGINE, get_executor, show_progress
@@ -202,19 +203,39 @@ def _run_analysis(run, ctx: Context) -> tuple[Section, list[warnings.WarningMess
         raise
 
 
-def _show_warnings(caught: list[warnings.WarningMessage], sec: Section | None = None) -> None:
-    """Each distinct warning once on stderr (through the warning filters); healthalloc's own
-    also as a note of ``sec`` (beside the table it names, see :meth:`Section.add_note`)."""
+def _show_warnings(caught: list[warnings.WarningMessage], sec: Section | None = None,
+                   said: set | None = None) -> None:
+    """Each distinct warning once on stderr (through the warning filters; once per run with the
+    run's ``said``); healthalloc's own also as a note of ``sec`` (beside the table it names, see
+    :meth:`Section.add_note`; :func:`_each_note_once` keeps the first of a report's repeats)."""
     package = Path(healthalloc.__file__).resolve().parent
-    seen = set()
+    said = set() if said is None else said
     for w in caught:
-        if (w.category, str(w.message)) in seen:
-            continue
-        seen.add((w.category, str(w.message)))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        key = (w.category, str(w.message))
         if sec is not None and not issubclass(w.category, CODE_WARNINGS) and \
                 Path(w.filename).resolve().is_relative_to(package):
             sec.add_note(f"Warning: {w.message}")
+        if key not in said:
+            said.add(key)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
+def _each_note_once(sections: list[Section]) -> None:
+    """A note said by several sections (the same warning, the same data caveat) is kept where
+    it is first said, naming the sections that said it too, and dropped from them."""
+    first: dict[str, tuple[list, list[str]]] = {}
+    for sec in sections:
+        for place in (sec.notes, *sec.table_notes.values()):
+            for text in list(place):
+                if text in first:
+                    place.remove(text)
+                    if sec.title not in first[text][1]:
+                        first[text][1].append(sec.title)
+                else:
+                    first[text] = (place, [])
+    for text, (place, also) in first.items():
+        if also:
+            place[place.index(text)] = f"{text} (Also in {listing(also)}.)"
 
 
 def run_study(source: str | Path | dict, output: str | Path | None = None, *,
@@ -236,6 +257,7 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
     steps = plan(study, tables)
     show = show_progress(progress)
     sections: dict[str, Section] = {}
+    said: set = set()  # the warnings shown on stderr
     with get_executor(**settings) as executor:
         for i, step in enumerate(steps, start=1):
             start = time.perf_counter()
@@ -251,7 +273,8 @@ def run_study(source: str | Path | dict, output: str | Path | None = None, *,
                 raise study.error(("analyses", step.spec.index), f"{step.spec.name} failed: {text}") from exc
             if show:
                 print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
-            _show_warnings(caught, sections[step.spec.name])
+            _show_warnings(caught, sections[step.spec.name], said)
+    _each_note_once(list(sections.values()))
     notes = [f"Columns {', '.join(simulated)} are SIMULATED by healthalloc.data.simulate_outputs "
              "(seeded, for demonstration): they are not data."] if simulated else []
     dictionary = data_dictionary()
