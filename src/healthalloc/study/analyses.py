@@ -8,6 +8,7 @@ import pandas as pd
 
 from healthalloc.efficiency.bootstrap import PARAMS as BOOTSTRAP_PARAMS
 from healthalloc.efficiency.bootstrap import dea_bootstrap
+from healthalloc.efficiency.dea import EFFICIENT_TOL
 from healthalloc.efficiency.dea import PARAMS as DEA_PARAMS
 from healthalloc.efficiency.dea import dea
 from healthalloc.efficiency.malmquist import PARAMS as MALMQUIST_PARAMS
@@ -24,6 +25,8 @@ from healthalloc.spatial.weights import WEIGHTS
 from healthalloc.params import REQUIRED, Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.registry import Context, register
+from healthalloc.study.published import PAPERS, compare, paper
+from healthalloc.study.published import ROLES as PUBLISHED_ROLES
 from healthalloc.study.spec import read_source
 
 GROUP = Param("group", None, role="group")
@@ -31,22 +34,88 @@ GROUP = Param("group", None, role="group")
 
 @register("dea", title="DEA efficiency",  # a report names every unit: the study needs the unit column
           params=DEA_PARAMS.without("unit") + Params(replace(DEA_PARAMS["unit"], default=REQUIRED), GROUP),
-          exports=("efficiency", "scale_efficiency"))
+          exports=("efficiency", "scale_efficiency", "crs_efficiency", "statistics"))
 def _dea(ctx: Context) -> Section:
+    """With VRS, headlined as the DEA literature does: comprehensive (CRS) efficiency, pure technical
+    (VRS) and scale efficiency beside it, the national mean per period and a period × group grid."""
     r, o = ctx.roles, ctx.options
     res = ctx.call(dea, ctx.data, progress=False, **ctx.engine)
     group = r.get("group")
-    sec = res.section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})", group=group)
+    if res.scale is None:
+        sec = res.section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
+                          group=group)
+        sec.exports["statistics"] = pd.Series({"mean_efficiency": _last(res.efficiency, res.by).mean()})
+    else:
+        sec = res.section(ctx.name, "DEA efficiency: comprehensive (CRS), pure technical (VRS) and scale "
+                                    f"({o['model']}, {o['orientation']})", group=group)
+        scores = _scores(res)
+        sec.reading = _headline(scores, res.by)
+        if res.by:
+            sec.add_table("national", _national_means(scores, res.by),
+                          f"National mean per {res.by} (mean of the units): comprehensive (CRS), pure technical "
+                          "(VRS) and scale efficiency, and the units on the CRS frontier.")
+        if res.by and group:
+            sec.add_table("regions", _region_grid(scores, res.by, res.data[group]),
+                          f"Mean comprehensive (CRS) efficiency per {res.by} and {group}.")
+        sec.add_table("crs_vrs", _crs_vrs_correlation(scores),
+                      "Agreement of the CRS and VRS scores over all evaluations: Pearson and Spearman correlation.")
+        last = _last(scores, res.by)
+        sec.exports["crs_efficiency"] = res.scale["crs_efficiency"]
+        sec.exports["scale_efficiency"] = res.scale["scale_efficiency"]
+        sec.exports["statistics"] = pd.concat([last[["crs", "vrs", "scale"]].mean().add_prefix("mean_"),
+                                               _crs_vrs_correlation(scores).iloc[0, 1:].add_prefix("crs_vrs_")])
     sec.add_table("scores", res.to_frame(), "Efficiency, slacks, targets and peers of every unit.")
     sec.add_table("summary", res.summary(group).reset_index(),
                   "Efficient units and mean scores" + (f" by {group}." if group else "."))
     sec.exports["efficiency"] = res.efficiency
-    if res.scale is not None:
-        sec.exports["scale_efficiency"] = res.scale["scale_efficiency"]
     return sec
 
 
-@register("malmquist", title="Malmquist productivity index", params=MALMQUIST_PARAMS + Params(GROUP))
+def _scores(res) -> pd.DataFrame:
+    """``crs``, ``vrs`` and ``scale`` efficiency per evaluation, indexed like the result."""
+    return pd.DataFrame({"crs": res.scale["crs_efficiency"], "vrs": res.efficiency,
+                         "scale": res.scale["scale_efficiency"]})
+
+
+def _last(values: pd.Series | pd.DataFrame, by: str | None):
+    """The last period's rows (all rows without periods)."""
+    return values.xs(values.index.get_level_values(by).max(), level=by) if by else values
+
+
+def _headline(scores: pd.DataFrame, by: str | None) -> str:
+    """The comprehensive efficiency of the last period, its two parts and the lowest unit."""
+    last = _last(scores, by)
+    when = f" in {scores.index.get_level_values(by).max()}" if by else ""
+    efficient = int((last["crs"] >= 1 - EFFICIENT_TOL).sum())
+    return (f"Mean comprehensive (CRS) efficiency{when} is {last['crs'].mean():.3f}, with pure technical (VRS) "
+            f"efficiency {last['vrs'].mean():.3f} and scale efficiency {last['scale'].mean():.3f}; {efficient} of "
+            f"{len(last)} units are CRS-efficient; the lowest is {last['crs'].idxmin()} ({last['crs'].min():.3f}).")
+
+
+def _national_means(scores: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per period: units, mean ``crs_efficiency``, ``vrs_efficiency``, ``scale_efficiency``, CRS-efficient units."""
+    grouped = scores.groupby(level=by)
+    out = grouped.mean().add_suffix("_efficiency")
+    out.insert(0, "units", grouped.size())
+    out["crs_efficient"] = grouped["crs"].agg(lambda v: int((v >= 1 - EFFICIENT_TOL).sum()))
+    return out.reset_index()
+
+
+def _region_grid(scores: pd.DataFrame, by: str, group: pd.Series) -> pd.DataFrame:
+    """Mean CRS efficiency, one row per period and one column per group in the data's order (``group``
+    aligned with ``scores``)."""
+    grid = scores["crs"].groupby([scores.index.get_level_values(by), group.to_numpy()]).mean().unstack()
+    return grid[pd.unique(group.to_numpy())].rename_axis(index=by, columns=None).reset_index()
+
+
+def _crs_vrs_correlation(scores: pd.DataFrame) -> pd.DataFrame:
+    """``evaluations``, ``pearson`` and ``spearman`` correlation of the CRS and VRS scores."""
+    return pd.DataFrame({"evaluations": [len(scores)], "pearson": [scores["crs"].corr(scores["vrs"])],
+                         "spearman": [scores["crs"].corr(scores["vrs"], method="spearman")]})
+
+
+@register("malmquist", title="Malmquist productivity index", params=MALMQUIST_PARAMS + Params(GROUP),
+          exports=("statistics",))
 def _malmquist(ctx: Context) -> Section:
     r = ctx.roles
     res = ctx.call(malmquist, ctx.data, progress=False, **ctx.engine)
@@ -55,9 +124,12 @@ def _malmquist(ctx: Context) -> Section:
                   "effch, techch, pech, sech and tfpch of every unit per transition.")
     sec.add_table("means", res.summary().reset_index(),
                   "Geometric means per transition and overall (DEAP's mean rows).")
+    sec.add_table("unit_means", res.unit_means().reset_index(),
+                  "Geometric means over the transitions per unit (DEAP's firm means).")
     if r.get("group"):
         sec.add_table("group_means", res.group_means(r["group"]).reset_index(),
                       f"Geometric means by {r['group']}.")
+    sec.exports["statistics"] = res.overall()
     return sec
 
 
@@ -131,23 +203,38 @@ def _bootstrap(ctx: Context) -> Section:
     return sec
 
 
-@register("qca", title="Fuzzy-set QCA", params=QCA_PARAMS)
+@register("qca", title="Fuzzy-set QCA", params=QCA_PARAMS, exports=("statistics",))
 def _qca(ctx: Context) -> Section:
     o = ctx.options
     res = fsqca(ctx.data, **ctx.kwargs | {"anchors": read_anchors(o["anchors"], ctx.study_dir)})
     sec = res.section(ctx.name, f"Fuzzy-set QCA of {res.truth_table.outcome}")
-    tables = {"necessity": res.necessity.to_frame(), "truth_table": res.truth_table.to_frame().reset_index(),
-              "solutions": res.to_frame(), "chart": res.chart.to_frame().reset_index(),
+    tables = {"necessity": res.necessity.summary().reset_index(),
+              "truth_table": res.truth_table.to_frame().reset_index(), "solutions": res.to_frame(),
+              "chart": res.chart.to_frame().reset_index(),
               "calibrated": res.calibration.memberships.reset_index(), "anchors": res.calibration.anchors}
     sec.tables.update(tables)
+    y, not_y = res.necessity.outcomes
     sec.captions.update({
-        "necessity": "Necessity of each condition and negation (0.9 threshold).",
+        "necessity": f"Necessity of each condition and negation for {y} and {not_y} side by side: consistency, "
+                     f"coverage, and whether the consistency reaches {res.necessity.threshold:g}.",
         "truth_table": f"Truth table (incl.cut {o['incl_cut']}, PRI cut {o['pri_cut']}, n.cut {o['n_cut']}).",
         "solutions": "Complex, parsimonious and intermediate models with each term's fit.",
         "chart": f"Configuration chart: {res.chart.note} " + " ".join(res.chart.legend_lines()),
         "calibrated": "Set memberships." if o["calibrated"] else "Calibrated set memberships.",
         "anchors": "Calibration anchors used."})
+    sec.exports["statistics"] = _qca_statistics(res, ctx.data, ctx.roles["outcome"], o["negate_outcome"])
     return sec
+
+
+def _qca_statistics(res, data: pd.DataFrame, outcome: str | pd.Series, negated: bool) -> pd.Series:
+    """``outcome_mean`` (raw), ``max_necessity`` (for the analysed outcome, Y or ~Y) and the first
+    intermediate model's ``solution_consistency`` and ``solution_coverage`` (parsimonious without one)."""
+    raw = outcome if isinstance(outcome, pd.Series) else data[outcome]
+    analysed = res.necessity.outcomes[int(negated)]
+    models = res.solutions.intermediate or res.solutions.parsimonious
+    fit = {"solution_consistency": models[0].consistency, "solution_coverage": models[0].coverage} if models else {}
+    return pd.Series({"outcome_mean": raw.mean(), "max_necessity": res.necessity.table[(analysed, "inclN")].max()}
+                     | fit)
 
 
 @register("qca_robustness", title="fsQCA robustness",
@@ -155,7 +242,8 @@ def _qca(ctx: Context) -> Section:
                                                   "dir_exp")),
                         Param("percentiles", [[0.85, 0.5, 0.1], [0.8, 0.5, 0.15], [0.9, 0.5, 0.05]],
                               "percentile calibrations compared, one triple each", kind=list),
-                        *(ROBUSTNESS[n] for n in ("incl_cuts", "pri_cuts", "n_cuts", "solution"))))
+                        *(ROBUSTNESS[n] for n in ("incl_cuts", "pri_cuts", "n_cuts", "solution"))),
+          exports=("statistics",))
 def _qca_robustness(ctx: Context) -> Section:
     """Solutions over a grid of thresholds and calibrations (anchors and percentile sets)."""
     o = ctx.options
@@ -168,4 +256,36 @@ def _qca_robustness(ctx: Context) -> Section:
     sec.add_table("terms", res.terms, "Per term, the variants in which at least one tied model contains it "
                   "(in_some_model) and those in which every tied model does (in_every_model); share_every 1: "
                   "the robust core.")
+    v = res.variants
+    keys = (v["calibration"] + "@" + v["incl_cut"].map("{:g}".format) + "/" + v["pri_cut"].map("{:g}".format)
+            + "/" + v["n_cut"].astype(str))  # "anchors@0.85/0.7/1"
+    sec.exports["statistics"] = pd.concat([v["consistency"].set_axis(keys + ":consistency"),
+                                           v["coverage"].set_axis(keys + ":coverage")])
+    return sec
+
+
+@register("published", title="Published and reproduced",
+          params=Params(Param("paper", REQUIRED, "the example's paper whose numbers are set beside ours",
+                              choices=tuple(PAPERS)),
+                        *(Param(role, None, f"the {role} analysis' statistics (NAME.statistics)", role=role)
+                          for role in PUBLISHED_ROLES)))
+def _published(ctx: Context) -> Section:
+    """The paper's numbers as printed, ours beside them, the difference and its reason."""
+    block = paper(ctx.options["paper"])
+    wrong = [role for role in PUBLISHED_ROLES if isinstance(ctx.roles.get(role), str)]
+    if wrong:
+        raise ValueError(f"{wrong[0]} names a column, not an analysis' statistics: "
+                         f"write {wrong[0]} = \"NAME.statistics\"")
+    statistics = {role: ctx.roles[role] for role in PUBLISHED_ROLES if ctx.roles.get(role) is not None}
+    table = compare(ctx.options["paper"], statistics)
+    addressed = table["ours"].notna()
+    close = int((table["difference"].abs() < 0.005).sum())
+    reading = (f"{len(table)} numbers of {block['paper']}; the shipped data address {int(addressed.sum())}, "
+               f"{close} of them reproduced within 0.005." if len(table) else f"Nothing to compare: {block['note']}")
+    sec = Section(ctx.name, f"Published and reproduced: {block['paper']}", reading)
+    if len(table):
+        sec.add_table("comparison", table, "The paper's numbers as printed (with the table or section they come "
+                      "from), ours from this report, ours − published, and why they differ.")
+        if block.get("note"):
+            sec.add_note(block["note"])
     return sec
