@@ -67,7 +67,7 @@ def test_chart_has_the_figure_style(monkeypatch):
 @pytest.mark.parametrize("legend", LEGENDS)
 def test_chart_symbols_need_no_font(monkeypatch, legend):
     """ⓧ, which DejaVu (Debian's default) lacks, is drawn as markers (a small ⊗), not text."""
-    monkeypatch.setattr(base, "cjk_font", lambda: None)
+    monkeypatch.setattr(base, "cjk_font", lambda: "DejaVu Sans")  # a font without Chinese
     monkeypatch.setattr(base, "_warned", False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -76,8 +76,8 @@ def test_chart_symbols_need_no_font(monkeypatch, legend):
     assert not any(symbol in t.get_text() for t in fig.texts + fig.axes[0].texts for symbol in LEGENDS[legend].values())
 
 
-def test_without_a_chinese_font_one_clear_warning(monkeypatch):
-    monkeypatch.setattr(base, "cjk_font", lambda: None)
+def test_with_a_font_without_chinese_one_clear_warning(monkeypatch):
+    monkeypatch.setattr(base, "cjk_font", lambda: "DejaVu Sans")  # a font without Chinese
     monkeypatch.setattr(base, "_warned", False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

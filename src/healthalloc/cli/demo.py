@@ -7,6 +7,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from healthalloc.cli._common import add_command, add_output
+from healthalloc.report.i18n import REPORT, translate, using
 from healthalloc.study import run_study
 
 
@@ -18,13 +19,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                default=Path("healthalloc-output/demo"))
     p.add_argument("--quiet", action="store_true",
                    help="no progress lines (they are shown only on a terminal anyway)")
-    p.set_defaults(func=run)
+    REPORT.add_to(p)
+    p.set_defaults(func=run, language=None)
 
 
 def run(args: argparse.Namespace) -> int:
     with as_file(files("healthalloc.study") / "demo.toml") as study:
-        result = run_study(study, args.output, progress=False if args.quiet else None)
-    for sec in result.sections:
-        print(f"- {sec.title}: {sec.reading}")
+        result = run_study(study, args.output, progress=False if args.quiet else None, language=args.language)
+    with using(args.language or "en"):
+        for sec in result.sections:
+            print(f"- {translate(sec.title)}: {translate(sec.reading)}")
     print(f"\nReport: {result.report.resolve()}")
     return 0

@@ -7,11 +7,13 @@ import textwrap
 from pathlib import Path
 
 from healthalloc.cli._common import add_command, add_engine_options, add_output
+from healthalloc.report.i18n import REPORT
 from healthalloc.study import run_study
 
 EXAMPLE = """\
 example:
   healthalloc run examples/seed001.toml -o results/seed001
+  healthalloc run examples/seed001.toml -o results/seed001-zh --lang zh   (report in Chinese)
 
 A study file (TOML) names the data (embedded data sets or files), the variables' roles
 (unit, period, group, inputs, outputs, conditions, population, area, coordinates, ...)
@@ -41,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_engine_options(p)
     p.add_argument("--quiet", action="store_true",
                    help="no progress lines (they are shown only on a terminal anyway)")
-    p.set_defaults(func=run, engine=None)  # None: the study's [study] engine, else serial
+    REPORT.add_to(p)
+    p.set_defaults(func=run, engine=None, language=None)  # None: the study's [study] engine / language
 
 
 def analyses_help(width: int = 88) -> str:
@@ -61,6 +64,7 @@ def analyses_help(width: int = 88) -> str:
 
 def run(args: argparse.Namespace) -> int:
     engine = {"engine": args.engine, "scheduler": args.scheduler, "workers": args.workers}
-    result = run_study(args.study, args.output, engine=engine, progress=False if args.quiet else None)
+    result = run_study(args.study, args.output, engine=engine, progress=False if args.quiet else None,
+                       language=args.language)
     print(f"Report: {result.report.resolve()}")
     return 0

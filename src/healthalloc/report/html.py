@@ -1,7 +1,10 @@
 """One self-contained HTML report: contents, a section per analysis, data dictionary.
 
 Figures are inlined as SVG and styles as CSS, so the file opens with no network. Every
-piece of user text (titles, unit names, captions) is escaped. Printed (or saved as PDF),
+piece of user text (titles, unit names, captions) is escaped. The report's language is the
+run's (:mod:`healthalloc.report.i18n`): its own text, section titles, readings, captions and
+notes go through :func:`~healthalloc.report.i18n.translate`, column headers and figure text
+through :mod:`healthalloc.report.labels`. Printed (or saved as PDF),
 pages are landscape, each table's font is as large as lets it fit the page width
 (:func:`healthalloc.report.tables.print_font`), and folded tables are unfolded.
 """
@@ -16,16 +19,14 @@ import time
 import pandas as pd
 
 from healthalloc.report.figures.base import quiet_glyphs
+from healthalloc.report.i18n import html_lang, translate
+from healthalloc.report.labels import header, relabel
 from healthalloc.report.tables import html_table, html_text
 
 #: Tables longer than this are folded.
 FOLD_ROWS = 25
 #: At most this many rows of a table go into the HTML; the CSV and Excel files have all.
 MAX_ROWS = 300
-#: A figure's SVG larger than this (bytes) is made lighter: see :func:`_svg`.
-HEAVY_SVG = 300_000
-#: Dots per inch of a heavy figure's rasterized collections.
-RASTER_DPI = 150
 
 CSS = """
 body{font-family:"Noto Sans","Noto Sans CJK SC","Microsoft YaHei",Helvetica,Arial,sans-serif;
@@ -64,28 +65,12 @@ window.addEventListener("afterprint", function () {
 
 
 def _svg(fig) -> str:
-    """A matplotlib figure as inline SVG markup (no XML prolog). A figure whose SVG passes
-    :data:`HEAVY_SVG` bytes (a map's thousands of polygons and points) has its collections drawn
-    as a PNG inside the SVG at :data:`RASTER_DPI` when that is smaller; its axes, legends and
-    text stay vector."""
-    text = _svg_text(fig)
-    if len(text) > HEAVY_SVG:
-        heavy = [c for ax in fig.axes for c in ax.collections if not c.get_rasterized()]
-        for c in heavy:
-            c.set_rasterized(True)
-        try:
-            text = min(text, _svg_text(fig, dpi=RASTER_DPI), key=len)
-        finally:
-            for c in heavy:
-                c.set_rasterized(False)
-    return text[text.index("<svg"):]
-
-
-def _svg_text(fig, **options) -> str:
+    """A matplotlib figure as inline SVG markup (no XML prolog)."""
     buf = io.StringIO()
     with quiet_glyphs():
-        fig.savefig(buf, format="svg", bbox_inches="tight", **options)
-    return buf.getvalue()
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
 
 
 def _anchor(name: str) -> str:
@@ -93,28 +78,31 @@ def _anchor(name: str) -> str:
 
 
 def _notes(notes) -> str:
-    return "".join(f'<p class="note">{html_text(n)}</p>' for n in notes)
+    return "".join(f'<p class="note">{html_text(translate(n))}</p>' for n in notes)
 
 
 def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes=()) -> str:
     """Title, caption, notes (e.g. warnings about this table), then the table, folded when long."""
-    shown = frame.head(MAX_ROWS)
+    shown = frame.head(MAX_ROWS).rename(columns=header)
+    stars_for = {header(k): header(v) for k, v in stars_for.items()} if stars_for else stars_for
     table = f'<div class="wrap">{html_table(shown, stars_for=stars_for)}</div>'
+    caption = translate(caption)
     if len(frame) > MAX_ROWS:
-        caption += f" The first {MAX_ROWS} of {len(frame)} rows are shown; the CSV and Excel files have all."
+        caption += " " + translate(f"The first {MAX_ROWS} of {len(frame)} rows are shown; the CSV and Excel "
+                                   "files have all.")
     if len(shown) > FOLD_ROWS:
-        table = f"<details><summary>show {len(shown)} rows</summary>{table}</details>"
+        table = f"<details><summary>{html_text(translate(f'show {len(shown)} rows'))}</summary>{table}</details>"
     cap = f'<p class="caption">{html_text(caption)}</p>' if caption else ""
-    return f"<h3>{html_text(title)}</h3>{cap}{_notes(notes)}{table}"
+    return f"<h3>{html_text(translate(title))}</h3>{cap}{_notes(notes)}{table}"
 
 
 def render_section(sec) -> str:
     """One analysis: title, one-line reading, notes, figures with captions, tables with their notes."""
-    parts = [f'<section id="{_anchor(sec.name)}"><h2>{html_text(sec.title)}</h2>',
-             f'<p class="reading">{html_text(sec.reading)}</p>', _notes(sec.notes)]
+    parts = [f'<section id="{_anchor(sec.name)}"><h2>{html_text(translate(sec.title))}</h2>',
+             f'<p class="reading">{html_text(translate(sec.reading))}</p>', _notes(sec.notes)]
     for name, fig in sec.figures.items():
-        caption = sec.captions.get(f"{name}_figure", sec.captions.get(name, ""))
-        parts.append(f"<figure>{_svg(fig)}<figcaption>{html_text(caption)}</figcaption></figure>")
+        caption = translate(sec.captions.get(f"{name}_figure", sec.captions.get(name, "")))
+        parts.append(f"<figure>{_svg(relabel(fig))}<figcaption>{html_text(caption)}</figcaption></figure>")
     for name, frame in sec.tables.items():
         parts.append(_table_block(name.replace("_", " "), sec.captions.get(name, ""), frame,
                                   sec.stars.get(name), sec.table_notes.get(name, ())))
@@ -125,20 +113,21 @@ def render_section(sec) -> str:
 def render_report(title: str, sections: list, *, notes: list[str] = (),
                   dictionary: pd.DataFrame | None = None) -> str:
     """The whole report as one HTML string."""
-    toc = "".join(f'<li><a href="#{_anchor(s.name)}">{html_text(s.title)}</a></li>' for s in sections)
-    body = [f"<h1>{html_text(title)}</h1>",
-            f'<p class="caption">Generated by healthalloc on {time.strftime("%Y-%m-%d %H:%M")}.</p>',
+    toc = "".join(f'<li><a href="#{_anchor(s.name)}">{html_text(translate(s.title))}</a></li>' for s in sections)
+    glossary, stamp = html_text(translate("Data dictionary")), time.strftime("%Y-%m-%d %H:%M")
+    body = [f"<h1>{html_text(translate(title))}</h1>",
+            f'<p class="caption">{html_text(translate(f"Generated by healthalloc on {stamp}."))}</p>',
             _notes(notes)]
-    body.append(f"<nav><h2>Contents</h2><ol>{toc}"
-                + ('<li><a href="#sec-data-dictionary">Data dictionary</a></li>' if dictionary is not None else "")
+    body.append(f"<nav><h2>{html_text(translate('Contents'))}</h2><ol>{toc}"
+                + (f'<li><a href="#sec-data-dictionary">{glossary}</a></li>' if dictionary is not None else "")
                 + "</ol></nav>")
     body += [render_section(s) for s in sections]
     if dictionary is not None:
-        body.append('<section id="sec-data-dictionary"><h2>Data dictionary</h2>'
-                    '<p class="reading">Every embedded data set used, column by column, with its unit '
-                    'and status (source, derived, added or computed here).</p>'
+        reading = translate("Every embedded data set used, column by column, with its unit and status (source, "
+                            "derived, added or computed here).")
+        body.append(f'<section id="sec-data-dictionary"><h2>{glossary}</h2><p class="reading">{html_text(reading)}</p>'
                     + _table_block("columns", "", dictionary, None) + "</section>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return (f"<!DOCTYPE html>\n<html lang=\"{html_lang()}\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)}</title><style>{CSS}</style><script>{SCRIPT}</script></head>"
             f"<body>{''.join(body)}</body></html>\n")

@@ -35,7 +35,9 @@ from healthalloc.data.validate import layout_hint
 from healthalloc.engine import ENGINE, get_executor, show_progress
 from healthalloc.params import REQUIRED, suggest
 from healthalloc.report.figures import save
+from healthalloc.report import i18n
 from healthalloc.report.html import render_report
+from healthalloc.report.labels import study_labels
 from healthalloc.report.section import Section
 from healthalloc.solver import SolverError
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context
@@ -239,12 +241,20 @@ def _each_note_once(sections: list[Section]) -> None:
 
 
 def run_study(source: str | Path | dict, output: str | Path | None = None, *,
-              progress: bool | None = None, engine: dict | None = None) -> StudyResult:
+              progress: bool | None = None, engine: dict | None = None, language: str | None = None) -> StudyResult:
     """Validate and run a study; write its folder (default ``healthalloc-output/<file stem>``).
 
     ``engine`` (``{"engine": "processes", "workers": 2}`` etc.) overrides the study's
-    ``[study]`` engine settings; DEA, the bootstrap and Malmquist use them."""
+    ``[study]`` engine settings; DEA, the bootstrap and Malmquist use them. ``language``
+    (``"en"``, ``"zh"``) overrides the study's ``[study] language`` (default English)."""
     study = load_study(source)
+    if language is None:  # the study's key (checked by load_study), else English
+        language = study.raw.get("study", {}).get("language", "en")
+    with i18n.using(language), study_labels(study.raw.get("labels", {})):
+        return _run(study, output, progress, engine)
+
+
+def _run(study: Study, output, progress, engine) -> StudyResult:
     stem = study.path.stem if study.path else "study"
     folder = Path(output) if output else Path("healthalloc-output") / stem
     inputs = input_files(study)

@@ -23,6 +23,9 @@ and given simulated outputs), the variables' roles, and a list of analyses::
     type = "dea"
     rts = "vrs"                           # data = "provinces": needed with several data sets
 
+``[study] language = "zh"`` writes the report in Chinese, and ``[labels]`` (``beds =
+"Hospital beds (per 1,000)"``) overrides the data dictionary's labels of variables
+(:mod:`healthalloc.report.i18n`, :mod:`healthalloc.report.labels`).
 A single data set can be written ``[data]`` with ``source = ...`` directly. Roles set in an
 analysis win over its data set's, which win over ``[roles]``. The file is data, never
 code: nothing in it is evaluated. Every error names the file, the line and the key.
@@ -44,10 +47,11 @@ from healthalloc.data.io import read_table
 from healthalloc.data.validate import DataError
 from healthalloc.data.simulate import simulate_outputs
 from healthalloc.params import suggest
+from healthalloc.report.i18n import REPORT
 from healthalloc.study.registry import REGISTRY
 
-TOP_KEYS = ("study", "data", "roles", "analyses")
-STUDY_KEYS = ("title", "engine", "scheduler", "workers")
+TOP_KEYS = ("study", "data", "roles", "analyses", "labels")
+STUDY_KEYS = ("title", "engine", "scheduler", "workers", "language")
 DATA_KEYS = ("source", "sheet", "encoding", "join", "simulate_outputs", "roles")
 JOIN_KEYS = ("source", "sheet", "encoding", "on", "columns")
 SIMULATE_KEYS = ("inputs", "population", "period", "seed")
@@ -146,6 +150,11 @@ def load_study(source: str | Path | dict) -> Study:
     _check_keys(study, raw, TOP_KEYS, ())
     _check_keys(study, raw.get("study", {}), STUDY_KEYS, ("study",))
     study.title = str(raw.get("study", {}).get("title", study.title))
+    for where, value in ((("study", "language"), raw.get("study", {}).get("language", "en")),
+                         (("labels",), raw.get("labels", {}))):
+        problem = REPORT[where[-1]].check(value)
+        if problem:
+            raise study.error(where, problem)
     if not isinstance(raw.get("data"), dict):
         raise study.error(("data",), "a study needs a [data] table with a source")
     for name, spec in data_specs(raw).items():

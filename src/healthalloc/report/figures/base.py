@@ -3,7 +3,9 @@
 Figures are built as :class:`matplotlib.figure.Figure` objects, without pyplot, so they
 never open a window and work under any backend (``Agg`` included). Every figure function
 is wrapped in :func:`styled`: one font set-up (the default sans-serif, then a CJK font
-for Chinese) and one check that each character of the figure's text has a glyph.
+for Chinese: an installed one, else the package's own, :data:`SHIPPED_FONT`) and one check
+that each character of the figure's text has a glyph. :func:`save` writes a figure with its
+text relabelled in the run's language (:func:`healthalloc.report.labels.relabel`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from matplotlib.text import Text
 
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
+from healthalloc.report.labels import relabel
 
-__all__ = ["CJK_FONTS", "DPI", "REFERENCE_STYLE", "check_unique", "cjk_font", "colours", "missing_glyphs",
+__all__ = ["CJK_FONTS", "DPI", "REFERENCE_STYLE", "SHIPPED_FONT", "check_unique", "cjk_font", "colours", "missing_glyphs",
            "numeric", "one_axes", "quiet_glyphs", "refresh_fonts", "save", "styled"]
 
 CJK_FONTS = (
@@ -36,6 +39,10 @@ CJK_FONTS = (
 )
 """Fonts with Chinese glyphs, in order of preference (any other installed font that has
 Chinese glyphs is used when none of these is installed)."""
+
+SHIPPED_FONT = Path(__file__).resolve().parents[1] / "fonts" / "DroidSansFallback-healthalloc.ttf"
+"""The CJK font shipped with the package (Droid Sans Fallback, Apache-2.0, cut to the common
+hanzi and the package's own text by ``tools/subset_cjk_font.py``), used when none is installed."""
 
 DPI = 200
 """Resolution of the PNG written by :func:`save` (dots per inch)."""
@@ -92,16 +99,19 @@ def _installed_cjk() -> str | None:
 
 
 @functools.cache
-def cjk_font() -> str | None:
-    """The installed font for Chinese text, or None.
+def cjk_font() -> str:
+    """The font for Chinese text.
 
     The first installed font of :data:`CJK_FONTS`, else any installed font with Chinese
-    glyphs. When matplotlib knows none, fonts installed after its font cache was built are
-    added first (:func:`refresh_fonts`).
+    glyphs (when matplotlib knows none, fonts installed after its font cache was built are
+    added first, :func:`refresh_fonts`), else the shipped :data:`SHIPPED_FONT`.
     """
     found = _installed_cjk()
     if found is None and refresh_fonts():
         found = _installed_cjk()
+    if found is None:
+        font_manager.fontManager.addfont(str(SHIPPED_FONT))
+        found = font_manager.FontProperties(fname=SHIPPED_FONT).get_name()
     return found
 
 
@@ -125,9 +135,8 @@ def _warn_missing(fig: Figure) -> None:
     missing = set() if _warned else missing_glyphs(fig)
     if missing:
         _warned = True
-        hint = ("no font with Chinese characters is installed: install one (Debian/Ubuntu: apt-get install "
-                "fonts-noto-cjk; or any of healthalloc.report.figures.CJK_FONTS) and run again"
-                if cjk_font() is None else f"the figure fonts (sans-serif, {cjk_font()}) lack them")
+        hint = (f"the figure fonts (sans-serif, {cjk_font()}) lack them; a fuller CJK font helps (Debian/Ubuntu: "
+                "apt-get install fonts-noto-cjk; or any of healthalloc.report.figures.CJK_FONTS)")
         shown = "".join(sorted(missing)[:20]) + ("…" if len(missing) > 20 else "")
         warnings.warn(f"figure text {shown} has no glyph in the installed fonts and shows as empty boxes: "
                       f"{hint}", stacklevel=3)
@@ -144,8 +153,7 @@ def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
     @functools.wraps(draw)
     def wrapper(*args, **kwargs) -> Figure:
         rc = dict(_RC)
-        if cjk_font():
-            rc["font.family"] = ["sans-serif", cjk_font()]
+        rc["font.family"] = ["sans-serif", cjk_font()]
         with mpl.rc_context(rc):
             fig = draw(*args, **kwargs)
         _warn_missing(fig)
@@ -163,7 +171,8 @@ def quiet_glyphs() -> Iterator[None]:
 
 
 def save(fig: Figure, path: str | Path, *, dpi: int = DPI) -> tuple[Path, Path]:
-    """Write ``fig`` as SVG and PNG (``dpi``) beside each other, creating folders as needed.
+    """Write ``fig`` as SVG and PNG (``dpi``) beside each other, creating folders as needed;
+    its text relabelled in the run's language first (:func:`~healthalloc.report.labels.relabel`).
 
     Parameters
     ----------
@@ -183,6 +192,7 @@ def save(fig: Figure, path: str | Path, *, dpi: int = DPI) -> tuple[Path, Path]:
     stem = Path(path)
     stem = stem.with_suffix("") if stem.suffix.lower() in {".svg", ".png"} else stem
     stem.parent.mkdir(parents=True, exist_ok=True)
+    relabel(fig)
     svg, png = stem.parent / f"{stem.name}.svg", stem.parent / f"{stem.name}.png"
     with quiet_glyphs():
         fig.savefig(svg, format="svg", bbox_inches="tight")

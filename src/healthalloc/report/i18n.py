@@ -1,0 +1,95 @@
+"""The report's language: one message catalogue, keyed by the English text (gettext-style).
+
+English stays in the code as the key, so an English report is the code's text unchanged.
+``messages_zh.json`` holds the Chinese: ``messages`` maps an English text to its
+translation; ``patterns`` are ``[regex, template]`` pairs for texts built with numbers or
+names (``"12 units; mean efficiency 0.923"``): the regex's named groups fill the
+template's ``{name}`` fields, and a group whose text is itself catalogued is translated too.
+A text the catalogue does not hold stays English (:func:`untranslated` lists them).
+
+The language of a run is a context variable (:func:`using`), read by the report and the
+figures through :func:`language`, so no function needs a ``lang`` argument passed down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import json
+import re
+from collections.abc import Iterator
+from importlib import resources
+
+from healthalloc.params import Param, Params
+
+__all__ = ["LANGUAGES", "REPORT", "html_lang", "language", "translate", "untranslated", "using"]
+
+LANGUAGES = ("en", "zh")
+"""Report languages: English (the default) and simplified Chinese."""
+
+REPORT = Params(
+    Param("language", "en", "language of the report, its figures and labels: en (English) or zh "
+          "(simplified Chinese)", choices=LANGUAGES, flag="--lang"),
+    Param("labels", None, "labels of variables, overriding the data dictionary's (beds = \"Hospital beds\")",
+          kind=dict, values=str, cli=False),
+)
+"""The study keys (``[study] language``, ``[labels]``) and the ``--lang`` flag of ``run`` and ``demo``."""
+
+_LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("healthalloc_language", default="en")
+_SPACES = re.compile(r"\s+")
+_seen: set[str] = set()  # English texts asked for in Chinese and not catalogued
+
+
+def language() -> str:
+    """The language of the current run (``"en"`` unless set by :func:`using`)."""
+    return _LANGUAGE.get()
+
+
+@contextlib.contextmanager
+def using(lang: str) -> Iterator[str]:
+    """Set the language (one of :data:`LANGUAGES`) for the code run inside the block."""
+    problem = REPORT["language"].check(lang)
+    if problem:
+        raise ValueError(problem)
+    token = _LANGUAGE.set(lang)
+    try:
+        yield lang
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def html_lang(lang: str | None = None) -> str:
+    """The ``<html lang>`` value: ``en`` or ``zh-CN``."""
+    return {"en": "en", "zh": "zh-CN"}[lang or language()]
+
+
+@functools.cache
+def _catalogue(lang: str) -> tuple[dict[str, str], tuple[tuple[re.Pattern, str], ...]]:
+    data = json.loads(resources.files(__name__.rpartition(".")[0]).joinpath(f"messages_{lang}.json")
+                      .read_text(encoding="utf-8"))
+    return data["messages"], tuple((re.compile(rx, re.DOTALL), template) for rx, template in data["patterns"])
+
+
+def translate(text: str, lang: str | None = None) -> str:
+    """``text`` in ``lang`` (default: :func:`language`): its catalogue entry, else the first
+    pattern that matches it whole, else ``text`` unchanged (and remembered, see :func:`untranslated`)."""
+    lang = lang or language()
+    if lang == "en" or not text or not text.strip():
+        return text
+    messages, patterns = _catalogue(lang)
+    key = _SPACES.sub(" ", text.strip())
+    if key in messages:
+        return messages[key]
+    for pattern, template in patterns:
+        match = pattern.fullmatch(key)
+        if match:
+            return template.format(**{k: translate(v or "", lang) for k, v in match.groupdict().items()})
+    if re.search("[A-Za-z]{3}", key):
+        _seen.add(key)
+    return text
+
+
+def untranslated() -> list[str]:
+    """English texts this process asked :func:`translate` for and found no Chinese for."""
+    return sorted(_seen)

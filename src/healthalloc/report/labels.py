@@ -1,0 +1,113 @@
+"""Labels of variables, in English and Chinese, from the data dictionary.
+
+A variable's label comes from, in order: the study's ``[labels]`` table (:func:`study_labels`),
+the embedded data sets' dictionary (``label`` / ``label_zh`` of each column in
+``data/datasets/dictionary.json``), and ``labels.json`` beside this module (the columns
+analyses write: ``crs``, ``tfpch``, ``p_value``…, and patterns such as ``gini_<variable>``).
+
+Tables keep the variable names in their CSV and Excel files (they are keys); the HTML
+report's column headers are labels in Chinese (:func:`header`). Figures are relabelled when
+saved or embedded (:func:`relabel`): axis labels, titles, legend entries, colour-bar labels
+and categorical ticks that are a variable name, a list of them, or a catalogued text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from importlib import resources
+
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter
+
+from healthalloc.report.i18n import language, translate
+
+__all__ = ["header", "label", "phrase", "relabel", "study_labels"]
+
+_STUDY: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("healthalloc_labels", default={})
+
+
+@contextlib.contextmanager
+def study_labels(labels: Mapping[str, str]) -> Iterator[None]:
+    """Use a study's ``[labels]`` (variable name → label, any language) inside the block."""
+    token = _STUDY.set(dict(labels))
+    try:
+        yield
+    finally:
+        _STUDY.reset(token)
+
+
+@functools.cache
+def _known() -> tuple[dict[str, dict[str, str]], tuple[tuple[re.Pattern, dict[str, str]], ...]]:
+    """Labels by variable name and language, and the name patterns with their templates."""
+    data = json.loads(resources.files("healthalloc.report").joinpath("labels.json").read_text(encoding="utf-8"))
+    known = {name: {"en": en, "zh": zh} for name, (en, zh) in data["columns"].items()}
+    entries = json.loads(resources.files("healthalloc.data.datasets").joinpath("dictionary.json")
+                         .read_text(encoding="utf-8"))
+    for entry in entries.values():
+        for column in entry["columns"]:
+            known.setdefault(column["column"], {"en": column["label"], "zh": column["label_zh"]})
+    patterns = tuple((re.compile(rx), {"en": en, "zh": zh}) for rx, en, zh in data["patterns"])
+    return known, patterns
+
+
+def label(name: str, lang: str | None = None) -> str | None:
+    """The label of variable ``name`` in ``lang`` (default: the run's), or None when unknown."""
+    lang = lang or language()
+    if name in _STUDY.get():
+        return _STUDY.get()[name]
+    known, patterns = _known()
+    if name in known:
+        return known[name][lang]
+    for pattern, templates in patterns:
+        match = pattern.fullmatch(name)
+        if match:
+            return templates[lang].format(v=label(match["v"], lang) or match["v"])
+    return None
+
+
+def header(name, lang: str | None = None):
+    """An HTML column header: the Chinese label in Chinese; in English the study's own label
+    or the variable name (as in the CSV file)."""
+    lang = lang or language()
+    if not isinstance(name, str):
+        return name
+    if lang == "en":
+        return _STUDY.get().get(name, name)
+    return label(name, lang) or translate(name, lang)
+
+
+def phrase(text: str, lang: str | None = None) -> str:
+    """``text`` as a reader sees it: a variable's label, a list of labels (``"gini_population,
+    gini_area"``), or the catalogued translation."""
+    lang = lang or language()
+    named = label(text, lang)
+    if named is not None:
+        return named
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) > 1 and all(label(p, lang) for p in parts):
+        return ("、" if lang == "zh" else ", ").join(label(p, lang) for p in parts)
+    return translate(text, lang)
+
+
+def relabel(fig: Figure, lang: str | None = None) -> Figure:
+    """Replace in ``fig`` each text that is a variable name or a catalogued text by its label
+    or translation (titles, axis labels, legends, colour bars, categorical ticks); ``fig``."""
+    lang = lang or language()
+    for text in fig.findobj(Text):
+        old = text.get_text()
+        if old:
+            new = phrase(old, lang)
+            if new != old:
+                text.set_text(new)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, FixedFormatter):
+                axis.set_major_formatter(FixedFormatter([phrase(str(s), lang) for s in formatter.seq]))
+    return fig
