@@ -17,6 +17,7 @@ from scipy import stats
 from healthalloc.study import StudyError, run_study
 from healthalloc.study.analyses import _national_means, _region_grid
 from healthalloc.study.published import PAPERS, compare
+from healthalloc.study.registry import REGISTRY, Context
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
@@ -232,3 +233,13 @@ def test_unknown_paper_and_wrong_export_are_refused(tmp_path):
     with pytest.raises(StudyError, match='names a column, not an analysis\' statistics: write dea = "NAME.statistics"'):
         run_study(study, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_papers_without_addressable_numbers_say_why():
+    kind = REGISTRY["published"]
+    sec = kind.run(Context("published", pd.DataFrame(), {}, {"paper": "seed002"}, params=kind.params))
+    assert sec.reading == PAPERS["seed002"]["note"] and not sec.tables
+    sec = kind.run(Context("published", pd.DataFrame(), {}, {"paper": "seed003"}, params=kind.params))
+    assert "address none of them" in sec.reading
+    assert sec.tables["comparison"]["ours"].isna().all()
+    assert sec.notes == [PAPERS["seed003"]["note"]]

@@ -278,10 +278,11 @@ def _published(ctx: Context) -> Section:
                          f"write {wrong[0]} = \"NAME.statistics\"")
     statistics = {role: ctx.roles[role] for role in PUBLISHED_ROLES if ctx.roles.get(role) is not None}
     table = compare(ctx.options["paper"], statistics)
-    addressed = table["ours"].notna()
-    close = int((table["difference"].abs() < 0.005).sum())
-    reading = (f"{len(table)} numbers of {block['paper']}; the shipped data address {int(addressed.sum())}, "
-               f"{close} of them reproduced within 0.005." if len(table) else f"Nothing to compare: {block['note']}")
+    addressed, close = int(table["ours"].notna().sum()), int((table["difference"].abs() < 0.005).sum())
+    reading = (block["note"] if not len(table) else
+               f"{len(table)} numbers of {block['paper']}; the shipped data address none of them (see the reasons)."
+               if not addressed else f"{len(table)} numbers of {block['paper']}; the shipped data address "
+               f"{addressed}, of which {close} {'is' if close == 1 else 'are'} reproduced within 0.005.")
     sec = Section(ctx.name, f"Published and reproduced: {block['paper']}", reading)
     if len(table):
         sec.add_table("comparison", table, "The paper's numbers as printed (with the table or section they come "
