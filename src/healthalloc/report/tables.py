@@ -1,4 +1,23 @@
-"""Publication tables: three decimals, significance stars, escaped HTML."""
+"""Publication tables: one number-formatting rule, significance stars, escaped HTML.
+
+The rule (:func:`column_kind` picks the kind of a numeric column, :func:`format_number`
+writes one value; readings interpolate numbers through the same function):
+
+- ``count``: whole numbers (a float column whose values are all whole, e.g. 64.0 or
+  745557985.0) as integers with thousands separators: ``64``, ``745,557,985``;
+- ``key``: years, periods, ids and codes as written, no separators: ``2023``, ``431100``;
+- ``p``: p-values (``p``, ``p_value``, ``p_*``, ``*_p``, ``pvalue``, values in [0, 1])
+  at ``digits`` decimals, below 10^-digits as ``< 0.001``;
+- ``coefficient``: estimates and standard errors of regressions and ERGMs (``estimate*``,
+  ``coef*``, ``beta``, ``se``, ``std_error*``, ``difference``, ``speed``) with at least
+  ``digits`` decimals and at least :data:`SIGNIFICANT` significant figures, in plain
+  decimals (4.211e-05 is ``0.00004211``), so a small coefficient never reads 0;
+- ``index``: every other real value (indices, ratios, shares, scores) at ``digits`` decimals.
+
+Never scientific notation. Solver noise, ``|x| < NOISE × max(scale, 1)`` with ``scale``
+the column's largest magnitude, is 0 (a redundancy of -2.84e-16 is ``0.000``), a rounded
+zero never carries a minus sign, and no significance stars stand beside a value shown as 0.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +30,15 @@ import numpy as np
 import pandas as pd
 
 DIGITS = 3
+#: Coefficients show at least this many significant figures.
+SIGNIFICANT = 4
+#: Values below this, relative to their column's largest magnitude (at least 1), are 0.
+NOISE = 1e-9
+#: Kinds of numbers, each with its rule (module docstring).
+KINDS = ("count", "key", "p", "coefficient", "index")
+_P = re.compile(r"p|pval|pvalue|p_value|p_\w+|\w+_p|\w+_pvalue", re.IGNORECASE)
+_COEFFICIENT = re.compile(r"(estimate|coef|coefficient|beta|se|std_error|difference|speed)(_\w+)?", re.IGNORECASE)
+_KEY = re.compile(r"(^|_)(year|period|id|code|adcode|geonameid|node|from|to|origin|destination)(_|$)", re.IGNORECASE)
 #: p-value thresholds of the stars: *** p < 0.01, ** p < 0.05, * p < 0.1.
 STARS = ((0.01, "***"), (0.05, "**"), (0.1, "*"))
 #: Symbols common fonts lack, drawn in HTML without a font: ⓧ (the configuration charts'
@@ -30,22 +58,84 @@ def stars(p: float) -> str:
     return next((mark for cut, mark in STARS if p < cut), "")
 
 
+def format_number(value, kind: str = "index", *, digits: int = DIGITS, scale: float = 1.0) -> str:
+    """``value`` as a person reads it, by the rule of its ``kind`` (one of :data:`KINDS`;
+    module docstring); NaN and None blank. ``scale`` is the largest magnitude of the
+    column it belongs to: below ``NOISE × max(scale, 1)`` the value is 0."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of number {kind!r}; the kinds are {', '.join(KINDS)}")
+    if value is None or pd.isna(value):
+        return ""
+    number = float(value)
+    if math.isinf(number):
+        return "∞" if number > 0 else "-∞"
+    if abs(number) < NOISE * max(scale, 1.0):
+        number = 0.0
+    if kind in ("count", "key"):
+        whole = int(value) if isinstance(value, int | np.integer) else round(number)
+        return f"{whole:,}" if kind == "count" else str(whole)
+    if kind == "p" and number < 10.0 ** -digits:
+        return f"< {10.0 ** -digits:.{digits}f}"
+    decimals = digits
+    if kind == "coefficient" and number != 0:
+        decimals = max(digits, SIGNIFICANT - 1 - math.floor(math.log10(abs(number))))
+    text = f"{number:,.{decimals}f}"
+    return text.lstrip("-") if _shows_zero(text) else text
+
+
+def column_kind(name, values: pd.Series) -> str:
+    """The kind (:data:`KINDS`) of a numeric column, from its name and values: p-values and
+    coefficients by name, then whole numbers as keys (years, ids) or counts, else indices."""
+    finite = _finite(values)
+    name = str(name)
+    if _P.fullmatch(name) and ((finite >= 0) & (finite <= 1)).all():
+        return "p"
+    if _COEFFICIENT.fullmatch(name):
+        return "coefficient"
+    if (np.abs(finite - np.round(finite)) < NOISE * max(_scale(finite), 1.0)).all():
+        return "key" if _KEY.search(name) else "count"
+    return "index"
+
+
+def _finite(values: pd.Series) -> np.ndarray:
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    return numbers[np.isfinite(numbers)]
+
+
+def _scale(finite: np.ndarray) -> float:
+    """The largest magnitude among ``finite`` (0 when empty)."""
+    return float(np.abs(finite).max(initial=0.0))
+
+
+def _shows_zero(text: str) -> bool:
+    """True when the formatted number ``text`` reads as zero (``0``, ``0.000``, ``-0.000``)."""
+    return re.fullmatch(r"-?0(\.0*)?", text) is not None
+
+
+def starred(text: str, mark: str) -> str:
+    """The formatted number ``text`` followed by its significance ``mark``, unless it shows 0."""
+    return text if _shows_zero(text) else text + mark
+
+
 def format_table(frame: pd.DataFrame, *, digits: int = DIGITS,
                  stars_for: dict[str, str] | None = None) -> pd.DataFrame:
-    """Every cell as text: floats to ``digits`` decimals, NaN blank, and stars after each
-    statistic column in ``stars_for`` ({statistic: p-value column})."""
+    """Every cell as text: numbers by the rule of their column's kind (:func:`column_kind`,
+    :func:`format_number`), NaN blank, booleans ``yes``/blank, and stars after each
+    statistic column in ``stars_for`` ({statistic: p-value column}) except where it shows 0."""
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_bool_dtype(values):
             text = values.map({True: "yes", False: ""})
-        elif pd.api.types.is_float_dtype(values):
-            text = values.map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
+        elif pd.api.types.is_numeric_dtype(values):
+            kind = column_kind(column, values)
+            scale = _scale(_finite(values))
+            text = values.map(lambda v: format_number(v, kind, digits=digits, scale=scale))
         else:
             text = values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                               else ";".join(map(str, v)) if isinstance(v, tuple | list) else str(v))
         if stars_for and column in stars_for and stars_for[column] in frame.columns:
-            text = text + frame[stars_for[column]].map(stars)
+            text = pd.Series(map(starred, text, frame[stars_for[column]].map(stars)), index=text.index)
         out[str(column)] = text
     return out
 
