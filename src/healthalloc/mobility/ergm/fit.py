@@ -85,6 +85,7 @@ from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads, make_term
 from healthalloc.params import REQUIRED, Param, Params, declared
 from healthalloc.report.figures import styled
+from healthalloc.report.tables import format_number, starred
 from healthalloc.result import Result
 from healthalloc.solver import SolverError, solve_lp
 
@@ -962,7 +963,8 @@ class ModelTable(Result):
         rows = {}
         for name, fit in self.fits.items():
             marks = stars(fit.p_value.to_numpy())
-            cells = {t: f"{est:.{self.digits}f}{mark}" for t, est, mark in zip(fit.coef.index, fit.coef, marks)}
+            cells = {t: starred(format_number(est, "coefficient", digits=self.digits), mark)
+                     for t, est, mark in zip(fit.coef.index, fit.coef, marks)}
             col = [cells.get(t, "–") for t in terms]
             col += [f"{fit.aic:.{self.digits}f}", f"{fit.bic:.{self.digits}f}", str(fit.n_nodes)]
             rows[name] = col
