@@ -4,7 +4,6 @@ the contract over every table the four examples and the demo show in their repor
 from __future__ import annotations
 
 import html
-import math
 import re
 import tomllib
 from importlib.resources import files
