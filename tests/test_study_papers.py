@@ -168,6 +168,17 @@ def test_necessity_in_the_papers_wide_layout(seed000):
                 assert wide.loc[label, f"coverage {outcome}"] == pytest.approx(overlap / a.sum(), rel=1e-12)
 
 
+def test_necessity_shown_once(seed000):
+    """The non-high analysis (necessity = false) leaves the table to high_efficiency, whose ~Y columns
+    give its statistic: the highest consistency for ~efficiency."""
+    assert "necessity" not in seed000["non_high_efficiency"].tables
+    wide = seed000["high_efficiency"].tables["necessity"]
+    table = seed000["published"].tables["comparison"].set_index("what")
+    assert table.loc["Highest consistency of necessity for ~Y (~X2)", "ours"] == wide["consistency ~efficiency"].max()
+    assert table.loc["Highest consistency of necessity for Y (X2, urbanization)", "ours"] == (
+        wide["consistency efficiency"].max())
+
+
 def test_seed000_published_rows(seed000):
     table = seed000["published"].tables["comparison"].set_index("what")
     # Table 4's 14 printed scores; their mean is the paper's 0.364 (to 5e-4, printed at 3 decimals)

@@ -203,15 +203,22 @@ def _bootstrap(ctx: Context) -> Section:
     return sec
 
 
-@register("qca", title="Fuzzy-set QCA", params=QCA_PARAMS, exports=("statistics",))
+NECESSITY = Param("necessity", True, "add the necessity table (Y and ~Y side by side); false where another "
+                  "analysis of the same outcome and conditions shows it")
+
+
+@register("qca", title="Fuzzy-set QCA", params=QCA_PARAMS + Params(NECESSITY), exports=("statistics",))
 def _qca(ctx: Context) -> Section:
     o = ctx.options
-    res = fsqca(ctx.data, **ctx.kwargs | {"anchors": read_anchors(o["anchors"], ctx.study_dir)})
+    kwargs = ctx.kwargs | {"anchors": read_anchors(o["anchors"], ctx.study_dir)}
+    res = fsqca(ctx.data, **{k: v for k, v in kwargs.items() if k != NECESSITY.name})
     sec = res.section(ctx.name, f"Fuzzy-set QCA of {res.truth_table.outcome}")
     tables = {"necessity": res.necessity.summary().reset_index(),
               "truth_table": res.truth_table.to_frame().reset_index(), "solutions": res.to_frame(),
               "chart": res.chart.to_frame().reset_index(),
               "calibrated": res.calibration.memberships.reset_index(), "anchors": res.calibration.anchors}
+    if not o["necessity"]:
+        del tables["necessity"]
     sec.tables.update(tables)
     y, not_y = res.necessity.outcomes
     sec.captions.update({
