@@ -12,6 +12,8 @@ the model. Names and histogram counts are ergm's published ones (its
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,7 +28,7 @@ from healthalloc.data import DataError
 from healthalloc.mobility import network_from_edges
 from healthalloc.mobility.ergm import Control, ergm
 from healthalloc.mobility.ergm.curved import gw_weights
-from healthalloc.mobility.ergm.fit import Model
+from healthalloc.mobility.ergm.fit import Model, _convergence
 from healthalloc.mobility.ergm.simulate import run_chains
 from healthalloc.mobility.ergm.terms import State, dyads
 
@@ -206,3 +208,69 @@ def test_bad_arguments_are_one_clear_error(formula, message):
                              pd.DataFrame({"id": ["a", "b", "c", "d"]}), directed=False)
     with pytest.raises(DataError, match=message):
         ergm(net, formula, estimate="MPLE", control=Control(sample_size=16))
+
+
+def _gain(model: Model, psi, new, cov, target) -> float:
+    """The log-normal approximation of the log-likelihood ratio, written out: δ'target − ½ δ'Σδ."""
+    d = model.map.eta(new) - model.map.eta(psi)
+    return float(d @ target - d @ cov @ d / 2)
+
+
+@pytest.mark.parametrize("trust", [0.5, 5.0, 20.0])
+def test_a_curved_step_raises_the_approximation_by_at_most_the_trust_region(trust):
+    """A target far outside a narrow sample (Σ = 0.01·I + 0.01 on every pair) asks for a gain
+    far past ``trust``: the step stops on the segment to the unbounded maximum where the
+    approximation, computed by hand, equals ``trust`` (±1e-9 relative); with room to spare
+    (trust 1e6) it is the maximum itself: the gradient J'(target − Σδ) is 0 (±1e-6) but for a
+    decay held at its bound 0, which it pulls below."""
+    model = Model(_network(3, 12, 0.3, False), "edges + gwesp(fixed=FALSE)")
+    k = len(model.coef_names)
+    cov = 0.01 * (np.eye(k) + np.ones((k, k)))
+    target = np.linspace(3.0, 0.5, k)
+    psi = np.array([-2.0, 0.5, 0.7])
+    best = model.map.step(psi, cov, target, 1e6)
+    d = model.map.eta(best) - model.map.eta(psi)
+    grad, free = model.map.jacobian(best).T @ (target - cov @ d), best > model.map.lower
+    np.testing.assert_allclose(grad[free], 0, atol=1e-6)
+    assert (grad[~free] < 0).all()
+    assert _gain(model, psi, best, cov, target) > trust
+    bounded = model.map.step(psi, cov, target, trust)
+    assert _gain(model, psi, bounded, cov, target) == pytest.approx(trust, rel=1e-9)
+    along = (bounded - psi) / (best - psi)
+    np.testing.assert_allclose(along, along[0], rtol=1e-9)
+    assert 0 < along[0] < 1
+
+
+def test_a_linear_step_is_the_closed_form_whatever_the_trust_region():
+    """Without a curved term the step is Σ⁻¹·target (ergm's closed form, which its trust region
+    never bounded), exact to rounding."""
+    model = Model(_network(3, 12, 0.3, False), "edges + triangle")
+    cov, target = np.array([[2.0, 0.5], [0.5, 1.0]]), np.array([30.0, -10.0])
+    np.testing.assert_allclose(model.map.step(np.zeros(2), cov, target, 0.1), np.linalg.solve(cov, target))
+
+
+def test_the_convergence_statistic_is_hotellings_t2_of_the_estimating_functions():
+    """T² = s'(J'VJ)⁻¹s with s = J'(g_obs − mean) and V the covariance of the mean by 8 batch
+    means per chain, computed here by hand (rtol 1e-9); a gap orthogonal to the columns of J
+    (the histogram not matched, the likelihood equations solved, as at a curved MLE) gives
+    T² = 0 (to 1e-20) and p = 1, though the raw statistics' T² is large."""
+    rng = np.random.default_rng(0)
+    model = Model(_network(3, 12, 0.3, False), "edges + gwesp(fixed=FALSE, cutoff=4)")
+    J = model.map.jacobian([-2.0, 0.8, 0.6])
+    stats = [rng.normal(size=(64, 5)) + np.arange(5), rng.normal(size=(64, 5)) + np.arange(5)]
+    batches = np.concatenate([s.reshape(8, 8, 5).mean(axis=1) for s in stats])
+    V = np.cov(batches, rowvar=False) * 8 / 128
+    gap = np.array([0.4, -0.2, 0.3, 0.1, -0.5])
+    chains = SimpleNamespace(stats=stats)
+    s = J.T @ gap
+    assert float(_convergence(chains, gap, J).split()[1]) == pytest.approx(s @ np.linalg.solve(J.T @ V @ J, s),
+                                                                           rel=1e-3)  # printed to 3 digits
+    null = np.linalg.svd(J.T)[2][-1]  # J'·null = 0
+    assert float(_convergence(chains, 3 * null, J).split()[1]) < 1e-20
+    assert _convergence(chains, 3 * null, J).endswith("(p 1)")
+    assert float(_convergence(chains, 3 * null, np.eye(5)).split()[1]) > 10
+
+
+def test_trust_region_must_be_positive():
+    with pytest.raises(ValueError, match="trust_region must be > 0, got 0"):
+        Control(trust_region=0)

@@ -265,11 +265,16 @@ class Mapping:
             pos += width
         return np.array(values, dtype=float)
 
-    def step(self, psi: np.ndarray, cov: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def step(self, psi: np.ndarray, cov: np.ndarray, target: np.ndarray, trust: float = np.inf) -> np.ndarray:
         """The MCMC-MLE step: ψ maximizing δ'target − ½ δ'Σδ, δ = η(ψ) − η(ψ_now), the
         log-normal approximation of the log-likelihood ratio (``target`` = γ·(g(y_obs) − mean),
         Σ the sample covariance); Σ⁻¹·target in η when nothing is curved. Statistics the
-        sample never varied (a bin no sampled network reached) do not pull, as in Hummel's step."""
+        sample never varied (a bin no sampled network reached) do not pull, as in Hummel's step.
+
+        A curved model's step raises the approximation by at most ``trust`` (ergm 3's
+        ``MCMLE.trustregion``, whose optimizer stops on that level set, the closed-form linear
+        step never bounded): past it, the point of the segment from ψ_now to the maximum where
+        the approximated gain is ``trust`` (bisection)."""
         if not self.curved:
             return psi + np.linalg.solve(cov, target)
         eta0, target = self.eta(psi), np.where(np.diag(cov) > 0, target, 0.0)
@@ -278,7 +283,14 @@ class Mapping:
             d = eta - eta0
             return float(d @ target - d @ cov @ d / 2), target - cov @ d, cov
 
-        return self.ascend(psi, approx)[0]
+        best = self.ascend(psi, approx)[0]
+        if approx(self.eta(best))[0] <= trust:
+            return best
+        lo, hi = 0.0, 1.0  # the gain is 0 at lo, above trust at hi
+        for _ in range(50):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if approx(self.eta(psi + mid * (best - psi)))[0] <= trust else (lo, mid)
+        return psi + lo * (best - psi)
 
     def ascend(self, psi: np.ndarray, objective, *, tol: float = 1e-10, max_iter: int = 100):
         """Maximize ``objective(η(ψ))`` — its value, gradient and information in η — by Fisher

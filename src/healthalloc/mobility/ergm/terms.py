@@ -33,6 +33,8 @@ gwdsp(α)           the same for DSP_k: dyads, tied or not, with k partners     
 gwdegree(α)        e^α Σ_k (1 − (1 − e^−α)^k) D_k                              undirected
 gwidegree(α)       the same for in-degrees                                     directed
 gwodegree(α)       the same for out-degrees                                    directed
+gw…(fixed=FALSE)   gwesp, gwdsp, gw*degree curved: α estimated with θ, the     as above
+                   histogram (ESP_k, DSP_k, D_k) the statistics (:mod:`.curved`)
 kstar(k)           Σ_i C(deg_i, k)                                             undirected
 istar(k), ostar(k) Σ_i C(indeg_i, k), Σ_i C(outdeg_i, k)                       directed
 degree(d)          nodes of degree d                                           undirected
