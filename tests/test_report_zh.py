@@ -117,7 +117,7 @@ def test_translate_keys_patterns_and_unknown_text():
 
 def test_labels_of_patterns_and_lists():
     assert labels.label("gini_population", "zh") == "基尼系数：人口"
-    assert labels.phrase("gini_population, gini_area", "en") == "Gini: Population, Gini: area"
+    assert labels.phrase("gini_population, gini_area", "en") == "Gini: Population, Gini: Area"
     assert labels.label("no_such_column", "zh") is None
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from healthalloc.report.figures.base import quiet_glyphs
 from healthalloc.report.i18n import html_lang, translate
-from healthalloc.report.labels import header, relabel
+from healthalloc.report.labels import headers, relabel
 from healthalloc.report.tables import html_table, html_text
 
 #: Tables longer than this are folded.
@@ -83,9 +83,8 @@ def _notes(notes) -> str:
 
 def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes=()) -> str:
     """Title, caption, notes (e.g. warnings about this table), then the table, folded when long."""
-    shown = frame.head(MAX_ROWS).rename(columns=header)
-    stars_for = {header(k): header(v) for k, v in stars_for.items()} if stars_for else stars_for
-    table = f'<div class="wrap">{html_table(shown, stars_for=stars_for)}</div>'
+    shown = frame.head(MAX_ROWS)
+    table = f'<div class="wrap">{_labelled(html_table(shown, stars_for=stars_for), shown.columns)}</div>'
     caption = translate(caption)
     if len(frame) > MAX_ROWS:
         caption += " " + translate(f"The first {MAX_ROWS} of {len(frame)} rows are shown; the CSV and Excel "
@@ -94,6 +93,17 @@ def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes
         table = f"<details><summary>{html_text(translate(f'show {len(shown)} rows'))}</summary>{table}</details>"
     cap = f'<p class="caption">{html_text(caption)}</p>' if caption else ""
     return f"<h3>{html_text(translate(title))}</h3>{cap}{_notes(notes)}{table}"
+
+
+def _labelled(table: str, columns) -> str:
+    """``table`` (from :func:`html_table`, which formats each column by its name) with its
+    header cells showing the columns' labels (:func:`healthalloc.report.labels.headers`)."""
+    names = headers(columns)
+    if all(names[c] == c for c in columns):
+        return table
+    head, end, body = table.partition("</thead>")
+    shown = iter(names[c] for c in columns)
+    return re.sub(r"<th>.*?</th>", lambda _: f"<th>{html_text(str(next(shown)))}</th>", head) + end + body
 
 
 def render_section(sec) -> str:

@@ -4,7 +4,8 @@ English stays in the code as the key, so an English report is the code's text un
 ``messages_zh.json`` holds the Chinese: ``messages`` maps an English text to its
 translation; ``patterns`` are ``[regex, template]`` pairs for texts built with numbers or
 names (``"12 units; mean efficiency 0.923"``): the regex's named groups fill the
-template's ``{name}`` fields, and a group whose text is itself catalogued is translated too.
+template's ``{name}`` fields, each as a reader sees it (a variable's label, a place's name,
+or its own translation: :func:`healthalloc.report.labels.phrase`).
 A text the catalogue does not hold stays English (:func:`untranslated` lists them).
 
 The language of a run is a context variable (:func:`using`), read by the report and the
@@ -38,6 +39,7 @@ REPORT = Params(
 
 _LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("healthalloc_language", default="en")
 _SPACES = re.compile(r"\s+")
+_HANZI = re.compile("[\u4e00-\u9fff]")  # a text with Chinese in it is translated already
 _seen: set[str] = set()  # English texts asked for in Chinese and not catalogued
 
 
@@ -81,11 +83,13 @@ def translate(text: str, lang: str | None = None) -> str:
     key = _SPACES.sub(" ", text.strip())
     if key in messages:
         return messages[key]
+    from healthalloc.report.labels import phrase  # labels read this module's language and catalogue
+
     for pattern, template in patterns:
         match = pattern.fullmatch(key)
         if match:
-            return template.format(**{k: translate(v or "", lang) for k, v in match.groupdict().items()})
-    if re.search("[A-Za-z]{3}", key):
+            return template.format(**{k: phrase(v or "", lang) for k, v in match.groupdict().items()})
+    if re.search("[A-Za-z]{3}", key) and not _HANZI.search(key):
         _seen.add(key)
     return text
 

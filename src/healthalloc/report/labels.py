@@ -27,7 +27,7 @@ from matplotlib.ticker import FixedFormatter
 
 from healthalloc.report.i18n import language, translate
 
-__all__ = ["header", "label", "phrase", "relabel", "study_labels"]
+__all__ = ["header", "headers", "label", "phrase", "relabel", "study_labels"]
 
 _STUDY: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("healthalloc_labels", default={})
 
@@ -82,13 +82,32 @@ def header(name, lang: str | None = None):
     return label(name, lang) or translate(name, lang)
 
 
+@functools.cache
+def _places() -> dict[str, str]:
+    """Chinese names of the provinces by their English names (embedded ``province_geography``)."""
+    from healthalloc.data import load_province_geography
+
+    table = load_province_geography(mainland_only=False)
+    return dict(zip(table["name_en"], table["name_cn"], strict=True))
+
+
+def headers(columns, lang: str | None = None) -> dict:
+    """:func:`header` of each column, made unique: a label two columns share is followed by
+    each one's variable name (``"带宽 (width)"``)."""
+    shown = {c: header(c, lang) for c in columns}
+    taken = list(shown.values())
+    return {c: f"{h} ({c})" if taken.count(h) > 1 and h != c else h for c, h in shown.items()}
+
+
 def phrase(text: str, lang: str | None = None) -> str:
     """``text`` as a reader sees it: a variable's label, a list of labels (``"gini_population,
-    gini_area"``), or the catalogued translation."""
+    gini_area"``), a province's Chinese name, or the catalogued translation."""
     lang = lang or language()
     named = label(text, lang)
     if named is not None:
         return named
+    if lang == "zh" and text in _places():
+        return _places()[text]
     parts = [p.strip() for p in text.split(",")]
     if len(parts) > 1 and all(label(p, lang) for p in parts):
         return ("、" if lang == "zh" else ", ").join(label(p, lang) for p in parts)
