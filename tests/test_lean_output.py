@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from healthalloc.engine import LINE_EVERY, progress_bar  # noqa: E402
 from healthalloc.report.html import HEAVY_SVG, _svg, _svg_text  # noqa: E402
 from healthalloc.study import run_study  # noqa: E402
 
@@ -89,3 +90,24 @@ def test_a_warning_of_two_analyses_is_said_once_in_the_report_and_on_stderr(tmp_
     notes = [n for sec in result.sections for n in (*sec.notes, *sum(sec.table_notes.values(), []))
              if "is zero for every unit" in n]
     assert len(notes) == 1 and notes[0].endswith(f"(Also in {result.sections[1].title}.)")
+
+
+def test_progress_without_a_terminal_is_whole_lines_at_each_tenth(capsys):
+    with progress_bar(True, total=20, desc="DEA", unit="unit", mininterval=0, miniters=1) as bar:
+        for _ in range(20):
+            bar.update(1)
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert err.splitlines() == [f"DEA: {10 * k:3d}% {2 * k}/20 [00:00]" for k in range(1, 11)]
+
+
+def test_progress_notes_without_a_terminal_are_lines_at_most_every_few_seconds(capsys):
+    with progress_bar(True, desc="MILP", bar_format="{desc}{postfix}", mininterval=0) as bar:
+        for k in range(5):  # well within LINE_EVERY seconds
+            bar.set_postfix_str(f"incumbent {k}")
+    assert LINE_EVERY >= 1 and capsys.readouterr().err.splitlines() == ["MILP, incumbent 0", "MILP, incumbent 4"]
+    with progress_bar(None, total=3, desc="DEA") as bar:  # by default: on a terminal only
+        bar.update(3)
+    with progress_bar(False, total=3, desc="DEA") as bar:
+        bar.update(3)
+    assert capsys.readouterr().err == ""

@@ -32,11 +32,14 @@ Every analysis taking ``engine=`` also accepts an :class:`Executor` from
 from __future__ import annotations
 
 import logging
+import math
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from functools import cache
 
 from healthalloc.params import Param, Params, declared
 
@@ -131,10 +134,46 @@ def show_progress(progress: bool | None) -> bool:
 
 
 def progress_bar(progress: bool | None, **options):
-    """A ``tqdm`` bar, shown per :func:`show_progress` (``options``: total, desc, unit)."""
+    """A ``tqdm`` bar, shown per :func:`show_progress` (``options``: total, desc, unit): a bar on
+    a terminal, whole lines elsewhere (a log file, a pipe; see :func:`_lines`)."""
+    import sys
+
     from tqdm import tqdm
 
-    return tqdm(disable=not show_progress(progress), **options)
+    show = show_progress(progress)
+    return (_lines() if show and not sys.stderr.isatty() else tqdm)(disable=not show, **options)
+
+
+#: Seconds at least between two progress lines that only update the note beside the count.
+LINE_EVERY = 5.0
+
+
+@cache
+def _lines() -> type:
+    """A ``tqdm`` that writes whole lines instead of redrawing one: at each tenth of the total,
+    when its note (``set_postfix_str``: an ERGM iteration, a MILP's gap) changes but at most
+    every :data:`LINE_EVERY` seconds, and at the end."""
+    from tqdm import tqdm
+
+    class Lines(tqdm):
+        def __init__(self, *args, **options):
+            self._said = (0, "", -math.inf)  # the tenth, note and time of the last line
+            if options.get("total") and "bar_format" not in options:
+                options["bar_format"] = "{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt} [{elapsed}]{postfix}"
+            super().__init__(*args, leave=False, **options)  # close() asks for msg "" and nothing after
+
+        def display(self, msg=None, pos=None):
+            tenth = int(10 * self.n / self.total) if self.total else 0
+            note, now = self.postfix or "", time.monotonic()
+            tenth_said, note_said, when = self._said
+            if (tenth > tenth_said or (note != note_said and now - when >= LINE_EVERY)
+                    or (msg == "" and ((tenth, note) != (tenth_said, note_said) or when == -math.inf))):
+                self._said = (tenth, note, now)
+                self.fp.write(f"{self}\n")
+                self.fp.flush()
+            return msg != ""  # False when closing: no "\r" to clear the line
+
+    return Lines
 
 
 #: The engine keywords of every analysis that runs tasks (declared once for the library,

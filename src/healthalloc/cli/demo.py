@@ -18,14 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_output(p, "output folder (default: healthalloc-output/demo)", folder=True,
                default=Path("healthalloc-output/demo"))
     p.add_argument("--quiet", action="store_true",
-                   help="no progress lines (they are shown only on a terminal anyway)")
+                   help="no progress lines (one per analysis, on a terminal or not)")
     REPORT.add_to(p)
     p.set_defaults(func=run, language=None)
 
 
 def run(args: argparse.Namespace) -> int:
     with as_file(files("healthalloc.study") / "demo.toml") as study:
-        result = run_study(study, args.output, progress=False if args.quiet else None, language=args.language)
+        result = run_study(study, args.output, progress=not args.quiet, language=args.language)
     with using(args.language or "en"):
         for sec in result.sections:
             print(f"- {translate(sec.title)}: {translate(sec.reading)}")

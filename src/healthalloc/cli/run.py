@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_output(p, "output folder (default: healthalloc-output/<study file name>)", folder=True)
     add_engine_options(p)
     p.add_argument("--quiet", action="store_true",
-                   help="no progress lines (they are shown only on a terminal anyway)")
+                   help="no progress lines (one per analysis, on a terminal or not)")
     REPORT.add_to(p)
     p.set_defaults(func=run, engine=None, language=None)  # None: the study's [study] engine / language
 
@@ -64,7 +64,7 @@ def analyses_help(width: int = 88) -> str:
 
 def run(args: argparse.Namespace) -> int:
     engine = {"engine": args.engine, "scheduler": args.scheduler, "workers": args.workers}
-    result = run_study(args.study, args.output, engine=engine, progress=False if args.quiet else None,
+    result = run_study(args.study, args.output, engine=engine, progress=not args.quiet,
                        language=args.language)
     print(f"Report: {result.report.resolve()}")
     return 0

@@ -272,8 +272,7 @@ def _run(study: Study, output, progress, engine) -> StudyResult:
         for i, step in enumerate(steps, start=1):
             start = time.perf_counter()
             if show:
-                print(f"[{i}/{len(steps)}] {step.spec.name}: {step.kind.title} ...", end="", file=sys.stderr,
-                      flush=True)
+                print(f"[{i}/{len(steps)}] {step.spec.name}: {step.kind.title} ...", file=sys.stderr, flush=True)
             ctx = Context(step.spec.name, tables[step.spec.data], _resolve(step.roles, sections), step.options,
                           study.path.parent if study.path else None, {"engine": executor}, step.kind.params)
             try:
@@ -282,7 +281,8 @@ def _run(study: Study, output, progress, engine) -> StudyResult:
                 text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
                 raise study.error(("analyses", step.spec.index), f"{step.spec.name} failed: {text}") from exc
             if show:
-                print(f" done ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+                print(f"[{i}/{len(steps)}] {step.spec.name} done ({time.perf_counter() - start:.1f} s)",
+                      file=sys.stderr)
             _show_warnings(caught, sections[step.spec.name], said)
     _each_note_once(list(sections.values()))
     notes = [f"Columns {', '.join(simulated)} are SIMULATED by healthalloc.data.simulate_outputs "
