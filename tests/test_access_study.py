@@ -47,7 +47,7 @@ def test_study_runs_every_access_analysis(study, tmp_path):
     assert {"access_access.csv", "access_summary.csv", "capacity_before_after.csv", "capacity_allocation.csv",
             "location_candidates.csv", "location_summary.csv", "scenario_before_after.csv"} <= names
     figures = {p.name for p in (folder / "figures").iterdir()}
-    assert {"access_map.png", "capacity_map_after.png", "location_map.png", "scenario_map_after.png"} <= figures
+    assert {"access_map.png", "capacity_map_after.png", "location_map.png", "scenario_map_change.png"} <= figures
     before_after = pd.read_csv(folder / "tables" / "capacity_before_after.csv").set_index("measure")
     assert before_after.loc["gini", "after"] < before_after.loc["gini", "before"]
     assert pd.read_csv(folder / "tables" / "location_candidates.csv")["selected"].sum() == 3

@@ -110,13 +110,20 @@ class BootstrapResult(Result):
         return scores.agg(["mean", "std", "min", "median", "max"]).T
 
     def plot(self):
-        """Bias-corrected efficiency of every unit (sorted) with its confidence interval."""
-        from healthalloc.report.figures.bars import bars
+        """Every unit's bias-corrected efficiency (dot, sorted), confidence interval (whisker) and DEA
+        estimate (ring)."""
+        from healthalloc.report.figures.intervals import dot_whisker
 
-        values = self.bias_corrected.rename("bias-corrected efficiency").sort_values(ascending=False)
-        return bars(values, low=self.ci_low, high=self.ci_high, reference=1.0,
-                    title=f"Bootstrap efficiency, {1 - self.alpha:.0%} intervals "
-                          f"({self.n_boot} replications)")
+        return dot_whisker(self.bias_corrected, self.ci_low, self.ci_high, original=self.efficiency, reference=1.0,
+                           labels=("bias-corrected", f"{1 - self.alpha:.0%} interval", "DEA estimate"),
+                           xlabel="efficiency", title=f"Bootstrap efficiency, {1 - self.alpha:.0%} intervals "
+                                                      f"({self.n_boot} replications)")
+
+    def figures(self) -> dict:
+        """The intervals (:meth:`plot`)."""
+        return {"intervals": (f"Each unit's bias-corrected efficiency (dot) with its {1 - self.alpha:.0%} "
+                              "confidence interval (whisker) and the DEA estimate (ring), sorted; DEA overstates "
+                              "efficiency, so the intervals tend to lie below the estimates.", self.plot)}
 
     def reading(self) -> str:
         """The mean bias-corrected efficiency and the mean bias."""

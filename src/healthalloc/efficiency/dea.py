@@ -180,7 +180,8 @@ class DEAResult(Result):
         table, by, out = self.efficiency.reset_index(), self.by, {}
         if by:
             out["density"] = (f"Kernel density of efficiency per {by}.",
-                              lambda: draw.density_ridges(table, "efficiency", by))
+                              lambda: draw.density_ridges(table, "efficiency", by, bounds=(0.0, 1.0)
+                                                          if table["efficiency"].max() <= 1 + EFFICIENT_TOL else None))
         if by and group:
             means = table.assign(**{group: self.data[group].to_numpy()}).groupby(
                 [by, group], as_index=False)["efficiency"].mean()

@@ -320,6 +320,8 @@ def supply_correlation(
 def _point_map(values: pd.Series, coords: pd.DataFrame, measure: str, labels: pd.Series | None, top: int):
     from matplotlib.figure import Figure
 
+    from healthalloc.report.figures.placement import place_labels
+
     xy = coords.reindex(values.index).iloc[:, :2].to_numpy(float)
     v = values.to_numpy(float)
     fig = Figure(figsize=(7, 5.5))
@@ -327,14 +329,13 @@ def _point_map(values: pd.Series, coords: pd.DataFrame, measure: str, labels: pd
     scale = v / v.max() if v.max() > 0 else v
     points = ax.scatter(xy[:, 0], xy[:, 1], c=v, s=8 + 120 * scale, cmap="YlOrRd", edgecolor="grey", lw=0.3)
     fig.colorbar(points, ax=ax, shrink=0.7, label=measure)
-    for node in values.nlargest(top).index:
-        i = values.index.get_loc(node)
-        ax.annotate(str(labels[node] if labels is not None else node), xy[i], fontsize=7,
-                    xytext=(3, 3), textcoords="offset points")
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel(coords.columns[0])
     ax.set_ylabel(coords.columns[1])
     ax.set_title(f"{measure} of every node")
+    named = values.nlargest(top).index
+    place_labels(ax, xy[values.index.get_indexer(named)],
+                 [labels[node] if labels is not None else node for node in named])
     return fig
 
 

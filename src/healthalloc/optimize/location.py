@@ -251,8 +251,10 @@ class LocationResult(Result):
         points = self.points.merge(demand[["id", "lon", "lat"]], on="id")
         chosen = candidates[candidates["id"].isin(self.selected)].assign(capacity=1.0)
         return {"map": ("Demand points covered by an open site; triangles: the selected new sites.",
-                        lambda: draw.access_map(points, chosen, value="covered", label="covered (1) or not (0)",
-                                                title="Selected sites and covered demand", cmap="RdYlBu"))}
+                        lambda: draw.access_map(points, chosen, value="covered", label="demand points",
+                                                categories={1: "covered", 0: "not covered"},
+                                                sites_label="selected sites", cmap="tab10",
+                                                title="Selected sites and covered demand"))}
 
 
 @declared(PARAMS + Params(PROGRESS) + COLUMNS.without("capacity"),

@@ -303,10 +303,25 @@ class PlanResult(Result):
                 f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}." + cost)
 
     def figures(self) -> dict:
-        """Maps of accessibility before and after the plan."""
-        return {f"map_{when}": (f"Accessibility {when} the plan; triangles: sites.",
-                                lambda res=res, when=when: res.plot(title=f"Accessibility {when} the plan"))
-                for when, res in (("before", self.scenario.before), ("after", self.scenario.after))}
+        """Accessibility before the plan, and its change (after − before, on a scale centred on 0)
+        with the new sites: two maps of the level would look alike where the change is small."""
+        before = self.scenario.before
+        return {"map_before": ("Accessibility before the plan; triangles: sites.",
+                               lambda: before.plot(title="Accessibility before the plan")),
+                "map_change": ("Change in accessibility (after − before; red: lower, blue: higher); "
+                               "triangles: the new sites.", self.change_map)}
+
+    def change_map(self):
+        """Demand points coloured by the change in accessibility (after − before, capacity per person),
+        diverging about 0, with the new sites on top."""
+        from healthalloc.report.figures import access_map
+
+        points = self.scenario.after.points[["lon", "lat", "population"]].assign(
+            change=self.scenario.points["change"].to_numpy())
+        new = self.scenario.after.sites[(self.supply_after["new"] == 1).to_numpy()]
+        return access_map(points, new, value="change", centre=0.0, sites_label="new sites",
+                          label="change in accessibility (capacity per person)",
+                          title="Change in accessibility, after − before the plan")
 
 
 @declared(PLAN, data=("demand", "supply", "candidates"))

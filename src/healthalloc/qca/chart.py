@@ -170,6 +170,9 @@ class Chart:
     def plot(self, digits: int = 3):
         """Draw the chart (symbols in a grid, fit figures below, legend) as a matplotlib Figure.
 
+        The legend has one entry per symbol and one for the blank cell, so a caption need not
+        repeat :meth:`legend_lines`.
+
         It has the style of every figure of :mod:`healthalloc.report.figures` (sizes, and a
         CJK font for Chinese condition names). matplotlib is imported here, so the rest of
         the module works without it.
@@ -210,10 +213,11 @@ class Chart:
         handles = [
             tuple(Line2D([], [], linestyle="none", **_marker_style(*m)) for m in layers[status])
             for status in STATUSES
-        ]
+        ] + [Line2D([], [], linestyle="none")]  # the blank cell: its entry is text only
+        lines = self.legend_lines()
         fig.legend(
             handles,
-            [line.split(" ", 1)[1] for line in self.legend_lines()[: len(STATUSES)]],
+            [line.split(" ", 1)[1] for line in lines[: len(STATUSES)]] + lines[len(STATUSES):],
             handler_map={tuple: HandlerTuple(ndivide=1)},
             loc="outside lower center",
             ncol=1 if len(configurations) < 4 else 2,

@@ -16,7 +16,7 @@ from healthalloc.spatial.autocorrelation import (
 )
 from healthalloc.spatial.compare import GroupComparison, compare_groups
 from healthalloc.spatial.convergence import BetaConvergence, SigmaConvergence, beta_convergence, sigma_convergence
-from healthalloc.spatial.density import KernelDensity, kernel_density
+from healthalloc.spatial.density import NOISE, KernelDensity, kernel_density
 from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.report import figures as draw
@@ -100,15 +100,23 @@ class SpatialAnalysis(Result):
 
     def figures(self) -> dict:
         """Moran's I over the periods (:meth:`plot`) and, when the units are China's 31 provinces,
-        the LISA cluster map of the last period."""
+        the value mapped in every period and the LISA cluster map of the last; then the densities,
+        σ-convergence and the Markov transition matrices."""
         by, value, out = self.moran.by, self.moran.value, {}
         if by and len(self.moran.I) > 1:
             out["moran"] = (f"Global Moran's I of {value} per {by}.", self.plot)
         last, when = last_period(self.lisa.to_frame(), by)
-        if all_provinces([*last["unit"], *self.weights.dropped]):
+        provinces = all_provinces([*last["unit"], *self.weights.dropped])
+        if provinces and by:
+            values = self.lisa.to_frame()
+            out["maps"] = (f"{value} in each {by}, on one colour scale.", lambda: draw.choropleth_panel(
+                values, value, "unit", by, label=value, title=f"{value} by {by}"))
+        if provinces:
             clusters = last.set_index("unit")["cluster"]
             out["lisa"] = ("LISA clusters: HH red, LL blue, LH light blue, HL pink.", lambda: draw.lisa_map(
                 clusters, title=f"LISA clusters of {value}" + (f", {when}" if by else "")))
+        for part in (self.density, self.sigma, self.markov):
+            out |= {} if part is None else part.figures()
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -168,7 +176,9 @@ def spatial_analysis(
     moran_result = moran(data, value, weights, **common, **inference)
     sw = moran_result.weights
     lisa = moran_local(data, value, sw, **common, **inference, alpha=alpha)
-    density = kernel_density(data, value, **common)
+    pooled = panel.values(value)
+    scores = pooled.min() >= 0 and abs(pooled.max() - 1) <= NOISE  # efficiency scores: (0, 1], a frontier at 1
+    density = kernel_density(data, value, **common, bounds=(0.0, 1.0) if scores else None)
     comparison = compare_groups(data, value, group, by=by, pairwise=True) if group else None
     sigma = markov = None
     beta: tuple[BetaConvergence, ...] = ()

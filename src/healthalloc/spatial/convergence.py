@@ -113,6 +113,12 @@ class SigmaConvergence(Result):
         return trend_lines(self.table, self.by, measures, group="group" if self.group else None,
                            title=f"σ-convergence of {self.value}", ylabel="dispersion")
 
+    def figures(self) -> dict:
+        """The dispersion over the periods (:meth:`plot`)."""
+        return {"sigma": (f"σ-convergence of {self.value}: coefficient of variation (sd / mean)"
+                          + (" per group" if self.group else " and sd of logs") + f" per {self.by}; "
+                          "falling lines mean the units draw closer.", self.plot)}
+
     def __str__(self) -> str:
         return f"σ-convergence of {self.value!r}\n" + self.summary().round(4).to_string(index=False)
 

@@ -110,6 +110,20 @@ class SpatialMarkov(Result):
         return bars(pd.DataFrame(stay, index=self.p.index), title=f"Markov chains of {self.value}",
                     xlabel="probability of staying in the class")
 
+    def heatmap(self):
+        """The transition probabilities as heat maps: the classic matrix, then one per lag class."""
+        from healthalloc.report.figures.heatmap import transition_heatmaps
+
+        lags = self.P.index.unique("lag_class")
+        matrices = {"classic": self.p} | {f"neighbours in class {lag}": self.P.loc[lag] for lag in lags}
+        return transition_heatmaps(matrices, title=f"Markov transition probabilities of {self.value}")
+
+    def figures(self) -> dict:
+        """The transition matrices (:meth:`heatmap`)."""
+        return {"markov": (f"Transition probabilities between the {len(self.p)} quantile classes of {self.value} "
+                           f"(1 = lowest) from one {self.by} to the next: all units (classic), and by the class "
+                           "of their neighbours' average (spatial Markov).", self.heatmap)}
+
     def __str__(self) -> str:
         return (f"Markov chains of {self.value!r} ({len(self.p)} classes, "
                 f"{'pooled' if self.fixed else 'per-period'} quantiles"

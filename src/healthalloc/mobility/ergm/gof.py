@@ -22,7 +22,10 @@ from healthalloc.mobility.ergm.simulate import simulate
 from healthalloc.report.figures import styled
 from healthalloc.result import Result
 
-__all__ = ["GofResult", "gof", "network_distributions"]
+__all__ = ["GofResult", "MAX_TICKS", "gof", "network_distributions", "tick_positions"]
+
+#: Most x ticks on a panel of the goodness-of-fit figure.
+MAX_TICKS = 6
 
 
 def network_distributions(A: np.ndarray, directed: bool) -> dict[str, pd.Series]:
@@ -89,8 +92,8 @@ def _gof_figure(table: pd.DataFrame, nsim: int):
         ax.plot(x, t["mean"], color="#3b6ea5", lw=1, ls="--", label="simulated mean")
         ax.plot(x, t["observed"], color="black", marker="o", ms=3, lw=1.2, label="observed")
         labels = ["NR" if not np.isfinite(v) else str(int(v)) for v in t["value"]]
-        step = max(1, len(labels) // 10)
-        ax.set_xticks(x[::step], labels[::step])
+        shown = tick_positions(len(labels), "NR" in labels)
+        ax.set_xticks(x[shown], [labels[i] for i in shown])
         ax.set_title(stat)
         ax.set_xlabel("value")
     axes[0].set_ylabel("count")
@@ -98,6 +101,18 @@ def _gof_figure(table: pd.DataFrame, nsim: int):
     fig.suptitle(f"Goodness of fit ({nsim} simulated networks)")
     fig.tight_layout()
     return fig
+
+
+def tick_positions(n: int, last: bool = False) -> np.ndarray:
+    """At most :data:`MAX_TICKS` of ``n`` positions, every 1st, 2nd, 5th, 10th, 20th, … from 0,
+    and the last one too when ``last`` (the "NR" of unreachable pairs), dropping its neighbour
+    tick when the two would touch."""
+    room = MAX_TICKS - last
+    step = next(s for s in (m * 10 ** e for e in range(7) for m in (1, 2, 5)) if -(-n // s) <= room)
+    shown = np.arange(0, n, step)
+    if last and shown[-1] != n - 1:
+        shown = np.append(shown[:-1] if n - 1 - shown[-1] < step / 2 else shown, n - 1)
+    return shown
 
 
 def gof(fit, nsim: int = 100, *, interval: int | None = None, chains: int = 1, seed=None,

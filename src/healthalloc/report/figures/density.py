@@ -12,6 +12,7 @@ from scipy.stats import gaussian_kde
 from healthalloc.data.messages import listing
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.report.figures.base import numeric, one_axes, styled
+from healthalloc.spatial.density import reflected
 
 __all__ = ["GRID_SIZE", "density_ridges"]
 
@@ -27,6 +28,7 @@ def density_ridges(
     *,
     bandwidth: str | float = "scott",
     limits: tuple[float, float] | None = None,
+    bounds: tuple[float, float] | None = None,
     overlap: float = 0.6,
     title: str | None = None,
     xlabel: str | None = None,
@@ -48,7 +50,12 @@ def density_ridges(
         or a factor), per period.
     limits : (float, float), optional
         Range of the shared grid, e.g. ``(0, 1)`` for efficiency scores; default: the
-        data's range widened by three of the largest kernel's standard deviations.
+        data's range widened by three of the largest kernel's standard deviations
+        (within ``bounds``).
+    bounds : (float, float), optional
+        Bounds of the value, e.g. ``(0, 1)`` for efficiency scores: the kernels are
+        reflected at them and the density is 0 beyond
+        (:func:`healthalloc.spatial.density.reflected`).
     overlap : float
         How far the tallest ridge reaches into the rows above, in row heights.
     title, xlabel : str, optional
@@ -85,8 +92,10 @@ def density_ridges(
     if limits is None:
         spread = 3 * max(float(np.sqrt(kde.covariance[0, 0])) for kde in kdes.values())
         limits = (data["value"].min() - spread, data["value"].max() + spread)
+        if bounds is not None:
+            limits = (max(limits[0], bounds[0]), min(limits[1], bounds[1]))
     grid = np.linspace(*limits, GRID_SIZE)
-    densities = {period: kde(grid) for period, kde in kdes.items()}
+    densities = {period: reflected(kde, grid, bounds) for period, kde in kdes.items()}
     scale = (1 + overlap) / max(d.max() for d in densities.values())
     n = len(densities)
     colours = mpl.colormaps.get_cmap(cmap)(np.linspace(0.15, 0.85, n))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -516,32 +516,55 @@ def lisa_map(
 
 @styled
 def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "access", title: str | None = None,
-               label: str = "accessibility (capacity per person)", cmap: str = "viridis") -> Figure:
-    """Demand points coloured by ``value`` over province outlines, sites as grey triangles.
+               label: str = "accessibility (capacity per person)", cmap: str | None = None,
+               categories: Mapping | None = None, centre: float | None = None,
+               sites_label: str = "sites") -> Figure:
+    """Demand points coloured by ``value`` over province outlines, sites as triangles on top.
 
     ``points`` and ``sites`` need ``lon``, ``lat`` (degrees); point sizes follow
-    population, triangle sizes capacity (when those columns are there). The colour scale
-    ends at the 98th percentile of ``value`` (higher values in the top colour). Coordinates
-    are projected like the province maps (Albers equal-area, 25° N / 47° N, 105° E).
+    population, triangle sizes capacity (when those columns are there). Coordinates are
+    projected like the province maps (Albers equal-area, 25° N / 47° N, 105° E). Three
+    kinds of value:
+
+    - continuous (default, ``viridis``): a colour bar ending at the 98th percentile of
+      ``value`` (higher values in the top colour);
+    - ``categories`` (value → name, e.g. ``{1: "covered", 0: "not covered"}``): one colour
+      and legend entry per category (``cmap`` default ``tab10``), no colour bar;
+    - ``centre`` (e.g. 0 for a change): a diverging scale (``RdBu``) symmetric about it,
+      points exactly at ``centre`` in grey with a legend entry ("no change").
+
+    The sites are drawn above the points, black with a white edge, in the legend as
+    ``sites_label``.
     """
     geo = shapes("provinces")
     xy = _ALBERS(points["lon"].to_numpy(), points["lat"].to_numpy())
     fig, ax = one_axes((7.5, 6))
     ax.add_collection(PathCollection(list(geo.paths), facecolors="#f4f4f4", edgecolors="#9a9a9a",
                                      linewidths=0.4), autolim=False)
-    values = points[value].to_numpy(float)
-    top = float(np.nanpercentile(values, 98)) if len(values) else 1.0
-    top = top if top > np.nanmin(values) else float(np.nanmax(values))  # a few outliers do not take the scale
+    sizes = _sizes(points.get("population"), 2, 40)
+    handles = []
+    if categories is not None:
+        handles = _categorical_dots(ax, xy, points[value], sizes, categories, cmap or "tab10")
+    else:
+        values = points[value].to_numpy(float)
+        norm, extend = _dot_norm(values, centre)
+        moved = np.ones(len(values), bool) if centre is None else values != centre
+        sizes = np.broadcast_to(sizes, len(values))
+        if not moved.all():  # unchanged points in grey, not in the diverging scale's white
+            handles.append(ax.scatter(xy[~moved, 0], xy[~moved, 1], s=sizes[~moved], color="#bdbdbd", linewidths=0,
+                                      zorder=3, label=f"no change ({int((~moved).sum()):,})"))
+        dots = ax.scatter(xy[moved, 0], xy[moved, 1], c=values[moved], s=sizes[moved],
+                          cmap=cmap or ("RdBu" if centre is not None else "viridis"), norm=norm, linewidths=0,
+                          zorder=3)
+        fig.colorbar(dots, ax=ax, shrink=0.6, aspect=25, label=label, extend=extend)
     if len(sites):
         sxy = _ALBERS(sites["lon"].to_numpy(), sites["lat"].to_numpy())
-        ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 4, 30), c="black",
-                   alpha=0.6, linewidths=0, zorder=2, label="sites")
-        ax.legend(loc="lower left", frameon=False)
-    dots = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=_sizes(points.get("population"), 2, 40), cmap=cmap,
-                      vmin=min(0.0, float(np.nanmin(values))), vmax=top, linewidths=0, zorder=3)
-    fig.colorbar(dots, ax=ax, shrink=0.6, aspect=25, label=label, extend="max" if top < np.nanmax(values) else "neither")
-    if len(sites):
+        handles.append(ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 12, 60),
+                                  c="black", edgecolors="white", linewidths=0.6, zorder=4, label=sites_label))
         xy = np.vstack([xy, sxy])
+    if handles:
+        ax.legend(handles=handles, loc="lower left", frameon=False,
+                  title=label if categories is not None else None)
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     pad = 0.05 * max(hi - lo) + 10
     ax.set_xlim(lo[0] - pad, hi[0] + pad)
@@ -550,6 +573,35 @@ def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "acces
     ax.set_axis_off()
     ax.set_title(title or label)
     return fig
+
+
+def _dot_norm(values: np.ndarray, centre: float | None) -> tuple[Normalize, str]:
+    """The colour norm of continuous dots and the colour bar's ``extend``: symmetric about ``centre``,
+    or from min(0, lowest) to the 98th percentile (a few outliers do not take the scale)."""
+    if centre is not None:
+        reach = float(np.nanmax(np.abs(values - centre))) if len(values) else 0.0
+        reach = reach or 1.0
+        return Normalize(centre - reach, centre + reach), "neither"
+    top = float(np.nanpercentile(values, 98)) if len(values) else 1.0
+    top = top if top > np.nanmin(values) else float(np.nanmax(values))
+    return Normalize(min(0.0, float(np.nanmin(values))), top), "max" if top < np.nanmax(values) else "neither"
+
+
+def _categorical_dots(ax: Axes, xy: np.ndarray, values: pd.Series, sizes, categories: Mapping,
+                      cmap: str) -> list:
+    """One scatter per category (in the order of ``categories``), each a legend entry with its count."""
+    unknown = set(values.dropna().unique()) - set(categories)
+    if unknown:
+        raise DataError(f"values {listing([show(v) for v in sorted(unknown, key=str)])} of column "
+                        f"{values.name!r} are not among the categories {listing([show(c) for c in categories])}")
+    palette = mpl.colormaps.get_cmap(cmap)
+    sizes = np.broadcast_to(sizes, len(values))
+    handles = []
+    for i, (category, name) in enumerate(categories.items()):
+        mask = (values == category).to_numpy()
+        handles.append(ax.scatter(xy[mask, 0], xy[mask, 1], s=sizes[mask], color=palette(i % palette.N),
+                                  linewidths=0, zorder=3, label=f"{name} ({int(mask.sum()):,})"))
+    return handles
 
 
 def _sizes(values: pd.Series | None, smallest: float, largest: float) -> np.ndarray | float:
