@@ -111,3 +111,36 @@ def test_progress_notes_without_a_terminal_are_lines_at_most_every_few_seconds(c
     with progress_bar(False, total=3, desc="DEA") as bar:
         bar.update(3)
     assert capsys.readouterr().err == ""
+
+
+def test_access_and_location_tables_name_points_and_sites_beside_their_ids(tmp_path):
+    rng = np.random.default_rng(4)
+    towns = pd.DataFrame({"town": np.arange(60) + 1000, "name": [f"Town {k}" for k in range(60)],
+                          "people": rng.integers(1000, 50000, 60), "x": rng.uniform(107, 109, 60),
+                          "y": rng.uniform(22, 24, 60)})
+    towns.to_csv(tmp_path / "towns.csv", index=False)
+    pd.DataFrame({"id": [f"h{k}" for k in range(8)], "beds": rng.integers(50, 800, 8).astype(float),
+                  "lon": rng.uniform(107, 109, 8), "lat": rng.uniform(22, 24, 8)}).to_csv(tmp_path / "hosp.csv",
+                                                                                        index=False)
+    cand = pd.DataFrame({"id": [f"c{k}" for k in range(12)], "name": [f"Site {k}" for k in range(12)],
+                         "lon": rng.uniform(107, 109, 12), "lat": rng.uniform(22, 24, 12)})
+    cand.to_csv(tmp_path / "cand.csv", index=False)
+    study = {"study": {"title": "names"}, "data": {"source": str(tmp_path / "towns.csv")},
+             "roles": {"unit": "town", "population": "people", "coordinates": ["x", "y"]},
+             "analyses": [{"type": "access", "supply": str(tmp_path / "hosp.csv"), "capacity": "beds",
+                           "method": "2sfca", "catchment": 50.0},
+                          {"type": "location", "candidates": str(tmp_path / "cand.csv"), "model": "mclp", "p": 2,
+                           "radius": 20.0}]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_study(study, tmp_path / "out", progress=False)
+    access, location = result.sections
+    points = access.tables["access"]
+    assert list(points.columns[:2]) == ["id", "name"]
+    assert (points["name"] == points["id"].map(towns.set_index("town")["name"])).all()
+    assert "name" not in access.tables["sites"].columns  # the hospitals have no name column
+    chosen = location.tables["candidates"]
+    assert list(chosen.columns[:2]) == ["id", "name"]
+    assert (chosen["name"] == chosen["id"].map(cand.set_index("id")["name"])).all()
+    written = pd.read_csv(tmp_path / "out" / "tables" / "location_candidates.csv")
+    assert written["name"].str.startswith("Site ").all()

@@ -29,7 +29,9 @@ from healthalloc.study.registry import Context, register
 from healthalloc.study.spec import read_source
 
 DEMAND = Params(Param("unit", role="unit"), Param("population", role="population"),
-                Param("coordinates", role="coordinates", many=True))
+                Param("coordinates", role="coordinates", many=True),
+                Param("label", "name", "column naming the demand points (in the study's data) and the sites (in the "
+                      "site tables): a column 'name' beside their ids in the tables, where a table has it", kind=str))
 SITES = Params(Param("supply", REQUIRED, "embedded data set or file of the sites", kind=str, source=True),
                Param("supply_id", "id", "id column of the site tables", kind=str),
                Param("capacity", "capacity", "capacity column of the supply (beds, physicians)", kind=str),
@@ -88,6 +90,22 @@ def _sites(ctx: Context, key: str, notes: list[str], capacity: bool = True, keep
     return table.rename(columns=names)[list(names.values())]
 
 
+def _named(ctx: Context, sec: Section, *keys: str) -> Section:
+    """``sec`` with a ``name`` column beside each table's ``id``: option ``label``'s column of the
+    study's data (the demand points) and of the site tables options ``keys`` name, where they have it."""
+    o, column = ctx.options, ctx.options["label"]
+    tables = [(ctx.data, ctx.roles["unit"])] + [
+        (_source(ctx, o[key])[0], o["candidates_id" if key == "candidates" else "supply_id"])
+        for key in keys if o[key] is not None]
+    names = {i: n for table, unit in tables if column in table.columns for i, n in zip(table[unit], table[column])}
+    for key, frame in sec.tables.items():
+        if "id" in frame.columns and "name" not in frame.columns and frame["id"].isin(names).any():
+            frame = frame.copy()
+            frame.insert(frame.columns.get_loc("id") + 1, "name", frame["id"].map(names))
+            sec.tables[key] = frame
+    return sec
+
+
 def _method(ctx: Context) -> dict:
     """The accessibility method keys, and the OD table when the analysis takes ``od``."""
     return {p.name: ctx.options[p.name] for p in PARAMS} | ({"od": _od(ctx)} if "od" in ctx.options else {})
@@ -129,7 +147,7 @@ def _access(ctx: Context) -> Section:
     if res.region:
         sec.add_table("regions", res.regions(), "Accessibility per region: population, mean, Gini and Theil T.")
     sec.exports["access"] = res.access
-    return sec
+    return _named(ctx, sec, "supply")
 
 
 @register("capacity", title="Capacity optimization",
@@ -158,7 +176,7 @@ def _capacity(ctx: Context) -> Section:
                   "Sites with capacity today that the plan sets to 0, and the capacity moved between sites "
                   "(Σ|after − before| / 2).")
     sec.add_table("access", res.points, "Accessibility of the served demand points before and after.")
-    return sec
+    return _named(ctx, sec, "supply")
 
 
 def _quotas(ctx: Context) -> pd.DataFrame | None:
@@ -200,7 +218,7 @@ def _location(ctx: Context) -> Section:
             sec.add_figure(key, draw(), caption)
         sec.add_table("tradeoff", curve.to_frame(), f"{curve.measure.capitalize()} against {curve.by}: one solve "
                       "per value, with the total cost, the sites opened and the optimality gap.")
-    return sec
+    return _named(ctx, sec, "candidates", "existing")
 
 
 #: The DEA columns of the plan's sites: columns of the supply and the candidates (not roles of the
@@ -242,4 +260,4 @@ def _scenario(ctx: Context) -> Section:
         sec.add_table("efficiency", res.scenario.efficiency, "DEA efficiency (VRS, input-oriented) of every site "
                       "before and after, on one frontier of both scenarios' sites.")
     sec.add_table("access", res.scenario.points, "Accessibility of every demand point before and after.")
-    return sec
+    return _named(ctx, sec, "supply", "candidates")
