@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from healthalloc.report.tables import DIGITS, KINDS, column_kind, format_number, format_table, starred
+from healthalloc.report.tables import (DIGITS, KINDS, column_kind, format_number, format_table, p_text,
+                                       starred)
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -52,6 +53,11 @@ def test_p_values_below_the_precision_read_as_less_than():
     assert list(text["p_sim"]) == ["0.001", "0.500", "< 0.001", "< 0.001", ""]
     assert text["permutation_p"][0] == "0.200" and text["p"][0] == "< 0.001"
     assert format_number(0.00004, "p", digits=4) == "< 0.0001"
+
+
+def test_p_values_in_a_sentence():
+    assert p_text(0.0004) == "p < 0.001" and p_text(0.04, "pseudo p") == "pseudo p = 0.040"
+    assert p_text(0.5, digits=2) == "p = 0.50"
 
 
 def test_a_p_named_column_outside_0_1_is_not_a_p_value():

@@ -1,7 +1,8 @@
 """Publication tables: one number-formatting rule, significance stars, escaped HTML.
 
 The rule (:func:`column_kind` picks the kind of a numeric column, :func:`format_number`
-writes one value; readings interpolate numbers through the same function):
+writes one value; readings interpolate numbers through the same function, and p-values
+through :func:`p_text`):
 
 - ``count``: whole numbers (a float column whose values are all whole, e.g. 64.0 or
   745557985.0) as integers with thousands separators: ``64``, ``745,557,985``;
@@ -81,6 +82,12 @@ def format_number(value, kind: str = "index", *, digits: int = DIGITS, scale: fl
         decimals = max(digits, SIGNIFICANT - 1 - math.floor(math.log10(abs(number))))
     text = f"{number:,.{decimals}f}"
     return text.lstrip("-") if _shows_zero(text) else text
+
+
+def p_text(p, name: str = "p", *, digits: int = DIGITS) -> str:
+    """A p-value in a sentence: ``p = 0.040``, ``p < 0.001`` (``name`` e.g. ``pseudo p``)."""
+    shown = format_number(p, "p", digits=digits)
+    return f"{name} {shown}" if shown.startswith("<") else f"{name} = {shown}"
 
 
 def column_kind(name, values: pd.Series) -> str:
