@@ -144,3 +144,31 @@ def test_access_and_location_tables_name_points_and_sites_beside_their_ids(tmp_p
     assert (chosen["name"] == chosen["id"].map(cand.set_index("id")["name"])).all()
     written = pd.read_csv(tmp_path / "out" / "tables" / "location_candidates.csv")
     assert written["name"].str.startswith("Site ").all()
+
+
+def _network_study(tmp_path, **keys) -> dict:
+    nodes = pd.DataFrame({"code": [460000, 450000, 440000, 445100], "label_en": ["Hainan", "Guangxi", "Guangdong",
+                                                                                  "Chaozhou"]})
+    nodes.to_csv(tmp_path / "nodes.csv", index=False)
+    moves = [(460000, 440000)] * 5 + [(450000, 440000)] * 3 + [(445100, 440000)] * 2 + [(440000, 450000)]
+    pd.DataFrame(moves, columns=["origin", "destination"]).to_csv(tmp_path / "moves.csv", index=False)
+    return {"study": {"title": "moves"}, "data": {"source": str(tmp_path / "nodes.csv")}, "roles": {"unit": "code"},
+            "analyses": [{"type": "network", "records": str(tmp_path / "moves.csv"), "origin": "origin",
+                          "destination": "destination", **keys}]}
+
+
+def test_network_reading_and_tables_name_nodes_from_the_gazetteers(tmp_path):
+    sec = run_study(_network_study(tmp_path), tmp_path / "out", progress=False).sections[0]
+    # in-degree / (n - 1): Guangdong 3/3 from Hainan, Guangxi, Chaozhou; Guangxi 1/3 (by hand)
+    assert "Highest standardized in-degree: Guangdong (440000): 1.000; Guangxi (450000): 0.333" in sec.reading
+    flows = sec.tables["top_flows"]
+    assert list(flows.columns) == ["from", "to", "origin_name", "destination_name", "weight"]
+    assert flows.iloc[0].tolist() == [460000, 440000, "Hainan", "Guangdong", 5]
+    names = sec.tables["centrality"].set_index("node")["name"]
+    assert names[445100] == "潮州市" and names[460000] == "Hainan"  # a prefecture by its Chinese name
+
+
+def test_network_names_nodes_by_the_label_column(tmp_path):
+    sec = run_study(_network_study(tmp_path, label="label_en"), tmp_path / "out", progress=False).sections[0]
+    flows = sec.tables["top_flows"]
+    assert flows.loc[flows["from"] == 445100, "origin_name"].tolist() == ["Chaozhou"]

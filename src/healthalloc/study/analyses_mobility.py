@@ -35,6 +35,8 @@ from healthalloc.mobility import (centrality, geo_proximity, network_from_edges,
 from healthalloc.mobility.centrality import MAP, SUPPLY, supply_correlation
 from healthalloc.mobility.ergm import Control, compare_models, ergm, fit_networks, gof
 from healthalloc.data import DataError
+from healthalloc.data.datasets import load_prefecture_geography
+from healthalloc.data.regions import PROVINCES
 from healthalloc.data.validate import METRIC
 from healthalloc.mobility.ergm.fit import CONTROL
 from healthalloc.mobility.ergm.fit import PARAMS as ERGM_PARAMS
@@ -77,17 +79,23 @@ def _network(ctx: Context) -> Section:
     cent = centrality(net)
     summary = pd.concat([net.summary().assign(network="flows"), ties.summary().assign(network="ties")],
                         ignore_index=True)
-    top = cent.table["in_degree_std"].nlargest(5)
+    top, names = cent.table["in_degree_std"].nlargest(5), _node_names(net, o["label"])
+    highest = "; ".join(f"{names[k]} ({k}): {v:.3f}" if names[k] else f"{k}: {v:.3f}" for k, v in top.items())
     reading = (f"{len(records):,} records give {net.n_edges:,} flows between {net.n} nodes; with rule "
                f"'{o['binarize']}' {ties.n_edges:,} ties (density {ties.summary()['density'].iloc[0]:.4f}). "
-               f"Highest standardized in-degree: {', '.join(f'{k} ({v:.3f})' for k, v in top.items())}.")
+               f"Highest standardized in-degree: {highest}.")
     sec = Section(ctx.name, "Population mobility network", reading)
     sec.add_table("summary", summary[["network"] + [c for c in summary.columns if c != "network"]],
                   "Valued flows and the binary ties kept for the ERGM.")
-    sec.add_table("centrality", cent.to_frame(), "In/out degree, standardized in-degree (in-degree / "
-                  "(n − 1)), strength, betweenness and PageRank of every node.")
-    sec.add_table("top_flows", net.edges().nlargest(20, "weight").reset_index(drop=True),
-                  "The 20 largest origin–destination flows.")
+    table = cent.to_frame()
+    sec.add_table("centrality", table.assign(name=table["node"].map(names))[["node", "name", *table.columns[1:]]]
+                  if (names != "").any() else table, "In/out degree, standardized in-degree (in-degree / (n − 1)), "
+                  "strength, betweenness and PageRank of every node.")
+    flows = net.edges().nlargest(20, "weight").reset_index(drop=True)
+    if (names != "").any():
+        flows = flows.assign(origin_name=flows["from"].map(names), destination_name=flows["to"].map(names))
+        flows = flows[["from", "to", "origin_name", "destination_name", "weight"]]
+    sec.add_table("top_flows", flows, "The 20 largest origin–destination flows.")
     boundaries = _boundaries(ctx)
     if r.get("coordinates") or boundaries is not None:
         coords = net.nodes[r["coordinates"]] if r.get("coordinates") else None
@@ -105,6 +113,21 @@ def _network(ctx: Context) -> Section:
                                     name="ties")
     sec.exports["ties"].attrs = {"directed": o["directed"], "synthetic": synthetic, "records": o["records"]}
     return sec
+
+
+def _node_names(net, label: str | None) -> pd.Series:
+    """Each node's name ("" where none is known): its ``label`` column, else for a GB/T 2260 code the
+    embedded gazetteers' (a mainland province's English name, a prefecture's Chinese one)."""
+    if label:
+        return net.nodes[label].fillna("").astype(str)
+    prefectures = load_prefecture_geography().set_index("adcode")["name_cn"]
+    provinces = {p.code: p.name_en for p in PROVINCES}
+
+    def name(node) -> str:
+        code = int(node) if str(node).isdigit() and len(str(node)) == 6 else None
+        return provinces.get(code) or str(prefectures.get(code, ""))
+
+    return pd.Series([name(node) for node in net.ids], index=net.ids, dtype=str)
 
 
 def _boundaries(ctx: Context):
