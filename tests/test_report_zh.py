@@ -162,3 +162,16 @@ def test_shipped_font_is_small_licensed_and_covers_the_catalogue():
     text = "".join(i18n._catalogue("zh")[0].values()) + "".join(t["zh"] for t in labels._known()[0].values())
     lacking = {ch for ch in text if not ch.isascii() and not any(f.get_char_index(ord(ch)) for f in (font, latin))}
     assert lacking == set()
+
+
+def test_an_example_in_chinese_has_no_english_heading_caption_or_reading(tmp_path):
+    """Seed 000 run with --lang zh: every heading, figure caption and reading is Chinese (the
+    ones the catalogue lacks are listed)."""
+    folder = tmp_path / "seed000"
+    run_study(Path(__file__).parents[1] / "examples" / "seed000.toml", folder, progress=False, language="zh")
+    html = _report(folder)
+    texts = [t for tag in ("h1", "h2", "h3", "figcaption") for t in re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S)]
+    texts += re.findall(r'<p class="reading">(.*?)</p>', html, re.S)
+    assert len(texts) > 20
+    english = [t for t in texts if not CJK.search(t)]
+    assert english == [], "untranslated (add them to report/messages_zh.json):\n" + "\n".join(english)
