@@ -12,11 +12,14 @@ is found too), and text that no installed font can draw gives one warning.
 :func:`paired_choropleth`   two measures side by side, each on its own scale
 :func:`choropleth_panel`    one map per period on a shared colour scale
 :func:`lisa_map`            LISA cluster categories (HH, LL, LH, HL, ns)
-:func:`access_map`          demand points coloured by accessibility, sites as triangles
+:func:`access_map`          demand points by accessibility, a category or a change; sites on top
 :func:`lorenz_curves`       Lorenz curves with the line of equality and Gini
 :func:`density_ridges`      kernel densities per period, offset vertically
 :func:`trend_lines`         indices or means over periods, per group
 :func:`tradeoff_curve`      a location model's objective against p or the budget
+:func:`transition_heatmaps` Markov transition matrices side by side, cells printed
+:func:`dot_whisker`         an estimate and its interval per unit, sorted (bootstrap efficiency)
+:func:`place_labels`        point labels that do not collide (overlapping ones dropped)
 :func:`save`                SVG and PNG (200 dpi) side by side
 ==========================  ====================================================
 
@@ -32,7 +35,8 @@ __getattr__, __dir__ = exports(__name__, {
     "CJK_FONTS": "base", "DPI": "base", "cjk_font": "base", "save": "base", "lorenz_curves": "curves",
     "trend_lines": "curves", "density_ridges": "density", "LISA_COLOURS": "maps", "choropleth": "maps",
     "choropleth_panel": "maps", "lisa_map": "maps", "paired_choropleth": "maps", "access_map": "maps",
-    "tradeoff_curve": "tradeoff"})
+    "tradeoff_curve": "tradeoff", "transition_heatmaps": "heatmap", "dot_whisker": "intervals",
+    "place_labels": "placement"})
 
 
 def styled(draw):
@@ -48,4 +52,5 @@ def styled(draw):
     return wrapper
 
 __all__ = ["CJK_FONTS", "DPI", "LISA_COLOURS", "access_map", "choropleth", "choropleth_panel", "cjk_font",
-           "density_ridges", "lisa_map", "lorenz_curves", "paired_choropleth", "save", "tradeoff_curve", "trend_lines"]
+           "density_ridges", "dot_whisker", "lisa_map", "lorenz_curves", "paired_choropleth", "place_labels", "save",
+           "tradeoff_curve", "transition_heatmaps", "trend_lines"]
