@@ -57,6 +57,18 @@ def test_covered_map_has_a_legend_of_the_categories_and_sites_on_top():
     assert len(triangles.get_offsets()) == 4
 
 
+def test_a_few_sites_are_filled_and_many_drawn_as_outlines():
+    from healthalloc.report.figures.maps import FEW_SITES
+
+    points = _points(1).assign(access=np.linspace(0, 1, 60))
+    for n, filled in ((FEW_SITES, True), (FEW_SITES + 1, False)):
+        ax = access_map(points, _points(3, n)).axes[0]
+        triangles = next(c for c in ax.collections if c.get_label() == "sites")
+        assert triangles.get_zorder() == 4 and len(triangles.get_offsets()) == n
+        faces = triangles.get_facecolors()
+        assert bool(len(faces) > 0 and faces[:, 3].min() == 1) is filled  # outlines have no face
+
+
 def test_values_outside_the_categories_are_refused():
     points = _points(1).assign(covered=2)
     with pytest.raises(DataError, match="values 2 of column 'covered' are not among the categories 1 and 0"):

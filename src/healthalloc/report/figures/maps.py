@@ -63,6 +63,9 @@ LISA_NAMES = MappingProxyType({
 })
 """Legend names of the LISA categories."""
 
+FEW_SITES = 50
+"""Up to this many sites are drawn as filled triangles on an access map; more, as outlines."""
+
 _FIGSIZE = {"provinces": (7.5, 5.6), "prefectures": (7.5, 5.6), "guangxi": (7.0, 5.4)}
 _OUTSIDE = ("outline", "omit")
 OUTSIDE = Param("outside", "outline", "areas without a value: drawn as an outline, or omitted", choices=_OUTSIDE)
@@ -533,8 +536,8 @@ def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "acces
     - ``centre`` (e.g. 0 for a change): a diverging scale (``RdBu``) symmetric about it,
       points exactly at ``centre`` in grey with a legend entry ("no change").
 
-    The sites are drawn above the points, black with a white edge, in the legend as
-    ``sites_label``.
+    The sites are drawn above the points, in the legend as ``sites_label``: black with a white
+    edge, or as outlines when there are more than :data:`FEW_SITES`.
     """
     geo = shapes("provinces")
     xy = _ALBERS(points["lon"].to_numpy(), points["lat"].to_numpy())
@@ -559,8 +562,11 @@ def access_map(points: pd.DataFrame, sites: pd.DataFrame, *, value: str = "acces
         fig.colorbar(dots, ax=ax, shrink=0.6, aspect=25, label=label, extend=extend)
     if len(sites):
         sxy = _ALBERS(sites["lon"].to_numpy(), sites["lat"].to_numpy())
-        handles.append(ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", s=_sizes(sites.get("capacity"), 12, 60),
-                                  c="black", edgecolors="white", linewidths=0.6, zorder=4, label=sites_label))
+        few = len(sites) <= FEW_SITES  # a selection stands out filled; hundreds of sites would hide the points
+        style = ({"s": _sizes(sites.get("capacity"), 12, 60), "c": "black", "edgecolors": "white", "linewidths": 0.6}
+                 if few else {"s": _sizes(sites.get("capacity"), 4, 30), "facecolors": "none", "edgecolors": "0.15",
+                              "linewidths": 0.5})
+        handles.append(ax.scatter(sxy[:, 0], sxy[:, 1], marker="^", zorder=4, label=sites_label, **style))
         xy = np.vstack([xy, sxy])
     if handles:
         ax.legend(handles=handles, loc="lower left", frameon=False,
