@@ -20,7 +20,7 @@ import pandas as pd
 
 from healthalloc.report.figures.base import quiet_glyphs
 from healthalloc.report.i18n import html_lang, translate
-from healthalloc.report.labels import headers, relabel
+from healthalloc.report.labels import headers, phrase, relabel
 from healthalloc.report.tables import html_table, html_text
 
 #: Tables longer than this are folded.
@@ -92,7 +92,7 @@ def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes
     if len(shown) > FOLD_ROWS:
         table = f"<details><summary>{html_text(translate(f'show {len(shown)} rows'))}</summary>{table}</details>"
     cap = f'<p class="caption">{html_text(caption)}</p>' if caption else ""
-    return f"<h3>{html_text(translate(title))}</h3>{cap}{_notes(notes)}{table}"
+    return f"<h3>{html_text(phrase(title))}</h3>{cap}{_notes(notes)}{table}"
 
 
 def _labelled(table: str, columns) -> str:
