@@ -180,9 +180,10 @@ def test_spatial_figures_map_every_year_and_show_density_sigma_and_markov():
     figures = res.figures()
     assert {"moran", "maps", "lisa", "density", "sigma", "markov"} <= set(figures)
     assert res.density.bounds == (0.0, 1.0)  # scores with a frontier at 1: reflected
-    panel = figures["maps"][1]()
-    maps = [ax for ax in panel.axes if ax.get_title()]
-    assert [ax.get_title() for ax in maps] == [str(y) for y in sorted(data["year"].unique())]
+    years = [str(y) for y in sorted(data["year"].unique())]
+    for name in ("maps", "lisa"):
+        panel = figures[name][1]()
+        assert [ax.get_title() for ax in panel.axes if ax.get_title()] == years
     sigma = figures["sigma"][1]()
     cv = [line for line in sigma.axes[0].get_lines() if len(line.get_xdata()) == data["year"].nunique()]
     table = res.sigma.table
@@ -294,3 +295,28 @@ def test_configuration_chart_legend_has_one_entry_per_symbol():
     assert len(texts) == len(STATUSES) + 1
     assert texts == [line.split(" ", 1)[1] for line in chart.legend_lines()[:len(STATUSES)]] + \
         chart.legend_lines()[len(STATUSES):]
+
+
+def test_lisa_panel_maps_each_years_clusters():
+    from matplotlib.colors import to_rgba
+
+    from healthalloc.report.figures import lisa_panel
+    from healthalloc.report.figures.maps import LISA_COLOURS
+
+    data = load_china_provinces()[["province_code", "year"]]
+    data = data[data["year"] >= 2020].reset_index(drop=True)
+    rng = np.random.default_rng(4)
+    data["cluster"] = rng.choice(list(LISA_COLOURS), len(data))
+    data.loc[0, "cluster"] = None  # no data: hatched in its year
+    fig = lisa_panel(data, "cluster", "province_code", "year")
+    maps = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in maps] == [str(y) for y in sorted(data["year"].unique())]
+    for ax in maps:
+        year = data[data["year"] == int(ax.get_title())]
+        filled = next(c for c in ax.collections if c.get_gid() == "values")
+        drawn = pd.Series([tuple(c) for c in filled.get_facecolors()]).value_counts()
+        expected = year["cluster"].dropna().map(lambda k: to_rgba(LISA_COLOURS[k])).value_counts()
+        assert drawn.sort_index().to_dict() == expected.sort_index().to_dict()
+    counts = data["cluster"].value_counts()
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[0] == f"High–High ({counts.get('HH', 0)})" and texts[-1] == "No data"

@@ -100,21 +100,23 @@ class SpatialAnalysis(Result):
 
     def figures(self) -> dict:
         """Moran's I over the periods (:meth:`plot`) and, when the units are China's 31 provinces,
-        the value mapped in every period and the LISA cluster map of the last; then the densities,
+        the value and the LISA clusters mapped in every period; then the densities,
         σ-convergence and the Markov transition matrices."""
         by, value, out = self.moran.by, self.moran.value, {}
         if by and len(self.moran.I) > 1:
             out["moran"] = (f"Global Moran's I of {value} per {by}.", self.plot)
-        last, when = last_period(self.lisa.to_frame(), by)
+        last = last_period(self.lisa.to_frame(), by)[0]
         provinces = all_provinces([*last["unit"], *self.weights.dropped])
         if provinces and by:
-            values = self.lisa.to_frame()
+            lisa = self.lisa.to_frame()
             out["maps"] = (f"{value} in each {by}, on one colour scale.", lambda: draw.choropleth_panel(
-                values, value, "unit", by, label=value, title=f"{value} by {by}"))
-        if provinces:
+                lisa, value, "unit", by, label=value, title=f"{value} by {by}"))
+            out["lisa"] = (f"LISA clusters in each {by}: HH red, LL blue, LH light blue, HL pink.",
+                           lambda: draw.lisa_panel(lisa, "cluster", "unit", by, title=f"LISA clusters of {value}"))
+        elif provinces:
             clusters = last.set_index("unit")["cluster"]
             out["lisa"] = ("LISA clusters: HH red, LL blue, LH light blue, HL pink.", lambda: draw.lisa_map(
-                clusters, title=f"LISA clusters of {value}" + (f", {when}" if by else "")))
+                clusters, title=f"LISA clusters of {value}"))
         for part in (self.density, self.sigma, self.markov):
             out |= {} if part is None else part.figures()
         return out

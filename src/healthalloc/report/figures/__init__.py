@@ -12,6 +12,7 @@ is found too), and text that no installed font can draw gives one warning.
 :func:`paired_choropleth`   two measures side by side, each on its own scale
 :func:`choropleth_panel`    one map per period on a shared colour scale
 :func:`lisa_map`            LISA cluster categories (HH, LL, LH, HL, ns)
+:func:`lisa_panel`          one LISA cluster map per period
 :func:`access_map`          demand points by accessibility, a category or a change; sites on top
 :func:`lorenz_curves`       Lorenz curves with the line of equality and Gini
 :func:`density_ridges`      kernel densities per period, offset vertically
@@ -34,7 +35,7 @@ from healthalloc.lazy import exports
 __getattr__, __dir__ = exports(__name__, {
     "CJK_FONTS": "base", "DPI": "base", "cjk_font": "base", "save": "base", "lorenz_curves": "curves",
     "trend_lines": "curves", "density_ridges": "density", "LISA_COLOURS": "maps", "choropleth": "maps",
-    "choropleth_panel": "maps", "lisa_map": "maps", "paired_choropleth": "maps", "access_map": "maps",
+    "choropleth_panel": "maps", "lisa_map": "maps", "lisa_panel": "maps", "paired_choropleth": "maps", "access_map": "maps",
     "tradeoff_curve": "tradeoff", "transition_heatmaps": "heatmap", "dot_whisker": "intervals",
     "place_labels": "placement"})
 
@@ -52,5 +53,5 @@ def styled(draw):
     return wrapper
 
 __all__ = ["CJK_FONTS", "DPI", "LISA_COLOURS", "access_map", "choropleth", "choropleth_panel", "cjk_font",
-           "density_ridges", "dot_whisker", "lisa_map", "lorenz_curves", "paired_choropleth", "place_labels", "save",
+           "density_ridges", "dot_whisker", "lisa_map", "lisa_panel", "lorenz_curves", "paired_choropleth", "place_labels", "save",
            "tradeoff_curve", "transition_heatmaps", "trend_lines"]

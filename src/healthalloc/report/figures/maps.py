@@ -42,8 +42,8 @@ from healthalloc.params import Param
 from healthalloc.report.figures.base import check_unique, numeric, one_axes, styled
 from healthalloc.report.geo import Albers, Shapes, shapes, unit_codes, unmatched
 
-__all__ = ["LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "access_map", "choropleth", "choropleth_panel", "lisa_map",
-           "paired_choropleth"]
+__all__ = ["FEW_SITES", "LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "access_map", "choropleth", "choropleth_panel",
+           "lisa_map", "lisa_panel", "paired_choropleth"]
 
 MISSING_COLOUR = "#e0e0e0"
 """Fill of units without a value (hatched)."""
@@ -432,6 +432,19 @@ def choropleth_panel(
     scale = _scale(table["value"].to_numpy(), cmap, classes)
     table["colour"] = list(scale.colours(table["value"].to_numpy()))
     periods = sorted(frame[by].dropna().unique())
+    fig, used = _panel(geo, periods, ncols, figsize)
+    n_missing = 0
+    for ax, period in zip(used, periods):
+        rows_of = table[table["period"] == period]
+        colours = dict(zip(rows_of["code"], rows_of["colour"]))
+        n_missing += _map(ax, geo, colours, outside=outside, inset=inset)
+    fig.suptitle(title or label or value)
+    _scale_legend(fig, used, scale, label, missing_label if n_missing else None, panel=True)
+    return fig
+
+
+def _panel(geo: Shapes, periods: list, ncols: int | None, figsize) -> tuple[Figure, list[Axes]]:
+    """A figure of one map axes per period, titled by period, at most 5 a row (rows filled evenly)."""
     ncols = ncols or math.ceil(len(periods) / math.ceil(len(periods) / 5))
     nrows = math.ceil(len(periods) / ncols)
     xmin, xmax, ymin, ymax = geo.extent
@@ -439,18 +452,11 @@ def choropleth_panel(
     size = (cell * ncols + 0.3, (cell * (ymax - ymin) / (xmax - xmin) + 0.35) * nrows + 1.2)
     fig = Figure(figsize=figsize or size, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    n_missing = 0
     for ax, period in zip(axes, periods):
-        rows_of = table[table["period"] == period]
-        colours = dict(zip(rows_of["code"], rows_of["colour"]))
-        n_missing += _map(ax, geo, colours, outside=outside, inset=inset)
         ax.set_title(str(period))
     for ax in axes[len(periods):]:
         ax.remove()
-    fig.suptitle(title or label or value)
-    used = list(axes[: len(periods)])
-    _scale_legend(fig, used, scale, label, missing_label if n_missing else None, panel=True)
-    return fig
+    return fig, list(axes[: len(periods)])
 
 
 def _lisa_categories(labels: pd.Series) -> pd.Series:
@@ -510,10 +516,68 @@ def lisa_map(
     colours = {code: LISA_COLOURS[category] for code, category in categories.items()}
     n_missing = _map(ax, geo, colours, outside=outside, inset=inset)
     ax.set_title(title)
+    _lisa_legend(fig, [ax], categories, missing_label if n_missing else None, panel=False)
+    return fig
+
+
+def _lisa_legend(fig: Figure, axes: list[Axes], categories: pd.Series, missing: str | None, *, panel: bool) -> None:
+    """The five LISA categories with their counts, plus a ``missing`` entry when given."""
     counts = categories.value_counts()
     handles = [_patch(colour, f"{LISA_NAMES[category]} ({counts.get(category, 0)})")
                for category, colour in LISA_COLOURS.items()]
-    _legend(fig, [ax], handles + ([_missing_patch(missing_label)] if n_missing else []), None, panel=False)
+    _legend(fig, axes, handles + ([_missing_patch(missing)] if missing else []), None, panel=panel)
+
+
+@styled
+def lisa_panel(
+    frame: pd.DataFrame,
+    cluster: str,
+    unit: str,
+    by: str,
+    *,
+    geography: str | Shapes = "provinces",
+    title: str = "LISA cluster maps",
+    ncols: int | None = None,
+    outside: str = "outline",
+    inset: bool = True,
+    missing_label: str = "No data",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Small multiples of :func:`lisa_map`: one LISA cluster map per period.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long table, one row per unit and period.
+    cluster, unit, by : str
+        Columns holding the LISA category (as for :func:`lisa_map`), the unit and the
+        period (one map each, in sorted order).
+    title, geography, ncols, outside, inset, missing_label, figsize
+        As for :func:`choropleth_panel`.
+
+    Returns
+    -------
+    Figure
+        One map axes per period, titled by period, and one legend of the five categories
+        below (the counts over every period).
+    """
+    OUTSIDE.require(outside)
+    check_columns(frame, [cluster, unit, by])
+    check_unique(frame, [unit, by], "give one cluster per unit and period")
+    geo = shapes(geography)
+    categories = _lisa_categories(frame[cluster].reset_index(drop=True))
+    codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geo)))
+    table = pd.DataFrame({"code": frame[unit].map(codes).to_numpy(), "period": frame[by].to_numpy(),
+                          "category": categories.to_numpy()}).dropna(subset=["category"])
+    periods = sorted(frame[by].dropna().unique())
+    fig, used = _panel(geo, periods, ncols, figsize)
+    n_missing = 0
+    for ax, period in zip(used, periods):
+        rows_of = table[table["period"] == period]
+        colours = {code: LISA_COLOURS[c] for code, c in zip(rows_of["code"], rows_of["category"])}
+        n_missing += _map(ax, geo, colours, outside=outside, inset=inset)
+    fig.suptitle(title)
+    _lisa_legend(fig, used, table["category"], missing_label if n_missing else None, panel=True)
     return fig
 
 
