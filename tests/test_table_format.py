@@ -36,6 +36,17 @@ def test_real_valued_columns_keep_three_decimals():
     assert list(text["beds"]) == ["12,345.500", "2.000", "0.250"]
 
 
+def test_a_long_table_of_measures_shows_whole_rows_as_counts():
+    """Seed 002's scenario before/after: sites 733 and 737, not 733.000 (a count among indices)."""
+    frame = pd.DataFrame({"measure": ["capacity", "sites", "access_mean"], "before": [10173600.0, 733.0, 0.0138],
+                          "after": [10273600.0, 737.0, 0.0139], "change": [100000.0, 4.0, 0.0001]})
+    text = format_table(frame)
+    assert text.loc[1].tolist() == ["sites", "733", "737", "4"] and text.loc[0, "change"] == "100,000"
+    assert text.loc[2].tolist() == ["access_mean", "0.014", "0.014", "0.000"]
+    # without a measure column, a row of whole values keeps its column's decimals
+    assert format_table(frame.rename(columns={"measure": "name"})).loc[1, "before"] == "733.000"
+
+
 def test_years_ids_and_codes_are_written_as_they_are():
     frame = pd.DataFrame({"year": [2014, 2023], "node": [431100, 110000], "period_from": [2014.0, 2015.0],
                           "geonameid": [1816670, 1796236], "from": [431100, 450000]})
@@ -251,8 +262,8 @@ def test_every_table_of_the_report_keeps_the_rule(reports, study):
 @pytest.mark.parametrize("study", ["seed000", "seed001", "seed002", "seed003", "demo"])
 def test_every_whole_number_column_of_the_report_is_an_integer(reports, study):
     """From the tables behind the report: each numeric column whose values are all whole
-    numbers (other than p-values and coefficients) shows no decimal point, and no numeric
-    cell is in scientific notation."""
+    numbers (other than p-values and coefficients), and each such row of a long table of
+    measures, shows no decimal point, and no numeric cell is in scientific notation."""
     from healthalloc.report.html import MAX_ROWS
 
     for sec in reports[study]["sections"]:
@@ -269,3 +280,9 @@ def test_every_whole_number_column_of_the_report_is_an_integer(reports, study):
                 whole = len(finite) and np.all(finite == np.round(finite))
                 if whole and column_kind(column, shown[column]) not in ("p", "coefficient"):
                     assert all("." not in c for c in cells), (sec.name, name, column, cells[:3])
+            if "measure" in shown.columns:  # long tables: a row of whole values is a row of counts
+                reals = [c for c in shown.columns if pd.api.types.is_float_dtype(shown[c])
+                         and column_kind(c, shown[c]) == "index"]
+                for i, row in enumerate(shown[reals].to_numpy(dtype=float)):
+                    if np.isfinite(row).any() and np.all(row[np.isfinite(row)] % 1 == 0):
+                        assert all("." not in c for c in text[reals].iloc[i]), (sec.name, name, row)

@@ -13,7 +13,9 @@ through :func:`p_text`):
   ``coef*``, ``beta``, ``se``, ``std_error*``, ``difference``, ``speed``) with at least
   ``digits`` decimals and at least :data:`SIGNIFICANT` significant figures, in plain
   decimals (4.211e-05 is ``0.00004211``), so a small coefficient never reads 0;
-- ``index``: every other real value (indices, ratios, shares, scores) at ``digits`` decimals.
+- ``index``: every other real value (indices, ratios, shares, scores) at ``digits`` decimals,
+  except in a long table of measures (a :data:`MEASURE` column, e.g. before, after and
+  change per measure), where a row whose real values are all whole is a count (sites ``733``).
 
 Never scientific notation. Solver noise, ``|x| < NOISE × max(scale, 1)`` with ``scale``
 the column's largest magnitude, is 0 (a redundancy of -2.84e-16 is ``0.000``), a rounded
@@ -35,6 +37,8 @@ DIGITS = 3
 SIGNIFICANT = 4
 #: Values below this, relative to their column's largest magnitude (at least 1), are 0.
 NOISE = 1e-9
+#: The column naming the measure of each row in long tables (module docstring).
+MEASURE = "measure"
 #: Kinds of numbers, each with its rule (module docstring).
 KINDS = ("count", "key", "p", "coefficient", "index")
 _P = re.compile(r"p|pval|pvalue|p_value|p_\w+|\w+_p|\w+_pvalue", re.IGNORECASE)
@@ -114,6 +118,17 @@ def _scale(finite: np.ndarray) -> float:
     return float(np.abs(finite).max(initial=0.0))
 
 
+def _count_rows(frame: pd.DataFrame, columns: list) -> np.ndarray:
+    """In a long table (a :data:`MEASURE` column), the rows whose values in ``columns`` are all
+    whole numbers (to :data:`NOISE` of the row's largest magnitude); none in other tables."""
+    if MEASURE not in frame.columns or not columns:
+        return np.zeros(len(frame), dtype=bool)
+    values = frame[columns].to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(values)
+    scale = np.maximum(np.abs(np.where(finite, values, 0.0)).max(axis=1), 1.0)
+    return ~(finite & (np.abs(values - np.round(values)) >= NOISE * scale[:, None])).any(axis=1)
+
+
 def _shows_zero(text: str) -> bool:
     """True when the formatted number ``text`` reads as zero (``0``, ``0.000``, ``-0.000``)."""
     return re.fullmatch(r"-?0(\.0*)?", text) is not None
@@ -127,17 +142,22 @@ def starred(text: str, mark: str) -> str:
 def format_table(frame: pd.DataFrame, *, digits: int = DIGITS,
                  stars_for: dict[str, str] | None = None) -> pd.DataFrame:
     """Every cell as text: numbers by the rule of their column's kind (:func:`column_kind`,
-    :func:`format_number`), NaN blank, booleans ``yes``/blank, and stars after each
+    :func:`format_number`; whole rows of a long table of measures as counts), NaN blank, booleans ``yes``/blank, and stars after each
     statistic column in ``stars_for`` ({statistic: p-value column}) except where it shows 0."""
     out = pd.DataFrame(index=frame.index)
+    numeric = [c for c in frame.columns
+               if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    kinds = {c: column_kind(c, frame[c]) for c in numeric}
+    counts = _count_rows(frame, [c for c in numeric if kinds[c] == "index"])
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_bool_dtype(values):
             text = values.map({True: "yes", False: ""})
-        elif pd.api.types.is_numeric_dtype(values):
-            kind = column_kind(column, values)
+        elif column in kinds:
             scale = _scale(_finite(values))
-            text = values.map(lambda v: format_number(v, kind, digits=digits, scale=scale))
+            text = pd.Series([format_number(v, "count" if count and kinds[column] == "index" else kinds[column],
+                                            digits=digits, scale=scale) for v, count in zip(values, counts)],
+                             index=values.index, dtype=object)
         else:
             text = values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                               else ";".join(map(str, v)) if isinstance(v, tuple | list) else str(v))
