@@ -417,34 +417,35 @@ def choropleth_panel(
         Repeated unit–period rows, non-numeric values.
     """
     OUTSIDE.require(outside)
-    check_columns(frame, [value, unit, by])
-    check_unique(frame, [unit, by], "give one value per unit and period")
-    geo = shapes(geography)
-    codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geo)))
+    geo, table = _long(frame, value, unit, by, geography, "value")
     rows = frame[unit].astype(str) + "/" + frame[by].astype(str)
-    table = pd.DataFrame({
-        "code": frame[unit].map(codes).to_numpy(),
-        "period": frame[by].to_numpy(),
-        "value": numeric(pd.Series(frame[value].to_numpy(), index=rows), f"column {value!r}").to_numpy(),
-    }).dropna(subset=["value"])
+    table["value"] = numeric(pd.Series(frame[value].to_numpy(), index=rows), f"column {value!r}").to_numpy()
+    table = table.dropna(subset=["value"])
     if table.empty:
         raise DataError(f"column {value!r} has no numbers to map")
     scale = _scale(table["value"].to_numpy(), cmap, classes)
     table["colour"] = list(scale.colours(table["value"].to_numpy()))
-    periods = sorted(frame[by].dropna().unique())
-    fig, used = _panel(geo, periods, ncols, figsize)
-    n_missing = 0
-    for ax, period in zip(used, periods):
-        rows_of = table[table["period"] == period]
-        colours = dict(zip(rows_of["code"], rows_of["colour"]))
-        n_missing += _map(ax, geo, colours, outside=outside, inset=inset)
+    fig, used, n_missing = _panel(geo, table, sorted(frame[by].dropna().unique()), ncols, figsize,
+                                  outside=outside, inset=inset)
     fig.suptitle(title or label or value)
     _scale_legend(fig, used, scale, label, missing_label if n_missing else None, panel=True)
     return fig
 
 
-def _panel(geo: Shapes, periods: list, ncols: int | None, figsize) -> tuple[Figure, list[Axes]]:
-    """A figure of one map axes per period, titled by period, at most 5 a row (rows filled evenly)."""
+def _long(frame: pd.DataFrame, column: str, unit: str, by: str, geography, what: str) -> tuple[Shapes, pd.DataFrame]:
+    """The shapes, and a table of each row's feature ``code`` and ``period`` (one ``what`` per unit and period)."""
+    check_columns(frame, [column, unit, by])
+    check_unique(frame, [unit, by], f"give one {what} per unit and period")
+    geo = shapes(geography)
+    codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geo)))
+    return geo, pd.DataFrame({"code": frame[unit].map(codes).to_numpy(), "period": frame[by].to_numpy()})
+
+
+def _panel(geo: Shapes, table: pd.DataFrame, periods: list, ncols: int | None, figsize, *, outside: str,
+           inset: bool) -> tuple[Figure, list[Axes], int]:
+    """One map per period, titled by period, at most 5 a row (rows filled evenly), units filled with
+    ``table``'s ``colour`` (by ``code`` and ``period``). Returns the figure, the maps and the number of
+    hatched units."""
     ncols = ncols or math.ceil(len(periods) / math.ceil(len(periods) / 5))
     nrows = math.ceil(len(periods) / ncols)
     xmin, xmax, ymin, ymax = geo.extent
@@ -452,11 +453,14 @@ def _panel(geo: Shapes, periods: list, ncols: int | None, figsize) -> tuple[Figu
     size = (cell * ncols + 0.3, (cell * (ymax - ymin) / (xmax - xmin) + 0.35) * nrows + 1.2)
     fig = Figure(figsize=figsize or size, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    n_missing = 0
     for ax, period in zip(axes, periods):
+        rows_of = table[table["period"] == period]
+        n_missing += _map(ax, geo, dict(zip(rows_of["code"], rows_of["colour"])), outside=outside, inset=inset)
         ax.set_title(str(period))
     for ax in axes[len(periods):]:
         ax.remove()
-    return fig, list(axes[: len(periods)])
+    return fig, list(axes[: len(periods)]), n_missing
 
 
 def _lisa_categories(labels: pd.Series) -> pd.Series:
@@ -562,20 +566,12 @@ def lisa_panel(
         below (the counts over every period).
     """
     OUTSIDE.require(outside)
-    check_columns(frame, [cluster, unit, by])
-    check_unique(frame, [unit, by], "give one cluster per unit and period")
-    geo = shapes(geography)
-    categories = _lisa_categories(frame[cluster].reset_index(drop=True))
-    codes = dict(zip(frame[unit].unique(), unit_codes(frame[unit].unique(), geo)))
-    table = pd.DataFrame({"code": frame[unit].map(codes).to_numpy(), "period": frame[by].to_numpy(),
-                          "category": categories.to_numpy()}).dropna(subset=["category"])
-    periods = sorted(frame[by].dropna().unique())
-    fig, used = _panel(geo, periods, ncols, figsize)
-    n_missing = 0
-    for ax, period in zip(used, periods):
-        rows_of = table[table["period"] == period]
-        colours = {code: LISA_COLOURS[c] for code, c in zip(rows_of["code"], rows_of["category"])}
-        n_missing += _map(ax, geo, colours, outside=outside, inset=inset)
+    geo, table = _long(frame, cluster, unit, by, geography, "cluster")
+    table["category"] = _lisa_categories(frame[cluster].reset_index(drop=True)).to_numpy()
+    table = table.dropna(subset=["category"])
+    table["colour"] = table["category"].map(LISA_COLOURS)
+    fig, used, n_missing = _panel(geo, table, sorted(frame[by].dropna().unique()), ncols, figsize,
+                                  outside=outside, inset=inset)
     fig.suptitle(title)
     _lisa_legend(fig, used, table["category"], missing_label if n_missing else None, panel=True)
     return fig
