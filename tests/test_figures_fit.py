@@ -320,3 +320,23 @@ def test_lisa_panel_maps_each_years_clusters():
     counts = data["cluster"].value_counts()
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert texts[0] == f"High–High ({counts.get('HH', 0)})" and texts[-1] == "No data"
+
+
+def test_centrality_point_map_labels_do_not_collide():
+    from healthalloc.mobility import centrality, network_from_edges
+
+    rng = np.random.default_rng(5)
+    names = [f"city {i}" for i in range(30)]
+    edges = pd.DataFrame({"from": rng.choice(names, 120), "to": rng.choice(names, 120)})
+    edges = edges[edges["from"] != edges["to"]].drop_duplicates()
+    result = centrality(network_from_edges(edges, pd.DataFrame({"id": names})))
+    coords = pd.DataFrame({"lon": np.r_[rng.normal(113, 0.05, 25), rng.uniform(100, 125, 5)],
+                           "lat": np.r_[rng.normal(23, 0.05, 25), rng.uniform(20, 45, 5)]}, index=names)
+    fig = result.map(coords, top=30)
+    fig.canvas.draw()
+    drawn = fig.axes[0].texts
+    assert 0 < len(drawn) < 30  # the 25 cities in one spot cannot all be named
+    boxes = [t.get_window_extent() for t in drawn]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    top = result.table["in_degree_std"].nlargest(30).index[0]
+    assert drawn[0].get_text() == top  # the most central node is named first
