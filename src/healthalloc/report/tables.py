@@ -109,6 +109,7 @@ def column_kind(name, values: pd.Series) -> str:
 
 
 def _finite(values: pd.Series) -> np.ndarray:
+    """The finite numbers of ``values`` (missing values dropped)."""
     numbers = values.to_numpy(dtype=float, na_value=np.nan)
     return numbers[np.isfinite(numbers)]
 
@@ -142,8 +143,9 @@ def starred(text: str, mark: str) -> str:
 def format_table(frame: pd.DataFrame, *, digits: int = DIGITS,
                  stars_for: dict[str, str] | None = None) -> pd.DataFrame:
     """Every cell as text: numbers by the rule of their column's kind (:func:`column_kind`,
-    :func:`format_number`; whole rows of a long table of measures as counts), NaN blank, booleans ``yes``/blank, and stars after each
-    statistic column in ``stars_for`` ({statistic: p-value column}) except where it shows 0."""
+    :func:`format_number`; whole rows of a long table of measures as counts), NaN blank,
+    booleans ``yes``/blank, and stars after each statistic column in ``stars_for``
+    ({statistic: p-value column}) except where it shows 0."""
     out = pd.DataFrame(index=frame.index)
     numeric = [c for c in frame.columns
                if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
