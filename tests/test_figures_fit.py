@@ -175,12 +175,28 @@ def _spatial():
     return _quiet(spatial_analysis, data, "score", w, unit="province_code", by="year", permutations=19), data
 
 
-def test_spatial_figures_map_every_year_and_show_density_sigma_and_markov():
+@given(n=st.integers(1, 40))
+def test_mapped_periods_are_evenly_spaced_from_first_to_last(n):
+    from healthalloc.spatial.analysis import MAPPED, mapped_periods
+
+    years = pd.Series(np.arange(2000, 2000 + n)).sample(frac=1, random_state=n)
+    shown = mapped_periods(years)
+    assert len(shown) == min(n, MAPPED) and shown == sorted(set(shown))
+    assert shown[0] == 2000 and shown[-1] == 2000 + n - 1
+    if n > MAPPED:
+        gaps = np.diff(shown)
+        assert gaps.max() - gaps.min() <= 1
+
+
+def test_spatial_figures_map_a_few_years_and_show_density_sigma_and_markov():
+    from healthalloc.spatial.analysis import mapped_periods
+
     res, data = _spatial()
     figures = res.figures()
     assert {"moran", "maps", "lisa", "density", "sigma", "markov"} <= set(figures)
     assert res.density.bounds == (0.0, 1.0)  # scores with a frontier at 1: reflected
-    years = [str(y) for y in sorted(data["year"].unique())]
+    years = [str(y) for y in mapped_periods(data["year"])]
+    assert years == ["2019", "2020", "2022", "2023"]  # five years: four evenly spaced, first and last kept
     for name in ("maps", "lisa"):
         panel = figures[name][1]()
         assert [ax.get_title() for ax in panel.axes if ax.get_title()] == years

@@ -7,9 +7,11 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from healthalloc.data import check_panel
+from healthalloc.data.messages import listing
 from healthalloc.data.regions import all_provinces
 from healthalloc.spatial.autocorrelation import (
     ALPHA, LISA, MORAN, PERMUTATIONS, LISAResult, MoranResult, moran, moran_local,
@@ -23,10 +25,12 @@ from healthalloc.report import figures as draw
 from healthalloc.result import Result, last_period
 from healthalloc.spatial.weights import SpatialWeights
 
-__all__ = ["PARAMS", "SpatialAnalysis", "spatial_analysis"]
+__all__ = ["MAPPED", "PARAMS", "SpatialAnalysis", "mapped_periods", "spatial_analysis"]
 
 #: Random seed of the permutations unless one is given: reports are reproducible.
 SEED = 1
+#: Most periods mapped side by side in the report's figures.
+MAPPED = 4
 
 #: The parameters of :func:`spatial_analysis` (its weights aside), from which
 #: ``healthalloc spatial`` and the study analysis ``spatial`` are generated.
@@ -100,7 +104,7 @@ class SpatialAnalysis(Result):
 
     def figures(self) -> dict:
         """Moran's I over the periods (:meth:`plot`) and, when the units are China's 31 provinces,
-        the value and the LISA clusters mapped in every period; then the densities,
+        the value and the LISA clusters mapped in a few periods (:func:`mapped_periods`); then the densities,
         σ-convergence and the Markov transition matrices."""
         by, value, out = self.moran.by, self.moran.value, {}
         if by and len(self.moran.I) > 1:
@@ -109,9 +113,12 @@ class SpatialAnalysis(Result):
         provinces = all_provinces([*last["unit"], *self.weights.dropped])
         if provinces and by:
             lisa = self.lisa.to_frame()
-            out["maps"] = (f"{value} in each {by}, on one colour scale.", lambda: draw.choropleth_panel(
+            periods = mapped_periods(lisa[by])
+            lisa = lisa[lisa[by].isin(periods)]
+            when = f"in {listing([str(p) for p in periods])}"
+            out["maps"] = (f"{value} {when}, on one colour scale.", lambda: draw.choropleth_panel(
                 lisa, value, "unit", by, label=value, title=f"{value} by {by}"))
-            out["lisa"] = (f"LISA clusters in each {by}: HH red, LL blue, LH light blue, HL pink.",
+            out["lisa"] = (f"LISA clusters {when}: HH red, LL blue, LH light blue, HL pink.",
                            lambda: draw.lisa_panel(lisa, "cluster", "unit", by, title=f"LISA clusters of {value}"))
         elif provinces:
             clusters = last.set_index("unit")["cluster"]
@@ -144,6 +151,15 @@ class SpatialAnalysis(Result):
         parts = [self.moran, self.lisa, self.density, self.sigma, *self.beta, self.markov,
                  self.comparison]
         return "\n\n".join(str(p) for p in parts if p is not None)
+
+
+def mapped_periods(periods: pd.Series) -> list:
+    """The periods a report maps: all up to :data:`MAPPED`, else that many evenly spaced from the first
+    to the last (2014, 2017, 2020, 2023 of ten years), so that small multiples stay readable."""
+    every = sorted(periods.dropna().unique())
+    if len(every) <= MAPPED:
+        return every
+    return [every[i] for i in np.unique(np.linspace(0, len(every) - 1, MAPPED).round().astype(int))]
 
 
 @declared(PARAMS, data=("data", "weights"))

@@ -35,6 +35,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError, check_columns
@@ -161,9 +162,13 @@ def _draw(ax: Axes, table: pd.DataFrame, paths: tuple, colours: dict, extent: tu
 
     Returns the number of units of the analysis without a colour (hatched).
     """
-    has = table["adcode"].isin(colours).to_numpy()
-    missing = ~has & table["in_analysis"].to_numpy()
-    others = ~has & ~missing & (outside == "outline")
+    xmin, xmax, ymin, ymax = extent
+    view = Bbox([[xmin, ymin], [xmax, ymax]])
+    seen = np.array([path.get_extents().overlaps(view) for path in paths])  # an inset draws a few features
+    coloured = table["adcode"].isin(colours).to_numpy()
+    missing = ~coloured & table["in_analysis"].to_numpy() & seen
+    others = ~coloured & ~missing & (outside == "outline") & seen
+    has = coloured & seen
     fills = [colours[code] for code in table["adcode"][has]]
     layers = (
         ("values", has, {"facecolors": fills, "edgecolors": _EDGE_COLOUR}),
@@ -175,7 +180,6 @@ def _draw(ax: Axes, table: pd.DataFrame, paths: tuple, colours: dict, extent: tu
             collection = PathCollection([p for p, keep in zip(paths, mask) if keep], linewidths=0.3, **style)
             collection.set_gid(gid)
             ax.add_collection(collection, autolim=False)
-    xmin, xmax, ymin, ymax = extent
     pad = _MARGIN * max(xmax - xmin, ymax - ymin)
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad, ymax + pad)
