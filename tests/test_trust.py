@@ -112,6 +112,8 @@ CASES = {
     "demo onto a file": (["demo", "-o", "data.csv"], "is a file, not a folder"),
     "demo into the current folder": (["demo", "-o", "."], "current folder"),
     "demo into a foreign folder": (["demo", "-o", "notes"], "not written by healthalloc"),
+    "run in an unknown language": (["run", "study.toml", "--lang", "fr"], r"--lang: .*'fr'"),
+    "demo in an unknown language": (["demo", "--lang", "fr"], r"--lang: .*'fr'"),
     "qca onto a file": (["qca", *QCA, "--anchors", "anchors.csv", "-o", "data.csv"], "is a file, not a folder"),
     "qca into a foreign folder": (["qca", *QCA, "--anchors", "anchors.csv", "-o", "notes"], "not written by"),
     "spatial onto a file": (["spatial", *SPATIAL, "-o", "data.csv"], "is a file, not a folder"),
