@@ -274,3 +274,21 @@ def test_the_convergence_statistic_is_hotellings_t2_of_the_estimating_functions(
 def test_trust_region_must_be_positive():
     with pytest.raises(ValueError, match="trust_region must be > 0, got 0"):
         Control(trust_region=0)
+
+
+def test_a_sampled_network_past_the_cutoff_has_its_counts_left_out():
+    """The star a – b, a – c, a – d with cutoff 2 (the observed path a – b – c is within it):
+    a's degree 3 is out of the histogram, b, c, d have degree 1 (by hand); the statistics agree
+    with the sum of the change statistics of adding the ties one by one from the empty network
+    (the sampler's bookkeeping), not a refusal (only the observed network's are refused)."""
+    net = network_from_edges(pd.DataFrame({"from": ["a", "b"], "to": ["b", "c"]}),
+                             pd.DataFrame({"id": ["a", "b", "c", "d"]}), directed=False)
+    model = Model(net, "gwdegree(fixed=FALSE, cutoff=2)")
+    star = np.zeros((4, 4), dtype=bool)
+    star[0, 1:] = star[1:, 0] = True
+    np.testing.assert_array_equal(model.stats(State(star, False)), [3, 0])
+    st_, total = State(np.zeros((4, 4), dtype=bool), False), np.zeros(2)
+    for h in (1, 2, 3):
+        total += model.terms[0].change1(st_, 0, h)
+        st_ = toggled(st_.A, 0, h, True, False)
+    np.testing.assert_array_equal(total, [3, 0])

@@ -21,7 +21,8 @@ natural parameters
 
 so that at a fixed α the term is θ times the fixed-decay statistic (``gwesp.fixed.α``).
 ``decay`` is where the estimation of α starts (default 0). An observed network with a
-count past K is refused, as ``ergm``'s summary does; a toggle past it leaves the histogram.
+count past K is refused, as ``ergm``'s summary does; a toggle past it leaves the histogram,
+and a sampled network's counts past it are not in its statistics.
 :class:`Mapping` is a model's map ψ → η (ψ: every linear θ, and θ and α of each curved
 term) with its Jacobian; :meth:`Mapping.ascend` fits through it (ergm's ``logitreg`` MPLE
 and the MCMC-MLE step).
@@ -78,7 +79,10 @@ class _Curved:
         base = self.param_base()
         self.param_names = [base, f"{base}.decay"]
         self.coef_names = [f"{self.stat_base(base)}#{k}" for k in self.k]
-        self._stat(State(self.net.adjacency(), self.net.directed))  # the observed network within the cutoff
+        largest = int(self.counts(State(self.net.adjacency(), self.net.directed)).max(initial=0))
+        if largest > self.size:  # the observed network within the cutoff, as ergm's summary
+            raise DataError(f"term {self.name}: the network has a count of {largest}, past the cutoff {self.size}; "
+                            f"raise cutoff= (e.g. {self.name}(fixed=FALSE, cutoff={min(2 * largest, self.most())}))")
 
     def param_base(self) -> str:
         return self.name
@@ -101,14 +105,15 @@ class _Curved:
         w = gw_weights(decay, self.k)
         return np.vstack([w, theta * (w - self.k * (-np.expm1(-decay)) ** (self.k - 1))])
 
-    def counted(self, counts: np.ndarray) -> np.ndarray:
-        """The histogram of ``counts`` over 1 … K (a count past K refused, as ergm's summary does)."""
-        counts = np.asarray(counts, dtype=np.int64).ravel()
-        largest = int(counts.max(initial=0))
-        if largest > self.size:
-            raise DataError(f"term {self.name}: the network has a count of {largest}, past the cutoff {self.size}; "
-                            f"raise cutoff= (e.g. {self.name}(fixed=FALSE, cutoff={min(2 * largest, self.most())}))")
-        return np.bincount(counts, minlength=self.size + 1)[1:].astype(float)
+    def counts(self, st: State) -> np.ndarray:
+        """The count of each pair (shared partners) or node (degree)."""
+        raise NotImplementedError
+
+    def _stat(self, st):
+        """The histogram over 1 … K; a sampled network's counts past K are out of it, as a
+        toggle past the cutoff leaves it (the observed network's are refused by :meth:`setup`)."""
+        counts = np.asarray(self.counts(st), dtype=np.int64).ravel()
+        return np.bincount(counts[counts <= self.size], minlength=self.size + 1)[1:].astype(float)
 
     def moved(self, rows: np.ndarray, before: np.ndarray, m: int, own: np.ndarray | None = None) -> np.ndarray:
         """Change statistics ``(m, K)``: each pair of dyad ``rows`` moves from bin ``before``
@@ -159,9 +164,9 @@ class _CurvedPartners(_Curved):
         return self.moved(np.zeros(len(before), dtype=np.int64), before, 1,
                           self.own(S[[t]], np.array([t]), np.array([h])))[0].tolist()
 
-    def _stat(self, st):
+    def counts(self, st):
         pairs = self.pairs(st.A)
-        return self.counted(st.two_paths()[pairs if st.directed else np.triu(pairs)])
+        return st.two_paths()[pairs if st.directed else np.triu(pairs)]
 
 
 class CurvedGWESP(_CurvedPartners, GWESP):
@@ -199,8 +204,8 @@ class _CurvedDegree(_Curved):
         before = np.array(_degrees1(st, self.side, t, h))
         return self.moved(np.zeros(len(before), dtype=np.int64), before, 1)[0].tolist()
 
-    def _stat(self, st: State):
-        return self.counted(_node_degrees(st, self.side))
+    def counts(self, st: State):
+        return _node_degrees(st, self.side)
 
 
 class CurvedGWDegree(_CurvedDegree, GWDegree):
