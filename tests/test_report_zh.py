@@ -45,7 +45,7 @@ def _headings(html: str) -> list[str]:
 
 
 def _headers(html: str) -> list[str]:
-    return re.findall(r"<th[^>]*>(.*?)</th>", html)
+    return re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", html)
 
 
 @pytest.fixture(scope="module")

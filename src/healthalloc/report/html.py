@@ -81,10 +81,11 @@ def _notes(notes) -> str:
     return "".join(f'<p class="note">{html_text(translate(n))}</p>' for n in notes)
 
 
-def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes=()) -> str:
-    """Title, caption, notes (e.g. warnings about this table), then the table, folded when long."""
+def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes=(), names=None) -> str:
+    """Title, caption, notes (e.g. warnings about this table), then the table, folded when long;
+    ``names`` overrides column headers of this table."""
     shown = frame.head(MAX_ROWS)
-    table = f'<div class="wrap">{_labelled(html_table(shown, stars_for=stars_for), shown.columns)}</div>'
+    table = f'<div class="wrap">{_labelled(html_table(shown, stars_for=stars_for), shown.columns, names)}</div>'
     caption = translate(caption)
     if len(frame) > MAX_ROWS:
         caption += " " + translate(f"The first {MAX_ROWS} of {len(frame)} rows are shown; the CSV and Excel "
@@ -95,15 +96,16 @@ def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes
     return f"<h3>{html_text(phrase(title))}</h3>{cap}{_notes(notes)}{table}"
 
 
-def _labelled(table: str, columns) -> str:
+def _labelled(table: str, columns, names=None) -> str:
     """``table`` (from :func:`html_table`, which formats each column by its name) with its
     header cells showing the columns' labels (:func:`healthalloc.report.labels.headers`)."""
-    names = headers(columns)
+    names = headers(columns) | (names or {})
     if all(names[c] == c for c in columns):
         return table
     head, end, body = table.partition("</thead>")
     shown = iter(names[c] for c in columns)
-    return re.sub(r"<th>.*?</th>", lambda _: f"<th>{html_text(str(next(shown)))}</th>", head) + end + body
+    head = re.sub(r"(<th(?:\s[^>]*)?>).*?</th>", lambda m: f"{m[1]}{html_text(str(next(shown)))}</th>", head)
+    return head + end + body
 
 
 def render_section(sec) -> str:
@@ -136,7 +138,8 @@ def render_report(title: str, sections: list, *, notes: list[str] = (),
         reading = translate("Every embedded data set used, column by column, with its unit and status (source, "
                             "derived, added or computed here).")
         body.append(f'<section id="sec-data-dictionary"><h2>{glossary}</h2><p class="reading">{html_text(reading)}</p>'
-                    + _table_block("columns", "", dictionary, None) + "</section>")
+                    + _table_block("columns", "", dictionary, None, names={"unit": translate("unit")})
+                    + "</section>")  # here a unit of measure, not the unit of analysis
     return (f"<!DOCTYPE html>\n<html lang=\"{html_lang()}\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)}</title><style>{CSS}</style><script>{SCRIPT}</script></head>"

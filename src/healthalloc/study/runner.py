@@ -37,7 +37,7 @@ from healthalloc.params import REQUIRED, suggest
 from healthalloc.report.figures import save
 from healthalloc.report import i18n
 from healthalloc.report.html import render_report
-from healthalloc.report.labels import study_labels
+from healthalloc.report.labels import label, study_labels
 from healthalloc.report.section import Section
 from healthalloc.solver import SolverError
 from healthalloc.study.registry import REGISTRY, AnalysisType, Context
@@ -289,6 +289,7 @@ def _run(study: Study, output, progress, engine) -> StudyResult:
              "(seeded, for demonstration): they are not data."] if simulated else []
     dictionary = data_dictionary()
     dictionary = dictionary[dictionary["dataset"].isin(used)]
+    dictionary.insert(2, "label", dictionary["column"].map(label))
     resolved = _resolved(study, steps)
     with output_folder(folder, inputs) as tmp:
         _write(tmp, study.title, list(sections.values()), notes, dictionary, resolved)

@@ -29,8 +29,8 @@ from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.report.labels import relabel
 
-__all__ = ["CJK_FONTS", "DPI", "REFERENCE_STYLE", "SHIPPED_FONT", "check_unique", "cjk_font", "colours", "missing_glyphs",
-           "numeric", "one_axes", "quiet_glyphs", "refresh_fonts", "save", "styled"]
+__all__ = ["CJK_FONTS", "DPI", "REFERENCE_STYLE", "SHIPPED_FONT", "check_unique", "cjk_font", "colours",
+           "missing_glyphs", "numeric", "one_axes", "quiet_glyphs", "refresh_fonts", "save", "styled"]
 
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
