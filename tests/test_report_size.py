@@ -1,5 +1,5 @@
 """Lean output (issue 20): the seed 002 example's report, with its maps of 2,105 demand points
-and 733 sites, stays under 4 MB with every figure (the run takes about 1.5 minutes)."""
+and 733 sites, stays under 4 MB with every figure (the run takes 0.5 to 1.5 minutes)."""
 
 from __future__ import annotations
 
