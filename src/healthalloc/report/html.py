@@ -11,6 +11,7 @@ pages are landscape, each table's font is as large as lets it fit the page width
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import re
@@ -27,6 +28,10 @@ from healthalloc.report.tables import html_table, html_text
 FOLD_ROWS = 25
 #: At most this many rows of a table go into the HTML; the CSV and Excel files have all.
 MAX_ROWS = 300
+#: A figure's SVG larger than this (bytes) is made lighter: see :func:`_svg`.
+HEAVY_SVG = 300_000
+#: Dots per inch of a heavy figure's rasterized collections and patches.
+RASTER_DPI = 150
 
 CSS = """
 body{font-family:"Noto Sans","Noto Sans CJK SC","Microsoft YaHei",Helvetica,Arial,sans-serif;
@@ -65,12 +70,43 @@ window.addEventListener("afterprint", function () {
 
 
 def _svg(fig) -> str:
-    """A matplotlib figure as inline SVG markup (no XML prolog)."""
+    """A matplotlib figure as inline SVG markup (no XML prolog). A figure whose SVG passes
+    :data:`HEAVY_SVG` bytes (a map's thousands of polygons and points) has its collections and
+    patches drawn as PNG (in 256 colours) inside the SVG at :data:`RASTER_DPI` when that is
+    smaller; its axes, legends and text stay vector."""
+    text = _svg_text(fig)
+    if len(text) > HEAVY_SVG:
+        axes = [*fig.axes, *(inset for ax in fig.axes for inset in ax.child_axes)]  # insets: the South China Sea
+        heavy = [a for ax in axes for a in (*ax.collections, *ax.patches) if not a.get_rasterized()]
+        for artist in heavy:
+            artist.set_rasterized(True)
+        try:
+            text = min(text, _PNG.sub(_palette, _svg_text(fig, dpi=RASTER_DPI)), key=len)
+        finally:
+            for artist in heavy:
+                artist.set_rasterized(False)
+    return text[text.index("<svg"):]
+
+
+#: A PNG image inlined by matplotlib's SVG writer.
+_PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)")
+
+
+def _palette(png: re.Match) -> str:
+    """An inlined PNG in 256 colours (a map's few fills and their anti-aliased edges), when smaller."""
+    from PIL import Image
+
+    raw = base64.b64decode(png.group(1))
+    out = io.BytesIO()
+    Image.open(io.BytesIO(raw)).quantize(256, method=Image.Quantize.FASTOCTREE).save(out, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(min(raw, out.getvalue(), key=len)).decode("ascii")
+
+
+def _svg_text(fig, **options) -> str:
     buf = io.StringIO()
     with quiet_glyphs():
-        fig.savefig(buf, format="svg", bbox_inches="tight")
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+        fig.savefig(buf, format="svg", bbox_inches="tight", **options)
+    return buf.getvalue()
 
 
 def _anchor(name: str) -> str:
