@@ -139,6 +139,7 @@ def test_figure_text_is_relabelled_and_drawn_with_the_shipped_font(monkeypatch, 
             ax.plot([1, 2], [3, 4], label="crs")
             ax.set_xlabel("year")
             ax.set_ylabel("gini_population")
+            ax.set_yticks([3, 4], ["gdp_per_capita", "Consistency"])  # ticks given as text
             ax.legend()
             return fig
 
@@ -148,6 +149,7 @@ def test_figure_text_is_relabelled_and_drawn_with_the_shipped_font(monkeypatch, 
         ax = fig.axes[0]
         assert (ax.get_xlabel(), ax.get_ylabel()) == ("年份", "基尼系数：人口")
         assert ax.get_legend().get_texts()[0].get_text() == "综合技术效率（CRS）"
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["人均地区生产总值（万元）", "一致性"]
         assert base.missing_glyphs(fig) == set()
         assert svg.stat().st_size > 0
     finally:

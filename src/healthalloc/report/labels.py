@@ -23,7 +23,7 @@ from importlib import resources
 
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import FixedFormatter
+from matplotlib.ticker import FixedFormatter, FuncFormatter
 
 from healthalloc.report.i18n import language, translate
 
@@ -129,4 +129,9 @@ def relabel(fig: Figure, lang: str | None = None) -> Figure:
             formatter = axis.get_major_formatter()
             if isinstance(formatter, FixedFormatter):
                 axis.set_major_formatter(FixedFormatter([phrase(str(s), lang) for s in formatter.seq]))
+            elif isinstance(formatter, FuncFormatter) and not getattr(formatter, "relabelled", False):
+                # tick labels given as text (ax.set_yticks(rows, names)) are a FuncFormatter
+                named = FuncFormatter(lambda x, pos, shown=formatter.func: phrase(str(shown(x, pos)), lang))
+                named.relabelled = True
+                axis.set_major_formatter(named)
     return fig
