@@ -12,28 +12,15 @@ from healthalloc.report import i18n, labels
 from healthalloc.report.figures import base
 from healthalloc.study import run_study
 from tests.conftest import assert_refused, run_cli
+from tests.test_study import HOSPITALS, write
 
-STUDY = """\
-[study]
-title = "CST hospitals"
-{extra}
-[data]
-source = "cst_hospitals"
-[roles]
-unit = "hospital"
-inputs = ["doctors", "nurses"]
-outputs = ["outpatients", "inpatients"]
-[[analyses]]
-type = "dea"
-rts = "vrs"
-"""
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _study(folder: Path, extra: str = "") -> Path:
-    path = folder / "study.toml"
-    path.write_text(STUDY.format(extra=extra), encoding="utf-8")
-    return path
+    """test_study's hospitals study with ``extra`` lines after its title (line 3 on)."""
+    title = 'title = "Hospitals"\n'
+    return write(folder, HOSPITALS.replace(title, title + extra + "\n"))
 
 
 def _report(folder: Path) -> str:
@@ -97,8 +84,10 @@ def test_bad_labels_table_is_refused(user, capsys):
 
 def test_study_labels_override_the_dictionary(user, capsys):
     study = _study(user, '[labels]\ndoctors = "Physicians (FTE)"')
-    code, _, err = run_cli(["run", str(study), "--quiet", "-o", "out"], capsys)
+    code, _, err = run_cli(["run", str(study), "--quiet", "-o", "out", "--lang", "zh"], capsys)
     assert code == 0, err
+    html = _report(user / "out")
+    assert "<td>Physicians (FTE)</td>" in html and "<td>护士数</td>" in html  # the data dictionary's labels
     with labels.study_labels({"doctors": "Physicians (FTE)"}):
         assert labels.label("doctors", "zh") == "Physicians (FTE)"
     assert labels.label("doctors", "zh") == "医生数" and labels.label("doctors", "en") == "Doctors"
