@@ -75,6 +75,9 @@ def test_bad_language_is_refused_in_one_line(user, capsys):
     bad = _study(user, 'language = "fr"')
     line = assert_refused(["run", str(bad)], r"study\.toml, line 3, study\.language: .*fr", user, capsys)
     assert "en" in line and "zh" in line
+    with pytest.raises(ValueError, match="^language must be one of en, zh; got 'fr'$"):
+        run_study(_study(user), user / "lib", progress=False, language="fr")  # the library call too
+    assert not (user / "lib").exists()
 
 
 def test_bad_labels_table_is_refused(user, capsys):
