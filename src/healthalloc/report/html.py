@@ -88,6 +88,8 @@ def _svg(fig) -> str:
     return text[text.index("<svg"):]
 
 
+#: No RDF block in an inlined figure: its namespace addresses are links out of a self-contained report.
+NO_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
 #: A PNG image inlined by matplotlib's SVG writer.
 _PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)")
 
@@ -105,7 +107,7 @@ def _palette(png: re.Match) -> str:
 def _svg_text(fig, **options) -> str:
     buf = io.StringIO()
     with quiet_glyphs():
-        fig.savefig(buf, format="svg", bbox_inches="tight", **options)
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata=NO_METADATA, **options)
     return buf.getvalue()
 
 
