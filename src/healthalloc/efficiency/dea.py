@@ -166,13 +166,25 @@ class DEAResult(Result):
                     title=title)
 
     def reading(self) -> str:
-        """Mean efficiency (of the last period with ``by``), units on the frontier, and the lowest."""
-        eff, when = self.efficiency, ""
+        """Mean efficiency (of the last period with ``by``), units on the frontier, and the lowest;
+        with the scale decomposition (VRS) headlined as the DEA literature does: comprehensive (CRS)
+        efficiency, with pure technical (VRS) and scale efficiency beside it."""
+        scores = self.efficiency.rename("vrs").to_frame()
+        if self.scale is not None:
+            scores = scores.assign(crs=self.scale["crs_efficiency"], scale=self.scale["scale_efficiency"])
+        when = ""
         if self.by:
-            last = eff.index.get_level_values(self.by).max()
-            eff, when = eff.xs(last, level=self.by), f" in {last}"
-        return (f"Mean efficiency{when} is {eff.mean():.3f}; {int((eff >= 1 - EFFICIENT_TOL).sum())} of {len(eff)} "
-                f"units are on the frontier; the lowest is {eff.idxmin()} ({eff.min():.3f}).")
+            last = scores.index.get_level_values(self.by).max()
+            scores, when = scores.xs(last, level=self.by), f" in {last}"
+        if self.scale is None:
+            eff = scores["vrs"]
+            return (f"Mean efficiency{when} is {eff.mean():.3f}; {int((eff >= 1 - EFFICIENT_TOL).sum())} of "
+                    f"{len(eff)} units are on the frontier; the lowest is {eff.idxmin()} ({eff.min():.3f}).")
+        crs = scores["crs"]
+        return (f"Mean comprehensive (CRS) efficiency{when} is {crs.mean():.3f}, with pure technical (VRS) "
+                f"efficiency {scores['vrs'].mean():.3f} and scale efficiency {scores['scale'].mean():.3f}; "
+                f"{int((crs >= 1 - EFFICIENT_TOL).sum())} of {len(crs)} units are CRS-efficient; the lowest is "
+                f"{crs.idxmin()} ({crs.min():.3f}).")
 
     def figures(self, group: str | None = None) -> dict:
         """With ``by``, density ridges per period and the mean per period by ``group`` (a data

@@ -49,7 +49,6 @@ def _dea(ctx: Context) -> Section:
         sec = res.section(ctx.name, "DEA efficiency: comprehensive (CRS), pure technical (VRS) and scale "
                                     f"({o['model']}, {o['orientation']})", group=group)
         scores = _scores(res)
-        sec.reading = _headline(scores, res.by)
         if res.by:
             sec.add_table("national", _national_means(scores, res.by),
                           f"National mean per {res.by} (mean of the units): comprehensive (CRS), pure technical "
@@ -80,16 +79,6 @@ def _scores(res) -> pd.DataFrame:
 def _last(values: pd.Series | pd.DataFrame, by: str | None):
     """The last period's rows (all rows without periods)."""
     return values.xs(values.index.get_level_values(by).max(), level=by) if by else values
-
-
-def _headline(scores: pd.DataFrame, by: str | None) -> str:
-    """The comprehensive efficiency of the last period, its two parts and the lowest unit."""
-    last = _last(scores, by)
-    when = f" in {scores.index.get_level_values(by).max()}" if by else ""
-    efficient = int((last["crs"] >= 1 - EFFICIENT_TOL).sum())
-    return (f"Mean comprehensive (CRS) efficiency{when} is {last['crs'].mean():.3f}, with pure technical (VRS) "
-            f"efficiency {last['vrs'].mean():.3f} and scale efficiency {last['scale'].mean():.3f}; {efficient} of "
-            f"{len(last)} units are CRS-efficient; the lowest is {last['crs'].idxmin()} ({last['crs'].min():.3f}).")
 
 
 def _national_means(scores: pd.DataFrame, by: str) -> pd.DataFrame:
