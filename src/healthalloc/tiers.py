@@ -38,6 +38,7 @@ import pandas as pd
 from healthalloc.data.panel import check_panel, unit_column
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
+from healthalloc.report.tables import p_text
 from healthalloc.result import Result, last_period
 
 __all__ = ["FRACTIONS", "PARAMS", "TierResult", "parse_measure", "permutation_p", "tiers"]
@@ -233,10 +234,10 @@ class TierResult(Result):
             first = last_period(self.tests, self.by)[0].iloc[0]
             if "mannwhitney_p" in self.tests:
                 text += (f"; between {first['groups']} the difference in {first['measure']} has Mann–Whitney "
-                         f"p = {_figure(first['mannwhitney_p'])} and permutation p = {_figure(first['permutation_p'])}")
+                         f"{_p(first['mannwhitney_p'])} and permutation {_p(first['permutation_p'])}")
             else:
                 text += (f"; across {first['groups']} the difference in {first['measure']} has Kruskal–Wallis "
-                         f"p = {_figure(first['kruskal_p'])}")
+                         f"{_p(first['kruskal_p'])}")
         return text + "."
 
 
@@ -454,6 +455,11 @@ def _ratio_p(top: np.ndarray, bottom: np.ndarray, first: np.ndarray, permutation
     drawn = difference(masks)
     extreme = np.abs(drawn) >= abs(observed) - 1e-12 * max(1.0, abs(observed))
     return (1 + np.count_nonzero(extreme & np.isfinite(drawn))) / (1 + permutations)
+
+
+def _p(value: float) -> str:
+    """A p-value in the reading: ``p = 0.040``, ``p < 0.001`` or ``p = undefined``."""
+    return p_text(value) if np.isfinite(value) else "p = undefined"
 
 
 def _figure(value: float, digits: int = 3) -> str:

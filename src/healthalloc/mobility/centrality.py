@@ -49,6 +49,7 @@ from healthalloc.data.messages import listing
 from healthalloc.data.validate import id_column, id_positions
 from healthalloc.params import REQUIRED, Param, Params, declared
 from healthalloc.report.figures import styled
+from healthalloc.report.tables import p_text
 from healthalloc.result import Result
 from healthalloc.spatial.bivariate import BIVARIATE, PERMUTATIONS
 
@@ -198,12 +199,12 @@ class SupplyCorrelation(Result):
     def _statistics(row: pd.Series) -> str:
         """One sentence: how ``row``'s measure goes with its supply column."""
         moran = "" if pd.isna(row["bivariate_moran"]) else (
-            f", bivariate Moran's I {row['bivariate_moran']:.3f} (pseudo p = {row['bivariate_moran_p']:.3f})")
+            f", bivariate Moran's I {row['bivariate_moran']:.3f} ({p_text(row['bivariate_moran_p'], 'pseudo p')})")
         if pd.isna(row["spearman"]):
             return (f"{row['measure']} and {row['against']} over {row['n']} nodes: no correlation (one of them "
                     "does not vary).")
         return (f"{row['measure']} and {row['against']} over {row['n']} nodes: Spearman's rho "
-                f"{row['spearman']:.3f} (p = {row['spearman_p']:.3f}){moran}.")
+                f"{row['spearman']:.3f} ({p_text(row['spearman_p'])}){moran}.")
 
     def map(self, boundaries, measure: str | None = None, against: str | None = None, *,
             id_property: str | None = None, classes: int | None = 5):

@@ -22,6 +22,7 @@ from healthalloc.spatial.density import NOISE, KernelDensity, kernel_density
 from healthalloc.spatial.markov import K, SpatialMarkov, spatial_markov
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.report import figures as draw
+from healthalloc.report.tables import p_text
 from healthalloc.result import Result, last_period
 from healthalloc.spatial.weights import SpatialWeights
 
@@ -97,7 +98,7 @@ class SpatialAnalysis(Result):
         moran, by, alpha = self.moran.to_frame(), self.moran.by, self.lisa.alpha
         last = moran.iloc[-1]
         when = f" in {moran[by].iloc[-1]}" if by else ""
-        return (f"Moran's I of {self.moran.value}{when} is {last['I']:.3f} (pseudo p = {last['p_sim']:.3f}): "
+        return (f"Moran's I of {self.moran.value}{when} is {last['I']:.3f} ({p_text(last['p_sim'], 'pseudo p')}): "
                 + ("similar values cluster in space." if last["p_sim"] < alpha and last["I"] > 0
                    else "no significant spatial clustering." if last["p_sim"] >= alpha
                    else "neighbours tend to differ."))
