@@ -18,6 +18,9 @@ One row per unit and pair of adjacent years: unit, period_from, period_to, effch
 change, VRS), sech (scale efficiency change) and tfpch (total factor productivity change
 = effch × techch); values above 1 mean improvement. The geometric means per transition
 and overall (DEAP 2.1's summary) are printed as well. The panel must be balanced.
+--reference global measures every period against one frontier of all periods pooled
+(Pastor & Lovell 2005): tfpch is circular and techch is the change of the best-practice
+gap; --reference sequential against all periods up to each one (Shestalova 2003).
 """
 
 
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     result = malmquist(load(args), **PARAMS.from_args(args), progress=False if args.quiet else None,
                        engine=args.engine, scheduler=args.scheduler, workers=args.workers)
     write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
-    print(f"\nmeans (geometric, {args.orientation} orientation):")
+    print(f"\nmeans (geometric, {args.orientation} orientation, {args.reference} reference):")
     print(result.summary().round(3).to_string())
     print(result.reading())
     return 0

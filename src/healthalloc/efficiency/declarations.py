@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from healthalloc.params import REQUIRED, UNIT, Param, Params
 
-__all__ = ["ALPHA", "BOOTSTRAP", "DEA", "INPUTS_OUTPUTS", "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS", "RTS",
-           "RTS_ORIENTATION"]
+__all__ = ["ALPHA", "BOOTSTRAP", "CROSS", "DEA", "INPUTS_OUTPUTS", "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS",
+           "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "WINDOW"]
 
 #: Returns to scale: constant, variable, non-increasing, non-decreasing.
 RTS = ("crs", "vrs", "nirs", "ndrs")
@@ -24,6 +24,12 @@ MODELS = ("radial", "super", "sbm")
 N_BOOT = 2000
 #: One minus the confidence level of the bootstrap intervals.
 ALPHA = 0.05
+#: Malmquist reference technologies: each period's own frontier (Färe et al. 1994), one frontier
+#: of all periods pooled (Pastor & Lovell 2005), all periods up to this one (Shestalova 2003).
+REFERENCES = ("contemporaneous", "global", "sequential")
+#: Cross-efficiency weights: any optimal CCR weights (Sexton et al. 1986), or among them those
+#: that make the peers' aggregate efficiency smallest or largest (Doyle & Green 1994).
+SECONDARY_GOALS = ("simple", "aggressive", "benevolent")
 
 #: Shared by DEA, the bootstrap and Malmquist.
 INPUTS_OUTPUTS = Params(
@@ -68,4 +74,23 @@ MALMQUIST = INPUTS_OUTPUTS + Params(
           role="period", aliases=("period",)),
     replace(RTS_ORIENTATION["orientation"], help="orientation of the distance functions (under CRS both give the "
             "same effch, techch and tfpch; pech and sech differ)"),
+    Param("reference", "contemporaneous", "reference technology: each period's own frontier (DEAP), one global "
+          "frontier of all periods pooled (Pastor & Lovell 2005; circular, techch is the best-practice gap "
+          "change) or all periods up to each one (Shestalova 2003; no technical regress)", choices=REFERENCES),
+)
+
+#: :func:`~healthalloc.efficiency.window_dea`.
+WINDOW = INPUTS_OUTPUTS + Params(
+    Param("unit", REQUIRED, "column naming the units", role="unit"),
+    Param("by", REQUIRED, "period column, numbers or text, sorted (a balanced panel)", role="period"),
+    Param("window", 3, "window analysis (Charnes et al. 1985): W consecutive periods pooled, each unit in each "
+          "period a separate unit", kind=int, low=1, metavar="W"),
+) + RTS_ORIENTATION
+
+#: :func:`~healthalloc.efficiency.cross_efficiency`.
+CROSS = INPUTS_OUTPUTS + Params(
+    UNIT,
+    Param("secondary", "simple", "cross-efficiency (CCR): each unit rated with every unit's optimal weights, "
+          "chosen freely (simple) or to rate the peers low (aggressive) or high (benevolent)",
+          choices=SECONDARY_GOALS, flag="--cross-efficiency"),
 )

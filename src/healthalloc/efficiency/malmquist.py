@@ -14,8 +14,19 @@ Cross-period distances are computed under CRS only and VRS only within a period,
 DEAP (R ``Benchmarking::malmq`` instead solves cross-period VRS LPs, which can be
 infeasible). Means are geometric, as DEAP's "mean" rows.
 
+``reference`` chooses what "period t's frontier" is:
+
+* ``contemporaneous``: period t's data (DEAP, above).
+* ``sequential`` (Shestalova 2003): the data of every period up to t, so the frontier never
+  moves back and techch ≥ 1; the formulas above with these frontiers.
+* ``global`` (Pastor & Lovell 2005): one frontier G of all periods pooled. tfpch =
+  TE^G(t+1) / TE^G(t), circular (the index from s to u is the product of the adjacent
+  ones); effch as above; techch = tfpch / effch, the change of the best-practice gap
+  TE^G / TE^t; pech and sech as above.
+
 References: Färe, Grosskopf, Norris & Zhang (1994), AER 84(1):66–83; Coelli (1996),
-DEAP 2.1, CEPA Working Paper 96/08.
+DEAP 2.1, CEPA Working Paper 96/08; Shestalova (2003), J Prod Anal 19:211–226; Pastor &
+Lovell (2005), Econ Lett 88:266–271.
 """
 
 from __future__ import annotations
@@ -41,8 +52,10 @@ INDICES = ("effch", "techch", "pech", "sech", "tfpch")
 PARAMS = MALMQUIST  # declared in :mod:`healthalloc.efficiency.declarations`
 
 #: Columns of the distance table: CRS TE against the previous, own and next period's
-#: frontier, and VRS TE against the own frontier.
+#: frontier, and VRS TE against the own frontier; with the global reference, CRS TE
+#: against the own and the global frontier, and VRS TE against the own frontier.
 DISTANCES = ("crs_te_prev", "crs_te", "crs_te_next", "vrs_te")
+GLOBAL_DISTANCES = ("crs_te", "crs_te_global", "vrs_te")
 
 
 @dataclass(frozen=True)
@@ -59,9 +72,12 @@ class MalmquistResult(Result):
         technical efficiency against the previous (``crs_te_prev``; NaN in the first
         period), own (``crs_te``) and next (``crs_te_next``; NaN in the last period)
         period's frontier, and VRS technical efficiency ``vrs_te``. TE is θ (input) or
-        1/φ (output); cross-period values can exceed 1.
+        1/φ (output); cross-period values can exceed 1. With ``reference="global"``:
+        ``crs_te``, ``crs_te_global`` (against all periods pooled) and ``vrs_te``.
     periods : tuple
         The periods, sorted.
+    reference : str
+        The reference technology (``contemporaneous``, ``global`` or ``sequential``).
     """
 
     indices: pd.DataFrame
@@ -71,6 +87,7 @@ class MalmquistResult(Result):
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     orientation: str
+    reference: str = "contemporaneous"
 
     def to_frame(self) -> pd.DataFrame:
         """The indices table (what ``healthalloc malmquist`` writes)."""
@@ -149,7 +166,8 @@ class MalmquistResult(Result):
         return {"trend": ("Geometric means per transition; above 1 is improvement.", self.plot)}
 
     def __str__(self) -> str:
-        head = (f"Malmquist index (FGNZ 1994, DEAP convention; orientation={self.orientation}): "
+        head = (f"Malmquist index (FGNZ 1994, DEAP convention; orientation={self.orientation}, "
+                f"reference={self.reference}): "
                 f"{self.indices['unit'].nunique()} units, {len(self.periods)} periods, "
                 f"inputs {', '.join(self.inputs)}; outputs {', '.join(self.outputs)}")
         return head + "\n" + self.summary().round(3).to_string()
@@ -186,6 +204,7 @@ def malmquist(
     unit: str,
     by: str,
     orientation: str = "input",
+    reference: str = "contemporaneous",
     progress: bool | None = None,
     engine: str | Executor = "serial",
     scheduler: str | None = None,
@@ -193,8 +212,8 @@ def malmquist(
 ) -> MalmquistResult:
     """Adjacent-period Malmquist index and its decomposition (Färe et al. 1994; DEAP 2.1).
 
-    The 2T envelopment families (CRS and VRS per frontier period) run on ``engine``, one
-    task each.
+    The envelopment families (CRS and VRS per frontier period, and with the global
+    reference CRS per period against the pooled frontier) run on ``engine``, one task each.
 
     Parameters
     ----------
@@ -219,21 +238,20 @@ def malmquist(
     cube = frame.reorder_levels([by, "unit"]).reindex(pd.MultiIndex.from_product([periods, units]))
     T, n = len(periods), len(units)
     X, Y = (cube[c].to_numpy(float).reshape(T, n, len(c)) for c in (inputs, outputs))
-    _check_produced(Y, periods, outputs)
+    tasks = _tasks(T, reference)
+    _check_produced(Y, tasks, periods, outputs)
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
-          progress_bar(progress, total=2 * T, desc="Malmquist", unit="frontier") as bar):
+          progress_bar(progress, total=len(tasks), desc="Malmquist", unit="frontier") as bar):
         try:
-            prev, own, nxt, vrs = _distances(X, Y, orientation, ex, done=lambda i: bar.update())
+            te = ex.map(partial(_frontier_te, X=X, Y=Y, orientation=orientation), tasks,
+                        done=lambda i: bar.update())
         except SolverError as exc:  # units: positions in the (period, unit) cube
             raise exc.naming([f"{units[u % n]} ({periods[u // n]})" for u in exc.units]) from None
-    effch = own[1:] / own[:-1]
-    techch = np.sqrt(prev[1:] / own[1:] * own[:-1] / nxt[:-1])
-    pech = vrs[1:] / vrs[:-1]
-    values = dict(effch=effch, techch=techch, pech=pech, sech=effch / pech, tfpch=effch * techch)
+    distances, values = _decompose(te, tasks, T, n, reference)
     indices = _long(units, {"period_from": periods[:-1], "period_to": periods[1:]}, values)
-    distances = _long(units, {"period": periods}, dict(zip(DISTANCES, (prev, own, nxt, vrs))))
+    distances = _long(units, {"period": periods}, distances)
     return MalmquistResult(indices, distances, tuple(periods), frame, tuple(inputs),
-                           tuple(outputs), orientation)
+                           tuple(outputs), orientation, reference)
 
 
 def _long(units: pd.Index, periods: dict, values: dict) -> pd.DataFrame:
@@ -256,49 +274,66 @@ def _balanced(panel: Panel) -> tuple[pd.Index, pd.Index]:
     return panel.units, panel.periods
 
 
-def _check_produced(Y: np.ndarray, periods: pd.Index, outputs: list[str]) -> None:
-    """Every output produced in a period must be produced by someone in the adjacent
-    periods: otherwise the cross-period distances are undefined (infeasible LPs)."""
+def _check_produced(Y: np.ndarray, tasks: list[tuple], periods: pd.Index, outputs: list[str]) -> None:
+    """Every output produced in an evaluated period must be produced by someone in the
+    periods of the frontier it is evaluated against: otherwise the cross-period distances
+    are undefined (infeasible LPs)."""
     produced = (Y > 0).any(axis=1)  # (T, s)
-    problems = []
-    for t, r in zip(*np.nonzero(produced[:-1] != produced[1:])):
-        zero, some = (t, t + 1) if produced[t + 1, r] else (t + 1, t)
-        problems.append(f"output {outputs[r]!r} is zero for every unit in {periods[zero]} "
-                        f"but not in {periods[some]}")
+    problems = {}
+    for lo, hi, a, b, _ in tasks:
+        for t in range(lo, hi):
+            for r in np.flatnonzero(produced[t] & ~produced[a:b].any(axis=0)):
+                where = ", ".join(map(str, periods[a:b]))
+                problems.setdefault(f"output {outputs[r]!r} is zero for every unit in {where} "
+                                    f"but not in {periods[t]}", None)
     if problems:
         raise ValueError("the Malmquist index needs every output produced by some unit in "
-                         "both periods of each transition: " + "; ".join(problems))
+                         "each frontier it is measured against: " + "; ".join(problems))
 
 
-def _distances(X: np.ndarray, Y: np.ndarray, orientation: str, ex: Executor, done=None):
-    """DEAP's distance table as (T, n) arrays: CRS TE against the previous, own and next
-    period's frontier, and VRS TE against the own frontier.
+def _tasks(T: int, reference: str) -> list[tuple[int, int, int, int, str]]:
+    """The envelopment families, one engine task each, as ``(lo, hi, a, b, rts)``: the data
+    of periods lo..hi−1 against the frontier of periods a..b−1.
 
-    One CRS task per frontier period evaluates the adjacent periods' data together;
-    ``done(i)`` is called as task i finishes.
+    Per period t: CRS TE of periods t−1..t+1 and VRS TE of period t against t's frontier
+    (t's data, or with ``sequential`` all data up to t); with ``global``, CRS and VRS TE of
+    period t against its own data and CRS TE against all periods pooled.
     """
-    T, n = X.shape[:2]
-    tasks = [(t, rts) for rts in ("crs", "vrs") for t in range(T)]
-    te = ex.map(partial(_frontier_te, X=X, Y=Y, orientation=orientation), tasks, done=done)
-    crs = np.full((T, 3, n), np.nan)  # [data period, frontier period − data period + 1]
-    for t in range(T):
-        lo, hi = _window(t, T, "crs")
-        crs[np.arange(lo, hi), t - np.arange(lo, hi) + 1] = te[t].reshape(hi - lo, n)
-    return crs[:, 0], crs[:, 1], crs[:, 2], np.array(te[T:])
+    if reference == "global":
+        return ([(t, t + 1, t, t + 1, rts) for rts in ("crs", "vrs") for t in range(T)]
+                + [(t, t + 1, 0, T, "crs") for t in range(T)])
+    first = (lambda t: 0) if reference == "sequential" else (lambda t: t)
+    return [(max(t - 1, 0), min(t + 2, T), first(t), t + 1, "crs") for t in range(T)] + [
+        (t, t + 1, first(t), t + 1, "vrs") for t in range(T)]
 
 
-def _window(t: int, T: int, rts: str) -> tuple[int, int]:
-    """Periods evaluated against period t's frontier: t−1..t+1 (CRS) or t (VRS)."""
-    return (max(t - 1, 0), min(t + 2, T)) if rts == "crs" else (t, t + 1)
+def _decompose(te: list[np.ndarray], tasks: list[tuple], T: int, n: int, reference: str):
+    """The distance table's columns and the indices, each as (T, n) and (T − 1, n) arrays,
+    from the tasks' TE."""
+    if reference == "global":
+        own, vrs, glob = (np.array(te[k * T:(k + 1) * T]) for k in range(3))
+        effch = own[1:] / own[:-1]
+        techch = (glob[1:] / own[1:]) / (glob[:-1] / own[:-1])
+        distances = dict(zip(GLOBAL_DISTANCES, (own, glob, vrs)))
+    else:
+        crs = np.full((T, 3, n), np.nan)  # [data period, frontier period − data period + 1]
+        for t, (lo, hi, *_) in enumerate(tasks[:T]):
+            crs[np.arange(lo, hi), t - np.arange(lo, hi) + 1] = te[t].reshape(hi - lo, n)
+        prev, own, nxt, vrs = crs[:, 0], crs[:, 1], crs[:, 2], np.array(te[T:])
+        effch = own[1:] / own[:-1]
+        techch = np.sqrt(prev[1:] / own[1:] * own[:-1] / nxt[:-1])
+        distances = dict(zip(DISTANCES, (prev, own, nxt, vrs)))
+    pech = vrs[1:] / vrs[:-1]
+    return distances, dict(effch=effch, techch=techch, pech=pech, sech=effch / pech, tfpch=effch * techch)
 
 
 def _frontier_te(task, *, X, Y, orientation) -> np.ndarray:
-    """TE of the periods ``_window(t)`` against period t's frontier (one engine task)."""
-    t, rts = task
-    lo, hi = _window(t, len(X), rts)
+    """TE of the data of periods lo..hi−1 against the frontier of periods a..b−1 (one engine task)."""
+    lo, hi, a, b, rts = task
+    m, s = X.shape[2], Y.shape[2]
     try:
-        return models.technical_efficiency(X[lo:hi], Y[lo:hi], X[t], Y[t], rts=rts,
-                                           orientation=orientation)
+        return models.technical_efficiency(X[lo:hi], Y[lo:hi], X[a:b].reshape(-1, m), Y[a:b].reshape(-1, s),
+                                           rts=rts, orientation=orientation)
     except SolverError as exc:
         raise exc.at([lo * X.shape[1] + u for u in exc.units]) from None
 
