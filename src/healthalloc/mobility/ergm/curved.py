@@ -179,6 +179,21 @@ class CurvedGWESP(_CurvedPartners, GWESP):
     def own(self, St, t, h):
         return St[np.arange(len(t)), h]
 
+    def change1(self, st, t, h):
+        """:meth:`change` for one dyad from the neighbour sets, as the fixed term's: each
+        pair gaining a partner moves from bin c to c + 1, and (t, h) enters at its count."""
+        out, inn = st.neighbours()
+        ot, ih, size = out[t], inn[h], self.size
+        a = h in ot
+        moves = [0.0] * (size + 2)  # bins 0 … K + 1; 0 and past K are not in the histogram
+        for c in ([len(ot & inn[k]) - a for k in ot & out[h]]      # t → k closed by h
+                  + [len(out[i] & ih) - a for i in inn[t] & ih]):  # i → h closed via t
+            c = min(c, size + 1)
+            moves[c] -= 1.0
+            moves[min(c + 1, size + 1)] += 1.0
+        moves[min(len(ot & ih), size + 1)] += 1.0
+        return moves[1:size + 1]
+
 
 class CurvedGWDSP(_CurvedPartners, GWDSP):
     twin = GWDSP
