@@ -22,6 +22,7 @@ from healthalloc.cli._common import beside_path, input_paths
 SUBCOMMANDS = {
     "dea": "DEA efficiency (CRS/VRS, input/output, super-efficiency, SBM, bootstrap)",
     "malmquist": "Malmquist productivity index (effch, techch, pech, sech, tfpch; DEAP 2.1)",
+    "sfa": "stochastic frontier analysis: production or cost frontiers, efficiencies, LR test",
     "qca": "fuzzy-set QCA: calibration, necessity, truth table, solutions, charts",
     "spatial": "spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
     "equity": "equity of a resource: Gini (population, area), Theil with decomposition, HRDI",

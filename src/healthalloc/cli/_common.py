@@ -40,10 +40,11 @@ def add_command(sub: argparse._SubParsersAction, name: str, description: str, ex
 
 
 def add_output(parser: argparse.ArgumentParser, help: str = WRITE_OR_PRINT, *, folder: bool = False,
-               **kwargs) -> None:
-    """``-o/--output`` (a path; ``kwargs`` as for ``add_argument``) and, for a file output,
-    ``--overwrite``. A folder output replaces only healthalloc's own unchanged earlier output."""
-    parser.add_argument("-o", "--output", type=Path, help=help, **kwargs)
+               flags: tuple[str, ...] = ("-o", "--output"), **kwargs) -> None:
+    """``-o/--output`` (a path; ``kwargs`` as for ``add_argument``; ``flags``: only ``-o`` where
+    ``--output`` names a column) and, for a file output, ``--overwrite``. A folder output
+    replaces only healthalloc's own unchanged earlier output."""
+    parser.add_argument(*flags, dest="output", type=Path, help=help, **kwargs)
     if not folder:
         parser.add_argument("--overwrite", action="store_true",
                             help="replace OUT, and the files written beside it, if they exist (without it an "

@@ -1,0 +1,458 @@
+"""Stochastic frontier analysis: production and cost frontiers by maximum likelihood.
+
+The frontier is ``ln y = x'β + v − s·u`` with noise ``v ~ N(0, σ_v²)``, inefficiency ``u ≥ 0``
+and ``s = 1`` for a production frontier, ``s = −1`` for a cost frontier (``ln C = x'β + v +
+u``); ``x`` holds the logged inputs (Cobb–Douglas) and, for the translog, ``½ ln² x_j`` and the
+cross terms ``ln x_j ln x_k`` as well. The inefficiency is
+
+=====================  ===========================================================  ==================================
+``half-normal``        ``u ~ N⁺(0, σ_u²)``                                          Aigner, Lovell & Schmidt (1977)
+``truncated-normal``   ``u ~ N⁺(μ, σ_u²)``                                          Stevenson (1980)
+``exponential``        ``u ~ Exp`` with mean ``σ_u``                                Meeusen & van den Broeck (1977)
+determinants           ``u_i ~ N⁺(z_i'δ, σ_u²)``, δ with an intercept               Battese & Coelli (1995)
+=====================  ===========================================================  ==================================
+
+as R ``frontier`` (Coelli's FRONTIER 4.1) parametrizes them: ``σ² = σ_u² + σ_v²``, ``γ =
+σ_u²/σ²``, and ``λ = σ_u/σ_v``. The log-likelihood is maximised from OLS with method-of-moments
+starting values (the intercept shifted by E[u], σ_u from the third moment of the OLS
+residuals) and a grid over γ, by BFGS on analytic scores polished by Newton steps. Standard
+errors come from the inverse of the Hessian of the log-likelihood (central differences of
+the analytic scores); where it is not negative definite, from the outer product of the
+scores (BHHH), and a warning says so.
+
+Unit efficiencies are Battese & Coelli's (1988) ``E[exp(−u)|ε]`` (``efficiency``, R
+``frontier``'s ``efficiencies()``) and Jondrow et al.'s (1982) ``exp(−E[u|ε])``
+(``efficiency_jlms``), both in (0, 1], for cost frontiers too (cost efficiency). The
+likelihood-ratio test of no inefficiency compares with OLS; its statistic has a mixed
+χ² distribution under the null (γ = 0 lies on the boundary), ½χ²(q − 1) + ½χ²(q) with q
+restrictions (Kodde & Palm 1986; q = 1 half-normal and exponential, 2 truncated-normal,
+1 + number of δ with determinants).
+
+Panels (``by``) are pooled: each unit-period is one observation with its own ``u``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from itertools import combinations_with_replacement
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from scipy.special import log_ndtr, ndtr
+
+from healthalloc.data.panel import check_panel
+from healthalloc.data.validate import DataError
+from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
+from healthalloc.report.tables import p_text
+from healthalloc.result import Result, last_period
+
+__all__ = ["DISTRIBUTIONS", "FORMS", "PARAMS", "SFAResult", "sfa"]
+
+DISTRIBUTIONS = ("half-normal", "truncated-normal", "exponential")
+FORMS = ("cobb-douglas", "translog")
+#: Starting values of γ tried (R frontier's grid search runs over γ too).
+GAMMA_GRID = (0.1, 0.3, 0.5, 0.7, 0.9)
+#: μ below −LIMIT·σ_u: the truncated normal has drifted to its exponential limit (a warning).
+LIMIT = 5
+
+PARAMS = Params(
+    Param("output", REQUIRED, "output column, > 0, logged (for a cost frontier: the cost)", role="output"),
+    Param("inputs", REQUIRED, "input columns, > 0, logged (for a cost frontier: the output and the input prices)",
+          role="inputs", many=True),
+    UNIT,
+    Param("by", None, "period column: the panel is pooled, one observation per unit and period", role="period"),
+    Param("distribution", "half-normal", "distribution of the inefficiency u", choices=DISTRIBUTIONS),
+    Param("form", "cobb-douglas", "functional form: logs of the inputs (cobb-douglas), plus their halved "
+          "squares and cross products (translog)", choices=FORMS),
+    Param("cost", False, "a cost frontier: inefficiency raises the cost (ln C = x'b + v + u)"),
+    Param("determinants", None, "inefficiency determinants z (Battese & Coelli 1995: u ~ N+(z'd, su^2) with an "
+          "intercept in d; implies the truncated normal)", many=True, metavar="Z1,Z2"),
+)
+
+
+def _log_mills(x: np.ndarray) -> np.ndarray:
+    """φ(x)/Φ(x), stable in both tails."""
+    return np.exp(stats.norm.logpdf(x) - log_ndtr(x))
+
+
+@dataclass(frozen=True)
+class _Frontier:
+    """The design of one frontier: logged output ``y``, regressors ``X`` (intercept first),
+    inefficiency regressors ``Z`` (None: μ = 0, or the exponential), the sign ``s``."""
+
+    y: np.ndarray
+    X: np.ndarray
+    Z: np.ndarray | None
+    s: float
+    exponential: bool
+
+    @property
+    def size(self) -> int:
+        """Number of parameters: β, δ (μ), then two of the variances."""
+        return self.X.shape[1] + (0 if self.Z is None else self.Z.shape[1]) + 2
+
+    def split(self, theta: np.ndarray):
+        k = self.X.shape[1]
+        m = 0 if self.Z is None else self.Z.shape[1]
+        return theta[:k], theta[k:k + m], theta[k + m], theta[k + m + 1]
+
+    def scores(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per observation log-likelihood and its gradient (n × size) at ``theta`` =
+        (β, δ, ln σ², logit γ), or (β, ln σ_v, ln σ_u) for the exponential."""
+        beta, delta, a, b = self.split(theta)
+        e = self.s * (self.y - self.X @ beta)  # = v − u for production and cost alike
+        return self._exponential(e, a, b) if self.exponential else self._normal(e, delta, a, b)
+
+    def _normal(self, e, delta, omega, eta):
+        sigma2, gamma = np.exp(omega), _logistic(eta)
+        sigma = np.sqrt(sigma2)
+        mu = np.zeros_like(e) if self.Z is None else self.Z @ delta
+        root = np.sqrt(gamma * (1 - gamma))
+        star = sigma * root
+        a = (e + mu) / sigma
+        num = (1 - gamma) * mu - gamma * e
+        b = num / star
+        c = mu / (sigma * np.sqrt(gamma))
+        ll = -0.5 * np.log(2 * np.pi) - 0.5 * omega - 0.5 * a ** 2 + log_ndtr(b) - log_ndtr(c)
+        lb, lc = _log_mills(b), _log_mills(c)
+        d_e = -a / sigma - lb * gamma / star
+        d_omega = -0.5 + 0.5 * a ** 2 - 0.5 * lb * b + 0.5 * lc * c
+        db = (-(mu + e) / root - num * (1 - 2 * gamma) / (2 * root ** 3)) / sigma
+        d_eta = (lb * db + lc * c / (2 * gamma)) * gamma * (1 - gamma)
+        parts = [(-self.s * d_e)[:, None] * self.X]
+        if self.Z is not None:
+            d_mu = -a / sigma + lb * (1 - gamma) / star - lc / (sigma * np.sqrt(gamma))
+            parts.append(d_mu[:, None] * self.Z)
+        return ll, np.column_stack([*parts, d_omega, d_eta])
+
+    def _exponential(self, e, p, q):
+        sv, su = np.exp(p), np.exp(q)
+        d = -e / sv - sv / su
+        ll = -q + sv ** 2 / (2 * su ** 2) + e / su + log_ndtr(d)
+        lam = _log_mills(d)
+        d_e = 1 / su - lam / sv
+        d_p = sv ** 2 / su ** 2 + lam * (e / sv - sv / su)
+        d_q = -1 - sv ** 2 / su ** 2 - e / su + lam * sv / su
+        return ll, np.column_stack([(-self.s * d_e)[:, None] * self.X, d_p, d_q])
+
+    def variances(self, theta: np.ndarray) -> tuple[float, float]:
+        """σ_u² and σ_v²."""
+        *_, a, b = self.split(theta)
+        if self.exponential:
+            return float(np.exp(2 * b)), float(np.exp(2 * a))
+        sigma2, gamma = np.exp(a), _logistic(b)
+        return float(gamma * sigma2), float((1 - gamma) * sigma2)
+
+    def conditional(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and scale of u | ε, a normal truncated at 0 (Jondrow et al. 1982)."""
+        beta, delta, _, _ = self.split(theta)
+        e = self.s * (self.y - self.X @ beta)
+        su2, sv2 = self.variances(theta)
+        if self.exponential:
+            return -e - sv2 / np.sqrt(su2), np.full_like(e, np.sqrt(sv2))
+        mu = np.zeros_like(e) if self.Z is None else self.Z @ delta
+        return (mu * sv2 - e * su2) / (su2 + sv2), np.full_like(e, np.sqrt(su2 * sv2 / (su2 + sv2)))
+
+
+def _logistic(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _maximise(model: _Frontier, starts: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """The best of BFGS runs from ``starts``, polished by Newton steps on the numerical Hessian."""
+
+    def minus(theta):
+        ll, g = model.scores(theta)
+        if not np.all(np.isfinite(ll)):
+            return np.inf, np.zeros_like(theta)
+        return -ll.sum(), -g.sum(axis=0)
+
+    best = None
+    for start in starts:
+        with np.errstate(all="ignore"):
+            fit = optimize.minimize(minus, start, jac=True, method="BFGS", options={"gtol": 1e-7, "maxiter": 2000})
+        if np.isfinite(fit.fun) and (best is None or fit.fun < best.fun):
+            best = fit
+    if best is None:
+        raise ValueError("the frontier's likelihood could not be evaluated at any starting value; check the data")
+    theta, value = best.x, best.fun
+    for _ in range(50):
+        gradient = minus(theta)[1]
+        if np.max(np.abs(gradient)) < 1e-9:
+            break
+        hessian = _hessian(model, theta)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            break
+        for size in 0.5 ** np.arange(20):
+            candidate = theta - size * step
+            trial = minus(candidate)[0]
+            if trial <= value:
+                theta, value = candidate, trial
+                break
+        else:
+            break
+    return theta, -value
+
+
+def _hessian(model: _Frontier, theta: np.ndarray) -> np.ndarray:
+    """Hessian of −ln L: central differences of the analytic scores, symmetrised."""
+    h = 1e-5 * np.maximum(1, np.abs(theta))
+    columns = []
+    for j in range(theta.size):
+        up, down = theta.copy(), theta.copy()
+        up[j] += h[j]
+        down[j] -= h[j]
+        columns.append(-(model.scores(up)[1].sum(axis=0) - model.scores(down)[1].sum(axis=0)) / (2 * h[j]))
+    hessian = np.column_stack(columns)
+    return (hessian + hessian.T) / 2
+
+
+def _starts(model: _Frontier, beta: np.ndarray, m2: float, m3: float) -> list[np.ndarray]:
+    """Method-of-moments starting values (σ_u from the OLS residuals' third moment, the
+    intercept shifted by E[u]) and a grid over γ around them; μ = 0."""
+    if model.exponential:
+        su = max((-m3 / 2) ** (1 / 3) if m3 < 0 else 0.0, 0.1 * np.sqrt(m2))
+        sv = np.sqrt(max(m2 - su ** 2, 0.05 * m2))
+        shifted = beta.copy()
+        shifted[0] += model.s * su
+        return [np.concatenate([shifted, [np.log(sv), np.log(su)]])]
+    ratio = np.sqrt(2 / np.pi) * (4 / np.pi - 1)
+    su = (-m3 / ratio) ** (1 / 3) if m3 < 0 else 0.0
+    total = max(m2 + (2 / np.pi) * su ** 2, 1.1 * m2)
+    starts = []
+    for gamma in (*GAMMA_GRID, min(max(su ** 2 / total, 0.05), 0.95)):
+        shifted = beta.copy()
+        shifted[0] += model.s * np.sqrt(2 / np.pi * gamma * total)
+        starts.append(np.concatenate([shifted, [np.log(total), np.log(gamma / (1 - gamma))]]))
+    return starts
+
+
+def _regressors(logs: pd.DataFrame, form: str) -> pd.DataFrame:
+    """The intercept, the logged inputs and, for the translog, ``½ ln² x`` and the cross terms."""
+    terms = {"(Intercept)": np.ones(len(logs))} | {f"log({c})": logs[c] for c in logs}
+    if form == "translog":
+        for a, b in combinations_with_replacement(logs.columns, 2):
+            terms[f"0.5*log({a})^2" if a == b else f"log({a}):log({b})"] = (0.5 if a == b else 1.0) * logs[a] * logs[b]
+    return pd.DataFrame(terms, index=logs.index)
+
+
+def _mixed_chi2(statistic: float, restrictions: int) -> float:
+    """P-value of ½χ²(q − 1) + ½χ²(q) (χ²(0) the point mass at 0; Kodde & Palm 1986)."""
+    below = float(statistic <= 0) if restrictions == 1 else stats.chi2.sf(statistic, restrictions - 1)
+    return float(0.5 * below + 0.5 * stats.chi2.sf(statistic, restrictions))
+
+
+@declared(PARAMS, data=("data",))
+def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None = None, by: str | None = None,
+        distribution: str = "half-normal", form: str = "cobb-douglas", cost: bool = False,
+        determinants: list[str] | None = None) -> SFAResult:
+    """Fit a stochastic production (or cost) frontier by maximum likelihood.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit (per unit and period with ``by``).
+
+    Returns
+    -------
+    SFAResult
+        Unit efficiencies, the coefficient table, σ², γ, λ and the LR test of no inefficiency.
+
+    Examples
+    --------
+    >>> res = sfa(front41, "output", ["capital", "labour"])  # doctest: +SKIP
+    >>> res.gamma  # Coelli's FRONTIER 4.1 example: 0.797  # doctest: +SKIP
+    """
+    determinants = list(determinants or [])
+    if determinants and distribution == "exponential":
+        raise ValueError("determinants shift the mean of a truncated normal; they cannot go with "
+                         "distribution='exponential'")
+    overlap = [c for c in determinants if c in (output, *inputs)]
+    if overlap or len(set(inputs)) < len(inputs) or output in inputs:
+        raise ValueError(f"output, inputs and determinants must be different columns; {overlap or inputs} repeat")
+    what = "cost and prices" if cost else "output and inputs"
+    panel = check_panel(data, [output, *inputs, *determinants], unit=unit, by=by,
+                        positive={c: f"SFA takes logs of the {what}" for c in (output, *inputs)})
+    frame = panel.frame
+    regressors = _regressors(np.log(frame[list(inputs)]), form)
+    names = list(regressors.columns)
+    X = regressors.to_numpy()
+    y = np.log(frame[output].to_numpy())
+    if len(y) <= X.shape[1] + 2 + len(determinants) or np.linalg.matrix_rank(X) < X.shape[1]:
+        raise DataError(f"{len(y)} observations cannot identify a {form} frontier of {len(inputs)} inputs "
+                        f"({X.shape[1]} coefficients, collinear or too few rows)")
+    Z = None
+    if determinants:
+        Z = np.column_stack([np.ones(len(y)), frame[determinants].to_numpy(float)])
+        names += ["Z_(Intercept)", *(f"Z_{c}" for c in determinants)]
+    elif distribution == "truncated-normal":
+        Z = np.ones((len(y), 1))
+        names.append("mu")
+    model = _Frontier(y, X, Z, -1.0 if cost else 1.0, distribution == "exponential")
+
+    beta_ols, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = model.s * (y - X @ beta_ols)
+    m2, m3 = float(np.mean(resid ** 2)), float(np.mean(resid ** 3))
+    ols_loglik = float(-0.5 * len(y) * (np.log(2 * np.pi * m2) + 1))
+    if m3 > 0:
+        warnings.warn(f"the OLS residuals are skewed the wrong way for a {'cost' if cost else 'production'} "
+                      "frontier (third moment > 0): the data show little or no inefficiency, and γ goes to 0",
+                      UserWarning, stacklevel=3)
+    simple = model if Z is None else _Frontier(y, X, None, model.s, False)
+    starts = _starts(simple, beta_ols, m2, m3)
+    if Z is not None:  # from the half-normal fit, the mean of u at 0 and at ∓σ
+        theta0, _ = _maximise(simple, starts)
+        k = X.shape[1]
+        starts = [np.concatenate([theta0[:k], np.eye(Z.shape[1])[0] * shift * np.exp(theta0[k] / 2), theta0[k:]])
+                  for shift in (0.0, -1.0, 1.0)]
+    theta, loglik = _maximise(model, starts)
+    if Z is not None and not determinants and theta[X.shape[1]] < -LIMIT * np.sqrt(model.variances(theta)[0]):
+        warnings.warn(f"the truncated normal's mean μ = {theta[X.shape[1]]:.3g} drifted below −{LIMIT}σ_u: its "
+                      "likelihood rises towards the exponential limit, where μ and σ² are not identified; consider "
+                      "distribution='exponential'", UserWarning, stacklevel=3)
+    covariance, bhhh = _covariance(model, theta)
+
+    su2, sv2 = model.variances(theta)
+    sigma2 = su2 + sv2
+    k = len(names)
+    jacobian = np.zeros((k + 2, model.size))
+    jacobian[:k, :k] = np.eye(k)
+    if model.exponential:  # (σ², γ) from (ln σ_v, ln σ_u)
+        g = su2 / sigma2
+        jacobian[k] = [*np.zeros(k), 2 * sv2, 2 * su2]
+        jacobian[k + 1] = [*np.zeros(k), -2 * g * (1 - g), 2 * g * (1 - g)]
+    else:  # from (ln σ², logit γ)
+        g = su2 / sigma2
+        jacobian[k, k], jacobian[k + 1, k + 1] = sigma2, g * (1 - g)
+    estimate = np.concatenate([theta[:k], [sigma2, su2 / sigma2]])
+    std_error = np.sqrt(np.clip(np.diag(jacobian @ covariance @ jacobian.T), 0, None))
+    z = estimate / std_error
+    coefficients = pd.DataFrame({"term": [*names, "sigma2", "gamma"], "estimate": estimate,
+                                 "std_error": std_error, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))})
+
+    mean, scale = model.conditional(theta)
+    ratio = mean / scale
+    expected_u = mean + scale * _log_mills(ratio)
+    efficiency = np.exp(-mean + 0.5 * scale ** 2 + log_ndtr(ratio - scale) - log_ndtr(ratio))
+    units = pd.DataFrame({"unit": panel.labels.to_numpy(), "efficiency": efficiency}, index=frame.index)
+    if by:
+        units[by] = frame[by].to_numpy()
+    units["efficiency_jlms"] = np.exp(-expected_u)
+    units["inefficiency"] = expected_u
+    statistic = max(0.0, 2 * (loglik - ols_loglik))
+    restrictions = 1 + (0 if Z is None else Z.shape[1])
+    return SFAResult(units=units.reset_index(drop=True), coefficients=coefficients, loglik=loglik,
+                     ols_loglik=ols_loglik, sigma2=sigma2, gamma=su2 / sigma2, lambda_=float(np.sqrt(su2 / sv2)),
+                     lr_statistic=statistic, lr_p_value=_mixed_chi2(statistic, restrictions),
+                     restrictions=restrictions, nobs=len(y), distribution=distribution, form=form, cost=cost,
+                     by=by, bhhh=bhhh)
+
+
+def _covariance(model: _Frontier, theta: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Inverse Hessian of −ln L, or the BHHH inverse outer product of scores where the
+    Hessian is not positive definite (then True)."""
+    hessian = _hessian(model, theta)
+    try:
+        np.linalg.cholesky(hessian)
+        return np.linalg.inv(hessian), False
+    except np.linalg.LinAlgError:
+        scores = model.scores(theta)[1]
+        warnings.warn("the Hessian of the log-likelihood is not negative definite at the estimate (a flat or "
+                      "boundary optimum): standard errors are from the outer product of the scores (BHHH)",
+                      UserWarning, stacklevel=3)
+        return np.linalg.pinv(scores.T @ scores), True
+
+
+@dataclass(frozen=True)
+class SFAResult(Result):
+    """A fitted stochastic frontier.
+
+    Attributes
+    ----------
+    units : DataFrame
+        Per observation: ``unit``, ``efficiency`` (Battese–Coelli E[exp(−u)|ε]), the ``by``
+        column, ``efficiency_jlms`` (exp(−E[u|ε])) and ``inefficiency`` (E[u|ε]).
+    coefficients : DataFrame
+        ``term, estimate, std_error, z, p_value``: β (terms of the logged inputs), ``mu``
+        or the determinants ``Z_…`` (δ), ``sigma2`` and ``gamma``.
+    loglik, ols_loglik : float
+        Log-likelihood of the frontier and of OLS (no inefficiency).
+    sigma2, gamma, lambda_ : float
+        σ² = σ_u² + σ_v², γ = σ_u²/σ², λ = σ_u/σ_v.
+    lr_statistic, lr_p_value : float
+        LR test of no inefficiency (mixed χ² with ``restrictions``).
+    bhhh : bool
+        The standard errors are BHHH's (the Hessian was not negative definite).
+    """
+
+    units: pd.DataFrame
+    coefficients: pd.DataFrame
+    loglik: float
+    ols_loglik: float
+    sigma2: float
+    gamma: float
+    lambda_: float
+    lr_statistic: float
+    lr_p_value: float
+    restrictions: int
+    nobs: int
+    distribution: str
+    form: str
+    cost: bool
+    by: str | None
+    bhhh: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        """The unit efficiencies (see ``units``)."""
+        return self.units.copy()
+
+    def summary_json(self) -> dict:
+        """``loglik, sigma2, gamma, lambda, lr_test_statistic, lr_test_p_value, nobs`` and the model."""
+        return {"loglik": self.loglik, "sigma2": self.sigma2, "gamma": self.gamma, "lambda": self.lambda_,
+                "lr_test_statistic": self.lr_statistic, "lr_test_p_value": self.lr_p_value, "nobs": self.nobs,
+                "lr_test_restrictions": self.restrictions, "ols_loglik": self.ols_loglik,
+                "mean_efficiency": float(self.units["efficiency"].mean()), "distribution": self.distribution,
+                "form": self.form, "frontier": "cost" if self.cost else "production",
+                "std_errors": "bhhh" if self.bhhh else "hessian"}
+
+    def summary(self) -> pd.DataFrame:
+        """The figures of :meth:`summary_json` as ``statistic, value`` rows."""
+        numbers = {k: v for k, v in self.summary_json().items() if not isinstance(v, str)}
+        return pd.DataFrame({"statistic": list(numbers), "value": list(numbers.values())})
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``results`` (efficiencies), ``coefficients`` and ``summary``."""
+        return {"results": self.to_frame(), "coefficients": self.coefficients.copy(), "summary": self.summary()}
+
+    def reading(self) -> str:
+        what = "cost" if self.cost else "technical"
+        return (f"A {self.form} {'cost' if self.cost else 'production'} frontier with {self.distribution} "
+                f"inefficiency ({self.nobs} observations): mean {what} efficiency "
+                f"{self.units['efficiency'].mean():.3f}, γ = {self.gamma:.3f} of the composed variance is "
+                f"inefficiency; the LR test of no inefficiency gives {self.lr_statistic:.3f}, "
+                f"{p_text(self.lr_p_value)}.")
+
+    def plot(self):
+        """The units ranked by efficiency (the last period with ``by``)."""
+        from healthalloc.report.figures.bars import bars
+
+        table, when = last_period(self.units, self.by)
+        ranked = table.set_index("unit")["efficiency"].sort_values(ascending=False)
+        return bars(ranked, reference=1.0, xlabel="efficiency",
+                    title="Efficiency by unit" + (f", {when}" if self.by else "") + " (E[exp(−u)|ε])")
+
+    def figures(self) -> dict:
+        """The units ranked by efficiency and, with ``by``, its density per period."""
+        out = {"ranked": ("Efficiency E[exp(−u)|ε] per unit, ranked" + (" (last period)." if self.by else "."),
+                          self.plot)}
+        if self.by:
+            from healthalloc.report import figures as draw
+
+            out["density"] = (f"Kernel density of efficiency per {self.by}.",
+                              lambda: draw.density_ridges(self.units, "efficiency", self.by, bounds=(0.0, 1.0),
+                                                          title=f"Kernel density of efficiency by {self.by}"))
+        return out
