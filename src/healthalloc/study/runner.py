@@ -25,6 +25,7 @@ import tomli_w
 import healthalloc
 import healthalloc.study.analyses  # noqa: F401  (registers the analyses)
 import healthalloc.study.analyses_access  # noqa: F401  (registers access, capacity, location, scenario)
+import healthalloc.study.analyses_efficiency  # noqa: F401  (registers sfa)
 import healthalloc.study.analyses_mobility  # noqa: F401  (registers network, ergm)
 import healthalloc.study.analyses_tiers  # noqa: F401  (registers tiers)
 from healthalloc.data import data_dictionary
