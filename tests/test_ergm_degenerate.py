@@ -269,7 +269,7 @@ def test_cli_complete_network_prints_inf_and_zero_log_likelihood(tmp_path, capsy
     code, out, err = run_cli(argv, capsys)
     assert code == 0 and "fixed at +Inf" in err
     assert out.splitlines()[1].split() == ["edges", "inf", "0.0", "inf", "0.0", "***", "True"]
-    assert "MLE: 5 nodes, 10 dyads; log-likelihood 0.0000, AIC 0.0000, BIC 0.0000" in out
+    assert "MLE: 5 nodes, 10 dyads; log-likelihood 0.000, AIC 0.000, BIC 0.000" in out
 
 
 def test_cli_ties_exactly_on_a_binary_covariate(tmp_path, capsys):
@@ -294,7 +294,7 @@ def test_cli_degenerate_mcmc_fit_is_flagged_in_table_and_fit_json(tmp_path, caps
     argv = write(tmp_path, A, False) + ["--formula", "edges + triangle", "--seed", "1", "--sample-size", "256",
                                         "-o", str(tmp_path / "f.csv")]
     out, err = assert_warns(argv, r"^warning: MCMC-MLE did not converge", tmp_path, capsys)
-    assert "MCMLE (not converged): 24 nodes, 276 dyads; log-likelihood nan" in out
+    assert "MCMLE (not converged): 24 nodes, 276 dyads; no log-likelihood, AIC or BIC" in out
     assert "step/s" not in err                                            # no progress bar off a terminal
     table = pd.read_csv(tmp_path / "f.csv", keep_default_na=False)
     assert list(table["p_value"]) == ["", ""] and list(table["stars"]) == ["", ""]
@@ -313,7 +313,7 @@ def test_cli_directed_degenerate_fit_printed(tmp_path, capsys):
     rows = [line.split() for line in out.splitlines()[1:4]]
     assert [r[0] for r in rows] == ["edges", "mutual", "ctriple"] and all(r[-1] == "False" for r in rows)
     assert all("*" not in line for line in out.splitlines())
-    assert "MCMLE (not converged): 16 nodes, 240 dyads; log-likelihood nan, AIC nan, BIC nan" in out
+    assert "MCMLE (not converged): 16 nodes, 240 dyads; no log-likelihood, AIC or BIC" in out
 
 
 def test_cli_model_without_a_finite_mple_is_refused(tmp_path, capsys):

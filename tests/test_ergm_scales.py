@@ -66,8 +66,8 @@ def test_the_two_network_table_reproduces_ergm_and_the_logistic_regression(flore
         np.testing.assert_allclose(fit.coef.to_numpy(), ref.params, rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(fit.std_error.to_numpy(), ref.bse, rtol=1e-6)
         assert fit.aic == pytest.approx(ref.aic, rel=1e-9)
-        assert table.loc["AIC", f"business: {model}"] == f"{ref.aic:.4f}"
-        assert table.loc["BIC", f"business: {model}"] == f"{ref.bic:.4f}"   # nobs = 120 dyads in both
+        assert table.loc["AIC", f"business: {model}"] == f"{ref.aic:,.4f}"  # the number rule: separators
+        assert table.loc["BIC", f"business: {model}"] == f"{ref.bic:,.4f}"  # nobs = 120 dyads in both
     assert table.loc["N"].tolist() == ["16"] * 4
 
 

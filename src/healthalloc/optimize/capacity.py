@@ -80,6 +80,7 @@ from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.params import Param, Params, declared
 from healthalloc.report import figures as draw
+from healthalloc.report.tables import format_amount, format_number
 from healthalloc.result import Result
 from healthalloc.solver import (INF, PROGRESS, TIME_LIMIT, ModelSize, check_size, solve_box_qp, solve_lp, solve_milp,
                                solve_qp)
@@ -324,9 +325,10 @@ class CapacityResult(Result):
         eq0, eq1 = self.equity_before, self.equity_after
         today = float(self.sites["capacity_before"].sum())
         total = ("the total unchanged" if change(today, self.total) == 0
-                 else f"the total from {today:,.6g} today to {self.total:,.6g}")
-        return (f"Re-allocating {self.total:,.6g} units among {len(self.sites)} sites ({self.status}) moves the "
-                f"Gini of accessibility from {eq0['gini']:.3f} to {eq1['gini']:.3f} and the share below "
+                 else f"the total from {format_amount(today)} today to {format_amount(self.total)}")
+        return (f"Re-allocating {format_amount(self.total)} units among {len(self.sites):,} sites ({self.status}) "
+                f"moves the Gini of accessibility from {format_number(eq0['gini'])} to {format_number(eq1['gini'])} "
+                f"and the share below "
                 f"today's mean from {eq0['share_below']:.0%} to {eq1['share_below']:.0%}, {total}.")
 
     def figures(self, demand: pd.DataFrame | None = None, supply: pd.DataFrame | None = None) -> dict:
@@ -435,7 +437,8 @@ def optimize_capacity(
     if idle.any():  # capacity there reaches no one: moving it in would only dilute everyone's access
         lo, hi = np.where(idle, before, lo), np.where(idle, before, hi)
         warnings.warn(f"{idle.sum()} site(s) have no demand in reach and keep their capacity "
-                      f"({before[idle].sum():g} in all): {listing([show(i) for i in sup.ids[idle]])}", stacklevel=2)
+                      f"({format_amount(before[idle].sum())} in all): {listing([show(i) for i in sup.ids[idle]])}",
+                      stacklevel=2)
     if integer:
         total, lo, hi = _whole(total, lo, hi)
     _check_feasible(sup, total, lo, hi)

@@ -96,6 +96,7 @@ from healthalloc.optimize import pmedian
 from healthalloc.optimize.siting import SHRINK, Limits, grow, nearest, siting_limits
 from healthalloc.params import Param, Params, declared
 from healthalloc.report import figures as draw
+from healthalloc.report.tables import format_amount, format_number
 from healthalloc.result import Result
 from healthalloc.solver import (PROGRESS, TIME_LIMIT, MILPSolution, ModelSize, SolverError, check_size, memory_budget,
                                solve_milp)
@@ -238,10 +239,11 @@ class LocationResult(Result):
     def _cost_reading(self) -> str:
         if self.total_cost is None:
             return ""
-        budget = f" (budget {self.budget:,.6g})" if self.budget is not None else ""
-        per = (f"{self.newly_covered / self.total_cost:,.4g} persons newly covered per unit of cost"
-               if self.total_cost > 0 else f"{self.newly_covered:,.6g} persons newly covered at no cost")
-        return f" The new sites cost {self.total_cost:,.6g} in all{budget}: {per}."
+        budget = f" (budget {format_amount(self.budget)})" if self.budget is not None else ""
+        per = (f"{format_number(self.newly_covered / self.total_cost, 'coefficient')} persons newly covered per "
+               "unit of cost" if self.total_cost > 0 else
+               f"{format_amount(self.newly_covered)} persons newly covered at no cost")
+        return f" The new sites cost {format_amount(self.total_cost)} in all{budget}: {per}."
 
     def figures(self, demand: pd.DataFrame | None = None, candidates: pd.DataFrame | None = None) -> dict:
         """Given the ``demand`` and ``candidates`` tables (``id``, ``lon``, ``lat``), the map of
@@ -641,9 +643,10 @@ class TradeoffResult(Result):
     def reading(self) -> str:
         """The objective at the smallest and largest value."""
         first, last = self.table.iloc[0], self.table.iloc[-1]
-        shown = (lambda v: f"{v:.1%}") if self.model == "mclp" else (lambda v: f"{v:,.4g}")
-        return (f"{self.measure.capitalize()}: {shown(first['objective'])} at {self.by} = {first[self.by]:g}, "
-                f"{shown(last['objective'])} at {self.by} = {last[self.by]:g} ({len(self.table)} solves).")
+        shown = (lambda v: f"{v:.1%}") if self.model == "mclp" else format_amount
+        return (f"{self.measure.capitalize()}: {shown(first['objective'])} at {self.by} = "
+                f"{format_amount(first[self.by])}, {shown(last['objective'])} at {self.by} = "
+                f"{format_amount(last[self.by])} ({len(self.table)} solves).")
 
     def figures(self) -> dict:
         return {"tradeoff": (f"{self.measure.capitalize()} against {self.by}.", self.plot)}

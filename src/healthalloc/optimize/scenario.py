@@ -41,6 +41,7 @@ from healthalloc.optimize.capacity import CapacityResult, capacity_model, change
 from healthalloc.optimize.location import PARAMS as LOCATION
 from healthalloc.optimize.location import LocationResult, locate
 from healthalloc.params import REQUIRED, Param, Params, declared
+from healthalloc.report.tables import format_amount, format_number
 from healthalloc.result import Result
 from healthalloc.solver import PROGRESS, TIME_LIMIT
 
@@ -295,12 +296,12 @@ class PlanResult(Result):
         table = self.scenario.comparison.set_index("measure")
         where = self.location
         cost = "" if where.total_cost is None else (
-            f" The {where.n_selected} site(s) chosen cost {where.total_cost:,.6g} in all"
-            + ("." if where.budget is None else f" (budget {where.budget:,.6g})."))
-        return (f"Opening {self.n_opened} site(s) with {self.added:,.6g} units raises coverage within "
+            f" The {where.n_selected} site(s) chosen cost {format_amount(where.total_cost)} in all"
+            + ("." if where.budget is None else f" (budget {format_amount(where.budget)})."))
+        return (f"Opening {self.n_opened} site(s) with {format_amount(self.added)} units raises coverage within "
                 f"{self.location.radius:g} km from {table.loc['coverage', 'before']:.1%} to "
                 f"{table.loc['coverage', 'after']:.1%} and moves the Gini of accessibility from "
-                f"{table.loc['gini', 'before']:.3f} to {table.loc['gini', 'after']:.3f}." + cost)
+                f"{format_number(table.loc['gini', 'before'])} to {format_number(table.loc['gini', 'after'])}." + cost)
 
     def figures(self) -> dict:
         """Accessibility before the plan, and its change (after − before, on a scale centred on 0)

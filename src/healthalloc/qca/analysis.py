@@ -23,6 +23,7 @@ from healthalloc.qca.chart import LEGEND, Chart, configuration_chart
 from healthalloc.qca.necessity import NecessityResult, necessity
 from healthalloc.qca.solutions import DIR_EXP, Solutions, solve
 from healthalloc.qca.truthtable import CUTS, INCL_CUT, N_CUT, PRI_CUT, TruthTable, truth_table
+from healthalloc.report.tables import format_number
 from healthalloc.result import Result, flat
 
 
@@ -63,7 +64,7 @@ class QCAResult(Result):
         Complex, parsimonious and intermediate models (all tied minimal models).
     chart : Chart
         Configuration chart of the first intermediate model, R's C1P1 M1 (core / peripheral;
-        its ``note`` says which model it draws and how to draw the others).
+        its ``note`` says which model it draws and the first model of each distinct one).
     """
 
     calibration: Calibration
@@ -96,7 +97,8 @@ class QCAResult(Result):
         first = models[0]
         distinct = len({frozenset(t.expression for t in m.terms) for m in models})
         return (f"{len(first.terms)} configuration(s) lead to {self.truth_table.outcome} (intermediate model "
-                f"{first.label}: consistency {first.consistency:.3f}, coverage {first.coverage:.3f}"
+                f"{first.label}: consistency {format_number(first.consistency)}, "
+                f"coverage {format_number(first.coverage)}"
                 + (f"; {len(models)} intermediate models over the pairs of complex and parsimonious models, "
                    f"{distinct} distinct" if len(models) > 1 else "") + ").")
 

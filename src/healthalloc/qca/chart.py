@@ -136,6 +136,10 @@ class Chart:
         lines = [f"{s} {status.split()[0]} condition {status.split()[1]}" for status, s in self.symbols.items()]
         return [*lines, "blank: don't care (condition absent from the configuration)"]
 
+    def legend_text(self) -> str:
+        """The legend as one sentence: ``"● core condition present; …; blank: don't care (…)."``"""
+        return "; ".join(self.legend_lines()) + "."
+
     def to_markdown(self, digits: int = 3) -> str:
         """A Markdown table with the legend and the note on the model drawn underneath."""
         frame = self.to_frame(digits)
@@ -145,7 +149,7 @@ class Chart:
         table = "\n".join("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
                           for row in [header, rule, *rows])
         note = f"\n{self.note}\n" if self.note else ""
-        return table + "\n\n" + "; ".join(self.legend_lines()) + ".\n" + note
+        return table + "\n\n" + self.legend_text() + "\n" + note
 
     def to_csv(self, path: str | Path, digits: int = 3, *, overwrite: bool = False) -> None:
         """Write :meth:`to_frame` as UTF-8 CSV (blank cells empty), atomically (:func:`write_file`;
@@ -223,6 +227,7 @@ class Chart:
             ncol=1 if len(configurations) < 4 else 2,
             frameon=False,
             fontsize=8,
+            handleheight=_LEGEND_ROW,  # rows as tall as the largest marker, so no two symbols touch
         )
         return fig
 
@@ -233,7 +238,7 @@ LEGEND = Param("legend", "ragin-fiss", "chart symbols: Ragin–Fiss ● ⊗ • 
 
 @declared(Params(
     Param("model", 0, "which intermediate model to chart: the index in solutions.intermediate (0 is R's C1P1 M1); "
-          "the chart's note says which one it draws", low=0),
+          "the chart's note says which one it draws and lists the first model of each distinct one", low=0),
     LEGEND,
     Param("prefix", "H", "column names {prefix}1, {prefix}2, …: H, or NH for the negated outcome as in seed 000's "
           "Table 7"),
@@ -286,7 +291,7 @@ def configuration_chart(
 
 def _which(models, model: int) -> str:
     """``"Intermediate model C1P3 M1 (from complex model M1 and parsimonious model M3)"``,
-    then how many models tie and how to draw another."""
+    then how many models tie and the first model of each distinct configuration set."""
     chosen = models[model]
     text = f"Intermediate model {chosen.label}"
     if chosen.parsimonious is not None:
@@ -295,10 +300,12 @@ def _which(models, model: int) -> str:
     for i, m in enumerate(models):
         first.setdefault(frozenset(t.expression for t in m.terms), i)
     if len(models) > 1:
-        shown = ", ".join(map(str, list(first.values())[:12])) + (", …" if len(first) > 12 else "")
-        text += (f"; {len(models)} intermediate models over all pairs, {len(first)} distinct (first at i = "
-                 f"{shown}): configuration_chart(solutions, model=i) draws solutions.intermediate[i]")
+        shown = ", ".join(models[i].label for i in list(first.values())[:12]) + (", …" if len(first) > 12 else "")
+        text += f"; {len(models)} intermediate models over all pairs, {len(first)} distinct ({shown})"
     return text + "."
+
+
+_LEGEND_ROW = 1.8  # legend row height in font sizes: a 13-point marker beside 8-point text
 
 
 def _marker_style(marker: str, size: float, filled: bool) -> dict:

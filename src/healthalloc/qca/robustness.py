@@ -21,6 +21,7 @@ from healthalloc.params import Param, Params, declared
 from healthalloc.qca.analysis import PARAMS, _calibrate
 from healthalloc.qca.solutions import TYPES, solve
 from healthalloc.qca.truthtable import truth_table
+from healthalloc.report.tables import format_number
 from healthalloc.result import Result
 
 #: Consistency thresholds of the default grid (the 0.75–0.9 range users report).
@@ -76,8 +77,7 @@ class RobustnessResult(Result):
         strict = ", ".join(self.robust_core) or "no term"
         loose = [t for t in self.in_some_model_of_every_variant if t not in self.robust_core]
         text = (f"Across {len(v)} variants the {self.solution} solution's consistency (first tied model) ranges "
-                f"{v['consistency'].min():.3f}–{v['consistency'].max():.3f} and coverage "
-                f"{v['coverage'].min():.3f}–{v['coverage'].max():.3f}; {strict} "
+                f"{_range(v['consistency'])} and coverage {_range(v['coverage'])}; {strict} "
                 f"{'are' if len(self.robust_core) > 1 else 'is'} in every tied model of all {len(v)} variants")
         if loose:
             text += f"; {', '.join(loose)} only in at least one tied model of each variant"
@@ -104,6 +104,11 @@ class RobustnessResult(Result):
                 f"{self.variants.round(3).to_string(index=False)}\n\n{self.reading()}")
 
     __str__ = to_text
+
+
+def _range(values: pd.Series) -> str:
+    """``"0.812–0.904"``: the smallest and largest of ``values`` by the number rule."""
+    return f"{format_number(values.min())}–{format_number(values.max())}"
 
 
 @declared(ROBUSTNESS, data=("data", "calibrations"))

@@ -180,5 +180,5 @@ def render_report(title: str, sections: list, *, notes: list[str] = (),
                     + "</section>")  # here a unit of measure, not the unit of analysis
     return (f"<!DOCTYPE html>\n<html lang=\"{html_lang()}\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style><script>{SCRIPT}</script></head>"
+            f"<title>{html.escape(translate(title))}</title><style>{CSS}</style><script>{SCRIPT}</script></head>"
             f"<body>{''.join(body)}</body></html>\n")

@@ -6,6 +6,10 @@ translation; ``patterns`` are ``[regex, template]`` pairs for texts built with n
 names (``"12 units; mean efficiency 0.923"``): the regex's named groups fill the
 template's ``{name}`` fields, each as a reader sees it (a variable's label, a place's name,
 or its own translation: :func:`healthalloc.report.labels.phrase`).
+A text no entry or pattern matches whole, but which is a list (items separated by ``"; "`` or
+``", "`` outside parentheses, as :func:`healthalloc.data.messages.listing` writes them), is
+translated item by item when every item is (``"national: Model 3, Yangtze delta: Model 3"``)
+and joined by ``；`` or ``、``.
 A text the catalogue does not hold stays English (:func:`untranslated` lists them).
 
 The language of a run is a context variable (:func:`using`), read by the report and the
@@ -40,6 +44,8 @@ REPORT = Params(
 _LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("healthalloc_language", default="en")
 _SPACES = re.compile(r"\s+")
 _HANZI = re.compile("[\u4e00-\u9fff]")  # a text with Chinese in it is translated already
+_CODE = re.compile(r"[\w.~*+-]+")  # one token: with a dot or an underscore, a name in code
+_LISTS = (("; ", "；"), (", ", "、"))  # item separators of lists, coarsest first, and their Chinese
 _seen: set[str] = set()  # English texts asked for in Chinese and not catalogued
 
 
@@ -75,7 +81,8 @@ def _catalogue(lang: str) -> tuple[dict[str, str], tuple[tuple[re.Pattern, str],
 
 def translate(text: str, lang: str | None = None) -> str:
     """``text`` in ``lang`` (default: :func:`language`): its catalogue entry, else the first
-    pattern that matches it whole, else ``text`` unchanged (and remembered, see :func:`untranslated`)."""
+    pattern that matches it whole, else the list's items translated (module docstring), else
+    ``text`` unchanged (and remembered, see :func:`untranslated`)."""
     lang = lang or language()
     if lang == "en" or not text or not text.strip():
         return text
@@ -89,9 +96,33 @@ def translate(text: str, lang: str | None = None) -> str:
         match = pattern.fullmatch(key)
         if match:
             return template.format(**{k: phrase(v or "", lang) for k, v in match.groupdict().items()})
-    if re.search("[A-Za-z]{3}", key) and not _HANZI.search(key):
+    for separator, joined in _LISTS:
+        items = _items(key, separator)
+        if len(items) > 1:
+            shown = [phrase(item, lang) for item in items]
+            if all(_read(new) or new != old for old, new in zip(items, shown)):
+                return joined.join(shown)
+    if not _read(key):
         _seen.add(key)
     return text
+
+
+def _items(text: str, separator: str) -> list[str]:
+    """``text`` split at each ``separator`` outside parentheses (a list's items)."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "(（") - (ch in ")）")
+        if depth == 0 and text.startswith(separator, i):
+            items.append(text[start:i])
+            start = i + len(separator)
+    return [*items, text[start:]]
+
+
+def _read(text: str) -> bool:
+    """True when ``text`` needs no translation: Chinese already, no English word in it, or a
+    name in code (a term or column such as ``edgecov.GeoProx``, ``in_degree_std``)."""
+    return (bool(_HANZI.search(text)) or not re.search("[A-Za-z]{3}", text)
+            or bool(_CODE.fullmatch(text) and re.search(r"[._]", text)))
 
 
 def untranslated() -> list[str]:

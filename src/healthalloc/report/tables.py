@@ -1,8 +1,8 @@
 """Publication tables: one number-formatting rule, significance stars, escaped HTML.
 
 The rule (:func:`column_kind` picks the kind of a numeric column, :func:`format_number`
-writes one value; readings interpolate numbers through the same function, and p-values
-through :func:`p_text`):
+writes one value; readings interpolate numbers through the same function, amounts that may
+or may not be whole through :func:`format_amount`, and p-values through :func:`p_text`):
 
 - ``count``: whole numbers (a float column whose values are all whole, e.g. 64.0 or
   745557985.0) as integers with thousands separators: ``64``, ``745,557,985``;
@@ -13,8 +13,10 @@ through :func:`p_text`):
   ``coef*``, ``beta``, ``se``, ``std_error*``, ``difference``, ``speed``) with at least
   ``digits`` decimals and at least :data:`SIGNIFICANT` significant figures, in plain
   decimals (4.211e-05 is ``0.00004211``), so a small coefficient never reads 0;
-- ``index``: every other real value (indices, ratios, shares, scores) at ``digits`` decimals,
-  except in a long table of measures (a :data:`MEASURE` column, e.g. before, after and
+- ``index``: every other real value (indices, ratios, shares, scores, and fit statistics such
+  as AIC, BIC and log-likelihoods, which need no kind of their own) at ``digits`` decimals with
+  thousands separators (AIC ``56,941.798``; ERGM model tables at seed 003's four decimals,
+  ``56,941.7975``), except in a long table of measures (a :data:`MEASURE` column, e.g. before, after and
   change per measure), where a row whose real values are all whole is a count (sites ``733``).
 
 Never scientific notation. Solver noise, ``|x| < NOISE × max(scale, 1)`` with ``scale``
@@ -86,6 +88,16 @@ def format_number(value, kind: str = "index", *, digits: int = DIGITS, scale: fl
         decimals = max(digits, SIGNIFICANT - 1 - math.floor(math.log10(abs(number))))
     text = f"{number:,.{decimals}f}"
     return text.lstrip("-") if _shows_zero(text) else text
+
+
+def format_amount(value, *, digits: int = DIGITS) -> str:
+    """An amount in a sentence that may or may not be whole (capacity, cost, budget, persons):
+    a ``count`` when whole (to :data:`NOISE`), else at most ``digits`` decimals (``2.5``, ``1,234.568``)."""
+    number = float(value)
+    if math.isfinite(number) and abs(number - round(number)) < NOISE * max(abs(number), 1.0):
+        return format_number(value, "count")
+    text = format_number(value, digits=digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def p_text(p, name: str = "p", *, digits: int = DIGITS) -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from healthalloc.data import DataError
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
+from healthalloc.report.tables import format_number, p_text
 from healthalloc.result import Result
 from healthalloc.spatial.weights import SpatialWeights, aligned_values
 
@@ -129,8 +130,8 @@ class SpatialMarkov(Result):
                 f"{'pooled' if self.fixed else 'per-period'} quantiles"
                 f"{', relative to the period mean' if self.relative else ''})\n"
                 + self.summary().round(4).to_string()
-                + f"\nhomogeneity: Q = {self.Q:.3f} (p = {self.Q_p_value:.4f}), LR = {self.LR:.3f} "
-                f"(p = {self.LR_p_value:.4f}), df = {self.dof_hom}")
+                + f"\nhomogeneity: Q = {format_number(self.Q)} ({p_text(self.Q_p_value)}), LR = {format_number(self.LR)} "
+                f"({p_text(self.LR_p_value)}), df = {self.dof_hom}")
 
 
 #: The parameters of :func:`spatial_markov` (the value, its weights and panel aside).

@@ -215,7 +215,7 @@ def _qca(ctx: Context) -> Section:
                      f"coverage, and whether the consistency reaches {res.necessity.threshold:g}.",
         "truth_table": f"Truth table (incl.cut {o['incl_cut']}, PRI cut {o['pri_cut']}, n.cut {o['n_cut']}).",
         "solutions": "Complex, parsimonious and intermediate models with each term's fit.",
-        "chart": f"Configuration chart: {res.chart.note} " + " ".join(res.chart.legend_lines()),
+        "chart": f"Configuration chart: {res.chart.note} Symbols: {res.chart.legend_text()}",
         "calibrated": "Set memberships." if o["calibrated"] else "Calibrated set memberships.",
         "anchors": "Calibration anchors used."})
     sec.exports["statistics"] = _qca_statistics(res, ctx.data, ctx.roles["outcome"], o["negate_outcome"])

@@ -308,8 +308,9 @@ class ErgmResult(Result):
     def reading(self) -> str:
         """Method, size and fit: the line ``healthalloc ergm`` prints."""
         state = "" if self.converged else " (not converged)"
-        return (f"{self.method}{state}: {self.n_nodes} nodes, {self.nobs} dyads; log-likelihood {self.loglik:.4f}, "
-                f"AIC {self.aic:.4f}, BIC {self.bic:.4f}")
+        fit = (f"log-likelihood {format_number(self.loglik)}, AIC {format_number(self.aic)}, "
+               f"BIC {format_number(self.bic)}" if np.isfinite(self.loglik) else "no log-likelihood, AIC or BIC")
+        return f"{self.method}{state}: {self.n_nodes:,} nodes, {self.nobs:,} dyads; {fit}"
 
     def plot(self):
         """Estimates with 95% confidence intervals (infinite ones marked at the edge)."""
@@ -975,7 +976,8 @@ class ModelTable(Result):
             cells = {t: starred(format_number(est, "coefficient", digits=self.digits), mark)
                      for t, est, mark in zip(fit.coef.index, fit.coef, marks)}
             col = [cells.get(t, "–") for t in terms]
-            col += [f"{fit.aic:.{self.digits}f}", f"{fit.bic:.{self.digits}f}", str(fit.n_nodes)]
+            col += [format_number(fit.aic, digits=self.digits), format_number(fit.bic, digits=self.digits),
+                    format_number(fit.n_nodes, "count")]
             rows[name] = col
         return pd.DataFrame(rows, index=pd.Index(terms + ["AIC", "BIC", "N"], name="variable")).reset_index()
 

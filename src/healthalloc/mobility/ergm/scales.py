@@ -42,6 +42,7 @@ from healthalloc.data.messages import listing
 from healthalloc.mobility.ergm.fit import ErgmResult, coefficient_plot, compare_models, ergm, stars
 from healthalloc.mobility.ergm.terms import AbsDiff, EdgeCov, NodeCov, dyads
 from healthalloc.params import REQUIRED, Param, Params, declared
+from healthalloc.report.tables import format_number
 from healthalloc.result import Result
 
 __all__ = ["NetworkComparison", "compare_networks", "fit_networks"]
@@ -144,8 +145,9 @@ class NetworkComparison(Result):
             for term in sd.index.get_level_values("term").unique():
                 ratio = _ratio(sd, term, a, b)
                 if ratio > self.scale_ratio:
-                    out.append(f"{term}: its covariate's standard deviation is {sd.loc[(term, a), 'sd']:.4g} in {a} "
-                               f"but {sd.loc[(term, b), 'sd']:.4g} in {b} (×{ratio:.3g}, beyond the "
+                    sd_a, sd_b = (format_number(sd.loc[(term, net), "sd"], "coefficient") for net in (a, b))
+                    out.append(f"{term}: its covariate's standard deviation is {sd_a} in {a} "
+                               f"but {sd_b} in {b} (×{format_number(ratio, digits=1)}, beyond the "
                                f"×{self.scale_ratio:g} allowed): one unit is not the same step in both, so its "
                                "coefficients are not comparable as they stand (standardize the covariate in each "
                                "network, or compare signs only)")
@@ -159,16 +161,16 @@ class NetworkComparison(Result):
     def reading(self) -> str:
         """The networks, each one's lowest-AIC model, and the shared coefficients of the last
         model that differ at p < 0.05 (approximate z, the fits treated as independent)."""
-        sizes = ", ".join(f"{net} ({next(iter(fits.values())).n_nodes} nodes)" for net, fits in self.fits.items())
+        sizes = ", ".join(f"{net} ({next(iter(fits.values())).n_nodes:,} nodes)" for net, fits in self.fits.items())
         best = {net: compare_models(fits).best for net, fits in self.fits.items()}
         text = (f"{len(next(iter(self.fits.values())))} model(s) on {len(self.fits)} networks: {sizes}. Lowest AIC: "
-                + ", ".join(f"{net} {model or 'none (no model converged)'}" for net, model in best.items()) + ". ")
+                + ", ".join(f"{net}: {model or 'none (no model converged)'}" for net, model in best.items()) + ". ")
         last = list(next(iter(self.fits.values())))[-1]
         diff = self.differences()
         diff = diff[(diff["model"] == last) & (diff["term"] != "edges")]
         apart = diff[diff["p_value"] < 0.05]
         text += (f"In {last}, {len(apart)} of {len(diff)} shared coefficient(s) differ at p < 0.05"
-                 + (": " + ", ".join(f"{t} ({n1} {e1:+.4g} vs {n2} {e2:+.4g})" for t, n1, e1, n2, e2 in zip(
+                 + (": " + ", ".join(f"{t} ({n1} {_signed(e1)} vs {n2} {_signed(e2)})" for t, n1, e1, n2, e2 in zip(
                      apart["term"], apart["network_1"], apart["estimate_1"], apart["network_2"], apart["estimate_2"]))
                     if len(apart) else ""))
         flagged = sorted(set(diff.loc[~diff["comparable"], "term"]))
@@ -187,6 +189,12 @@ class NetworkComparison(Result):
         """The last model's estimates ± 1.96 SE, one marker per network."""
         last = list(next(iter(self.fits.values())))[-1]
         return coefficient_plot({net: fits[last] for net, fits in self.fits.items()})
+
+
+def _signed(estimate: float) -> str:
+    """A coefficient by the number rule, with its sign (``+0.05130``, ``-1.609``)."""
+    text = format_number(estimate, "coefficient")
+    return text if text.startswith("-") or estimate == 0 else "+" + text
 
 
 def _covariates(fit: ErgmResult) -> dict[str, tuple[str, np.ndarray]]:
