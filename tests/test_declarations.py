@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "healthalloc"
 
 #: Every public entry point, by module: each is bound to its declaration by declared().
 ENTRY_POINTS = {
-    "healthalloc.efficiency": ("dea", "dea_bootstrap", "malmquist"),
+    "healthalloc.efficiency": ("dea", "dea_bootstrap", "malmquist", "window_dea", "cross_efficiency"),
     "healthalloc.qca": ("fsqca", "robustness", "calibrate", "calibrate_table", "calibrate_percentiles", "calibrated",
                         "necessity", "truth_table", "minimize", "solve", "configuration_chart"),
     "healthalloc.equity": ("equity", "gini", "lorenz", "theil", "theil_groups", "concentration_index", "agglomeration"),

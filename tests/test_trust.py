@@ -32,6 +32,7 @@ TIERS = ["provinces.csv", "--unit", "province_code", "--by", "year",
 SPATIAL = ["provinces.csv", "--value", "beds_per_1000_people", "--unit", "province_code", "--by", "year",
            "--coords", "centroid_lon,centroid_lat", "--knn", "4", "--permutations", "9", "--seed", "1"]
 MALMQUIST = ["eg4.csv", "--unit", "firm", "--period", "year", "--inputs", "x", "--outputs", "y"]
+EG4_PANEL = ["eg4.csv", "--unit", "firm", "--by", "year", "--inputs", "x", "--outputs", "y"]
 #: A study's progress lines on stderr ("[1/3] dea: DEA efficiency ...", "[1/3] dea done (0.2 s)").
 PROGRESS = re.compile(r"\[\d+/\d+\] ")
 
@@ -123,6 +124,14 @@ CASES = {
     "dea to an unknown type": (["dea", "hospitals.csv", *HOSP, "-o", "scores.txt"], "must end in .csv or .xlsx"),
     "dea below a file": (["dea", "hospitals.csv", *HOSP, "-o", "data.csv/scores.csv"], "data.csv"),
     "malmquist onto its input": (["malmquist", *MALMQUIST, "-o", "eg4.csv"], "is an input of this run"),
+    "malmquist unknown reference": (["malmquist", *MALMQUIST, "--reference", "pooled"], "reference must be one of"),
+    "dea window without a period": (["dea", "hospitals.csv", *HOSP, "--window", "2"], "--window needs --by"),
+    "dea window of 0 periods": (["dea", *EG4_PANEL, "--window", "0"], "window must be ≥ 1"),
+    "dea window longer than the panel": (["dea", *EG4_PANEL, "--window", "4"], "longer than the 3 periods"),
+    "dea cross-efficiency under vrs": (["dea", "hospitals.csv", *HOSP, "--rts", "vrs", "--cross-efficiency",
+                                        "simple"], "--cross-efficiency is CCR"),
+    "dea unknown cross-efficiency": (["dea", "hospitals.csv", *HOSP, "--cross-efficiency", "neutral"],
+                                     "secondary must be one of"),
     "equity onto a folder": (["equity", *EQUITY, "-o", "notes"], "is a folder"),
     "tiers onto its input": (["tiers", *TIERS, "-o", "provinces.csv"], "is an input of this run"),
     "tiers onto a folder": (["tiers", *TIERS, "-o", "notes"], "is a folder"),

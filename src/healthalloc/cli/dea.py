@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from healthalloc.cli._common import (add_command, add_engine_options, add_input_file, add_output, input_paths,
                                      load, write_table)
-from healthalloc.efficiency.declarations import BOOTSTRAP
+from healthalloc.efficiency.declarations import BOOTSTRAP, CROSS, WINDOW
 from healthalloc.efficiency.declarations import DEA as PARAMS
 from healthalloc.params import Params
 
@@ -21,6 +21,15 @@ orientation; 1/φ for output orientation, with φ in column phi), slack_*, targe
 redundancy_* / shortfall_* (shares of the observed value), peers and peer_weights; with
 --rts vrs also crs_efficiency, scale_efficiency and rts (irs/crs/drs, DEAP's rule); with
 --bootstrap also bias, bias_corrected, ci_low, ci_high.
+
+Window analysis (Charnes et al. 1985), --window W --by PERIOD: each W consecutive periods
+pooled, every unit in every period a separate unit; one row per unit, window and period:
+unit, window (the window's first period), the --by column and efficiency.
+
+Cross-efficiency (CCR, input orientation; Sexton et al. 1986, Doyle & Green 1994),
+--cross-efficiency simple|aggressive|benevolent: adds cross_efficiency (the mean rating with
+every unit's weights, self included), peer_appraisal (self left out), maverick and rank, and
+writes the matrix beside OUT as OUT.cross.csv (row: rater, column: rated unit).
 """
 
 
@@ -32,6 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     # the bootstrap runs only when --bootstrap N asks for it (the library's default N is 2000)
     Params(replace(BOOTSTRAP["n_boot"], default=None, help="Simar–Wilson bootstrap with N replications (radial "
                    "model)"), replace(BOOTSTRAP["seed"], help="random seed for --bootstrap")).add_to(p)
+    # window analysis and cross-efficiency run only when asked for (the library's defaults are 3 and simple)
+    Params(replace(WINDOW["window"], default=None, help=WINDOW["window"].help + " (with --by)"),
+           replace(CROSS["secondary"], default=None, help=CROSS["secondary"].help + "; the matrix goes to "
+                   "OUT.cross.csv")).add_to(p)
     add_output(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
@@ -39,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from healthalloc.efficiency import dea, dea_bootstrap
+    from healthalloc.efficiency import cross_efficiency, dea, dea_bootstrap
     from healthalloc.engine import get_executor
 
     data = load(args)
@@ -47,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
     progress = False if args.quiet else None
     if args.n_boot is not None and (args.by or args.model != "radial"):
         raise ValueError("--bootstrap works with the radial model and without --by")
+    if args.window is not None:
+        return _window(args, kwargs, data, progress)
+    if args.secondary is not None and (args.by or args.model != "radial" or args.rts != "crs"
+                                       or args.orientation != "input" or args.n_boot is not None):
+        raise ValueError("--cross-efficiency is CCR: the radial model with --rts crs and --orientation input, "
+                         "without --by or --bootstrap")
+    beside, cross = {}, None
     with get_executor(args.engine, scheduler=args.scheduler, workers=args.workers) as ex:
         result = dea(data, **kwargs, progress=progress, engine=ex)
         table = result.to_frame()
@@ -56,7 +76,32 @@ def run(args: argparse.Namespace) -> int:
                                  engine=ex).to_frame()
             cols = ["bias", "bias_corrected", "ci_low", "ci_high"]
             table = table.join(boot.set_index("unit")[cols], on="unit")
-    write_table(table, args.output, inputs=input_paths(args), overwrite=args.overwrite)
+        if args.secondary is not None:
+            cross = cross_efficiency(data, kwargs["inputs"], kwargs["outputs"], unit=kwargs["unit"],
+                                     secondary=args.secondary, progress=progress, engine=ex)
+            cols = ["cross_efficiency", "peer_appraisal", "maverick", "rank"]
+            table = table.join(cross.to_frame().set_index("unit")[cols], on="unit")
+            beside = {".cross.csv": cross.matrix.reset_index()}
+    write_table(table, args.output, inputs=input_paths(args), overwrite=args.overwrite, beside=beside)
+    print(result.summary().round(3).to_string())
+    print(result.reading())
+    if cross is not None:
+        print(cross.reading())
+    return 0
+
+
+def _window(args: argparse.Namespace, kwargs: dict, data, progress) -> int:
+    """``--window W --by PERIOD``: window analysis, one row per unit, window and period."""
+    from healthalloc.efficiency import window_dea
+
+    if not args.by or args.unit is None or args.model != "radial" or args.n_boot is not None \
+            or args.secondary is not None:
+        raise ValueError("--window needs --by and --unit, with the radial model and without --bootstrap or "
+                         "--cross-efficiency")
+    result = window_dea(data, **{k: kwargs[k] for k in ("inputs", "outputs", "unit", "by", "rts", "orientation")},
+                        window=args.window, progress=progress, engine=args.engine, scheduler=args.scheduler,
+                        workers=args.workers)
+    write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
     print(result.summary().round(3).to_string())
     print(result.reading())
     return 0
