@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from healthalloc.efficiency import dea, window_dea
+from healthalloc.efficiency import cross_efficiency, dea, malmquist, window_dea
+from healthalloc.study import run_study
 
 ECONOMY = Path(__file__).parent / "reference" / "efficiency" / "economy_wang_lan_2011.csv"
 INPUTS, OUTPUTS = ["capital", "labor"], ["giov"]
@@ -116,3 +117,23 @@ def test_command_line_contract(user, economy, capsys):
     expected = window_dea(economy, INPUTS, OUTPUTS, unit="province", by="year", window=3, rts="vrs").to_frame()
     np.testing.assert_allclose(table["efficiency"], expected["efficiency"], rtol=1e-12)
     assert "windows of 3 periods" in out
+
+
+def test_study_analyses_equal_the_library(economy, tmp_path):
+    """The study's ``window``, ``cross_efficiency`` (rated at the last period by default) and global
+    ``malmquist`` analyses give the direct calls' numbers."""
+    economy.to_csv(tmp_path / "economy.csv", index=False)
+    study = {"data": {"source": str(tmp_path / "economy.csv")},
+             "roles": {"unit": "province", "period": "year", "inputs": INPUTS, "outputs": OUTPUTS},
+             "analyses": [{"type": "window", "window": 2}, {"type": "cross_efficiency", "secondary": "benevolent"},
+                          {"type": "malmquist", "reference": "global"}]}
+    sections = {s.name: s for s in run_study(study, tmp_path / "out", progress=False).sections}
+    windows = window_dea(economy, INPUTS, OUTPUTS, unit="province", by="year", window=2)
+    pd.testing.assert_frame_equal(sections["window"].tables["layout"], windows.layout().reset_index())
+    last = economy[economy["year"] == 2009]
+    cross = cross_efficiency(last, INPUTS, OUTPUTS, unit="province", secondary="benevolent")
+    pd.testing.assert_frame_equal(sections["cross_efficiency"].tables["cross_efficiency"], cross.to_frame())
+    assert "2009" in sections["cross_efficiency"].title
+    glob = malmquist(economy, INPUTS, OUTPUTS, unit="province", by="year", reference="global")
+    pd.testing.assert_frame_equal(sections["malmquist"].tables["indices"], glob.to_frame())
+    assert {"trend", "chained"} <= set(sections["malmquist"].figures)

@@ -92,7 +92,8 @@ class CrossEfficiencyResult(Result):
         from healthalloc.report.figures.bars import bars
 
         table = self.to_frame().set_index("unit").sort_values("cross_efficiency", ascending=False)
-        return bars(table[["efficiency", "cross_efficiency"]], reference=1.0,
+        shown = table[["efficiency", "cross_efficiency"]].set_axis(["CCR efficiency", "cross-efficiency"], axis=1)
+        return bars(shown, reference=1.0,
                     title=f"CCR efficiency and cross-efficiency ({self.secondary})")
 
     def reading(self) -> str:
@@ -101,8 +102,8 @@ class CrossEfficiencyResult(Result):
         e = table["cross_efficiency"]
         efficient = int((table["efficiency"] >= 1 - EFFICIENT_TOL).sum())
         return (f"Rated with every unit's weights ({self.secondary}), mean cross-efficiency is {e.mean():.3f} "
-                f"against mean CCR efficiency {table['efficiency'].mean():.3f}; of the {efficient} CCR-efficient "
-                f"units, the peers rate {e.idxmax()} highest ({e.max():.3f}); the lowest is {e.idxmin()} "
+                f"against mean CCR efficiency {table['efficiency'].mean():.3f} ({efficient} of {len(table)} units "
+                f"CCR-efficient); rated by all, {e.idxmax()} ranks highest ({e.max():.3f}) and {e.idxmin()} lowest "
                 f"({e.min():.3f}).")
 
     def figures(self) -> dict:

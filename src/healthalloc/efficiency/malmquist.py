@@ -162,8 +162,24 @@ class MalmquistResult(Result):
                 + ("productivity grew." if overall["tfpch"] > 1 else "productivity declined."))
 
     def figures(self) -> dict:
-        """:meth:`plot`, the geometric means per transition."""
-        return {"trend": ("Geometric means per transition; above 1 is improvement.", self.plot)}
+        """:meth:`plot`, the geometric means per transition; with the global reference also the
+        geometric mean of the chained index, which the circular global index makes the direct
+        comparison with the first period."""
+        out = {"trend": ("Geometric means per transition; above 1 is improvement.", self.plot)}
+        if self.reference == "global":
+            out["chained"] = (f"Geometric mean of the global index from {self.periods[0]} (chained adjacent indices, "
+                              "equal to the direct comparison); above 1 is improvement.", self._plot_chained)
+        return out
+
+    def _plot_chained(self):
+        """Geometric means over units of the chained indices per period, and the line at 1."""
+        from healthalloc.report.figures.curves import trend_lines
+
+        chained = self.cumulative()
+        means = _gmean(chained, ["period"]).reset_index().melt(
+            id_vars=["period"], value_vars=["effch", "techch", "tfpch"], var_name="index", value_name="mean")
+        return trend_lines(means, "period", "mean", group="index", reference=1.0,
+                           title=f"Global Malmquist index from {self.periods[0]}, geometric means")
 
     def __str__(self) -> str:
         head = (f"Malmquist index (FGNZ 1994, DEAP convention; orientation={self.orientation}, "

@@ -5,12 +5,23 @@ library's, ``output`` (a column, or the role of that name), ``distribution``, ``
 ``cost`` and ``determinants``; ``inputs``, ``unit`` and ``period`` come from the study's roles
 (a panel is pooled). The section shows the reading, the ranked efficiencies (and their density
 per period), the coefficient table, the fit statistics and the unit efficiencies.
+
+``window`` (:func:`healthalloc.efficiency.window_dea`): ``window`` (periods per window), ``rts``
+and ``orientation``; the means by window and by period and the unit × window by period layout.
+``cross_efficiency`` (:func:`healthalloc.efficiency.cross_efficiency`): ``secondary``, and with
+a ``period`` role the period ``at`` which the units rate each other (default: the last); each
+unit's CCR efficiency beside its cross-efficiency, and the matrix.
 """
 
 from __future__ import annotations
 
+from healthalloc.efficiency.cross import PARAMS as CROSS_PARAMS
+from healthalloc.efficiency.cross import cross_efficiency
 from healthalloc.efficiency.sfa import PARAMS as SFA_PARAMS
 from healthalloc.efficiency.sfa import sfa
+from healthalloc.efficiency.window import PARAMS as WINDOW_PARAMS
+from healthalloc.efficiency.window import window_dea
+from healthalloc.params import Param, Params
 from healthalloc.report.section import Section
 from healthalloc.study.registry import Context, register
 
@@ -37,4 +48,45 @@ def _sfa(ctx: Context) -> Section:
     index = ["unit", res.by] if res.by else ["unit"]
     sec.exports["efficiency"] = res.units.set_index(index)["efficiency"]
     sec.exports["statistics"] = res.summary().set_index("statistic")["value"]
+    return sec
+
+
+@register("window", title="DEA window analysis", params=WINDOW_PARAMS)
+def _window(ctx: Context) -> Section:
+    res = ctx.call(window_dea, ctx.data, progress=False, **ctx.engine)
+    sec = res.section(ctx.name, f"DEA window analysis ({res.width} periods per window, {res.rts.upper()}, "
+                                f"{res.orientation})")
+    sec.add_table("windows", res.summary().reset_index(),
+                  "Per window (named by its first period): evaluations, units on the window's pooled frontier, "
+                  "mean and lowest efficiency.")
+    sec.add_table("periods", res.period_means().reset_index(),
+                  f"Per {res.by}, over every window holding it: evaluations, efficient ones, mean and lowest "
+                  "efficiency.")
+    sec.add_table("layout", res.layout().reset_index(),
+                  f"Efficiency of every unit in every window (rows) and {res.by} (columns), as Charnes et al. "
+                  "(1985) lay it out.")
+    return sec
+
+
+@register("cross_efficiency", title="DEA cross-efficiency",
+          params=CROSS_PARAMS + Params(Param("by", None, role="period"),
+                                       Param("at", None, "the period in which the units rate each other "
+                                             "(default: the last)", kind=(int, str))))
+def _cross_efficiency(ctx: Context) -> Section:
+    data, by = ctx.data, ctx.roles.get("period")
+    when = ""
+    if by is not None:
+        at = ctx.options.get("at")
+        at = data[by].max() if at is None else at
+        data, when = data[data[by] == at], f", {at}"
+        if data.empty:
+            raise ValueError(f"no rows with {by} = {at!r} to rate")
+    res = ctx.call(cross_efficiency, data, progress=False, **ctx.engine)
+    sec = res.section(ctx.name, f"DEA cross-efficiency ({res.secondary}, CCR{when})")
+    sec.add_table("cross_efficiency", res.to_frame(),
+                  "Per unit: CCR efficiency (self-appraisal), cross-efficiency (the mean rating with every "
+                  "unit's weights, its own included), peer appraisal (its own left out), the maverick index "
+                  "(θ − e)/e and the rank by cross-efficiency.")
+    sec.add_table("matrix", res.matrix.reset_index(),
+                  "The cross-efficiency matrix: each row rates every unit (columns) with that row's weights.")
     return sec
