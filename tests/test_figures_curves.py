@@ -78,7 +78,7 @@ def test_trend_lines_per_index_with_a_reference_line():
     assert list(reference.get_ydata()) == [1, 1]
     assert [line.get_label() for line in lines] == ["tfpch", "effch", "techch"]
     assert lines[0].get_ydata().tolist() == [1.02, 0.98, 1.05]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["tfpch", "effch", "techch"]
+    assert [t.get_text() for t in ax.figure.legends[0].get_texts()] == ["tfpch", "effch", "techch"]
     assert ax.get_title() == "tfpch, effch, techch by transition" and ax.get_ylabel() == "value"
 
 

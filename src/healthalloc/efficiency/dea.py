@@ -188,22 +188,38 @@ class DEAResult(Result):
 
     def figures(self, group: str | None = None) -> dict:
         """With ``by``, density ridges per period and the mean per period by ``group`` (a data
-        column); a map of the last period when the units are China's 31 provinces."""
-        table, by, out = self.efficiency.reset_index(), self.by, {}
+        column); a map of the last period when the units are China's 31 provinces. With the scale
+        decomposition they show what the reading headlines, comprehensive (CRS) efficiency, and
+        with ``by`` the mean CRS, VRS and scale efficiency per period beside each other."""
+        if self.scale is None:
+            name, what, scores = "efficiency", "efficiency", self.efficiency.rename("efficiency")
+        else:
+            name, what, scores = "crs_efficiency", "comprehensive (CRS) efficiency", self.scale["crs_efficiency"]
+        table, by, out = scores.reset_index(), self.by, {}
         if by:
-            out["density"] = (f"Kernel density of efficiency per {by}.",
-                              lambda: draw.density_ridges(table, "efficiency", by, bounds=(0.0, 1.0)
-                                                          if table["efficiency"].max() <= 1 + EFFICIENT_TOL else None))
+            out["density"] = (f"Kernel density of {what} per {by}.",
+                              lambda: draw.density_ridges(table, name, by, title=f"Kernel density of {what} by {by}",
+                                                          bounds=(0.0, 1.0) if table[name].max() <= 1 + EFFICIENT_TOL
+                                                          else None))
+        if by and self.scale is not None:
+            national = self.efficiency.rename("vrs_efficiency").to_frame().join(self.scale).groupby(level=by)[
+                ["crs_efficiency", "vrs_efficiency", "scale_efficiency"]].mean().reset_index()
+            out["national"] = (f"Mean comprehensive (CRS), pure technical (VRS) and scale efficiency per {by}.",
+                               lambda: draw.trend_lines(national, by, ["crs_efficiency", "vrs_efficiency",
+                                                                       "scale_efficiency"], ylabel="mean_efficiency",
+                                                        title=f"Mean efficiency per {by}: CRS, VRS and scale"))
         if by and group:
             means = table.assign(**{group: self.data[group].to_numpy()}).groupby(
-                [by, group], as_index=False)["efficiency"].mean()
-            out["trend"] = (f"Mean efficiency per {by} by {group}.",
-                            lambda: draw.trend_lines(means, by, "efficiency", group=group))
+                [by, group], as_index=False)[name].mean()
+            out["trend"] = (f"Mean {what} per {by} by {group}.",
+                            lambda: draw.trend_lines(means, by, name, group=group, ylabel=f"mean_{name}",
+                                                     title=f"Mean {what} per {by} by {group}"))
         last, when = last_period(table, by)
-        values = last.set_index("unit")["efficiency"]
+        values = last.set_index("unit")[name]
         if all_provinces(values.index):
-            out["map"] = ("efficiency by province" + (f" ({when})." if by else "."),
-                          lambda: draw.choropleth(values, title="efficiency" + (f", {when}" if by else "")))
+            heading = what[0].upper() + what[1:]
+            out["map"] = (f"{heading} by province" + (f" ({when})." if by else "."),
+                          lambda: draw.choropleth(values, title=heading + (f", {when}" if by else "")))
         return out
 
     def __str__(self) -> str:

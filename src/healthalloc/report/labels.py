@@ -114,14 +114,30 @@ def phrase(text: str, lang: str | None = None) -> str:
     return translate(text, lang)
 
 
+_NAME = re.compile(r"\b[A-Za-z]\w*_\w+\b")  # a variable name inside English figure text: a word with "_"
+
+
+def _named(match: re.Match, lang: str) -> str:
+    """The label of the variable name ``match`` found inside a text (lower-cased after a lower-case
+    word, unless it starts with an acronym), or the name when it has none."""
+    named = label(match[0], lang)
+    if named is None:
+        return match[0]
+    after_word = re.search(r"[a-z] $", match.string[:match.start()])
+    return named[0].lower() + named[1:] if after_word and named[1:2].islower() else named
+
+
 def relabel(fig: Figure, lang: str | None = None) -> Figure:
     """Replace in ``fig`` each text that is a variable name or a catalogued text by its label
-    or translation (titles, axis labels, legends, colour bars, categorical ticks); ``fig``."""
+    or translation (titles, axis labels, legends, colour bars, categorical ticks); in English,
+    variable names inside a longer text (``"in_degree_std of every node"``) by their labels; ``fig``."""
     lang = lang or language()
     for text in fig.findobj(Text):
         old = text.get_text()
         if old:
             new = phrase(old, lang)
+            if new == old and lang == "en":
+                new = _NAME.sub(functools.partial(_named, lang=lang), old)
             if new != old:
                 text.set_text(new)
     for ax in fig.axes:

@@ -112,7 +112,7 @@ class SigmaConvergence(Result):
         measures = ["cv"] if self.group or self.table["sd_log"].isna().all() else ["cv", "sd_log"]
         return trend_lines(self.table, self.by, measures, group="group" if self.group else None,
                            title=f"σ-convergence of {self.value}",
-                           ylabel="coefficient of variation" if measures == ["cv"] else "dispersion")
+                           ylabel="cv" if measures == ["cv"] else "dispersion")
 
     def figures(self) -> dict:
         """The dispersion over the periods (:meth:`plot`)."""

@@ -83,8 +83,13 @@ def _gof_figure(table: pd.DataFrame, nsim: int):
     from matplotlib.figure import Figure
 
     stats = list(dict.fromkeys(table["statistic"]))
-    fig = Figure(figsize=(3.6 * len(stats), 3.4))
-    axes = fig.subplots(1, len(stats), squeeze=False)[0]
+    columns = len(stats) if len(stats) <= 3 else 2  # four panels as 2 × 2, readable at a page's width
+    rows = -(-len(stats) // columns)
+    fig = Figure(figsize=(3.6 * columns, 3.0 * rows + 0.4))
+    grid = fig.subplots(rows, columns, squeeze=False)
+    for spare in grid.flat[len(stats):]:
+        spare.remove()
+    axes = grid.flat[:len(stats)]
     for ax, stat in zip(axes, stats):
         t = table[table["statistic"] == stat]
         x = np.arange(len(t))
@@ -96,7 +101,8 @@ def _gof_figure(table: pd.DataFrame, nsim: int):
         ax.set_xticks(x[shown], [labels[i] for i in shown])
         ax.set_title(stat)
         ax.set_xlabel("value")
-    axes[0].set_ylabel("count")
+    for ax in grid[:, 0]:
+        ax.set_ylabel("count")
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Goodness of fit ({nsim} simulated networks)")
     fig.tight_layout()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from healthalloc.report.figures.base import REFERENCE_STYLE, colours, numeric, one_axes, styled
+from healthalloc.report.figures.base import REFERENCE_STYLE, colours, legend_below, numeric, one_axes, styled, thousands
 
 __all__ = ["bars"]
 
@@ -44,6 +44,7 @@ def bars(
     name = str(frame.columns[0]) if frame.shape[1] == 1 else None
     ax.set(title=title or name, xlabel=xlabel or name)
     ax.tick_params(axis="y", labelsize=max(5, 9 - len(frame) // 30))
+    thousands(ax.xaxis)
     if frame.shape[1] > 1:
-        ax.legend(frameon=False)
+        legend_below(ax)
     return fig

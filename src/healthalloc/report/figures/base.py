@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -24,13 +25,15 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import StrMethodFormatter
 
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
-from healthalloc.report.labels import relabel
+from healthalloc.report.labels import phrase, relabel
 
 __all__ = ["CJK_FONTS", "DPI", "REFERENCE_STYLE", "SHIPPED_FONT", "check_unique", "cjk_font", "colours",
-           "missing_glyphs", "numeric", "one_axes", "quiet_glyphs", "refresh_fonts", "save", "styled"]
+           "legend_below", "missing_glyphs", "numeric", "one_axes", "quiet_glyphs", "refresh_fonts", "save", "styled",
+           "thousands"]
 
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
@@ -204,6 +207,31 @@ def one_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """A new figure (constrained layout) and its one axes."""
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def thousands(axis) -> None:
+    """Ticks of ``axis`` (an x or y axis) as whole numbers with thousands separators (``600,000``, never
+    ``6e5``) when its range reaches 10,000."""
+    if max(abs(v) for v in axis.get_view_interval()) >= 10_000:
+        axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+_CHARS_PER_INCH = 11  # legend text at 9 points: Latin characters per inch (a Chinese one counts twice)
+
+
+def _width(text: str) -> int:
+    """``text``'s width in Latin characters: wide (Chinese) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def legend_below(ax: Axes) -> None:
+    """The legend of ``ax`` under the plot (its figure has constrained layout), where it covers no
+    data and leaves the plot its width: as many columns as the labels, read in the run's language,
+    fit in the figure's width."""
+    handles, texts = ax.get_legend_handles_labels()
+    widest = max(_width(phrase(text)) for text in texts) + 4  # + the handle
+    fits = int(ax.figure.get_figwidth() * _CHARS_PER_INCH // widest)
+    ax.figure.legend(handles, texts, loc="outside lower center", ncols=max(1, min(len(texts), fits)), frameon=False)
 
 
 def colours(n: int) -> list:

@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from healthalloc.data.validate import DataError, check_columns
-from healthalloc.report.figures.base import REFERENCE_STYLE, check_unique, colours, numeric, one_axes, styled
+from healthalloc.report.figures.base import (REFERENCE_STYLE, check_unique, colours, legend_below, numeric, one_axes,
+                                             styled, thousands)
 
 __all__ = ["lorenz_curves", "trend_lines"]
 
@@ -138,7 +139,7 @@ def trend_lines(
     -------
     Figure
         One axes with a line (with markers) per group and ``y``, the reference line and,
-        for several lines, a legend.
+        for several lines, a legend under the plot (it covers no line).
 
     Raises
     ------
@@ -174,6 +175,7 @@ def trend_lines(
             tick.set_horizontalalignment("right")
     ax.set(title=title or f"{', '.join(ys)} by {x}", xlabel=xlabel or x,
            ylabel=ylabel or (ys[0] if len(ys) == 1 else "value"))
+    thousands(ax.yaxis)
     if len(lines) > 1:
-        ax.legend(frameon=False)
+        legend_below(ax)
     return fig

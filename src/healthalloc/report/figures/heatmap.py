@@ -11,9 +11,11 @@ from matplotlib.figure import Figure
 
 from healthalloc.report.figures.base import styled
 
-__all__ = ["transition_heatmaps"]
+__all__ = ["COLUMNS", "transition_heatmaps"]
 
 _CELL = 0.55  # inches per matrix cell
+COLUMNS = 3
+"""Most heat maps side by side; more wrap onto further rows, so a page-wide figure keeps readable cells."""
 
 
 @styled
@@ -32,21 +34,26 @@ def transition_heatmaps(matrices: Mapping[str, pd.DataFrame], *, title: str | No
     Returns
     -------
     Figure
-        One axes per matrix, in order, each holding one image of the matrix and its texts;
-        one shared colour bar.
+        One axes per matrix, in order (at most :data:`COLUMNS` to a row), each holding one image
+        of the matrix and its texts; one shared colour bar.
     """
     n = len(matrices)
     k = max(len(m) for m in matrices.values())
+    columns = min(n, COLUMNS)
+    rows = -(-n // columns)
     side = _CELL * k + 0.9
-    fig = Figure(figsize=(side * n + 1.0, side + 0.9), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
+    fig = Figure(figsize=(side * columns + 1.0, (side + 0.5) * rows + 0.4), layout="constrained")
+    grid = np.atleast_2d(fig.subplots(rows, columns, sharey=True, squeeze=False))
+    for spare in grid.flat[n:]:
+        spare.remove()
+    axes = grid.flat[:n]
     image = None
     for ax, (name, matrix) in zip(axes, matrices.items()):
         values = matrix.to_numpy(float)
         image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=1.0, aspect="equal")
         for (i, j), p in np.ndenumerate(values):
             if np.isfinite(p):
-                ax.text(j, i, f"{p:.{digits}f}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{p:.{digits}f}", ha="center", va="center", fontsize=8,
                         color="white" if p > 0.6 else "0.1")
         ax.set_xticks(range(values.shape[1]), [str(c) for c in matrix.columns])
         ax.set_yticks(range(values.shape[0]), [str(r) for r in matrix.index])
@@ -54,7 +61,8 @@ def transition_heatmaps(matrices: Mapping[str, pd.DataFrame], *, title: str | No
         for spine in ax.spines.values():
             spine.set_visible(False)
         ax.set(title=name, xlabel=xlabel)
-    axes[0].set_ylabel(ylabel)
+    for row in grid[:, 0]:
+        row.set_ylabel(ylabel)
     fig.colorbar(image, ax=list(axes), shrink=0.8, label="probability")
     if title:
         fig.suptitle(title)

@@ -81,6 +81,7 @@ class _Scale:
     cmap: Colormap
     norm: Normalize | None = None
     edges: np.ndarray | None = None
+    counts: bool = False  # the values are whole numbers: whole-number class labels when the edges are too
 
     @property
     def class_colours(self) -> np.ndarray:
@@ -96,10 +97,12 @@ class _Scale:
         return self.class_colours[np.clip(np.searchsorted(self.edges, values) - 1, 0, k - 1)]
 
     def class_labels(self) -> list[str]:
-        """``"4.43 – 5.31"`` per class: two significant digits of the narrowest class width."""
+        """``"4.43 – 5.31"`` per class: two significant digits of the narrowest class width; whole
+        numbers (``"3 – 11"``) for classes of counts whose edges are whole numbers."""
         widths = np.diff(self.edges)
         narrowest = widths[widths > 0].min() if (widths > 0).any() else abs(self.edges[0]) or 1.0
-        d = max(0, 1 - math.floor(math.log10(narrowest)))
+        whole = self.counts and np.array_equal(self.edges, np.round(self.edges))
+        d = 0 if whole else max(0, 1 - math.floor(math.log10(narrowest)))
         return [f"{lo:,.{d}f} – {hi:,.{d}f}" for lo, hi in zip(self.edges[:-1], self.edges[1:])]
 
 
@@ -123,7 +126,7 @@ def _scale(values: np.ndarray, cmap: str | Colormap, classes: int | Sequence[flo
                 f"values {listing([show(v) for v in np.sort(outside)])} lie outside the classes "
                 f"[{show(edges[0])}, {show(edges[-1])}]; widen the first or last edge"
             )
-    return _Scale(cmap, edges=edges)
+    return _Scale(cmap, edges=edges, counts=bool(np.array_equal(values, np.round(values))))
 
 
 def _check_series(values, name: str) -> None:
