@@ -141,6 +141,8 @@ def test_bad_data_and_degenerate_scores():
 
 
 def test_solver_failure_in_a_replication_names_the_unit(monkeypatch):
+    """No LP certified by the batched simplex (a feasibility tolerance of −∞): every one goes
+    to HiGHS, which fails on the third unit."""
     from healthalloc.efficiency import bootstrap
     from healthalloc.solver import SolverError
 
@@ -148,7 +150,10 @@ def test_solver_failure_in_a_replication_names_the_unit(monkeypatch):
         raise SolverError("HiGHS did not solve the radial DEA LP (Unknown)", status="Unknown",
                           units=[2])
 
-    monkeypatch.setattr(bootstrap, "replicate", failing)
     df, xs, _ = known_frontier(8, n=10)
+    est = dea(df, xs, ["y"], unit="unit")  # before radial fails
+    monkeypatch.setattr(bootstrap, "dea", lambda *args, **kwargs: est)
+    monkeypatch.setattr(bootstrap, "FEASIBILITY_TOL", -np.inf)
+    monkeypatch.setattr(bootstrap.models, "radial", failing)
     with pytest.raises(SolverError, match=r"\(Unknown\) in a bootstrap replication for unit u2$"):
         dea_bootstrap(df, xs, ["y"], unit="unit", n_boot=3, seed=1)

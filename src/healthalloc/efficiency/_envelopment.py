@@ -128,22 +128,30 @@ def _ref_matrix(Xr: np.ndarray, Yr: np.ndarray, R: int, rts_row: int | None) -> 
 
 
 def screen(Xr: np.ndarray, Yr: np.ndarray, rts: str, seed: int = 0) -> np.ndarray:
-    """Indices of reference units that are extreme points of the frontier.
+    """Indices of reference units that are extreme points of the frontier (:func:`on_frontier`)."""
+    return np.flatnonzero(on_frontier(Xr, Yr, rts, seed))
+
+
+def on_frontier(Xr: np.ndarray, Yr: np.ndarray, rts: str, seed: int = 0) -> np.ndarray:
+    """Which reference units (rows of the last two axes; any leading axes are separate
+    technologies) are found to be extreme points of the frontier: a boolean (..., n).
 
     For random positive weights (u, v) the unit maximizing u·y / v·x is CRS-efficient
     and the unit maximizing u·y − v·x is VRS-efficient. A good start for column
     generation; exactness never depends on it.
     """
     rng = np.random.default_rng(seed)
-    U = rng.exponential(size=(N_SCREEN, Yr.shape[1]))
-    V = rng.exponential(size=(N_SCREEN, Xr.shape[1]))
+    U = rng.exponential(size=(N_SCREEN, Yr.shape[-1]))
+    V = rng.exponential(size=(N_SCREEN, Xr.shape[-1]))
     uy, vx = Yr @ U.T, Xr @ V.T
-    picks = [np.argmax(uy / vx, axis=0)]
+    picks = [np.argmax(uy / vx, axis=-2)]
     if rts != "crs":
-        picks.append(np.argmax(uy - vx, axis=0))
-        picks.append(np.argmin(Xr, axis=0))
-        picks.append(np.argmax(Yr, axis=0))
-    return np.unique(np.concatenate(picks))
+        picks.append(np.argmax(uy - vx, axis=-2))
+        picks.append(np.argmin(Xr, axis=-2))
+        picks.append(np.argmax(Yr, axis=-2))
+    found = np.zeros(Xr.shape[:-1], bool)
+    np.put_along_axis(found, np.concatenate(picks, axis=-1), True, axis=-1)
+    return found
 
 
 def _solve_block(spec: BlockSpec, idx: np.ndarray, lists: list[np.ndarray], Aref: np.ndarray,

@@ -32,6 +32,7 @@ import pandas as pd
 
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency import models
+from healthalloc.efficiency._envelopment import LAMBDA_SUM, LAMBDA_TOL, PRICING_TOL, on_frontier
 from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
 from healthalloc.efficiency.declarations import ALPHA, BOOTSTRAP, N_BOOT
 from healthalloc.engine import ENGINE, Executor, get_executor, progress_bar, show_progress
@@ -42,6 +43,16 @@ from healthalloc.solver import SolverError
 #: Replications per engine task (fixed, whatever the engine; the progress bar advances
 #: by one task).
 REPLICATIONS_PER_TASK = 25
+#: Most LPs (units × replications) of a task solved side by side (bounds its memory).
+BATCH_LPS = 20_000
+#: Simplex pivots of a batch; LPs still not optimal then are solved by HiGHS.
+MAX_PIVOTS = 200
+#: Pivots by Dantzig's rule (most negative reduced cost) before Bland's.
+BLAND_AFTER = 50
+#: Smallest pivot element of the ratio test, and the primal infeasibility a certified
+#: basis may have (data rescaled to mean 1).
+PIVOT_TOL = 1e-9
+FEASIBILITY_TOL = 1e-9
 #: Quantile rule for the interval: Hyndman & Fan type 9, as ``Benchmarking::dea.boot``.
 QUANTILE_METHOD = "normal_unbiased"
 
@@ -252,29 +263,179 @@ def bandwidth(dist: np.ndarray) -> float:
     return float(h0 * dist.std(ddof=1) / sd * (len(reflected) / len(dist)) ** 0.2)
 
 
-def _replicate_chunk(seeds, **kwargs) -> np.ndarray:
+def _replicate_chunk(seeds, X: np.ndarray, Y: np.ndarray, dist: np.ndarray, h: float, *, rts: str,
+                     orientation: str) -> np.ndarray:
     """Replications for each of ``seeds`` as the columns of an (n units × len(seeds)) array
-    (one engine task)."""
-    return np.column_stack([replicate(s, **kwargs) for s in seeds])
+    (one engine task): the bootstrap estimates ``δ̂*`` (1/θ* for input orientation, φ* for
+    output orientation) of the units against each replication's pseudo-data."""
+    drawn = np.stack([draw(s, dist, h) for s in seeds])
+    inp = orientation == "input"
+    shape = (len(seeds), *X.shape)
+    Xp = X * (drawn / dist)[:, :, None] if inp else np.broadcast_to(X, shape)
+    Yp = np.broadcast_to(Y, (len(seeds), *Y.shape)) if inp else Y * (dist / drawn)[:, :, None]
+    score = pseudo_scores(X, Y, Xp, Yp, rts=rts, orientation=orientation)
+    return (1 / score if inp else score).T
 
 
-def replicate(seed: np.random.SeedSequence, X: np.ndarray, Y: np.ndarray, dist: np.ndarray,
-              h: float, *, rts: str, orientation: str) -> np.ndarray:
-    """One bootstrap replication: the units' DEA distances to a pseudo-data frontier.
-
-    ``dist`` holds the DEA distances ``δ̂ ≥ 1`` of the units (rows of X, Y) and ``h`` the
-    bandwidth. Draws ``δ*`` per unit (module docstring, steps 1–2) and returns the
-    bootstrap estimates ``δ̂*`` (1/θ* for input orientation, φ* for output orientation).
-    """
+def draw(seed: np.random.SeedSequence, dist: np.ndarray, h: float) -> np.ndarray:
+    """One replication's distances ``δ*`` (module docstring, step 1) for DEA distances
+    ``δ̂ ≥ 1`` and bandwidth ``h``."""
     rng = np.random.default_rng(seed)
     n = len(dist)
     reflected = np.r_[dist, 2 - dist]
     beta = reflected[rng.integers(2 * n, size=n)]
     smooth = beta.mean() + (beta + h * rng.standard_normal(n) - beta.mean()) / np.sqrt(
         1 + h**2 / reflected.var(ddof=1))
-    drawn = np.where(smooth < 1, 2 - smooth, smooth)
+    return np.where(smooth < 1, 2 - smooth, smooth)
+
+
+def pseudo_scores(X: np.ndarray, Y: np.ndarray, Xp: np.ndarray, Yp: np.ndarray, *, rts: str,
+                  orientation: str) -> np.ndarray:
+    """Radial scores (θ, or Farrell's φ) of the units ``X, Y`` (n × m, n × s) against each of
+    b pseudo-samples ``Xp, Yp`` (b × n × m, b × n × s) whose row i lies on unit i's ray:
+    its *twin* (inputs scaled, input orientation; outputs scaled, output orientation).
+    Returns (b, n); equal to :func:`models.radial` against each whole pseudo-sample.
+
+    Each technology is spanned by its frontier, so every unit's LP is solved against a
+    small *pool* of pseudo-units, started from the random-weight screen
+    (:func:`_envelopment.on_frontier`), plus the unit's twin, which makes the LP feasible
+    from a known basis (:func:`_twin_simplex`). The pool is exact once no unit outside it
+    uses its twin: a twin strictly inside the technology of the pool cannot be in an
+    optimal solution (replacing it by what dominates it frees every input, or output), so
+    a twin left unused lies in that technology; then the pool spans every pseudo-unit and
+    the pool's technology is the pseudo-sample's. Twins used outside the pool join it and
+    their replications are solved again. LPs the simplex does not certify optimal are
+    solved by HiGHS against the whole pseudo-sample.
+    """
+    b, n = Xp.shape[:2]
+    out = np.empty((b, n))
+    per = max(1, BATCH_LPS // n)
+    for first in range(0, b, per):
+        part = slice(first, first + per)
+        out[part] = _pooled_scores(X, Y, Xp[part], Yp[part], rts, orientation)
+    return out
+
+
+def _pooled_scores(X, Y, Xp, Yp, rts, orientation) -> np.ndarray:
+    """:func:`pseudo_scores` of one batch of pseudo-samples."""
+    sx, sy = X.mean(axis=0), np.where(Y.mean(axis=0) > 0, Y.mean(axis=0), 1.0)
+    X, Y, Xp, Yp = X / sx, Y / sy, Xp / sx, Yp / sy
+    b, n = Xp.shape[:2]
+    score, certified = np.zeros((b, n)), np.zeros((b, n), bool)
+    pooled = on_frontier(Xp, Yp, rts)
+    cols = np.argsort(~pooled, axis=1, kind="stable")[:, : pooled.sum(axis=1).max()]  # padded with other units
+    pooled[np.arange(b)[:, None], cols] = True
+    todo, basis = np.arange(b), None
+    while len(todo):
+        score[todo], twin, certified[todo], basis = _twin_simplex(X, Y, Xp[todo], Yp[todo], cols, rts,
+                                                                  orientation, basis)
+        joins = (twin > LAMBDA_TOL) & ~pooled[todo]
+        again = joins.any(axis=1)
+        todo, basis, cols, joins = todo[again], basis[again], cols[again], joins[again]
+        new = np.argsort(~joins, axis=1, kind="stable")[:, : joins.sum(axis=1).max(initial=0)]
+        cols = np.concatenate([cols, new], axis=1)  # the old columns keep their places: the basis stays valid
+        pooled[todo[:, None], new] = True
+    for r in np.unique(np.nonzero(~certified)[0]):
+        units = np.flatnonzero(~certified[r])
+        try:
+            score[r, units] = models.radial(X[units], Y[units], Xp[r], Yp[r], rts=rts, orientation=orientation,
+                                            slacks=False).score
+        except SolverError as exc:
+            raise exc.at(units[list(exc.units)]) from None
+    return score
+
+
+def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
+    """Revised primal simplex on the radial LPs of every unit i against the pseudo-units
+    ``cols[r]`` of pseudo-sample r and its twin ``(Xp[r, i], Yp[r, i])``, all (r, i) at once.
+
+    Standard form, rows: inputs, outputs and (but CRS) Σλ; columns: the radial variable
+    (cost 1 for θ, −1 for φ), a slack per inequality row, the twin's λ, the pool's λ. The
+    start ``basis`` (b, n, R column numbers), by default the radial variable, the twin and
+    the slacks of all rows but two, is feasible: the twin alone reaches the unit's ray.
+    Dantzig's rule for ``BLAND_AFTER`` pivots, then Bland's, which cannot cycle; replications
+    whose LPs are all optimal drop out. Returns each LP's score, twin λ, whether a fresh
+    factorization of its final basis certifies it primal feasible and optimal, and the bases.
+    """
+    b, n, m = Xp.shape
+    s = Y.shape[1]
     inp = orientation == "input"
-    Xr = X * (drawn / dist)[:, None] if inp else X
-    Yr = Y if inp else Y * (dist / drawn)[:, None]
-    score = models.radial(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=False).score
-    return 1 / score if inp else score
+    sigma = int(LAMBDA_SUM[rts] is not None)
+    R = m + s + sigma
+    sign = np.r_[np.ones(m), -np.ones(s), {"nirs": [1.0], "ndrs": [-1.0]}.get(rts, [])]
+    own = np.zeros((n, R, 1 + len(sign)))  # the radial variable and the slacks
+    own[:, :m, 0] = -X if inp else 0.0
+    own[:, m : m + s, 0] = 0.0 if inp else -Y
+    own[:, np.arange(len(sign)), 1 + np.arange(len(sign))] = sign
+    twin_id = own.shape[2]
+    cost = np.zeros(twin_id + 1)  # own columns and the twin; the pool's cost 0
+    cost[0] = 1.0 if inp else -1.0
+    rhs = np.concatenate([np.zeros((n, m)) if inp else X, Y if inp else np.zeros((n, s)), np.ones((n, sigma))], axis=1)
+    twin = np.concatenate([Xp, Yp, np.ones((b, n, sigma))], axis=2).reshape(b * n, R)
+    pool = np.concatenate([np.take_along_axis(Xp, cols[:, :, None], 1), np.take_along_axis(Yp, cols[:, :, None], 1),
+                           np.ones((*cols.shape, sigma))], axis=2).transpose(0, 2, 1)  # (b, R, K)
+    rep, unit = np.repeat(np.arange(b), n), np.tile(np.arange(n), b)  # of each LP, replication-major
+
+    def column(ids, lps):  # column numbers of the LPs lps → their columns (len(lps), R)
+        fixed = own[unit[lps], :, np.minimum(ids, twin_id - 1)]
+        pooled = pool[rep[lps], :, np.clip(ids - twin_id - 1, 0, pool.shape[2] - 1)]
+        return np.where((ids < twin_id)[:, None], fixed, np.where((ids == twin_id)[:, None], twin[lps], pooled))
+
+    def prices(Binv, basis, lps):  # reduced costs (len(lps), columns) and their tolerance
+        pi = np.einsum("lr,lrs->ls", cost[np.minimum(basis, twin_id)] * (basis <= twin_id), Binv)
+        d = np.empty((len(lps), twin_id + 1 + pool.shape[2]))
+        d[:, :twin_id] = cost[:twin_id] - np.einsum("ls,lsj->lj", pi, own[unit[lps]])
+        d[:, twin_id] = -np.einsum("ls,ls->l", pi, twin[lps])
+        ends = np.searchsorted(rep[lps], np.arange(b + 1))  # lps are sorted: one slice per replication
+        for r in np.flatnonzero(np.diff(ends)):
+            d[ends[r] : ends[r + 1], twin_id + 1 :] = -pi[ends[r] : ends[r + 1]] @ pool[r]
+        return d, PRICING_TOL * (1.0 + np.abs(pi).max(axis=1))
+
+    def factor(basis):
+        every = np.arange(b * n)
+        Binv = np.linalg.inv(np.stack([column(basis[:, j], every) for j in range(R)], axis=2))
+        return Binv, np.einsum("lrs,ls->lr", Binv, rhs[unit])
+
+    if basis is None:  # the radial variable pinned on the row its twin reaches last, the twin on Σλ
+        with np.errstate(divide="ignore", invalid="ignore"):  # (CRS: its largest output or input)
+            reach = Xp / X if inp else np.where(Y > 0, Yp / Y, np.inf)
+        radial_row = np.argmax(reach, axis=2) if inp else m + np.argmin(reach, axis=2)
+        twin_row = m + s if sigma else (m + np.argmax(Y, axis=1) if inp else np.argmax(X, axis=1))
+        keep = np.ones((b, n, R), bool)
+        keep[np.arange(b)[:, None], np.arange(n), radial_row] = False
+        keep[:, np.arange(n), twin_row] = False
+        slack = np.r_[1 + np.arange(len(sign)), -1]  # of each row (VRS: none on Σλ)
+        basis = np.concatenate([np.zeros((b, n, 1), int), np.full((b, n, 1), twin_id),
+                                slack[np.nonzero(keep)[2]].reshape(b, n, R - 2)], axis=2)
+    basis = basis.reshape(b * n, R).copy()
+    Binv, xB = factor(basis)
+    lps = np.arange(b * n)  # the LPs not yet optimal
+    for pivot in range(MAX_PIVOTS):
+        d, tol = prices(Binv[lps], basis[lps], lps)
+        bad = d < -tol[:, None]
+        lps, d, bad = lps[bad.any(axis=1)], d[bad.any(axis=1)], bad[bad.any(axis=1)]
+        if not len(lps):
+            break
+        bland = pivot >= BLAND_AFTER
+        q = np.argmax(bad, axis=1) if bland else np.argmin(d, axis=1)
+        Bi, xb, bs = Binv[lps], xB[lps], basis[lps]
+        alpha = np.einsum("lrs,ls->lr", Bi, column(q, lps))
+        ok = alpha > PIVOT_TOL
+        ratio = np.where(ok, np.maximum(xb, 0.0) / np.where(ok, alpha, 1.0), np.inf)
+        if bland:  # of the tied rows, the one whose basic column has the smallest number leaves
+            ratio = np.where(ratio == ratio.min(axis=1, keepdims=True), bs, np.iinfo(bs.dtype).max)
+        row = np.argmin(ratio, axis=1)
+        i = np.arange(len(lps))
+        p = alpha[i, row]
+        Brow, xrow = Bi[i, row] / p[:, None], xb[i, row] / p
+        Bi -= alpha[:, :, None] * Brow[:, None, :]
+        xb -= alpha * xrow[:, None]
+        Bi[i, row], xb[i, row], bs[i, row] = Brow, xrow, q
+        go = ok.any(axis=1)  # unbounded (not with positive inputs): left uncertified
+        lps = lps[go]
+        Binv[lps], xB[lps], basis[lps] = Bi[go], xb[go], bs[go]
+    Binv, xB = factor(basis)
+    d, tol = prices(Binv, basis, np.arange(b * n))
+    certified = (d >= -tol[:, None]).all(axis=1) & (xB >= -FEASIBILITY_TOL).all(axis=1)
+    return ((xB * (basis == 0)).sum(axis=1).reshape(b, n), (xB * (basis == twin_id)).sum(axis=1).reshape(b, n),
+            certified.reshape(b, n), basis.reshape(b, n, R))
