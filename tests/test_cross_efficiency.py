@@ -143,3 +143,16 @@ def test_command_line_writes_the_matrix_beside(user, golany_roll, capsys):
     # the matrix is a file of its own: an existing one is replaced only with --overwrite
     pd.read_csv("scores.cross.csv").to_csv("mine.cross.csv", index=False)
     assert_refused([*argv, "--cross-efficiency", "simple", "-o", "mine.csv"], "mine.cross.csv", user, capsys)
+
+
+def test_result_convention(golany_roll, tmp_path):
+    from matplotlib.figure import Figure
+
+    res = cross_efficiency(golany_roll, INPUTS, OUTPUTS, unit="dmu", secondary="aggressive")
+    fig = res.plot()
+    assert isinstance(fig, Figure) and fig.axes[0].patches
+    assert set(res.figures()) == {"cross"}
+    sheets = pd.read_excel(res.to_excel(tmp_path / "c.xlsx"), sheet_name=None)
+    assert list(sheets) == ["results", "summary", "matrix"]
+    np.testing.assert_allclose(sheets["matrix"].drop(columns="rater"), res.matrix)
+    assert "<table" in res._repr_html_()

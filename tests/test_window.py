@@ -137,3 +137,17 @@ def test_study_analyses_equal_the_library(economy, tmp_path):
     glob = malmquist(economy, INPUTS, OUTPUTS, unit="province", by="year", reference="global")
     pd.testing.assert_frame_equal(sections["malmquist"].tables["indices"], glob.to_frame())
     assert {"trend", "chained"} <= set(sections["malmquist"].figures)
+
+
+def test_result_convention(economy, tmp_path):
+    from matplotlib.figure import Figure
+
+    res = window_dea(economy, INPUTS, OUTPUTS, unit="province", by="year", window=3)
+    fig = res.plot()
+    assert isinstance(fig, Figure) and fig.axes[0].lines
+    assert set(res.figures()) == {"windows"}
+    sheets = pd.read_excel(res.to_excel(tmp_path / "w.xlsx"), sheet_name=None)
+    assert list(sheets) == list(res.tables())
+    np.testing.assert_allclose(sheets["layout"].drop(columns=["unit", "window"]),
+                               res.layout().to_numpy(), equal_nan=True)
+    assert "<table" in res._repr_html_()
