@@ -214,3 +214,16 @@ def test_classes_of_counts_are_whole_numbers_and_large_ticks_have_separators():
     _renderer(fig)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
     assert "600,000" in labels and not any("e" in t for t in labels)
+
+
+def test_english_titles_and_axis_labels_start_with_a_capital():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set(title="beds by tier, 2023", xlabel="transition", ylabel="p-value")
+    fig.suptitle("σ-convergence of efficiency")
+    ax.plot([0, 1], [0, 1], label="east")
+    ax.legend()
+    relabel(fig, "en")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Beds by tier, 2023", "Transition", "p-value")
+    assert fig.get_suptitle() == "σ-convergence of efficiency"  # Greek letters keep their case
+    assert ax.get_legend().get_texts()[0].get_text() == "east"  # legend entries are data: as they are

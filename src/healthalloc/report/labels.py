@@ -130,7 +130,8 @@ def _named(match: re.Match, lang: str) -> str:
 def relabel(fig: Figure, lang: str | None = None) -> Figure:
     """Replace in ``fig`` each text that is a variable name or a catalogued text by its label
     or translation (titles, axis labels, legends, colour bars, categorical ticks); in English,
-    variable names inside a longer text (``"in_degree_std of every node"``) by their labels; ``fig``."""
+    variable names inside a longer text (``"in_degree_std of every node"``) by their labels, and
+    titles and axis labels start with a capital; ``fig``."""
     lang = lang or language()
     for text in fig.findobj(Text):
         old = text.get_text()
@@ -150,4 +151,17 @@ def relabel(fig: Figure, lang: str | None = None) -> Figure:
                 named = FuncFormatter(lambda x, pos, shown=formatter.func: phrase(str(shown(x, pos)), lang))
                 named.relabelled = True
                 axis.set_major_formatter(named)
+    if lang == "en":  # titles and axis labels start with a capital, as a printed figure's do
+        for text in _headings(fig):
+            old = text.get_text()
+            if re.match(r"[a-z]{2}(?!\w*_)", old):  # a word; symbols (p-value, σ, x1) and names keep their case
+                text.set_text(old[0].upper() + old[1:])
     return fig
+
+
+def _headings(fig: Figure) -> list[Text]:
+    """The figure's title and its axes' titles and axis labels."""
+    texts = [fig._suptitle] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label]
+    return texts
