@@ -227,3 +227,16 @@ def test_english_titles_and_axis_labels_start_with_a_capital():
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Beds by tier, 2023", "Transition", "p-value")
     assert fig.get_suptitle() == "σ-convergence of efficiency"  # Greek letters keep their case
     assert ax.get_legend().get_texts()[0].get_text() == "east"  # legend entries are data: as they are
+
+
+@pytest.mark.parametrize(("lang", "ylabel"), [("en", "Gini coefficient"), ("zh", "基尼系数")])
+def test_gini_trend_is_labelled_and_plots_the_indices(lang, ylabel):
+    from healthalloc.equity.analysis import equity
+
+    res = equity(load_china_provinces(), "medical_health_beds", "permanent_population", by="year", unit="province_en")
+    with i18n.using(lang):
+        fig = relabel(res.figures()["gini_trend"][1]())
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == ylabel  # labels.json's "gini", not "Value"
+    years, values = ax.get_lines()[0].get_data()
+    np.testing.assert_allclose(values, res.indices.set_index("year")["gini_population"].reindex(years), atol=1e-12)
