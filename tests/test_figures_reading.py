@@ -240,3 +240,12 @@ def test_gini_trend_is_labelled_and_plots_the_indices(lang, ylabel):
     assert ax.get_ylabel() == ylabel  # labels.json's "gini", not "Value"
     years, values = ax.get_lines()[0].get_data()
     np.testing.assert_allclose(values, res.indices.set_index("year")["gini_population"].reindex(years), atol=1e-12)
+
+
+def test_gof_counts_in_the_tens_of_thousands_have_separators():
+    rows = [{"statistic": "distance", "value": v, "observed": o, "mean": o, "q025": o, "q975": o}
+            for v, o in ((1, 5_000.0), (2, 68_000.0), (3, 37_000.0))]
+    fig = GofResult(pd.DataFrame(rows), 50).plot()
+    _renderer(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert "60,000" in labels and "60000" not in labels

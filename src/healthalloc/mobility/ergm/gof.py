@@ -82,6 +82,8 @@ class GofResult(Result):
 def _gof_figure(table: pd.DataFrame, nsim: int):
     from matplotlib.figure import Figure
 
+    from healthalloc.report.figures.base import thousands
+
     stats = list(dict.fromkeys(table["statistic"]))
     columns = len(stats) if len(stats) <= 3 else 2  # four panels as 2 × 2, readable at a page's width
     rows = -(-len(stats) // columns)
@@ -101,6 +103,7 @@ def _gof_figure(table: pd.DataFrame, nsim: int):
         ax.set_xticks(x[shown], [labels[i] for i in shown])
         ax.set_title(stat)
         ax.set_xlabel("value")
+        thousands(ax.yaxis)
     for ax in grid[:, 0]:
         ax.set_ylabel("count")
     axes[0].legend(fontsize=8)
