@@ -1,8 +1,9 @@
-"""Global (Pastor & Lovell 2005) and sequential (Shestalova 2003) Malmquist indices.
+"""Global (Pastor & Lovell 2005), sequential (Shestalova 2003) and biennial (Pastor, Asmild &
+Lovell 2011) Malmquist indices.
 
 Reference: every distance computed here independently, one input-oriented CRS/VRS LP per
 unit with ``scipy.optimize.linprog`` on the pooled data (deaR's ``malmquist_index(type1 =
-"glob" | "seq")`` solves the same LPs), on deaR's ``EconomyLong`` panel (Wang & Lan 2011:
+"glob" | "seq")`` solves the same LPs; it has no biennial index), on deaR's ``EconomyLong`` panel (Wang & Lan 2011:
 31 Chinese provinces' industry, 2005–2009; ``tests/reference/efficiency/``). Tolerance
 1e-6 (relative): two LP solvers at their default tolerances.
 """
@@ -90,6 +91,32 @@ def test_sequential_index_against_pooled_lps(economy):
         np.testing.assert_allclose(rows["pech"], seq(t + 1, t + 1, True) / seq(t, t, True), rtol=RTOL)
     # the sequential frontier never moves back: no technical regress
     assert (res.indices["techch"] >= 1 - 1e-9).all()
+
+
+def test_biennial_index_against_pooled_lps(economy):
+    res = malmquist(economy, INPUTS, OUTPUTS, unit="province", by="year", reference="biennial")
+    years, units, X, Y = cube(economy)
+    T, n = X.shape[:2]
+    own = np.array([[theta(X[t, i], Y[t, i], X[t], Y[t]) for i in range(n)] for t in range(T)])
+    for t in range(T - 1):
+        Xb, Yb = X[t:t + 2].reshape(-1, 2), Y[t:t + 2].reshape(-1, 1)
+        start = np.array([theta(X[t, i], Y[t, i], Xb, Yb) for i in range(n)])
+        end = np.array([theta(X[t + 1, i], Y[t + 1, i], Xb, Yb) for i in range(n)])
+        rows = res.indices[res.indices["period_from"] == years[t]]
+        np.testing.assert_allclose(rows["tfpch"], end / start, rtol=RTOL)
+        np.testing.assert_allclose(rows["effch"], own[t + 1] / own[t], rtol=RTOL)
+        np.testing.assert_allclose(rows["techch"], (end / own[t + 1]) / (start / own[t]), rtol=RTOL)
+        dist = res.distances.set_index(["period", "unit"])
+        np.testing.assert_allclose(dist.loc[years[t], "crs_te_biennial_next"].loc[units], start, rtol=RTOL)
+        np.testing.assert_allclose(dist.loc[years[t + 1], "crs_te_biennial_prev"].loc[units], end, rtol=RTOL)
+    assert res.distances.loc[res.distances["period"] == 2005, "crs_te_biennial_prev"].isna().all()
+
+
+def test_two_periods_biennial_is_global(economy):
+    two = economy[economy["year"].isin([2008, 2009])]
+    glob = malmquist(two, INPUTS, OUTPUTS, unit="province", by="year", reference="global")
+    bi = malmquist(two, INPUTS, OUTPUTS, unit="province", by="year", reference="biennial")
+    pd.testing.assert_frame_equal(glob.indices, bi.indices, rtol=1e-9)
 
 
 def test_contemporaneous_stays_the_default(economy):

@@ -20,7 +20,9 @@ change, VRS), sech (scale efficiency change) and tfpch (total factor productivit
 and overall (DEAP 2.1's summary) are printed as well. The panel must be balanced.
 --reference global measures every period against one frontier of all periods pooled
 (Pastor & Lovell 2005): tfpch is circular and techch is the change of the best-practice
-gap; --reference sequential against all periods up to each one (Shestalova 2003).
+gap; --reference sequential against all periods up to each one (Shestalova 2003);
+--reference biennial against the two periods of each transition pooled (Pastor, Asmild &
+Lovell 2011).
 """
 
 

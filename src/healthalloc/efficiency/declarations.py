@@ -25,8 +25,9 @@ N_BOOT = 2000
 #: One minus the confidence level of the bootstrap intervals.
 ALPHA = 0.05
 #: Malmquist reference technologies: each period's own frontier (Färe et al. 1994), one frontier
-#: of all periods pooled (Pastor & Lovell 2005), all periods up to this one (Shestalova 2003).
-REFERENCES = ("contemporaneous", "global", "sequential")
+#: of all periods pooled (Pastor & Lovell 2005), all periods up to this one (Shestalova 2003),
+#: each two adjacent periods pooled (Pastor, Asmild & Lovell 2011).
+REFERENCES = ("contemporaneous", "global", "sequential", "biennial")
 #: Cross-efficiency weights: any optimal CCR weights (Sexton et al. 1986), or among them those
 #: that make the peers' aggregate efficiency smallest or largest (Doyle & Green 1994).
 SECONDARY_GOALS = ("simple", "aggressive", "benevolent")
@@ -76,7 +77,8 @@ MALMQUIST = INPUTS_OUTPUTS + Params(
             "same effch, techch and tfpch; pech and sech differ)"),
     Param("reference", "contemporaneous", "reference technology: each period's own frontier (DEAP), one global "
           "frontier of all periods pooled (Pastor & Lovell 2005; circular, techch is the best-practice gap "
-          "change) or all periods up to each one (Shestalova 2003; no technical regress)", choices=REFERENCES),
+          "change), all periods up to each one (Shestalova 2003; no technical regress) or the two periods of "
+          "each transition pooled (Pastor, Asmild & Lovell 2011)", choices=REFERENCES),
 )
 
 #: :func:`~healthalloc.efficiency.window_dea`.

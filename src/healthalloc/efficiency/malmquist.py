@@ -23,10 +23,13 @@ infeasible). Means are geometric, as DEAP's "mean" rows.
   TE^G(t+1) / TE^G(t), circular (the index from s to u is the product of the adjacent
   ones); effch as above; techch = tfpch / effch, the change of the best-practice gap
   TE^G / TE^t; pech and sech as above.
+* ``biennial`` (Pastor, Asmild & Lovell 2011): as ``global`` with G the two periods t and
+  t+1 pooled (a frontier per transition; not circular).
 
 References: Färe, Grosskopf, Norris & Zhang (1994), AER 84(1):66–83; Coelli (1996),
 DEAP 2.1, CEPA Working Paper 96/08; Shestalova (2003), J Prod Anal 19:211–226; Pastor &
-Lovell (2005), Econ Lett 88:266–271.
+Lovell (2005), Econ Lett 88:266–271; Pastor, Asmild & Lovell (2011), Socio-Econ Plan Sci
+45:10–15.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ PARAMS = MALMQUIST  # declared in :mod:`healthalloc.efficiency.declarations`
 #: against the own and the global frontier, and VRS TE against the own frontier.
 DISTANCES = ("crs_te_prev", "crs_te", "crs_te_next", "vrs_te")
 GLOBAL_DISTANCES = ("crs_te", "crs_te_global", "vrs_te")
+#: With the biennial reference: CRS TE against the own frontier and the pooled frontier of
+#: the previous and this period and of this and the next period, and VRS TE.
+BIENNIAL_DISTANCES = ("crs_te", "crs_te_biennial_prev", "crs_te_biennial_next", "vrs_te")
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,9 @@ class MalmquistResult(Result):
         period), own (``crs_te``) and next (``crs_te_next``; NaN in the last period)
         period's frontier, and VRS technical efficiency ``vrs_te``. TE is θ (input) or
         1/φ (output); cross-period values can exceed 1. With ``reference="global"``:
-        ``crs_te``, ``crs_te_global`` (against all periods pooled) and ``vrs_te``.
+        ``crs_te``, ``crs_te_global`` (against all periods pooled) and ``vrs_te``; with
+        ``"biennial"``: ``crs_te``, ``crs_te_biennial_prev`` and ``crs_te_biennial_next``
+        (against the previous or next period pooled with this one) and ``vrs_te``.
     periods : tuple
         The periods, sorted.
     reference : str
@@ -313,11 +321,14 @@ def _tasks(T: int, reference: str) -> list[tuple[int, int, int, int, str]]:
 
     Per period t: CRS TE of periods t−1..t+1 and VRS TE of period t against t's frontier
     (t's data, or with ``sequential`` all data up to t); with ``global``, CRS and VRS TE of
-    period t against its own data and CRS TE against all periods pooled.
+    period t against its own data and CRS TE against all periods pooled; with ``biennial``,
+    the same but CRS TE of periods t and t+1 against those two pooled.
     """
+    own = [(t, t + 1, t, t + 1, rts) for rts in ("crs", "vrs") for t in range(T)]
     if reference == "global":
-        return ([(t, t + 1, t, t + 1, rts) for rts in ("crs", "vrs") for t in range(T)]
-                + [(t, t + 1, 0, T, "crs") for t in range(T)])
+        return own + [(t, t + 1, 0, T, "crs") for t in range(T)]
+    if reference == "biennial":
+        return own + [(t, t + 2, t, t + 2, "crs") for t in range(T - 1)]
     first = (lambda t: 0) if reference == "sequential" else (lambda t: t)
     return [(max(t - 1, 0), min(t + 2, T), first(t), t + 1, "crs") for t in range(T)] + [
         (t, t + 1, first(t), t + 1, "vrs") for t in range(T)]
@@ -326,11 +337,18 @@ def _tasks(T: int, reference: str) -> list[tuple[int, int, int, int, str]]:
 def _decompose(te: list[np.ndarray], tasks: list[tuple], T: int, n: int, reference: str):
     """The distance table's columns and the indices, each as (T, n) and (T − 1, n) arrays,
     from the tasks' TE."""
-    if reference == "global":
-        own, vrs, glob = (np.array(te[k * T:(k + 1) * T]) for k in range(3))
+    if reference in ("global", "biennial"):
+        own, vrs = np.array(te[:T]), np.array(te[T:2 * T])
+        if reference == "global":
+            pooled = np.array(te[2 * T:])
+            start, end = pooled[:-1], pooled[1:]
+            distances = dict(zip(GLOBAL_DISTANCES, (own, pooled, vrs)))
+        else:  # TE of periods t and t+1 against the two pooled, per transition
+            start, end = np.array([t.reshape(2, n) for t in te[2 * T:]]).transpose(1, 0, 2)
+            gap = np.full((1, n), np.nan)
+            distances = dict(zip(BIENNIAL_DISTANCES, (own, np.r_[gap, end], np.r_[start, gap], vrs)))
         effch = own[1:] / own[:-1]
-        techch = (glob[1:] / own[1:]) / (glob[:-1] / own[:-1])
-        distances = dict(zip(GLOBAL_DISTANCES, (own, glob, vrs)))
+        techch = (end / own[1:]) / (start / own[:-1])  # the best-practice gap's change
     else:
         crs = np.full((T, 3, n), np.nan)  # [data period, frontier period − data period + 1]
         for t, (lo, hi, *_) in enumerate(tasks[:T]):
