@@ -249,3 +249,12 @@ def test_gof_counts_in_the_tens_of_thousands_have_separators():
     _renderer(fig)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
     assert "60,000" in labels and "60000" not in labels
+
+
+def test_bars_leave_no_empty_rows_above_and_below():
+    fig = bars(pd.Series([3.0, 2.0, 1.0], index=["A", "B", "C"], name="beds"))
+    ax = fig.axes[0]
+    low, high = sorted(ax.get_ylim())
+    tops = [p.get_y() + p.get_height() for p in ax.patches]
+    bottoms = [p.get_y() for p in ax.patches]
+    assert min(bottoms) - low < 0.25 and high - max(tops) < 0.25  # within a quarter row of the axes' ends

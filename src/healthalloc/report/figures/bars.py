@@ -41,6 +41,7 @@ def bars(
     if reference is not None:
         ax.axvline(reference, **REFERENCE_STYLE)
     ax.set_yticks(rows, labels)
+    ax.set_ylim(-0.6, len(frame) - 0.4)  # no empty rows above and below the bars
     name = str(frame.columns[0]) if frame.shape[1] == 1 else None
     ax.set(title=title or name, xlabel=xlabel or name)
     ax.tick_params(axis="y", labelsize=max(5, 9 - len(frame) // 30))
