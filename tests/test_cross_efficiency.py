@@ -12,6 +12,7 @@ Tolerance 1e-6: two LP solvers at their default tolerances.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -113,11 +114,16 @@ def test_aggressive_never_rates_peers_above_benevolent(n, seed):
         np.testing.assert_allclose(np.diag(res.matrix), runs["simple"].efficiency, atol=TOL)
 
 
-def test_same_numbers_on_every_engine(golany_roll):
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_same_numbers_on_every_engine(golany_roll, engine, monkeypatch):
+    """Raters in chunks of 4: several tasks, the same matrix as one task on any engine."""
+    whole = cross_efficiency(golany_roll, INPUTS, OUTPUTS, unit="dmu", secondary="aggressive")
+    monkeypatch.setattr(importlib.import_module("healthalloc.efficiency.cross"), "RATERS_PER_TASK", 4)
     serial = cross_efficiency(golany_roll, INPUTS, OUTPUTS, unit="dmu", secondary="aggressive")
-    pooled = cross_efficiency(golany_roll, INPUTS, OUTPUTS, unit="dmu", secondary="aggressive",
-                              engine="processes", workers=2)
-    pd.testing.assert_frame_equal(serial.matrix, pooled.matrix, check_exact=True)
+    other = cross_efficiency(golany_roll, INPUTS, OUTPUTS, unit="dmu", secondary="aggressive", engine=engine,
+                             workers=2)
+    pd.testing.assert_frame_equal(serial.matrix, whole.matrix, check_exact=True)
+    pd.testing.assert_frame_equal(serial.matrix, other.matrix, check_exact=True)
 
 
 def test_bad_input(golany_roll):

@@ -152,11 +152,14 @@ def test_global_index_is_circular(T, n, seed):
     np.testing.assert_allclose(res.distances["crs_te_global"], expected, rtol=RTOL)
 
 
-def test_same_numbers_on_every_engine(economy):
-    serial = malmquist(economy, INPUTS, OUTPUTS, unit="province", by="year", reference="global")
-    pooled = malmquist(economy, INPUTS, OUTPUTS, unit="province", by="year", reference="global",
-                       engine="processes", workers=2)
-    pd.testing.assert_frame_equal(serial.indices, pooled.indices, check_exact=True)
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_same_numbers_on_every_engine(economy, engine):
+    for reference in ("global", "sequential", "biennial"):
+        serial = malmquist(economy, INPUTS, OUTPUTS, unit="province", by="year", reference=reference)
+        other = malmquist(economy, INPUTS, OUTPUTS, unit="province", by="year", reference=reference,
+                          engine=engine, workers=2)
+        pd.testing.assert_frame_equal(serial.indices, other.indices, check_exact=True)
+        pd.testing.assert_frame_equal(serial.distances, other.distances, check_exact=True)
 
 
 def test_bad_reference(economy):

@@ -88,11 +88,11 @@ def test_scores_are_efficiencies_and_every_window_has_its_frontier(T, width, n, 
     assert (both["efficiency"] <= both["efficiency_alone"] + 1e-9).all()
 
 
-def test_same_numbers_on_every_engine(economy):
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_same_numbers_on_every_engine(economy, engine):
     serial = window_dea(economy, INPUTS, OUTPUTS, unit="province", by="year", window=3)
-    pooled = window_dea(economy, INPUTS, OUTPUTS, unit="province", by="year", window=3, engine="processes",
-                        workers=2)
-    pd.testing.assert_frame_equal(serial.to_frame(), pooled.to_frame(), check_exact=True)
+    other = window_dea(economy, INPUTS, OUTPUTS, unit="province", by="year", window=3, engine=engine, workers=2)
+    pd.testing.assert_frame_equal(serial.to_frame(), other.to_frame(), check_exact=True)
 
 
 def test_bad_input(economy):
