@@ -12,6 +12,7 @@ Tolerance 1e-6: two LP solvers at their default tolerances.
 
 from __future__ import annotations
 
+import doctest
 import importlib
 from pathlib import Path
 
@@ -162,3 +163,9 @@ def test_result_convention(golany_roll, tmp_path):
     assert list(sheets) == ["results", "summary", "matrix"]
     np.testing.assert_allclose(sheets["matrix"].drop(columns="rater"), res.matrix)
     assert "<table" in res._repr_html_()
+
+
+def test_docstring_example_runs_as_written():
+    """The example's matrix, by hand: A's aggressive weights put everything on visits (u = (0.05, 0), v = 0.05
+    with v·Σ others' beds = 1), rating B 0.5 and C 0.2; B's are unique (u₁ = u₂ = 1/24), rating A and C 1."""
+    assert doctest.testmod(importlib.import_module("healthalloc.efficiency.cross")).failed == 0

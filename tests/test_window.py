@@ -8,6 +8,8 @@ checked against DEAP 2.1 and R Benchmarking in ``test_dea.py``.
 
 from __future__ import annotations
 
+import doctest
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +153,9 @@ def test_result_convention(economy, tmp_path):
     np.testing.assert_allclose(sheets["layout"].drop(columns=["unit", "window"]),
                                res.layout().to_numpy(), equal_nan=True)
     assert "<table" in res._repr_html_()
+
+
+def test_docstring_example_runs_as_written():
+    """The example's scores, by hand: visits per bed are 1, 0.5 | 2, 0.5 | 3, 1 (A, B per year); a window's
+    frontier is its best ratio (2 for 2014–15, 3 for 2015–16)."""
+    assert doctest.testmod(importlib.import_module("healthalloc.efficiency.window")).failed == 0
