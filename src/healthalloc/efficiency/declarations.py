@@ -12,7 +12,8 @@ from dataclasses import replace
 from healthalloc.params import REQUIRED, UNIT, Param, Params
 
 __all__ = ["ALPHA", "BOOTSTRAP", "CROSS", "DEA", "INPUTS_OUTPUTS", "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS",
-           "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "WINDOW"]
+           "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "SECOND_STAGE", "SECOND_STAGE_METHODS",
+           "WINDOW"]
 
 #: Returns to scale: constant, variable, non-increasing, non-decreasing.
 RTS = ("crs", "vrs", "nirs", "ndrs")
@@ -95,4 +96,35 @@ CROSS = INPUTS_OUTPUTS + Params(
     Param("secondary", "simple", "cross-efficiency (CCR): each unit rated with every unit's optimal weights, "
           "chosen freely (simple) or to rate the peers low (aggressive) or high (benevolent)",
           choices=SECONDARY_GOALS, flag="--cross-efficiency"),
+)
+
+#: Second-stage methods: Tobit censored at 1, or Simar & Wilson's (2007) truncated regression.
+SECOND_STAGE_METHODS = ("tobit", "simar-wilson")
+
+#: :func:`~healthalloc.efficiency.second_stage`.
+SECOND_STAGE = Params(
+    Param("covariates", REQUIRED, "environmental variables z, columns of numbers (an intercept is added)",
+          many=True, metavar="Z1,Z2"),
+    Param("score", None, "efficiency column, in (0, 1]; or give inputs and outputs to compute it", role="outcome",
+          metavar="COL"),
+    Param("method", "tobit", "tobit (scores censored at --upper) or simar-wilson (Simar & Wilson 2007: the "
+          "distance 1/score in a normal regression truncated at 1, bootstrap intervals; positive = less "
+          "efficient)", choices=SECOND_STAGE_METHODS),
+    Param("inputs", None, "DEA input columns: the scores are computed first", role="inputs", many=True),
+    Param("outputs", None, "DEA output columns: the scores are computed first", role="outputs", many=True),
+    UNIT,
+    replace(RTS_ORIENTATION["rts"], default="vrs"),
+    RTS_ORIENTATION["orientation"],
+    Param("algorithm", None, "Simar–Wilson algorithm: 1 (the scores as given) or 2 (scores bias-corrected by "
+          "bootstrapping the DEA; the default with inputs and outputs)", kind=int, choices=(1, 2)),
+    Param("n_boot", N_BOOT, "Simar–Wilson bootstrap replications of the truncated regression (L2)", kind=int,
+          low=1, flag="--bootstrap", metavar="N"),
+    Param("bias_bootstrap", 100, "Simar–Wilson Algorithm 2: DEA replications for the bias correction (L1)",
+          kind=int, low=1, metavar="N"),
+    Param("alpha", ALPHA, "significance level: the intervals are at confidence 1 − alpha", low=0, high=1,
+          low_open=True, high_open=True),
+    Param("lower", None, "Tobit: also censor below at this score", kind=float),
+    Param("upper", 1.0, "Tobit: the upper censoring point (1: the efficient units)", kind=float),
+    Param("seed", None, "random seed of the bootstrap: the same seed gives the same intervals on every engine",
+          kind=int),
 )

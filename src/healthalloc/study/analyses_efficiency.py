@@ -11,12 +11,19 @@ and ``orientation``; the means by window and by period and the unit × window by
 ``cross_efficiency`` (:func:`healthalloc.efficiency.cross_efficiency`): ``secondary``, and with
 a ``period`` role the period ``at`` which the units rate each other (default: the last); each
 unit's CCR efficiency beside its cross-efficiency, and the matrix.
+
+``second_stage`` (:func:`healthalloc.efficiency.second_stage.second_stage`): ``covariates``,
+``method`` (``tobit`` or ``simar-wilson``) and the bootstrap keys; the scores from the
+``outcome`` role or a ``score`` column, else computed by DEA from the ``inputs`` and
+``outputs`` roles; with a ``period`` role the period ``at`` (default: the last).
 """
 
 from __future__ import annotations
 
 from healthalloc.efficiency.cross import PARAMS as CROSS_PARAMS
 from healthalloc.efficiency.cross import cross_efficiency
+from healthalloc.efficiency.declarations import SECOND_STAGE as SECOND_STAGE_PARAMS
+from healthalloc.efficiency.second_stage import second_stage
 from healthalloc.efficiency.sfa import PARAMS as SFA_PARAMS
 from healthalloc.efficiency.sfa import sfa
 from healthalloc.efficiency.window import PARAMS as WINDOW_PARAMS
@@ -73,20 +80,49 @@ def _window(ctx: Context) -> Section:
                                        Param("at", None, "the period in which the units rate each other "
                                              "(default: the last)", kind=(int, str))))
 def _cross_efficiency(ctx: Context) -> Section:
-    data, by = ctx.data, ctx.roles.get("period")
-    when = ""
-    if by is not None:
-        at = ctx.options.get("at")
-        at = data[by].max() if at is None else at
-        data, when = data[data[by] == at], f", {at}"
-        if data.empty:
-            raise ValueError(f"no rows with {by} = {at!r} to rate")
+    data, when = _one_period(ctx, "rate")
     res = ctx.call(cross_efficiency, data, progress=False, **ctx.engine)
-    sec = res.section(ctx.name, f"DEA cross-efficiency ({res.secondary}, CCR{when})")
+    sec = res.section(ctx.name, f"DEA cross-efficiency ({res.secondary}, CCR{when and ', ' + str(when)})")
     sec.add_table("cross_efficiency", res.to_frame(),
                   "Per unit: CCR efficiency (self-appraisal), cross-efficiency (the mean rating with every "
                   "unit's weights, its own included), peer appraisal (its own left out), the maverick index "
                   "(θ − e)/e and the rank by cross-efficiency.")
     sec.add_table("matrix", res.matrix.reset_index(),
                   "The cross-efficiency matrix: each row rates every unit (columns) with that row's weights.")
+    return sec
+
+
+def _one_period(ctx: Context, verb: str) -> tuple:
+    """The rows of the period ``at`` (default: the last) when the study has a period role,
+    and ``", AT"`` for a title ("" without one)."""
+    data, by = ctx.data, ctx.roles.get("period")
+    if by is None:
+        return data, ""
+    at = ctx.options.get("at")
+    at = data[by].max() if at is None else at
+    if not (data[by] == at).any():
+        raise ValueError(f"no rows with {by} = {at!r} to {verb}")
+    return data[data[by] == at], f", {at}"
+
+
+@register("second_stage", title="Second-stage regression of efficiency",
+          params=SECOND_STAGE_PARAMS + Params(Param("by", None, role="period"),
+                                              Param("at", None, "the period whose scores are regressed "
+                                                    "(default: the last)", kind=(int, str))))
+def _second_stage(ctx: Context) -> Section:
+    data, when = _one_period(ctx, "regress")
+    res = ctx.call(second_stage, data, progress=False, **ctx.engine)
+    how = "Tobit" if res.method == "tobit" else f"Simar–Wilson Algorithm {res.algorithm}"
+    sec = res.section(ctx.name, f"Second stage: {how}{when}")
+    sec.add_table("coefficients", res.to_frame(),
+                  ("Tobit of the efficiency censored at 1: maximum-likelihood estimates, standard errors from the "
+                   "observed information, Wald intervals, z and p; sigma is the error's standard deviation."
+                   if res.method == "tobit" else
+                   "Truncated regression of the distance 1/θ (≥ 1) on the covariates, fitted on the "
+                   f"{res.n_used} inefficient units (a positive estimate means less efficient); standard errors "
+                   f"and {100 * (1 - res.alpha):g}% intervals from {res.n_boot} parametric bootstrap "
+                   "replications (Simar & Wilson 2007)."))
+    if "bias_corrected" in res.scores:
+        sec.add_table("scores", res.scores.reset_index(),
+                      "Per unit: the DEA efficiency and its bias-corrected value (Algorithm 2's DEA bootstrap).")
     return sec
