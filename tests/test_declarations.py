@@ -30,6 +30,7 @@ ENTRY_POINTS = {
                             "province_points", "as_weights", "unit_coordinates"),
     "healthalloc.access": ("accessibility",),
     "healthalloc.tiers": ("tiers",),
+    "healthalloc.efficiency.second_stage": ("second_stage",),
     "healthalloc.optimize": ("optimize_capacity", "locate", "tradeoff", "scenario", "plan"),
     "healthalloc.mobility": ("network_from_records", "network_from_edges", "read_network", "geo_proximity"),
     "healthalloc.mobility.ergm": ("ergm", "Control", "fit_networks", "compare_networks"),

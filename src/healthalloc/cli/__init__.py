@@ -18,10 +18,11 @@ from pathlib import Path
 from healthalloc import __version__
 from healthalloc.cli._common import beside_path, input_paths
 
-#: Subcommands in ``--help`` order: name → one-line help (the module is ``healthalloc.cli.NAME``).
+#: Subcommands in ``--help`` order: name → one-line help (the module is ``healthalloc.cli.NAME``, ``-`` as ``_``).
 SUBCOMMANDS = {
     "dea": "DEA efficiency (CRS/VRS, input/output, super-efficiency, SBM, bootstrap)",
     "malmquist": "Malmquist productivity index (effch, techch, pech, sech, tfpch; DEAP 2.1)",
+    "second-stage": "second stage: DEA scores on the environment (Tobit; Simar-Wilson 2007 bootstrap)",
     "sfa": "stochastic frontier analysis: production or cost frontiers, efficiencies, LR test",
     "qca": "fuzzy-set QCA: calibration, necessity, truth table, solutions, charts",
     "spatial": "spatial autocorrelation (Moran's I, LISA), convergence and Markov chains",
@@ -58,7 +59,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, line in SUBCOMMANDS.items():
         if name == command:
-            importlib.import_module(f"healthalloc.cli.{name}").register(sub)
+            importlib.import_module(f"healthalloc.cli.{name.replace('-', '_')}").register(sub)
         else:
             sub.add_parser(name, help=line, add_help=False)
     return parser
