@@ -173,3 +173,14 @@ def test_sequential_needs_an_output_produced_earlier(economy):
         malmquist(new, INPUTS, ["giov", "beds"], unit="province", by="year", reference="sequential")
     # the global frontier holds every period's data: always feasible
     malmquist(new, INPUTS, ["giov", "beds"], unit="province", by="year", reference="global")
+
+
+@pytest.mark.parametrize("reference", ["global", "sequential", "biennial"])
+def test_orientation_leaves_the_crs_indices_unchanged(economy, reference):
+    """Under CRS the output distance is the reciprocal of the input distance, so effch, techch and tfpch do not
+    depend on the orientation (pech and sech, from VRS, do)."""
+    kw = dict(unit="province", by="year", reference=reference)
+    inp = malmquist(economy, INPUTS, OUTPUTS, **kw).indices
+    out = malmquist(economy, INPUTS, OUTPUTS, orientation="output", **kw).indices
+    cols = ["effch", "techch", "tfpch"]
+    np.testing.assert_allclose(out[cols], inp[cols], rtol=RTOL)
