@@ -258,3 +258,15 @@ def test_bars_leave_no_empty_rows_above_and_below():
     tops = [p.get_y() + p.get_height() for p in ax.patches]
     bottoms = [p.get_y() for p in ax.patches]
     assert min(bottoms) - low < 0.25 and high - max(tops) < 0.25  # within a quarter row of the axes' ends
+
+
+def test_tradeoff_budget_ticks_are_whole_amounts_without_an_offset():
+    from healthalloc.report.figures.tradeoff import tradeoff_curve
+
+    table = pd.DataFrame({"budget": [250_000, 500_000, 1_000_000, 2_000_000, 4_000_000],
+                          "coverage": [0.883, 0.895, 0.908, 0.925, 0.937]})
+    fig = tradeoff_curve(table, x="budget", y="coverage", share=True)
+    _renderer(fig)
+    axis = fig.axes[0].xaxis
+    labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+    assert "2,000,000" in labels and axis.get_offset_text().get_text() == ""  # no "1e6" under the axis

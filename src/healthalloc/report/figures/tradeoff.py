@@ -6,7 +6,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from healthalloc.report.figures.base import colours, numeric, one_axes, styled
+from healthalloc.report.figures.base import colours, numeric, one_axes, styled, thousands
 
 __all__ = ["tradeoff_curve"]
 
@@ -32,4 +32,6 @@ def tradeoff_curve(
     if share:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=title, xlabel=xlabel or ("new sites (p)" if x == "p" else x), ylabel=ylabel or y)
+    thousands(ax.xaxis)  # a budget of 4,000,000, not 4.0 under "1e6"
+    thousands(ax.yaxis)
     return fig
