@@ -264,8 +264,9 @@ def test_tiny_accessibility_is_printed_in_significant_digits_not_as_zero(user, c
                               "--catchment", "30"], capsys)
     assert code == 0, err
     # 1 bed for 40 million people within 30 km: 2.5e-08 beds per person, printed as such (two rows, the
-    # summary's mean and threshold, the reading)
-    assert out.count("2.5e-08") == 5 and " 0.0 " not in out
+    # summary's mean and threshold), and in the reading by the number rule: 4 significant figures, never scientific
+    assert out.count("2.5e-08") == 4 and " 0.0 " not in out
+    assert "mean accessibility 0.00000002500 per person" in out
 
 
 def test_all_zero_weights_point_to_beta_and_the_steps_not_only_the_catchment(user, capsys):

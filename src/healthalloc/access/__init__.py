@@ -4,6 +4,7 @@
 :func:`accessibility`       2SFCA, E2SFCA, 3SFCA, Huff-2SFCA or M2SFCA per demand point (:class:`AccessResult`)
 :func:`fca_operator`        the same algebra as a matrix: ``A = M S`` (capacity optimization)
 :func:`points`              checked demand or supply points (:class:`Points`), :func:`costs` between them
+:func:`place_namer`         how messages name points: embedded places by name, other ids as written
 :func:`access_equity`       population-weighted mean, Gini, Theil and share below a threshold
 :func:`access_regions`      per region, and the Theil T decomposed between and within regions
 :func:`make_decay`          step, gaussian, power or exponential distance decay
@@ -20,10 +21,10 @@ from healthalloc.access.decay import DECAYS, Decay, make_decay, parse_steps
 from healthalloc.access.distance import EARTH_RADIUS_KM, Pairs, great_circle, od_costs, unit_vectors
 from healthalloc.access.fca import (CHUNK_SIZE, COLUMNS, METHODS, PARAMS, REGION, FCAOperator, Kernel, accessibility,
                                    fca_operator, kernel, resolve_decay)
-from healthalloc.access.points import Points, costs, demand_supply, points
+from healthalloc.access.points import Points, costs, demand_supply, place_namer, points
 from healthalloc.access.result import AccessResult, access_equity, access_regions
 
-__all__ = ["CHUNK_SIZE", "COLUMNS", "DECAYS", "EARTH_RADIUS_KM", "METHODS", "PARAMS", "REGION", "AccessResult", "Decay",
-           "FCAOperator", "Kernel", "Pairs", "Points", "access_equity", "access_regions", "accessibility", "costs",
-           "demand_supply", "fca_operator", "great_circle", "kernel", "make_decay", "od_costs", "parse_steps", "points",
-           "resolve_decay", "unit_vectors"]
+__all__ = ["CHUNK_SIZE", "COLUMNS", "DECAYS", "EARTH_RADIUS_KM", "METHODS", "PARAMS", "REGION", "AccessResult",
+           "Decay", "FCAOperator", "Kernel", "Pairs", "Points", "access_equity", "access_regions", "accessibility",
+           "costs", "demand_supply", "fca_operator", "great_circle", "kernel", "make_decay", "od_costs", "parse_steps",
+           "place_namer", "points", "resolve_decay", "unit_vectors"]

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from healthalloc.access.points import Points, costs, demand_supply
+from healthalloc.access.points import Points, costs, demand_supply, place_namer
 from healthalloc.access.decay import DECAY, Decay, make_decay
 from healthalloc.access.distance import GreatCircle, ODCosts, od_costs
 from healthalloc.access.result import AccessResult
@@ -68,6 +68,7 @@ from healthalloc.data.messages import listing, named, rows, show
 from healthalloc.data.validate import DataError, check_columns, id_column, id_positions
 from healthalloc.engine import ENGINE, Executor, get_executor
 from healthalloc.params import Param, Params, declared
+from healthalloc.report.tables import format_amount
 
 __all__ = ["CHUNK_SIZE", "COLUMNS", "METHODS", "PARAMS", "REGION", "FCA", "FCAOperator", "Kernel", "accessibility", "fca", "fca_operator",
            "kernel", "resolve_decay"]
@@ -397,8 +398,10 @@ def _warn_gaps(frame: pd.DataFrame, sites: pd.DataFrame, tier: str | None, popul
     """One warning when nothing can be reached (no population, no capacity, no site within
     ``reach``), else one about demand without a site in reach and one about sites without
     demand in reach."""
-    label = (lambda f: [f"{show(a)}/{show(b)}" for a, b in zip(f["id"], f["tier"])]) if tier else \
-        (lambda f: [show(a) for a in f["id"]])
+    def label(f: pd.DataFrame, whole: pd.DataFrame) -> list[str]:  # rows of f named as places of whole, if they are
+        name = place_namer(whole["id"])
+        return [f"{name(a)}/{show(b)}" for a, b in zip(f["id"], f["tier"])] if tier else [name(a) for a in f["id"]]
+
     if not frame["population"].any():
         warnings.warn(f"demand: {population} is 0 at every demand point: no site has demand in reach, every "
                       "ratio and accessibility is 0 and the population-weighted mean, Gini and Theil are "
@@ -419,8 +422,9 @@ def _warn_gaps(frame: pd.DataFrame, sites: pd.DataFrame, tier: str | None, popul
         total = frame["population"].sum()
         share = "" if tier or not total else f" ({lost['population'].sum() / total:.1%} of the population)"
         warnings.warn(f"{len(lost)} demand point(s){share} have no site in reach and accessibility 0: "
-                      f"{listing(label(lost))}", stacklevel=3)
+                      f"{listing(label(lost, frame))}", stacklevel=3)
     idle = sites[sites["n_demand"] == 0]
     if len(idle):
         warnings.warn(f"{len(idle)} site(s) have no demand in reach (ratio 0; their capacity of "
-                      f"{idle['capacity'].sum():g} serves no one): {listing(label(idle))}", stacklevel=3)
+                      f"{format_amount(idle['capacity'].sum())} serves no one): {listing(label(idle, sites))}",
+                      stacklevel=3)

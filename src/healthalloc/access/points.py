@@ -6,7 +6,9 @@ so bad input fails the same way everywhere, naming the table, column and ids at 
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,6 +106,28 @@ def _check_total(values: np.ndarray, column: str, table: str, ids: pd.Index) -> 
         raise DataError(f"{table}: {column} is too large to compute with: it sums to {total:.3g} (largest "
                         f"{values[top]:.3g} at id {show(ids[top])}); totals above {LARGEST_TOTAL:.3g} make sums "
                         "of squares overflow: give it in larger units (thousands, millions)")
+
+
+def place_namer(ids) -> Callable[[object], str]:
+    """How messages name the points of a table with ``ids``: when every id is a place of the
+    embedded gazetteers (GeoNames' populated places, ``china_cities``; the synthetic facility
+    layer), each by its name, ``"Mentougou (1800657)"``, or a facility by its province,
+    ``"'SF0477' (Xinjiang)"``; otherwise every id as written (:func:`show`), so a table of
+    one's own is never named after a place it only shares an id with."""
+    names = _gazetteer()
+    if not all(str(i) in names for i in ids):
+        return show
+    return lambda i: names[str(i)]
+
+
+@functools.cache
+def _gazetteer() -> dict[str, str]:
+    """Names of the embedded places by their id as text (see :func:`place_namer`)."""
+    from healthalloc.data.datasets import load_china_cities, load_synthetic_facilities
+
+    cities, sites = load_china_cities(), load_synthetic_facilities()
+    return ({str(i): f"{name} ({i})" for i, name in zip(cities["geonameid"], cities["name"])}
+            | {str(i): f"{show(i)} ({where})" for i, where in zip(sites["id"], sites["province_en"])})
 
 
 def demand_supply(demand: pd.DataFrame, supply: pd.DataFrame, od: pd.DataFrame | None = None, *,

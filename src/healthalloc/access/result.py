@@ -13,6 +13,7 @@ from scipy.special import xlogy
 
 from healthalloc.access.decay import Decay
 from healthalloc.equity import gini, theil
+from healthalloc.report.tables import format_number
 from healthalloc.result import Result
 
 if TYPE_CHECKING:
@@ -245,10 +246,11 @@ class AccessResult(Result):
         row = self.summary().iloc[0]
         equity = ("nobody has a site in reach, so accessibility is 0 everywhere and its inequality undefined"
                   if not row["mean"] > 0 else
-                  f"population-weighted mean accessibility {row['mean']:.4g} per person, Gini {row['gini']:.3f}, "
+                  f"population-weighted mean accessibility {format_number(row['mean'], 'coefficient')} per person, "
+                  f"Gini {format_number(row['gini'])}, "
                   f"{row['share_below']:.0%} of the population below the mean")
-        regions = (f" Theil T {row['theil_t']:.3f}: {row['theil_between'] / row['theil_t']:.0%} of it between "
-                   f"regions, {row['theil_within'] / row['theil_t']:.0%} within them."
+        regions = (f" Theil T {format_number(row['theil_t'])}: {row['theil_between'] / row['theil_t']:.0%} of it "
+                   f"between regions, {row['theil_within'] / row['theil_t']:.0%} within them."
                    if self.region and row["theil_t"] > 0 else "")
         return (f"Over {row['demand_points']:,} demand points: {equity}; "
                 f"{row['unreachable_population']:.1%} of the population has no site in reach.{regions}")

@@ -75,7 +75,7 @@ import scipy.sparse as sp
 
 from healthalloc.access import COLUMNS
 from healthalloc.access import PARAMS as ACCESS
-from healthalloc.access import Points, access_equity, demand_supply, fca_operator, kernel, resolve_decay
+from healthalloc.access import Points, access_equity, demand_supply, fca_operator, kernel, place_namer, resolve_decay
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
 from healthalloc.params import Param, Params, declared
@@ -437,7 +437,8 @@ def optimize_capacity(
     if idle.any():  # capacity there reaches no one: moving it in would only dilute everyone's access
         lo, hi = np.where(idle, before, lo), np.where(idle, before, hi)
         warnings.warn(f"{idle.sum()} site(s) have no demand in reach and keep their capacity "
-                      f"({format_amount(before[idle].sum())} in all): {listing([show(i) for i in sup.ids[idle]])}",
+                      f"({format_amount(before[idle].sum())} in all): "
+                      f"{listing(map(place_namer(sup.ids), sup.ids[idle]))}",
                       stacklevel=2)
     if integer:
         total, lo, hi = _whole(total, lo, hi)
@@ -464,8 +465,8 @@ def optimize_capacity(
                             eq0, eq1, status, gap, model)
     if result.n_closed:
         warnings.warn(f"{result.n_closed} of the {int((before > 0).sum())} sites with capacity today are set to 0 "
-                      f"(closed): {listing([show(i) for i in sup.ids[result.closed]])}; to keep every site open, give "
-                      "a lower bound as a share of today's capacity (lower_share=, --lower-share, e.g. 0.5)",
+                      f"(closed): {listing(map(place_namer(sup.ids), sup.ids[result.closed]))}; to keep every site "
+                      "open, give a lower bound as a share of today's capacity (lower_share=, --lower-share, e.g. 0.5)",
                       stacklevel=3)  # the caller of declared()'s wrapper
     return result
 

@@ -32,8 +32,8 @@ import pandas as pd
 from healthalloc.access import COLUMNS
 from healthalloc.access import PARAMS as ACCESS
 from healthalloc.access import (REGION, AccessResult, access_equity, access_regions, accessibility, costs,
-                                demand_supply, resolve_decay)
-from healthalloc.data.messages import listing, show
+                                demand_supply, place_namer, resolve_decay)
+from healthalloc.data.messages import listing
 from healthalloc.efficiency import dea
 from healthalloc.data.validate import DataError
 from healthalloc.optimize.capacity import PARAMS as CAPACITY
@@ -409,8 +409,9 @@ def plan(
     after = sites.assign(**{capacity: sized.sites["capacity_after"].to_numpy()})
     empty = (after["new"] == 1) & (after[capacity] == 0)
     if empty.any():
+        named = map(place_namer(after[unit]), after.loc[empty, unit])
         warnings.warn(f"{empty.sum()} of the {len(new)} sites chosen by the MCLP get no capacity when sized for "
-                      f"equal accessibility and are not opened: {listing([show(v) for v in after.loc[empty, unit]])}",
+                      f"equal accessibility and are not opened: {listing(named)}",
                       stacklevel=2)
         after = after[~empty].reset_index(drop=True)
     compare = scenario(demand, old, after, radius=radius, region=region, inputs=inputs, outputs=outputs, **access)
@@ -442,7 +443,7 @@ def _reached(demand, old, chosen, added: float, decay, access: dict) -> pd.DataF
     trial = pd.concat([old, chosen.assign(**{capacity: added / len(chosen)})], ignore_index=True)
     dem, sup = demand_supply(demand, trial, **{k: access[k] for k in ("unit", "population", "capacity", "lon", "lat")})
     idle = capacity_model(dem, sup, method, decay).idle[len(old):]
-    ids = [show(v) for v in chosen[access["unit"]][idle]]
+    ids = list(map(place_namer(chosen[access["unit"]]), chosen[access["unit"]][idle]))
     if idle.all():
         raise DataError(f"plan: no demand point is in reach ({method}, {decay.reach:g} km) of the "
                         f"{'site' if len(ids) == 1 else 'sites'} chosen by the MCLP, {listing(ids)}: the added "

@@ -7,9 +7,10 @@ names (``"12 units; mean efficiency 0.923"``): the regex's named groups fill the
 template's ``{name}`` fields, each as a reader sees it (a variable's label, a place's name,
 or its own translation: :func:`healthalloc.report.labels.phrase`).
 A text no entry or pattern matches whole, but which is a list (items separated by ``"; "`` or
-``", "`` outside parentheses, as :func:`healthalloc.data.messages.listing` writes them), is
-translated item by item when every item is (``"national: Model 3, Yangtze delta: Model 3"``)
-and joined by ``；`` or ``、``.
+``", "`` or ``" and "`` outside parentheses, as :func:`healthalloc.data.messages.listing`
+writes them), is translated item by item when every item is, or is a proper name (``"national: Model 3,
+Yangtze delta: Model 3"``, ``"Guilin, Fangchenggang and Hezhou"``), and joined by ``；``, ``、``
+or ``和``.
 A text the catalogue does not hold stays English (:func:`untranslated` lists them).
 
 The language of a run is a context variable (:func:`using`), read by the report and the
@@ -44,8 +45,10 @@ REPORT = Params(
 _LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("healthalloc_language", default="en")
 _SPACES = re.compile(r"\s+")
 _HANZI = re.compile("[\u4e00-\u9fff]")  # a text with Chinese in it is translated already
-_CODE = re.compile(r"[\w.~*+-]+")  # one token: with a dot or an underscore, a name in code
-_LISTS = (("; ", "；"), (", ", "、"))  # item separators of lists, coarsest first, and their Chinese
+_CODE = re.compile(r"[\w.~*+-]+")  # one token: with a dot, an underscore or a digit, a name in code
+_LISTS = (("; ", "；"), (", ", "、"), (" and ", "和"))  # item separators of lists, coarsest first, in Chinese
+_NAME = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")  # a proper name as a list item: "Guilin", "Inner Mongolia"
+_PLACE = re.compile(r"[A-Z][\w'’ -]* \(\d+\)")  # a place named by the data, with its id: "Lhasa (1280737)"
 _seen: set[str] = set()  # English texts asked for in Chinese and not catalogued
 
 
@@ -99,8 +102,10 @@ def translate(text: str, lang: str | None = None) -> str:
     for separator, joined in _LISTS:
         items = _items(key, separator)
         if len(items) > 1:
+            seen = set(_seen)
             shown = [phrase(item, lang) for item in items]
-            if all(_read(new) or new != old for old, new in zip(items, shown)):
+            _seen.intersection_update(seen)  # an item's miss is the whole text's
+            if all(_read(new) or new != old or _NAME.fullmatch(old) for old, new in zip(items, shown)):
                 return joined.join(shown)
     if not _read(key):
         _seen.add(key)
@@ -119,10 +124,11 @@ def _items(text: str, separator: str) -> list[str]:
 
 
 def _read(text: str) -> bool:
-    """True when ``text`` needs no translation: Chinese already, no English word in it, or a
-    name in code (a term or column such as ``edgecov.GeoProx``, ``in_degree_std``)."""
+    """True when ``text`` needs no translation: Chinese already, no English word in it, a name
+    in code (a term, column or method: ``edgecov.GeoProx``, ``in_degree_std``, ``e2sfca``) or a
+    place as the data name it, with its id (``Lhasa (1280737)``)."""
     return (bool(_HANZI.search(text)) or not re.search("[A-Za-z]{3}", text)
-            or bool(_CODE.fullmatch(text) and re.search(r"[._]", text)))
+            or bool(_CODE.fullmatch(text) and re.search(r"[._\d]", text)) or bool(_PLACE.fullmatch(text)))
 
 
 def untranslated() -> list[str]:

@@ -92,7 +92,8 @@ def format_number(value, kind: str = "index", *, digits: int = DIGITS, scale: fl
 
 def format_amount(value, *, digits: int = DIGITS) -> str:
     """An amount in a sentence that may or may not be whole (capacity, cost, budget, persons):
-    a ``count`` when whole (to :data:`NOISE`), else at most ``digits`` decimals (``2.5``, ``1,234.568``)."""
+    a ``count`` when whole (to :data:`NOISE` of its size), else at most ``digits`` decimals (``2.5``,
+    ``1,234.568``)."""
     number = float(value)
     if math.isfinite(number) and abs(number - round(number)) < NOISE * max(abs(number), 1.0):
         return format_number(value, "count")

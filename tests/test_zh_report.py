@@ -1,0 +1,81 @@
+"""A Chinese report a reader reads in Chinese: seed 000 (the cheapest example with warnings)
+run with ``--lang zh`` has no run of three or more English words in its title, headings,
+captions, readings, notes, warnings or table headers; names in code (terms, columns,
+``adjust_crossover=True``), ids and the data's own place names may stay as written."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from healthalloc.report import i18n
+from healthalloc.study import run_study
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "seed000.toml"
+#: Three or more English words in a row (names in code are one token: edgecov.GeoProx, in_degree_std).
+ENGLISH = re.compile(r"(?<![\w.=])[A-Za-z][a-z'’-]*(?:[ ,;:]+[A-Za-z][a-z'’-]*){2,}(?![\w.=(])")
+#: What a reader reads: the page title, headings, captions, readings, notes and warnings, table headers.
+READ = {"title", "h1", "h2", "h3", "figcaption", "th", "summary"}
+READ_CLASSES = {"reading", "note", "caption"}
+
+
+class _Texts(HTMLParser):
+    """The text of the elements a reader reads, outside ``<code>``, scripts and styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[tuple[str, bool]] = []
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("br", "wbr", "img", "meta", "link", "hr", "input"):
+            read = tag in READ or bool(READ_CLASSES & set((dict(attrs).get("class") or "").split()))
+            self.open.append((tag, read))
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        tags = [t for t, _ in self.open]
+        if data.strip() and any(r for _, r in self.open) and not {"code", "script", "style", "svg"} & set(tags):
+            self.texts.append(data.strip())
+
+
+def english_runs(html: str) -> list[str]:
+    """Each read text with a run of three or more English words, and the run."""
+    parser = _Texts()
+    parser.feed(html)
+    return [f"{m.group(0)!r} in {t!r}" for t in parser.texts for m in ENGLISH.finditer(t)]
+
+
+def test_the_scanner_finds_english_and_passes_names_in_code():
+    page = ('<h2>空间可达性</h2><p class="note">警告：some sites are idle here</p><p class="reading">'
+            'edgecov.GeoProx 与 adjust_crossover=True；Guilin、Hezhou</p><p>Not read here at all</p>'
+            '<p class="caption">见 <code>healthalloc run study.toml</code></p>')
+    assert english_runs(page) == ["'some sites are idle here' in '警告：some sites are idle here'"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("zh") / "seed000"
+    with pytest.warns(UserWarning):  # the three Guangxi cities at the crossover: the warnings are the point
+        run_study(EXAMPLE, folder, progress=False, language="zh")
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_seed_000_in_chinese_reads_in_chinese(report):
+    assert '<p class="note">警告：' in report  # the example shows warnings
+    assert english_runs(report) == [], "English a reader of the Chinese report sees (catalogue them in " \
+        "report/messages_zh.json):\n" + "\n".join(english_runs(report))
+
+
+def test_lists_translate_item_by_item_or_not_at_all():
+    assert i18n.translate("national: Model 3, Yangtze delta: Model 2", "zh") == "全国：模型3、长三角：模型2"
+    assert i18n.translate("Guilin, Fangchenggang and Hezhou", "zh") == "Guilin、Fangchenggang和Hezhou"  # proper names
+    mixed = "Consistency, something nobody catalogued"
+    assert i18n.translate(mixed, "zh") == mixed and mixed in i18n.untranslated()
+    assert "something nobody catalogued" not in i18n.untranslated()  # only the whole text is reported
