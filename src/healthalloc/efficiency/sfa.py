@@ -292,51 +292,13 @@ def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None 
     elif distribution == "truncated-normal":
         Z = np.ones((len(y), 1))
         names.append("mu")
-    model = _Frontier(y, X, Z, -1.0 if cost else 1.0, distribution == "exponential")
-
-    beta_ols, *_ = np.linalg.lstsq(X, y, rcond=None)
-    resid = model.s * (y - X @ beta_ols)
-    m2, m3 = float(np.mean(resid ** 2)), float(np.mean(resid ** 3))
-    ols_loglik = float(-0.5 * len(y) * (np.log(2 * np.pi * m2) + 1))
-    if m3 > 0:
-        warnings.warn(f"the OLS residuals are skewed the wrong way for a {'cost' if cost else 'production'} "
-                      "frontier (third moment > 0): the data show little or no inefficiency, and γ goes to 0",
-                      UserWarning, stacklevel=3)
-    simple = model if Z is None else _Frontier(y, X, None, model.s, False)
-    starts = _starts(simple, beta_ols, m2, m3)
-    if Z is not None:  # from the half-normal fit, the mean of u at 0 and at ∓σ
-        theta0, _ = _maximise(simple, starts)
-        k = X.shape[1]
-        starts = [np.concatenate([theta0[:k], np.eye(Z.shape[1])[0] * shift * np.exp(theta0[k] / 2), theta0[k:]])
-                  for shift in (0.0, -1.0, 1.0)]
-    theta, loglik = _maximise(model, starts)
-    if Z is not None and not determinants and theta[X.shape[1]] < -LIMIT * np.sqrt(model.variances(theta)[0]):
-        warnings.warn(f"the truncated normal's mean μ = {theta[X.shape[1]]:.3g} drifted below −{LIMIT}σ_u: its "
-                      "likelihood rises towards the exponential limit, where μ and σ² are not identified; consider "
-                      "distribution='exponential'", UserWarning, stacklevel=3)
-    covariance, bhhh = _covariance(model, theta)
-
+    model, theta, loglik, ols_loglik = estimate(y, X, Z, cost=cost, exponential=distribution == "exponential",
+                                                mu_free=Z is not None and not determinants)
+    coefficients, _, bhhh = coefficient_table(model, theta, names)
     su2, sv2 = model.variances(theta)
     sigma2 = su2 + sv2
-    k = len(names)
-    jacobian = np.zeros((k + 2, model.size))
-    jacobian[:k, :k] = np.eye(k)
-    if model.exponential:  # (σ², γ) from (ln σ_v, ln σ_u)
-        g = su2 / sigma2
-        jacobian[k] = [*np.zeros(k), 2 * sv2, 2 * su2]
-        jacobian[k + 1] = [*np.zeros(k), -2 * g * (1 - g), 2 * g * (1 - g)]
-    else:  # from (ln σ², logit γ)
-        g = su2 / sigma2
-        jacobian[k, k], jacobian[k + 1, k + 1] = sigma2, g * (1 - g)
-    estimate = np.concatenate([theta[:k], [sigma2, su2 / sigma2]])
-    std_error = np.sqrt(np.clip(np.diag(jacobian @ covariance @ jacobian.T), 0, None))
-    z = estimate / std_error
-    coefficients = pd.DataFrame({"term": [*names, "sigma2", "gamma"], "estimate": estimate,
-                                 "std_error": std_error, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))})
-
-    mean, scale = model.conditional(theta)
+    mean, scale, expected_u = conditional_u(model, theta)
     ratio = mean / scale
-    expected_u = mean + scale * _log_mills(ratio)
     efficiency = np.exp(-mean + 0.5 * scale ** 2 + log_ndtr(ratio - scale) - log_ndtr(ratio))
     units = pd.DataFrame({"unit": panel.labels.to_numpy(), "efficiency": efficiency}, index=frame.index)
     if by:
@@ -350,6 +312,65 @@ def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None 
                      lr_statistic=statistic, lr_p_value=_mixed_chi2(statistic, restrictions),
                      restrictions=restrictions, nobs=len(y), distribution=distribution, form=form, cost=cost,
                      by=by, bhhh=bhhh)
+
+
+def estimate(y: np.ndarray, X: np.ndarray, Z: np.ndarray | None, *, cost: bool, exponential: bool,
+             mu_free: bool = False) -> tuple[_Frontier, np.ndarray, float, float]:
+    """The ML fit of ``y = Xβ + v ∓ u`` (``Z``: the regressors of the mean of u, or None):
+    the model, its estimate, ln L and OLS's ln L. Starts from OLS and the residuals' moments
+    (a determinants model from the half-normal fit); ``mu_free``: a constant μ, warned when
+    it drifts to the exponential limit."""
+    model = _Frontier(y, X, Z, -1.0 if cost else 1.0, exponential)
+    beta_ols, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = model.s * (y - X @ beta_ols)
+    m2, m3 = float(np.mean(resid ** 2)), float(np.mean(resid ** 3))
+    ols_loglik = float(-0.5 * len(y) * (np.log(2 * np.pi * m2) + 1))
+    if m3 > 0:
+        warnings.warn(f"the OLS residuals are skewed the wrong way for a {'cost' if cost else 'production'} "
+                      "frontier (third moment > 0): the data show little or no inefficiency, and γ goes to 0",
+                      UserWarning, stacklevel=4)
+    simple = model if Z is None else _Frontier(y, X, None, model.s, False)
+    starts = _starts(simple, beta_ols, m2, m3)
+    if Z is not None:  # from the half-normal fit, the mean of u at 0 and at ∓σ
+        theta0, _ = _maximise(simple, starts)
+        k = X.shape[1]
+        starts = [np.concatenate([theta0[:k], np.eye(Z.shape[1])[0] * shift * np.exp(theta0[k] / 2), theta0[k:]])
+                  for shift in (0.0, -1.0, 1.0)]
+    theta, loglik = _maximise(model, starts)
+    if mu_free and theta[X.shape[1]] < -LIMIT * np.sqrt(model.variances(theta)[0]):
+        warnings.warn(f"the truncated normal's mean μ = {theta[X.shape[1]]:.3g} drifted below −{LIMIT}σ_u: its "
+                      "likelihood rises towards the exponential limit, where μ and σ² are not identified; consider "
+                      "distribution='exponential'", UserWarning, stacklevel=4)
+    return model, theta, loglik, ols_loglik
+
+
+def coefficient_table(model: _Frontier, theta: np.ndarray, names: list[str]) -> tuple[pd.DataFrame, np.ndarray, bool]:
+    """``term, estimate, std_error, z, p_value`` of the ``names`` (β, then δ or μ), σ² and γ
+    (delta method), the covariance of ``theta`` and whether it is BHHH's."""
+    covariance, bhhh = _covariance(model, theta)
+    su2, sv2 = model.variances(theta)
+    sigma2 = su2 + sv2
+    k = len(names)
+    jacobian = np.zeros((k + 2, model.size))
+    jacobian[:k, :k] = np.eye(k)
+    g = su2 / sigma2
+    if model.exponential:  # (σ², γ) from (ln σ_v, ln σ_u)
+        jacobian[k] = [*np.zeros(k), 2 * sv2, 2 * su2]
+        jacobian[k + 1] = [*np.zeros(k), -2 * g * (1 - g), 2 * g * (1 - g)]
+    else:  # from (ln σ², logit γ)
+        jacobian[k, k], jacobian[k + 1, k + 1] = sigma2, g * (1 - g)
+    estimate = np.concatenate([theta[:k], [sigma2, g]])
+    std_error = np.sqrt(np.clip(np.diag(jacobian @ covariance @ jacobian.T), 0, None))
+    z = estimate / std_error
+    table = pd.DataFrame({"term": [*names, "sigma2", "gamma"], "estimate": estimate, "std_error": std_error,
+                          "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))})
+    return table, covariance, bhhh
+
+
+def conditional_u(model: _Frontier, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and scale of the normal truncated at 0 that is u | ε, and E[u | ε] (Jondrow et al. 1982)."""
+    mean, scale = model.conditional(theta)
+    return mean, scale, mean + scale * _log_mills(mean / scale)
 
 
 def _covariance(model: _Frontier, theta: np.ndarray) -> tuple[np.ndarray, bool]:
