@@ -229,8 +229,9 @@ def test_english_titles_and_axis_labels_start_with_a_capital():
     assert ax.get_legend().get_texts()[0].get_text() == "east"  # legend entries are data: as they are
 
 
-@pytest.mark.parametrize(("lang", "ylabel"), [("en", "Gini coefficient"), ("zh", "基尼系数")])
-def test_gini_trend_is_labelled_and_plots_the_indices(lang, ylabel):
+@pytest.mark.parametrize(("lang", "ylabel", "title"), [("en", "Gini coefficient", "Gini coefficients per year"),
+                                                     ("zh", "基尼系数", "各年份基尼系数")])
+def test_gini_trend_is_labelled_and_plots_the_indices(lang, ylabel, title):
     from healthalloc.equity.analysis import equity
 
     res = equity(load_china_provinces(), "medical_health_beds", "permanent_population", by="year", unit="province_en")
@@ -238,6 +239,7 @@ def test_gini_trend_is_labelled_and_plots_the_indices(lang, ylabel):
         fig = relabel(res.figures()["gini_trend"][1]())
     ax = fig.axes[0]
     assert ax.get_ylabel() == ylabel  # labels.json's "gini", not "Value"
+    assert ax.get_title() == title
     years, values = ax.get_lines()[0].get_data()
     np.testing.assert_allclose(values, res.indices.set_index("year")["gini_population"].reindex(years), atol=1e-12)
 
@@ -270,3 +272,14 @@ def test_tradeoff_budget_ticks_are_whole_amounts_without_an_offset():
     axis = fig.axes[0].xaxis
     labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
     assert "2,000,000" in labels and axis.get_offset_text().get_text() == ""  # no "1e6" under the axis
+
+
+@pytest.mark.parametrize(("title", "shown"), [
+    ("LISA clusters of efficiency", "效率的LISA集聚"),  # the small multiples' title, without a year
+    ("LISA clusters of efficiency, 2023", "效率的LISA集聚（2023年）"),
+    ("Comprehensive (CRS) efficiency, 2023", "综合技术效率（CRS），2023年"),
+])
+def test_chinese_titles_of_panels_are_translated(title, shown):
+    fig = Figure()
+    fig.suptitle(title)
+    assert relabel(fig, "zh").get_suptitle() == shown

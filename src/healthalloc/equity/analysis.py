@@ -117,7 +117,8 @@ class EquityResult(Result):
         if self.by:
             columns = [c for c in ("gini_population", "gini_area") if c in self.indices]
             out["gini_trend"] = (f"Gini coefficients per {self.by}.",
-                                 lambda: draw.trend_lines(self.indices, self.by, columns, ylabel="gini"))
+                                 lambda: draw.trend_lines(self.indices, self.by, columns, ylabel="gini",
+                                                          title=f"Gini coefficients per {self.by}"))
         out["lorenz"] = ("Lorenz curves by population" + (" (first and last period)." if self.by else "."), self.plot)
         return out
 
