@@ -79,3 +79,13 @@ def test_lists_translate_item_by_item_or_not_at_all():
     mixed = "Consistency, something nobody catalogued"
     assert i18n.translate(mixed, "zh") == mixed and mixed in i18n.untranslated()
     assert "something nobody catalogued" not in i18n.untranslated()  # only the whole text is reported
+
+
+def test_every_catalogue_template_fills_from_its_pattern():
+    """A template's fields are its regex's named groups (a misspelt field would raise KeyError in a report)."""
+    import string
+
+    _, patterns = i18n._catalogue("zh")
+    for pattern, template in patterns:
+        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        assert fields <= set(pattern.groupindex), (pattern.pattern, template)
