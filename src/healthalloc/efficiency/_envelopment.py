@@ -132,17 +132,17 @@ def screen(Xr: np.ndarray, Yr: np.ndarray, rts: str, seed: int = 0) -> np.ndarra
     return np.flatnonzero(on_frontier(Xr, Yr, rts, seed))
 
 
-def on_frontier(Xr: np.ndarray, Yr: np.ndarray, rts: str, seed: int = 0) -> np.ndarray:
+def on_frontier(Xr: np.ndarray, Yr: np.ndarray, rts: str, seed: int = 0, directions: int = N_SCREEN) -> np.ndarray:
     """Which reference units (rows of the last two axes; any leading axes are separate
     technologies) are found to be extreme points of the frontier: a boolean (..., n).
 
-    For random positive weights (u, v) the unit maximizing u·y / v·x is CRS-efficient
+    For each of ``directions`` random positive weights (u, v) the unit maximizing u·y / v·x is CRS-efficient
     and the unit maximizing u·y − v·x is VRS-efficient. A good start for column
     generation; exactness never depends on it.
     """
     rng = np.random.default_rng(seed)
-    U = rng.exponential(size=(N_SCREEN, Yr.shape[-1]))
-    V = rng.exponential(size=(N_SCREEN, Xr.shape[-1]))
+    U = rng.exponential(size=(directions, Yr.shape[-1]))
+    V = rng.exponential(size=(directions, Xr.shape[-1]))
     uy, vx = Yr @ U.T, Xr @ V.T
     picks = [np.argmax(uy / vx, axis=-2)]
     if rts != "crs":

@@ -42,13 +42,19 @@ from healthalloc.solver import SolverError
 
 #: Replications per engine task (fixed, whatever the engine; the progress bar advances
 #: by one task).
-REPLICATIONS_PER_TASK = 25
+REPLICATIONS_PER_TASK = 100
 #: Most LPs (units × replications) of a task solved side by side (bounds its memory).
 BATCH_LPS = 20_000
+#: Pseudo-samples of at most this many units are their own pool (no screen).
+WHOLE_POOL = 64
+#: Random weights of the screen that starts the pool (more find more of the frontier
+#: at once, and cost more: 64 was fastest at 300 units).
+SCREEN_DIRECTIONS = 64
 #: Simplex pivots of a batch; LPs still not optimal then are solved by HiGHS.
 MAX_PIVOTS = 200
-#: Pivots by Dantzig's rule (most negative reduced cost) before Bland's.
-BLAND_AFTER = 50
+#: Degenerate pivots in a row after which an LP leaves Dantzig's rule (most negative
+#: reduced cost) for Bland's (which cannot cycle) until its objective moves again.
+STALL = 5
 #: Smallest pivot element of the ratio test, and the primal infeasibility a certified
 #: basis may have (data rescaled to mean 1).
 PIVOT_TOL = 1e-9
@@ -268,7 +274,7 @@ def _replicate_chunk(seeds, X: np.ndarray, Y: np.ndarray, dist: np.ndarray, h: f
     """Replications for each of ``seeds`` as the columns of an (n units × len(seeds)) array
     (one engine task): the bootstrap estimates ``δ̂*`` (1/θ* for input orientation, φ* for
     output orientation) of the units against each replication's pseudo-data."""
-    drawn = np.stack([draw(s, dist, h) for s in seeds])
+    drawn = draw(seeds, dist, h)
     inp = orientation == "input"
     shape = (len(seeds), *X.shape)
     Xp = X * (drawn / dist)[:, :, None] if inp else np.broadcast_to(X, shape)
@@ -277,15 +283,16 @@ def _replicate_chunk(seeds, X: np.ndarray, Y: np.ndarray, dist: np.ndarray, h: f
     return (1 / score if inp else score).T
 
 
-def draw(seed: np.random.SeedSequence, dist: np.ndarray, h: float) -> np.ndarray:
-    """One replication's distances ``δ*`` (module docstring, step 1) for DEA distances
-    ``δ̂ ≥ 1`` and bandwidth ``h``."""
-    rng = np.random.default_rng(seed)
+def draw(seeds, dist: np.ndarray, h: float) -> np.ndarray:
+    """The distances ``δ*`` (module docstring, step 1) of one replication per seed (rows of a
+    (len(seeds) × n) array) for DEA distances ``δ̂ ≥ 1`` and bandwidth ``h``."""
     n = len(dist)
     reflected = np.r_[dist, 2 - dist]
-    beta = reflected[rng.integers(2 * n, size=n)]
-    smooth = beta.mean() + (beta + h * rng.standard_normal(n) - beta.mean()) / np.sqrt(
-        1 + h**2 / reflected.var(ddof=1))
+    draws = [np.random.default_rng(seed) for seed in seeds]
+    beta = reflected[np.stack([rng.integers(2 * n, size=n) for rng in draws])]
+    noise = np.stack([rng.standard_normal(n) for rng in draws])
+    centre = beta.mean(axis=1, keepdims=True)
+    smooth = centre + (beta + h * noise - centre) / np.sqrt(1 + h**2 / reflected.var(ddof=1))
     return np.where(smooth < 1, 2 - smooth, smooth)
 
 
@@ -322,7 +329,7 @@ def _pooled_scores(X, Y, Xp, Yp, rts, orientation) -> np.ndarray:
     X, Y, Xp, Yp = X / sx, Y / sy, Xp / sx, Yp / sy
     b, n = Xp.shape[:2]
     score, certified = np.zeros((b, n)), np.zeros((b, n), bool)
-    pooled = on_frontier(Xp, Yp, rts)
+    pooled = on_frontier(Xp, Yp, rts, directions=SCREEN_DIRECTIONS) if n > WHOLE_POOL else np.ones((b, n), bool)
     cols = np.argsort(~pooled, axis=1, kind="stable")[:, : pooled.sum(axis=1).max()]  # padded with other units
     pooled[np.arange(b)[:, None], cols] = True
     todo, basis = np.arange(b), None
@@ -353,8 +360,8 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
     (cost 1 for θ, −1 for φ), a slack per inequality row, the twin's λ, the pool's λ. The
     start ``basis`` (b, n, R column numbers), by default the radial variable, the twin and
     the slacks of all rows but two, is feasible: the twin alone reaches the unit's ray.
-    Dantzig's rule for ``BLAND_AFTER`` pivots, then Bland's, which cannot cycle; replications
-    whose LPs are all optimal drop out. Returns each LP's score, twin λ, whether a fresh
+    Dantzig's rule, Bland's on an LP stalled at a degenerate vertex (``STALL``); optimal LPs
+    drop out. Returns each LP's score, twin λ, whether a fresh
     factorization of its final basis certifies it primal feasible and optimal, and the bases.
     """
     b, n, m = Xp.shape
@@ -386,9 +393,11 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
         d = np.empty((len(lps), twin_id + 1 + pool.shape[2]))
         d[:, :twin_id] = cost[:twin_id] - np.einsum("ls,lsj->lj", pi, own[unit[lps]])
         d[:, twin_id] = -np.einsum("ls,ls->l", pi, twin[lps])
-        ends = np.searchsorted(rep[lps], np.arange(b + 1))  # lps are sorted: one slice per replication
-        for r in np.flatnonzero(np.diff(ends)):
-            d[ends[r] : ends[r + 1], twin_id + 1 :] = -pi[ends[r] : ends[r + 1]] @ pool[r]
+        r = rep[lps]  # sorted: the LPs of a replication side by side, priced against its pool at once
+        at = np.cumsum(np.r_[0, r[1:] != r[:-1]])
+        side = np.zeros((at[-1] + 1, n, R))
+        side[at, unit[lps]] = pi
+        d[:, twin_id + 1 :] = -(side @ pool[r[np.r_[True, r[1:] != r[:-1]]]])[at, unit[lps]]
         return d, PRICING_TOL * (1.0 + np.abs(pi).max(axis=1))
 
     def factor(basis):
@@ -410,21 +419,25 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
     basis = basis.reshape(b * n, R).copy()
     Binv, xB = factor(basis)
     lps = np.arange(b * n)  # the LPs not yet optimal
-    for pivot in range(MAX_PIVOTS):
+    stalled = np.zeros(b * n, int)  # degenerate pivots in a row
+    for _ in range(MAX_PIVOTS):
         d, tol = prices(Binv[lps], basis[lps], lps)
         bad = d < -tol[:, None]
         lps, d, bad = lps[bad.any(axis=1)], d[bad.any(axis=1)], bad[bad.any(axis=1)]
         if not len(lps):
             break
-        bland = pivot >= BLAND_AFTER
-        q = np.argmax(bad, axis=1) if bland else np.argmin(d, axis=1)
+        bland = stalled[lps] >= STALL
+        q = np.argmin(d, axis=1)
+        if bland.any():
+            q[bland] = np.argmax(bad[bland], axis=1)
         Bi, xb, bs = Binv[lps], xB[lps], basis[lps]
         alpha = np.einsum("lrs,ls->lr", Bi, column(q, lps))
         ok = alpha > PIVOT_TOL
         ratio = np.where(ok, np.maximum(xb, 0.0) / np.where(ok, alpha, 1.0), np.inf)
-        if bland:  # of the tied rows, the one whose basic column has the smallest number leaves
-            ratio = np.where(ratio == ratio.min(axis=1, keepdims=True), bs, np.iinfo(bs.dtype).max)
-        row = np.argmin(ratio, axis=1)
+        step = ratio.min(axis=1, keepdims=True)
+        # Bland: of the tied rows, the one whose basic column has the smallest number leaves
+        row = np.argmin(np.where(bland[:, None], np.where(ratio == step, bs, np.inf), ratio), axis=1)
+        stalled[lps] = np.where(step[:, 0] <= LAMBDA_TOL * 1e-3, stalled[lps] + 1, 0)
         i = np.arange(len(lps))
         p = alpha[i, row]
         Brow, xrow = Bi[i, row] / p[:, None], xb[i, row] / p
