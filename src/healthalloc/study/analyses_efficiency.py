@@ -16,6 +16,10 @@ unit's CCR efficiency beside its cross-efficiency, and the matrix.
 ``method`` (``tobit`` or ``simar-wilson``) and the bootstrap keys; the scores from the
 ``outcome`` role or a ``score`` column, else computed by DEA from the ``inputs`` and
 ``outputs`` roles; with a ``period`` role the period ``at`` (default: the last).
+
+``three_stage`` (:func:`healthalloc.efficiency.three_stage.three_stage`): ``environment`` (the
+columns), ``rts`` and ``distribution``; inputs, outputs and unit from the roles, one period
+``at`` (default: the last) of a panel.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from healthalloc.efficiency.declarations import SECOND_STAGE as SECOND_STAGE_PAR
 from healthalloc.efficiency.second_stage import second_stage
 from healthalloc.efficiency.sfa import PARAMS as SFA_PARAMS
 from healthalloc.efficiency.sfa import sfa
+from healthalloc.efficiency.three_stage import THREE_STAGE, three_stage
 from healthalloc.efficiency.window import PARAMS as WINDOW_PARAMS
 from healthalloc.efficiency.window import window_dea
 from healthalloc.params import Param, Params
@@ -125,4 +130,21 @@ def _second_stage(ctx: Context) -> Section:
     if "bias_corrected" in res.scores:
         sec.add_table("scores", res.scores.reset_index(),
                       "Per unit: the DEA efficiency and its bias-corrected value (Algorithm 2's DEA bootstrap).")
+    return sec
+
+
+@register("three_stage", title="Three-stage DEA",
+          params=THREE_STAGE + Params(Param("by", None, role="period"),
+                                      Param("at", None, "the period evaluated (default: the last)", kind=(int, str))))
+def _three_stage(ctx: Context) -> Section:
+    data, when = _one_period(ctx, "evaluate")
+    res = ctx.call(three_stage, data, progress=False, **ctx.engine)
+    sec = res.section(ctx.name, f"Three-stage DEA ({res.rts.upper()}, input orientation{when})")
+    sec.add_table("efficiency", res.to_frame(),
+                  "Per unit: CRS, VRS and scale efficiency before (stage 1) and after (stage 3) the inputs are "
+                  "adjusted for the environment and noise, and the adjusted inputs.")
+    sec.add_table("slack_frontiers", res.slack_frontiers,
+                  "Stage 2: each input's total slack regressed on the environment by a stochastic cost frontier in "
+                  "levels (a positive coefficient: the variable adds slack, i.e. a harsher environment); γ is the "
+                  "share of the composed variance that is managerial inefficiency.")
     return sec
