@@ -85,11 +85,11 @@ def test_every_python_example_runs(tmp_path, number):
 def test_help_lists_only_subcommands_that_run_and_the_readme_names_the_same():
     commands = _subcommands()
     helptext = subprocess.run([str(EXE), "--help"], capture_output=True, text=True, check=True).stdout
-    assert set(re.findall(r"^    (\w+)", helptext, re.M)) == commands
+    assert set(re.findall(r"^    ([\w-]+)", helptext, re.M)) == commands
     for command in commands:
         done = subprocess.run([str(EXE), command, "--help"], capture_output=True, text=True)
         assert done.returncode == 0 and done.stdout.startswith(f"usage: healthalloc {command}"), command
-    assert set(re.findall(r"\bhealthalloc ([a-z]\w*)", README)) <= commands
+    assert set(re.findall(r"\bhealthalloc ([a-z][\w-]*)", README)) <= commands
     assert _ticked("**Command line.**") >= commands
 
 
