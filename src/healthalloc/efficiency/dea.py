@@ -1,8 +1,9 @@
 """Data envelopment analysis on tables: :func:`dea` and its result, :class:`DEAResult`.
 
 References: Charnes, Cooper & Rhodes (1978) (CRS); Banker, Charnes & Cooper (1984) (VRS);
-Andersen & Petersen (1993) (super-efficiency); Tone (2001) (SBM); Coelli (1996), DEAP 2.1
-(returns-to-scale rule, scale efficiency).
+Andersen & Petersen (1993) (super-efficiency); Tone (2001) (SBM); Tone (2002) (super-SBM);
+Tone (2004) (SBM with undesirable outputs); Coelli (1996), DEAP 2.1 (returns-to-scale rule,
+scale efficiency).
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ class Model:
 
     ``radial``: a radial score θ (input) or φ (output) from the envelopment LP with pilot
     duals, and targets from the radial projection; otherwise Tone's (2001) non-oriented
-    SBM score ρ. ``excludes_self``: the evaluated unit leaves its own reference set
-    (Andersen & Petersen's super-efficiency; the LP can be infeasible). ``scale``: scale
-    efficiency and returns to scale are reported with ``rts="vrs"``.
+    SBM score ρ, which may take undesirable outputs. ``excludes_self``: the evaluated unit
+    leaves its own reference set (Andersen & Petersen's super-efficiency, Tone's super-SBM
+    for SBM-efficient units; the LP can be infeasible). ``scale``: scale efficiency and
+    returns to scale are reported with ``rts="vrs"``.
     """
 
     radial: bool
@@ -46,6 +48,7 @@ MODEL_TABLE = {
     "radial": Model(radial=True, excludes_self=False, scale=True),
     "super": Model(radial=True, excludes_self=True, scale=False),
     "sbm": Model(radial=False, excludes_self=False, scale=False),
+    "super-sbm": Model(radial=False, excludes_self=True, scale=False),
 }
 
 #: The parameters of :func:`dea` (declared in :mod:`healthalloc.efficiency.declarations`).
@@ -54,7 +57,7 @@ if MODELS != tuple(MODEL_TABLE):
     raise ImportError(f"the declared DEA models {MODELS} are not the model table's {tuple(MODEL_TABLE)}")
 
 #: Scores within this distance of 1 count as efficient.
-EFFICIENT_TOL = 1e-6
+EFFICIENT_TOL = models.EFFICIENT_TOL
 #: Evaluated units per engine task. Fixed, whatever the engine, so that every engine
 #: solves the same LPs in the same blocks and even peers (λ) come out identical.
 UNITS_PER_TASK = 2000
@@ -67,17 +70,18 @@ class DEAResult(Result):
     Attributes
     ----------
     efficiency : pandas.Series
-        Technical efficiency ≤ 1 (> 1 possible for ``model="super"``): θ for input
-        orientation, 1/φ for output orientation (DEAP's convention), ρ for SBM.
+        Technical efficiency ≤ 1 (> 1 possible for ``model="super"`` and ``"super-sbm"``): θ
+        for input orientation, 1/φ for output orientation (DEAP's convention), ρ for SBM.
     phi : pandas.Series or None
         Farrell output efficiency φ ≥ 1 (output orientation only; R ``Benchmarking``'s
         and DEA.jl's convention).
     slacks : pandas.DataFrame
         Input excesses and output shortfalls left after the radial projection (original
-        units; two-phase: maximum sum of slacks at the radial optimum).
+        units; two-phase: maximum sum of slacks at the radial optimum); bad outputs' excesses.
+        Negative for super-SBM's efficient units (how far their targets lie beyond the data).
     targets : pandas.DataFrame
         Projections onto the frontier: inputs ``θx − s⁻`` and outputs ``y + s⁺`` (input
-        orientation) or ``x − s⁻`` and ``φy + s⁺`` (output orientation).
+        orientation) or ``x − s⁻`` and ``φy + s⁺`` (output orientation); bad outputs ``y − s``.
     peers : pandas.DataFrame
         Long table ``unit, peer, weight`` (λ > 0), plus the ``by`` column for panels.
     scale : pandas.DataFrame or None
@@ -98,13 +102,15 @@ class DEAResult(Result):
     orientation: str
     model: str
     by: str | None
+    undesirable: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per unit (and period): the table ``healthalloc dea`` writes.
 
         Columns: ``unit``, the ``by`` column, ``efficiency`` (and ``phi``), ``slack_*``,
         ``target_*``, ``redundancy_*`` (input excess as a share of the input),
-        ``shortfall_*`` (output shortfall as a share of the output), ``peers``,
+        ``shortfall_*`` (output shortfall as a share of the output), ``excess_*`` (bad
+        output excess as a share of the bad output), ``peers``,
         ``peer_weights``, and for VRS ``crs_efficiency``, ``scale_efficiency``, ``rts``.
         """
         out = pd.DataFrame({"efficiency": self.efficiency})
@@ -116,6 +122,9 @@ class DEAResult(Result):
             out[f"redundancy_{v}"] = (x[v] - self.targets[v]) / x[v]
         for v in self.outputs:
             out[f"shortfall_{v}"] = np.where(y[v] > 0, (self.targets[v] - y[v]) / y[v].where(y[v] > 0), 0.0)
+        for v in self.undesirable:
+            b = self.data[v]
+            out[f"excess_{v}"] = np.where(b > 0, (b - self.targets[v]) / b.where(b > 0), 0.0)
         keys = list(out.index.names)
         grouped = self.peers.groupby(keys, sort=False)
         out["peers"] = grouped["peer"].agg(lambda p: ";".join(map(str, p)))
@@ -225,7 +234,8 @@ class DEAResult(Result):
     def __str__(self) -> str:
         head = (f"DEA ({self.model}, rts={self.rts}, orientation={self.orientation}): "
                 f"{len(self.efficiency)} evaluations, inputs {', '.join(self.inputs)}; "
-                f"outputs {', '.join(self.outputs)}")
+                f"outputs {', '.join(self.outputs)}" + (f"; bad outputs {', '.join(self.undesirable)}"
+                                                         if self.undesirable else ""))
         return head + "\n" + self.summary().round(3).to_string()
 
 
@@ -240,6 +250,7 @@ def dea(
     rts: str = "crs",
     orientation: str = "input",
     model: str = "radial",
+    undesirable: list[str] | None = None,
     slacks: bool = True,
     progress: bool | None = None,
     engine: str | Executor = "serial",
@@ -249,7 +260,8 @@ def dea(
     """Evaluate every unit's efficiency against the frontier of its period.
 
     The LPs run on ``engine`` in chunks of ``UNITS_PER_TASK`` units, each against its
-    period's full frontier (``progress`` counts the chunks).
+    period's full frontier (``progress`` counts the chunks). ``undesirable`` columns are bad
+    outputs, separate from ``outputs`` (the good ones), for the SBM models only.
 
     Parameters
     ----------
@@ -264,24 +276,25 @@ def dea(
     >>> round(float(res.efficiency["C"]), 4)
     0.8958
     """
-    inputs, outputs = list(inputs), list(outputs)
-    frame = data.set_axis(check_dea_data(data, inputs, outputs, unit=unit, by=by).index)
+    inputs, outputs, bad = list(inputs), list(outputs), list(undesirable or ())
+    spec = MODEL_TABLE[model]
+    _check_undesirable(outputs, bad, spec)
+    frame = data.set_axis(check_dea_data(data, inputs, outputs + bad, unit=unit, by=by).index)
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
     for f in groups:
-        _warn_small(f, inputs, outputs, None if by is None else f.index[0][1])
-    spec = MODEL_TABLE[model]
+        _warn_small(f, inputs, outputs + bad, None if by is None else f.index[0][1])
     with_scale = rts == "vrs" and spec.scale
-    periods = [_period(f[inputs].to_numpy(float), f[outputs].to_numpy(float), rts,
+    periods = [_period(f[inputs].to_numpy(float), f[outputs + bad].to_numpy(float), rts,
                        orientation, spec, with_scale) + (_labels(f.index),) for f in groups]
     bounds = [[(lo, min(lo + UNITS_PER_TASK, len(f))) for lo in range(0, len(f), UNITS_PER_TASK)]
               for f in groups]
     tasks = [(g, lo, hi) for g, b in enumerate(bounds) for lo, hi in b]
     solve = partial(_solve_chunk, periods=periods, rts=rts, orientation=orientation,
-                    spec=spec, slacks=slacks, with_scale=with_scale)
+                    spec=spec, slacks=slacks, with_scale=with_scale, bad=len(bad))
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
           progress_bar(progress, total=len(frame), desc="DEA", unit="unit") as bar):
         chunks = iter(ex.map(solve, tasks, done=lambda i: bar.update(tasks[i][2] - tasks[i][1])))
-    parts = [_tables(f, X, Y, inputs, outputs, orientation, spec, [next(chunks) for _ in b])
+    parts = [_tables(f, X, Y, inputs, outputs, bad, orientation, spec, [next(chunks) for _ in b])
              for f, (X, Y, *_), b in zip(groups, periods, bounds)]
     stacked = {k: [p[k] for p in parts] for k in parts[0]}
     peers = pd.concat(stacked.pop("peers"), ignore_index=True)
@@ -304,7 +317,18 @@ def dea(
         orientation=orientation if spec.radial else "non-oriented",
         model=model,
         by=by,
+        undesirable=tuple(bad),
     )
+
+
+def _check_undesirable(outputs: list[str], bad: list[str], spec: Model) -> None:
+    """Bad outputs go with the SBM models only, and are not good outputs as well."""
+    if bad and spec.radial:
+        raise ValueError("undesirable outputs need model 'sbm' or 'super-sbm' (the radial models expand every output)")
+    both = [v for v in bad if v in outputs]
+    if both:
+        raise ValueError(f"{named('column', both)} listed both as an output and as undesirable: list bad outputs "
+                         "under undesirable only")
 
 
 def _warn_small(frame: pd.DataFrame, inputs: list[str], outputs: list[str], period) -> None:
@@ -349,16 +373,18 @@ def _period(X, Y, rts, orientation, spec: Model, with_scale) -> tuple:
     return X, Y, pilots
 
 
-def _solve_chunk(task, *, periods, rts, orientation, spec: Model, slacks, with_scale):
+def _solve_chunk(task, *, periods, rts, orientation, spec: Model, slacks, with_scale, bad=0):
     """Units ``lo:hi`` of period ``g`` against that period's frontier (one engine task):
     their envelopment solution, and for scale efficiency their CRS TE and CRS Σλ."""
     g, lo, hi = task
     X, Y, pilots, labels = periods[g]
     Xe, Ye = X[lo:hi], Y[lo:hi]
     try:
-        if not spec.radial:
-            return models.sbm(Xe, Ye, X, Y, rts=rts), None
         exclude = np.arange(lo, hi) if spec.excludes_self else None
+        if not spec.radial:
+            if spec.excludes_self:
+                return models.super_sbm(Xe, Ye, X, Y, rts=rts, bad=bad, exclude=exclude), None
+            return models.sbm(Xe, Ye, X, Y, rts=rts, bad=bad), None
         sol = models.radial(Xe, Ye, X, Y, rts=rts, orientation=orientation, exclude=exclude,
                             slacks=slacks, pilot=pilots[rts], warn=False)
         if not with_scale:
@@ -371,7 +397,7 @@ def _solve_chunk(task, *, periods, rts, orientation, spec: Model, slacks, with_s
         raise exc.naming([labels[lo + u] for u in exc.units]) from None
 
 
-def _tables(frame, X, Y, inputs, outputs, orientation, spec: Model, chunks):
+def _tables(frame, X, Y, inputs, outputs, bad, orientation, spec: Model, chunks):
     """One period's result tables, by :class:`DEAResult` field, from its chunks' solutions."""
     idx = frame.index
     sol = models.EnvelopmentSolution.concat([c[0] for c in chunks])
@@ -380,12 +406,13 @@ def _tables(frame, X, Y, inputs, outputs, orientation, spec: Model, chunks):
     eff = 1.0 / sol.score if expand else sol.score
     phi = pd.Series(sol.score, index=idx, name="phi") if expand else None
     sx = pd.DataFrame(sol.slack_x, index=idx, columns=inputs)
-    sy = pd.DataFrame(sol.slack_y, index=idx, columns=outputs)
+    sy = pd.DataFrame(sol.slack_y, index=idx, columns=outputs + bad)
     radial_x = X * eff[:, None] if shrink else X
     radial_y = Y * sol.score[:, None] if expand else Y
+    sign = np.r_[np.ones(len(outputs)), -np.ones(len(bad))]  # bad outputs' targets are y − s
     targets = pd.concat([
         pd.DataFrame(radial_x - sol.slack_x, index=idx, columns=inputs),
-        pd.DataFrame(radial_y + sol.slack_y, index=idx, columns=outputs)], axis=1)
+        pd.DataFrame(radial_y + sign * sol.slack_y, index=idx, columns=outputs + bad)], axis=1)
     lam = sol.lambdas.tocoo()
     peers = pd.DataFrame({"peer": idx.get_level_values("unit")[lam.col], "weight": lam.data})
     for level in range(idx.nlevels):

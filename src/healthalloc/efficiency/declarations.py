@@ -12,15 +12,15 @@ from dataclasses import replace
 from healthalloc.params import REQUIRED, UNIT, Param, Params
 
 __all__ = ["ALPHA", "BOOTSTRAP", "CROSS", "DEA", "INPUTS_OUTPUTS", "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS",
-           "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "SECOND_STAGE", "SECOND_STAGE_METHODS",
+           "LUENBERGER", "LUENBERGER_REFERENCES", "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "SECOND_STAGE", "SECOND_STAGE_METHODS",
            "WINDOW"]
 
 #: Returns to scale: constant, variable, non-increasing, non-decreasing.
 RTS = ("crs", "vrs", "nirs", "ndrs")
 #: Shrink inputs or expand outputs.
 ORIENTATIONS = ("input", "output")
-#: Radial (Farrell), super-efficiency (Andersen–Petersen 1993), SBM (Tone 2001).
-MODELS = ("radial", "super", "sbm")
+#: Radial (Farrell), super-efficiency (Andersen–Petersen 1993), SBM (Tone 2001), super-SBM (Tone 2002).
+MODELS = ("radial", "super", "sbm", "super-sbm")
 #: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
 N_BOOT = 2000
 #: One minus the confidence level of the bootstrap intervals.
@@ -50,8 +50,11 @@ DEA = INPUTS_OUTPUTS + Params(
     Param("by", None, "period column: each period gets its own frontier", role="period"),
 ) + RTS_ORIENTATION + Params(
     Param("model", "radial", "radial (Farrell), super (Andersen–Petersen super-efficiency: each unit left out of "
-          "its own reference set, NaN with a warning where infeasible) or sbm (Tone 2001's slacks-based measure, "
-          "non-oriented)", choices=MODELS),
+          "its own reference set, NaN with a warning where infeasible), sbm (Tone 2001's slacks-based measure, "
+          "non-oriented) or super-sbm (Tone 2002: SBM, and for SBM-efficient units their SBM distance ≥ 1 to the "
+          "others' frontier)", choices=MODELS),
+    Param("undesirable", None, "bad outputs to be reduced, columns (≥ 0) not also listed as outputs (Tone 2004's SBM "
+          "with undesirable outputs: models sbm and super-sbm)", many=True, metavar="COL,COL"),
     Param("slacks", True, "two-phase slacks, targets and peers of the radial model (the largest sum of slacks at "
           "the radial optimum); False: scores, radial-phase peers and zero slacks only", cli=False),
 )
@@ -96,6 +99,24 @@ CROSS = INPUTS_OUTPUTS + Params(
     Param("secondary", "simple", "cross-efficiency (CCR): each unit rated with every unit's optimal weights, "
           "chosen freely (simple) or to rate the peers low (aggressive) or high (benevolent)",
           choices=SECONDARY_GOALS, flag="--cross-efficiency"),
+)
+
+#: Malmquist–Luenberger reference technologies: each period's own (Chung, Färe & Grosskopf 1997), or
+#: one of all periods pooled (Oh 2010's global index).
+LUENBERGER_REFERENCES = ("contemporaneous", "global")
+
+#: :func:`~healthalloc.efficiency.luenberger`.
+LUENBERGER = INPUTS_OUTPUTS + Params(
+    Param("undesirable", REQUIRED, "bad outputs to be reduced, columns (≥ 0) not also listed as outputs",
+          many=True, metavar="COL,COL"),
+    Param("unit", REQUIRED, "column naming the units", role="unit"),
+    Param("by", REQUIRED, "period column, numbers or text, sorted (a balanced panel)", role="period"),
+    replace(RTS_ORIENTATION["rts"], help="returns to scale of the directional distance technology: Σλ free (crs), "
+            "= 1 (vrs), ≤ 1 (nirs) or ≥ 1 (ndrs); cross-period LPs other than crs can be infeasible (NaN)"),
+    Param("reference", "contemporaneous", "Malmquist–Luenberger index on the directional distance function with "
+          "bad outputs (direction: good outputs up, bad down, inputs held): each period's own technology (Chung, "
+          "Färe & Grosskopf 1997) or all periods pooled (Oh 2010; circular)", choices=LUENBERGER_REFERENCES,
+          flag="--luenberger"),
 )
 
 #: Second-stage methods: Tobit censored at 1, or Simar & Wilson's (2007) truncated regression.

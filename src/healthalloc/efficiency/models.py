@@ -5,7 +5,10 @@ wraps them for tables. ``Xe, Ye`` are the evaluated units (k × m inputs, k × s
 ``Xr, Yr`` the reference technology (n × m, n × s).
 
 References: Charnes, Cooper & Rhodes (1978); Banker, Charnes & Cooper (1984);
-Andersen & Petersen (1993); Tone (2001), EJOR 130:498–509.
+Andersen & Petersen (1993); Tone (2001), EJOR 130:498–509; Tone (2002), EJOR
+143:32–41; Tone (2004), "Dealing with undesirable outputs in DEA: a slacks-based measure
+(SBM) approach", North American Productivity Workshop; Cooper, Seiford & Tone (2007),
+Data Envelopment Analysis, 2nd ed., ch. 13.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ N_PILOT = 128
 #: Pilot duals whose faces make up a unit's starting columns (VRS faces are small and
 #: many, so the single best one often misses a unit's optimal face).
 START_FACES = 4
+#: SBM scores within this distance of 1 count as efficient (super-SBM evaluates them again).
+EFFICIENT_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -219,38 +224,52 @@ def _phase2(Xe, Ye, Xr, Yr, score, rts, inp, face, sx, sy):
     return sol.lambdas, sol.own[:, :m], sol.own[:, m:]
 
 
-def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
+def _output_weights(Ye: np.ndarray) -> np.ndarray:
+    """1 / (S·y_r0) for each unit's positive outputs (good and bad) and 0 for the rest, with
+    S the number of positive outputs: outputs equal to zero for the unit are left out of
+    the output average, as Tone (2001) suggests."""
+    pos_y = Ye > 0
+    return np.where(pos_y, 1.0 / np.where(pos_y, Ye, 1.0), 0.0) / np.maximum(pos_y.sum(1), 1)[:, None]
+
+
+def _scale_row(A, lo, hi, rts_row) -> None:
+    """The bound on Σλ after the Charnes–Cooper transform λ = Λ/t: Σ Λ − t against the bound − 1."""
+    if rts_row is not None:
+        A[:, rts_row, 0] = -1.0
+        lo[:, rts_row] -= 1.0
+        hi[:, rts_row] -= 1.0
+
+
+def sbm(Xe, Ye, Xr, Yr, *, rts="crs", bad=0):
     """Non-oriented slacks-based measure (Tone 2001), via the Charnes–Cooper transform.
 
-    ρ = (1 − Σ sᵢ⁻/xᵢₒ / m) / (1 + Σ sᵣ⁺/yᵣₒ / s); outputs equal to zero for the unit
-    are left out of the output average, as Tone (2001) suggests.
+    ρ = (1 − Σ sᵢ⁻/xᵢₒ / m) / (1 + Σ sᵣ/yᵣₒ / s); outputs equal to zero for the unit are
+    left out of the output average, as Tone (2001) suggests. The last ``bad`` output
+    columns are undesirable (Tone 2004; Cooper, Seiford & Tone 2007, §13.6): contracted,
+    ``y_b0 = Y_b λ + s_b``, their slacks in the same average as the good outputs'.
     """
     Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe, Ye, Xr, Yr)
     k, m = Xe.shape
     s = Ye.shape[1]
+    sign = np.r_[np.ones(s - bad), -np.ones(bad)]  # +1: good output, −1: bad output
     R, rts_row, lo, hi = _rows(k, m, s, rts, extra=1)
     norm_row = R - 1
-    # own columns: t, S⁻ (m), S⁺ (s)
+    # own columns: t, S⁻ (m), S_g and S_b (s)
     A = np.zeros((k, R, 1 + m + s))
     A[:, :m, 0] = -Xe
     A[:, m : m + s, 0] = -Ye
-    A[:, np.arange(m + s), 1 + np.arange(m + s)] = np.r_[np.ones(m), -np.ones(s)]
-    pos_y = Ye > 0
-    inv_y = np.where(pos_y, 1.0 / np.where(pos_y, Ye, 1.0), 0.0) / np.maximum(pos_y.sum(1), 1)[:, None]
+    A[:, np.arange(m + s), 1 + np.arange(m + s)] = np.r_[np.ones(m), -sign]
     A[:, norm_row, 0] = 1.0
-    A[:, norm_row, 1 + m :] = inv_y
+    A[:, norm_row, 1 + m :] = _output_weights(Ye)
     lo[:, : m + s] = hi[:, : m + s] = 0.0
     lo[:, norm_row] = hi[:, norm_row] = 1.0
-    if rts_row is not None:  # the bound 1 on Σλ is t after the transform: Σλ − t against 0
-        A[:, rts_row, 0] = -1.0
-        lo[:, rts_row] -= 1.0
-        hi[:, rts_row] -= 1.0
+    _scale_row(A, lo, hi, rts_row)
     c = np.zeros((k, 1 + m + s))
     c[:, 0] = 1.0
     c[:, 1 : 1 + m] = -1.0 / (m * Xe)
     own_lo = np.zeros((k, 1 + m + s))
     elastic = np.zeros(R)
-    elastic[m : m + s] = 1.0
+    elastic[m : m + s] = sign
     spec = BlockSpec(A, c, own_lo, np.full((k, 1 + m + s), np.inf), lo, hi, rts_row, elastic)
     sol = solve_family(Xr, Yr, spec, rts=rts)
     sol.check("SBM LP")
@@ -259,3 +278,84 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs"):
     slack_x = _clean(sol.own[:, 1 : 1 + m] / t[:, None]) * sx
     slack_y = _clean(sol.own[:, 1 + m :] / t[:, None]) * sy
     return EnvelopmentSolution(sol.objective, sp.csr_matrix(lambdas), slack_x, slack_y)
+
+
+def super_sbm(Xe, Ye, Xr, Yr, *, rts="crs", bad=0, exclude):
+    """Super-efficiency SBM (Tone 2002): ρ for units with ρ < 1, and for SBM-efficient
+    units δ ≥ 1, the smallest SBM distance to the technology without their own column
+    (``exclude[i]``, as for :func:`radial`).
+
+    δ = (1 + Σ tᵢ⁻/xᵢₒ / m) / (1 − Σ tᵣ/yᵣₒ / s) over x̄ = xₒ + t⁻ ≥ Xλ, good
+    ȳ = yₒ − t ≤ Yλ with ȳ ≥ 0, and bad ȳ = yₒ + t ≥ Y_b λ (the last ``bad`` outputs;
+    Tone 2004). The slacks of such units are −t (their targets x̄, ȳ lie beyond the
+    data); an infeasible LP (possible under VRS, or with bad outputs) gives NaN.
+    """
+    first = sbm(Xe, Ye, Xr, Yr, rts=rts, bad=bad)
+    top = np.flatnonzero(first.score >= 1.0 - EFFICIENT_TOL)
+    if not len(top):
+        return first
+    Xe, Ye, Xr, Yr, sx, sy = _rescale(Xe[top], Ye[top], Xr, Yr)
+    k, m = Xe.shape
+    s = Ye.shape[1]
+    good = np.r_[np.ones(s - bad, bool), np.zeros(bad, bool)]
+    R, rts_row, lo, hi = _rows(k, m, s, rts, extra=1 + s)
+    norm_row, floor = R - 1 - s, np.arange(R - s, R)
+    # own columns: t, T⁻ (m), T_g and T_b (s); rows: Xλ − T⁻ − t·x ≤ 0, Y_g λ + T_g − t·y_g ≥ 0,
+    # Y_b λ − T_b − t·y_b ≤ 0, the normalisation, then T_g − t·y_g ≤ 0 (ȳ ≥ 0)
+    A = np.zeros((k, R, 1 + m + s))
+    A[:, :m, 0] = -Xe
+    A[:, m : m + s, 0] = -Ye
+    A[:, np.arange(m + s), 1 + np.arange(m + s)] = np.r_[-np.ones(m), np.where(good, 1.0, -1.0)]
+    hi[:, :m] = 0.0
+    lo[:, m : m + s] = np.where(good, 0.0, -np.inf)
+    hi[:, m : m + s] = np.where(good, np.inf, 0.0)
+    A[:, norm_row, 0] = 1.0
+    A[:, norm_row, 1 + m :] = -_output_weights(Ye)
+    lo[:, norm_row] = hi[:, norm_row] = 1.0
+    A[:, floor, 0] = -Ye
+    A[:, floor, 1 + m + np.arange(s)] = 1.0
+    hi[:, floor] = np.where(good, 0.0, np.inf)
+    _scale_row(A, lo, hi, rts_row)
+    c = np.zeros((k, 1 + m + s))
+    c[:, 0] = 1.0
+    c[:, 1 : 1 + m] = 1.0 / (m * Xe)
+    elastic = np.zeros(R)
+    elastic[m : m + s] = good
+    spec = BlockSpec(A, c, np.zeros((k, 1 + m + s)), np.full((k, 1 + m + s), np.inf), lo, hi, rts_row, elastic)
+    sol = solve_family(Xr, Yr, spec, exclude=np.asarray(exclude)[top], rts=rts)
+    sol.check("super-SBM LP", infeasible_ok=True)
+    t = sol.own[:, 0]
+    score, lambdas = first.score.copy(), first.lambdas.tolil()
+    slack_x, slack_y = first.slack_x.copy(), first.slack_y.copy()
+    score[top] = sol.objective
+    lambdas[top] = sp.diags(1.0 / t) @ sol.lambdas
+    slack_x[top] = 0.0 - _clean(sol.own[:, 1 : 1 + m] / t[:, None]) * sx
+    slack_y[top] = 0.0 - _clean(sol.own[:, 1 + m :] / t[:, None]) * sy
+    return EnvelopmentSolution(score, sp.csr_matrix(lambdas), slack_x, slack_y)
+
+
+def ddf(Xe, Ye, Xr, Yr, *, rts="crs", bad=0):
+    """Directional distance β of each evaluated unit with bad outputs (Chung, Färe &
+    Grosskopf 1997), in the direction g = (0, y_g0, −y_b0): inputs held, good outputs
+    expanded and bad outputs contracted by the same share β.
+
+    max β over Xλ ≤ x₀, Y_g λ ≥ (1 + β) y_g0, Y_b λ = (1 − β) y_b0 (the last ``bad``
+    outputs; the equality is their weak disposability), λ ≥ 0 with the ``rts`` bound on
+    Σλ. β ≥ 0 against a technology the unit belongs to (0 on the frontier); against
+    another period's it may be negative, and NaN where the LP is infeasible.
+    """
+    Xe, Ye, Xr, Yr, *_ = _rescale(Xe, Ye, Xr, Yr)
+    k, m = Xe.shape
+    s = Ye.shape[1]
+    R, rts_row, lo, hi = _rows(k, m, s, rts)
+    A = np.zeros((k, R, 1))
+    A[:, m : m + s, 0] = Ye * np.r_[-np.ones(s - bad), np.ones(bad)]
+    hi[:, :m] = Xe
+    lo[:, m : m + s] = Ye
+    hi[:, m + s - bad : m + s] = Ye[:, s - bad :]
+    spec = BlockSpec(A, np.full((k, 1), -1.0), np.full((k, 1), -np.inf), np.full((k, 1), np.inf), lo, hi,
+                     rts_row)
+    # every column from the start: the equality rows of a restricted LP have no elastic columns
+    sol = solve_family(Xr, Yr, spec, candidates=np.arange(len(Xr)), rts=rts)
+    sol.check("directional distance LP", infeasible_ok=True)
+    return sol.own[:, 0]
