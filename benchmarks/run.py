@@ -31,9 +31,10 @@ RESULTS = HERE / "results"
 SHARED_BENCHMARKS = HERE.parents[1] / "shared" / "data" / "benchmarks"
 
 #: name -> module in benchmarks/, run in this order. A listed module whose file is not
-#: there yet is skipped with a message (later: "bootstrap": "bootstrap_scaling").
+#: there yet is skipped with a message.
 BENCHMARKS = {
     "dea": "dea_speed",
+    "bootstrap": "bootstrap_scaling",
     "qca": "qca_speed",
     "equity": "equity_speed",
     "spatial": "spatial_speed",
