@@ -107,7 +107,7 @@ def run(opts, log=print) -> dict:
     repeats = opts.repeats or REPEATS
     wanted = set(opts.methods) if getattr(opts, "methods", None) else None
     r_missing = _r_available()
-    rows, checks = [], []
+    rows = []
 
     def add(dataset, task, method, label, version, reps, wall, cpu, ref, mode="", diff=float("nan"),
             status="ok", note=""):
