@@ -12,9 +12,9 @@ from healthalloc.data import load_cst_hospitals
 
 from conftest import assert_refused, run_cli
 
-READS = [["dea"], ["malmquist"], ["qca"], ["spatial"], ["equity"], ["tiers"], ["access"], ["optimize", "location"],
+READS = [["dea"], ["malmquist"], ["sfa"], ["qca"], ["spatial"], ["equity"], ["tiers"], ["access"], ["optimize", "location"],
          ["optimize", "capacity"], ["network", "build"], ["network", "centrality"], ["ergm"]]
-WRITES_A_FILE = [["dea"], ["malmquist"], ["equity"], ["tiers"], ["access"], ["optimize", "location"], ["optimize", "capacity"],
+WRITES_A_FILE = [["dea"], ["malmquist"], ["sfa"], ["equity"], ["tiers"], ["access"], ["optimize", "location"], ["optimize", "capacity"],
                  ["network", "centrality"], ["ergm"], ["data", "export"]]
 WRITES_A_FOLDER = [["run"], ["demo"], ["qca"], ["spatial"], ["network", "build"]]
 HOSP = ["--unit", "hospital", "--inputs", "doctors,nurses", "--outputs", "outpatients,inpatients"]
