@@ -40,7 +40,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from scipy.special import log_ndtr, ndtr
+from scipy.special import log_ndtr
 
 from healthalloc.data.panel import check_panel
 from healthalloc.data.validate import DataError
