@@ -82,12 +82,14 @@ def test_screened_pool_grows_to_the_whole_frontier(rts, orientation):
     np.testing.assert_allclose(got, plain(X, Y, Xp, Yp, rts, orientation), rtol=0, atol=1e-8)
 
 
-def test_uncertified_lps_go_to_highs(monkeypatch):
-    """A feasibility tolerance of −∞ certifies nothing: HiGHS solves every LP, and the
-    replicates agree with the simplex's to 1e-10."""
+@pytest.mark.parametrize("lever, value", [("FEASIBILITY_TOL", -np.inf), ("BATCHED_UNITS", 0)])
+def test_highs_gives_the_simplex_numbers(monkeypatch, lever, value):
+    """HiGHS solves the LPs the simplex does not certify (a feasibility tolerance of −∞
+    certifies none) and every LP above ``BATCHED_UNITS`` units: the replicates agree with
+    the batched simplex's to 1e-10."""
     df = pd.DataFrame(np.c_[synthetic(40)], columns=["x1", "x2", "y1", "y2"])
     simplex = dea_bootstrap(df, ["x1", "x2"], ["y1", "y2"], rts="vrs", n_boot=20, seed=4).replicates
-    monkeypatch.setattr(bootstrap, "FEASIBILITY_TOL", -np.inf)
+    monkeypatch.setattr(bootstrap, lever, value)
     highs = dea_bootstrap(df, ["x1", "x2"], ["y1", "y2"], rts="vrs", n_boot=20, seed=4).replicates
     np.testing.assert_allclose(highs, simplex, rtol=0, atol=1e-10)
 

@@ -45,6 +45,9 @@ from healthalloc.solver import SolverError
 REPLICATIONS_PER_TASK = 100
 #: Most LPs (units × replications) of a task solved side by side (bounds its memory).
 BATCH_LPS = 20_000
+#: Units above which HiGHS solves the replications (its column generation was faster
+#: from about 1,000 units of the benchmark data: 2 inputs, 2 outputs, VRS).
+BATCHED_UNITS = 1000
 #: Pseudo-samples of at most this many units are their own pool (no screen).
 WHOLE_POOL = 64
 #: Random weights of the screen that starts the pool (more find more of the frontier
@@ -312,9 +315,13 @@ def pseudo_scores(X: np.ndarray, Y: np.ndarray, Xp: np.ndarray, Yp: np.ndarray, 
     a twin left unused lies in that technology; then the pool spans every pseudo-unit and
     the pool's technology is the pseudo-sample's. Twins used outside the pool join it and
     their replications are solved again. LPs the simplex does not certify optimal are
-    solved by HiGHS against the whole pseudo-sample.
+    solved by HiGHS against the whole pseudo-sample, and so is every LP of more than
+    ``BATCHED_UNITS`` units (whose frontiers hold so many pseudo-units that a shared pool
+    costs more than HiGHS' column generation with a candidate list per unit).
     """
     b, n = Xp.shape[:2]
+    if n > BATCHED_UNITS:
+        return _highs(X, Y, Xp, Yp, np.zeros((b, n)), np.zeros((b, n), bool), rts, orientation)
     out = np.empty((b, n))
     per = max(1, BATCH_LPS // n)
     for first in range(0, b, per):
@@ -342,6 +349,12 @@ def _pooled_scores(X, Y, Xp, Yp, rts, orientation) -> np.ndarray:
         new = np.argsort(~joins, axis=1, kind="stable")[:, : joins.sum(axis=1).max(initial=0)]
         cols = np.concatenate([cols, new], axis=1)  # the old columns keep their places: the basis stays valid
         pooled[todo[:, None], new] = True
+    return _highs(X, Y, Xp, Yp, score, certified, rts, orientation)
+
+
+def _highs(X, Y, Xp, Yp, score, certified, rts, orientation) -> np.ndarray:
+    """``score`` (b, n) with the LPs not ``certified`` solved by HiGHS (:func:`models.radial`)
+    against each whole pseudo-sample."""
     for r in np.unique(np.nonzero(~certified)[0]):
         units = np.flatnonzero(~certified[r])
         try:
