@@ -14,6 +14,11 @@ technology of all periods pooled; ml = (1 + D^G(t)) / (1 + D^G(t+1)), circular (
 from s to u is the product of the adjacent ones), mleffch as above and mltech = ml / mleffch,
 the change of the best-practice gap. Above 1 is improvement; means are geometric.
 
+A cross-period LP is infeasible for a unit beyond the other period's frontier (common with
+technical progress: moving along −g raises the bad output, which weak disposability makes cost
+inputs); its index is NaN, with a warning. The global technology contains every unit, so the
+global index has no such gaps (Oh 2010).
+
 References: Chung, Färe & Grosskopf (1997), J Environ Manage 51:229–240; Oh (2010), J Prod
 Anal 34:183–197.
 """
