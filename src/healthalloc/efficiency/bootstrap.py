@@ -404,7 +404,8 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
     def prices(Binv, basis, lps):  # reduced costs (len(lps), columns) and their tolerance
         pi = np.einsum("lr,lrs->ls", cost[np.minimum(basis, twin_id)] * (basis <= twin_id), Binv)
         d = np.empty((len(lps), twin_id + 1 + pool.shape[2]))
-        d[:, :twin_id] = cost[:twin_id] - np.einsum("ls,lsj->lj", pi, own[unit[lps]])
+        d[:, 0] = cost[0] - np.einsum("ls,ls->l", pi, own[unit[lps], :, 0])
+        d[:, 1:twin_id] = -pi[:, : len(sign)] * sign  # slack k is ±1 on row k
         d[:, twin_id] = -np.einsum("ls,ls->l", pi, twin[lps])
         r = rep[lps]  # sorted: the LPs of a replication side by side, priced against its pool at once
         at = np.cumsum(np.r_[0, r[1:] != r[:-1]])
@@ -434,16 +435,17 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
     lps = np.arange(b * n)  # the LPs not yet optimal
     stalled = np.zeros(b * n, int)  # degenerate pivots in a row
     for _ in range(MAX_PIVOTS):
-        d, tol = prices(Binv[lps], basis[lps], lps)
-        bad = d < -tol[:, None]
-        lps, d, bad = lps[bad.any(axis=1)], d[bad.any(axis=1)], bad[bad.any(axis=1)]
+        Bi, xb, bs = Binv[lps], xB[lps], basis[lps]
+        d, tol = prices(Bi, bs, lps)
+        q = np.argmin(d, axis=1)
+        go = d[np.arange(len(lps)), q] < -tol
+        if not go.all():
+            lps, d, q, Bi, xb, bs = lps[go], d[go], q[go], Bi[go], xb[go], bs[go]
         if not len(lps):
             break
         bland = stalled[lps] >= STALL
-        q = np.argmin(d, axis=1)
         if bland.any():
-            q[bland] = np.argmax(bad[bland], axis=1)
-        Bi, xb, bs = Binv[lps], xB[lps], basis[lps]
+            q[bland] = np.argmax(d[bland] < -tol[go][bland, None], axis=1)
         alpha = np.einsum("lrs,ls->lr", Bi, column(q, lps))
         ok = alpha > PIVOT_TOL
         ratio = np.where(ok, np.maximum(xb, 0.0) / np.where(ok, alpha, 1.0), np.inf)
