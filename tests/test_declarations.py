@@ -31,6 +31,7 @@ ENTRY_POINTS = {
     "healthalloc.access": ("accessibility",),
     "healthalloc.tiers": ("tiers",),
     "healthalloc.efficiency.second_stage": ("second_stage",),
+    "healthalloc.efficiency.luenberger": ("luenberger",),
     "healthalloc.efficiency.three_stage": ("three_stage",),
     "healthalloc.efficiency.sfa": ("sfa",),
     "healthalloc.optimize": ("optimize_capacity", "locate", "tradeoff", "scenario", "plan"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import linprog_radial, reference
+from conftest import linprog_radial, reference, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -232,3 +232,19 @@ def test_result_table_and_reading():
     assert table.loc["H", "excess_yb"] == pytest.approx(0.5, abs=TOL)
     assert "bad outputs yb" in str(res)
     assert "4 of 9 units are on the frontier" in res.reading()
+
+
+def test_command_line_contract(user, capsys):
+    """``healthalloc dea … --model sbm --undesirable COL[,COL]``: bad outputs reduced, efficiency in (0, 1],
+    the same numbers as :func:`dea`."""
+    df, inputs, good, bad = load("hua_bian_2007")
+    df.to_csv("hua_bian.csv", index=False)
+    code, out, err = run_cli(["dea", "hua_bian.csv", "--unit", "dmu", "--inputs", "x1,x2", "--outputs", "y1,y2",
+                              "--undesirable", "yb", "--model", "sbm", "--rts", "vrs", "-o", "sbm.csv"], capsys)
+    assert code == 0, err
+    table = pd.read_csv("sbm.csv")
+    assert ((table["efficiency"] > 0) & (table["efficiency"] <= 1)).all()
+    assert {"slack_yb", "target_yb", "excess_yb"} <= set(table.columns)
+    expected = dea(df, inputs, good, unit="dmu", rts="vrs", model="sbm", undesirable=bad).efficiency
+    np.testing.assert_allclose(table["efficiency"], expected, rtol=1e-12)
+    assert "on the frontier" in out

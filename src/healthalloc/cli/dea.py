@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from healthalloc.cli._common import (add_command, add_engine_options, add_input_file, add_output, input_paths,
                                      load, write_table)
-from healthalloc.efficiency.declarations import BOOTSTRAP, CROSS, WINDOW
+from healthalloc.efficiency.declarations import BOOTSTRAP, CROSS, LUENBERGER, WINDOW
 from healthalloc.efficiency.declarations import DEA as PARAMS
 from healthalloc.params import Params
 
@@ -30,6 +30,20 @@ Cross-efficiency (CCR, input orientation; Sexton et al. 1986, Doyle & Green 1994
 --cross-efficiency simple|aggressive|benevolent: adds cross_efficiency (the mean rating with
 every unit's weights, self included), peer_appraisal (self left out), maverick and rank, and
 writes the matrix beside OUT as OUT.cross.csv (row: rater, column: rated unit).
+
+Bad outputs, --undesirable COL[,COL] with --model sbm or super-sbm (Tone 2004): columns to be
+reduced, not also listed in --outputs; efficiency in (0, 1] (super-sbm: ≥ 1 for the efficient
+units); slack_*, target_* and excess_* (share of the bad output) for each. Example on Tone
+(2003)'s 9 units (one input x, good output yg, bad output yb; in the source tree as
+tests/reference/efficiency/tone_2003.csv):
+  healthalloc dea tone_2003.csv --unit dmu --inputs x --outputs yg --undesirable yb \\
+      --model sbm --rts vrs -o sbm.csv
+
+Malmquist–Luenberger index (Chung, Färe & Grosskopf 1997), --undesirable COL --luenberger
+contemporaneous|global --unit U --by PERIOD: the directional distance function in the
+direction (0, good outputs, −bad outputs), bad outputs weakly disposable; one row per unit
+and transition: unit, period_from, period_to, ml, mleffch, mltech (ml = mleffch × mltech;
+global: Oh 2010, circular); NaN where a cross-period LP is infeasible.
 """
 
 
@@ -44,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     # window analysis and cross-efficiency run only when asked for (the library's defaults are 3 and simple)
     Params(replace(WINDOW["window"], default=None, help=WINDOW["window"].help + " (with --by)"),
            replace(CROSS["secondary"], default=None, help=CROSS["secondary"].help + "; the matrix goes to "
-                   "OUT.cross.csv")).add_to(p)
+                   "OUT.cross.csv"),
+           replace(LUENBERGER["reference"], default=None, help=LUENBERGER["reference"].help + " (with "
+                   "--undesirable, --unit and --by)")).add_to(p)
     add_output(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_options(p)
@@ -62,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--bootstrap works with the radial model and without --by")
     if args.window is not None:
         return _window(args, kwargs, data, progress)
+    if args.reference is not None:
+        return _luenberger(args, kwargs, data, progress)
     if args.secondary is not None and (args.by or args.model != "radial" or args.rts != "crs"
                                        or args.orientation != "input" or args.n_boot is not None):
         raise ValueError("--cross-efficiency is CCR: the radial model with --rts crs and --orientation input, "
@@ -95,11 +113,29 @@ def _window(args: argparse.Namespace, kwargs: dict, data, progress) -> int:
     from healthalloc.efficiency import window_dea
 
     if not args.by or args.unit is None or args.model != "radial" or args.n_boot is not None \
-            or args.secondary is not None:
-        raise ValueError("--window needs --by and --unit, with the radial model and without --bootstrap or "
-                         "--cross-efficiency")
+            or args.secondary is not None or args.undesirable or args.reference is not None:
+        raise ValueError("--window needs --by and --unit, with the radial model and without --bootstrap, "
+                         "--cross-efficiency, --undesirable or --luenberger")
     result = window_dea(data, **{k: kwargs[k] for k in ("inputs", "outputs", "unit", "by", "rts", "orientation")},
                         window=args.window, progress=progress, engine=args.engine, scheduler=args.scheduler,
+                        workers=args.workers)
+    write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
+    print(result.summary().round(3).to_string())
+    print(result.reading())
+    return 0
+
+
+def _luenberger(args: argparse.Namespace, kwargs: dict, data, progress) -> int:
+    """``--luenberger REFERENCE --undesirable COL --unit U --by PERIOD``: the Malmquist–Luenberger
+    index, one row per unit and transition."""
+    from healthalloc.efficiency.luenberger import luenberger
+
+    if not (args.by and args.unit and args.undesirable) or args.model != "radial" or args.orientation != "input" \
+            or args.n_boot is not None or args.secondary is not None:
+        raise ValueError("--luenberger needs --undesirable, --unit and --by, without --model, --orientation, "
+                         "--bootstrap or --cross-efficiency (the directional distance function is non-oriented)")
+    result = luenberger(data, **{k: kwargs[k] for k in ("inputs", "outputs", "undesirable", "unit", "by", "rts")},
+                        reference=args.reference, progress=progress, engine=args.engine, scheduler=args.scheduler,
                         workers=args.workers)
     write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
     print(result.summary().round(3).to_string())

@@ -277,7 +277,8 @@ def sbm(Xe, Ye, Xr, Yr, *, rts="crs", bad=0):
     lambdas = sp.diags(1.0 / t) @ sol.lambdas
     slack_x = _clean(sol.own[:, 1 : 1 + m] / t[:, None]) * sx
     slack_y = _clean(sol.own[:, 1 + m :] / t[:, None]) * sy
-    return EnvelopmentSolution(sol.objective, sp.csr_matrix(lambdas), slack_x, slack_y)
+    # ρ ≤ 1 (the unit itself is feasible with zero slacks): rounding above it is noise
+    return EnvelopmentSolution(np.minimum(sol.objective, 1.0), sp.csr_matrix(lambdas), slack_x, slack_y)
 
 
 def super_sbm(Xe, Ye, Xr, Yr, *, rts="crs", bad=0, exclude):
