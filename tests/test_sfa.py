@@ -171,3 +171,28 @@ class _no_warning:
 
     def __exit__(self, *exc):
         self.catch.__exit__(*exc)
+
+
+PANEL = {"b1": ("time-invariant", "half-normal"), "b2": ("time-invariant", "truncated-normal"),
+         "b3": ("time-varying", "half-normal"), "b4": ("time-varying", "truncated-normal")}
+
+
+@pytest.mark.parametrize("model", list(PANEL))
+def test_battese_coelli_panel_frontiers_as_r_frontier_prints_them(model):
+    """riceProdPhil as a panel of 43 farms × 8 years: time-invariant u_i (b1, b2) and Battese &
+    Coelli's (1992) u_it = exp(−η(t − T)) u_i (b3, b4; frontier's ``time`` is η). Coefficients
+    to 1e-4 relative (b2 and b4, flat in μ, to 1e-3), log-likelihood to 1e-6 relative,
+    efficiencies per farm and year to the printed 3 decimals (6e-4)."""
+    panel, distribution = PANEL[model]
+    res = sfa(rice(), "PROD", ["AREA", "LABOR", "NPK"], unit="FMERCODE", by="YEARDUM", panel=panel,
+              distribution=distribution)
+    ref = printed("coefficients", model)
+    ours = res.coefficients.set_index("term")["estimate"]
+    terms = ref.term.map(TERMS | {"eta": "eta"})
+    np.testing.assert_allclose(ours[terms], ref.estimate, rtol=1e-3 if distribution == "truncated-normal" else 1e-4)
+    assert res.loglik == pytest.approx(printed("loglik", model).loglik.iloc[0], rel=1e-6)
+    assert res.restrictions == 1 + (distribution == "truncated-normal") + (panel == "time-varying")
+    efficiencies = printed("efficiencies", model)
+    if len(efficiencies):  # printed by the data's row number
+        np.testing.assert_allclose(res.units.efficiency.iloc[efficiencies.observation.astype(int) - 1],
+                                   efficiencies.efficiency, atol=6e-4)

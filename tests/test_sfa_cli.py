@@ -55,10 +55,10 @@ def test_the_help_example_runs_as_written_and_writes_what_it_says(user, capsys):
     assert f"mean technical efficiency {direct.units.efficiency.mean():.3f}" in out
 
 
-def test_help_claims_translog_cost_and_determinants(user, capsys):
+def test_help_claims_translog_cost_determinants_and_panel(user, capsys):
     """translog adds 0.5*ln(x)^2 and the cross product; --cost fits ln C = x'b + v + u (the
     production frontier of 1/C with the signs of b turned, as tests/test_sfa_properties.py
-    shows); --determinants adds Z_ terms with an intercept."""
+    shows); --determinants adds Z_ terms with an intercept; --panel time-varying adds eta."""
     data = load_china_provinces()
     data.to_csv("provinces.csv", index=False)
     code, _, err = run_cli(["sfa", *PANEL, *BEDS, "--form", "translog", "-o", "tl.csv"], capsys)
@@ -76,6 +76,10 @@ def test_help_claims_translog_cost_and_determinants(user, capsys):
     code, _, err = run_cli(["sfa", *PANEL, *BEDS, "--determinants", "beds_per_1000_people", "-o", "z.csv"], capsys)
     assert code == 0, err
     assert {"Z_(Intercept)", "Z_beds_per_1000_people"} <= set(pd.read_csv("z.coef.csv").term)
+    code, _, err = run_cli(["sfa", *PANEL, *BEDS, "--panel", "time-varying", "-o", "bc92.csv"], capsys)
+    assert code == 0, err
+    assert "eta" in set(pd.read_csv("bc92.coef.csv").term)
+    assert json.loads(Path("bc92.summary.json").read_text())["panel"] == "time-varying"
 
 
 def test_without_o_it_prints_the_efficiencies_and_the_reading(user, capsys):

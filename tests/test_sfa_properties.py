@@ -169,13 +169,14 @@ def test_a_pooled_panel_is_the_cross_section_of_its_rows():
 @given(seed=st.integers(0, 10_000), n=st.integers(25, 80),
        distribution=st.sampled_from(["half-normal", "truncated-normal", "exponential"]))
 def test_efficiencies_lie_in_0_1_and_the_lr_statistic_is_non_negative(seed, n, distribution):
-    """Any data: 0 < exp(−E[u|ε]) ≤ E[exp(−u)|ε] ≤ 1 (Jensen), LR ≥ 0, 0 ≤ p ≤ 1, γ in [0, 1]."""
+    """Any data: 0 < exp(−E[u|ε]) ≤ E[exp(−u)|ε] ≤ 1 (Jensen; 1e-7 for rounding where γ → 0 and
+    u | ε collapses to 0), LR ≥ 0, 0 ≤ p ≤ 1, γ in [0, 1]."""
     data = simulate("half-normal", n, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         res = sfa(data, "y", ["x1", "x2"], unit="firm", distribution=distribution)
     eff, jlms = res.units.efficiency, res.units.efficiency_jlms
-    assert ((0 < jlms) & (jlms <= eff + 1e-12) & (eff <= 1)).all()
+    assert ((0 < jlms) & (jlms <= eff + 1e-7) & (eff <= 1)).all()
     assert res.lr_statistic >= 0 and 0 <= res.lr_p_value <= 1 and 0 <= res.gamma <= 1
 
 
@@ -225,3 +226,66 @@ def test_bad_arguments_are_refused_in_one_line():
         sfa(data.head(6), "y", ["x1", "x2"], form="translog")
     with pytest.raises(DataError, match="duplicate|more than one row"):
         sfa(pd.concat([data, data.head(1)]), "y", ["x1", "x2"], unit="firm")
+
+
+def _panel(units: int, periods: int, seed: int, eta: float) -> pd.DataFrame:
+    """u_it = exp(−η(t − T)) u_i with u_i ~ N⁺(0, 0.3²), v ~ N(0, 0.15²), the frontier of simulate()."""
+    rng = np.random.default_rng(seed)
+    n = units * periods
+    unit, t = np.repeat(np.arange(units), periods), np.tile(np.arange(1, periods + 1), units)
+    u = np.abs(rng.normal(0, 0.3, units))[unit] * np.exp(-eta * (t - periods))
+    x1, x2 = rng.uniform(1, 10, n), rng.uniform(1, 10, n)
+    log_y = 1 + 0.4 * np.log(x1) + 0.5 * np.log(x2) + rng.normal(0, 0.15, n) - u
+    return pd.DataFrame({"firm": [f"f{i}" for i in unit], "year": 2000 + t, "y": np.exp(log_y), "x1": x1, "x2": x2})
+
+
+def test_panel_likelihood_equals_the_integral_over_the_units_u():
+    """Battese & Coelli (1992): a unit's likelihood ∫ Πₜ φ_v(e_t + h_t u) f_u(u) du by quad
+    (1e-8 relative), for half-normal and truncated-normal u_i and η ≠ 0."""
+    from healthalloc.efficiency.sfa import _Panel
+
+    e = np.array([-0.4, 0.1, -0.2, 0.05])
+    distance = np.array([-3.0, -2.0, -1.0, 0.0])
+    sv, su, eta = 0.2, 0.35, 0.15
+    s2, g = sv ** 2 + su ** 2, su ** 2 / (sv ** 2 + su ** 2)
+    for mu in (None, 0.3):
+        Z = None if mu is None else np.ones((4, 1))
+        model = _Panel(e, np.ones((4, 1)), Z, 1.0, False, np.zeros(4, dtype=int), distance, True)
+        theta = np.array([0.0, *([] if mu is None else [mu]), eta, np.log(s2), np.log(g / (1 - g))])
+        h = np.exp(-eta * distance)
+        m = mu or 0.0
+        density = integrate.quad(lambda u: np.prod(stats.norm.pdf(e + h * u, 0, sv)) * stats.norm.pdf(u, m, su)
+                                 / stats.norm.sf(0, m, su), 0, np.inf, epsabs=1e-14)[0]
+        assert model.loglik(theta)[0] == pytest.approx(np.log(density), rel=1e-8)
+
+
+def test_one_period_per_unit_time_invariant_is_the_cross_section():
+    """Every unit seen once: u_i is u_it, and the panel model is the cross-section's (1e-6)."""
+    data = simulate("half-normal", 150, 9).assign(year=2020)
+    panel = sfa(data, "y", ["x1", "x2"], unit="firm", by="year", panel="time-invariant")
+    flat = sfa(data, "y", ["x1", "x2"], unit="firm")
+    np.testing.assert_allclose(panel.coefficients.estimate, flat.coefficients.estimate, rtol=1e-5)
+    assert panel.loglik == pytest.approx(flat.loglik, rel=1e-9)
+    np.testing.assert_allclose(panel.units.efficiency, flat.units.efficiency, atol=1e-6)
+
+
+def test_time_varying_panel_recovers_eta_and_efficiency_follows_it():
+    """300 units × 5 years with η = 0.15: β, η and γ within 3 standard errors of the truth;
+    with η > 0 every unit's efficiency rises year by year (u decays towards T)."""
+    data = _panel(300, 5, 12, 0.15)
+    res = sfa(data, "y", ["x1", "x2"], unit="firm", by="year", panel="time-varying")
+    truth = {"(Intercept)": 1, "log(x1)": 0.4, "log(x2)": 0.5, "eta": 0.15, "gamma": 0.09 / (0.09 + 0.15 ** 2)}
+    table = res.coefficients.set_index("term").loc[list(truth)]
+    assert (np.abs(table.estimate - pd.Series(truth)) < 3 * table.std_error).all(), table
+    assert res.coefficients.term.iloc[-3] == "eta" and res.restrictions == 2
+    assert (res.units.groupby("unit")["efficiency"].diff().dropna() > 0).all()
+
+
+def test_panel_models_need_a_period_and_a_normal_u():
+    data = _panel(10, 3, 0, 0.0)
+    with pytest.raises(ValueError, match="panel='time-varying' needs by"):
+        sfa(data, "y", ["x1", "x2"], unit="firm", panel="time-varying")
+    with pytest.raises(ValueError, match="panel='time-invariant' needs by .* half-normal or truncated-normal"):
+        sfa(data, "y", ["x1", "x2"], unit="firm", by="year", panel="time-invariant", distribution="exponential")
+    with pytest.raises(ValueError, match="panel must be one of pooled, time-invariant, time-varying"):
+        sfa(data, "y", ["x1", "x2"], unit="firm", by="year", panel="fixed")

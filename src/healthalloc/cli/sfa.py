@@ -20,12 +20,14 @@ The output and inputs are logged (each must be > 0): cobb-douglas regresses ln y
 translog adds 0.5*ln(x)^2 and ln(x_j)*ln(x_k). With --cost, --output is the cost and the
 inputs the output and input prices; inefficiency then raises the cost. --determinants
 Z1,Z2 makes the mean of u a linear function of Z1, Z2 and an intercept (Battese & Coelli
-1995, truncated normal). With --by, every unit-period is one observation (pooled).
+1995, truncated normal). With --by, every unit-period is one observation (pooled), unless
+--panel time-invariant (one u per unit, Battese & Coelli 1988) or time-varying
+(u_it = exp(-eta (t - T)) u_i, Battese & Coelli 1992; eta among the coefficients).
 
 OUT has per observation: unit, efficiency (Battese-Coelli E[exp(-u)|e], in (0, 1]), the
 --by column, efficiency_jlms (exp(-E[u|e]), Jondrow et al.) and inefficiency (E[u|e]).
 OUT's stem + .coef.csv has term, estimate, std_error, z, p_value (the frontier's terms,
-mu or Z_ determinants, sigma2 and gamma); OUT.summary.json has loglik, sigma2, gamma
+mu or Z_ determinants, eta, sigma2 and gamma); OUT.summary.json has loglik, sigma2, gamma
 (= sigma_u^2 / sigma2), lambda (= sigma_u / sigma_v), lr_test_statistic and
 lr_test_p_value (no inefficiency against OLS, mixed chi-square), nobs.
 """

@@ -28,7 +28,11 @@ likelihood-ratio test of no inefficiency compares with OLS; its statistic has a 
 restrictions (Kodde & Palm 1986; q = 1 half-normal and exponential, 2 truncated-normal,
 1 + number of δ with determinants).
 
-Panels (``by``) are pooled: each unit-period is one observation with its own ``u``.
+Panels (``by``) are pooled by default, each unit-period one observation with its own ``u``;
+``panel="time-invariant"`` gives each unit one ``u_i`` (Battese & Coelli 1988; Pitt & Lee
+1981) and ``panel="time-varying"`` lets it decay, ``u_it = exp(−η (t − T)) u_i`` with t the
+period's position and T the last (Battese & Coelli 1992), as FRONTIER 4.1 and R ``frontier``
+(``timeEffect``) fit them; their scores come from central differences.
 """
 
 from __future__ import annotations
@@ -48,10 +52,11 @@ from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.report.tables import p_text
 from healthalloc.result import Result, last_period
 
-__all__ = ["DISTRIBUTIONS", "FORMS", "PARAMS", "SFAResult", "sfa"]
+__all__ = ["DISTRIBUTIONS", "FORMS", "PANELS", "PARAMS", "SFAResult", "sfa"]
 
 DISTRIBUTIONS = ("half-normal", "truncated-normal", "exponential")
 FORMS = ("cobb-douglas", "translog")
+PANELS = ("pooled", "time-invariant", "time-varying")
 #: Starting values of γ tried (R frontier's grid search runs over γ too).
 GAMMA_GRID = (0.1, 0.3, 0.5, 0.7, 0.9)
 #: μ below −LIMIT·σ_u: the truncated normal has drifted to its exponential limit (a warning).
@@ -69,6 +74,9 @@ PARAMS = Params(
     Param("cost", False, "a cost frontier: inefficiency raises the cost (ln C = x'b + v + u)"),
     Param("determinants", None, "inefficiency determinants z (Battese & Coelli 1995: u ~ N+(z'd, su^2) with an "
           "intercept in d; implies the truncated normal)", many=True, metavar="Z1,Z2"),
+    Param("panel", "pooled", "with by: pooled (each unit-period its own u), time-invariant (one u per unit; "
+          "Battese & Coelli 1988) or time-varying (u_it = exp(-eta (t - T)) u_i; Battese & Coelli 1992)",
+          choices=PANELS),
 )
 
 
@@ -138,8 +146,8 @@ class _Frontier:
         return ll, np.column_stack([(-self.s * d_e)[:, None] * self.X, d_p, d_q])
 
     def variances(self, theta: np.ndarray) -> tuple[float, float]:
-        """σ_u² and σ_v²."""
-        *_, a, b = self.split(theta)
+        """σ_u² and σ_v² (from the last two parameters)."""
+        a, b = theta[-2], theta[-1]
         if self.exponential:
             return float(np.exp(2 * b)), float(np.exp(2 * a))
         sigma2, gamma = np.exp(a), _logistic(b)
@@ -154,6 +162,57 @@ class _Frontier:
             return -e - sv2 / np.sqrt(su2), np.full_like(e, np.sqrt(sv2))
         mu = np.zeros_like(e) if self.Z is None else self.Z @ delta
         return (mu * sv2 - e * su2) / (su2 + sv2), np.full_like(e, np.sqrt(su2 * sv2 / (su2 + sv2)))
+
+
+@dataclass(frozen=True)
+class _Panel(_Frontier):
+    """Battese & Coelli's (1992) panel frontier: one ``u_i`` per unit (``units``: each row's
+    unit code), ``u_it = exp(−η (t − T)) u_i`` (``distance``: t − T of each row; η fitted when
+    ``varying``, else 0, the time-invariant model of Battese & Coelli 1988). Parameters (β, μ,
+    η, ln σ², logit γ); the scores are per unit, by central differences."""
+
+    units: np.ndarray = None
+    distance: np.ndarray = None
+    varying: bool = False
+
+    @property
+    def size(self) -> int:
+        return super().size + self.varying
+
+    def decay(self, theta: np.ndarray) -> np.ndarray:
+        """exp(−η (t − T)) of each row."""
+        return np.exp(-theta[-3] * self.distance) if self.varying else np.ones_like(self.distance)
+
+    def _moments(self, theta: np.ndarray):
+        """Per unit: μ, μ*, σ*², Σh², Σe², the rows, and σ_u², σ_v² (u_i | ε_i is N⁺(μ*, σ*²))."""
+        k = self.X.shape[1]
+        mu = theta[k] if self.Z is not None else 0.0
+        su2, sv2 = self.variances(theta)
+        e = self.s * (self.y - self.X @ theta[:k])
+        h = self.decay(theta)
+        count = np.bincount(self.units).astype(float)
+        he, h2, e2 = (np.bincount(self.units, w) for w in (h * e, h * h, e * e))
+        denom = sv2 + su2 * h2
+        return mu, (mu * sv2 - su2 * he) / denom, sv2 * su2 / denom, denom, e2, count, su2, sv2
+
+    def loglik(self, theta: np.ndarray) -> np.ndarray:
+        """Per unit log-likelihood (Battese & Coelli 1992, eq. A.4 in our parametrisation)."""
+        mu, mean, var, denom, e2, count, su2, sv2 = self._moments(theta)
+        scale = np.sqrt(var)
+        return (-0.5 * count * np.log(2 * np.pi) - 0.5 * (count - 1) * np.log(sv2) - 0.5 * np.log(denom)
+                - 0.5 * (e2 / sv2 + mu ** 2 / su2 - mean ** 2 / var) + log_ndtr(mean / scale)
+                - log_ndtr(mu / np.sqrt(su2)))
+
+    def scores(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h = 1e-6 * np.maximum(1, np.abs(theta))
+        steps = np.eye(theta.size) * h
+        return self.loglik(theta), np.column_stack(
+            [(self.loglik(theta + d) - self.loglik(theta - d)) / (2 * d.sum()) for d in steps])
+
+    def conditional(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and scale of u_i | ε_i, on each of the unit's rows."""
+        _, mean, var, *_ = self._moments(theta)
+        return mean[self.units], np.sqrt(var)[self.units]
 
 
 def _logistic(x):
@@ -249,7 +308,7 @@ def _mixed_chi2(statistic: float, restrictions: int) -> float:
 @declared(PARAMS, data=("data",))
 def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None = None, by: str | None = None,
         distribution: str = "half-normal", form: str = "cobb-douglas", cost: bool = False,
-        determinants: list[str] | None = None) -> SFAResult:
+        determinants: list[str] | None = None, panel: str = "pooled") -> SFAResult:
     """Fit a stochastic production (or cost) frontier by maximum likelihood.
 
     Parameters
@@ -268,6 +327,9 @@ def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None 
     >>> res.gamma  # Coelli's FRONTIER 4.1 example: 0.797  # doctest: +SKIP
     """
     determinants = list(determinants or [])
+    if panel != "pooled" and (by is None or determinants or distribution == "exponential"):
+        raise ValueError(f"panel={panel!r} needs by (the period column) and a half-normal or truncated-normal u "
+                         "without determinants")
     if determinants and distribution == "exponential":
         raise ValueError("determinants shift the mean of a truncated normal; they cannot go with "
                          "distribution='exponential'")
@@ -275,9 +337,9 @@ def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None 
     if overlap or len(set(inputs)) < len(inputs) or output in inputs:
         raise ValueError(f"output, inputs and determinants must be different columns; {overlap or inputs} repeat")
     what = "cost and prices" if cost else "output and inputs"
-    panel = check_panel(data, [output, *inputs, *determinants], unit=unit, by=by,
+    table = check_panel(data, [output, *inputs, *determinants], unit=unit, by=by,
                         positive={c: f"SFA takes logs of the {what}" for c in (output, *inputs)})
-    frame = panel.frame
+    frame = table.frame
     regressors = _regressors(np.log(frame[list(inputs)]), form)
     names = list(regressors.columns)
     X = regressors.to_numpy()
@@ -292,35 +354,48 @@ def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None 
     elif distribution == "truncated-normal":
         Z = np.ones((len(y), 1))
         names.append("mu")
+    grouped = {}
+    if panel != "pooled":
+        varying = panel == "time-varying"
+        grouped = {"units": pd.factorize(table.labels)[0], "distance": table.period - (len(table.periods) - 1.0),
+                   "varying": varying}
+        names += ["eta"] * varying
     model, theta, loglik, ols_loglik = estimate(y, X, Z, cost=cost, exponential=distribution == "exponential",
-                                                mu_free=Z is not None and not determinants)
+                                                mu_free=Z is not None and not determinants, **grouped)
     coefficients, _, bhhh = coefficient_table(model, theta, names)
     su2, sv2 = model.variances(theta)
     sigma2 = su2 + sv2
     mean, scale, expected_u = conditional_u(model, theta)
+    h = model.decay(theta) if grouped else 1.0  # u_it = h u_i
     ratio = mean / scale
-    efficiency = np.exp(-mean + 0.5 * scale ** 2 + log_ndtr(ratio - scale) - log_ndtr(ratio))
-    units = pd.DataFrame({"unit": panel.labels.to_numpy(), "efficiency": efficiency}, index=frame.index)
+    efficiency = np.exp(-h * mean + 0.5 * (h * scale) ** 2 + log_ndtr(ratio - h * scale) - log_ndtr(ratio))
+    efficiency, expected_u = np.minimum(efficiency, 1.0), np.maximum(h * expected_u, 0.0)  # rounding as σ* → 0
+    units = pd.DataFrame({"unit": table.labels.to_numpy(), "efficiency": efficiency}, index=frame.index)
     if by:
         units[by] = frame[by].to_numpy()
     units["efficiency_jlms"] = np.exp(-expected_u)
     units["inefficiency"] = expected_u
     statistic = max(0.0, 2 * (loglik - ols_loglik))
-    restrictions = 1 + (0 if Z is None else Z.shape[1])
+    restrictions = model.size - X.shape[1] - 1
     return SFAResult(units=units.reset_index(drop=True), coefficients=coefficients, loglik=loglik,
                      ols_loglik=ols_loglik, sigma2=sigma2, gamma=su2 / sigma2, lambda_=float(np.sqrt(su2 / sv2)),
                      lr_statistic=statistic, lr_p_value=_mixed_chi2(statistic, restrictions),
                      restrictions=restrictions, nobs=len(y), distribution=distribution, form=form, cost=cost,
-                     by=by, bhhh=bhhh)
+                     by=by, bhhh=bhhh, panel=panel)
 
 
 def estimate(y: np.ndarray, X: np.ndarray, Z: np.ndarray | None, *, cost: bool, exponential: bool,
-             mu_free: bool = False) -> tuple[_Frontier, np.ndarray, float, float]:
+             mu_free: bool = False, units: np.ndarray | None = None, distance: np.ndarray | None = None,
+             varying: bool = False) -> tuple[_Frontier, np.ndarray, float, float]:
     """The ML fit of ``y = Xβ + v ∓ u`` (``Z``: the regressors of the mean of u, or None):
     the model, its estimate, ln L and OLS's ln L. Starts from OLS and the residuals' moments
-    (a determinants model from the half-normal fit); ``mu_free``: a constant μ, warned when
-    it drifts to the exponential limit."""
-    model = _Frontier(y, X, Z, -1.0 if cost else 1.0, exponential)
+    (a determinants or panel model from the half-normal fit); ``mu_free``: a constant μ, warned
+    when it drifts to the exponential limit. With ``units`` (each row's unit code) and
+    ``distance`` (t − T), Battese & Coelli's panel model (``varying``: with η)."""
+    if units is None:
+        model = _Frontier(y, X, Z, -1.0 if cost else 1.0, exponential)
+    else:
+        model = _Panel(y, X, Z, -1.0 if cost else 1.0, False, units, distance, varying)
     beta_ols, *_ = np.linalg.lstsq(X, y, rcond=None)
     resid = model.s * (y - X @ beta_ols)
     m2, m3 = float(np.mean(resid ** 2)), float(np.mean(resid ** 3))
@@ -329,13 +404,14 @@ def estimate(y: np.ndarray, X: np.ndarray, Z: np.ndarray | None, *, cost: bool, 
         warnings.warn(f"the OLS residuals are skewed the wrong way for a {'cost' if cost else 'production'} "
                       "frontier (third moment > 0): the data show little or no inefficiency, and γ goes to 0",
                       UserWarning, stacklevel=4)
-    simple = model if Z is None else _Frontier(y, X, None, model.s, False)
+    k = X.shape[1]
+    simple = model if model.size == k + 2 and units is None else _Frontier(y, X, None, model.s, False)
     starts = _starts(simple, beta_ols, m2, m3)
-    if Z is not None:  # from the half-normal fit, the mean of u at 0 and at ∓σ
+    if simple is not model:  # from the half-normal fit, the mean of u at 0 and at ∓σ, η = 0
         theta0, _ = _maximise(simple, starts)
-        k = X.shape[1]
-        starts = [np.concatenate([theta0[:k], np.eye(Z.shape[1])[0] * shift * np.exp(theta0[k] / 2), theta0[k:]])
-                  for shift in (0.0, -1.0, 1.0)]
+        means = [np.eye(Z.shape[1])[0] * shift * np.exp(theta0[k] / 2) for shift in (0.0, -1.0, 1.0)] \
+            if Z is not None else [np.zeros(0)]
+        starts = [np.concatenate([theta0[:k], mean, np.zeros(int(varying)), theta0[k:]]) for mean in means]
     theta, loglik = _maximise(model, starts)
     if mu_free and theta[X.shape[1]] < -LIMIT * np.sqrt(model.variances(theta)[0]):
         warnings.warn(f"the truncated normal's mean μ = {theta[X.shape[1]]:.3g} drifted below −{LIMIT}σ_u: its "
@@ -408,6 +484,8 @@ class SFAResult(Result):
         LR test of no inefficiency (mixed χ² with ``restrictions``).
     bhhh : bool
         The standard errors are BHHH's (the Hessian was not negative definite).
+    panel : str
+        ``pooled``, ``time-invariant`` or ``time-varying`` (then ``eta`` among the coefficients).
     """
 
     units: pd.DataFrame
@@ -426,6 +504,7 @@ class SFAResult(Result):
     cost: bool
     by: str | None
     bhhh: bool
+    panel: str = "pooled"
 
     def to_frame(self) -> pd.DataFrame:
         """The unit efficiencies (see ``units``)."""
@@ -438,7 +517,7 @@ class SFAResult(Result):
                 "lr_test_restrictions": self.restrictions, "ols_loglik": self.ols_loglik,
                 "mean_efficiency": float(self.units["efficiency"].mean()), "distribution": self.distribution,
                 "form": self.form, "frontier": "cost" if self.cost else "production",
-                "std_errors": "bhhh" if self.bhhh else "hessian"}
+                "std_errors": "bhhh" if self.bhhh else "hessian", "panel": self.panel}
 
     def summary(self) -> pd.DataFrame:
         """The figures of :meth:`summary_json` as ``statistic, value`` rows."""
@@ -451,8 +530,9 @@ class SFAResult(Result):
 
     def reading(self) -> str:
         what = "cost" if self.cost else "technical"
+        per_unit = f", {self.panel} per unit" if self.panel != "pooled" else ""
         return (f"A {self.form} {'cost' if self.cost else 'production'} frontier with {self.distribution} "
-                f"inefficiency ({self.nobs} observations): mean {what} efficiency "
+                f"inefficiency{per_unit} ({self.nobs} observations): mean {what} efficiency "
                 f"{self.units['efficiency'].mean():.3f}, γ = {self.gamma:.3f} of the composed variance is "
                 f"inefficiency; the LR test of no inefficiency gives {self.lr_statistic:.3f}, "
                 f"{p_text(self.lr_p_value)}.")

@@ -2,8 +2,8 @@
 
 ``sfa`` (:func:`healthalloc.efficiency.sfa.sfa`) fits a stochastic frontier: its keys are the
 library's, ``output`` (a column, or the role of that name), ``distribution``, ``form``,
-``cost`` and ``determinants``; ``inputs``, ``unit`` and ``period`` come from the study's roles
-(a panel is pooled). The section shows the reading, the ranked efficiencies (and their density
+``cost``, ``determinants`` and ``panel`` (pooled, or Battese–Coelli's time-invariant or
+time-varying u); ``inputs``, ``unit`` and ``period`` come from the study's roles. The section shows the reading, the ranked efficiencies (and their density
 per period), the coefficient table, the fit statistics and the unit efficiencies.
 
 ``window`` (:func:`healthalloc.efficiency.window_dea`): ``window`` (periods per window), ``rts``
