@@ -248,3 +248,25 @@ def test_command_line_contract(user, capsys):
     expected = dea(df, inputs, good, unit="dmu", rts="vrs", model="sbm", undesirable=bad).efficiency
     np.testing.assert_allclose(table["efficiency"], expected, rtol=1e-12)
     assert "on the frontier" in out
+
+
+def test_study_analysis_key(tmp_path):
+    """The study's ``dea`` analysis takes ``undesirable``: its scores table is the direct call's, and the
+    report's heading names the bad outputs."""
+    import warnings
+
+    from healthalloc.study import run_study
+
+    df, inputs, good, bad = load("tone_2003")
+    df.to_csv(tmp_path / "tone.csv", index=False)
+    study = {"data": {"source": str(tmp_path / "tone.csv")},
+             "analyses": [{"type": "dea", "unit": "dmu", "inputs": inputs, "outputs": good, "undesirable": bad,
+                           "model": "sbm", "rts": "vrs"}]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_study(study, tmp_path / "out", progress=False)
+        expected = dea(df, inputs, good, unit="dmu", rts="vrs", model="sbm", undesirable=bad).to_frame()
+    sec = next(s for s in result.sections if s.name == "dea")
+    pd.testing.assert_frame_equal(sec.tables["scores"], expected)
+    assert "bad outputs yb reduced" in sec.title and "non-oriented" in sec.title
+    assert "bad outputs yb reduced" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")

@@ -42,7 +42,8 @@ def _dea(ctx: Context) -> Section:
     res = ctx.call(dea, ctx.data, progress=False, **ctx.engine)
     group = r.get("group")
     if res.scale is None:
-        sec = res.section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {o['orientation']})",
+        bad = f", bad outputs {', '.join(res.undesirable)} reduced" if res.undesirable else ""
+        sec = res.section(ctx.name, f"DEA efficiency ({o['model']}, {o['rts'].upper()}, {res.orientation}{bad})",
                           group=group)
         sec.exports["statistics"] = pd.Series({"mean_efficiency": _last(res.efficiency, res.by).mean()})
     else:
