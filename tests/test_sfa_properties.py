@@ -289,3 +289,24 @@ def test_panel_models_need_a_period_and_a_normal_u():
         sfa(data, "y", ["x1", "x2"], unit="firm", by="year", panel="time-invariant", distribution="exponential")
     with pytest.raises(ValueError, match="panel must be one of pooled, time-invariant, time-varying"):
         sfa(data, "y", ["x1", "x2"], unit="firm", by="year", panel="fixed")
+
+
+def test_bhhh_standard_errors_where_the_hessian_is_not_negative_definite(monkeypatch):
+    """A Hessian that is not positive definite (for −ln L) falls back to BHHH, (Σ gᵢgᵢ')⁻¹ of
+    the per-observation scores, with a warning; σ² and γ by the delta method as before (1e-6)."""
+    import healthalloc.efficiency.sfa as module
+
+    data = simulate("half-normal", 200, 5)
+    exact = sfa(data, "y", ["x1", "x2"], unit="firm")
+    monkeypatch.setattr(module, "_hessian", lambda model, theta: -np.eye(theta.size))
+    with pytest.warns(UserWarning, match="outer product of the scores"):
+        res = sfa(data, "y", ["x1", "x2"], unit="firm")
+    assert res.bhhh and res.summary_json()["std_errors"] == "bhhh"
+    X = np.column_stack([np.ones(200), np.log(data.x1), np.log(data.x2)])
+    model = _Frontier(np.log(data.y.to_numpy()), X, None, 1.0, False)
+    est = exact.coefficients.estimate.to_numpy()
+    theta = np.r_[est[:3], np.log(est[3]), np.log(est[4] / (1 - est[4]))]
+    g = model.scores(theta)[1]
+    covariance = np.linalg.inv(g.T @ g)
+    np.testing.assert_allclose(res.coefficients.std_error.iloc[:3], np.sqrt(np.diag(covariance))[:3], rtol=1e-6)
+    assert res.coefficients.std_error.iloc[3] == pytest.approx(est[3] * np.sqrt(covariance[3, 3]), rel=1e-6)
