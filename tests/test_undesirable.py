@@ -270,3 +270,12 @@ def test_study_analysis_key(tmp_path):
     pd.testing.assert_frame_equal(sec.tables["scores"], expected)
     assert "bad outputs yb reduced" in sec.title and "non-oriented" in sec.title
     assert "bad outputs yb reduced" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_same_numbers_on_every_engine(engine):
+    df, inputs, good, bad = load("hua_bian_2007")
+    kw = dict(unit="dmu", rts="vrs", model="super-sbm", undesirable=bad)
+    serial = dea(df, inputs, good, **kw).to_frame()
+    other = dea(df, inputs, good, **kw, engine=engine, workers=2).to_frame()
+    pd.testing.assert_frame_equal(serial, other, check_exact=True)
