@@ -283,3 +283,14 @@ def test_chinese_titles_of_panels_are_translated(title, shown):
     fig = Figure()
     fig.suptitle(title)
     assert relabel(fig, "zh").get_suptitle() == shown
+
+
+@pytest.mark.parametrize(("lang", "ylabel"), [("en", "Institutions: high-tier share"), ("zh", "机构数：高层级占比")])
+def test_tier_share_axis_is_labelled_for_institutions_too(lang, ylabel):
+    from healthalloc.tiers import tiers
+
+    res = tiers(load_china_provinces(), {"institutions": ("hospitals", "primary_healthcare_institutions")},
+                unit="province_en", by="year")
+    with i18n.using(lang):
+        fig = relabel(res.share_trend("institutions"))
+    assert fig.axes[0].get_ylabel() == ylabel  # no English variable name left in the Chinese figure
