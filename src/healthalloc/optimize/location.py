@@ -232,8 +232,9 @@ class LocationResult(Result):
         total and the population newly covered per unit of cost."""
         s = self.summary_dict()
         gap = f"gap {s['gap']:.2%}" if math.isfinite(s["gap"]) else "no bound"  # stopped before HiGHS had a bound
+        radius = format_amount(self.radius) if self.radius else "—"
         return (f"{s['n_selected']} new site(s) ({s['status']}, {gap}); "
-                f"{s['coverage']:.1%} of the population within {self.radius or '—'} km of an open site."
+                f"{s['coverage']:.1%} of the population within {radius} km of an open site."
                 + self._cost_reading())
 
     def _cost_reading(self) -> str:
