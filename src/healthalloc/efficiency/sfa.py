@@ -95,6 +95,9 @@ class _Frontier:
     Z: np.ndarray | None
     s: float
     exponential: bool
+    #: Relative step of the Hessian's differences of the analytic scores (larger steps mislead
+    #: on ill-conditioned designs such as a translog in large logs).
+    step = 1e-7
 
     @property
     def size(self) -> int:
@@ -174,6 +177,7 @@ class _Panel(_Frontier):
     units: np.ndarray = None
     distance: np.ndarray = None
     varying: bool = False
+    step = 1e-4  # the Hessian differences scores that are themselves differences
 
     @property
     def size(self) -> int:
@@ -220,7 +224,8 @@ def _logistic(x):
 
 
 def _maximise(model: _Frontier, starts: list[np.ndarray]) -> tuple[np.ndarray, float]:
-    """The best of BFGS runs from ``starts``, polished by Newton steps on the numerical Hessian."""
+    """The best of BFGS runs from ``starts``, polished by Newton steps on the numerical Hessian
+    (shifted to positive definite where it is not)."""
 
     def minus(theta):
         ll, g = model.scores(theta)
@@ -242,6 +247,9 @@ def _maximise(model: _Frontier, starts: list[np.ndarray]) -> tuple[np.ndarray, f
         if np.max(np.abs(gradient)) < 1e-9:
             break
         hessian = _hessian(model, theta)
+        lowest = np.linalg.eigvalsh(hessian)[0]
+        if lowest <= 0:  # not yet at a maximum: shift towards a gradient step (Levenberg–Marquardt)
+            hessian = hessian + (1e-6 * np.abs(hessian).max() - lowest) * np.eye(theta.size)
         try:
             step = np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError:
@@ -258,8 +266,9 @@ def _maximise(model: _Frontier, starts: list[np.ndarray]) -> tuple[np.ndarray, f
 
 
 def _hessian(model: _Frontier, theta: np.ndarray) -> np.ndarray:
-    """Hessian of −ln L: central differences of the analytic scores, symmetrised."""
-    h = 1e-5 * np.maximum(1, np.abs(theta))
+    """Hessian of −ln L: central differences of the scores (steps of the model's ``step``,
+    1e-5 by default, relative to max(1, |θ|)), symmetrised."""
+    h = getattr(model, "step", 1e-5) * np.maximum(1, np.abs(theta))
     columns = []
     for j in range(theta.size):
         up, down = theta.copy(), theta.copy()
