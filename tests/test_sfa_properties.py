@@ -310,3 +310,15 @@ def test_bhhh_standard_errors_where_the_hessian_is_not_negative_definite(monkeyp
     covariance = np.linalg.inv(g.T @ g)
     np.testing.assert_allclose(res.coefficients.std_error.iloc[:3], np.sqrt(np.diag(covariance))[:3], rtol=1e-6)
     assert res.coefficients.std_error.iloc[3] == pytest.approx(est[3] * np.sqrt(covariance[3, 3]), rel=1e-6)
+
+
+def test_an_ill_conditioned_translog_keeps_hessian_standard_errors():
+    """A translog in large logs (the provinces' physicians and nurses, condition number ~1e9):
+    the Hessian's differences are small enough to see it positive definite (no BHHH warning)."""
+    from healthalloc.data import load_china_provinces
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        res = sfa(load_china_provinces(), "medical_health_beds", ["licensed_assistant_physicians", "registered_nurses"],
+                  unit="province_en", by="year", form="translog", distribution="exponential")
+    assert not res.bhhh and np.isfinite(res.coefficients.std_error).all()
