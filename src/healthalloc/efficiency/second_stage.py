@@ -197,19 +197,16 @@ def _refits(seeds, Z: np.ndarray, theta: np.ndarray) -> np.ndarray:
 
 def _pseudo_distances(seeds, X, Y, dist, Z, theta, *, rts: str, orientation: str) -> np.ndarray:
     """Algorithm 2's DEA replications: δ̂ᵢ* of the units against pseudo-data whose distances
-    δᵢ* come from the truncated regression (units × seeds)."""
-    from healthalloc.efficiency.models import technical_efficiency
+    δᵢ* come from the truncated regression (units × seeds), each pseudo-unit on its unit's ray."""
+    from healthalloc.efficiency.bootstrap import pseudo_scores
 
     mu, sigma = Z @ theta[:-1], float(np.exp(theta[-1]))
-    out = []
-    for s in seeds:
-        drawn = _draw(np.random.default_rng(s), mu, sigma)
-        if orientation == "input":
-            score = technical_efficiency(X, Y, X * (drawn / dist)[:, None], Y, rts=rts, orientation="input")
-        else:
-            score = technical_efficiency(X, Y, X, Y * (dist / drawn)[:, None], rts=rts, orientation="output")
-        out.append(1 / score)
-    return np.column_stack(out)
+    drawn = np.stack([_draw(np.random.default_rng(s), mu, sigma) for s in seeds])
+    inp = orientation == "input"
+    Xp = X * (drawn / dist)[:, :, None] if inp else np.broadcast_to(X, (len(seeds), *X.shape))
+    Yp = np.broadcast_to(Y, (len(seeds), *Y.shape)) if inp else Y * (dist / drawn)[:, :, None]
+    score = pseudo_scores(X, Y, Xp, Yp, rts=rts, orientation=orientation)
+    return (1 / score if inp else score).T
 
 
 def _chunks(seeds: list, size: int = REPLICATIONS_PER_TASK) -> list:
