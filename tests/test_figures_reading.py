@@ -272,6 +272,9 @@ def test_tradeoff_budget_ticks_are_whole_amounts_without_an_offset():
     axis = fig.axes[0].xaxis
     labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
     assert "2,000,000" in labels and axis.get_offset_text().get_text() == ""  # no "1e6" under the axis
+    renderer = _renderer(fig)
+    boxes = [t.get_window_extent(renderer) for t in axis.get_ticklabels() if t.get_text()]
+    assert not any(_overlap(a, b) for a, b in itertools.pairwise(boxes))  # long labels, so fewer ticks
 
 
 @pytest.mark.parametrize(("title", "shown"), [

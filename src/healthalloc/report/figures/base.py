@@ -25,7 +25,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from healthalloc.data.messages import listing, show
 from healthalloc.data.validate import DataError
@@ -209,14 +209,20 @@ def one_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
+_CHARS_PER_INCH = 11  # text at 9 points: Latin characters per inch (a Chinese one counts twice)
+
+
 def thousands(axis) -> None:
     """Ticks of ``axis`` (an x or y axis) as whole numbers with thousands separators (``600,000``, never
-    ``6e5``) when its range reaches 10,000."""
-    if max(abs(v) for v in axis.get_view_interval()) >= 10_000:
-        axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-
-
-_CHARS_PER_INCH = 11  # legend text at 9 points: Latin characters per inch (a Chinese one counts twice)
+    ``6e5``) when its range reaches 10,000; on an x axis no more ticks than such labels fit side by side."""
+    largest = max(abs(v) for v in axis.get_view_interval())
+    if largest < 10_000:
+        return
+    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    if axis.axis_name == "x":
+        inches = axis.axes.get_position().width * axis.axes.figure.get_figwidth()
+        fits = int(inches * _CHARS_PER_INCH // (len(f"{largest:,.0f}") + 3))
+        axis.set_major_locator(MaxNLocator(nbins=max(2, fits), steps=[1, 2, 2.5, 5, 10]))
 
 
 def _width(text: str) -> int:
