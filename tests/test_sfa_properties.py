@@ -199,7 +199,7 @@ def test_result_tables_and_reading():
     assert {"loglik", "sigma2", "gamma", "lambda", "lr_test_statistic", "lr_test_p_value", "nobs"} <= summary.keys()
     assert summary["lambda"] == pytest.approx(np.sqrt(res.gamma / (1 - res.gamma)), rel=1e-9)
     assert res.reading().startswith("A translog production frontier with half-normal inefficiency (100 observations)")
-    assert set(res.figures()) == {"ranked"} and set(res.tables()) == {"results", "coefficients", "summary"}
+    assert set(res.figures()) == {"ranked", "density"} and set(res.tables()) == {"results", "coefficients", "summary"}
 
 
 @pytest.mark.parametrize("change, error, message", [

@@ -556,13 +556,13 @@ class SFAResult(Result):
                     title="Efficiency by unit" + (f", {when}" if self.by else "") + " (E[exp(−u)|ε])")
 
     def figures(self) -> dict:
-        """The units ranked by efficiency and, with ``by``, its density per period."""
-        out = {"ranked": ("Efficiency E[exp(−u)|ε] per unit, ranked" + (" (last period)." if self.by else "."),
-                          self.plot)}
-        if self.by:
-            from healthalloc.report import figures as draw
+        """The units ranked by efficiency and its density (per period with ``by``)."""
+        from healthalloc.report import figures as draw
 
-            out["density"] = (f"Kernel density of efficiency per {self.by}.",
-                              lambda: draw.density_ridges(self.units, "efficiency", self.by, bounds=(0.0, 1.0),
-                                                          title=f"Kernel density of efficiency by {self.by}"))
-        return out
+        by, table = (self.by, self.units) if self.by else ("sample", self.units.assign(sample="all units"))
+        per = f" per {self.by}" if self.by else ""
+        return {"ranked": ("Efficiency E[exp(−u)|ε] per unit, ranked" + (" (last period)." if self.by else "."),
+                           self.plot),
+                "density": (f"Kernel density of efficiency{per}.",
+                            lambda: draw.density_ridges(table, "efficiency", by, bounds=(0.0, 1.0),
+                                                        title=f"Kernel density of efficiency{per}"))}
