@@ -103,7 +103,7 @@ def test_result_convention(panel):
 
 
 def test_bad_input(panel):
-    with pytest.raises(ValueError, match="b listed both as an output and as undesirable"):
+    with pytest.raises(ValueError, match="column b listed both as an output and as undesirable"):
         luenberger(panel, ["x1", "x2"], ["y", "b"], ["b"], unit="unit", by="year")
     with pytest.raises(ValueError, match="balanced panel"):
         luenberger(panel.iloc[1:], *IO, unit="unit", by="year")

@@ -116,13 +116,8 @@ def _window(args: argparse.Namespace, kwargs: dict, data, progress) -> int:
             or args.secondary is not None or args.undesirable or args.reference is not None:
         raise ValueError("--window needs --by and --unit, with the radial model and without --bootstrap, "
                          "--cross-efficiency, --undesirable or --luenberger")
-    result = window_dea(data, **{k: kwargs[k] for k in ("inputs", "outputs", "unit", "by", "rts", "orientation")},
-                        window=args.window, progress=progress, engine=args.engine, scheduler=args.scheduler,
-                        workers=args.workers)
-    write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
-    print(result.summary().round(3).to_string())
-    print(result.reading())
-    return 0
+    return _panel(window_dea, args, data, kwargs, ("inputs", "outputs", "unit", "by", "rts", "orientation"),
+                  window=args.window, progress=progress)
 
 
 def _luenberger(args: argparse.Namespace, kwargs: dict, data, progress) -> int:
@@ -134,9 +129,15 @@ def _luenberger(args: argparse.Namespace, kwargs: dict, data, progress) -> int:
             or args.n_boot is not None or args.secondary is not None:
         raise ValueError("--luenberger needs --undesirable, --unit and --by, without --model, --orientation, "
                          "--bootstrap or --cross-efficiency (the directional distance function is non-oriented)")
-    result = luenberger(data, **{k: kwargs[k] for k in ("inputs", "outputs", "undesirable", "unit", "by", "rts")},
-                        reference=args.reference, progress=progress, engine=args.engine, scheduler=args.scheduler,
-                        workers=args.workers)
+    return _panel(luenberger, args, data, kwargs, ("inputs", "outputs", "undesirable", "unit", "by", "rts"),
+                  reference=args.reference, progress=progress)
+
+
+def _panel(function, args: argparse.Namespace, data, kwargs: dict, keys: tuple, **options) -> int:
+    """Run a panel analysis on the chosen engine with the ``keys`` of the DEA options, write its table
+    and print its summary and reading."""
+    result = function(data, **{k: kwargs[k] for k in keys}, **options, engine=args.engine, scheduler=args.scheduler,
+                      workers=args.workers)
     write_table(result.to_frame(), args.output, inputs=input_paths(args), overwrite=args.overwrite)
     print(result.summary().round(3).to_string())
     print(result.reading())

@@ -278,7 +278,9 @@ def dea(
     """
     inputs, outputs, bad = list(inputs), list(outputs), list(undesirable or ())
     spec = MODEL_TABLE[model]
-    _check_undesirable(outputs, bad, spec)
+    if bad and spec.radial:
+        raise ValueError("undesirable outputs need model 'sbm' or 'super-sbm' (the radial models expand every output)")
+    check_undesirable(outputs, bad)
     frame = data.set_axis(check_dea_data(data, inputs, outputs + bad, unit=unit, by=by).index)
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
     for f in groups:
@@ -321,10 +323,8 @@ def dea(
     )
 
 
-def _check_undesirable(outputs: list[str], bad: list[str], spec: Model) -> None:
-    """Bad outputs go with the SBM models only, and are not good outputs as well."""
-    if bad and spec.radial:
-        raise ValueError("undesirable outputs need model 'sbm' or 'super-sbm' (the radial models expand every output)")
+def check_undesirable(outputs: list[str], bad: list[str]) -> None:
+    """Bad outputs are not good outputs as well."""
     both = [v for v in bad if v in outputs]
     if both:
         raise ValueError(f"{named('column', both)} listed both as an output and as undesirable: list bad outputs "

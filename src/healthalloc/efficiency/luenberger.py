@@ -32,10 +32,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from healthalloc.data.validate import check_dea_data
 from healthalloc.efficiency import models
+from healthalloc.efficiency.dea import check_undesirable
 from healthalloc.efficiency.declarations import LUENBERGER
-from healthalloc.efficiency.malmquist import _balanced, _long
+from healthalloc.efficiency.malmquist import _long, panel_arrays
 from healthalloc.engine import ENGINE, Executor, get_executor, progress_bar
 from healthalloc.params import declared
 from healthalloc.result import Result
@@ -156,16 +156,9 @@ def luenberger(
     1    B         2014       2015  1.000    1.000     1.0
     """
     inputs, outputs, bad = list(inputs), list(outputs), list(undesirable)
-    both = [v for v in bad if v in outputs]
-    if both:
-        raise ValueError(f"{', '.join(both)} listed both as an output and as undesirable: list bad outputs under "
-                         "undesirable only")
-    panel = check_dea_data(data, inputs, outputs + bad, unit=unit, by=by)
-    frame = data.set_axis(panel.index)
-    units, periods = _balanced(panel)
-    cube = frame.reorder_levels([by, "unit"]).reindex(pd.MultiIndex.from_product([periods, units]))
+    check_undesirable(outputs, bad)
+    frame, units, periods, X, Y = panel_arrays(data, inputs, outputs + bad, unit=unit, by=by)
     T, n = len(periods), len(units)
-    X, Y = (cube[c].to_numpy(float).reshape(T, n, len(c)) for c in (inputs, outputs + bad))
     tasks = _tasks(T, reference)
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
           progress_bar(progress, total=len(tasks), desc="Malmquist–Luenberger", unit="frontier") as bar):

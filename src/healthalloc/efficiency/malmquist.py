@@ -256,12 +256,8 @@ def malmquist(
     1    B         2014       2015    0.5     2.0   1.0   0.5    1.0
     """
     inputs, outputs = list(inputs), list(outputs)
-    panel = check_dea_data(data, inputs, outputs, unit=unit, by=by)
-    frame = data.set_axis(panel.index)
-    units, periods = _balanced(panel)
-    cube = frame.reorder_levels([by, "unit"]).reindex(pd.MultiIndex.from_product([periods, units]))
+    frame, units, periods, X, Y = panel_arrays(data, inputs, outputs, unit=unit, by=by)
     T, n = len(periods), len(units)
-    X, Y = (cube[c].to_numpy(float).reshape(T, n, len(c)) for c in (inputs, outputs))
     tasks = _tasks(T, reference)
     _check_produced(Y, tasks, periods, outputs)
     with (get_executor(engine, scheduler=scheduler, workers=workers) as ex,
@@ -284,6 +280,17 @@ def _long(units: pd.Index, periods: dict, values: dict) -> pd.DataFrame:
     return pd.DataFrame({"unit": np.tile(units, T),
                          **{k: np.repeat(p, len(units)) for k, p in periods.items()},
                          **{k: v.ravel() for k, v in values.items()}})
+
+
+def panel_arrays(data: pd.DataFrame, inputs: list[str], outputs: list[str], *, unit: str, by: str):
+    """A balanced panel's table indexed by (unit, period), its units and sorted periods, and its
+    inputs and outputs as (T, n, m) and (T, n, s) arrays (period, unit, variable)."""
+    panel = check_dea_data(data, inputs, outputs, unit=unit, by=by)
+    frame = data.set_axis(panel.index)
+    units, periods = _balanced(panel)
+    cube = frame.reorder_levels([by, "unit"]).reindex(pd.MultiIndex.from_product([periods, units]))
+    X, Y = (cube[c].to_numpy(float).reshape(len(periods), len(units), len(c)) for c in (inputs, outputs))
+    return frame, units, periods, X, Y
 
 
 def _balanced(panel: Panel) -> tuple[pd.Index, pd.Index]:
