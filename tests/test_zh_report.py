@@ -96,3 +96,25 @@ def test_every_catalogue_template_fills_from_its_pattern():
     for pattern, template in patterns:
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert fields <= set(pattern.groupindex), (pattern.pattern, template)
+
+
+def test_the_model_table_reading_writes_coefficients_by_the_number_rule_in_both_languages():
+    """Seed 003's nodeicov.GDP, 4.211e-05 (printed ``+4.211e-05`` before), reads in plain decimals
+    with four significant figures (``format_number``), AIC 56941.7975 (Table 3) at the table's four
+    decimals, and the catalogue's pattern still reads the line in Chinese."""
+    from dataclasses import replace
+
+    import pandas as pd
+    from test_ergm_reference import load
+
+    from healthalloc.mobility.ergm import compare_models, ergm
+
+    fit = ergm(load("florentine_marriage", False), "edges + nodecov('wealth')")
+    terms = list(fit.coef.index)
+    tiny = replace(fit, coef=pd.Series([-2.5, 4.211e-05], index=terms),
+                   p_value=pd.Series([0.001, 0.002], index=terms), aic=56941.7975)
+    reading = compare_models({"Model 3": tiny}).reading()
+    assert reading.endswith("Model 3 has the lowest AIC (56,941.7975). Significant in it (p < 0.05): "
+                            "nodecov.wealth (0.00004211)."), reading
+    assert i18n.translate(reading, "zh").endswith("模型3的AIC最小（56,941.7975）。其中在 p < 0.05 水平上显著的项："
+                                                  "nodecov.wealth (0.00004211)。")

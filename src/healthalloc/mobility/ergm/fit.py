@@ -1006,11 +1006,12 @@ class ModelTable(Result):
         if self.best is None:
             return text + "none converged, so none has a log-likelihood, AIC or goodness of fit (see the warnings)."
         fit = self.fits[self.best]
-        text += f"{self.best} has the lowest AIC ({fit.aic:,.1f})."
+        text += f"{self.best} has the lowest AIC ({format_number(fit.aic, digits=self.digits)})."
         significant = fit.to_frame().query("p_value < 0.05 and term != 'edges'")
         if len(significant):
             text += " Significant in it (p < 0.05): " + ", ".join(
-                f"{t} ({e:+.4g})" for t, e in zip(significant["term"], significant["estimate"])) + "."
+                f"{t} ({format_number(e, 'coefficient', digits=self.digits)})"
+                for t, e in zip(significant["term"], significant["estimate"])) + "."
         return text
 
     def figures(self) -> dict:
