@@ -3,7 +3,8 @@ indices on the directional distance function with bad outputs.
 
 Reference: the indices' formulas applied to directional distances from an independent LP
 (``ddf_lp`` in ``test_undesirable.py``, scipy's linprog) on a seeded simulated panel (labelled
-as simulated: 12 units, 4 periods, 2 inputs, 1 good and 1 bad output), to 1e-8. Identities:
+as simulated: 12 units, 4 periods, 2 inputs, 1 good and 1 bad output), to 1e-8. DataEnvelopmentAnalysis.jl's ``malmluen`` test expectations (CRS, g = (0, y, −b)) for the
+units where its bad-output inequality binds, as Chung et al.'s equality does. Identities:
 ml = mleffch × mltech; the global index is circular (the product of adjacent indices equals the
 direct comparison); β ≥ 0 against the own period's technology.
 """
@@ -13,13 +14,42 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import dea_jl, run_cli
 from test_undesirable import ddf_lp
 
 from healthalloc.efficiency.luenberger import luenberger
 
 TOL = 1e-8
 IO = (["x1", "x2"], ["y"], ["b"])
+
+
+def _malmluen(line: int) -> tuple[pd.DataFrame, dict]:
+    """DataEnvelopmentAnalysis.jl's malmluen test at ``line``: its panel (one input x, good output y, bad
+    output b per period) and the expectation."""
+    data = dea_jl()
+    sets = {d["id"]: d for d in data["datasets"]}
+    test = next(t for t in data["tests"] if t["file"] == "malmluen.jl" and t["line"] == line)
+    refs = {k[0]: v for k, v in test["data_refs"].items()}  # 'X[:,:,t]' → X: one dataset per period
+    frames = [pd.DataFrame({"unit": [f"DMU{i + 1}" for i in range(len(sets[refs["X"][t]]["value"]))], "t": t,
+                            **{c.lower(): np.ravel(sets[refs[c][t]]["value"]) for c in "XYB"}})
+              for t in range(len(refs["X"]))]
+    return pd.concat(frames, ignore_index=True), test
+
+
+@pytest.mark.parametrize("line, index", [(27, "ml"), (29, "mleffch"), (30, "mltech"), (72, "ml"), (78, "mleffch"),
+                                         (83, "mltech")])
+def test_dea_jl_malmluen(line, index):
+    """DEA.jl's deaenv (Aparicio, Pastor & Zofío 2023) bounds the bad outputs by Bλ ≤ (1 − β)b where Chung et
+    al. (1997) ask Bλ = (1 − β)b (weak disposability). The two agree where DEA.jl's bad-output slack is zero:
+    DMU3–DMU5 of its example (DMU2's period-1 score is 0.4 there with a bad slack of 1, 0 here; DMU1 and DMU2's
+    cross-period LPs differ the same way or are infeasible here). Tolerance: DEA.jl's test's (default
+    isapprox, rtol ≈ 1.5e-8; atol 1e-5 for the three-period lines)."""
+    df, test = _malmluen(line)
+    with pytest.warns(RuntimeWarning, match="indices are NaN"):
+        res = luenberger(df, ["x"], ["y"], ["b"], unit="unit", by="t")
+    got = res.indices.pivot(index="unit", columns="period_from", values=index).loc[["DMU3", "DMU4", "DMU5"]]
+    expected = np.asarray(test["expected"], float).reshape(len(got.index) + 2, -1)[2:]
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1.5e-8, atol=test["tolerance"].get("atol", 0.0))
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ References: independent LPs written here with scipy's linprog, in the fractional
 own variables (the slacks, or the distance β), on deaR 1.5.3's data sets ``Tone2003``
 (Tone 2003's 9 units, one bad output) and ``Hua_Bian_2007`` (30 units, one bad output),
 converted in ``tests/reference/efficiency/`` (see its README). Tone's printed results for
-these data were not at hand, so the numbers are checked against the LPs, to 1e-8.
+these data were not at hand, so the numbers are checked against the LPs, to 1e-8; the
+directional distance also against DataEnvelopmentAnalysis.jl's deaenv test expectations.
 Identities: SBM ≤ radial efficiency with the bad outputs as inputs, SBM with no bad outputs
 is plain SBM, super-SBM ≥ 1 exactly for the SBM-efficient units and = SBM for the others.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import linprog_radial, reference, run_cli
+from conftest import dea_jl_case, linprog_radial, reference, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -190,6 +191,18 @@ def test_ddf_equals_independent_lp(name, rts):
     beta = models.ddf(X, np.c_[G, B], X, np.c_[G, B], rts=rts, bad=1)
     np.testing.assert_allclose(beta, [ddf_lp(X, G, B, o, rts) for o in range(len(df))], atol=TOL)
     assert (beta >= -TOL).all() and (beta < 1).all() and (np.abs(beta) < TOL).any()
+
+
+def test_ddf_against_dea_jl_deaenv():
+    """DataEnvelopmentAnalysis.jl's deaenv test (CRS, g = (0, y, −b)): equal where its bad-output inequality
+    binds (DMU3–DMU5: β = 19/23, 5/9, 3/11). DMU2 scores 0.4 there
+    with a bad slack of 1; weak disposability (Bλ = (1 − β)b, Chung et al. 1997) leaves it β = 0. Tolerance:
+    its test's (isapprox, rtol ≈ 1.5e-8)."""
+    test, data = dea_jl_case("deaenv.jl", 18)
+    Y = np.c_[data["Y"], data["B"]]
+    beta = models.ddf(data["X"], Y, data["X"], Y, bad=1)
+    np.testing.assert_allclose(beta[2:], test["expected"][2:], rtol=1.5e-8)
+    assert beta[1] == pytest.approx(0.0, abs=TOL) and test["expected"][1] == pytest.approx(0.4)
 
 
 def test_ddf_cross_technology_negative_or_infeasible():
