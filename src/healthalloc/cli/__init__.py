@@ -20,7 +20,8 @@ from healthalloc.cli._common import beside_path, input_paths
 
 #: Subcommands in ``--help`` order: name → one-line help (the module is ``healthalloc.cli.NAME``, ``-`` as ``_``).
 SUBCOMMANDS = {
-    "dea": "DEA efficiency (CRS/VRS, input/output, super-efficiency, SBM, bootstrap)",
+    "dea": "DEA efficiency (CRS/VRS, input/output, super-efficiency, SBM and super-SBM with bad outputs, "
+           "Malmquist-Luenberger, bootstrap)",
     "malmquist": "Malmquist productivity index (effch, techch, pech, sech, tfpch; DEAP 2.1)",
     "second-stage": "second stage: DEA scores on the environment (Tobit; Simar-Wilson 2007 bootstrap)",
     "sfa": "stochastic frontier analysis: production or cost frontiers, efficiencies, LR test",
