@@ -297,3 +297,16 @@ def test_tier_share_axis_is_labelled_for_institutions_too(lang, ylabel):
     with i18n.using(lang):
         fig = relabel(res.share_trend("institutions"))
     assert fig.axes[0].get_ylabel() == ylabel  # no English variable name left in the Chinese figure
+
+
+def test_four_years_of_maps_are_two_by_two():
+    from healthalloc.report.figures.maps import PANEL_COLUMNS, choropleth_panel
+
+    data = load_china_provinces()
+    years = data[data["year"].isin([2014, 2017, 2020, 2023])]
+    fig = choropleth_panel(years, "beds_per_1000_people", "province_en", "year")
+    maps = [ax for ax in fig.axes if ax.get_title() in {"2014", "2017", "2020", "2023"}]
+    assert len(maps) == 4 and PANEL_COLUMNS == 3
+    lefts = {round(ax.get_position().x0, 2) for ax in maps}
+    bottoms = {round(ax.get_position().y0, 2) for ax in maps}
+    assert len(lefts) == 2 and len(bottoms) == 2  # 2 × 2, not a row of four 3-inch maps

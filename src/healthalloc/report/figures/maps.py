@@ -43,8 +43,8 @@ from healthalloc.params import Param
 from healthalloc.report.figures.base import check_unique, numeric, one_axes, styled
 from healthalloc.report.geo import Albers, Shapes, shapes, unit_codes, unmatched
 
-__all__ = ["FEW_SITES", "LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "access_map", "choropleth", "choropleth_panel",
-           "lisa_map", "lisa_panel", "paired_choropleth"]
+__all__ = ["FEW_SITES", "LISA_COLOURS", "LISA_NAMES", "MISSING_COLOUR", "PANEL_COLUMNS", "access_map", "choropleth",
+           "choropleth_panel", "lisa_map", "lisa_panel", "paired_choropleth"]
 
 MISSING_COLOUR = "#e0e0e0"
 """Fill of units without a value (hatched)."""
@@ -70,6 +70,8 @@ FEW_SITES = 50
 _FIGSIZE = {"provinces": (7.5, 5.6), "prefectures": (7.5, 5.6), "guangxi": (7.0, 5.4)}
 _OUTSIDE = ("outline", "omit")
 OUTSIDE = Param("outside", "outline", "areas without a value: drawn as an outline, or omitted", choices=_OUTSIDE)
+PANEL_COLUMNS = 3
+"""Most maps a row in the small multiples: four years as 2 × 2, each map large enough to read on a page."""
 _MARGIN = 0.015  # of the extent, on every side
 _ALBERS = Albers(105.0, 25.0, 47.0)  # the projection of the province maps
 
@@ -450,10 +452,10 @@ def _long(frame: pd.DataFrame, column: str, unit: str, by: str, geography, what:
 
 def _panel(geo: Shapes, table: pd.DataFrame, periods: list, ncols: int | None, figsize, *, outside: str,
            inset: bool) -> tuple[Figure, list[Axes], int]:
-    """One map per period, titled by period, at most 5 a row (rows filled evenly), units filled with
-    ``table``'s ``colour`` (by ``code`` and ``period``). Returns the figure, the maps and the number of
-    hatched units."""
-    ncols = ncols or math.ceil(len(periods) / math.ceil(len(periods) / 5))
+    """One map per period, titled by period, at most :data:`PANEL_COLUMNS` a row (rows filled evenly),
+    units filled with ``table``'s ``colour`` (by ``code`` and ``period``). Returns the figure, the maps
+    and the number of hatched units."""
+    ncols = ncols or math.ceil(len(periods) / math.ceil(len(periods) / PANEL_COLUMNS))
     nrows = math.ceil(len(periods) / ncols)
     xmin, xmax, ymin, ymax = geo.extent
     cell = 3.0  # inches per map, plus its title
