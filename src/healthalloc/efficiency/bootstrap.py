@@ -10,8 +10,9 @@ orientation) or Farrell's output measure ``φ`` (output orientation). One replic
 2. moves each unit along its ray to the drawn distance from the DEA frontier: inputs
    ``x* = x·δ*/δ̂`` (input orientation; equivalently ``x·θ̂/θ*`` in Farrell terms) or
    outputs ``y* = y·δ̂/δ*`` (output orientation: ``y·φ̂/φ*``);
-3. evaluates the original units against the pseudo-data frontier (one
-   :func:`healthalloc.efficiency.models.radial` call), giving the replicates ``δ̂*``.
+3. evaluates the original units against the pseudo-data frontier, giving the replicates
+   ``δ̂*`` (:func:`pseudo_scores`: the LPs of many replications side by side, each against
+   its frontier's units only; equal to :func:`healthalloc.efficiency.models.radial`).
 
 Centring the variance correction on ``β̄`` follows Simar & Wilson (1998) and
 R ``Benchmarking::dea.boot``; ``deaR::bootstrap_basic`` centres on 1 (the mean of the
