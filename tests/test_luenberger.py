@@ -3,7 +3,8 @@ indices on the directional distance function with bad outputs.
 
 Reference: the indices' formulas applied to directional distances from an independent LP
 (``ddf_lp`` in ``test_undesirable.py``, scipy's linprog) on a seeded simulated panel (labelled
-as simulated: 12 units, 4 periods, 2 inputs, 1 good and 1 bad output), to 1e-8. DataEnvelopmentAnalysis.jl's ``malmluen`` test expectations (CRS, g = (0, y, −b)) for the
+as simulated: 12 units, 4 periods, 2 inputs, 1 good and 1 bad output), to 1e-8; and
+DataEnvelopmentAnalysis.jl's ``malmluen`` test expectations (CRS, g = (0, y, −b)) for the
 units where its bad-output inequality binds, as Chung et al.'s equality does. Identities:
 ml = mleffch × mltech; the global index is circular (the product of adjacent indices equals the
 direct comparison); β ≥ 0 against the own period's technology.

@@ -188,9 +188,29 @@ def test_sbm_below_radial_with_bad_outputs_as_inputs(data, rts):
 def test_ddf_equals_independent_lp(name, rts):
     df, inputs, good, bad = load(name)
     X, G, B = (df[c].to_numpy(float) for c in (inputs, good, bad))
-    beta = models.ddf(X, np.c_[G, B], X, np.c_[G, B], rts=rts, bad=1)
+    beta = models.ddf(X, np.c_[G, B], X, np.c_[G, B], rts=rts, bad=1).score
     np.testing.assert_allclose(beta, [ddf_lp(X, G, B, o, rts) for o in range(len(df))], atol=TOL)
     assert (beta >= -TOL).all() and (beta < 1).all() and (np.abs(beta) < TOL).any()
+
+
+@pytest.mark.parametrize("rts", ["crs", "vrs"])
+def test_ddf_model_table(rts):
+    """``dea(model="ddf")``: beta as the independent LP's, efficiency 1/(1 + β) in (0, 1], targets
+    (1 + β) y_g and (1 − β) y_b, inputs held, the peers' λ reproducing the bad-output target."""
+    df, inputs, good, bad = load("hua_bian_2007")
+    res = dea(df, inputs, good, unit="dmu", rts=rts, model="ddf", undesirable=bad)
+    X, G, B = (df[c].to_numpy(float) for c in (inputs, good, bad))
+    beta = np.array([ddf_lp(X, G, B, o, rts) for o in range(len(df))])
+    table = res.to_frame()
+    np.testing.assert_allclose(table["beta"], beta, atol=TOL)
+    np.testing.assert_allclose(table["efficiency"], 1 / (1 + beta), atol=TOL)
+    assert ((table["efficiency"] > 0) & (table["efficiency"] <= 1)).all()
+    np.testing.assert_allclose(table[[f"target_{v}" for v in good]], G * (1 + beta[:, None]), rtol=1e-9)
+    np.testing.assert_allclose(table["target_yb"], B[:, 0] * (1 - beta), rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(table[[f"target_{v}" for v in inputs]], X)
+    lam = res.peers.pivot(index="unit", columns="peer", values="weight").fillna(0.0)
+    lam = lam.reindex(index=df["dmu"], columns=df["dmu"], fill_value=0.0).to_numpy()
+    np.testing.assert_allclose(lam @ B[:, 0], B[:, 0] * (1 - beta), rtol=1e-7)
 
 
 def test_ddf_against_dea_jl_deaenv():
@@ -200,7 +220,7 @@ def test_ddf_against_dea_jl_deaenv():
     its test's (isapprox, rtol ≈ 1.5e-8)."""
     test, data = dea_jl_case("deaenv.jl", 18)
     Y = np.c_[data["Y"], data["B"]]
-    beta = models.ddf(data["X"], Y, data["X"], Y, bad=1)
+    beta = models.ddf(data["X"], Y, data["X"], Y, bad=1).score
     np.testing.assert_allclose(beta[2:], test["expected"][2:], rtol=1.5e-8)
     assert beta[1] == pytest.approx(0.0, abs=TOL) and test["expected"][1] == pytest.approx(0.4)
 
@@ -211,7 +231,7 @@ def test_ddf_cross_technology_negative_or_infeasible():
     df, inputs, good, bad = load("hua_bian_2007")
     X, G, B = (df[c].to_numpy(float) for c in (inputs, good, bad))
     ref = slice(0, 10)
-    beta = models.ddf(X, np.c_[G, B], X[ref], np.c_[G, B][ref], rts="vrs", bad=1)
+    beta = models.ddf(X, np.c_[G, B], X[ref], np.c_[G, B][ref], rts="vrs", bad=1).score
     expected = [ddf_lp(X, G, B, o, "vrs", X[ref], G[ref], B[ref]) for o in range(len(df))]
     np.testing.assert_allclose(beta, expected, atol=TOL)
     assert (beta < -TOL).any()
@@ -226,7 +246,7 @@ def test_undesirable_also_an_output_refused():
 @pytest.mark.parametrize("model", ["radial", "super"])
 def test_undesirable_with_a_radial_model_refused(model):
     df, inputs, good, bad = load("tone_2003")
-    with pytest.raises(ValueError, match="undesirable outputs need model 'sbm' or 'super-sbm'"):
+    with pytest.raises(ValueError, match="undesirable outputs need model 'sbm', 'super-sbm' or 'ddf'"):
         dea(df, inputs, good, unit="dmu", model=model, undesirable=bad)
 
 

@@ -31,9 +31,10 @@ Cross-efficiency (CCR, input orientation; Sexton et al. 1986, Doyle & Green 1994
 every unit's weights, self included), peer_appraisal (self left out), maverick and rank, and
 writes the matrix beside OUT as OUT.cross.csv (row: rater, column: rated unit).
 
-Bad outputs, --undesirable COL[,COL] with --model sbm or super-sbm (Tone 2004): columns to be
-reduced, not also listed in --outputs; efficiency in (0, 1] (super-sbm: ≥ 1 for the efficient
-units); slack_*, target_* and excess_* (share of the bad output) for each. Example on Tone
+Bad outputs, --undesirable COL[,COL] with --model sbm or super-sbm (Tone 2004) or ddf
+(directional distance, Chung et al. 1997; column beta): columns to be reduced, not also listed
+in --outputs; efficiency in (0, 1] (super-sbm: ≥ 1 for the efficient units); slack_*, target_*
+and excess_* (share of the bad output) for each. Example on Tone
 (2003)'s 9 units (one input x, good output yg, bad output yb; in the source tree as
 tests/reference/efficiency/tone_2003.csv):
   healthalloc dea tone_2003.csv --unit dmu --inputs x --outputs yg --undesirable yb \\

@@ -9,7 +9,7 @@ scale efficiency).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -35,12 +35,14 @@ class Model:
     SBM score ρ, which may take undesirable outputs. ``excludes_self``: the evaluated unit
     leaves its own reference set (Andersen & Petersen's super-efficiency, Tone's super-SBM
     for SBM-efficient units; the LP can be infeasible). ``scale``: scale efficiency and
-    returns to scale are reported with ``rts="vrs"``.
+    returns to scale are reported with ``rts="vrs"``. ``directional``: the directional
+    distance β (Chung et al. 1997) instead, reported as efficiency 1/(1 + β).
     """
 
     radial: bool
     excludes_self: bool
     scale: bool
+    directional: bool = False
 
 
 #: The DEA models by name.
@@ -49,6 +51,7 @@ MODEL_TABLE = {
     "super": Model(radial=True, excludes_self=True, scale=False),
     "sbm": Model(radial=False, excludes_self=False, scale=False),
     "super-sbm": Model(radial=False, excludes_self=True, scale=False),
+    "ddf": Model(radial=False, excludes_self=False, scale=False, directional=True),
 }
 
 #: The parameters of :func:`dea` (declared in :mod:`healthalloc.efficiency.declarations`).
@@ -71,7 +74,8 @@ class DEAResult(Result):
     ----------
     efficiency : pandas.Series
         Technical efficiency ≤ 1 (> 1 possible for ``model="super"`` and ``"super-sbm"``): θ
-        for input orientation, 1/φ for output orientation (DEAP's convention), ρ for SBM.
+        for input orientation, 1/φ for output orientation (DEAP's convention), ρ for SBM,
+        1/(1 + β) for the directional distance function.
     phi : pandas.Series or None
         Farrell output efficiency φ ≥ 1 (output orientation only; R ``Benchmarking``'s
         and DEA.jl's convention).
@@ -84,6 +88,9 @@ class DEAResult(Result):
         orientation) or ``x − s⁻`` and ``φy + s⁺`` (output orientation); bad outputs ``y − s``.
     peers : pandas.DataFrame
         Long table ``unit, peer, weight`` (λ > 0), plus the ``by`` column for panels.
+    beta : pandas.Series or None
+        The directional distance β ≥ 0 (``model="ddf"`` only): good outputs could grow and bad
+        outputs shrink by the share β.
     scale : pandas.DataFrame or None
         For ``rts="vrs"`` radial models: ``crs_efficiency``, ``scale_efficiency``
         (CRS/VRS) and ``rts`` (irs / crs / drs by DEAP's rule).
@@ -103,11 +110,12 @@ class DEAResult(Result):
     model: str
     by: str | None
     undesirable: tuple[str, ...] = ()
+    beta: pd.Series | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per unit (and period): the table ``healthalloc dea`` writes.
 
-        Columns: ``unit``, the ``by`` column, ``efficiency`` (and ``phi``), ``slack_*``,
+        Columns: ``unit``, the ``by`` column, ``efficiency`` (and ``phi`` or ``beta``), ``slack_*``,
         ``target_*``, ``redundancy_*`` (input excess as a share of the input),
         ``shortfall_*`` (output shortfall as a share of the output), ``excess_*`` (bad
         output excess as a share of the bad output), ``peers``,
@@ -116,6 +124,8 @@ class DEAResult(Result):
         out = pd.DataFrame({"efficiency": self.efficiency})
         if self.phi is not None:
             out["phi"] = self.phi
+        if self.beta is not None:
+            out["beta"] = self.beta
         out = out.join(self.slacks.add_prefix("slack_")).join(self.targets.add_prefix("target_"))
         x, y = self.data[list(self.inputs)], self.data[list(self.outputs)]
         for v in self.inputs:
@@ -279,7 +289,8 @@ def dea(
     inputs, outputs, bad = list(inputs), list(outputs), list(undesirable or ())
     spec = MODEL_TABLE[model]
     if bad and spec.radial:
-        raise ValueError("undesirable outputs need model 'sbm' or 'super-sbm' (the radial models expand every output)")
+        raise ValueError("undesirable outputs need model 'sbm', 'super-sbm' or 'ddf' (the radial models expand every "
+                         "output)")
     check_undesirable(outputs, bad)
     frame = data.set_axis(check_dea_data(data, inputs, outputs + bad, unit=unit, by=by).index)
     groups = [frame] if by is None else [f for _, f in frame.groupby(level=by, sort=False)]
@@ -381,6 +392,8 @@ def _solve_chunk(task, *, periods, rts, orientation, spec: Model, slacks, with_s
     Xe, Ye = X[lo:hi], Y[lo:hi]
     try:
         exclude = np.arange(lo, hi) if spec.excludes_self else None
+        if spec.directional:
+            return models.ddf(Xe, Ye, X, Y, rts=rts, bad=bad), None
         if not spec.radial:
             if spec.excludes_self:
                 return models.super_sbm(Xe, Ye, X, Y, rts=rts, bad=bad, exclude=exclude), None
@@ -401,15 +414,18 @@ def _tables(frame, X, Y, inputs, outputs, bad, orientation, spec: Model, chunks)
     """One period's result tables, by :class:`DEAResult` field, from its chunks' solutions."""
     idx = frame.index
     sol = models.EnvelopmentSolution.concat([c[0] for c in chunks])
+    if spec.directional:  # β ≥ 0 against the unit's own technology: rounding below 0 is noise
+        sol = replace(sol, score=np.maximum(sol.score, 0.0))
     shrink = spec.radial and orientation == "input"
     expand = spec.radial and orientation == "output"
-    eff = 1.0 / sol.score if expand else sol.score
+    eff = 1.0 / sol.score if expand else 1.0 / (1.0 + sol.score) if spec.directional else sol.score
     phi = pd.Series(sol.score, index=idx, name="phi") if expand else None
+    beta = pd.Series(sol.score, index=idx, name="beta") if spec.directional else None
     sx = pd.DataFrame(sol.slack_x, index=idx, columns=inputs)
     sy = pd.DataFrame(sol.slack_y, index=idx, columns=outputs + bad)
     radial_x = X * eff[:, None] if shrink else X
-    radial_y = Y * sol.score[:, None] if expand else Y
     sign = np.r_[np.ones(len(outputs)), -np.ones(len(bad))]  # bad outputs' targets are y − s
+    radial_y = Y * sol.score[:, None] if expand else Y * (1 + sign * sol.score[:, None]) if spec.directional else Y
     targets = pd.concat([
         pd.DataFrame(radial_x - sol.slack_x, index=idx, columns=inputs),
         pd.DataFrame(radial_y + sign * sol.slack_y, index=idx, columns=outputs + bad)], axis=1)
@@ -422,7 +438,7 @@ def _tables(frame, X, Y, inputs, outputs, bad, orientation, spec: Model, chunks)
     if chunks[0][1] is not None:
         crs, crs_sum = (np.concatenate([c[1][i] for c in chunks]) for i in range(2))
         scale = scale_efficiency(crs, crs_sum, eff, idx)
-    return dict(efficiency=pd.Series(eff, index=idx, name="efficiency"), phi=phi,
+    return dict(efficiency=pd.Series(eff, index=idx, name="efficiency"), phi=phi, beta=beta,
                 slacks=pd.concat([sx, sy], axis=1), targets=targets, peers=peers, scale=scale)
 
 

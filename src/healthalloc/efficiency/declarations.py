@@ -11,16 +11,17 @@ from dataclasses import replace
 
 from healthalloc.params import REQUIRED, UNIT, Param, Params
 
-__all__ = ["ALPHA", "BOOTSTRAP", "CROSS", "DEA", "INPUTS_OUTPUTS", "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS",
-           "LUENBERGER", "LUENBERGER_REFERENCES", "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "SECOND_STAGE", "SECOND_STAGE_METHODS",
-           "WINDOW"]
+__all__ = ["ALPHA", "BOOTSTRAP", "CROSS", "DEA", "INPUTS_OUTPUTS", "LUENBERGER", "LUENBERGER_REFERENCES", "MALMQUIST",
+           "MODELS", "N_BOOT", "ORIENTATIONS", "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "SECOND_STAGE",
+           "SECOND_STAGE_METHODS", "WINDOW"]
 
 #: Returns to scale: constant, variable, non-increasing, non-decreasing.
 RTS = ("crs", "vrs", "nirs", "ndrs")
 #: Shrink inputs or expand outputs.
 ORIENTATIONS = ("input", "output")
-#: Radial (Farrell), super-efficiency (Andersen–Petersen 1993), SBM (Tone 2001), super-SBM (Tone 2002).
-MODELS = ("radial", "super", "sbm", "super-sbm")
+#: Radial (Farrell), super-efficiency (Andersen–Petersen 1993), SBM (Tone 2001), super-SBM (Tone 2002),
+#: directional distance function (Chung, Färe & Grosskopf 1997).
+MODELS = ("radial", "super", "sbm", "super-sbm", "ddf")
 #: Default number of bootstrap replications (Simar & Wilson 1998 use 2000).
 N_BOOT = 2000
 #: One minus the confidence level of the bootstrap intervals.
@@ -51,10 +52,13 @@ DEA = INPUTS_OUTPUTS + Params(
 ) + RTS_ORIENTATION + Params(
     Param("model", "radial", "radial (Farrell), super (Andersen–Petersen super-efficiency: each unit left out of "
           "its own reference set, NaN with a warning where infeasible), sbm (Tone 2001's slacks-based measure, "
-          "non-oriented) or super-sbm (Tone 2002: SBM, and for SBM-efficient units their SBM distance ≥ 1 to the "
-          "others' frontier)", choices=MODELS),
+          "non-oriented), super-sbm (Tone 2002: SBM, and for SBM-efficient units their SBM distance ≥ 1 to the "
+          "others' frontier) or ddf (directional distance function, Chung, Färe & Grosskopf 1997: good outputs up "
+          "and bad outputs down by the same share beta ≥ 0, inputs held; efficiency 1/(1 + beta))",
+          choices=MODELS),
     Param("undesirable", None, "bad outputs to be reduced, columns (≥ 0) not also listed as outputs (Tone 2004's SBM "
-          "with undesirable outputs: models sbm and super-sbm)", many=True, metavar="COL,COL"),
+          "with undesirable outputs, models sbm and super-sbm; weakly disposable in model ddf)", many=True,
+          metavar="COL,COL"),
     Param("slacks", True, "two-phase slacks, targets and peers of the radial model (the largest sum of slacks at "
           "the radial optimum); False: scores, radial-phase peers and zero slacks only", cli=False),
 )

@@ -187,7 +187,7 @@ def _distances(task, *, X, Y, rts, bad) -> np.ndarray:
     lo, hi, a, b = task
     m, s = X.shape[2], Y.shape[2]
     return models.ddf(X[lo:hi].reshape(-1, m), Y[lo:hi].reshape(-1, s), X[a:b].reshape(-1, m),
-                      Y[a:b].reshape(-1, s), rts=rts, bad=bad)
+                      Y[a:b].reshape(-1, s), rts=rts, bad=bad).score
 
 
 def _decompose(beta: list[np.ndarray], tasks: list[tuple], T: int, n: int, reference: str):

@@ -343,7 +343,8 @@ def ddf(Xe, Ye, Xr, Yr, *, rts="crs", bad=0):
     max β over Xλ ≤ x₀, Y_g λ ≥ (1 + β) y_g0, Y_b λ = (1 − β) y_b0 (the last ``bad``
     outputs; the equality is their weak disposability), λ ≥ 0 with the ``rts`` bound on
     Σλ. β ≥ 0 against a technology the unit belongs to (0 on the frontier); against
-    another period's it may be negative, and NaN where the LP is infeasible.
+    another period's it may be negative, and NaN where the LP is infeasible. The solution's
+    score is β; its slacks are zero (β alone is the measure).
     """
     Xe, Ye, Xr, Yr, *_ = _rescale(Xe, Ye, Xr, Yr)
     k, m = Xe.shape
@@ -359,4 +360,4 @@ def ddf(Xe, Ye, Xr, Yr, *, rts="crs", bad=0):
     # every column from the start: the equality rows of a restricted LP have no elastic columns
     sol = solve_family(Xr, Yr, spec, candidates=np.arange(len(Xr)), rts=rts)
     sol.check("directional distance LP", infeasible_ok=True)
-    return sol.own[:, 0]
+    return EnvelopmentSolution(sol.own[:, 0], sp.csr_matrix(sol.lambdas), np.zeros((k, m)), np.zeros((k, s)))
