@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from healthalloc.params import REQUIRED, UNIT, Param, Params
 
-__all__ = ["ALPHA", "BOOTSTRAP", "CROSS", "DEA", "INPUTS_OUTPUTS", "LUENBERGER", "LUENBERGER_REFERENCES", "MALMQUIST",
-           "MODELS", "N_BOOT", "ORIENTATIONS", "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS", "SECOND_STAGE",
-           "SECOND_STAGE_METHODS", "WINDOW"]
+__all__ = ["ALPHA", "BOOTSTRAP", "CROSS", "DEA", "INPUTS_OUTPUTS", "LUENBERGER", "LUENBERGER_REFERENCES",
+           "MALMQUIST", "MODELS", "N_BOOT", "ORIENTATIONS", "REFERENCES", "RTS", "RTS_ORIENTATION", "SECONDARY_GOALS",
+           "SECOND_STAGE", "SECOND_STAGE_METHODS", "WINDOW"]
 
 #: Returns to scale: constant, variable, non-increasing, non-decreasing.
 RTS = ("crs", "vrs", "nirs", "ndrs")
