@@ -153,3 +153,13 @@ def test_command_line(user, panel, capsys):
     assert list(table.columns) == ["unit", "period_from", "period_to", "ml", "mleffch", "mltech"]
     np.testing.assert_allclose(table["ml"], expected["ml"], rtol=1e-9)
     assert "Malmquist–Luenberger" in out
+
+
+def test_docstring_example_runs():
+    """The example worked by hand: in 2014 A (10 visits, 2 infections) lies below B (20, 2); with
+    λ_B = 1 − β (the infections' equality) 20(1 − β) ≥ 10(1 + β) gives β = 1/3; in 2015 A = B, β = 0:
+    mleffch = (1 + 1/3) / 1 = 1.333, and both frontiers are B's, so mltech = 1."""
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module("healthalloc.efficiency.luenberger")).failed == 0
