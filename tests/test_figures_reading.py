@@ -310,3 +310,14 @@ def test_four_years_of_maps_are_two_by_two():
     lefts = {round(ax.get_position().x0, 2) for ax in maps}
     bottoms = {round(ax.get_position().y0, 2) for ax in maps}
     assert len(lefts) == 2 and len(bottoms) == 2  # 2 × 2, not a row of four 3-inch maps
+
+
+@pytest.mark.parametrize(("lang", "first"), [("en", "High–High"), ("zh", "高-高")])
+def test_lisa_panel_legend_names_the_categories_without_summed_counts(lang, first):
+    from healthalloc.report.figures import lisa_panel
+
+    data = load_china_provinces().query("year in (2020, 2023)")[["province_en", "year"]].assign(cluster="ns")
+    with i18n.using(lang):
+        fig = relabel(lisa_panel(data, "cluster", "province_en", "year"))
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[0] == first and not any("(" in t or "（" in t for t in texts)  # 62 = 2 × 31 is no count of units

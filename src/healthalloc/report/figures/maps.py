@@ -534,9 +534,10 @@ def lisa_map(
 
 
 def _lisa_legend(fig: Figure, axes: list[Axes], categories: pd.Series, missing: str | None, *, panel: bool) -> None:
-    """The five LISA categories with their counts, plus a ``missing`` entry when given."""
+    """The five LISA categories, on a single map with their counts (a panel's would add up the units of
+    all its periods: "Not significant (109)" of 31 provinces), plus a ``missing`` entry when given."""
     counts = categories.value_counts()
-    handles = [_patch(colour, f"{LISA_NAMES[category]} ({counts.get(category, 0)})")
+    handles = [_patch(colour, LISA_NAMES[category] if panel else f"{LISA_NAMES[category]} ({counts.get(category, 0)})")
                for category, colour in LISA_COLOURS.items()]
     _legend(fig, axes, handles + ([_missing_patch(missing)] if missing else []), None, panel=panel)
 
