@@ -321,3 +321,22 @@ def test_lisa_panel_legend_names_the_categories_without_summed_counts(lang, firs
         fig = relabel(lisa_panel(data, "cluster", "province_en", "year"))
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert texts[0] == first and not any("(" in t or "（" in t for t in texts)  # 62 = 2 × 31 is no count of units
+
+
+def test_sigma_convergence_sets_the_pooled_line_apart_and_keeps_the_groups_order():
+    from healthalloc.spatial.convergence import sigma_convergence
+
+    data = load_china_provinces()
+    res = sigma_convergence(data, "beds_per_1000_people", unit="province_en", by="year", group="region")
+    fig = res.plot()
+    lines = fig.axes[0].get_lines()
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == [*pd.unique(data["region"]), "all"]  # data order, pooled last
+    pooled = lines[-1]
+    assert pooled.get_label() == "all" and pooled.get_linestyle() == "--" and pooled.get_color() == "black"
+    assert legend.legend_handles[-1].get_linestyle() == "--"
+    assert {line.get_linestyle() for line in lines[:-1]} == {"-"}
+    cv = res.table.query("group == 'all'").set_index("year")["cv"]
+    years, values = pooled.get_data()
+    np.testing.assert_allclose(values, cv.reindex(years).to_numpy(), atol=1e-12)
+    assert fig.axes[0].get_ylabel() == "cv"  # relabelled "Coefficient of variation" when saved

@@ -106,13 +106,21 @@ class SigmaConvergence(Result):
         return pd.DataFrame(rows)
 
     def plot(self):
-        """cv per period and group with ``group``; else cv and sd_log (when defined) per period."""
+        """cv per period and group with ``group`` (all units pooled as a dashed black line); else cv and
+        sd_log (when defined) per period."""
         from healthalloc.report.figures.curves import trend_lines
 
         measures = ["cv"] if self.group or self.table["sd_log"].isna().all() else ["cv", "sd_log"]
-        return trend_lines(self.table, self.by, measures, group="group" if self.group else None,
-                           title=f"σ-convergence of {self.value}",
-                           ylabel="cv" if measures == ["cv"] else "dispersion")
+        fig = trend_lines(self.table, self.by, measures, group="group" if self.group else None,
+                          title=f"σ-convergence of {self.value}",
+                          ylabel="cv" if measures == ["cv"] else "dispersion")
+        if self.group:  # the pooled units set apart from the groups, on the plot and in the legend
+            legend = fig.legends[0]
+            for line, handle, text in zip(fig.axes[0].get_lines(), legend.legend_handles, legend.get_texts()):
+                if text.get_text() == "all":
+                    for drawn in (line, handle):
+                        drawn.set(color="black", linestyle="--")
+        return fig
 
     def figures(self) -> dict:
         """The dispersion over the periods (:meth:`plot`)."""

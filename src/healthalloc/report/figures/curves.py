@@ -156,7 +156,7 @@ def trend_lines(
     check_unique(frame, keys, "give one row per x and group (aggregate first, e.g. with groupby().mean())")
     numeric_x = pd.api.types.is_numeric_dtype(frame[x])
     if numeric_x:
-        frame = frame.sort_values(x)
+        frame = frame.sort_values(x, kind="stable")  # the groups keep their order of appearance
     groups = [(None, frame)] if group is None else list(frame.groupby(group, sort=False))
     lines = [(g, part, column) for g, part in groups for column in ys]
     fig, ax = one_axes(figsize)
