@@ -375,8 +375,8 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
     start ``basis`` (b, n, R column numbers), by default the radial variable, the twin and
     the slacks of all rows but two, is feasible: the twin alone reaches the unit's ray.
     Dantzig's rule, Bland's on an LP stalled at a degenerate vertex (``STALL``); optimal LPs
-    drop out. Returns each LP's score, twin λ, whether a fresh
-    factorization of its final basis certifies it primal feasible and optimal, and the bases.
+    drop out. Returns each LP's score, twin λ, whether a fresh factorization of its final
+    basis certifies it primal feasible and optimal, and the bases.
     """
     b, n, m = Xp.shape
     s = Y.shape[1]
@@ -441,12 +441,12 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
         q = np.argmin(d, axis=1)
         go = d[np.arange(len(lps)), q] < -tol
         if not go.all():
-            lps, d, q, Bi, xb, bs = lps[go], d[go], q[go], Bi[go], xb[go], bs[go]
+            lps, d, tol, q, Bi, xb, bs = (a[go] for a in (lps, d, tol, q, Bi, xb, bs))
         if not len(lps):
             break
         bland = stalled[lps] >= STALL
         if bland.any():
-            q[bland] = np.argmax(d[bland] < -tol[go][bland, None], axis=1)
+            q[bland] = np.argmax(d[bland] < -tol[bland, None], axis=1)
         alpha = np.einsum("lrs,ls->lr", Bi, column(q, lps))
         ok = alpha > PIVOT_TOL
         ratio = np.where(ok, np.maximum(xb, 0.0) / np.where(ok, alpha, 1.0), np.inf)
