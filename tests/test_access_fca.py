@@ -217,7 +217,8 @@ def test_figure_and_excel(tmp_path):
     fig = res.plot()
     assert fig.axes[0].get_title().startswith("Accessibility")
     path = res.to_excel(tmp_path / "access.xlsx")
-    assert pd.ExcelFile(path).sheet_names == ["access", "sites", "summary"]
+    with pd.ExcelFile(path) as book:  # closed here, not at a later garbage collection
+        assert book.sheet_names == ["access", "sites", "summary"]
     with pytest.raises(ValueError, match="coordinates"):
         _od("2sfca", catchment=25).plot()
 
