@@ -44,6 +44,7 @@ BENCHMARKS = {
     "ergm": "ergm_speed",
     "capacity": "capacity_speed",
     "location": "location_speed",
+    "efficiency": "efficiency_speed",
 }
 
 
