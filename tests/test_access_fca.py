@@ -215,7 +215,7 @@ def test_figure_and_excel(tmp_path):
         warnings.simplefilter("ignore")
         res = accessibility(demand, supply, method="e2sfca", catchment=80)
     fig = res.plot()
-    assert fig.axes[0].get_title().startswith("Accessibility")
+    assert fig.axes[0].get_title() == "Accessibility (E2SFCA)"  # as the literature writes the method
     path = res.to_excel(tmp_path / "access.xlsx")
     with pd.ExcelFile(path) as book:  # closed here, not at a later garbage collection
         assert book.sheet_names == ["access", "sites", "summary"]
@@ -284,3 +284,10 @@ def test_against_pysal_access(method):
             theirs = acc.three_stage_fca(max_cost=60, weight_fn=step)
     theirs = theirs.iloc[:, 0].reindex(demand["id"]).fillna(0).to_numpy()
     assert ours.to_numpy() == pytest.approx(theirs, rel=1e-9, abs=1e-15)
+
+
+def test_every_method_has_its_written_name():
+    from healthalloc.access.fca import METHODS
+    from healthalloc.access.result import METHOD_NAMES
+
+    assert set(METHOD_NAMES) == set(METHODS)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AccessResult", "access_equity", "access_regions"]
 
+#: How the literature writes each method (figure titles).
+METHOD_NAMES = {"2sfca": "2SFCA", "e2sfca": "E2SFCA", "3sfca": "3SFCA", "huff2sfca": "Huff-2SFCA", "m2sfca": "M2SFCA"}
+
 
 def access_equity(access: np.ndarray, population: np.ndarray, threshold: float | None = None) -> dict[str, float]:
     """Population-weighted equity of accessibility (through :mod:`healthalloc.equity`).
@@ -237,7 +240,7 @@ class AccessResult(Result):
             raise ValueError("the map needs coordinates; with an od table there are none")
         from healthalloc.report.figures import access_map
 
-        return access_map(points, sites, title=title or f"Accessibility ({self.method})"
+        return access_map(points, sites, title=title or f"Accessibility ({METHOD_NAMES.get(self.method, self.method)})"
                           + (f", {tier}" if self.tier else ""))
 
     def reading(self) -> str:
