@@ -402,17 +402,23 @@ def _twin_simplex(X, Y, Xp, Yp, cols, rts, orientation, basis=None):
         pooled = pool[rep[lps], :, np.clip(ids - twin_id - 1, 0, pool.shape[2] - 1)]
         return np.where((ids < twin_id)[:, None], fixed, np.where((ids == twin_id)[:, None], twin[lps], pooled))
 
+    # buffers reused by every pivot (fresh large arrays would each cost page faults)
+    d_buffer, side_buffer = np.empty((b * n, twin_id + 1 + pool.shape[2])), np.empty((b, n, R))
+    product_buffer = np.empty((b, n, pool.shape[2]))
+
     def prices(Binv, basis, lps):  # reduced costs (len(lps), columns) and their tolerance
         pi = np.einsum("lr,lrs->ls", cost[np.minimum(basis, twin_id)] * (basis <= twin_id), Binv)
-        d = np.empty((len(lps), twin_id + 1 + pool.shape[2]))
+        d = d_buffer[: len(lps)]
         d[:, 0] = cost[0] - np.einsum("ls,ls->l", pi, own[unit[lps], :, 0])
         d[:, 1:twin_id] = -pi[:, : len(sign)] * sign  # slack k is ±1 on row k
         d[:, twin_id] = -np.einsum("ls,ls->l", pi, twin[lps])
         r = rep[lps]  # sorted: the LPs of a replication side by side, priced against its pool at once
         at = np.cumsum(np.r_[0, r[1:] != r[:-1]])
-        side = np.zeros((at[-1] + 1, n, R))
+        side = side_buffer[: at[-1] + 1]
+        side.fill(0.0)
         side[at, unit[lps]] = pi
-        d[:, twin_id + 1 :] = -(side @ pool[r[np.r_[True, r[1:] != r[:-1]]]])[at, unit[lps]]
+        product = np.matmul(side, pool[r[np.r_[True, r[1:] != r[:-1]]]], out=product_buffer[: at[-1] + 1])
+        np.negative(product[at, unit[lps]], out=d[:, twin_id + 1 :])
         return d, PRICING_TOL * (1.0 + np.abs(pi).max(axis=1))
 
     def factor(basis):
