@@ -1,9 +1,10 @@
 """A Chinese report a reader reads in Chinese: each example run with ``--lang zh`` (seed 000
 and 002 with warnings) has no run of three or more English words in its title, headings,
-captions, readings, notes, warnings or table headers; names in code (terms, columns,
-``adjust_crossover=True``), ids and the data's own place names may stay as written. Table
-cells (the published-and-reproduced reasons, the data dictionary's descriptions) are not
-read here: they are data, not the catalogue's."""
+captions, readings, notes, warnings, table headers or table cells; names in code (terms, columns,
+``adjust_crossover=True``), ids and the data's own place names may stay as written. A table
+cell is also read for lone English words: one of our categories (``east``, ``not significant``)
+is translated, and only a name in code (a column of an embedded data set, an ERGM term) may
+stay a lowercase word."""
 
 from __future__ import annotations
 
@@ -14,26 +15,39 @@ from pathlib import Path
 
 import pytest
 
+from healthalloc.data import data_dictionary
+from healthalloc.mobility.ergm.terms import TERMS
 from healthalloc.report import i18n
 from healthalloc.study import run_study
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 #: Three or more English words in a row (names in code are one token: edgecov.GeoProx, in_degree_std).
 ENGLISH = re.compile(r"(?<![\w.=])[A-Za-z][a-z'’-]*(?:[ ,;:]+[A-Za-z][a-z'’-]*){2,}(?![\w.=(])")
-#: What a reader reads: the page title, headings, captions, readings, notes and warnings, table headers.
-READ = {"title", "h1", "h2", "h3", "figcaption", "th", "summary"}
+#: A run of proper names, as the data write them in a cell (a DEA unit's peers: ``Anhui;Hunan;Tibet``).
+NAMES = re.compile(r"[A-Z][a-z'’-]*(?:[ ,;:]+[A-Z][a-z'’-]*)*")
+#: A cell that is lowercase English words only (``central``, ``not significant``), of three letters
+#: or more as :func:`healthalloc.report.i18n.translate` counts a word (``sd``, ``df`` are symbols).
+WORDS = re.compile(r"[a-z][a-z'’ -]{2,}")
+#: Lowercase words a cell may hold: names in code (the embedded data sets' columns, ERGM terms).
+CODE_NAMES = set(data_dictionary()["column"]) | set(TERMS)
+#: What a reader reads: the page title, headings, captions, readings, notes and warnings, tables.
+READ = {"title", "h1", "h2", "h3", "figcaption", "th", "td", "summary"}
 READ_CLASSES = {"reading", "note", "caption"}
 
 
 class _Texts(HTMLParser):
-    """The text of the elements a reader reads, outside ``<code>``, scripts and styles."""
+    """The text of the elements a reader reads, outside ``<code>``, scripts and styles; ``cells``
+    the whole text of each table cell (``th``, ``td``; ``<wbr>`` breaks a name in code into pieces)."""
 
     def __init__(self):
         super().__init__()
         self.open: list[tuple[str, bool]] = []
         self.texts: list[str] = []
+        self.cells: list[str] = []
 
     def handle_starttag(self, tag, attrs):
+        if tag in ("th", "td"):
+            self.cells.append("")
         if tag not in ("br", "wbr", "img", "meta", "link", "hr", "input"):
             read = tag in READ or bool(READ_CLASSES & set((dict(attrs).get("class") or "").split()))
             self.open.append((tag, read))
@@ -43,16 +57,25 @@ class _Texts(HTMLParser):
             pass
 
     def handle_data(self, data):
-        tags = [t for t, _ in self.open]
-        if data.strip() and any(r for _, r in self.open) and not {"code", "script", "style", "svg"} & set(tags):
-            self.texts.append(data.strip())
+        tags = {t for t, _ in self.open}
+        if data.strip() and any(r for _, r in self.open) and not {"code", "script", "style", "svg"} & tags:
+            if {"th", "td"} & tags:
+                self.cells[-1] += data
+            else:
+                self.texts.append(data.strip())
 
 
 def english_runs(html: str) -> list[str]:
-    """Each read text with a run of three or more English words, and the run."""
+    """Each read text with a run of three or more English words (in a cell, other than proper
+    names), or a cell of lowercase English words that are not a name in code, and the run."""
     parser = _Texts()
     parser.feed(html)
-    return [f"{m.group(0)!r} in {t!r}" for t in parser.texts for m in ENGLISH.finditer(t)]
+    runs = [f"{m.group(0)!r} in {t!r}" for t in parser.texts for m in ENGLISH.finditer(t)]
+    for cell in map(str.strip, parser.cells):
+        runs += [f"{m.group(0)!r} in cell {cell!r}" for m in ENGLISH.finditer(cell) if not NAMES.fullmatch(m.group(0))]
+        if WORDS.fullmatch(cell) and cell not in CODE_NAMES:
+            runs.append(f"cell {cell!r}")
+    return runs
 
 
 def test_the_scanner_finds_english_and_passes_names_in_code():
@@ -60,6 +83,11 @@ def test_the_scanner_finds_english_and_passes_names_in_code():
             'edgecov.GeoProx 与 adjust_crossover=True；Guilin、Hezhou</p><p>Not read here at all</p>'
             '<p class="caption">见 <code>healthalloc run study.toml</code></p>')
     assert english_runs(page) == ["'some sites are idle here' in '警告：some sites are idle here'"]
+    table = ("<table><tr><th>同伴</th><th>变量名</th></tr><tr><td>Anhui;Inner Mongolia;Tibet</td><td>year</td>"
+             "<td>edges</td><td>nodeicov.HTH</td><td>Model 3</td><td>not significant</td><td>east</td>"
+             "<td>Not addressable: no occupancy</td></tr></table>")
+    assert english_runs(table) == ["cell 'not significant'", "cell 'east'",
+                                   "'Not addressable: no occupancy' in cell 'Not addressable: no occupancy'"]
 
 
 @pytest.fixture(scope="module", params=["seed000", "seed001", "seed002", "seed003"])
@@ -118,3 +146,35 @@ def test_the_model_table_reading_writes_coefficients_by_the_number_rule_in_both_
                             "nodecov.wealth (0.00004211)."), reading
     assert i18n.translate(reading, "zh").endswith("模型3的AIC最小（56,941.7975）。其中在 p < 0.05 水平上显著的项："
                                                   "nodecov.wealth (0.00004211)。")
+
+
+def test_table_cells_in_chinese_are_our_translations_and_the_datas_own_values():
+    """The report's text cells go through the catalogue: our categories, groups and booleans in
+    Chinese, the data's names and the dictionary's key columns as written; English unchanged."""
+    import pandas as pd
+
+    from healthalloc.report.html import render_section
+    from healthalloc.report.section import Section
+
+    frame = pd.DataFrame({"group": ["east", "inland vs port", "Guilin", "Model 3"], "column": ["year"] * 4,
+                          "significant": [True, False, True, False], "value": [1.5, 2.0, 0.25, 3.0]})
+    sec = Section("x", "Data dictionary", "")
+    sec.add_table("cells", frame, "")
+    with i18n.using("zh"):
+        page = render_section(sec)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", page)
+    assert cells[:3] == ["东部", "year", "是"] and cells[4:6] == ["内陆与沿海", "year"]
+    assert cells[8] == "Guilin" and cells[12] == "模型3"
+    with i18n.using("en"):
+        page = render_section(sec)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", page)[:6] == ["east", "year", "yes", "1.500", "inland vs port", "year"]
+
+
+def test_every_dictionary_meaning_unit_and_status_reads_in_chinese():
+    """The data dictionary table's text cells (meaning, unit, status of every embedded column) are
+    catalogued, so a changed English meaning cannot fall back to English unnoticed."""
+    dictionary = data_dictionary()
+    texts = {t for column in ("meaning", "unit", "status") for t in dictionary[column].dropna()}
+    words = re.compile(r"(?<![\w.])[A-Za-z]{3,}(?![\w.])")  # an English word, not part of a column's name
+    missing = sorted(t for t in texts if words.search(t) and not re.search("[\u4e00-\u9fff]", i18n.translate(t, "zh")))
+    assert missing == [], "catalogue these in report/messages_zh.json:\n" + "\n".join(missing)

@@ -3,8 +3,9 @@
 Figures are inlined as SVG and styles as CSS, so the file opens with no network. Every
 piece of user text (titles, unit names, captions) is escaped. The report's language is the
 run's (:mod:`healthalloc.report.i18n`): its own text, section titles, readings, captions and
-notes go through :func:`~healthalloc.report.i18n.translate`, column headers and figure text
-through :mod:`healthalloc.report.labels`. Printed (or saved as PDF),
+notes and the text cells of tables (:func:`_translated`) go through
+:func:`~healthalloc.report.i18n.translate`, column headers and figure text through
+:mod:`healthalloc.report.labels`. Printed (or saved as PDF),
 pages are landscape, each table's font is as large as lets it fit the page width
 (:func:`healthalloc.report.tables.print_font`), and folded tables are unfolded.
 """
@@ -20,7 +21,7 @@ import time
 import pandas as pd
 
 from healthalloc.report.figures.base import quiet_glyphs
-from healthalloc.report.i18n import html_lang, translate
+from healthalloc.report.i18n import html_lang, language, translate
 from healthalloc.report.labels import headers, phrase, relabel
 from healthalloc.report.tables import html_table, html_text
 
@@ -28,6 +29,9 @@ from healthalloc.report.tables import html_table, html_text
 FOLD_ROWS = 25
 #: At most this many rows of a table go into the HTML; the CSV and Excel files have all.
 MAX_ROWS = 300
+#: Text columns whose cells are names in code (the data dictionary's data sets and columns),
+#: shown as written in every language: :func:`_translated`.
+KEYS = frozenset({"dataset", "column"})
 #: A figure's SVG larger than this (bytes) is made lighter: see :func:`_svg`.
 HEAVY_SVG = 300_000
 #: Dots per inch of a heavy figure's rasterized collections and patches.
@@ -122,7 +126,7 @@ def _notes(notes) -> str:
 def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes=(), names=None) -> str:
     """Title, caption, notes (e.g. warnings about this table), then the table, folded when long;
     ``names`` overrides column headers of this table."""
-    shown = frame.head(MAX_ROWS)
+    shown = _translated(frame.head(MAX_ROWS))
     table = f'<div class="wrap">{_labelled(html_table(shown, stars_for=stars_for), shown.columns, names)}</div>'
     caption = translate(caption)
     if len(frame) > MAX_ROWS:
@@ -132,6 +136,22 @@ def _table_block(title: str, caption: str, frame: pd.DataFrame, stars_for, notes
         table = f"<details><summary>{html_text(translate(f'show {len(shown)} rows'))}</summary>{table}</details>"
     cap = f'<p class="caption">{html_text(caption)}</p>' if caption else ""
     return f"<h3>{html_text(phrase(title))}</h3>{cap}{_notes(notes)}{table}"
+
+
+def _translated(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text cells in the report's language: each through
+    :func:`~healthalloc.report.i18n.translate`, so our prose and the categories we write
+    (``east``, ``not significant``, ``inland vs port``, the dictionary's meanings) read as the
+    catalogue has them, while the data's own values (names, codes), which it does not hold, stay
+    as written; the cells of :data:`KEYS` columns are names in code and stay too."""
+    if language() == "en":
+        return frame
+    out = frame.copy()
+    for column in frame.columns:
+        if column not in KEYS and not pd.api.types.is_numeric_dtype(frame[column]):
+            shown = {v: translate(v) for v in {v for v in frame[column] if isinstance(v, str)}}
+            out[column] = frame[column].map(lambda v: shown.get(v, v) if isinstance(v, str) else v)
+    return out
 
 
 def _labelled(table: str, columns, names=None) -> str:

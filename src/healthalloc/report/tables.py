@@ -34,6 +34,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from healthalloc.report.i18n import translate
+
 DIGITS = 3
 #: Coefficients show at least this many significant figures.
 SIGNIFICANT = 4
@@ -157,8 +159,8 @@ def format_table(frame: pd.DataFrame, *, digits: int = DIGITS,
                  stars_for: dict[str, str] | None = None) -> pd.DataFrame:
     """Every cell as text: numbers by the rule of their column's kind (:func:`column_kind`,
     :func:`format_number`; whole rows of a long table of measures as counts), NaN blank,
-    booleans ``yes``/blank, and stars after each statistic column in ``stars_for``
-    ({statistic: p-value column}) except where it shows 0."""
+    booleans ``yes`` (in the report's language) or blank, and stars after each statistic
+    column in ``stars_for`` ({statistic: p-value column}) except where it shows 0."""
     out = pd.DataFrame(index=frame.index)
     numeric = [c for c in frame.columns
                if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
@@ -167,7 +169,7 @@ def format_table(frame: pd.DataFrame, *, digits: int = DIGITS,
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_bool_dtype(values):
-            text = values.map({True: "yes", False: ""})
+            text = values.map({True: translate("yes"), False: ""})
         elif column in kinds:
             scale = _scale(_finite(values))
             text = pd.Series([format_number(v, "count" if count and kinds[column] == "index" else kinds[column],

@@ -3,7 +3,9 @@
 The numbers live in ``published.toml`` beside this module, one block per paper (``seed000``
 …): each row the paper's value exactly as printed, where it is printed, the statistic of
 ours that addresses it (``ROLE:KEY``: the ``statistics`` export of the analysis the study's
-``published`` analysis names by ROLE) or none, and the reason for the difference.
+``published`` analysis names by ROLE) or none, and the reason for the difference. Its texts
+(``what``, ``source``, ``reason``) carry their Chinese beside them (``what_zh`` …), and
+:func:`compare` writes them in the report's language (:func:`healthalloc.report.i18n.language`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import tomllib
 from importlib.resources import files
 
 import pandas as pd
+
+from healthalloc.report.i18n import language
 
 __all__ = ["PAPERS", "ROLES", "compare", "paper"]
 
@@ -36,13 +40,18 @@ def compare(name: str, statistics: dict[str, pd.Series]) -> pd.DataFrame:
 
     ``statistics`` maps a role (:data:`ROLES`) to the named values that analysis exported;
     ``ours`` is empty where the row names none or the study did not run that analysis.
-    ``difference`` is ours − published."""
+    ``difference`` is ours − published; the texts are in the report's language."""
     rows = []
     for row in paper(name).get("rows", []):
         role, _, key = row.get("ours", "").partition(":")
         values = statistics.get(role)
         ours = float(values[key]) if values is not None and key in values.index else float("nan")
         published = float(row["published"])
-        rows.append({"what": row["what"], "source": row["source"], "published": row["published"], "ours": ours,
-                     "difference": ours - published, "reason": row["reason"]})
+        rows.append({"what": _text(row, "what"), "source": _text(row, "source"), "published": row["published"],
+                     "ours": ours, "difference": ours - published, "reason": _text(row, "reason")})
     return pd.DataFrame(rows, columns=["what", "source", "published", "ours", "difference", "reason"])
+
+
+def _text(row: dict, key: str) -> str:
+    """A row's text ``key`` in the report's language: ``KEY_zh`` in Chinese, where given."""
+    return row.get(f"{key}_{language()}", row[key])
