@@ -278,11 +278,18 @@ def _replicate_chunk(seeds, X: np.ndarray, Y: np.ndarray, dist: np.ndarray, h: f
     """Replications for each of ``seeds`` as the columns of an (n units × len(seeds)) array
     (one engine task): the bootstrap estimates ``δ̂*`` (1/θ* for input orientation, φ* for
     output orientation) of the units against each replication's pseudo-data."""
-    drawn = draw(seeds, dist, h)
+    return moved_distances(X, Y, dist, draw(seeds, dist, h), rts=rts, orientation=orientation)
+
+
+def moved_distances(X: np.ndarray, Y: np.ndarray, dist: np.ndarray, drawn: np.ndarray, *, rts: str,
+                    orientation: str) -> np.ndarray:
+    """Steps 2–3 for each row of ``drawn`` (b × n distances ``δ*``): every unit moved along its
+    ray from its DEA distance ``dist`` to the drawn one (inputs ``x·δ*/δ̂``, or outputs
+    ``y·δ̂/δ*``), and the distances ``δ̂*`` of the units against that pseudo-data (n × b)."""
     inp = orientation == "input"
-    shape = (len(seeds), *X.shape)
-    Xp = X * (drawn / dist)[:, :, None] if inp else np.broadcast_to(X, shape)
-    Yp = np.broadcast_to(Y, (len(seeds), *Y.shape)) if inp else Y * (dist / drawn)[:, :, None]
+    b = len(drawn)
+    Xp = X * (drawn / dist)[:, :, None] if inp else np.broadcast_to(X, (b, *X.shape))
+    Yp = np.broadcast_to(Y, (b, *Y.shape)) if inp else Y * (dist / drawn)[:, :, None]
     score = pseudo_scores(X, Y, Xp, Yp, rts=rts, orientation=orientation)
     return (1 / score if inp else score).T
 

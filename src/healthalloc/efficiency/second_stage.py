@@ -198,15 +198,11 @@ def _refits(seeds, Z: np.ndarray, theta: np.ndarray) -> np.ndarray:
 def _pseudo_distances(seeds, X, Y, dist, Z, theta, *, rts: str, orientation: str) -> np.ndarray:
     """Algorithm 2's DEA replications: δ̂ᵢ* of the units against pseudo-data whose distances
     δᵢ* come from the truncated regression (units × seeds), each pseudo-unit on its unit's ray."""
-    from healthalloc.efficiency.bootstrap import pseudo_scores
+    from healthalloc.efficiency.bootstrap import moved_distances
 
     mu, sigma = Z @ theta[:-1], float(np.exp(theta[-1]))
     drawn = np.stack([_draw(np.random.default_rng(s), mu, sigma) for s in seeds])
-    inp = orientation == "input"
-    Xp = X * (drawn / dist)[:, :, None] if inp else np.broadcast_to(X, (len(seeds), *X.shape))
-    Yp = np.broadcast_to(Y, (len(seeds), *Y.shape)) if inp else Y * (dist / drawn)[:, :, None]
-    score = pseudo_scores(X, Y, Xp, Yp, rts=rts, orientation=orientation)
-    return (1 / score if inp else score).T
+    return moved_distances(X, Y, dist, drawn, rts=rts, orientation=orientation)
 
 
 def _chunks(seeds: list, size: int = REPLICATIONS_PER_TASK) -> list:
