@@ -72,7 +72,8 @@ def _cpu() -> float:
 
 
 def _timed(func, repeats: int):
-    """(median wall s, CPU s of all runs / repeats, last result), after an untimed warm-up."""
+    """(median wall s, mean CPU s per call over the warm-up and the repeats, last result); the
+    warm-up call is not in the wall time."""
     c0 = _cpu()
     wall, out = median_time(lambda _: func(), None, repeats)
     return wall, (_cpu() - c0) / (repeats + 1), out
@@ -341,9 +342,10 @@ def _checks(table: pd.DataFrame) -> list[str]:
     out = []
     peers = ok[~ok.method.str.startswith(("healthalloc", "sw_"))]
     for (task, method), sel in peers.groupby(["task", "method"], sort=False):
-        out.append(f"{task}, {sel.label.iloc[0]}: max |Δβ| {sel.max_abs_diff.max():.1e}, "
-                   f"max |Δ ln L| {sel.loglik_diff.abs().max():.1e}, × healthalloc "
-                   f"{sel.ratio.min():.2g}–{sel.ratio.max():.2g} over {len(sel)} data set(s)")
+        loglik = sel.loglik_diff.abs().max()
+        out.append(f"{task}, {sel.label.iloc[0]}: max |Δ| {sel.max_abs_diff.max():.1e}"
+                   + (f", max |Δ ln L| {loglik:.1e}" if loglik == loglik else "")
+                   + f", × healthalloc {sel.ratio.min():.2g}–{sel.ratio.max():.2g} over {len(sel)} data set(s)")
     sw = ok[ok.method.str.startswith("sw_")]
     if len(sw):
         out.append(f"Simar–Wilson replicates identical on every engine: {'YES' if (sw.max_abs_diff == 0).all() else 'NO'}")
