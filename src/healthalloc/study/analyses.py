@@ -139,6 +139,15 @@ def _equity(ctx: Context) -> Section:
     return sec
 
 
+def _in_sentence(name: str) -> str:
+    """A variable's English label inside a sentence (lower-cased unless it starts with an
+    acronym), or its name when it has none."""
+    from healthalloc.report.labels import label
+
+    text = label(name, "en") or name
+    return text[0].lower() + text[1:] if text[1:2].islower() else text
+
+
 @register("spatial", title="Spatial–temporal evolution",
           params=SPATIAL_PARAMS.without("unit") + WEIGHTS.without("transform"))
 def _spatial(ctx: Context) -> Section:
@@ -164,7 +173,7 @@ def _spatial(ctx: Context) -> Section:
     res = spatial_analysis(frame, name, weights, unit=unit, by=period, group=group,
                            permutations=o["permutations"], seed=o["seed"], alpha=o["alpha"],
                            classes=o["classes"])
-    sec = res.section(ctx.name, f"Spatial–temporal evolution of {name}")
+    sec = res.section(ctx.name, f"Spatial–temporal evolution of {_in_sentence(name)}")
     sec.tables.update(res.tables())
     sec.stars["moran"] = {"I": "p_sim"}
     sec.stars["beta_convergence"] = {"beta": "p"}
