@@ -47,7 +47,7 @@ from healthalloc.data.panel import unit_column
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
 from healthalloc.efficiency.declarations import ALPHA, SECOND_STAGE
-from healthalloc.efficiency.sfa import _hessian, _maximise
+from healthalloc.efficiency.sfa import _hessian, _maximise, log_phi, mills
 from healthalloc.engine import ENGINE, Executor, get_executor, progress_bar, show_progress
 from healthalloc.params import declared
 from healthalloc.report.tables import format_number, p_text
@@ -58,8 +58,6 @@ __all__ = ["PARAMS", "SecondStageResult", "second_stage"]
 PARAMS = SECOND_STAGE + ENGINE
 #: A truncated-regression σ̂ beyond this many standard deviations of the distances is divergence.
 DEGENERATE = 20.0
-#: ln √(2π).
-LOG_ROOT_2PI = 0.5 * np.log(2 * np.pi)
 #: Bootstrap replications per engine task.
 REPLICATIONS_PER_TASK = 50
 #: The columns :meth:`SecondStageResult.to_frame` starts with.
@@ -82,13 +80,13 @@ class _Censored:
         beta, sigma = theta[:-1], np.exp(theta[-1])
         mu = self.Z @ beta
         r = (self.y - mu) / sigma
-        ll = _log_phi(r) - theta[-1]
+        ll = log_phi(r) - theta[-1]
         d_mu, d_s = r / sigma, r ** 2 - 1  # uncensored
         for mask, bound, sign in ((self.low, self.lower, -1.0), (self.high, self.upper, 1.0)):
             if bound is None or not mask.any():
                 continue
             a = sign * (mu[mask] - bound) / sigma  # ln Φ(a): P(y ≤ L) or P(y ≥ U)
-            lam = _mills(a)
+            lam = mills(a)
             ll[mask] = log_ndtr(a)
             d_mu[mask], d_s[mask] = sign * lam / sigma, -lam * a
         return ll, np.column_stack([d_mu[:, None] * self.Z, d_s])
@@ -107,8 +105,8 @@ class _Truncated:
         beta, sigma = theta[:-1], np.exp(theta[-1])
         mu = self.Z @ beta
         r, a = (self.y - mu) / sigma, (mu - self.point) / sigma
-        lam = _mills(a)
-        ll = _log_phi(r) - theta[-1] - log_ndtr(a)
+        lam = mills(a)
+        ll = log_phi(r) - theta[-1] - log_ndtr(a)
         return ll, np.column_stack([((r - lam) / sigma)[:, None] * self.Z, r ** 2 - 1 + lam * a])
 
     def newton(self, start: np.ndarray, *, tol: float = 1e-14, steps: int = 100) -> np.ndarray:
@@ -140,21 +138,11 @@ class _Truncated:
         beta, sigma = theta[:-1], np.exp(theta[-1])
         mu = self.Z @ beta
         r, a = (self.y - mu) / sigma, (mu - self.point) / sigma
-        lam = _mills(a)
+        lam = mills(a)
         slope = -lam * (a + lam)
         cross = self.Z.T @ ((-2 * r + lam + a * slope) / sigma)
         return np.block([[-(self.Z.T * ((1 + slope) / sigma ** 2)) @ self.Z, cross[:, None]],
                          [cross[None, :], np.array([[np.sum(-2 * r ** 2 - a ** 2 * slope - a * lam)]])]])
-
-
-def _log_phi(x: np.ndarray) -> np.ndarray:
-    """ln φ(x), the standard normal log density."""
-    return -0.5 * x * x - LOG_ROOT_2PI
-
-
-def _mills(x: np.ndarray) -> np.ndarray:
-    """φ(x)/Φ(x), stable in both tails."""
-    return np.exp(_log_phi(x) - log_ndtr(x))
 
 
 def _fit(model, start: np.ndarray) -> tuple[np.ndarray, float]:
