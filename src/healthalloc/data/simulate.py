@@ -8,7 +8,8 @@ use outputs drawn from a seeded production function:
     u_it ~ |N(0, σ_u²)| (inefficiency),  v_it ~ N(0, σ_v²) (noise),
 
 with elasticities ``b`` summing to 1 (constant returns) and ``c`` set so the national
-mean matches a stated per-capita level. Every column this module adds ends in
+mean matches a stated per-capita level; and a bad output, hospital-acquired infections, at
+an illustrative rate per discharge that varies log-normally between units and years. Every column this module adds ends in
 ``_simulated``. These numbers are not data: never report them as findings.
 """
 
@@ -29,7 +30,13 @@ SIGMA_U = 0.25
 SIGMA_V = 0.05
 GROWTH = 0.01
 
-SIMULATED = ("outpatient_visits_simulated", "discharges_simulated")
+#: Hospital-acquired infections per 100 simulated discharges: an illustrative rate for a bad
+#: output (the order of magnitude surveillance reports give), not a published figure.
+INFECTIONS_PER_100 = 1.5
+#: Spread of the infection rate between units and years (log scale).
+SIGMA_BAD = 0.3
+
+SIMULATED = ("outpatient_visits_simulated", "discharges_simulated", "infections_simulated")
 
 
 def simulate_outputs(
@@ -41,7 +48,8 @@ def simulate_outputs(
     seed: int = 2024,
 ) -> pd.DataFrame:
     """A copy of ``panel`` with ``outpatient_visits_simulated`` and
-    ``discharges_simulated`` (persons, per year) drawn from a seeded frontier model.
+    ``discharges_simulated`` (persons, per year) drawn from a seeded frontier model, and the
+    bad output ``infections_simulated`` (hospital-acquired infections, per year).
 
     Parameters
     ----------
@@ -69,4 +77,6 @@ def simulate_outputs(
         raw = np.exp(log_core + GROWTH * t - u + v)
         scale = per_capita * pop.sum() / raw.sum()
         out[name] = np.round(raw * scale)
+    rate = INFECTIONS_PER_100 / 100 * np.exp(rng.normal(0.0, SIGMA_BAD, len(panel)) - SIGMA_BAD ** 2 / 2)
+    out[SIMULATED[2]] = np.round(out[SIMULATED[1]] * rate)  # a bad output: drawn after the others
     return out

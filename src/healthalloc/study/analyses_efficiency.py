@@ -17,6 +17,10 @@ unit's CCR efficiency beside its cross-efficiency, and the matrix.
 ``outcome`` role or a ``score`` column, else computed by DEA from the ``inputs`` and
 ``outputs`` roles; with a ``period`` role the period ``at`` (default: the last).
 
+``luenberger`` (:func:`healthalloc.efficiency.luenberger.luenberger`): ``undesirable`` (the bad
+outputs, columns) and ``reference`` (``contemporaneous`` or ``global``); inputs, outputs, unit
+and period from the roles.
+
 ``three_stage`` (:func:`healthalloc.efficiency.three_stage.three_stage`): ``environment`` (the
 columns), ``rts`` and ``distribution``; inputs, outputs and unit from the roles, one period
 ``at`` (default: the last) of a panel.
@@ -26,7 +30,9 @@ from __future__ import annotations
 
 from healthalloc.efficiency.cross import PARAMS as CROSS_PARAMS
 from healthalloc.efficiency.cross import cross_efficiency
+from healthalloc.efficiency.declarations import LUENBERGER
 from healthalloc.efficiency.declarations import SECOND_STAGE as SECOND_STAGE_PARAMS
+from healthalloc.efficiency.luenberger import luenberger
 from healthalloc.efficiency.second_stage import second_stage
 from healthalloc.efficiency.sfa import PARAMS as SFA_PARAMS
 from healthalloc.efficiency.sfa import sfa
@@ -147,4 +153,17 @@ def _three_stage(ctx: Context) -> Section:
                   "Stage 2: each input's total slack regressed on the environment by a stochastic cost frontier in "
                   "levels (a positive coefficient: the variable adds slack, i.e. a harsher environment); γ is the "
                   "share of the composed variance that is managerial inefficiency.")
+    return sec
+
+
+@register("luenberger", title="Malmquist–Luenberger productivity index", params=LUENBERGER)
+def _luenberger(ctx: Context) -> Section:
+    res = ctx.call(luenberger, ctx.data, progress=False, **ctx.engine)
+    kind = "global (Oh 2010)" if res.reference == "global" else "adjacent periods (Chung et al. 1997)"
+    sec = res.section(ctx.name, f"Malmquist–Luenberger index, {kind}; bad outputs {', '.join(res.undesirable)}")
+    sec.add_table("summary", res.summary().reset_index(),
+                  "Geometric means over the units per transition, and overall: ml = mleffch × mltech; above 1 is "
+                  "improvement (good outputs up and bad outputs down at the given inputs).")
+    sec.add_table("indices", res.to_frame(),
+                  "Per unit and transition; empty where a cross-period LP is infeasible.")
     return sec
