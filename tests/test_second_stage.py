@@ -200,3 +200,18 @@ def test_cli_writes_the_contract(tmp_path, capsys):
     assert run_cli(["second-stage", str(sample), "--score", "te", "--covariates", "z", "--method", "simar-wilson",
                     "--bootstrap", "50", "--seed", "1", "--quiet", "-o", str(sw)], capsys)[0] == 0
     assert pd.read_csv(sw).z.isna().all()
+
+
+@pytest.mark.parametrize("method", ["tobit", "simar-wilson"])
+@pytest.mark.parametrize("rows, message", [
+    ([], "0 units cannot identify"),
+    ([(0.5, 1.0)], "1 units cannot identify"),
+    ([(0.5, 2.0), (0.7, 2.0), (0.4, 2.0), (0.9, 2.0)], "constant or collinear"),
+    ([(0.5, 1e300), (0.7, 2e300), (0.4, 3e300), (0.9, 5e300)], "values too large"),
+    ([(0.5, 1.0), (0.7, 2.0), ("x", 3.0), (0.9, 5.0)], r"column 'te' has non-numeric values in row 3 \('x'\)"),
+])
+def test_degenerate_tables_are_one_clear_error(method, rows, message):
+    """Empty, one row, a constant covariate, values near 1e300, text: a DataError, no traceback."""
+    data = pd.DataFrame(rows, columns=["te", "z"])
+    with pytest.raises(DataError, match=message):
+        second_stage(data, ["z"], score="te", method=method, n_boot=5, seed=1)

@@ -107,3 +107,12 @@ def test_bad_environments_are_refused(environment, message):
     data, _ = harsh_environment(20)
     with pytest.raises((ValueError, DataError, KeyError), match=message):
         three_stage(data, ["x1", "x2"], ["y"], environment)
+
+
+@pytest.mark.parametrize("value, message", [("x", r"non-numeric values in unit u3 \('x'\)"), (1e300, "too large")])
+def test_a_bad_environment_value_is_one_clear_error(value, message):
+    data, _ = harsh_environment(20)
+    data["z"] = data["z"].astype(object)
+    data.loc[3, "z"] = value
+    with pytest.raises(DataError, match=message):
+        three_stage(data, ["x1", "x2"], ["y"], ["z"], progress=False)

@@ -43,11 +43,12 @@ import pandas as pd
 from scipy import stats
 from scipy.special import log_ndtr
 
-from healthalloc.data.panel import unit_column
+from healthalloc.data.messages import listing
+from healthalloc.data.panel import numeric_matrix, unit_column
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency.dea import EFFICIENT_TOL, dea
 from healthalloc.efficiency.declarations import ALPHA, SECOND_STAGE
-from healthalloc.efficiency.sfa import _hessian, _maximise, log_phi, mills
+from healthalloc.efficiency.sfa import _hessian, _maximise, full_rank, log_phi, mills
 from healthalloc.engine import ENGINE, Executor, get_executor, progress_bar, show_progress
 from healthalloc.params import declared
 from healthalloc.report.tables import format_number, p_text
@@ -335,14 +336,13 @@ def second_stage(
         theta = est.efficiency.to_numpy(float)
         score = "efficiency"
     else:
-        check_columns(data, [score])
-        theta = frame[score].to_numpy(float)
-    Zc = frame[covariates].to_numpy(float)
-    if not (np.isfinite(theta).all() and np.isfinite(Zc).all()):
-        raise DataError(f"{score} and the covariates must be finite numbers (no missing values)")
+        theta = numeric_matrix(data, [score], unit=unit)[:, 0]
+    Z = np.column_stack([np.ones(len(theta)), numeric_matrix(data, covariates, unit=unit)])
     if method == "simar-wilson" and not ((theta > 0) & (theta <= 1 + EFFICIENT_TOL)).all():
         raise DataError(f"Simar–Wilson takes efficiency scores in (0, 1]; {score} has values outside")
-    Z = np.column_stack([np.ones(len(theta)), Zc])
+    if len(theta) <= Z.shape[1] + 1 or not full_rank(Z):
+        raise DataError(f"{len(theta)} units cannot identify a regression on {listing(covariates)}: too few units, "
+                        "a covariate constant or collinear with others, or values too large (rescale them)")
     names = ["(Intercept)", *covariates]
     scores = pd.DataFrame({"efficiency": theta}, index=frame.index)
     common = dict(method=method, algorithm=algorithm, score=score, covariates=tuple(covariates), n=len(theta),

@@ -360,7 +360,7 @@ def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None 
     names = list(regressors.columns)
     X = regressors.to_numpy()
     y = np.log(frame[output].to_numpy())
-    if len(y) <= X.shape[1] + 2 + len(determinants) or np.linalg.matrix_rank(X) < X.shape[1]:
+    if len(y) <= X.shape[1] + 2 + len(determinants) or not full_rank(X):
         raise DataError(f"{len(y)} observations cannot identify a {form} frontier of {len(inputs)} inputs "
                         f"({X.shape[1]} coefficients, collinear or too few rows)")
     Z = None
@@ -399,6 +399,12 @@ def sfa(data: pd.DataFrame, output: str, inputs: list[str], *, unit: str | None 
                      restrictions=restrictions, nobs=len(y), distribution=distribution, form=form, cost=cost,
                      by=by, bhhh=bhhh, panel=panel)
 
+
+def full_rank(X: np.ndarray) -> bool:
+    """Whether the regressors ``X`` (n × k) identify k coefficients: XᵀX finite (no overflow from
+    values near 1e300) and of rank k (no constant or collinear column besides the intercept)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X.T @ X).all()) and np.linalg.matrix_rank(X) == X.shape[1]
 
 def estimate(y: np.ndarray, X: np.ndarray, Z: np.ndarray | None, *, cost: bool, exponential: bool,
              mu_free: bool = False, units: np.ndarray | None = None, distance: np.ndarray | None = None,

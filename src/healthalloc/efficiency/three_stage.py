@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from healthalloc.data.panel import unit_column
+from healthalloc.data.panel import numeric_matrix, unit_column
 from healthalloc.data.validate import DataError, check_columns
 from healthalloc.efficiency.dea import DEAResult, dea
 from healthalloc.efficiency.declarations import INPUTS_OUTPUTS, RTS_ORIENTATION
-from healthalloc.efficiency.sfa import DISTRIBUTIONS, coefficient_table, conditional_u, estimate
+from healthalloc.efficiency.sfa import DISTRIBUTIONS, coefficient_table, conditional_u, estimate, full_rank
 from healthalloc.engine import ENGINE, Executor, get_executor
 from healthalloc.params import REQUIRED, UNIT, Param, Params, declared
 from healthalloc.result import Result
@@ -145,13 +145,10 @@ def three_stage(
     if shared:
         raise ValueError(f"{shared} are inputs or outputs; the environment is what the units do not control")
     unit = unit_column(data, unit, exclude=[*inputs, *outputs, *environment])
-    Z = data[environment].to_numpy(float)
-    if not np.isfinite(Z).all():
-        raise DataError(f"the environmental variables {environment} must be finite numbers (no missing values)")
-    X = np.column_stack([np.ones(len(data)), Z])
-    if len(data) <= X.shape[1] + 2 or np.linalg.matrix_rank(X) < X.shape[1]:
+    X = np.column_stack([np.ones(len(data)), numeric_matrix(data, environment, unit=unit)])
+    if len(data) <= X.shape[1] + 2 or not full_rank(X):
         raise DataError(f"{len(data)} units cannot identify slack frontiers on {len(environment)} environmental "
-                        "variable(s) (collinear or too few units)")
+                        "variable(s) (too few units, collinear or constant, or values too large: rescale them)")
     names = ["(Intercept)", *environment] + (["mu"] if distribution == "truncated-normal" else [])
     mu = np.ones((len(data), 1)) if distribution == "truncated-normal" else None
     common = dict(unit=unit, rts=rts, orientation="input", progress=progress)
